@@ -1,0 +1,356 @@
+import type { ClassifiedParticipant } from './classifyParticipants';
+import { normalizeEmail } from './normalizeEmail';
+import { sameCompanyName } from './normalizeCompanyName';
+import { toE164 } from './normalizePhone';
+
+/** A CRM record id: Lime and SuperOffice use integers; kept open for CRMs with string ids. */
+export type CrmId = number | string;
+
+/** A CRM person that might be the participant, as the CRM side found it. Phones as stored (free text). */
+export interface PersonCandidate {
+  id: CrmId;
+  email?: string | undefined;
+  phone?: string | undefined;
+  mobilePhone?: string | undefined;
+  companyId?: CrmId | undefined;
+  companyName?: string | undefined;
+  /** The main (switchboard) number of the person's company. */
+  companyMainPhone?: string | undefined;
+  inactive?: boolean | undefined;
+  /** Last change in the CRM, ISO 8601. */
+  updatedAt?: string | undefined;
+}
+
+/** A CRM company whose main number the CRM side found equal to one of the participant's numbers. */
+export interface CompanyCandidate {
+  id: CrmId;
+  name?: string | undefined;
+  mainPhone?: string | undefined;
+}
+
+export interface MatchCandidates {
+  persons: readonly PersonCandidate[];
+  companies?: readonly CompanyCandidate[] | undefined;
+}
+
+export interface MatchOptions {
+  /** Region for stored numbers written without a country code. */
+  defaultRegion: string;
+}
+
+/** Which key decided: the seed's priority is e-mail, then mobile phone, then phone. */
+export type MatchKey = 'email' | 'mobile' | 'phone';
+
+export type AmbiguityReason =
+  /** Several persons hold the number (a shared or recycled line). */
+  | 'shared_number'
+  /** The number is a company's main number (a switchboard): it names a company, not a person. */
+  | 'company_main_number'
+  /** Several persons have the e-mail and nothing told them apart. */
+  | 'duplicate_email';
+
+/** The rules that narrowed several persons with one e-mail down to one, in the order they applied. */
+export type TieBreakRule = 'active' | 'company_name' | 'most_recently_updated';
+
+/** One step of the decision, for the delivery log ("matching trace"). */
+export interface MatchStep {
+  key: MatchKey;
+  /** The normalized e-mail or E.164 number searched for. */
+  value: string;
+  /** Ids of persons that hold the value in this key's field. */
+  hits: CrmId[];
+  outcome: 'no_hits' | 'unique' | 'resolved' | 'ambiguous' | 'switchboard';
+}
+
+interface DecisionBase {
+  steps: MatchStep[];
+  /** Human-readable, e.g. `email anna@acme.se → 0 hits; mobile +46701234567 → person 1042 (unique) → company 17`. */
+  trace: string;
+}
+
+export type MatchDecision =
+  | (DecisionBase & {
+      kind: 'matched';
+      by: MatchKey;
+      personId: CrmId;
+      /** The matched person's company, when the person is linked to one. */
+      companyId?: CrmId | undefined;
+      /** Present when several persons shared the e-mail and the tie-break rules chose one. */
+      resolvedAmbiguity?: { candidateIds: CrmId[]; rules: TieBreakRule[] } | undefined;
+    })
+  | (DecisionBase & {
+      kind: 'ambiguous';
+      by: MatchKey;
+      reason: AmbiguityReason;
+      candidateIds: CrmId[];
+      /** A company that is safe to link to although no person is (all candidates share it, or its switchboard). */
+      companyId?: CrmId | undefined;
+    })
+  | (DecisionBase & { kind: 'none' });
+
+interface NormalizedCandidate {
+  person: PersonCandidate;
+  email: string | undefined;
+  mobile: string | undefined;
+  phone: string | undefined;
+}
+
+/**
+ * Decides which CRM person a participant is, from the candidates the CRM side found. Pure and CRM-agnostic.
+ *
+ * 1. E-mail (normalized equality), then mobile phone, then phone (E.164 equality): the first key with hits
+ *    decides.
+ * 2. Never picks arbitrarily. A number held by more than one person, or equal to a company's main number, is
+ *    ambiguous. Several persons with the e-mail: prefer active, then the one whose company name agrees with
+ *    the participant's, then the most recently updated; if none of that separates them, ambiguous.
+ */
+export function decideMatch(
+  participant: ClassifiedParticipant,
+  candidates: MatchCandidates,
+  options: MatchOptions,
+): MatchDecision {
+  const persons: NormalizedCandidate[] = candidates.persons.map((person) => ({
+    person,
+    email: person.email === undefined ? undefined : normalizeEmail(person.email),
+    mobile: toE164(person.mobilePhone, options.defaultRegion),
+    phone: toE164(person.phone, options.defaultRegion),
+  }));
+  const steps: MatchStep[] = [];
+  const trace: string[] = [];
+
+  if (participant.email !== undefined) {
+    const decision = decideByEmail(participant, participant.email, persons, steps, trace);
+    if (decision) return decision;
+  }
+
+  const switchboards = companyMainNumbers(candidates, options.defaultRegion);
+  for (const key of ['mobile', 'phone'] as const) {
+    for (const { e164 } of participant.phones) {
+      const decision = decideByNumber(key, e164, persons, switchboards, steps, trace);
+      if (decision) return decision;
+    }
+  }
+
+  // No person holds any of the numbers; a switchboard number still tells which company the meeting was with.
+  for (const { e164 } of participant.phones) {
+    const companyIds = switchboards.get(e164);
+    if (companyIds?.length === 1) {
+      const [companyId] = companyIds;
+      steps.push({ key: 'phone', value: e164, hits: [], outcome: 'switchboard' });
+      trace.push(`${e164} → main number of company ${String(companyId)} → no person chosen; company only`);
+      return {
+        kind: 'ambiguous',
+        by: 'phone',
+        reason: 'company_main_number',
+        candidateIds: [],
+        companyId,
+        steps,
+        trace: join(trace),
+      };
+    }
+  }
+
+  if (participant.email === undefined && participant.phones.length === 0) trace.push('no e-mail or phone to match on');
+  return { kind: 'none', steps, trace: join(trace) };
+}
+
+function decideByEmail(
+  participant: ClassifiedParticipant,
+  email: string,
+  persons: readonly NormalizedCandidate[],
+  steps: MatchStep[],
+  trace: string[],
+): MatchDecision | undefined {
+  const hits = persons.filter((candidate) => candidate.email === email);
+  const hitIds = hits.map(({ person }) => person.id);
+  const label = `email ${email}`;
+  if (hits.length === 0) {
+    steps.push({ key: 'email', value: email, hits: [], outcome: 'no_hits' });
+    trace.push(`${label} → 0 hits`);
+    return undefined;
+  }
+  if (hits.length === 1 && hits[0]) {
+    steps.push({ key: 'email', value: email, hits: hitIds, outcome: 'unique' });
+    trace.push(`${label} → ${describePerson(hits[0].person)} (unique)${describeCompany(hits[0].person)}`);
+    return matched('email', hits[0].person, undefined);
+  }
+
+  const rules: TieBreakRule[] = [];
+  const notes: string[] = [`${hits.length} hits (${hitIds.map(String).join(', ')})`];
+  let pool = hits;
+  const narrow = (rule: TieBreakRule, keep: NormalizedCandidate[], note: string) => {
+    if (keep.length > 0 && keep.length < pool.length) {
+      pool = keep;
+      rules.push(rule);
+      notes.push(note.replace('{n}', String(keep.length)));
+    }
+  };
+  narrow(
+    'active',
+    pool.filter(({ person }) => !person.inactive),
+    '{n} active',
+  );
+  narrow(
+    'company_name',
+    pool.filter(({ person }) => sameCompanyName(person.companyName, participant.company)),
+    "{n} at the participant's company",
+  );
+  if (pool.length > 1) {
+    const newest = newestByUpdate(pool);
+    if (newest) narrow('most_recently_updated', [newest], 'most recently updated');
+  }
+
+  const [chosen] = pool;
+  if (pool.length === 1 && chosen) {
+    steps.push({ key: 'email', value: email, hits: hitIds, outcome: 'resolved' });
+    trace.push(
+      `${label} → ${notes.join(' → ')} → ${describePerson(chosen.person)} (resolved ambiguity)${describeCompany(chosen.person)}`,
+    );
+    return matched('email', chosen.person, { candidateIds: hitIds, rules });
+  }
+  steps.push({ key: 'email', value: email, hits: hitIds, outcome: 'ambiguous' });
+  const companyId = sharedCompany(pool.map(({ person }) => person));
+  trace.push(`${label} → ${notes.join(' → ')} → nothing tells them apart; no person chosen${companyOnly(companyId)}`);
+  return {
+    kind: 'ambiguous',
+    by: 'email',
+    reason: 'duplicate_email',
+    candidateIds: pool.map(({ person }) => person.id),
+    companyId,
+    steps,
+    trace: join(trace),
+  };
+
+  function matched(
+    by: MatchKey,
+    person: PersonCandidate,
+    resolvedAmbiguity: { candidateIds: CrmId[]; rules: TieBreakRule[] } | undefined,
+  ): MatchDecision {
+    return {
+      kind: 'matched',
+      by,
+      personId: person.id,
+      companyId: person.companyId,
+      resolvedAmbiguity,
+      steps,
+      trace: join(trace),
+    };
+  }
+}
+
+function decideByNumber(
+  key: 'mobile' | 'phone',
+  e164: string,
+  persons: readonly NormalizedCandidate[],
+  switchboards: ReadonlyMap<string, CrmId[]>,
+  steps: MatchStep[],
+  trace: string[],
+): MatchDecision | undefined {
+  const inField = persons.filter((candidate) => candidate[key] === e164);
+  const label = `${key} ${e164}`;
+  if (inField.length === 0) {
+    steps.push({ key, value: e164, hits: [], outcome: 'no_hits' });
+    trace.push(`${label} → 0 hits`);
+    return undefined;
+  }
+  const hitIds = inField.map(({ person }) => person.id);
+  const holders = persons.filter((candidate) => candidate.mobile === e164 || candidate.phone === e164);
+  const holderIds = holders.map(({ person }) => person.id);
+
+  const companiesWithNumber = switchboards.get(e164) ?? [];
+  if (companiesWithNumber.length > 0) {
+    const companyId = companiesWithNumber.length === 1 ? companiesWithNumber[0] : undefined;
+    steps.push({ key, value: e164, hits: hitIds, outcome: 'switchboard' });
+    trace.push(
+      `${label} → main number of company ${companiesWithNumber.map(String).join(', ')} → no person chosen${companyOnly(companyId)}`,
+    );
+    return {
+      kind: 'ambiguous',
+      by: key,
+      reason: 'company_main_number',
+      candidateIds: holderIds,
+      companyId,
+      steps,
+      trace: join(trace),
+    };
+  }
+  if (holders.length > 1) {
+    const companyId = sharedCompany(holders.map(({ person }) => person));
+    steps.push({ key, value: e164, hits: hitIds, outcome: 'ambiguous' });
+    trace.push(
+      `${label} → held by ${holders.length} persons (${holderIds.map(String).join(', ')}) → no person chosen${companyOnly(companyId)}`,
+    );
+    return {
+      kind: 'ambiguous',
+      by: key,
+      reason: 'shared_number',
+      candidateIds: holderIds,
+      companyId,
+      steps,
+      trace: join(trace),
+    };
+  }
+  const [only] = inField;
+  if (!only) return undefined;
+  steps.push({ key, value: e164, hits: hitIds, outcome: 'unique' });
+  trace.push(`${label} → ${describePerson(only.person)} (unique)${describeCompany(only.person)}`);
+  return {
+    kind: 'matched',
+    by: key,
+    personId: only.person.id,
+    companyId: only.person.companyId,
+    steps,
+    trace: join(trace),
+  };
+}
+
+/** E.164 main number → ids of the companies that have it, from the companies and from the persons' companies. */
+function companyMainNumbers(candidates: MatchCandidates, defaultRegion: string): Map<string, CrmId[]> {
+  const numbers = new Map<string, CrmId[]>();
+  const add = (raw: string | undefined, companyId: CrmId | undefined) => {
+    const e164 = toE164(raw, defaultRegion);
+    if (e164 === undefined || companyId === undefined) return;
+    const ids = numbers.get(e164) ?? [];
+    if (!ids.includes(companyId)) ids.push(companyId);
+    numbers.set(e164, ids);
+  };
+  for (const company of candidates.companies ?? []) add(company.mainPhone, company.id);
+  for (const person of candidates.persons) add(person.companyMainPhone, person.companyId);
+  return numbers;
+}
+
+/** The single most recently updated candidate, or undefined when the newest time is missing or shared. */
+function newestByUpdate(pool: readonly NormalizedCandidate[]): NormalizedCandidate | undefined {
+  const dated = pool
+    .map((candidate) => ({
+      candidate,
+      time: candidate.person.updatedAt === undefined ? Number.NaN : Date.parse(candidate.person.updatedAt),
+    }))
+    .filter(({ time }) => !Number.isNaN(time))
+    .sort((a, b) => b.time - a.time);
+  const [newest, second] = dated;
+  if (!newest || dated.length < pool.length) return undefined;
+  return second && second.time === newest.time ? undefined : newest.candidate;
+}
+
+function sharedCompany(persons: readonly PersonCandidate[]): CrmId | undefined {
+  const [first] = persons;
+  const companyId = first?.companyId;
+  return companyId !== undefined && persons.every((person) => person.companyId === companyId) ? companyId : undefined;
+}
+
+function describePerson(person: PersonCandidate): string {
+  return `person ${String(person.id)}${person.inactive ? ' (inactive)' : ''}`;
+}
+
+function describeCompany(person: PersonCandidate): string {
+  return person.companyId === undefined ? ' → no company' : ` → company ${String(person.companyId)}`;
+}
+
+function companyOnly(companyId: CrmId | undefined): string {
+  return companyId === undefined ? '' : `; company ${String(companyId)} only`;
+}
+
+function join(trace: readonly string[]): string {
+  return trace.join('; ');
+}

@@ -1,0 +1,60 @@
+// The shared core: pure code bundled into both the receiver and the SuperOffice script. It imports nothing from
+// the rest of src/ and uses no Node built-ins (checked by tsconfig.core.json).
+export { assertNever } from './assertNever';
+export { formatIssuePath, type PayloadIssue } from './payloadIssue';
+export {
+  MAX_DURATION_SECONDS,
+  MAX_PARTICIPANTS,
+  parseSummaryPayload,
+  summaryPayloadSchema,
+  type MeetingSummary,
+  type SummaryParseResult,
+  type SummaryParticipant,
+  type SummaryPerson,
+  type SummaryPresenter,
+} from './summaryPayload';
+export { summaryPayloadJsonSchema } from './summaryPayloadJsonSchema';
+export { emailDomain, normalizeEmail } from './normalizeEmail';
+export {
+  isSupportedRegion,
+  normalizePhone,
+  toE164,
+  type NormalizedPhone,
+  type PhoneInvalidReason,
+} from './normalizePhone';
+export { normalizeCompanyName, sameCompanyName } from './normalizeCompanyName';
+export {
+  classifyParticipants,
+  DEFAULT_INTERNAL_ROLES,
+  FREE_MAIL_DOMAINS,
+  splitName,
+  type ClassifiedParticipant,
+  type ClassifyOptions,
+  type InternalReason,
+  type ParticipantClassification,
+  type ParticipantPhone,
+} from './classifyParticipants';
+export {
+  decideMatch,
+  type AmbiguityReason,
+  type CompanyCandidate,
+  type CrmId,
+  type MatchCandidates,
+  type MatchDecision,
+  type MatchKey,
+  type MatchOptions,
+  type MatchStep,
+  type PersonCandidate,
+  type TieBreakRule,
+} from './decideMatch';
+export { conversationReference, findConversationReference, referenceLine } from './conversationReference';
+export { formatMeetingTime, isValidTimeZone } from './formatMeetingTime';
+export {
+  DEFAULT_NOTE_MAX_LENGTH,
+  DEFAULT_TIME_ZONE,
+  MIN_NOTE_MAX_LENGTH,
+  renderNote,
+  type RenderedNote,
+  type RenderNoteOptions,
+  type ShortenedPart,
+} from './renderNote';

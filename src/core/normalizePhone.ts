@@ -1,0 +1,103 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+
+/** The outcome of reading one written phone number. */
+export type NormalizedPhone =
+  | {
+      kind: 'valid';
+      /** The number in E.164 (`+46701234567`), the only form numbers are ever compared in. */
+      e164: string;
+      /** The extension written after the number (`ankn. 123`, `ext 123`), kept apart: never part of `e164`. */
+      extension?: string;
+      /** The region the number belongs to (`SE`, `NO`), as libphonenumber reports it. */
+      region?: string;
+      /** `mobile` when the numbering plan says so; `fixed_or_other` for everything else. */
+      type: 'mobile' | 'fixed_or_other';
+    }
+  | { kind: 'invalid'; reason: PhoneInvalidReason };
+
+export type PhoneInvalidReason = 'empty' | 'no_number_found' | 'not_a_valid_number';
+
+/**
+ * Extension markers libphonenumber does not know: Swedish `ankn.`/`anknytning`, the switchboard marker
+ * `vx`/`växel`, Norwegian/Danish `lokal(nummer)`, and a spaced `/` used as "extension" in Nordic writing
+ * ("08-123 456 00 / 123"; an unspaced `08/123456` is an area code, not an extension). English `ext`/`x` are handled here too so every extension takes one path.
+ */
+const EXTENSION =
+  /(?:\s*\b(?:ankn(?:ytning)?|anknytn|vx|växel|vxl|lokal(?:nummer)?|ext(?:ension)?|x)\.?:?|\s+\/)\s*(\d{1,6})\s*$/iu;
+
+/** A trailing switchboard marker with no extension after it ("08-123 456 00 vx") is a label, not data. */
+const TRAILING_SWITCHBOARD_LABEL = /\s*\(?\b(?:vx|växel|vxl)\.?\)?\s*$/iu;
+
+/** Leading labels people type into CRM phone fields: "mobil 070…", "tel: 08…", "Tfn 08…". */
+const LEADING_LABEL =
+  /^\s*(?:mob(?:il(?:e|nummer|telefon)?)?|tel(?:efon)?|tfn|phone|direkt|dir|switch(?:board)?)\.?:?\s+/iu;
+
+/**
+ * A number written without `+` or `00` but with a country code ("46701234567", "4741234567") is only read as
+ * international when it is long enough that a country code plus a full national number fits; shorter strings
+ * ("412 34 567") stay national, so a Norwegian number typed without prefix becomes `invalid`, never Swedish.
+ */
+const MIN_DIGITS_FOR_BARE_COUNTRY_CODE = 10;
+
+/**
+ * Reads a written phone number into E.164 with libphonenumber's full metadata.
+ *
+ * `defaultRegion` interprets numbers written without a country code (`070-123 45 67` with `SE`). A number
+ * that is not valid in its region is reported `invalid` rather than guessed at: matching on a wrong number
+ * links a summary to a stranger.
+ */
+export function normalizePhone(raw: string, defaultRegion: string): NormalizedPhone {
+  let text = raw.normalize('NFKC').trim();
+  if (text === '') return { kind: 'invalid', reason: 'empty' };
+
+  text = text.replace(LEADING_LABEL, '');
+  let extension: string | undefined;
+  const ext = EXTENSION.exec(text);
+  if (ext && ext.index > 0) {
+    extension = ext[1];
+    text = text.slice(0, ext.index);
+  }
+  text = text.replace(TRAILING_SWITCHBOARD_LABEL, '');
+
+  const region = defaultRegion.toUpperCase() as CountryCode;
+  let parsed = parse(text, region);
+  if (!parsed?.isValid()) {
+    const digits = text.replace(/\D/gu, '');
+    const written = text.trim();
+    const bareCountryCode =
+      !written.startsWith('+') && !written.startsWith('0') && digits.length >= MIN_DIGITS_FOR_BARE_COUNTRY_CODE;
+    const international = bareCountryCode ? parse(`+${digits}`, region) : undefined;
+    if (international?.isValid()) parsed = international;
+  }
+  if (!parsed) return { kind: 'invalid', reason: 'no_number_found' };
+  if (!parsed.isValid()) return { kind: 'invalid', reason: 'not_a_valid_number' };
+
+  const type = parsed.getType() === 'MOBILE' ? 'mobile' : 'fixed_or_other';
+  const extensionFound = extension ?? parsed.ext;
+  return {
+    kind: 'valid',
+    e164: parsed.number,
+    type,
+    ...(extensionFound !== undefined ? { extension: extensionFound } : {}),
+    ...(parsed.country !== undefined ? { region: parsed.country } : {}),
+  };
+}
+
+/** The E.164 form of a written number, or `undefined` when it cannot be read safely. */
+export function toE164(raw: string | undefined, defaultRegion: string): string | undefined {
+  if (raw === undefined) return undefined;
+  const result = normalizePhone(raw, defaultRegion);
+  return result.kind === 'valid' ? result.e164 : undefined;
+}
+
+function parse(text: string, region: CountryCode) {
+  try {
+    return parsePhoneNumberFromString(text, { defaultCountry: region });
+  } catch {
+    // libphonenumber throws on some inputs with an unknown default country; that is "no number", not a crash.
+    return undefined;
+  }
+}
+
+/** True when `region` is a two-letter region libphonenumber knows (`SE`, `NO`, `DK`, `FI`, …). */
+export { isSupportedCountry as isSupportedRegion } from 'libphonenumber-js/max';
