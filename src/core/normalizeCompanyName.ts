@@ -73,11 +73,13 @@ export function normalizeCompanyName(raw: string): string {
   const folded = raw
     .normalize('NFKC')
     .toLowerCase()
-    // "A/S", "a.s.", "I/S", "K/S", "Sp. z o.o." are one legal-form word each once their marks are gone.
+    // "A/S", "a.s.", "I/S", "K/S" are one legal-form word each once their marks are gone.
     .replace(/\b([aik])\s*[/.]\s*s\b\.?/gu, '$1s')
-    .replace(/\bsp\.?\s*z\s*o\.?\s*o\.?/gu, 'sp zoo')
     .replace(/&/gu, ' & ')
-    .replace(/[^\p{L}\p{N}&]+/gu, ' ')
+    .replace(/[^\p{L}\p{M}\p{N}&]+/gu, ' ')
+    // "Sp. z o.o." is folded after the marks are gone, so "sp.z.o.o." and "Sp z o o" fold too and a key
+    // normalized again stays the same key.
+    .replace(/(^| )sp ?z ?o ?o(?= |$)/gu, '$1sp zoo')
     .trim();
   const words = folded === '' ? [] : folded.split(' ');
 
@@ -86,8 +88,8 @@ export function normalizeCompanyName(raw: string): string {
   let start = 0;
   while (start < end - 1 && LEADING_LEGAL_FORMS.has(words[start] ?? '')) start += 1;
 
-  const core = words.slice(start, end);
-  return (core.length > 0 ? core : words).join(' ');
+  // The loops stop one word short, so a name made only of legal forms ("AB") keeps a non-empty key.
+  return words.slice(start, end).join(' ');
 }
 
 /** True when both names are given and name the same company once legal forms and punctuation are folded. */

@@ -7,12 +7,12 @@ const EMAIL =
   /^[^\s@"<>()[\]\\,;:.]+(?:\.[^\s@"<>()[\]\\,;:.]+)*@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+(?:\p{L}{2,63}|xn--[a-z0-9-]{1,59})$/u;
 
 /**
- * Trims, strips a `mailto:` prefix or surrounding angle brackets, lower-cases and validates an address.
+ * Folds compatibility forms (full-width letters) with NFKC, trims, strips a `mailto:` prefix or surrounding angle brackets, lower-cases and validates an address.
  * Returns `undefined` for anything that is not a usable address, so callers never match on garbage.
  * Lower-casing the local part is what every CRM search does in practice (Lime, SuperOffice, HubSpot).
  */
 export function normalizeEmail(raw: string): string | undefined {
-  let value = raw.trim();
+  let value = raw.normalize('NFKC').trim();
   if (value.startsWith('<') && value.endsWith('>')) value = value.slice(1, -1).trim();
   if (value.toLowerCase().startsWith('mailto:')) value = value.slice('mailto:'.length).trim();
   value = value.toLowerCase();

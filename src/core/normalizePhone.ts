@@ -20,17 +20,11 @@ export type PhoneInvalidReason = 'empty' | 'no_number_found' | 'not_a_valid_numb
 /**
  * Extension markers libphonenumber does not know: Swedish `ankn.`/`anknytning`, the switchboard marker
  * `vx`/`växel`, Norwegian/Danish `lokal(nummer)`, and a spaced `/` used as "extension" in Nordic writing
- * ("08-123 456 00 / 123"; an unspaced `08/123456` is an area code, not an extension). English `ext`/`x` are handled here too so every extension takes one path.
+ * ("08-123 456 00 / 123"; an unspaced `08/123456` is an area code, not an extension). English `ext`/`x`
+ * are handled here too, so every extension takes one path.
  */
 const EXTENSION =
   /(?:\s*\b(?:ankn(?:ytning)?|anknytn|vx|växel|vxl|lokal(?:nummer)?|ext(?:ension)?|x)\.?:?|\s+\/)\s*(\d{1,6})\s*$/iu;
-
-/** A trailing switchboard marker with no extension after it ("08-123 456 00 vx") is a label, not data. */
-const TRAILING_SWITCHBOARD_LABEL = /\s*\(?\b(?:vx|växel|vxl)\.?\)?\s*$/iu;
-
-/** Leading labels people type into CRM phone fields: "mobil 070…", "tel: 08…", "Tfn 08…". */
-const LEADING_LABEL =
-  /^\s*(?:mob(?:il(?:e|nummer|telefon)?)?|tel(?:efon)?|tfn|phone|direkt|dir|switch(?:board)?)\.?:?\s+/iu;
 
 /**
  * A number written without `+` or `00` but with a country code ("46701234567", "4741234567") is only read as
@@ -50,22 +44,19 @@ export function normalizePhone(raw: string, defaultRegion: string): NormalizedPh
   let text = raw.normalize('NFKC').trim();
   if (text === '') return { kind: 'invalid', reason: 'empty' };
 
-  text = text.replace(LEADING_LABEL, '');
   let extension: string | undefined;
   const ext = EXTENSION.exec(text);
   if (ext && ext.index > 0) {
     extension = ext[1];
     text = text.slice(0, ext.index);
   }
-  text = text.replace(TRAILING_SWITCHBOARD_LABEL, '');
 
   const region = defaultRegion.toUpperCase() as CountryCode;
   let parsed = parse(text, region);
   if (!parsed?.isValid()) {
     const digits = text.replace(/\D/gu, '');
-    const written = text.trim();
-    const bareCountryCode =
-      !written.startsWith('+') && !written.startsWith('0') && digits.length >= MIN_DIGITS_FOR_BARE_COUNTRY_CODE;
+    // No country code starts with 0, so a trunk-prefixed national number never gets here as "bare".
+    const bareCountryCode = !text.trim().startsWith('+') && digits.length >= MIN_DIGITS_FOR_BARE_COUNTRY_CODE;
     const international = bareCountryCode ? parse(`+${digits}`, region) : undefined;
     if (international?.isValid()) parsed = international;
   }
@@ -91,12 +82,8 @@ export function toE164(raw: string | undefined, defaultRegion: string): string |
 }
 
 function parse(text: string, region: CountryCode) {
-  try {
-    return parsePhoneNumberFromString(text, { defaultCountry: region });
-  } catch {
-    // libphonenumber throws on some inputs with an unknown default country; that is "no number", not a crash.
-    return undefined;
-  }
+  // Extract mode: labels and remarks around the number ("mobil 070…", "070… (Janes)") are skipped.
+  return parsePhoneNumberFromString(text, { defaultCountry: region });
 }
 
 /** True when `region` is a two-letter region libphonenumber knows (`SE`, `NO`, `DK`, `FI`, …). */
