@@ -322,15 +322,23 @@ function companyMainNumbers(candidates: MatchCandidates, defaultRegion: string):
 /** The single most recently updated candidate, or undefined when the newest time is missing or shared. */
 function newestByUpdate(pool: readonly NormalizedCandidate[]): NormalizedCandidate | undefined {
   const dated = pool
-    .map((candidate) => ({
-      candidate,
-      time: candidate.person.updatedAt === undefined ? Number.NaN : Date.parse(candidate.person.updatedAt),
-    }))
+    .map((candidate) => ({ candidate, time: instantMicros(candidate.person.updatedAt) }))
     .filter(({ time }) => !Number.isNaN(time))
     .sort((a, b) => b.time - a.time);
   const [newest, second] = dated;
   if (!newest || dated.length < pool.length) return undefined;
   return second && second.time === newest.time ? undefined : newest.candidate;
+}
+
+/**
+ * An ISO instant in microseconds since the epoch. Lime's `_timestamp` carries microseconds
+ * (`…42.250001+02:00`) and two updates can fall in one millisecond, which `Date.parse` alone would call a tie.
+ */
+export function instantMicros(iso: string | undefined): number {
+  if (iso === undefined) return Number.NaN;
+  const millis = Date.parse(iso);
+  const fraction = /T[^.]*\.(\d+)/u.exec(iso)?.[1] ?? '';
+  return millis * 1000 + Number(fraction.slice(3, 6).padEnd(3, '0'));
 }
 
 function sharedCompany(persons: readonly PersonCandidate[]): CrmId | undefined {

@@ -23,6 +23,7 @@ export {
   type PhoneInvalidReason,
 } from './normalizePhone';
 export { normalizeCompanyName, sameCompanyName } from './normalizeCompanyName';
+export { phoneWrittenForms } from './phoneWrittenForms';
 export {
   classifyParticipants,
   DEFAULT_INTERNAL_ROLES,
@@ -36,6 +37,7 @@ export {
 } from './classifyParticipants';
 export {
   decideMatch,
+  instantMicros,
   type AmbiguityReason,
   type CompanyCandidate,
   type CrmId,

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   classifyParticipants,
   decideMatch,
+  instantMicros,
   type ClassifiedParticipant,
   type MatchCandidates,
   type PersonCandidate,
@@ -294,5 +295,34 @@ describe('decideMatch: properties', () => {
         if (forward.kind === 'matched' && backward.kind === 'matched') expect(backward.personId).toBe(forward.personId);
       }),
     );
+  });
+});
+
+describe('instantMicros: update times as precise as Lime keeps them', () => {
+  it.each([
+    ['2026-01-01T00:00:00.250001+00:00', Date.parse('2026-01-01T00:00:00.250Z') * 1000 + 1],
+    ['2026-01-01T00:00:00.25+00:00', Date.parse('2026-01-01T00:00:00.250Z') * 1000],
+    ['2026-01-01T01:00:00+01:00', Date.parse('2026-01-01T00:00:00Z') * 1000],
+  ])('%s', (iso, micros) => {
+    expect(instantMicros(iso)).toBe(micros);
+  });
+
+  it('two updates within one millisecond are still told apart', () => {
+    const decision = decideMatch(
+      participant({ email: 'info@dubbel.se' }),
+      {
+        persons: [
+          { id: 1, email: 'info@dubbel.se', updatedAt: '2026-01-01T00:00:00.250000+00:00' },
+          { id: 2, email: 'info@dubbel.se', updatedAt: '2026-01-01T00:00:00.250001+00:00' },
+        ],
+      },
+      SE,
+    );
+    expect(decision).toMatchObject({ kind: 'matched', personId: 2 });
+  });
+
+  it('a missing or unreadable time is not a time', () => {
+    expect(instantMicros(undefined)).toBeNaN();
+    expect(instantMicros('yesterday')).toBeNaN();
   });
 });

@@ -1,0 +1,12 @@
+export { LimeConnector, DEFAULT_HISTORY_TYPE } from './limeConnector';
+export {
+  DEFAULT_FIELD_MAP,
+  DEFAULT_TIMEOUTS,
+  resolveFieldMap,
+  type LimeConnectionOptions,
+  type LimeConnectorOptions,
+  type LimeFieldMap,
+  type LimeFieldOverrides,
+  type LimeTimeouts,
+} from './limeConfig';
+export { LimeHttp, apiRootOf, parseRetryAfter } from './limeHttp';

@@ -1,0 +1,99 @@
+import type { Dispatcher } from 'undici';
+
+/**
+ * Which limetypes and properties hold what. Lime applications differ (fields renamed, limetypes relabelled), so
+ * every name is configurable; the defaults are Lime CRM core's (shared/specs/lime-rest-api.md §5).
+ */
+export interface LimeFieldMap {
+  person: {
+    limetype: string;
+    firstname: string;
+    lastname: string;
+    email: string;
+    phone: string;
+    mobilephone: string;
+    company: string;
+    inactive: string;
+  };
+  company: { limetype: string; name: string; phone: string };
+  coworker: { limetype: string; email: string; inactive: string };
+  history: {
+    limetype: string;
+    date: string;
+    type: string;
+    note: string;
+    person: string;
+    company: string;
+    coworker: string;
+  };
+}
+
+export const DEFAULT_FIELD_MAP: LimeFieldMap = {
+  person: {
+    limetype: 'person',
+    firstname: 'firstname',
+    lastname: 'lastname',
+    email: 'email',
+    phone: 'phone',
+    mobilephone: 'mobilephone',
+    company: 'company',
+    inactive: 'inactive',
+  },
+  company: { limetype: 'company', name: 'name', phone: 'phone' },
+  coworker: { limetype: 'coworker', email: 'email', inactive: 'inactive' },
+  history: {
+    limetype: 'history',
+    date: 'date',
+    type: 'type',
+    note: 'note',
+    person: 'person',
+    company: 'company',
+    coworker: 'coworker',
+  },
+};
+
+export type LimeFieldOverrides = { [K in keyof LimeFieldMap]?: Partial<LimeFieldMap[K]> };
+
+/** The field map with overrides applied per limetype. */
+export function resolveFieldMap(overrides: LimeFieldOverrides = {}): LimeFieldMap {
+  return {
+    person: { ...DEFAULT_FIELD_MAP.person, ...overrides.person },
+    company: { ...DEFAULT_FIELD_MAP.company, ...overrides.company },
+    coworker: { ...DEFAULT_FIELD_MAP.coworker, ...overrides.coworker },
+    history: { ...DEFAULT_FIELD_MAP.history, ...overrides.history },
+  };
+}
+
+export interface LimeTimeouts {
+  /** TCP + TLS connect. Default 5 s. */
+  connectMs: number;
+  /** From request sent to response headers. Default 15 s. */
+  headersMs: number;
+  /** Between body chunks. Default 15 s. */
+  bodyMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: LimeTimeouts = { connectMs: 5_000, headersMs: 15_000, bodyMs: 15_000 };
+
+export interface LimeConnectionOptions {
+  /**
+   * The Lime application's base URL as the admin copies it, app segment included (it may contain spaces):
+   * `https://lime.example.com/Lime CRM`, `https://acme.lime-crm.com/acme`.
+   */
+  baseUrl: string;
+  /** The API key of a Lime user of type "API". Sent as `x-api-key`; never logged. */
+  apiKey: string;
+  timeouts?: Partial<LimeTimeouts> | undefined;
+  /** PEM certificate(s) of the CA that signed an on-prem server's certificate (added to Node's trusted CAs). */
+  ca?: string | undefined;
+  /** TLS certificate verification; default true. Turning it off is for tests against self-signed servers only. */
+  rejectUnauthorized?: boolean | undefined;
+  /** An undici dispatcher to use instead of the connector's own keep-alive pool. */
+  dispatcher?: Dispatcher | undefined;
+}
+
+export interface LimeConnectorOptions extends LimeConnectionOptions {
+  /** The history type (option key of `history.type`) our notes get. Default `comment`, as the seed maps it. */
+  historyType?: string | undefined;
+  fields?: LimeFieldOverrides | undefined;
+}

@@ -1,0 +1,251 @@
+import { rootCertificates } from 'node:tls';
+import { Agent, request, type Dispatcher } from 'undici';
+import { CrmError, type CrmErrorCode } from '../receiver/crmError';
+import { DEFAULT_TIMEOUTS, type LimeConnectionOptions, type LimeTimeouts } from './limeConfig';
+
+export type QueryParams = Record<string, string | number | readonly string[] | undefined>;
+
+export interface LimeRawResponse {
+  status: number;
+  contentType: string;
+  /** Parsed JSON when the body is JSON, else undefined. */
+  json: unknown;
+}
+
+/**
+ * HTTP to one Lime application's REST API (`<baseUrl>/api/v1/…`): a keep-alive pool with connect, headers and
+ * body timeouts, the API key header, and every failure turned into a `CrmError` with a stable code. It knows
+ * nothing about limetypes; callers parse the JSON it returns with zod.
+ */
+export class LimeHttp {
+  /** Requests sent since creation (or since `resetCallCount`): what a delivery cost in API calls. */
+  callCount = 0;
+  readonly apiRoot: URL;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly apiKey: string;
+  private readonly timeouts: LimeTimeouts;
+
+  constructor(options: LimeConnectionOptions) {
+    this.apiRoot = apiRootOf(options.baseUrl);
+    this.apiKey = options.apiKey;
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher =
+      options.dispatcher ??
+      new Agent({
+        connections: 8,
+        keepAliveTimeout: 10_000,
+        headersTimeout: this.timeouts.headersMs,
+        bodyTimeout: this.timeouts.bodyMs,
+        connect: {
+          timeout: this.timeouts.connectMs,
+          // A custom CA is added to Node's trusted roots, not put in their place: Lime Cloud must still verify.
+          ...(options.ca === undefined ? {} : { ca: [...rootCertificates, options.ca] }),
+          rejectUnauthorized: options.rejectUnauthorized ?? true,
+        },
+      });
+  }
+
+  /** The host part of the base URL, for messages. */
+  get host(): string {
+    return this.apiRoot.host;
+  }
+
+  async getJson(path: string, params: QueryParams = {}, signal?: AbortSignal): Promise<unknown> {
+    return (await this.send('GET', path, { params, signal })).json;
+  }
+
+  async postJson(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    return (await this.send('POST', path, { body, signal })).json;
+  }
+
+  async putJson(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    return (await this.send('PUT', path, { body, signal })).json;
+  }
+
+  /**
+   * One request. Answers 2xx resolve; anything else rejects with a `CrmError` carrying the status, Lime's message
+   * (as `detail`) and `Retry-After`. `acceptStatuses` lets a caller take other statuses as answers (test connection).
+   */
+  async send(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    init: {
+      params?: QueryParams;
+      body?: unknown;
+      signal?: AbortSignal | undefined;
+      acceptStatuses?: readonly number[];
+    } = {},
+  ): Promise<LimeRawResponse> {
+    const url = new URL(path, this.apiRoot);
+    for (const [name, value] of Object.entries(init.params ?? {})) {
+      if (value === undefined) continue;
+      for (const item of Array.isArray(value) ? value : [String(value)]) url.searchParams.append(name, item);
+    }
+    const operation = `${method} ${operationPath(path)}`;
+    const headers: Record<string, string> = {
+      'x-api-key': this.apiKey,
+      accept: 'application/hal+json, application/json;q=0.9',
+      'user-agent': 'dci-crm-companion',
+    };
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+
+    this.callCount += 1;
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, {
+        method,
+        headers,
+        dispatcher: this.dispatcher,
+        headersTimeout: this.timeouts.headersMs,
+        bodyTimeout: this.timeouts.bodyMs,
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+        ...(init.signal === undefined ? {} : { signal: init.signal }),
+      });
+    } catch (error) {
+      throw networkError(error, operation, this.apiRoot.host);
+    }
+
+    const contentType = headerValue(response.headers['content-type']);
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (error) {
+      throw networkError(error, operation, this.apiRoot.host);
+    }
+    const json = /[/+]json\b/iu.test(contentType) && text !== '' ? parseJson(text) : undefined;
+    const status = response.statusCode;
+    if ((status >= 200 && status < 300) || init.acceptStatuses?.includes(status)) {
+      if (status >= 200 && status < 300 && status !== 204 && json === undefined && method !== 'DELETE') {
+        throw new CrmError('bad_response', `Lime answered ${operation} with ${status} but no JSON body`, {
+          status,
+          operation,
+        });
+      }
+      return { status, contentType, json };
+    }
+    throw statusError(status, operation, json, headerValue(response.headers['retry-after']));
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+}
+
+/** `https://host/Lime CRM` (spaces allowed, trailing slash optional) → `https://host/Lime%20CRM/api/v1/`. */
+export function apiRootOf(baseUrl: string): URL {
+  const trimmed = baseUrl.trim().replace(/\/+$/u, '');
+  const root = new URL(`${trimmed}/`);
+  if (root.protocol !== 'http:' && root.protocol !== 'https:') {
+    throw new TypeError('the Lime API URL must start with https:// (or http://)');
+  }
+  // An admin may paste the URL of the API itself; it still means the application.
+  const path = root.pathname.replace(/api\/v1\/?$/u, '');
+  return new URL(`${path}api/v1/`, root);
+}
+
+function operationPath(path: string): string {
+  return path.replace(/\/$/u, '');
+}
+
+function headerValue(value: string | string[] | undefined): string {
+  return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `Retry-After` in seconds or as an HTTP date, in ms from now; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string, now: number = Date.now()): number | undefined {
+  if (value.trim() === '') return undefined;
+  if (/^\d+$/u.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function limeMessage(json: unknown): string | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const message = (json as Record<string, unknown>)['message'];
+  return typeof message === 'string' ? message.slice(0, 500) : undefined;
+}
+
+function statusError(status: number, operation: string, json: unknown, retryAfter: string): CrmError {
+  const context = { status, operation, detail: limeMessage(json), retryAfterMs: parseRetryAfter(retryAfter) };
+  const [code, what]: [CrmErrorCode, string] =
+    status === 400
+      ? ['bad_request', 'refused the request as invalid']
+      : status === 401
+        ? ['unauthorized', 'rejected the API key']
+        : status === 403
+          ? ['forbidden', 'denied the API user permission']
+          : status === 404
+            ? ['not_found', 'found nothing at that address']
+            : status === 408 || status === 429
+              ? ['rate_limited', 'asked us to slow down']
+              : status >= 500
+                ? ['server_error', 'failed with a server error']
+                : ['unexpected_status', 'answered with an unexpected status'];
+  return new CrmError(code, `Lime ${what} (${status}) on ${operation}`, context);
+}
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'EPROTO',
+]);
+
+/** The codes of an error and its causes, outermost first (undici wraps Node's socket errors). */
+function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
+    const { code, name } = current as { code?: unknown; name?: unknown };
+    if (typeof code === 'string') codes.push(code);
+    if (name === 'AbortError') codes.push('ABORT');
+    current = (current as { cause?: unknown }).cause;
+  }
+  return codes;
+}
+
+/** A failure below HTTP, as a `CrmError` whose message says what to check. */
+export function networkError(error: unknown, operation: string, host: string): CrmError {
+  const codes = errorCodes(error);
+  const has = (...wanted: string[]) => codes.some((code) => wanted.includes(code));
+  const context = { operation, cause: error };
+  if (has('ABORT', 'UND_ERR_ABORTED')) return new CrmError('aborted', `${operation} was aborted`, context);
+  if (has('ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_NODATA')) {
+    return new CrmError('dns_failed', `The Lime host ${host} could not be found (DNS lookup failed)`, context);
+  }
+  if (has('ECONNREFUSED')) {
+    return new CrmError(
+      'connection_refused',
+      `Nothing accepted the connection at ${host} (connection refused)`,
+      context,
+    );
+  }
+  if (has('UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT')) {
+    return new CrmError('timeout', `Lime at ${host} did not answer ${operation} in time`, context);
+  }
+  if (codes.some((code) => TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL'))) {
+    const reason = codes.find((code) => TLS_CODES.has(code) || code.startsWith('ERR_')) ?? 'TLS error';
+    return new CrmError('tls_failed', `The TLS connection to ${host} failed (${reason})`, context);
+  }
+  if (has('ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNABORTED')) {
+    return new CrmError('connection_reset', `The connection to ${host} broke during ${operation}`, context);
+  }
+  return new CrmError('network_error', `${operation} to ${host} failed (${codes[0] ?? 'unknown error'})`, context);
+}

@@ -1,0 +1,86 @@
+import type { CrmId, MatchKey, MeetingSummary } from '../core';
+
+/**
+ * The port through which the receiver delivers a meeting to a CRM. The receiver sees only this: which CRM, its
+ * REST details and its data model stay inside the adapter (lime-addon).
+ */
+export interface CrmConnector {
+  /** Checks reachability, credentials, permissions and the data model, with messages an admin can act on. */
+  testConnection(signal?: AbortSignal): Promise<ConnectionCheck>;
+  /**
+   * Writes the meeting into the CRM: one note per matched external person, exactly once per (conversation,
+   * person) however often it is called. Throws `CrmError` when the CRM fails; calling again is always safe.
+   */
+  deliver(summary: MeetingSummary, options: DeliverOptions): Promise<DeliveryReport>;
+}
+
+export interface DeliverOptions {
+  /** The customer's own e-mail domains: participants there are colleagues, never matched as customers. */
+  internalDomains: readonly string[];
+  /** Region for phone numbers written without a country code (`SE`). */
+  defaultRegion: string;
+  /** IANA zone for dates in the note. */
+  timeZone: string;
+  /** The seed's "Create contact in CRM" switch: create company and person when no person matches. */
+  createMissingContacts: boolean;
+  /** The note's date: when it is written (the seed's "current timestamp") or when the meeting started. */
+  noteDate: 'now' | 'meeting_start';
+  signal?: AbortSignal | undefined;
+}
+
+/** What happened to one participant of the meeting. */
+export type ParticipantOutcomeKind =
+  /** A new note was written on the person. */
+  | 'written'
+  /** Our note for this conversation already existed on the person and was updated. */
+  | 'updated'
+  /** Another participant resolved to the same person, whose note covers both. */
+  | 'same_person'
+  /** No person matched and contacts are not created. */
+  | 'no_match'
+  /** Several persons fit and nothing told them apart: nothing written, shown for review. */
+  | 'ambiguous'
+  /** A colleague of the presenter. */
+  | 'internal'
+  /** Neither an e-mail nor a readable phone number. */
+  | 'not_matchable';
+
+export interface ParticipantOutcome {
+  /** Position in the payload's participants. */
+  participantIndex: number;
+  outcome: ParticipantOutcomeKind;
+  /** How the person was found; `created` when the person was created for this meeting. */
+  matchedBy?: MatchKey | 'created' | undefined;
+  /** Whether the company and/or person were created for this meeting. */
+  created?: { company: boolean; person: boolean } | undefined;
+  personId?: CrmId | undefined;
+  companyId?: CrmId | undefined;
+  noteId?: CrmId | undefined;
+  /** Human-readable matching trace (contains the e-mail/phone searched: stored, shown to admins, never logged). */
+  trace: string;
+}
+
+export interface DeliveryReport {
+  outcomes: ParticipantOutcome[];
+  /** CRM API calls this delivery cost. */
+  apiCalls: number;
+}
+
+export interface ConnectionCheckStep {
+  /** `reach`, `authenticate`, `permissions`, `schema`. */
+  step: 'reach' | 'authenticate' | 'permissions' | 'schema';
+  ok: boolean;
+  /** What was found; for a failure, what to do about it. */
+  message: string;
+}
+
+export interface ConnectionCheck {
+  ok: boolean;
+  /** The first failure's code, when not ok. */
+  code?: string | undefined;
+  steps: ConnectionCheckStep[];
+  /** The note types the CRM offers (Lime: the active options of history.type), for the admin's choice. */
+  noteTypes?: Array<{ key: string; text: string }> | undefined;
+  /** The longest note the CRM keeps. */
+  noteMaxLength?: number | undefined;
+}

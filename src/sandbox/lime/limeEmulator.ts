@@ -1,0 +1,267 @@
+// A stateful Lime CRM REST API emulator (shared/specs/lime-rest-api.md §1–§5, §11) on node:http(s).
+//
+// Behaviours that rest on an [assumption] in the spec (sources are silent; verify against a real /api/v1/docs/):
+// - GET /api/v1/ answers 200 with a HAL document linking limetype, limeobject and query; GET /api/v1/limeobject/
+//   lists one collection link per readable limetype.
+// - A missing or unknown x-api-key is a 401 {"error": "Unauthorized", "message"}; an operation the key's user may
+//   not perform is a 403 {"error": "Forbidden", "message": "The API user may not <op> <limetype>."}. Auth runs
+//   after faults and the rate limit, before routing, for every path under /<app>/.
+// - Limetype metadata carries `acl` {read, create, update, delete} for the requesting key, and `readonly: true` on
+//   computed properties; GET /limetype/ lists only the limetypes the key may read.
+// - Error bodies are {"error", "message"} (+ "details": {property: problem} for invalid bodies).
+// - Responses are `application/hal+json`, except the Query API and errors (`application/json`).
+// - Unknown limetype, id, route, or list filter property → 404 ("The property \"x\" does not exist."); an unknown
+//   limetype or property inside a Query API document → 400 (the document is invalid, like a bad body).
+// - Writes: unknown properties, system properties (`_id`, …), read-only/computed properties, hasmany relations,
+//   `null` for text-like or option properties, wrong JSON types (no numeric strings), unknown or inactive option
+//   keys, relation ids that do not exist and text longer than `length` are all 400. Options are accepted as "key"
+//   and {"key": "..."}. Missing required properties are checked after defaults (an option's `defaultValue`; the
+//   `'now'` default of time properties); any option, `empty` included, satisfies `required`. Unset properties read
+//   as "" (text), 0 (numbers), false (yesno), the default/`empty` option, or null.
+// - `_descriptive` joins the limetype's descriptive properties with a space (options by their text); for history
+//   that is date + type, e.g. "2026-10-01T07:00:00+00:00 Talked to".
+// - person.name / coworker.name are computed from firstname + " " + lastname (`computedFrom`), never written.
+// - Times are stored and written in UTC; `time` values like Python's isoformat (fraction only when not zero),
+//   `date` values as midnight; a time written without an offset is read as UTC; `_timestamp`/`_createdtime`
+//   always with six fraction digits, bumped by 1 µs when the clock did not move (strictly monotonic).
+// - `_createduser`/`_updateduser`: each API key gets a user id (101, 102, … in order of first use); objects written
+//   through the direct (non-HTTP) methods have null there.
+// - Object ids: one global sequence for all limetypes, starting at 1001.
+// - POST → 201 with the object and a Location header; PUT is a partial update → 200; DELETE → 204 with no body,
+//   and relations that pointed at the deleted object become null; PATCH (and other methods) → 405.
+// - Related list GET /limeobject/{t}/{id}/{rel}/: a hasmany gives the objects whose belongsto points back; a
+//   belongsto gives a list of zero or one; hasandbelongstomany lists are always empty (not stored).
+// - List: equality filters compare strings case-insensitively (accent-sensitive, like Finnish_Swedish_CI_AS),
+//   options by key, relations by id; a repeated parameter matches any of its values; unknown `_x` parameters are
+//   ignored. `min-`/`max-` are inclusive. `_sort` takes a comma list of ±prop; ties break by `_id`. `_limit` defaults
+//   to 10 and is silently capped at 50 (both configurable). `next` carries `_offset`; `_offset_id` is accepted and
+//   starts after that object. `_embed` works on belongsto/hasone only; an unset relation embeds as null.
+// - Query API: also accepted as POST with a JSON body; `?` is a plain substring "contains" (no wildcards), `=?`
+//   begins-with, both case-insensitive; `!` negates its `exp` expression; `exp: null` matches null, "" and the
+//   `empty` option; option operands by key (or option id); no default or maximum `limit`; results ordered by
+//   `orderBy` then `_id`; dotted keys and nested formats need read permission on every limetype they reach;
+//   hasmany properties cannot be filtered or ordered on (400), only belongsto/hasone can be traversed.
+// - Rate limit: a sliding window per client IP over the `now` clock; 429 + Retry-After (whole seconds) +
+//   {"error": "Too Many Requests"}. Requests answered by a `status` or `drop` fault do not count.
+// - A path outside /<app>/ is a plain HTML 404, as a web server in front of Lime would answer a wrong base URL.
+// - The `drop_mid_body` fault handles the request for real (a POST does create the object) and then cuts the
+//   response: the work is done, the answer is lost.
+
+import { STATUS_CODES, createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { apiError, type ApiResponse } from './apiResponses';
+import { coreModel } from './coreModel';
+import { createHrefs, type LimeHrefs } from './limeHrefs';
+import { createMonotonicClock } from './limeTime';
+import { LimeObjectStore, type WriteOutcome } from './objectStore';
+import { createRateLimiter } from './rateLimiter';
+import { decodeSegments, pathBelowApp, readRequest, type IncomingRequest } from './readRequest';
+import { routeApiRequest } from './routeApiRequest';
+import { serializeStored } from './serializeObject';
+import type {
+  LimeEmulator,
+  LimeEmulatorOptions,
+  LimeFault,
+  LimeKeyPermissions,
+  LimeModel,
+  LimeRequestLogEntry,
+} from './types';
+import { writeResponse, writeResponseCutMidBody } from './writeResponse';
+
+const HTML_NOT_FOUND =
+  '<!doctype html>\n<html><head><title>404 Not Found</title></head>' +
+  '<body><h1>Not Found</h1><p>The requested URL was not found on this server.</p></body></html>\n';
+
+export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Promise<LimeEmulator> {
+  const app = options.app ?? 'lime';
+  let model: LimeModel = options.model ?? coreModel();
+  const apiKeys = new Map<string, LimeKeyPermissions>(Object.entries(options.apiKeys ?? { 'test-api-key': 'all' }));
+  const userIds = new Map<string, number>();
+  const now = options.now ?? (() => new Date());
+  const store = new LimeObjectStore(() => model, {
+    timestamp: createMonotonicClock(now),
+    wall: () => now().getTime() * 1000,
+  });
+  const faults: LimeFault[] = [];
+  const requests: LimeRequestLogEntry[] = [];
+  let latencyMs = options.latencyMs ?? 0;
+  const rateLimit =
+    options.rateLimit === undefined ? undefined : createRateLimiter(options.rateLimit, () => now().getTime());
+  const listLimit = options.listLimit ?? { default: 10, max: 50 };
+  const closing = new AbortController();
+  let hrefs: LimeHrefs = createHrefs('');
+
+  function userIdFor(key: string): number {
+    let id = userIds.get(key);
+    if (id === undefined) {
+      id = 101 + userIds.size;
+      userIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** Rate limit, application prefix, authentication, then the REST API. */
+  function answer(incoming: IncomingRequest, below: string | undefined): ApiResponse {
+    const decision = rateLimit?.(incoming.clientAddress);
+    if (decision !== undefined && !decision.allowed) {
+      const response = apiError(429, 'Too Many Requests', 'Rate limit exceeded; retry later.');
+      return { ...response, headers: { ...response.headers, 'retry-after': String(decision.retryAfterSec) } };
+    }
+    if (below === undefined) {
+      return { status: 404, body: HTML_NOT_FOUND, headers: { 'content-type': 'text/html; charset=utf-8' } };
+    }
+    const { apiKey } = incoming;
+    if (apiKey === undefined || apiKey === '') {
+      return apiError(401, 'Unauthorized', 'An API key is required: send it in the x-api-key header.');
+    }
+    const permissions = apiKeys.get(apiKey);
+    if (permissions === undefined) return apiError(401, 'Unauthorized', 'The API key is not valid.');
+    const segments = decodeSegments(below);
+    if (segments === undefined) return apiError(404, 'Not Found', 'The requested URL was not found on the server.');
+    const context = { model, store, hrefs, listLimit, permissions, userId: userIdFor(apiKey) };
+    try {
+      return routeApiRequest(context, {
+        method: incoming.method,
+        segments,
+        rawQuery: incoming.rawQuery,
+        body: incoming.body,
+      });
+    } catch (error) {
+      return apiError(500, 'Internal Server Error', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const incoming = await readRequest(request);
+    const below = pathBelowApp(app, incoming.path);
+    const log = (status: number): void => {
+      requests.push({
+        method: incoming.method,
+        path: below ?? incoming.path,
+        query: incoming.rawQuery,
+        ...(incoming.body.kind === 'json' ? { body: incoming.body.value } : {}),
+        status,
+        ...(incoming.apiKey === undefined ? {} : { apiKey: incoming.apiKey }),
+      });
+    };
+    if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closing.signal });
+    const fault = faults.shift();
+    if (fault?.kind === 'delay') await sleep(fault.ms, undefined, { signal: closing.signal });
+    if (fault?.kind === 'drop') {
+      log(0);
+      request.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'status') {
+      const injected = faultResponse(fault);
+      log(injected.status);
+      writeResponse(response, injected);
+      return;
+    }
+    const result = answer(incoming, below);
+    if (fault?.kind === 'drop_mid_body') {
+      log(0);
+      writeResponseCutMidBody(response, result);
+      return;
+    }
+    log(result.status);
+    writeResponse(response, result);
+  }
+
+  const listener = (request: IncomingMessage, response: ServerResponse): void => {
+    // Only a request cut short (the emulator closing during a delay, a client gone) ends up here.
+    handle(request, response).catch(() => response.destroy());
+  };
+  const server =
+    options.tls === undefined
+      ? createHttpServer(listener)
+      : createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const baseUrl = `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}/${encodeURIComponent(app)}`;
+  hrefs = createHrefs(baseUrl);
+  const serializeContext = () => ({ model, hrefs });
+  let closed: Promise<void> | undefined;
+
+  function expectWritten(action: string, outcome: WriteOutcome): number {
+    if (outcome.kind !== 'written') throw new Error(`${action}: ${outcome.message}`);
+    return outcome.record._id;
+  }
+
+  return {
+    baseUrl,
+    port,
+    get model() {
+      return model;
+    },
+    get requests() {
+      return requests;
+    },
+    insert(limetype, values) {
+      return expectWritten(`insert ${limetype}`, store.create(limetype, values, null));
+    },
+    get(limetype, id) {
+      return serializeStored(serializeContext(), limetype, store.find(limetype, id));
+    },
+    all(limetype) {
+      return store
+        .list(limetype)
+        .map((record) => serializeStored(serializeContext(), limetype, record))
+        .filter((object) => object !== undefined);
+    },
+    update(limetype, id, values) {
+      expectWritten(`update ${limetype} ${id}`, store.update(limetype, id, values, null));
+    },
+    remove(limetype, id) {
+      if (!store.remove(limetype, id)) throw new Error(`remove ${limetype} ${id}: no such object`);
+    },
+    clearRequests() {
+      requests.length = 0;
+    },
+    failNext(count, fault) {
+      for (let index = 0; index < count; index += 1) faults.push(fault);
+    },
+    setLatency(ms) {
+      latencyMs = ms;
+    },
+    setModel(next) {
+      model = next;
+    },
+    setApiKey(key, permissions) {
+      if (permissions === undefined) apiKeys.delete(key);
+      else apiKeys.set(key, permissions);
+    },
+    close() {
+      closed ??= new Promise<void>((resolve, reject) => {
+        closing.abort();
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+function faultResponse(fault: Extract<LimeFault, { kind: 'status' }>): ApiResponse {
+  const response =
+    fault.body === undefined
+      ? apiError(fault.status, STATUS_CODES[fault.status] ?? 'Error', 'The emulator was told to fail this request.')
+      : {
+          status: fault.status,
+          body: fault.body,
+          headers: {
+            'content-type': typeof fault.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+          },
+        };
+  return fault.retryAfterSec === undefined
+    ? response
+    : { ...response, headers: { ...response.headers, 'retry-after': String(fault.retryAfterSec) } };
+}

@@ -1,0 +1,45 @@
+import { seedDemoData, startLimeEmulator, type LimeEmulator } from './lime';
+import { parseSandboxArgs, SANDBOX_USAGE } from './parseSandboxArgs';
+
+export interface SandboxIo {
+  out(line: string): void;
+  err(line: string): void;
+  /** Settles when the sandbox should stop (SIGINT/SIGTERM in the CLI). */
+  stopped: Promise<unknown>;
+  /** Called once the emulator listens and holds the demo data. */
+  onStarted?(emulator: LimeEmulator): void;
+}
+
+/** The `sandbox` command: runs until `io.stopped` settles, then closes; the result is the exit code. */
+export async function runSandboxCli(argv: readonly string[], io: SandboxIo): Promise<number> {
+  const command = parseSandboxArgs(argv);
+  switch (command.kind) {
+    case 'help':
+      io.out(SANDBOX_USAGE);
+      return 0;
+    case 'usage_error':
+      io.err(`${command.message}\n\n${SANDBOX_USAGE}`);
+      return 2;
+    case 'lime': {
+      const { settings } = command;
+      const emulator = await startLimeEmulator({
+        port: settings.port,
+        app: settings.app,
+        apiKeys: { [settings.apiKey]: 'all' },
+      });
+      seedDemoData(emulator);
+      io.out('Lime CRM emulator with demo data is running.');
+      io.out(`  Lime CRM API URL: ${emulator.baseUrl}`);
+      io.out(`  API key:          ${settings.apiKey}`);
+      io.out(
+        `  Try:              curl -H 'x-api-key: ${settings.apiKey}' ${emulator.baseUrl}/api/v1/limeobject/person/`,
+      );
+      io.out('Press Ctrl+C to stop.');
+      io.onStarted?.(emulator);
+      await io.stopped.catch(() => undefined);
+      await emulator.close();
+      io.out('Lime CRM emulator stopped.');
+      return 0;
+    }
+  }
+}
