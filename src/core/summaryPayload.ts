@@ -79,7 +79,10 @@ const presenterSchema = z.object({
 
 const conversationSchema = z
   .object({
-    id: idValue.refine((id) => id !== '', { error: 'must not be empty' }),
+    id: idValue
+      .refine((id) => id !== '', { error: 'must not be empty' })
+      // It becomes the note's reference token (`dci-conversation:<id>`), which must be one word.
+      .refine((id) => !/\s/u.test(id), { error: 'must not contain spaces or line breaks' }),
     title: requiredText(1000),
     date: zonedDateTime,
     end_date: zonedDateTime.nullish(),

@@ -191,7 +191,11 @@ export class LimeConnector implements CrmConnector {
             outcome: 'ambiguous',
             matchedBy: decision.by,
             companyId: decision.companyId,
-            trace: `${decision.trace} → nothing written; check for duplicates in Lime`,
+            trace: `${decision.trace} → nothing written; ${
+              decision.reason === 'company_main_number'
+                ? 'a switchboard number names a company, not a person'
+                : 'check for duplicate persons in Lime'
+            }`,
           },
         };
       case 'none': {

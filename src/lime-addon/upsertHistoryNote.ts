@@ -1,7 +1,7 @@
-import { conversationReference } from '../core';
+import { conversationReference, findConversationReference } from '../core';
 import type { LimeFieldMap } from './limeConfig';
 import type { LimeHttp } from './limeHttp';
-import { fieldsOf, idOf, runQuery } from './limeQuery';
+import { fieldsOf, idOf, runQuery, textOf } from './limeQuery';
 import { limeObjectSchema, parseLime } from './limeSchemas';
 
 export interface HistoryNote {
@@ -33,7 +33,7 @@ export async function upsertHistoryNote(
     http,
     {
       limetype: history.limetype,
-      responseFormat: { object: fieldsOf('_id') },
+      responseFormat: { object: fieldsOf('_id', history.note) },
       filter: {
         op: 'AND',
         exp: [
@@ -42,9 +42,13 @@ export async function upsertHistoryNote(
         ],
       },
       orderBy: [{ _id: 'ASC' }],
-      limit: 1,
+      limit: 100,
     },
     signal,
+  );
+  // "Contains" also finds conv-10 when looking for conv-1, and ignores case: only our exact reference line counts.
+  const ours = existing.find(
+    (object) => findConversationReference(textOf(object, history.note) ?? '') === note.conversationId,
   );
   const values: Record<string, unknown> = {
     [history.type]: note.type,
@@ -54,7 +58,7 @@ export async function upsertHistoryNote(
     ...(note.coworkerId === undefined ? {} : { [history.coworker]: note.coworkerId }),
   };
 
-  const existingId = existing[0] ? idOf(existing[0]['_id']) : undefined;
+  const existingId = ours ? idOf(ours['_id']) : undefined;
   if (existingId !== undefined) {
     const path = `limeobject/${history.limetype}/${existingId}/`;
     const body = note.updateDate ? { ...values, [history.date]: note.date } : values;

@@ -420,3 +420,29 @@ describe('Lime delivery: the customer’s data model', () => {
     expect(Date.parse(notesOf(lime, anna)[0]?.['date'] as string)).toBe(Date.parse(summary.startsAt));
   });
 });
+
+describe('Lime delivery: our own note, and only ours', () => {
+  it('a meeting whose id is the start of another meeting’s id gets its own note', async () => {
+    const lime = await startLime();
+    const { anna } = seedAcme(lime);
+    const participants = [buildParticipant({ email: 'anna.andersson@acme.se' })];
+    await connectTo(lime).deliver(buildSummary({ id: 'conv-10', participants }), DELIVER);
+    const report = await connectTo(lime).deliver(buildSummary({ id: 'conv-1', participants }), DELIVER);
+    expect(report.outcomes[0]?.outcome).toBe('written');
+    const notes = notesOf(lime, anna);
+    expect(notes).toHaveLength(2);
+    expect(notes.map((note) => String(note['note']).split('\n').at(-1))).toEqual([
+      referenceLine('conv-10'),
+      referenceLine('conv-1'),
+    ]);
+  });
+
+  it('a conversation id that differs only in case is another conversation', async () => {
+    const lime = await startLime();
+    const { anna } = seedAcme(lime);
+    const participants = [buildParticipant({ email: 'anna.andersson@acme.se' })];
+    await connectTo(lime).deliver(buildSummary({ id: 'ABC-1', participants }), DELIVER);
+    await connectTo(lime).deliver(buildSummary({ id: 'abc-1', participants }), DELIVER);
+    expect(notesOf(lime, anna)).toHaveLength(2);
+  });
+});

@@ -152,6 +152,12 @@ describe('parseSummaryPayload: what is rejected, and how the sender is told', ()
     ],
     ['the conversation id is missing', buildPayload({ id: undefined }), `${CONVERSATION}.id`, 'is required'],
     ['the conversation id is blank', buildPayload({ id: '  ' }), `${CONVERSATION}.id`, 'must not be empty'],
+    [
+      'the conversation id has a space',
+      buildPayload({ id: 'conv 1' }),
+      `${CONVERSATION}.id`,
+      'must not contain spaces',
+    ],
     ['the title is missing', buildPayload({ title: undefined }), `${CONVERSATION}.title`, 'is required'],
     ['the title is empty', buildPayload({ title: ' ' }), `${CONVERSATION}.title`, 'must not be empty'],
     ['the summary is missing', buildPayload({ summary: undefined }), `${CONVERSATION}.summary`, 'is required'],

@@ -1,0 +1,176 @@
+// `dci-companion`: operator commands for a receiver. `send-sample` posts signed sample payloads to a running
+// receiver; `deliveries` and `requeue` work on the store in DATA_DIR (the receiver may be running).
+import { join } from 'node:path';
+import { dataDirFrom } from '../config/loadConfig';
+import { regeneratedSample, samplePayloads } from '../demo/samplePayloads';
+import { signDci } from '../ingest/signWebhook';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../store/receiverStore';
+import { openSqliteStore } from '../store/sqliteStore';
+
+const USAGE = `Usage: dci-companion <command> [options]
+
+  send-sample [--url URL] [--secret SECRET] [--sample N]
+                 post the sample payloads (or only sample N, 1-based) signed like DCI to a receiver
+                 (default URL http://127.0.0.1:$PORT or :8080; default secret: the first of DCI_WEBHOOK_SECRETS)
+  deliveries [--status STATUS] [--limit N]
+                 list deliveries, newest first (STATUS: ${DELIVERY_STATUSES.join(', ')})
+  requeue <delivery-id> | --dead
+                 make a dead (or delivered) delivery due again, or every dead one
+
+Environment: DATA_DIR (default ./data) for deliveries/requeue; PORT and DCI_WEBHOOK_SECRETS for send-sample.`;
+
+type Output = (line: string) => void;
+
+/** Runs one command; returns the exit code (0 ok, 1 failed, 2 usage). */
+export async function runCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  out: Output,
+  err: Output,
+): Promise<number> {
+  const [command, ...rest] = args;
+  const options = parseOptions(rest);
+  if (!options) {
+    err(USAGE);
+    return 2;
+  }
+  switch (command) {
+    case 'send-sample':
+      return sendSample(options, env, out, err);
+    case 'deliveries':
+      return listDeliveries(options, env, out, err);
+    case 'requeue':
+      return requeue(options, env, out, err);
+    default:
+      err(
+        command === undefined || command === 'help' || command === '--help'
+          ? USAGE
+          : `Unknown command "${command}".\n\n${USAGE}`,
+      );
+      return command === 'help' || command === '--help' ? 0 : 2;
+  }
+}
+
+interface Options {
+  flags: Record<string, string | true>;
+  positional: string[];
+}
+
+function parseOptions(args: string[]): Options | undefined {
+  const flags: Record<string, string | true> = {};
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] ?? '';
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const name = arg.slice(2);
+    if (name === 'dead') {
+      flags[name] = true;
+      continue;
+    }
+    const value = args[i + 1];
+    if (value === undefined || value.startsWith('--')) return undefined;
+    flags[name] = value;
+    i += 1;
+  }
+  return { flags, positional };
+}
+
+async function sendSample(options: Options, env: Record<string, string | undefined>, out: Output, err: Output) {
+  const url = String(options.flags['url'] ?? `http://127.0.0.1:${env['PORT'] ?? '8080'}`).replace(/\/+$/u, '');
+  const secret = options.flags['secret'] ?? env['DCI_WEBHOOK_SECRETS']?.split(',')[0]?.trim();
+  if (typeof secret !== 'string' || secret === '') {
+    err('No secret: pass --secret or set DCI_WEBHOOK_SECRETS.');
+    return 2;
+  }
+  const all = [...samplePayloads(), regeneratedSample()];
+  const which = options.flags['sample'];
+  const index = which === undefined ? undefined : Number(which) - 1;
+  if (index !== undefined && (!Number.isInteger(index) || index < 0 || index >= all.length)) {
+    err(`--sample must be 1 to ${all.length}.`);
+    return 2;
+  }
+  let failed = 0;
+  for (const sample of index === undefined ? all : [all[index]!]) {
+    const body = JSON.stringify(sample.payload);
+    const deliveryId = String((sample.payload['_meta'] as Record<string, unknown>)['delivery_id']);
+    try {
+      const response = await fetch(`${url}/api/v1/dci/webhook`, {
+        method: 'POST',
+        headers: signDci(body, secret, { deliveryId }),
+        body,
+      });
+      out(`${response.status} ${await response.text()}  ← ${sample.label}`);
+      if (response.status >= 300) failed += 1;
+    } catch (error) {
+      err(`could not reach ${url}: ${error instanceof Error ? error.message : String(error)}`);
+      return 1;
+    }
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+async function listDeliveries(options: Options, env: Record<string, string | undefined>, out: Output, err: Output) {
+  const status = options.flags['status'];
+  if (status !== undefined && !DELIVERY_STATUSES.includes(status as DeliveryStatus)) {
+    err(`--status must be one of ${DELIVERY_STATUSES.join(', ')}.`);
+    return 2;
+  }
+  const limit = Number(options.flags['limit'] ?? 20);
+  const store = await openSqliteStore({ file: join(dataDirFrom(env), 'receiver.sqlite') });
+  try {
+    const rows = await store.listDeliveries({
+      status: status as DeliveryStatus | undefined,
+      limit: Number.isInteger(limit) && limit > 0 ? limit : 20,
+    });
+    if (rows.length === 0) out('No deliveries.');
+    for (const row of rows) {
+      const error = row.lastErrorCode ? `  ${row.lastErrorCode}: ${row.lastErrorMessage ?? ''}` : '';
+      out(
+        `${row.id}  ${row.status.padEnd(11)}  ${row.createdAt.toISOString()}  attempts ${row.attempts}  ${row.title}${error}`,
+      );
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+async function requeue(options: Options, env: Record<string, string | undefined>, out: Output, err: Output) {
+  const [id] = options.positional;
+  if (id === undefined && options.flags['dead'] !== true) {
+    err('requeue needs a delivery id or --dead.');
+    return 2;
+  }
+  const store = await openSqliteStore({ file: join(dataDirFrom(env), 'receiver.sqlite') });
+  try {
+    if (options.flags['dead'] === true) {
+      out(`${await store.requeueAllDead(new Date())} dead deliveries requeued.`);
+      return 0;
+    }
+    const done = await store.requeue(id ?? '', new Date());
+    out(done ? `Delivery ${id} requeued.` : `Delivery ${id} was not requeued (unknown, or in progress).`);
+    return done ? 0 : 1;
+  } finally {
+    await store.close();
+  }
+}
+
+/** The process entry point: runs the command in `process.argv` and exits with its code. */
+export function main(): void {
+  runCli(
+    process.argv.slice(2),
+    process.env,
+    (line) => process.stdout.write(`${line}\n`),
+    (line) => process.stderr.write(`${line}\n`),
+  )
+    .then((code) => process.exit(code))
+    .catch((error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    });
+}
+
+if (require.main === module) main();

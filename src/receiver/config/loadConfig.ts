@@ -1,0 +1,171 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { isSupportedRegion, isValidTimeZone } from '../../core';
+
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+
+const bool = (name: string, fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''], { error: `${name} must be true or false` })
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? fallback : ['true', '1', 'yes'].includes(value)));
+
+const int = (name: string, fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+/** The environment, as read: every variable the receiver understands (README: Configuration). */
+const environmentSchema = z.object({
+  PORT: int('PORT', 8080, 0, 65535),
+  DATA_DIR: z.string().optional(),
+  DCI_WEBHOOK_SECRETS: z
+    .string({ error: 'DCI_WEBHOOK_SECRETS is required: the secret(s) DCI signs webhooks with, comma-separated' })
+    .transform(list)
+    .refine((secrets) => secrets.length > 0, {
+      error: 'DCI_WEBHOOK_SECRETS is required: the secret(s) DCI signs webhooks with, comma-separated',
+    }),
+  LIME_URL: z
+    .string()
+    .optional()
+    .refine((url) => url === undefined || /^https?:\/\/\S/u.test(url.trim()), {
+      error: 'LIME_URL must start with https:// (or http://)',
+    }),
+  LIME_API_KEY: z.string().optional(),
+  LIME_CREATE_MISSING_CONTACTS: bool('LIME_CREATE_MISSING_CONTACTS', false),
+  LIME_HISTORY_TYPE: z.string().optional(),
+  LIME_CA_FILE: z.string().optional(),
+  LIME_TLS_REJECT_UNAUTHORIZED: bool('LIME_TLS_REJECT_UNAUTHORIZED', true),
+  DEFAULT_PHONE_REGION: z
+    .string()
+    .optional()
+    .transform((value) => (value ?? 'SE').trim().toUpperCase())
+    .refine(isSupportedRegion, { error: 'DEFAULT_PHONE_REGION must be a two-letter region such as SE, NO, DK or FI' }),
+  INTERNAL_EMAIL_DOMAINS: z.string().optional().transform(list),
+  TIME_ZONE: z
+    .string()
+    .optional()
+    .transform((value) => value ?? 'Europe/Stockholm')
+    .refine(isValidTimeZone, { error: 'TIME_ZONE must be an IANA time zone such as Europe/Stockholm' }),
+  NOTE_DATE: z.enum(['now', 'meeting_start'], { error: 'NOTE_DATE must be now or meeting_start' }).optional(),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .optional(),
+  MAX_BODY_BYTES: int('MAX_BODY_BYTES', 1024 * 1024, 1024, 50 * 1024 * 1024),
+  WORKER_CONCURRENCY: int('WORKER_CONCURRENCY', 4, 1, 64),
+  MAX_ATTEMPTS: int('MAX_ATTEMPTS', 25, 1, 1000),
+  MAX_AGE_HOURS: int('MAX_AGE_HOURS', 72, 1, 24 * 90),
+  LEASE_SECONDS: int('LEASE_SECONDS', 300, 5, 24 * 3600),
+});
+
+/** The receiver's configuration. Every field is documented in the README's configuration table. */
+export interface ReceiverConfig {
+  port: number;
+  /** Where the SQLite database lives. */
+  dataDir: string;
+  /** Every secret that may sign a webhook (several during a rotation). */
+  webhookSecrets: string[];
+  /** The Lime connection; undefined while none is configured (deliveries wait). */
+  lime?:
+    | {
+        url: string;
+        apiKey: string;
+        historyType: string;
+        createMissingContacts: boolean;
+        caFile?: string | undefined;
+        rejectUnauthorized: boolean;
+      }
+    | undefined;
+  defaultRegion: string;
+  internalDomains: string[];
+  timeZone: string;
+  noteDate: 'now' | 'meeting_start';
+  logLevel: string;
+  maxBodyBytes: number;
+  workerConcurrency: number;
+  maxAttempts: number;
+  maxAgeMs: number;
+  /**
+   * How long a claimed delivery is one worker's. After a crash (kill -9, power loss) its in-flight deliveries are
+   * picked up again only once this runs out; it must be longer than any one delivery attempt takes, or a slow
+   * attempt is claimed a second time while it still runs.
+   */
+  leaseMs: number;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * Reads the configuration from the environment, once, and reports every invalid setting in one message. The only
+ * reader of `process.env` (main.ts passes it in). Values are never echoed: some are secrets.
+ */
+export function loadConfig(env: Record<string, string | undefined>, cwd: string = process.cwd()): ReceiverConfig {
+  const parsed = environmentSchema.safeParse(env);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '');
+        return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`;
+      });
+  if ((env['LIME_URL'] === undefined) !== (env['LIME_API_KEY'] === undefined)) {
+    problems.push(
+      `${env['LIME_URL'] === undefined ? 'LIME_URL' : 'LIME_API_KEY'}: LIME_URL and LIME_API_KEY go together: set both, or neither (deliveries then wait for a connection)`,
+    );
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    dataDir: dataDirFrom({ DATA_DIR: e.DATA_DIR }, cwd),
+    webhookSecrets: e.DCI_WEBHOOK_SECRETS,
+    lime:
+      e.LIME_URL !== undefined && e.LIME_API_KEY !== undefined
+        ? {
+            url: e.LIME_URL.trim(),
+            apiKey: e.LIME_API_KEY.trim(),
+            historyType: e.LIME_HISTORY_TYPE?.trim() || 'comment',
+            createMissingContacts: e.LIME_CREATE_MISSING_CONTACTS,
+            caFile: e.LIME_CA_FILE?.trim() || undefined,
+            rejectUnauthorized: e.LIME_TLS_REJECT_UNAUTHORIZED,
+          }
+        : undefined,
+    defaultRegion: e.DEFAULT_PHONE_REGION,
+    internalDomains: e.INTERNAL_EMAIL_DOMAINS,
+    timeZone: e.TIME_ZONE,
+    noteDate: e.NOTE_DATE ?? 'now',
+    logLevel: e.LOG_LEVEL ?? 'info',
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    maxAttempts: e.MAX_ATTEMPTS,
+    maxAgeMs: e.MAX_AGE_HOURS * 3600 * 1000,
+    leaseMs: e.LEASE_SECONDS * 1000,
+  };
+}
+
+/** Only the data directory (the CLI's `deliveries`/`requeue` read the store and need nothing else). */
+export function dataDirFrom(env: Record<string, string | undefined>, cwd: string = process.cwd()): string {
+  const dataDir = env['DATA_DIR']?.trim() || './data';
+  return isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir);
+}

@@ -1,0 +1,271 @@
+import { randomUUID } from 'node:crypto';
+import { parseSummaryPayload } from '../../core';
+import type { CrmConnector, DeliverOptions } from '../crmConnector';
+import type { Logger } from '../observability/logger';
+import type { ReceiverMetrics } from '../observability/metrics';
+import type { AttemptRecord, ClaimedDelivery, ReceiverStore } from '../store/receiverStore';
+import { backoffDelayMs } from './backoff';
+import { classifyFailure } from './classifyFailure';
+
+export interface DeliveryWorkerOptions {
+  store: ReceiverStore;
+  /** The CRM connection, or undefined while none is configured: deliveries then wait ("awaiting connection"). */
+  getConnector: () => CrmConnector | undefined;
+  deliverOptions: Omit<DeliverOptions, 'signal'>;
+  logger: Logger;
+  metrics?: ReceiverMetrics | undefined;
+  /** Deliveries in flight at once. */
+  concurrency: number;
+  maxAttempts: number;
+  /** A delivery whose first payload is older than this is not retried any more. */
+  maxAgeMs: number;
+  /** How long a claim is ours; an expired lease is reclaimed by any worker (a crashed receiver's work). */
+  leaseMs?: number | undefined;
+  /** How often to look for due work when nothing woke the worker. */
+  pollMs?: number | undefined;
+  /** On shutdown, how long in-flight deliveries may finish before they are aborted and given back. */
+  shutdownGraceMs?: number | undefined;
+  now?: (() => Date) | undefined;
+  random?: (() => number) | undefined;
+  workerId?: string | undefined;
+}
+
+/**
+ * Claims due deliveries under a lease, delivers each through the CRM connector, and records the outcome: delivered,
+ * retrying at a backoff time, or dead with a reason. Never sleeps for a retry in-process: the store holds the
+ * next attempt time, so a restart loses no schedule.
+ */
+export class DeliveryWorker {
+  readonly workerId: string;
+  private readonly options: DeliveryWorkerOptions;
+  private readonly inFlight = new Map<string, { promise: Promise<void>; abort: AbortController }>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private pendingWake = false;
+
+  constructor(options: DeliveryWorkerOptions) {
+    this.options = options;
+    this.workerId = options.workerId ?? `worker-${randomUUID()}`;
+  }
+
+  private get now(): Date {
+    return (this.options.now ?? (() => new Date()))();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Look for due work now (ingest calls this after storing a summary). */
+  wake(): void {
+    this.pendingWake = true;
+    this.wakeUp?.();
+  }
+
+  /** Stops claiming, lets in-flight deliveries finish within the grace time, then aborts and gives back the rest. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wakeUp?.();
+    await this.loop;
+    const grace = this.options.shutdownGraceMs ?? 10_000;
+    const all = Promise.all([...this.inFlight.values()].map((entry) => entry.promise));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      all.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), grace))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      for (const entry of this.inFlight.values()) entry.abort.abort();
+      await all;
+    }
+  }
+
+  /**
+   * Claims and delivers everything due now, once (no loop): for tests and the CLI. Returns how many deliveries it
+   * processed.
+   */
+  async drainOnce(): Promise<number> {
+    const claimed = await this.claim(this.options.concurrency);
+    await Promise.all(claimed.map((delivery) => this.process(delivery, new AbortController())));
+    return claimed.length;
+  }
+
+  private async run(): Promise<void> {
+    const pollMs = this.options.pollMs ?? 1000;
+    while (this.running) {
+      this.pendingWake = false;
+      const free = this.options.concurrency - this.inFlight.size;
+      if (free > 0) {
+        try {
+          for (const delivery of await this.claim(free)) this.spawn(delivery);
+        } catch (error) {
+          this.options.logger.error({ err: error }, 'claiming due deliveries failed');
+        }
+      }
+      if (!this.running) break;
+      if (this.pendingWake && this.inFlight.size < this.options.concurrency) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeUp = undefined;
+    }
+  }
+
+  private get leaseMs(): number {
+    return this.options.leaseMs ?? 5 * 60 * 1000;
+  }
+
+  private async claim(limit: number): Promise<ClaimedDelivery[]> {
+    if (this.options.getConnector() === undefined) return [];
+    return this.options.store.claimDue({ workerId: this.workerId, now: this.now, limit, leaseMs: this.leaseMs });
+  }
+
+  private spawn(delivery: ClaimedDelivery): void {
+    const abort = new AbortController();
+    const promise = this.process(delivery, abort).finally(() => {
+      this.inFlight.delete(delivery.deliveryId);
+      // A slot is free: there may be more due work.
+      this.wake();
+    });
+    this.inFlight.set(delivery.deliveryId, { promise, abort });
+  }
+
+  private async process(delivery: ClaimedDelivery, abort: AbortController): Promise<void> {
+    const { store, metrics } = this.options;
+    const log = this.options.logger.child({
+      deliveryId: delivery.deliveryId,
+      conversationId: delivery.conversationId,
+      attempt: delivery.attempt,
+    });
+    const startedAt = this.now;
+    const base = { deliveryId: delivery.deliveryId, workerId: this.workerId, version: delivery.version };
+    const attemptOf = (outcome: AttemptRecord['outcome'], extra: Partial<AttemptRecord> = {}): AttemptRecord => ({
+      attempt: delivery.attempt,
+      startedAt,
+      durationMs: Math.max(0, this.now.getTime() - startedAt.getTime()),
+      outcome,
+      ...extra,
+    });
+    const connector = this.options.getConnector();
+    try {
+      if (!connector) {
+        await store.releaseDelivery({ deliveryId: delivery.deliveryId, workerId: this.workerId, now: this.now });
+        return;
+      }
+      const parsed = parseSummaryPayload(parseJson(delivery.rawBody));
+      let failure: unknown;
+      let report;
+      // An attempt must end before its lease does, or another worker takes the delivery over while this one still
+      // writes: stop it at 80 % of the lease and retry later.
+      let overran = false;
+      const overrun = setTimeout(
+        () => {
+          overran = true;
+          abort.abort();
+        },
+        Math.max(1000, this.leaseMs * 0.8),
+      );
+      if (parsed.ok) {
+        try {
+          report = await connector.deliver(parsed.summary, { ...this.options.deliverOptions, signal: abort.signal });
+        } catch (error) {
+          failure = error;
+        } finally {
+          clearTimeout(overrun);
+        }
+      } else {
+        clearTimeout(overrun);
+      }
+      metrics?.attemptDuration.observe((this.now.getTime() - startedAt.getTime()) / 1000);
+
+      if (report) {
+        const result = await store.completeDelivery({
+          ...base,
+          attempt: attemptOf('delivered', { apiCalls: report.apiCalls }),
+          outcomes: report.outcomes,
+          now: this.now,
+        });
+        metrics?.deliveries.inc({ outcome: result });
+        log.info(
+          { result, apiCalls: report.apiCalls, participants: report.outcomes.length },
+          'delivery attempt finished',
+        );
+        return;
+      }
+      if (!parsed.ok) {
+        // Validated at ingest; only a contract change between versions gets here. Waiting will not help.
+        const attempt = attemptOf('dead', {
+          errorCode: 'invalid_payload',
+          errorMessage: `The stored payload no longer passes validation (${parsed.issues.length} issue(s)); it cannot be delivered.`,
+        });
+        metrics?.deliveries.inc({ outcome: await store.deadLetterDelivery({ ...base, attempt, now: this.now }) });
+        log.warn({ code: 'invalid_payload' }, 'delivery dead-lettered');
+        return;
+      }
+
+      const decision = overran
+        ? {
+            retry: true as const,
+            code: 'attempt_timeout',
+            message: `The attempt ran past ${Math.round((this.leaseMs * 0.8) / 1000)} s (80 % of the lease) and was stopped; it will be retried.`,
+            status: undefined,
+            delayMs: undefined,
+          }
+        : classifyFailure(failure);
+      if ('release' in decision) {
+        await store.releaseDelivery({ deliveryId: delivery.deliveryId, workerId: this.workerId, now: this.now });
+        metrics?.deliveries.inc({ outcome: 'released' });
+        log.info('delivery given back on shutdown');
+        return;
+      }
+      const details = { errorCode: decision.code, errorMessage: decision.message, crmStatus: decision.status };
+      const tooOld = this.now.getTime() - delivery.firstReceivedAt.getTime() >= this.options.maxAgeMs;
+      const exhausted = delivery.attempt >= this.options.maxAttempts || tooOld;
+      if (decision.retry && !exhausted) {
+        const delayMs = backoffDelayMs(delivery.attempt, (this.options.random ?? Math.random)(), decision.delayMs);
+        const result = await store.retryDelivery({
+          ...base,
+          attempt: attemptOf('retry', details),
+          nextAttemptAt: new Date(this.now.getTime() + delayMs),
+          now: this.now,
+        });
+        metrics?.deliveries.inc({ outcome: result === 'retrying' ? 'retry' : result });
+        log.warn(
+          { code: decision.code, status: decision.status, delayMs, result },
+          'delivery attempt failed; will retry',
+        );
+        return;
+      }
+      const message = decision.retry
+        ? `Gave up after ${delivery.attempt} attempt(s)${tooOld ? ' (too old)' : ''}: ${decision.message}`
+        : decision.message;
+      const result = await store.deadLetterDelivery({
+        ...base,
+        attempt: attemptOf('dead', { ...details, errorMessage: message }),
+        now: this.now,
+      });
+      metrics?.deliveries.inc({ outcome: result });
+      log.warn({ code: decision.code, status: decision.status, result }, 'delivery dead-lettered');
+    } catch (error) {
+      // The store itself failed: the lease will expire and another attempt will pick the delivery up.
+      log.error({ err: error }, 'recording the delivery attempt failed');
+    }
+  }
+}
+
+function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,141 @@
+// `npm run demo`: the receiver on a temporary SQLite database and the Lime emulator with demo data; sends the sample
+// payloads signed as DCI signs them, waits for delivery and prints what happened to every participant.
+// The demo launcher is the one product entry point allowed to import the sandbox.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LimeConnector } from '../../lime-addon';
+import { seedDemoData, startLimeEmulator } from '../../sandbox/lime';
+import { loadConfig } from '../config/loadConfig';
+import { signDci } from '../ingest/signWebhook';
+import { createLogger } from '../observability/logger';
+import { startReceiver, type RunningReceiver } from '../startReceiver';
+import type { DeliveryRow } from '../store/receiverStore';
+import { regeneratedSample, samplePayloads, type SamplePayload } from './samplePayloads';
+
+const SECRET = 'demo-webhook-secret';
+const API_KEY = 'demo-api-key';
+const WAIT_LIMIT_MS = 30_000;
+
+async function runDemo(): Promise<number> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dci-companion-demo-'));
+  const lime = await startLimeEmulator({ apiKeys: { [API_KEY]: 'all' }, app: 'Lime CRM' });
+  seedDemoData(lime);
+  const config = loadConfig({
+    PORT: '0',
+    DATA_DIR: dataDir,
+    DCI_WEBHOOK_SECRETS: SECRET,
+    LIME_URL: lime.baseUrl,
+    LIME_API_KEY: API_KEY,
+    INTERNAL_EMAIL_DOMAINS: 'seller.se',
+  });
+  const connector = new LimeConnector({ baseUrl: lime.baseUrl, apiKey: API_KEY });
+  const receiver = await startReceiver(config, { logger: createLogger('silent'), connector, host: '127.0.0.1' });
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+
+  try {
+    out('DCI CRM Companion — demo');
+    out(`  receiver: ${receiver.url}   (SQLite in ${dataDir})`);
+    out(`  Lime emulator: ${lime.baseUrl}   (demo company and person data)`);
+    out();
+    const samples = samplePayloads();
+    for (const sample of samples) await send(receiver, sample, out);
+    await waitForQuiet(receiver);
+    out();
+    out('Re-sending the first meeting with a regenerated summary (DCI re-sends; notes must be updated, not added):');
+    await send(receiver, regeneratedSample(), out);
+    await waitForQuiet(receiver);
+    out();
+
+    const rows = await receiver.store.listDeliveries({ limit: 50 });
+    let unexpected = 0;
+    for (const sample of samples) {
+      const conversation = (sample.payload['data'] as { conversation: Record<string, unknown> }).conversation;
+      const row = rows.find((candidate) => candidate.conversationId === conversation['id']);
+      out(`■ ${sample.label}`);
+      out(`  "${String(conversation['title'])}" — delivery ${row?.status ?? 'missing'}`);
+      if (!row || row.status !== 'delivered') {
+        unexpected += 1;
+        out(`  ${row?.lastErrorMessage ?? ''}`);
+        continue;
+      }
+      const detail = await receiver.store.getDelivery(row.id);
+      const participants = (conversation['participants'] as Array<Record<string, unknown>> | undefined) ?? [];
+      for (const outcome of detail?.outcomes ?? []) {
+        const who = participants[outcome.participantIndex];
+        const name = String(who?.['name'] ?? `participant ${outcome.participantIndex + 1}`);
+        out(
+          `  - ${name}: ${describe(outcome.outcome, outcome.matchedBy)}${outcome.noteId ? ` (note ${String(outcome.noteId)})` : ''}`,
+        );
+        out(`      ${outcome.trace}`);
+      }
+      out();
+    }
+    const notes = lime.all('history').filter((note) => String(note['note']).includes('dci-conversation:'));
+    out(`Lime now holds ${notes.length} DCI note(s); the re-sent meeting updated its notes in place.`);
+    summarize(rows, out);
+    return unexpected === 0 ? 0 : 1;
+  } finally {
+    await receiver.close();
+    await connector.close();
+    await lime.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function send(receiver: RunningReceiver, sample: SamplePayload, out: (line?: string) => void): Promise<void> {
+  const body = JSON.stringify(sample.payload);
+  const meta = sample.payload['_meta'] as { delivery_id: string };
+  const response = await fetch(`${receiver.url}/api/v1/dci/webhook`, {
+    method: 'POST',
+    headers: signDci(body, SECRET, { deliveryId: meta.delivery_id }),
+    body,
+  });
+  const answer = (await response.json()) as { status?: string };
+  out(`  sent "${sample.label}" → ${response.status} ${answer.status ?? ''}`);
+}
+
+/** Waits until no delivery is pending, in progress or retrying (the demo's Lime never fails). */
+async function waitForQuiet(receiver: RunningReceiver): Promise<void> {
+  const deadline = Date.now() + WAIT_LIMIT_MS;
+  for (;;) {
+    const { byStatus } = await receiver.store.counts();
+    if (byStatus.pending + byStatus.in_progress + byStatus.retrying === 0) return;
+    if (Date.now() > deadline) throw new Error('deliveries did not finish within 30 s');
+    receiver.worker.wake();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function describe(outcome: string, matchedBy: string | undefined): string {
+  switch (outcome) {
+    case 'written':
+      return `note written (matched by ${matchedBy ?? '?'})`;
+    case 'updated':
+      return `note updated in place (matched by ${matchedBy ?? '?'})`;
+    case 'same_person':
+      return 'same person as another participant: one note';
+    case 'no_match':
+      return 'skipped: no matching person in Lime';
+    case 'ambiguous':
+      return 'skipped: ambiguous, nothing written';
+    case 'internal':
+      return 'skipped: colleague';
+    case 'not_matchable':
+      return 'skipped: no e-mail or phone';
+    default:
+      return outcome;
+  }
+}
+
+function summarize(rows: DeliveryRow[], out: (line?: string) => void): void {
+  const delivered = rows.filter((row) => row.status === 'delivered').length;
+  out(`${delivered} of ${rows.length} deliveries delivered.`);
+}
+
+runDemo()
+  .then((code) => process.exit(code))
+  .catch((error: unknown) => {
+    process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import express, { type Request, type Response, type Router } from 'express';
+import { parseSummaryPayload } from '../../core';
+import type { ConnectionCheck } from '../crmConnector';
+import { verifySignature } from '../ingest/verifySignature';
+import type { Logger } from '../observability/logger';
+import type { ReceiverMetrics } from '../observability/metrics';
+import type { ReceiverStore } from '../store/receiverStore';
+import { HttpError } from './httpError';
+
+export interface WebhookRouteDeps {
+  store: ReceiverStore;
+  secrets: readonly string[];
+  maxBodyBytes: number;
+  /** The CRM target deliveries are for. */
+  target: string;
+  /** The last CRM connection check, for `integration.test` (the CRM is never called inside a request). */
+  connectionState: () => ConnectionCheck | undefined;
+  /** Called after a summary is durably stored, so the worker delivers it promptly. */
+  onQueued: () => void;
+  logger: Logger;
+  metrics?: ReceiverMetrics | undefined;
+  now: () => Date;
+}
+
+const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/iu;
+
+/**
+ * `POST /api/v1/dci/webhook`: raw body → verify the signature on those exact bytes → parse → validate → store
+ * durably → answer. Nothing is acknowledged before it is stored, and the CRM is never called here.
+ */
+export function webhookRoute(deps: WebhookRouteDeps): Router {
+  const router = express.Router();
+  router.post(
+    '/api/v1/dci/webhook',
+    express.raw({ type: () => true, limit: deps.maxBodyBytes }),
+    async (request: Request, response: Response) => {
+      deps.metrics?.received.inc();
+      const reject = (status: number, code: string, message: string, extra = {}) => {
+        deps.metrics?.rejected.inc({ reason: code });
+        return new HttpError(status, code, message, extra);
+      };
+      const rawBody: Buffer = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+
+      const signature = verifySignature(rawBody, request.headers, deps.secrets, deps.now());
+      if (!signature.ok) {
+        const message =
+          signature.reason === 'missing_signature'
+            ? 'The request carries no webhook signature.'
+            : signature.reason === 'stale_timestamp'
+              ? 'The webhook timestamp is outside the 5-minute tolerance.'
+              : 'The webhook signature does not match any configured secret.';
+        throw reject(401, signature.reason, message);
+      }
+      if (!JSON_TYPE.test(request.headers['content-type'] ?? '')) {
+        throw reject(415, 'unsupported_media_type', 'The body must be JSON (Content-Type: application/json).');
+      }
+      let payload: unknown;
+      try {
+        payload = JSON.parse(rawBody.toString('utf8')) as unknown;
+      } catch {
+        throw reject(400, 'invalid_json', 'The body is not valid JSON.');
+      }
+
+      const receivedAt = deps.now();
+      const bodyEvent = isObject(payload) && typeof payload['event'] === 'string' ? payload['event'] : undefined;
+      const eventType = bodyEvent ?? signature.eventType ?? 'unknown';
+      const metaId = isObject(payload) && isObject(payload['_meta']) ? payload['_meta']['delivery_id'] : undefined;
+      const deliveryKey =
+        signature.deliveryId ??
+        (typeof metaId === 'string' && metaId !== ''
+          ? metaId
+          : `sha256:${createHash('sha256').update(rawBody).digest('hex')}`);
+      const log = deps.logger.child({ deliveryKeyHash: shortHash(deliveryKey), scheme: signature.scheme, eventType });
+
+      if (eventType !== 'conversation.completed') {
+        const { eventId } = await durably(log, () =>
+          deps.store.recordIgnoredEvent({ deliveryKey, scheme: signature.scheme, receivedAt, eventType }),
+        );
+        log.info({ eventId }, 'event acknowledged and ignored');
+        if (eventType === 'integration.test') {
+          response
+            .status(200)
+            .json({ id: eventId, status: 'ignored', connection: connectionSummary(deps.connectionState()) });
+          return;
+        }
+        response.status(200).json({ id: eventId, status: 'ignored' });
+        return;
+      }
+
+      const parsed = parseSummaryPayload(payload);
+      if (!parsed.ok) {
+        log.info({ issues: parsed.issues.length }, 'summary rejected as invalid');
+        throw reject(400, 'invalid_payload', 'The payload does not match the summary contract.', {
+          issues: parsed.issues,
+        });
+      }
+      const result = await durably(log, () =>
+        deps.store.acceptSummary({
+          deliveryKey,
+          scheme: signature.scheme,
+          receivedAt,
+          rawBody,
+          conversationId: parsed.summary.conversationId,
+          eventTimestamp: parsed.summary.eventTimestamp,
+          title: parsed.summary.title,
+          target: deps.target,
+        }),
+      );
+      switch (result.kind) {
+        case 'queued':
+          deps.metrics?.accepted.inc();
+          log.info({ eventId: result.eventId, deliveryId: result.deliveryId }, 'summary stored and queued');
+          deps.onQueued();
+          response.status(202).json({ id: result.eventId, status: 'queued' });
+          return;
+        case 'duplicate':
+          log.info({ eventId: result.eventId }, 'duplicate delivery acknowledged');
+          response.status(200).json({ id: result.eventId, status: 'duplicate' });
+          return;
+        case 'stale':
+          log.info({ eventId: result.eventId, deliveryId: result.deliveryId }, 'older re-send stored, not delivered');
+          response.status(200).json({ id: result.eventId, status: 'stale' });
+          return;
+      }
+    },
+  );
+  return router;
+}
+
+/** A store write; when the store cannot write (disk full, read-only), 503 so the sender retries later. */
+async function durably<T>(log: Logger, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    log.error({ err: error }, 'storing the request failed; answered 503');
+    throw new HttpError(503, 'store_unavailable', 'The receiver cannot store the request right now; retry later.', {
+      headers: { 'retry-after': '30' },
+    });
+  }
+}
+
+function connectionSummary(check: ConnectionCheck | undefined) {
+  if (!check) return { ok: false, code: 'not_checked', message: 'No CRM connection is configured or checked yet.' };
+  const failed = check.steps.find((step) => !step.ok);
+  return { ok: check.ok, code: check.code, message: failed?.message ?? check.steps.at(-1)?.message };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Delivery keys are not personal, but a hash keeps log lines short and uniform. */
+function shortHash(value: string): string {
+  return createHash('sha256').update(value).digest('hex').slice(0, 12);
+}

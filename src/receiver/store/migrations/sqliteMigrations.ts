@@ -1,0 +1,94 @@
+/** One schema change. Applied once, in `version` order; a released migration is never edited, only followed. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+// Dates are integer epoch milliseconds, ids are text (UUIDs). STRICT tables make SQLite enforce the column types.
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'events, deliveries, attempts, participant outcomes',
+    sql: `
+      -- Every acknowledged request, keyed by the sender's delivery id (the idempotency key).
+      CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        delivery_key TEXT NOT NULL UNIQUE,
+        scheme TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        disposition TEXT NOT NULL CHECK (disposition IN ('queued', 'stale', 'ignored')),
+        conversation_id TEXT,
+        event_timestamp INTEGER,
+        received_at INTEGER NOT NULL,
+        raw_body BLOB
+      ) STRICT;
+
+      -- One per (conversation, target): the queue entry, pointing at the payload it delivers. open_since is when it
+      -- last became open (created, or reopened after delivered/dead): the max-age clock and the queue-age metric.
+      CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL,
+        target TEXT NOT NULL,
+        event_id TEXT NOT NULL REFERENCES events (id),
+        title TEXT NOT NULL,
+        title_folded TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'in_progress', 'retrying', 'delivered', 'dead')),
+        version INTEGER NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_at INTEGER,
+        locked_by TEXT,
+        locked_until INTEGER,
+        last_error_code TEXT,
+        last_error_message TEXT,
+        created_at INTEGER NOT NULL,
+        open_since INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        delivered_at INTEGER,
+        UNIQUE (conversation_id, target)
+      ) STRICT;
+      CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status IN ('pending', 'retrying');
+      CREATE INDEX deliveries_lease ON deliveries (locked_until) WHERE status = 'in_progress';
+      CREATE INDEX deliveries_newest ON deliveries (created_at DESC, id DESC);
+      CREATE INDEX deliveries_status_newest ON deliveries (status, created_at DESC, id DESC);
+
+      -- The audit trail: every attempt that ended while its worker still held the lease.
+      CREATE TABLE attempts (
+        seq INTEGER PRIMARY KEY,
+        delivery_id TEXT NOT NULL REFERENCES deliveries (id),
+        version INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('delivered', 'retry', 'dead')),
+        error_code TEXT,
+        error_message TEXT,
+        crm_status INTEGER,
+        api_calls INTEGER
+      ) STRICT;
+      CREATE INDEX attempts_by_delivery ON attempts (delivery_id, started_at);
+
+      -- The matching decision per participant of the last completed attempt. CRM ids are JSON (123 or "abc").
+      CREATE TABLE participant_outcomes (
+        delivery_id TEXT NOT NULL REFERENCES deliveries (id),
+        participant_index INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        matched_by TEXT,
+        created_company INTEGER,
+        created_person INTEGER,
+        person_id TEXT,
+        company_id TEXT,
+        note_id TEXT,
+        trace TEXT NOT NULL,
+        PRIMARY KEY (delivery_id, participant_index)
+      ) STRICT;
+
+      -- One row that readiness checks rewrite, to prove the database takes writes.
+      CREATE TABLE heartbeat (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        checked_at INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO heartbeat (id, checked_at) VALUES (1, 0);
+    `,
+  },
+];

@@ -1,0 +1,535 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { assertNever } from '../../core/assertNever';
+import type { ParticipantOutcome } from '../crmConnector';
+import { applySqliteMigrations } from './migrations/applySqliteMigrations';
+import { SQLITE_MIGRATIONS } from './migrations/sqliteMigrations';
+import type {
+  AcceptedSummary,
+  AcceptResult,
+  AttemptRecord,
+  ClaimedDelivery,
+  DeliveryCounts,
+  DeliveryDetail,
+  DeliveryRow,
+  DeliveryStatus,
+  IgnoredEvent,
+  ReceiverStore,
+} from './receiverStore';
+import {
+  ATTEMPT_COLUMNS,
+  attemptParams,
+  DELIVERY_COLUMNS,
+  OUTCOME_COLUMNS,
+  outcomeParams,
+  toAttemptRecord,
+  toClaimedDelivery,
+  toDeliveryRow,
+  toEventBody,
+  toEventRef,
+  toHeldDelivery,
+  toId,
+  toOldest,
+  toParticipantOutcome,
+  toStatus,
+  toStatusCount,
+  toVersion,
+} from './sqliteRows';
+
+export interface SqliteStoreOptions {
+  /** The database file; its directory is created when missing. */
+  file: string;
+  /** How long a statement waits for another connection's write lock before it fails, in ms. Default 5000. */
+  busyTimeoutMs?: number | undefined;
+}
+
+/** The connection settings the store's durability rests on, as SQLite reports them (for the start-up log). */
+export interface SqliteSettings {
+  journalMode: string;
+  synchronous: 'off' | 'normal' | 'full' | 'extra';
+  foreignKeys: boolean;
+  busyTimeoutMs: number;
+}
+
+const SUMMARY_EVENT_TYPE = 'conversation.completed';
+const SYNCHRONOUS_LEVELS = ['off', 'normal', 'full', 'extra'] as const;
+
+/** Opens (creating and migrating when needed) the SQLite database behind the receiver. */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  mkdirSync(dirname(options.file), { recursive: true });
+  const db = new Database(options.file, { timeout: options.busyTimeoutMs ?? 5000 });
+  try {
+    // WAL lets the admin pages read while a worker writes; FULL syncs the WAL on every commit, so an acknowledged
+    // summary survives a power cut, not only a crash of the process (NORMAL may lose the last commits).
+    const journalMode = db.pragma('journal_mode = WAL', { simple: true });
+    if (journalMode !== 'wal') {
+      throw new Error(`SQLite cannot use WAL for ${options.file} (journal mode stays ${String(journalMode)})`);
+    }
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    applySqliteMigrations(db, SQLITE_MIGRATIONS, new Date());
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return new SqliteStore(db);
+}
+
+/**
+ * ReceiverStore on one SQLite connection. Several instances (processes) may share the file: every read-then-write
+ * runs in a `BEGIN IMMEDIATE` transaction. A claim is identified by its worker and attempt number: a result for
+ * an attempt that is no longer the delivery's current one is `lost`.
+ */
+export class SqliteStore implements ReceiverStore {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  async acceptSummary(summary: AcceptedSummary): Promise<AcceptResult> {
+    return this.writeTransaction((): AcceptResult => {
+      const original = this.eventIdForKey(summary.deliveryKey);
+      if (original !== undefined) return { kind: 'duplicate', eventId: original };
+
+      const now = summary.receivedAt.getTime();
+      const eventTimestamp = epochMs(summary.eventTimestamp);
+      const heldRow = this.sql(
+        `SELECT d.id, d.status, e.event_timestamp
+         FROM deliveries d JOIN events e ON e.id = d.event_id
+         WHERE d.conversation_id = @conversationId AND d.target = @target`,
+      ).get({ conversationId: summary.conversationId, target: summary.target });
+      const held = heldRow === undefined ? undefined : toHeldDelivery(heldRow);
+      const stale =
+        held?.eventTimestamp !== undefined && eventTimestamp !== null && eventTimestamp < held.eventTimestamp;
+
+      const eventId = randomUUID();
+      this.sql(
+        `INSERT INTO events (id, delivery_key, scheme, event_type, disposition, conversation_id, event_timestamp,
+           received_at, raw_body)
+         VALUES (@eventId, @deliveryKey, @scheme, @eventType, @disposition, @conversationId, @eventTimestamp,
+           @receivedAt, @rawBody)`,
+      ).run({
+        eventId,
+        deliveryKey: summary.deliveryKey,
+        scheme: summary.scheme,
+        eventType: SUMMARY_EVENT_TYPE,
+        disposition: stale ? 'stale' : 'queued',
+        conversationId: summary.conversationId,
+        eventTimestamp,
+        receivedAt: now,
+        rawBody: summary.rawBody,
+      });
+
+      const content = { eventId, title: summary.title, titleFolded: foldForSearch(summary.title), now };
+      if (held === undefined) {
+        const deliveryId = randomUUID();
+        this.sql(
+          `INSERT INTO deliveries (id, conversation_id, target, event_id, title, title_folded, status, version,
+             attempts, next_attempt_at, created_at, open_since, updated_at)
+           VALUES (@deliveryId, @conversationId, @target, @eventId, @title, @titleFolded, 'pending', 1, 0,
+             @now, @now, @now, @now)`,
+        ).run({ ...content, deliveryId, conversationId: summary.conversationId, target: summary.target });
+        return { kind: 'queued', eventId, deliveryId };
+      }
+      if (stale) return { kind: 'stale', eventId, deliveryId: held.id };
+
+      switch (held.status) {
+        case 'in_progress':
+          // The lease is left alone: the worker's completion sees the new version and makes the delivery due again.
+          this.sql(
+            `UPDATE deliveries SET event_id = @eventId, title = @title, title_folded = @titleFolded,
+               version = version + 1, updated_at = @now
+             WHERE id = @deliveryId`,
+          ).run({ ...content, deliveryId: held.id });
+          break;
+        case 'pending':
+        case 'retrying':
+        case 'delivered':
+        case 'dead':
+          // A new payload gets fresh attempts; a closed delivery reopens, restarting its max-age clock.
+          this.sql(
+            `UPDATE deliveries SET event_id = @eventId, title = @title, title_folded = @titleFolded,
+               version = version + 1, status = 'pending', attempts = 0, next_attempt_at = @now,
+               last_error_code = NULL, last_error_message = NULL, updated_at = @now,
+               open_since = CASE WHEN status IN ('delivered', 'dead') THEN @now ELSE open_since END
+             WHERE id = @deliveryId`,
+          ).run({ ...content, deliveryId: held.id });
+          break;
+        default:
+          assertNever(held.status);
+      }
+      return { kind: 'queued', eventId, deliveryId: held.id };
+    });
+  }
+
+  async recordIgnoredEvent(event: IgnoredEvent): Promise<{ eventId: string; duplicate: boolean }> {
+    return this.writeTransaction(() => {
+      const original = this.eventIdForKey(event.deliveryKey);
+      if (original !== undefined) return { eventId: original, duplicate: true };
+      const eventId = randomUUID();
+      this.sql(
+        `INSERT INTO events (id, delivery_key, scheme, event_type, disposition, received_at)
+         VALUES (@eventId, @deliveryKey, @scheme, @eventType, 'ignored', @receivedAt)`,
+      ).run({
+        eventId,
+        deliveryKey: event.deliveryKey,
+        scheme: event.scheme,
+        eventType: event.eventType,
+        receivedAt: event.receivedAt.getTime(),
+      });
+      return { eventId, duplicate: false };
+    });
+  }
+
+  async claimDue(request: { workerId: string; now: Date; limit: number; leaseMs: number }): Promise<ClaimedDelivery[]> {
+    if (request.limit < 1) return [];
+    const now = request.now.getTime();
+    // Select and mark in one BEGIN IMMEDIATE transaction, or two workers (in this process or another) read the
+    // same due rows before either marks them, and both deliver them.
+    return this.writeTransaction(() => {
+      const due = this.sql(
+        `SELECT d.id, d.conversation_id, d.target, d.event_id, d.version, d.attempts, d.open_since, e.raw_body
+         FROM deliveries d JOIN events e ON e.id = d.event_id
+         WHERE (d.status IN ('pending', 'retrying') AND d.next_attempt_at <= @now)
+            OR (d.status = 'in_progress' AND d.locked_until <= @now)
+         ORDER BY d.next_attempt_at, d.created_at, d.id
+         LIMIT @limit`,
+      )
+        .all({ now, limit: request.limit })
+        .map(toClaimedDelivery);
+      const claim = this.sql(
+        `UPDATE deliveries SET status = 'in_progress', locked_by = @workerId, locked_until = @lockedUntil,
+           attempts = @attempt, updated_at = @now
+         WHERE id = @deliveryId`,
+      );
+      // An attempt whose worker died (or overran its lease) left no record: note it in the audit trail, so the
+      // attempt count and the attempt log agree.
+      const expired = new Set(
+        this.sql(`SELECT id FROM deliveries WHERE status = 'in_progress' AND locked_until <= @now`)
+          .all({ now })
+          .map((row) => String((row as { id: unknown }).id)),
+      );
+      const recordLost = this.sql(
+        `INSERT INTO attempts (delivery_id, version, attempt, started_at, duration_ms, outcome, error_code, error_message)
+         SELECT id, version, attempts, updated_at, MAX(@now - updated_at, 0), 'retry', 'lease_expired',
+           'The receiver stopped (or overran its lease) during this attempt; another attempt took over.'
+         FROM deliveries WHERE id = @deliveryId`,
+      );
+      for (const delivery of due) {
+        if (expired.has(delivery.deliveryId)) recordLost.run({ deliveryId: delivery.deliveryId, now });
+        claim.run({
+          deliveryId: delivery.deliveryId,
+          workerId: request.workerId,
+          lockedUntil: now + request.leaseMs,
+          attempt: delivery.attempt,
+          now,
+        });
+      }
+      return due;
+    });
+  }
+
+  async completeDelivery(done: {
+    deliveryId: string;
+    workerId: string;
+    version: number;
+    attempt: AttemptRecord;
+    outcomes: ParticipantOutcome[];
+    now: Date;
+  }): Promise<'delivered' | 'superseded' | 'lost'> {
+    return this.writeTransaction(() => {
+      const lease = this.endAttempt(done);
+      if (lease === 'lost') return 'lost';
+      this.replaceOutcomes(done.deliveryId, done.outcomes);
+      if (lease === 'superseded') return 'superseded';
+      this.sql(
+        `UPDATE deliveries SET status = 'delivered', next_attempt_at = NULL, locked_by = NULL, locked_until = NULL,
+           last_error_code = NULL, last_error_message = NULL, delivered_at = @now, updated_at = @now
+         WHERE id = @deliveryId`,
+      ).run({ deliveryId: done.deliveryId, now: done.now.getTime() });
+      return 'delivered';
+    });
+  }
+
+  async retryDelivery(failed: {
+    deliveryId: string;
+    workerId: string;
+    version: number;
+    attempt: AttemptRecord;
+    nextAttemptAt: Date;
+    now: Date;
+  }): Promise<'retrying' | 'superseded' | 'lost'> {
+    return this.writeTransaction(() => {
+      const lease = this.endAttempt(failed);
+      if (lease !== 'current') return lease;
+      this.sql(
+        `UPDATE deliveries SET status = 'retrying', next_attempt_at = @nextAttemptAt, locked_by = NULL,
+           locked_until = NULL, last_error_code = @errorCode, last_error_message = @errorMessage, updated_at = @now
+         WHERE id = @deliveryId`,
+      ).run({
+        deliveryId: failed.deliveryId,
+        nextAttemptAt: failed.nextAttemptAt.getTime(),
+        errorCode: failed.attempt.errorCode ?? null,
+        errorMessage: failed.attempt.errorMessage ?? null,
+        now: failed.now.getTime(),
+      });
+      return 'retrying';
+    });
+  }
+
+  async deadLetterDelivery(failed: {
+    deliveryId: string;
+    workerId: string;
+    version: number;
+    attempt: AttemptRecord;
+    now: Date;
+  }): Promise<'dead' | 'superseded' | 'lost'> {
+    return this.writeTransaction(() => {
+      const lease = this.endAttempt(failed);
+      if (lease !== 'current') return lease;
+      this.sql(
+        `UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, locked_by = NULL, locked_until = NULL,
+           last_error_code = @errorCode, last_error_message = @errorMessage, updated_at = @now
+         WHERE id = @deliveryId`,
+      ).run({
+        deliveryId: failed.deliveryId,
+        errorCode: failed.attempt.errorCode ?? null,
+        errorMessage: failed.attempt.errorMessage ?? null,
+        now: failed.now.getTime(),
+      });
+      return 'dead';
+    });
+  }
+
+  /** Back to pending and due now; the attempt it was counted as did not happen. Ignored unless `workerId` holds it. */
+  async releaseDelivery(release: { deliveryId: string; workerId: string; now: Date }): Promise<void> {
+    this.sql(
+      `UPDATE deliveries SET status = 'pending', attempts = MAX(attempts - 1, 0), next_attempt_at = @now,
+         locked_by = NULL, locked_until = NULL, updated_at = @now
+       WHERE id = @deliveryId AND status = 'in_progress' AND locked_by = @workerId`,
+    ).run({ deliveryId: release.deliveryId, workerId: release.workerId, now: release.now.getTime() });
+  }
+
+  /**
+   * Dead or delivered: pending, attempts reset, last error cleared (the attempt log keeps it), max-age clock
+   * restarted. Pending or retrying: due now, attempts kept ("retry now"). In progress or unknown: false.
+   */
+  async requeue(deliveryId: string, now: Date): Promise<boolean> {
+    return this.writeTransaction(() => {
+      const row = this.sql('SELECT status FROM deliveries WHERE id = ?').get(deliveryId);
+      if (row === undefined) return false;
+      const status = toStatus(row);
+      switch (status) {
+        case 'in_progress':
+          return false;
+        case 'pending':
+        case 'retrying':
+          this.sql(
+            `UPDATE deliveries SET next_attempt_at = MIN(next_attempt_at, @now), updated_at = @now
+             WHERE id = @deliveryId`,
+          ).run({ deliveryId, now: now.getTime() });
+          return true;
+        case 'delivered':
+        case 'dead':
+          this.sql(`UPDATE deliveries SET ${REOPEN} WHERE id = @deliveryId`).run({ deliveryId, now: now.getTime() });
+          return true;
+        default:
+          return assertNever(status);
+      }
+    });
+  }
+
+  async requeueAllDead(now: Date): Promise<number> {
+    return this.sql(`UPDATE deliveries SET ${REOPEN} WHERE status = 'dead'`).run({ now: now.getTime() }).changes;
+  }
+
+  async listDeliveries(query: {
+    status?: DeliveryStatus | undefined;
+    search?: string | undefined;
+    limit: number;
+    offset?: number | undefined;
+  }): Promise<DeliveryRow[]> {
+    if (query.limit < 1) return [];
+    const conditions: string[] = [];
+    const params: Record<string, string | number> = { limit: query.limit, offset: query.offset ?? 0 };
+    if (query.status !== undefined) {
+      conditions.push('status = @status');
+      params['status'] = query.status;
+    }
+    const search = query.search?.trim() ?? '';
+    if (search !== '') {
+      conditions.push(`(title_folded LIKE @titleContains ESCAPE '\\' OR conversation_id LIKE @idPrefix ESCAPE '\\')`);
+      params['titleContains'] = `%${escapeLike(foldForSearch(search))}%`;
+      params['idPrefix'] = `${escapeLike(search)}%`;
+    }
+    const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+    return this.sql(
+      `SELECT ${DELIVERY_COLUMNS} FROM deliveries ${where}
+       ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`,
+    )
+      .all(params)
+      .map(toDeliveryRow);
+  }
+
+  async getDelivery(deliveryId: string): Promise<DeliveryDetail | undefined> {
+    // A (deferred) read transaction: the row, its attempts and its outcomes come from one snapshot.
+    return this.db.transaction((): DeliveryDetail | undefined => {
+      const row = this.sql(`SELECT ${DELIVERY_COLUMNS}, event_id FROM deliveries WHERE id = ?`).get(deliveryId);
+      if (row === undefined) return undefined;
+      const attemptLog = this.sql(
+        `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE delivery_id = ? ORDER BY started_at, seq`,
+      ).all(deliveryId);
+      const outcomes = this.sql(
+        `SELECT ${OUTCOME_COLUMNS} FROM participant_outcomes WHERE delivery_id = ? ORDER BY participant_index`,
+      ).all(deliveryId);
+      return {
+        ...toDeliveryRow(row),
+        eventId: toEventRef(row),
+        attemptLog: attemptLog.map(toAttemptRecord),
+        outcomes: outcomes.map(toParticipantOutcome),
+      };
+    })();
+  }
+
+  async getEventBody(eventId: string): Promise<Buffer | undefined> {
+    const row = this.sql('SELECT raw_body FROM events WHERE id = ?').get(eventId);
+    return row === undefined ? undefined : toEventBody(row);
+  }
+
+  async counts(): Promise<DeliveryCounts> {
+    return this.db.transaction((): DeliveryCounts => {
+      const byStatus: Record<DeliveryStatus, number> = {
+        pending: 0,
+        in_progress: 0,
+        retrying: 0,
+        delivered: 0,
+        dead: 0,
+      };
+      for (const row of this.sql('SELECT status, COUNT(*) AS count FROM deliveries GROUP BY status').all()) {
+        const { status, count } = toStatusCount(row);
+        byStatus[status] = count;
+      }
+      const oldest = toOldest(
+        this.sql(`SELECT MIN(open_since) AS oldest FROM deliveries WHERE status NOT IN ('delivered', 'dead')`).get(),
+      );
+      return { byStatus, oldestOpenSince: oldest };
+    })();
+  }
+
+  /** A real write (the heartbeat row), so a read-only file, a full disk or a held write lock makes it throw. */
+  async checkWritable(): Promise<void> {
+    const { changes } = this.sql('UPDATE heartbeat SET checked_at = ? WHERE id = 1').run(Date.now());
+    if (changes !== 1) throw new Error('the heartbeat row is missing: the database schema is damaged');
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    this.db.close();
+  }
+
+  /** The connection's durability settings as SQLite reports them, for the start-up log. */
+  settings(): SqliteSettings {
+    const pragma = (name: string): unknown => this.db.pragma(name, { simple: true });
+    return {
+      journalMode: z.string().parse(pragma('journal_mode')),
+      synchronous: z
+        .number()
+        .int()
+        .transform((level) => SYNCHRONOUS_LEVELS[level])
+        .pipe(z.enum(SYNCHRONOUS_LEVELS))
+        .parse(pragma('synchronous')),
+      foreignKeys: z.number().parse(pragma('foreign_keys')) === 1,
+      busyTimeoutMs: z.number().parse(pragma('busy_timeout')),
+    };
+  }
+
+  /**
+   * Ends the claimed attempt: records it, unless `workerId` no longer holds the lease for this attempt (`lost`,
+   * nothing written). When a newer payload arrived meanwhile (`superseded`), the delivery is due now with fresh
+   * attempts; otherwise (`current`) it stays in progress for the caller to settle.
+   */
+  private endAttempt(finished: {
+    deliveryId: string;
+    workerId: string;
+    version: number;
+    attempt: AttemptRecord;
+    now: Date;
+  }): 'lost' | 'superseded' | 'current' {
+    // A lease that ran out still holds until another worker claims the delivery: a late, uncontested result counts.
+    const row = this.sql(
+      `SELECT version FROM deliveries
+       WHERE id = @deliveryId AND status = 'in_progress' AND locked_by = @workerId AND attempts = @attempt`,
+    ).get({ deliveryId: finished.deliveryId, workerId: finished.workerId, attempt: finished.attempt.attempt });
+    if (row === undefined) return 'lost';
+    this.sql(
+      `INSERT INTO attempts (delivery_id, version, attempt, started_at, duration_ms, outcome, error_code,
+         error_message, crm_status, api_calls)
+       VALUES (@deliveryId, @version, @attempt, @startedAt, @durationMs, @outcome, @errorCode, @errorMessage,
+         @crmStatus, @apiCalls)`,
+    ).run(attemptParams(finished.deliveryId, finished.version, finished.attempt));
+    if (toVersion(row) === finished.version) return 'current';
+    this.sql(
+      `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = @now, locked_by = NULL,
+         locked_until = NULL, last_error_code = NULL, last_error_message = NULL, updated_at = @now
+       WHERE id = @deliveryId`,
+    ).run({ deliveryId: finished.deliveryId, now: finished.now.getTime() });
+    return 'superseded';
+  }
+
+  /** The outcomes are those of the last completed attempt: replaced as a whole. */
+  private replaceOutcomes(deliveryId: string, outcomes: readonly ParticipantOutcome[]): void {
+    this.sql('DELETE FROM participant_outcomes WHERE delivery_id = ?').run(deliveryId);
+    const insert = this.sql(
+      `INSERT INTO participant_outcomes (delivery_id, participant_index, outcome, matched_by, created_company,
+         created_person, person_id, company_id, note_id, trace)
+       VALUES (@deliveryId, @participantIndex, @outcome, @matchedBy, @createdCompany, @createdPerson, @personId,
+         @companyId, @noteId, @trace)`,
+    );
+    for (const outcome of outcomes) insert.run(outcomeParams(deliveryId, outcome));
+  }
+
+  private eventIdForKey(deliveryKey: string): string | undefined {
+    const row = this.sql('SELECT id FROM events WHERE delivery_key = ?').get(deliveryKey);
+    return row === undefined ? undefined : toId(row);
+  }
+
+  /**
+   * Runs `work` in a `BEGIN IMMEDIATE` transaction, which takes the write lock before the first read: a deferred
+   * transaction that read first would fail with SQLITE_BUSY_SNAPSHOT when another connection committed in between,
+   * and busy_timeout does not retry that.
+   */
+  private writeTransaction<T>(work: () => T): T {
+    return this.db.transaction(work).immediate();
+  }
+
+  /** Prepared once per SQL text. */
+  private sql(source: string): Database.Statement {
+    let statement = this.statements.get(source);
+    if (statement === undefined) {
+      statement = this.db.prepare(source);
+      this.statements.set(source, statement);
+    }
+    return statement;
+  }
+}
+
+/** Reopens a delivered or dead delivery: due now with fresh attempts; the attempt log keeps the old errors. */
+const REOPEN = `status = 'pending', attempts = 0, next_attempt_at = @now, open_since = @now,
+  last_error_code = NULL, last_error_message = NULL, updated_at = @now`;
+
+function epochMs(iso: string | undefined): number | null {
+  if (iso === undefined) return null;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** Titles are searched case-insensitively beyond ASCII (SQLite's LIKE folds only A–Z): Å matches å. */
+function foldForSearch(text: string): string {
+  return text.normalize('NFC').toLowerCase();
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}

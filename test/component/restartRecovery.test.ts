@@ -1,0 +1,265 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { findConversationReference } from '../../src/core';
+import { signDci } from '../../src/receiver/ingest/signWebhook';
+import type { LimeEmulator } from '../../src/sandbox/lime';
+import { closeAll, startLime, TEST_API_KEY } from '../support/lime';
+import { buildParticipant, buildPayload } from '../support/payloads';
+import {
+  buildProduct,
+  killAllReceivers,
+  startReceiverProcess,
+  withOutputOf,
+  type ReceiverProcess,
+} from '../support/receiverProcess';
+import { waitFor } from '../support/waitFor';
+
+// Builds the product once and runs it as child processes: slower than the in-process component tests.
+jest.setTimeout(120_000);
+
+const SECRET = 'restart-recovery-secret';
+const SUMMARIES = 60;
+const COMPANIES = [
+  { name: 'Alfa AB', domain: 'alfa.se' },
+  { name: 'Beta Bygg AB', domain: 'betabygg.se' },
+  { name: 'Gamma Konsult AB', domain: 'gamma.se' },
+  { name: 'Delta Logistik AB', domain: 'delta.se' },
+];
+/** Short, so the killed receiver's claims run out within the test; a real operator keeps the 5-minute default. */
+const LEASE_SECONDS = 5;
+/** Added to every Lime request: a delivery makes several, so it lasts long enough to be cut off by the kill. */
+const LIME_LATENCY_MS = 50;
+const RESENT_TIMESTAMP = '2026-11-20T12:00:00.000Z';
+
+interface SeededPerson {
+  id: number;
+  email: string;
+  company: string;
+}
+
+interface Conversation {
+  id: string;
+  attendees: SeededPerson[];
+  /** The payload's `data.conversation` fields (buildPayload). */
+  fields: Record<string, unknown>;
+}
+
+let workDir: string | undefined;
+let mainJs: string;
+
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'dci-restart-recovery-'));
+  buildProduct(join(workDir, 'dist'));
+  mainJs = join(workDir, 'dist', 'receiver', 'main.js');
+});
+
+afterAll(async () => {
+  await killAllReceivers();
+  await closeAll();
+  if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
+});
+
+/** One person per conversation at one of a few companies, and the presenter as a coworker. */
+function seed(lime: LimeEmulator): { presenterId: number; persons: SeededPerson[] } {
+  const presenterId = lime.insert('coworker', { firstname: 'Sara', lastname: 'Säljare', email: 'sara@seller.se' });
+  const companies = COMPANIES.map((company) => ({ ...company, id: lime.insert('company', { name: company.name }) }));
+  const persons = Array.from({ length: SUMMARIES }, (_, index): SeededPerson => {
+    const company = companies[index % companies.length]!;
+    const email = `person${index}@${company.domain}`;
+    const id = lime.insert('person', { firstname: 'Person', lastname: String(index), email, company: company.id });
+    return { id, email, company: company.name };
+  });
+  return { presenterId, persons };
+}
+
+/** Fixed-width ids: no conversation's reference is a prefix of another's. */
+function conversationId(index: number): string {
+  return `c0ffee00-0000-4000-8000-${String(index).padStart(12, '0')}`;
+}
+
+/** Every third meeting has a second customer (the next person), so some deliveries write two notes. */
+function conversations(persons: SeededPerson[]): Conversation[] {
+  return persons.map((person, index) => {
+    const attendees = index % 3 === 0 ? [person, persons[(index + 1) % persons.length]!] : [person];
+    const id = conversationId(index);
+    const fields = {
+      id,
+      title: `Restart meeting ${index}`,
+      summary: `Original summary of meeting ${index}.`,
+      participants: attendees.map((attendee) =>
+        buildParticipant({ name: `Customer ${attendee.id}`, email: attendee.email, company: attendee.company }),
+      ),
+    };
+    return { id, attendees, fields };
+  });
+}
+
+async function post(receiverUrl: string, payload: unknown): Promise<number> {
+  const body = JSON.stringify(payload);
+  const response = await fetch(`${receiverUrl}/api/v1/dci/webhook`, {
+    method: 'POST',
+    headers: signDci(body, SECRET),
+    body,
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** Posts every payload, ten at a time, in order; returns the HTTP statuses. */
+async function postAll(receiverUrl: string, payloads: readonly unknown[]): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let start = 0; start < payloads.length; start += 10) {
+    const batch = payloads.slice(start, start + 10);
+    statuses.push(...(await Promise.all(batch.map((payload) => post(receiverUrl, payload)))));
+  }
+  return statuses;
+}
+
+async function queueDepth(receiverUrl: string): Promise<number | undefined> {
+  const text = await (await fetch(`${receiverUrl}/metrics`)).text();
+  const match = /^dci_queue_depth (\d+)$/mu.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+const storedDeliveriesSchema = z.array(
+  z.object({ conversationId: z.string(), status: z.string(), attempts: z.number() }),
+);
+
+/** The deliveries as the receiver's database holds them, read with a read-only connection. */
+function storedDeliveries(dataDir: string): z.infer<typeof storedDeliveriesSchema> {
+  const db = new Database(join(dataDir, 'receiver.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    return storedDeliveriesSchema.parse(
+      db.prepare('SELECT conversation_id AS conversationId, status, attempts FROM deliveries').all(),
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/** Lime's history notes by `<conversation id> person <person id>` (from the note's reference line and its person). */
+function notesByConversationAndPerson(lime: LimeEmulator): Map<string, Array<Record<string, unknown>>> {
+  const grouped = new Map<string, Array<Record<string, unknown>>>();
+  for (const note of lime.all('history')) {
+    const reference = findConversationReference(String(note['note']));
+    const key = `${reference ?? '(no reference)'} person ${String(note['person'])}`;
+    grouped.set(key, [...(grouped.get(key) ?? []), note]);
+  }
+  return grouped;
+}
+
+interface HalfWritten {
+  meeting: Conversation;
+  noteId: number;
+}
+
+/** A two-customer meeting with exactly one of its notes in Lime: its delivery is between the two writes. */
+function halfWrittenMeeting(lime: LimeEmulator, meetings: readonly Conversation[]): HalfWritten | undefined {
+  const noteIds = new Map<string, number[]>();
+  for (const note of lime.all('history')) {
+    const reference = findConversationReference(String(note['note']));
+    if (reference !== undefined) noteIds.set(reference, [...(noteIds.get(reference) ?? []), Number(note['_id'])]);
+  }
+  for (const meeting of meetings) {
+    const [noteId, ...others] = noteIds.get(meeting.id) ?? [];
+    if (meeting.attendees.length === 2 && noteId !== undefined && others.length === 0) return { meeting, noteId };
+  }
+  return undefined;
+}
+
+describe('restart recovery', () => {
+  it('a receiver killed with SIGKILL mid-delivery and restarted on its data directory ends with exactly one note per (conversation, person), none lost', async () => {
+    const lime = await startLime();
+    const { presenterId, persons } = seed(lime);
+    const meetings = conversations(persons);
+    // DCI re-sends the first meeting with a newer summary: its notes are updated, not doubled.
+    const resentMeeting = meetings[0]!;
+    const resent = buildPayload(
+      { ...resentMeeting.fields, summary: 'Revised summary of meeting 0.' },
+      { timestamp: RESENT_TIMESTAMP },
+    );
+    const expectedKeys = meetings.flatMap((meeting) =>
+      meeting.attendees.map((attendee) => `${meeting.id} person ${attendee.id}`),
+    );
+    lime.setLatency(LIME_LATENCY_MS);
+
+    const dataDir = join(workDir!, 'data');
+    const env = {
+      DATA_DIR: dataDir,
+      DCI_WEBHOOK_SECRETS: SECRET,
+      LIME_URL: lime.baseUrl,
+      LIME_API_KEY: TEST_API_KEY,
+      INTERNAL_EMAIL_DOMAINS: 'seller.se',
+      LOG_LEVEL: 'warn',
+      WORKER_CONCURRENCY: '4',
+      LEASE_SECONDS: String(LEASE_SECONDS),
+    };
+    const processes: ReceiverProcess[] = [];
+    try {
+      const first = await startReceiverProcess(mainJs, env);
+      processes.push(first);
+      const statuses = await postAll(first.url, [...meetings.map((meeting) => buildPayload(meeting.fields)), resent]);
+      expect(statuses.filter((status) => status < 200 || status > 299)).toEqual([]);
+
+      // Kill once a fifth of the notes are written and a two-customer meeting has its first note but not its second:
+      // that delivery is between two Lime writes (its next lookups take a few latencies), the others are in flight.
+      let cut: HalfWritten | undefined;
+      await waitFor(
+        () =>
+          lime.all('history').length >= Math.ceil(expectedKeys.length / 5) &&
+          (cut = halfWrittenMeeting(lime, meetings)) !== undefined,
+        30_000,
+        'a fifth of the notes, and a meeting with half of its notes, in Lime',
+        10,
+      );
+      const notesAtKill = lime.all('history').length;
+      expect((await first.stop('SIGKILL')).signal).toBe('SIGKILL');
+      expect(notesAtKill).toBeGreaterThan(0);
+      expect(notesAtKill).toBeLessThan(expectedKeys.length);
+      const atKill = storedDeliveries(dataDir);
+      expect(atKill).toHaveLength(SUMMARIES); // every acknowledged summary survived the kill
+      const inFlightAtKill = atKill.filter((delivery) => delivery.status === 'in_progress');
+      expect(inFlightAtKill.map((delivery) => delivery.conversationId)).toContain(cut!.meeting.id);
+      expect(halfWrittenMeeting(lime, [cut!.meeting])).toEqual(cut);
+
+      const second = await startReceiverProcess(mainJs, env);
+      processes.push(second);
+      // The cut-off deliveries are claimed again only once the killed process's leases run out.
+      await waitFor(
+        async () => lime.all('history').length >= expectedKeys.length && (await queueDepth(second.url)) === 0,
+        60_000,
+        'every delivery to finish after the restart',
+        100,
+      );
+
+      const grouped = notesByConversationAndPerson(lime);
+      const counted = [...grouped].map(([key, notes]) => `${key} ×${notes.length}`).sort();
+      expect(counted).toEqual(expectedKeys.map((key) => `${key} ×1`).sort());
+      for (const notes of grouped.values()) expect(notes[0]?.['coworker']).toBe(presenterId);
+      for (const attendee of resentMeeting.attendees) {
+        const note = String(grouped.get(`${resentMeeting.id} person ${attendee.id}`)?.[0]?.['note']);
+        expect(note).toContain('Revised summary of meeting 0.');
+        expect(note).not.toContain('Original summary of meeting 0.');
+      }
+
+      expect((await second.stop('SIGTERM')).code).toBe(0);
+      const atEnd = storedDeliveries(dataDir);
+      expect(atEnd.filter((delivery) => delivery.status !== 'delivered')).toEqual([]);
+      expect(atEnd).toHaveLength(SUMMARIES);
+      // Each delivery the kill cut off counts that attempt, and was delivered by a later one.
+      const attemptsOf = new Map(atEnd.map((delivery) => [delivery.conversationId, delivery.attempts]));
+      for (const cutOff of inFlightAtKill) expect(attemptsOf.get(cutOff.conversationId)).toBeGreaterThanOrEqual(2);
+      // The note written just before the kill was found by its reference and kept, not written a second time.
+      const kept = lime.get('history', cut!.noteId);
+      expect(kept?.['note']).toContain(`Original summary of meeting ${meetings.indexOf(cut!.meeting)}.`);
+      expect(grouped.get(`${cut!.meeting.id} person ${String(kept?.['person'])}`)?.map((note) => note['_id'])).toEqual([
+        cut!.noteId,
+      ]);
+    } catch (error) {
+      throw withOutputOf(processes, error);
+    }
+  });
+});
