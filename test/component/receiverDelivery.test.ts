@@ -175,4 +175,25 @@ describe('delivery to Lime', () => {
       await tight.close();
     }
   });
+
+  it('a full run (ingest, delivery, retry, dead letter) logs no e-mail, phone, summary text, key or secret', async () => {
+    const summary = 'Confidential: Acme pays 4.2 MSEK.';
+    await send({ summary, participants: [buildParticipant({ email: 'anna@acme.se', phone: '070-765 43 21' })] });
+    lime.failNext(1, { kind: 'status', status: 503, body: { error: 'x', message: 'anna@acme.se is busy' } });
+    await deliverUntil(receiver, 'conv-42', 'retrying');
+    receiver.clock.advance(60_000);
+    await deliverUntil(receiver, 'conv-42', 'delivered');
+    const logs = receiver.logs.join('\n');
+    expect(logs).toContain('delivery attempt finished');
+    for (const value of [
+      'anna@acme.se',
+      '070-765 43 21',
+      '0707654321',
+      summary,
+      'test-api-key',
+      'test-webhook-secret',
+    ]) {
+      expect(logs).not.toContain(value);
+    }
+  });
 });
