@@ -1,0 +1,21 @@
+import { badRequest, ok } from './apiResponses';
+import type { Agent } from './agentMethod';
+import { optionalInteger, optionalString, requestObject } from './readRequestFields';
+import { runArchiveQuery } from './runArchiveQuery';
+
+/** `v1/Agents/Archive/*`: the archive search the script matches people with. */
+export const archiveAgent: Agent = {
+  GetArchiveListByColumns2(context, call) {
+    const request = requestObject(call.body, 'GetArchiveListByColumns2');
+    const outcome = runArchiveQuery(context.store, {
+      providerName: optionalString(request, 'providerName') ?? '',
+      columns: optionalString(request, 'columns') ?? '',
+      sortOrder: optionalString(request, 'sortOrder') ?? '',
+      restrictions: optionalString(request, 'restrictions') ?? '',
+      entities: optionalString(request, 'entities') ?? '',
+      page: optionalInteger(request, 'page') ?? 0,
+      pageSize: optionalInteger(request, 'pageSize') ?? 0,
+    });
+    return outcome.kind === 'rows' ? ok(outcome.items) : badRequest(outcome.message);
+  },
+};

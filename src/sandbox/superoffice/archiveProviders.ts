@@ -1,0 +1,114 @@
+// The archive providers GetArchiveListByColumns2 serves, with the subset of their documented columns
+// (SuperOfficeDocs archive-providers/reference/person.md and contact.md) that matching needs.
+
+import { fullName } from './serializeCarriers';
+import type { SuperOfficeStore } from './superOfficeStore';
+
+export type ColumnType = 'integer' | 'string' | 'boolean' | 'date';
+
+/**
+ * A cell's values: one for integer, boolean and date (ISO string) columns; any number for multi-valued string
+ * columns such as a person's emails.
+ */
+export type CellValues = ReadonlyArray<string | number | boolean>;
+
+export interface ArchiveColumn {
+  name: string;
+  type: ColumnType;
+  values(row: ArchiveRow): CellValues;
+}
+
+export interface ArchiveRow {
+  entityName: string;
+  primaryKey: number;
+  personId: number;
+  contactId: number;
+}
+
+export interface ArchiveProvider {
+  name: string;
+  entities: readonly string[];
+  columns: readonly ArchiveColumn[];
+  /** Undocumented column names a caller may guess, lower-cased, with the documented column to use instead. */
+  misnamed: Readonly<Record<string, string>>;
+  rows(store: SuperOfficeStore): ArchiveRow[];
+}
+
+function column(name: string, type: ColumnType, values: (row: ArchiveRow) => CellValues): ArchiveColumn {
+  return { name, type, values };
+}
+
+function personProvider(store: SuperOfficeStore): ArchiveProvider {
+  const person = (row: ArchiveRow) => {
+    const found = store.person(row.personId);
+    if (found === undefined) throw new Error(`person ${row.personId} vanished during an archive query`);
+    return found;
+  };
+  const text = (value: string | undefined): readonly string[] => (value === undefined ? [] : [value]);
+  return {
+    name: 'Person',
+    entities: ['person', 'retiredPerson'],
+    columns: [
+      column('personId', 'integer', (row) => [row.personId]),
+      column('contactId', 'integer', (row) => [row.contactId]),
+      column('fullName', 'string', (row) => [fullName(person(row))]),
+      column('firstName', 'string', (row) => [person(row).firstname]),
+      column('lastName', 'string', (row) => [person(row).lastname]),
+      column('personContact/name', 'string', (row) => text(store.contact(row.contactId)?.name)),
+      column('email/emailAddress', 'string', (row) => person(row).emails),
+      column('personMobilePhone/formattedNumber', 'string', (row) => person(row).mobilePhones),
+      column('personDirectPhone/formattedNumber', 'string', (row) => person(row).officePhones),
+      column('searchPhone/formattedNumber', 'string', (row) => [
+        ...person(row).mobilePhones,
+        ...person(row).officePhones,
+      ]),
+      column('retired', 'boolean', (row) => [person(row).retired]),
+      column('personUpdatedDate', 'date', (row) => [person(row).updatedDate]),
+    ],
+    misnamed: { contactname: 'personContact/name', updateddate: 'personUpdatedDate', email: 'email/emailAddress' },
+    rows: () =>
+      store.persons().map((row) => ({
+        entityName: row.retired ? 'retiredPerson' : 'person',
+        primaryKey: row.personId,
+        personId: row.personId,
+        contactId: row.contactId,
+      })),
+  };
+}
+
+function contactProvider(store: SuperOfficeStore): ArchiveProvider {
+  const contact = (row: ArchiveRow) => {
+    const found = store.contact(row.contactId);
+    if (found === undefined) throw new Error(`company ${row.contactId} vanished during an archive query`);
+    return found;
+  };
+  return {
+    name: 'Contact',
+    entities: ['contact'],
+    columns: [
+      column('contactId', 'integer', (row) => [row.contactId]),
+      column('name', 'string', (row) => [contact(row).name]),
+      column('phone/formattedNumber', 'string', (row) => contact(row).phones),
+      column('contactPhone/formattedNumber', 'string', (row) => contact(row).phones),
+      column('searchPhone/formattedNumber', 'string', (row) => contact(row).phones),
+      column('email/emailAddress', 'string', (row) => contact(row).emails),
+      column('updatedDate', 'date', (row) => [contact(row).updatedDate]),
+    ],
+    misnamed: { email: 'email/emailAddress', phone: 'phone/formattedNumber' },
+    rows: () =>
+      store
+        .contacts()
+        .map((row) => ({ entityName: 'contact', primaryKey: row.contactId, personId: 0, contactId: row.contactId })),
+  };
+}
+
+/** The provider named `name` (case-insensitive), bound to the store. */
+export function findArchiveProvider(store: SuperOfficeStore, name: string): ArchiveProvider | undefined {
+  return [personProvider(store), contactProvider(store)].find(
+    (provider) => provider.name.toLowerCase() === name.trim().toLowerCase(),
+  );
+}
+
+export function findColumn(provider: ArchiveProvider, name: string): ArchiveColumn | undefined {
+  return provider.columns.find((candidate) => candidate.name.toLowerCase() === name.trim().toLowerCase());
+}

@@ -1,0 +1,14 @@
+import { InvalidRequestError, ok } from './apiResponses';
+import type { Agent } from './agentMethod';
+import { optionalInteger, requestObject } from './readRequestFields';
+import { associateCarrier } from './serializeCarriers';
+
+/** `v1/Agents/Associate/*`: the meeting owner, found through the person behind the user. */
+export const associateAgent: Agent = {
+  GetAssociateByPersonId(context, call) {
+    const personId = optionalInteger(requestObject(call.body, 'GetAssociateByPersonId'), 'personId');
+    if (personId === undefined) throw new InvalidRequestError('"personId" is required.');
+    const associate = context.store.associateOfPerson(personId);
+    return ok(associate === undefined ? null : associateCarrier(context, associate));
+  },
+};

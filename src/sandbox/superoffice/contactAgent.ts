@@ -1,0 +1,21 @@
+import { badRequest, ok } from './apiResponses';
+import type { Agent } from './agentMethod';
+import { elementValues, optionalInteger, optionalString, requestObject } from './readRequestFields';
+import { contactEntityCarrier } from './serializeEntities';
+
+/** `v1/Agents/Contact/*`: creating a company when nobody matched. */
+export const contactAgent: Agent = {
+  CreateDefaultContactEntity(context) {
+    return ok(contactEntityCarrier(context, undefined));
+  },
+
+  SaveContactEntity(context, call) {
+    const entity = requestObject(call.body, 'SaveContactEntity');
+    const outcome = context.store.saveContact(optionalInteger(entity, 'contactId') ?? 0, {
+      name: optionalString(entity, 'name') ?? '',
+      phones: elementValues(entity, 'phones') ?? [],
+      emails: elementValues(entity, 'emails') ?? [],
+    });
+    return outcome.kind === 'written' ? ok(contactEntityCarrier(context, outcome.record)) : badRequest(outcome.message);
+  },
+};

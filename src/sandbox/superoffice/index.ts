@@ -1,0 +1,3 @@
+export { seedDemoData, type DemoDataIds } from './demoData';
+export { startSuperOfficeEmulator } from './superOfficeEmulator';
+export type * from './types';

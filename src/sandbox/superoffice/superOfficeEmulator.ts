@@ -1,0 +1,220 @@
+// A stateful SuperOffice WebAPI emulator (shared/specs/superoffice.md §3–§4) on node:http: the agent calls the
+// SuperOffice script makes through @superoffice/webapi 12.4, answered in the shapes the package's converters read.
+//
+// Behaviours that rest on an [assumption] (the spec's sources are silent; verify against a real tenant):
+// - Auth: `Authorization: Bearer <token>` or `SOTicket <token>` (scheme case-insensitive) must carry a configured
+//   token, else 401 with an SoExceptionInfo-shaped body (`Message`, `ExceptionType`, …) and `WWW-Authenticate`.
+//   `SO-AppToken` is neither required nor checked. Auth runs after faults, before routing, for every path under
+//   /<customerId>/. The customer id in the path matches case-insensitively; another tenant's path is a 404.
+// - Every error body is SoExceptionInfo-shaped; ExceptionType names (ArgumentException, SoSecurityException,
+//   NotFoundException, MethodNotAllowedException) are the emulator's own.
+// - Agent and method names, `api`/`v1`/`Agents`, query parameter names and request body property names all match
+//   case-insensitively. Unknown agent/method → 404; a method other than POST → 405; a body that is not JSON → 400;
+//   a method that takes a request object and gets none (or `null`) → 400; a present field of the wrong JSON type
+//   (e.g. a numeric string for an int) → 400. `null` counts as absent.
+// - Agents answer 200 with `null` for a missing item (GetAppointmentEntity, GetAssociateByPersonId, GetKeyByValue).
+// - Dates: the tenant and user time zone is UTC. Date-times are written `2026-01-02T10:00:00`, with `Z` only when
+//   `SO-Timezone` contains `includeTZOffset` (any zone id is treated as UTC); the null date is
+//   `0001-01-01T00:00:00`. Request dates without an offset are read as UTC.
+// - Archive (GetArchiveListByColumns2): providers `Person` (entities `person`, `retiredPerson` = retired persons)
+//   and `Contact` (entity `contact`), with the columns listed in archiveProviders.ts only; an unknown provider,
+//   column (in columns, restriction or sortOrder) or entity → 400, with a "Did you mean" hint for
+//   guessed names such as contactName or updatedDate (a real tenant may ignore unknown select columns).
+//   An empty restriction → 400. String comparisons are case-insensitive and accent-sensitive (collation); phone
+//   numbers are compared as formatted text, not normalised. A person is one row however many emails or phones it
+//   has; a restriction matches if any of them matches, and the cell shows the first value a restriction on that
+//   column matched, else the first value. `searchPhone/formattedNumber` of a person = its mobile and direct phones;
+//   of a company = its phones. Empty `entities` = all entities of the provider. Default order: primary key;
+//   sortOrder takes `column [asc|desc], …`. pageSize < 1 → 400; page < 0 skips -page rows. Restrictions on date
+//   columns are not supported (400).
+// - Archive cells: integers `[I:210]` (documented); booleans `[I:1]`/`[I:0]` (CultureDataFormatter has no boolean
+//   moniker; `B` is binary); dates `[D:01/02/2026 10:00:00.0000000]` (invariant month/day/year, in UTC, as the
+//   package fixtures encode user-defined dates); strings plain.
+// - Appointments: CreateDefaultAppointmentEntity answers AppointmentId 0, Type inDiary, Completed NotStarted,
+//   Private Public, start = now (whole minute), end = start + 1 h, Task = the first active task list item, and as
+//   Associate the API user's own (the emulator takes the first associate seeded). SaveAppointmentEntity with AppointmentId 0 creates, else replaces
+//   an existing one (unknown id → 400). It needs start and end dates (end not before start), an owner associate
+//   that exists and is not deleted, a task list item that exists and is not deleted; contact and person are
+//   optional but must exist when given (not checked against each other); location ≤ 254 characters; `completed`
+//   and `type` must be enum names (case-insensitive). Anything else in the entity is ignored.
+// - Persons: SavePersonEntity needs a first or last name; `contact.contactId` 0 = no company; otherwise the company
+//   must exist. Contacts: SaveContactEntity needs a name. Id 0 creates, an existing id replaces, an unknown id → 400.
+//   Empty `{ value }` elements are dropped. Phones' StrippedValue keeps the digits and a leading "+".
+// - Associates: GetAssociateByPersonId returns the (possibly deleted) associate of that person, else null.
+// - Foreign keys: AddForeignKey creates the application and device on demand; a key with the same application,
+//   device, device identifier, key name, table and record is updated instead of duplicated. Table names must be ""
+//   or one of appointment, associate, contact, document, person, project, sale (stored lower-case). GetKeyByValue
+//   returns the first (oldest) key with that application, device, key name, value and table; names and values
+//   match case-insensitively. The carrier has no id; `foreignKeys()` adds the emulator's own `foreignKeyId`.
+// - Ids: one sequence per table, started apart (contacts 101, persons 201, associates 11, task list items 1,
+//   appointments 301, foreign keys 1) so an id of the wrong kind misses.
+
+import { STATUS_CODES, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { notFound, soError, unauthorized, type ApiResponse } from './apiResponses';
+import { pathBelowTenant, readRequest, type IncomingRequest } from './readRequest';
+import { routeAgentRequest } from './routeAgentRequest';
+import { parseSeedDate } from './soDates';
+import { SuperOfficeStore, type WriteOutcome } from './superOfficeStore';
+import type {
+  SuperOfficeEmulator,
+  SuperOfficeEmulatorOptions,
+  SuperOfficeFault,
+  SuperOfficeRequestLogEntry,
+} from './types';
+import { writeResponse } from './writeResponse';
+
+export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptions = {}): Promise<SuperOfficeEmulator> {
+  const customerId = options.customerId ?? 'Cust12345';
+  let tokens = new Set(options.tokens ?? ['test-token']);
+  const now = options.now ?? (() => new Date());
+  const store = new SuperOfficeStore(now);
+  const faults: SuperOfficeFault[] = [];
+  const requests: SuperOfficeRequestLogEntry[] = [];
+  const closing = new AbortController();
+
+  /** Tenant, authentication, then the agents. */
+  function answer(incoming: IncomingRequest, below: string | undefined): ApiResponse {
+    if (below === undefined) return notFound(`There is no tenant at ${incoming.path}.`);
+    if (incoming.token === undefined) {
+      return unauthorized('Authentication required: send Authorization: Bearer <token> or SOTicket <ticket>.');
+    }
+    if (!tokens.has(incoming.token)) return unauthorized('The token or ticket is not valid.');
+    try {
+      return routeAgentRequest(
+        { store, now, includeOffset: incoming.includeTimezoneOffset },
+        { method: incoming.method, path: below, rawQuery: incoming.rawQuery, body: incoming.body },
+      );
+    } catch (error) {
+      return soError(500, 'Exception', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const incoming = await readRequest(request);
+    const below = pathBelowTenant(customerId, incoming.path);
+    const log = (status: number): void => {
+      requests.push({
+        method: incoming.method,
+        path: below ?? incoming.path,
+        query: incoming.rawQuery,
+        ...(incoming.body.kind === 'json' ? { body: incoming.body.value } : {}),
+        status,
+        ...(incoming.token === undefined ? {} : { token: incoming.token }),
+      });
+    };
+    const fault = faults.shift();
+    if (fault?.kind === 'delay') await sleep(fault.ms, undefined, { signal: closing.signal });
+    if (fault?.kind === 'drop') {
+      log(0);
+      request.socket.destroy();
+      return;
+    }
+    const result = fault?.kind === 'status' ? faultResponse(fault) : answer(incoming, below);
+    log(result.status);
+    writeResponse(response, result);
+  }
+
+  const server = createServer((request: IncomingMessage, response: ServerResponse): void => {
+    // Only a request cut short (the emulator closing during a delay, a client gone) ends up here.
+    handle(request, response).catch(() => response.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closed: Promise<void> | undefined;
+
+  function expectWritten<T>(action: string, outcome: WriteOutcome<T>): T {
+    if (outcome.kind !== 'written') throw new Error(`${action}: ${outcome.message}`);
+    return outcome.record;
+  }
+
+  return {
+    baseUrl: `http://127.0.0.1:${port}/${encodeURIComponent(customerId)}`,
+    port,
+    customerId,
+    addContact(seed) {
+      const fields = { name: seed.name, phones: seed.phones ?? [], emails: seed.emails ?? [] };
+      return expectWritten('addContact', store.saveContact(0, fields)).contactId;
+    },
+    addPerson(seed) {
+      const fields = {
+        firstname: seed.firstname,
+        lastname: seed.lastname ?? '',
+        contactId: seed.contactId ?? 0,
+        emails: seed.emails ?? [],
+        mobilePhones: seed.mobilePhones ?? [],
+        officePhones: seed.officePhones ?? [],
+        retired: seed.retired ?? false,
+        ...(seed.updatedDate === undefined ? {} : { updatedDate: parseSeedDate(seed.updatedDate, 'updatedDate') }),
+      };
+      return expectWritten('addPerson', store.savePerson(0, fields)).personId;
+    },
+    addAssociate(seed) {
+      const fields = {
+        personId: seed.personId,
+        name: seed.name,
+        type: seed.type ?? 'InternalAssociate',
+        deleted: seed.deleted ?? false,
+      };
+      return expectWritten('addAssociate', store.addAssociate(fields)).associateId;
+    },
+    addTaskListItem(seed) {
+      const fields = {
+        value: seed.value,
+        deleted: seed.deleted ?? false,
+        type: seed.type ?? 'Appointment',
+        direction: seed.direction ?? 'Unknown',
+      };
+      return expectWritten('addTaskListItem', store.addTaskListItem(fields)).taskListItemId;
+    },
+    contacts: () => structuredClone(store.contacts()),
+    persons: () => structuredClone(store.persons()),
+    associates: () => structuredClone(store.associates()),
+    taskListItems: () => structuredClone(store.taskListItems()),
+    appointments: () => structuredClone(store.appointments()),
+    foreignKeys: () => structuredClone(store.foreignKeys()),
+    get requests() {
+      return requests;
+    },
+    clearRequests() {
+      requests.length = 0;
+    },
+    failNext(count, fault) {
+      for (let index = 0; index < count; index += 1) faults.push(fault);
+    },
+    setTokens(next) {
+      tokens = new Set(next);
+    },
+    close() {
+      closed ??= new Promise<void>((resolve, reject) => {
+        closing.abort();
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+function faultResponse(fault: Extract<SuperOfficeFault, { kind: 'status' }>): ApiResponse {
+  const response =
+    fault.body === undefined
+      ? soError(fault.status, 'InjectedFault', STATUS_CODES[fault.status] ?? 'The emulator was told to fail.')
+      : {
+          status: fault.status,
+          body: fault.body,
+          headers: {
+            'content-type': typeof fault.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+          },
+        };
+  return fault.retryAfterSec === undefined
+    ? response
+    : { ...response, headers: { ...response.headers, 'retry-after': String(fault.retryAfterSec) } };
+}

@@ -1,0 +1,228 @@
+// The programmatic face of the SuperOffice WebAPI emulator: what the demo and the tests use to start it, seed it,
+// watch it and make it misbehave. The HTTP face follows shared/specs/superoffice.md §3–§4: the agent calls that
+// @superoffice/webapi 12.4 makes, answered in the PascalCase shapes its converters read.
+
+/** `AppointmentType` names as the WebAPI sends them (package `Enums.ts`). */
+export type SoAppointmentType =
+  | 'Unknown'
+  | 'inDiary'
+  | 'inChecklist'
+  | 'Note'
+  | 'Document'
+  | 'SavedReport'
+  | 'BookingForDiary'
+  | 'BookingForChecklist'
+  | 'MergeDraft'
+  | 'MergeFinal';
+
+/** `ActivityStatus` names: the appointment's `Completed` field. */
+export type SoActivityStatus = 'Unknown' | 'NotStarted' | 'Started' | 'Completed';
+
+/** `UserType` names: an associate's `Type`. */
+export type SoUserType =
+  | 'Unknown'
+  | 'InternalAssociate'
+  | 'ResourceAssociate'
+  | 'ExternalAssociate'
+  | 'AnonymousAssociate'
+  | 'SystemAssociate';
+
+/** `TaskType` names: a task list item's `Type`. */
+export type SoTaskType =
+  | 'Unknown'
+  | 'Appointment'
+  | 'Document'
+  | 'Email'
+  | 'Fax'
+  | 'Phone'
+  | 'ToDo'
+  | 'MailMergeDraft'
+  | 'MailMergeFinal'
+  | 'Report'
+  | 'SaintAll'
+  | 'Undefined';
+
+/** `TaskDirection` names: a task list item's `Direction`. */
+export type SoTaskDirection = 'Unknown' | 'Incoming' | 'Outgoing' | 'SaintAll';
+
+/** A company ("contact" in SuperOffice). */
+export interface ContactSeed {
+  name: string;
+  /** Main phone numbers, as formatted text. */
+  phones?: string[];
+  emails?: string[];
+}
+
+/** A person at a company, or without one (`contactId` absent). */
+export interface PersonSeed {
+  firstname: string;
+  lastname?: string;
+  contactId?: number;
+  emails?: string[];
+  mobilePhones?: string[];
+  /** Direct (office) phones: the Person archive's `personDirectPhone`. */
+  officePhones?: string[];
+  /** A former employee: the Person archive's `retiredPerson` entity. */
+  retired?: boolean;
+  /** ISO 8601 date-time; default: the emulator's clock at seeding. */
+  updatedDate?: string;
+}
+
+/** A user: an associate is always a person (usually at the own company). */
+export interface AssociateSeed {
+  personId: number;
+  /** The login name, e.g. `SARA`. */
+  name: string;
+  /** Default `InternalAssociate`. */
+  type?: SoUserType;
+  deleted?: boolean;
+}
+
+/** An activity type ("task") offered for follow-ups. */
+export interface TaskListItemSeed {
+  value: string;
+  deleted?: boolean;
+  /** Default `Appointment`. */
+  type?: SoTaskType;
+  /** Default `Unknown`. */
+  direction?: SoTaskDirection;
+}
+
+export interface ContactRecord {
+  contactId: number;
+  name: string;
+  phones: string[];
+  emails: string[];
+  createdDate: string;
+  updatedDate: string;
+}
+
+export interface PersonRecord {
+  personId: number;
+  firstname: string;
+  lastname: string;
+  /** 0 when the person belongs to no company. */
+  contactId: number;
+  emails: string[];
+  mobilePhones: string[];
+  officePhones: string[];
+  retired: boolean;
+  createdDate: string;
+  updatedDate: string;
+}
+
+export interface AssociateRecord {
+  associateId: number;
+  personId: number;
+  name: string;
+  type: SoUserType;
+  deleted: boolean;
+}
+
+export interface TaskListItemRecord {
+  taskListItemId: number;
+  value: string;
+  deleted: boolean;
+  type: SoTaskType;
+  direction: SoTaskDirection;
+  /** Order of creation, starting at 1. */
+  rank: number;
+}
+
+/** A stored follow-up. Dates are ISO 8601 UTC (`2026-01-02T10:00:00.000Z`); ids are 0 when not set. */
+export interface AppointmentRecord {
+  appointmentId: number;
+  title: string;
+  description: string;
+  location: string;
+  startDate: string;
+  endDate: string;
+  contactId: number;
+  personId: number;
+  associateId: number;
+  taskListItemId: number;
+  completed: SoActivityStatus;
+  type: SoAppointmentType;
+  createdDate: string;
+  updatedDate: string;
+}
+
+/** A stored foreign key. `foreignKeyId` is the emulator's own handle: the WebAPI carrier has no id. */
+export interface ForeignKeyRecord {
+  foreignKeyId: number;
+  applicationName: string;
+  deviceName: string;
+  deviceIdentifier: string;
+  key: string;
+  value: string;
+  recordId: number;
+  tableName: string;
+  createdDate: string;
+  updatedDate: string;
+}
+
+/** One misbehaviour, applied to the next request(s). */
+export type SuperOfficeFault =
+  /** Answer with this status (and optional body / Retry-After) instead of handling the request. */
+  | { kind: 'status'; status: number; body?: unknown; retryAfterSec?: number }
+  /** Wait this long before handling the request normally. */
+  | { kind: 'delay'; ms: number }
+  /** Destroy the socket without answering (a connection reset). */
+  | { kind: 'drop' };
+
+export interface SuperOfficeRequestLogEntry {
+  method: string;
+  /** Path below the tenant, e.g. `/api/v1/Agents/Archive/GetArchiveListByColumns2` (the full path if not). */
+  path: string;
+  /** The raw query string without `?`, e.g. `appointmentEntityId=5`. */
+  query: string;
+  /** Parsed JSON body, when one was sent and parsed (`null` for the package's `CreateDefault…` calls). */
+  body?: unknown;
+  /** 0 when the request was dropped. */
+  status: number;
+  /** The token of the Authorization header (Bearer or SOTicket), when one was sent. */
+  token?: string;
+}
+
+export interface SuperOfficeEmulatorOptions {
+  /** The tenant: the first path segment. Default `Cust12345`. */
+  customerId?: string;
+  /** Accepted `Authorization: Bearer <token>` / `SOTicket <token>` tokens. Default `['test-token']`. */
+  tokens?: string[];
+  /** Port to listen on; default 0 (any free port). Host is always 127.0.0.1. */
+  port?: number;
+  /** Clock for created/updated dates and default appointment times; default `() => new Date()`. */
+  now?: () => Date;
+}
+
+export interface SuperOfficeEmulator {
+  /** `http://127.0.0.1:<port>/<customerId>`: the package's `baseUrl` (it appends `api/`). */
+  readonly baseUrl: string;
+  readonly port: number;
+  readonly customerId: string;
+
+  /** Seeding: stores directly (no HTTP, not logged) and returns the new id; throws on invalid input. */
+  addContact(seed: ContactSeed): number;
+  addPerson(seed: PersonSeed): number;
+  addAssociate(seed: AssociateSeed): number;
+  addTaskListItem(seed: TaskListItemSeed): number;
+
+  /** Reading: copies of the stored rows, in id order. */
+  contacts(): ContactRecord[];
+  persons(): PersonRecord[];
+  associates(): AssociateRecord[];
+  taskListItems(): TaskListItemRecord[];
+  appointments(): AppointmentRecord[];
+  foreignKeys(): ForeignKeyRecord[];
+
+  /** Every request handled (or failed by a fault), oldest first. */
+  readonly requests: readonly SuperOfficeRequestLogEntry[];
+  clearRequests(): void;
+
+  /** The next `count` requests get `fault` (queued after faults already pending). */
+  failNext(count: number, fault: SuperOfficeFault): void;
+  /** Replaces the accepted tokens (a revoked ticket → 401 from the next request on). */
+  setTokens(tokens: string[]): void;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,83 @@
+// The endpoint script's entry: SuperOffice runs the bundled text for every
+// `customer.fcgi?action=safeParse&includeId=…&key=…` request (shared/specs/superoffice.md §1, §9). Input comes from
+// `context.eventData`, the answer goes to `context.result`; the configuration block above the bundle defines
+// `DCI_CONFIG`. Nothing here touches Node: the runtime may offer nothing but the script's globals.
+import { handleSummaryRequest, type ScriptResponse } from './handleSummaryRequest';
+import { scriptConfigSchema } from './scriptConfig';
+import { superOfficeAgents } from './superOfficeApi';
+
+/** The runtime's `context` global (vendor Helpers/logHelper.ts), as far as an endpoint uses it. */
+interface ScriptContext {
+  eventData?: { cgiContent?: string; cgiVariables?: Record<string, string | undefined> };
+  result: { status: number; body: string };
+}
+
+declare const context: ScriptContext;
+declare const DCI_CONFIG: unknown;
+
+/**
+ * The HTTP method: from the CGI variables when the runtime passes it [assumption: `REQUEST_METHOD`, the CGI name];
+ * else a request with a body is taken as the POST DCI sends and one without as a GET.
+ */
+function methodOf(eventData: ScriptContext['eventData']): string {
+  const variables = eventData?.cgiVariables ?? {};
+  const declared = variables['REQUEST_METHOD'] ?? variables['request_method'] ?? variables['method'];
+  if (declared) return declared.toUpperCase();
+  return eventData?.cgiContent ? 'POST' : 'GET';
+}
+
+/** A failure inside SuperOffice, named by status and agent call; never the data sent (it holds personal data). */
+function superOfficeFailure(error: unknown): ScriptResponse {
+  const failed = error as { response?: { status?: number }; config?: { url?: string }; message?: string };
+  const status = failed.response?.status;
+  const call = /Agents\/([A-Za-z]+\/[A-Za-z0-9]+)/u.exec(failed.config?.url ?? '')?.[1];
+  const what = status === undefined ? 'failed' : `answered ${status}`;
+  return {
+    status: 500,
+    body: {
+      ok: false,
+      error: {
+        code: status === undefined ? 'superoffice_unreachable' : 'superoffice_error',
+        message: `SuperOffice ${what}${call === undefined ? '' : ` on ${call}`}; nothing was left half-written that a retry cannot finish.`,
+      },
+    },
+  };
+}
+
+export async function runEndpoint(): Promise<void> {
+  let response: ScriptResponse;
+  const config = scriptConfigSchema.safeParse(typeof DCI_CONFIG === 'undefined' ? undefined : DCI_CONFIG);
+  const agents = superOfficeAgents();
+  if (!config.success) {
+    response = {
+      status: 500,
+      body: {
+        ok: false,
+        error: {
+          code: 'config_invalid',
+          message: `The configuration block at the top of the script is invalid: ${config.error.issues.map((issue) => issue.message).join('; ')}`,
+        },
+      },
+    };
+  } else if (!agents) {
+    response = {
+      status: 500,
+      body: {
+        ok: false,
+        error: { code: 'webapi_missing', message: 'The SuperOffice WebAPI library (RTL) is not available.' },
+      },
+    };
+  } else {
+    try {
+      response = await handleSummaryRequest(
+        { method: methodOf(context.eventData), body: context.eventData?.cgiContent ?? '' },
+        agents,
+        config.data,
+      );
+    } catch (error) {
+      response = superOfficeFailure(error);
+    }
+  }
+  context.result.status = response.status;
+  context.result.body = JSON.stringify(response.body);
+}

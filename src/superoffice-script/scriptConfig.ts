@@ -1,0 +1,36 @@
+import * as z from 'zod';
+import { isSupportedRegion, isValidTimeZone } from '../core';
+
+/**
+ * The configuration block at the top of the built script (`const DCI_CONFIG = {…}`), which admins edit in
+ * SuperOffice's script editor. Parsed like any other boundary: a typo gives a clear 500 naming the setting.
+ */
+export const scriptConfigSchema = z.object({
+  /** Task type (follow-up type) of the appointments, by its name in SuperOffice, e.g. "Meeting". */
+  taskTypeName: z.string().trim().min(1, { error: 'taskTypeName must name a SuperOffice task type, e.g. "Meeting"' }),
+  /** Owner of the appointment when the presenter is not a SuperOffice user; 0: SuperOffice's default (the script user). */
+  defaultAssociateId: z.number().int().nonnegative({ error: 'defaultAssociateId must be 0 or an associate id' }),
+  /** Region for phone numbers written without a country code. */
+  phoneRegion: z.string().refine(isSupportedRegion, { error: 'phoneRegion must be a region such as SE, NO, DK, FI' }),
+  /** Your own e-mail domains: participants there are colleagues and never matched as customers. */
+  internalDomains: z.array(z.string()),
+  /** Create a missing company and person when nobody matches (the seed's "Create contact in CRM"). */
+  createMissingContacts: z.boolean(),
+  /** IANA zone for dates in the appointment text. */
+  timeZone: z.string().refine(isValidTimeZone, { error: 'timeZone must be an IANA zone such as Europe/Stockholm' }),
+  /** Longest description SuperOffice keeps: its text table holds 2047 significant characters. */
+  maxDescriptionLength: z.number().int().min(200).max(100_000),
+});
+
+export type ScriptConfig = z.infer<typeof scriptConfigSchema>;
+
+/** What the build writes into the configuration block. */
+export const DEFAULT_SCRIPT_CONFIG: ScriptConfig = {
+  taskTypeName: 'Meeting',
+  defaultAssociateId: 0,
+  phoneRegion: 'SE',
+  internalDomains: [],
+  createMissingContacts: false,
+  timeZone: 'Europe/Stockholm',
+  maxDescriptionLength: 2047,
+};
