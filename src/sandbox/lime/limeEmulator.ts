@@ -47,10 +47,13 @@
 // - The `drop_mid_body` fault handles the request for real (a POST does create the object) and then cuts the
 //   response: the work is done, the answer is lost.
 
-import { STATUS_CODES, createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { applyFault } from '../shared/applyFault';
+import { FaultQueue } from '../shared/faultQueue';
+import { listenOnLoopback } from '../shared/listenOnLoopback';
+import { requestLogEntry } from '../shared/requestLogEntry';
+import { writeAnswer } from '../shared/writeAnswer';
 import { apiError, type ApiResponse } from './apiResponses';
 import { coreModel } from './coreModel';
 import { createHrefs, type LimeHrefs } from './limeHrefs';
@@ -68,7 +71,7 @@ import type {
   LimeModel,
   LimeRequestLogEntry,
 } from './types';
-import { writeResponse, writeResponseCutMidBody } from './writeResponse';
+import { writeResponseCutMidBody } from './writeResponseCutMidBody';
 
 const HTML_NOT_FOUND =
   '<!doctype html>\n<html><head><title>404 Not Found</title></head>' +
@@ -84,13 +87,12 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
     timestamp: createMonotonicClock(now),
     wall: () => now().getTime() * 1000,
   });
-  const faults: LimeFault[] = [];
+  const faults = new FaultQueue<LimeFault>();
   const requests: LimeRequestLogEntry[] = [];
   let latencyMs = options.latencyMs ?? 0;
   const rateLimit =
     options.rateLimit === undefined ? undefined : createRateLimiter(options.rateLimit, () => now().getTime());
   const listLimit = options.listLimit ?? { default: 10, max: 50 };
-  const closing = new AbortController();
   let hrefs: LimeHrefs = createHrefs('');
 
   function userIdFor(key: string): number {
@@ -133,32 +135,21 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
     }
   }
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function handle(request: IncomingMessage, response: ServerResponse, closing: AbortSignal): Promise<void> {
     const incoming = await readRequest(request);
     const below = pathBelowApp(app, incoming.path);
     const log = (status: number): void => {
       requests.push({
-        method: incoming.method,
-        path: below ?? incoming.path,
-        query: incoming.rawQuery,
-        ...(incoming.body.kind === 'json' ? { body: incoming.body.value } : {}),
-        status,
+        ...requestLogEntry(incoming, below ?? incoming.path, status),
         ...(incoming.apiKey === undefined ? {} : { apiKey: incoming.apiKey }),
       });
     };
-    if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closing.signal });
-    const fault = faults.shift();
-    if (fault?.kind === 'delay') await sleep(fault.ms, undefined, { signal: closing.signal });
-    if (fault?.kind === 'drop') {
-      log(0);
-      request.socket.destroy();
-      return;
-    }
-    if (fault?.kind === 'status') {
-      const injected = faultResponse(fault);
-      log(injected.status);
-      writeResponse(response, injected);
-      return;
+    if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closing });
+    const fault = faults.take();
+    // drop_mid_body is Lime's own: the request is answered for real first, then the answer is cut.
+    if (fault?.kind !== 'drop_mid_body') {
+      const exchange = { request, response, closing, log, errorAnswer: injectedError };
+      if (await applyFault(fault, exchange)) return;
     }
     const result = answer(incoming, below);
     if (fault?.kind === 'drop_mid_body') {
@@ -167,29 +158,14 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
       return;
     }
     log(result.status);
-    writeResponse(response, result);
+    writeAnswer(response, result);
   }
 
-  const listener = (request: IncomingMessage, response: ServerResponse): void => {
-    // Only a request cut short (the emulator closing during a delay, a client gone) ends up here.
-    handle(request, response).catch(() => response.destroy());
-  };
-  const server =
-    options.tls === undefined
-      ? createHttpServer(listener)
-      : createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const baseUrl = `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}/${encodeURIComponent(app)}`;
+  const server = await listenOnLoopback(handle, options);
+  const { port } = server;
+  const baseUrl = `${server.origin}/${encodeURIComponent(app)}`;
   hrefs = createHrefs(baseUrl);
   const serializeContext = () => ({ model, hrefs });
-  let closed: Promise<void> | undefined;
 
   function expectWritten(action: string, outcome: WriteOutcome): number {
     if (outcome.kind !== 'written') throw new Error(`${action}: ${outcome.message}`);
@@ -227,7 +203,7 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
       requests.length = 0;
     },
     failNext(count, fault) {
-      for (let index = 0; index < count; index += 1) faults.push(fault);
+      faults.enqueue(count, fault);
     },
     setLatency(ms) {
       latencyMs = ms;
@@ -240,28 +216,12 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
       else apiKeys.set(key, permissions);
     },
     close() {
-      closed ??= new Promise<void>((resolve, reject) => {
-        closing.abort();
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        server.closeAllConnections();
-      });
-      return closed;
+      return server.close();
     },
   };
 }
 
-function faultResponse(fault: Extract<LimeFault, { kind: 'status' }>): ApiResponse {
-  const response =
-    fault.body === undefined
-      ? apiError(fault.status, STATUS_CODES[fault.status] ?? 'Error', 'The emulator was told to fail this request.')
-      : {
-          status: fault.status,
-          body: fault.body,
-          headers: {
-            'content-type': typeof fault.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
-          },
-        };
-  return fault.retryAfterSec === undefined
-    ? response
-    : { ...response, headers: { ...response.headers, 'retry-after': String(fault.retryAfterSec) } };
+/** The answer to a `status` fault that brings no body of its own. */
+function injectedError(status: number): ApiResponse {
+  return apiError(status, STATUS_CODES[status] ?? 'Error', 'The emulator was told to fail this request.');
 }

@@ -1,3 +1,4 @@
+import type { RequestBody } from '../shared/readHttpRequest';
 import {
   badRequest,
   forbidden,
@@ -30,8 +31,6 @@ export interface ApiContext {
   /** The API key's user, recorded in `_createduser`/`_updateduser`. */
   userId: number;
 }
-
-export type RequestBody = { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'malformed' };
 
 export interface ApiRequest {
   method: string;

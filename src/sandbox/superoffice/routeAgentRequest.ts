@@ -1,3 +1,4 @@
+import type { RequestBody } from '../shared/readHttpRequest';
 import type { Agent, AgentContext, AgentMethod } from './agentMethod';
 import { appointmentAgent } from './appointmentAgent';
 import { archiveAgent } from './archiveAgent';
@@ -6,7 +7,6 @@ import { badRequest, InvalidRequestError, methodNotAllowed, notFound, type ApiRe
 import { contactAgent } from './contactAgent';
 import { foreignSystemAgent } from './foreignSystemAgent';
 import { personAgent } from './personAgent';
-import type { RequestBody } from './readRequest';
 
 const AGENTS: Readonly<Record<string, Agent>> = {
   Appointment: appointmentAgent,

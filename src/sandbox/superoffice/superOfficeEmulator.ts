@@ -49,9 +49,12 @@
 // - Ids: one sequence per table, started apart (contacts 101, persons 201, associates 11, task list items 1,
 //   appointments 301, foreign keys 1) so an id of the wrong kind misses.
 
-import { STATUS_CODES, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { applyFault } from '../shared/applyFault';
+import { FaultQueue } from '../shared/faultQueue';
+import { listenOnLoopback } from '../shared/listenOnLoopback';
+import { requestLogEntry } from '../shared/requestLogEntry';
+import { writeAnswer } from '../shared/writeAnswer';
 import { notFound, soError, unauthorized, type ApiResponse } from './apiResponses';
 import { pathBelowTenant, readRequest, type IncomingRequest } from './readRequest';
 import { routeAgentRequest } from './routeAgentRequest';
@@ -63,16 +66,14 @@ import type {
   SuperOfficeFault,
   SuperOfficeRequestLogEntry,
 } from './types';
-import { writeResponse } from './writeResponse';
 
 export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptions = {}): Promise<SuperOfficeEmulator> {
   const customerId = options.customerId ?? 'Cust12345';
   let tokens = new Set(options.tokens ?? ['test-token']);
   const now = options.now ?? (() => new Date());
   const store = new SuperOfficeStore(now);
-  const faults: SuperOfficeFault[] = [];
+  const faults = new FaultQueue<SuperOfficeFault>();
   const requests: SuperOfficeRequestLogEntry[] = [];
-  const closing = new AbortController();
 
   /** Tenant, authentication, then the agents. */
   function answer(incoming: IncomingRequest, below: string | undefined): ApiResponse {
@@ -91,44 +92,23 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
     }
   }
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function handle(request: IncomingMessage, response: ServerResponse, closing: AbortSignal): Promise<void> {
     const incoming = await readRequest(request);
     const below = pathBelowTenant(customerId, incoming.path);
     const log = (status: number): void => {
       requests.push({
-        method: incoming.method,
-        path: below ?? incoming.path,
-        query: incoming.rawQuery,
-        ...(incoming.body.kind === 'json' ? { body: incoming.body.value } : {}),
-        status,
+        ...requestLogEntry(incoming, below ?? incoming.path, status),
         ...(incoming.token === undefined ? {} : { token: incoming.token }),
       });
     };
-    const fault = faults.shift();
-    if (fault?.kind === 'delay') await sleep(fault.ms, undefined, { signal: closing.signal });
-    if (fault?.kind === 'drop') {
-      log(0);
-      request.socket.destroy();
-      return;
-    }
-    const result = fault?.kind === 'status' ? faultResponse(fault) : answer(incoming, below);
+    const exchange = { request, response, closing, log, errorAnswer: injectedError };
+    if (await applyFault(faults.take(), exchange)) return;
+    const result = answer(incoming, below);
     log(result.status);
-    writeResponse(response, result);
+    writeAnswer(response, result);
   }
 
-  const server = createServer((request: IncomingMessage, response: ServerResponse): void => {
-    // Only a request cut short (the emulator closing during a delay, a client gone) ends up here.
-    handle(request, response).catch(() => response.destroy());
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  let closed: Promise<void> | undefined;
+  const server = await listenOnLoopback(handle, options);
 
   function expectWritten<T>(action: string, outcome: WriteOutcome<T>): T {
     if (outcome.kind !== 'written') throw new Error(`${action}: ${outcome.message}`);
@@ -136,8 +116,8 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
   }
 
   return {
-    baseUrl: `http://127.0.0.1:${port}/${encodeURIComponent(customerId)}`,
-    port,
+    baseUrl: `${server.origin}/${encodeURIComponent(customerId)}`,
+    port: server.port,
     customerId,
     addContact(seed) {
       const fields = { name: seed.name, phones: seed.phones ?? [], emails: seed.emails ?? [] };
@@ -187,34 +167,18 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
       requests.length = 0;
     },
     failNext(count, fault) {
-      for (let index = 0; index < count; index += 1) faults.push(fault);
+      faults.enqueue(count, fault);
     },
     setTokens(next) {
       tokens = new Set(next);
     },
     close() {
-      closed ??= new Promise<void>((resolve, reject) => {
-        closing.abort();
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        server.closeAllConnections();
-      });
-      return closed;
+      return server.close();
     },
   };
 }
 
-function faultResponse(fault: Extract<SuperOfficeFault, { kind: 'status' }>): ApiResponse {
-  const response =
-    fault.body === undefined
-      ? soError(fault.status, 'InjectedFault', STATUS_CODES[fault.status] ?? 'The emulator was told to fail.')
-      : {
-          status: fault.status,
-          body: fault.body,
-          headers: {
-            'content-type': typeof fault.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
-          },
-        };
-  return fault.retryAfterSec === undefined
-    ? response
-    : { ...response, headers: { ...response.headers, 'retry-after': String(fault.retryAfterSec) } };
+/** The answer to a `status` fault that brings no body of its own. */
+function injectedError(status: number): ApiResponse {
+  return soError(status, 'InjectedFault', STATUS_CODES[status] ?? 'The emulator was told to fail.');
 }

@@ -1,24 +1,11 @@
 import type { ServerResponse } from 'node:http';
+import { answerBytes } from '../shared/writeAnswer';
 import type { ApiResponse } from './apiResponses';
-
-function bodyBytes(result: ApiResponse): Buffer | undefined {
-  if (result.body === undefined) return undefined;
-  return Buffer.from(typeof result.body === 'string' ? result.body : JSON.stringify(result.body), 'utf8');
-}
-
-export function writeResponse(response: ServerResponse, result: ApiResponse): void {
-  const bytes = bodyBytes(result);
-  response.writeHead(result.status, {
-    ...result.headers,
-    ...(bytes === undefined ? {} : { 'content-length': String(bytes.length) }),
-  });
-  response.end(bytes);
-}
 
 /** Status line, headers and half the body, then the connection is destroyed: the client's body read fails. */
 export function writeResponseCutMidBody(response: ServerResponse, result: ApiResponse): void {
   // A 204 has no body to cut; announce one so there is something to lose.
-  const bytes = bodyBytes(result) ?? Buffer.from('{"_links": {}}', 'utf8');
+  const bytes = answerBytes(result) ?? Buffer.from('{"_links": {}}', 'utf8');
   response.writeHead(result.status === 204 ? 200 : result.status, {
     ...result.headers,
     'content-type': result.headers['content-type'] ?? 'application/json',
