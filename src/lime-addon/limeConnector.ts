@@ -70,8 +70,10 @@ export class LimeConnector implements CrmConnector {
             : 'no e-mail or phone → not matched',
       })),
     ];
+    const note = renderNote(summary, { timeZone: options.timeZone, maxLength: schema.noteMaxLength });
+    const preview = options.dryRun === true ? { preview: { title: note.title, text: note.text } } : {};
     if (classified.external.length === 0) {
-      return { outcomes: sortByIndex(outcomes), apiCalls: this.http.callCount - callsBefore };
+      return { outcomes: sortByIndex(outcomes), apiCalls: this.http.callCount - callsBefore, ...preview };
     }
 
     const presenterEmail = summary.presenter?.email;
@@ -79,7 +81,6 @@ export class LimeConnector implements CrmConnector {
       presenterEmail === undefined
         ? undefined
         : await findCoworker(this.http, this.fields, schema, presenterEmail, signal);
-    const note = renderNote(summary, { timeZone: options.timeZone, maxLength: schema.noteMaxLength });
     const date = options.noteDate === 'meeting_start' ? summary.startsAt : new Date().toISOString();
     const notesByPerson = new Map<number, ParticipantOutcome>();
 
@@ -101,6 +102,19 @@ export class LimeConnector implements CrmConnector {
           noteId: first.noteId,
           trace: `${trace} → same person as participant ${first.participantIndex + 1}: one note`,
         });
+        continue;
+      }
+      if (options.dryRun === true) {
+        const outcome: ParticipantOutcome = {
+          participantIndex: participant.index,
+          outcome: 'would_write',
+          matchedBy,
+          personId,
+          companyId,
+          trace: `${trace} → note would be written (dry run: nothing written)`,
+        };
+        notesByPerson.set(personId, outcome);
+        outcomes.push(outcome);
         continue;
       }
       const written = await upsertHistoryNote(
@@ -131,7 +145,7 @@ export class LimeConnector implements CrmConnector {
       notesByPerson.set(personId, outcome);
       outcomes.push(outcome);
     }
-    return { outcomes: sortByIndex(outcomes), apiCalls: this.http.callCount - callsBefore };
+    return { outcomes: sortByIndex(outcomes), apiCalls: this.http.callCount - callsBefore, ...preview };
   }
 
   /** Forgets the discovered data model, so the next delivery reads it again (after an admin changed Lime). */
@@ -206,6 +220,22 @@ export class LimeConnector implements CrmConnector {
               participantIndex: participant.index,
               outcome: 'no_match',
               trace: `${decision.trace} → no match; creating contacts is off`,
+            },
+          };
+        }
+        // Dry run: creating looks up the company and writes in one go, so the company lookup is skipped too.
+        if (options.dryRun === true) {
+          const company = participant.company !== undefined && participant.company.trim() !== '';
+          return {
+            kind: 'outcome',
+            outcome: {
+              participantIndex: participant.index,
+              outcome: 'would_write',
+              matchedBy: 'created',
+              wouldCreate: { company, person: true },
+              trace: `${decision.trace} → no match; a person would be created${
+                company ? ' (and the company, unless Lime has one by that name)' : ''
+              } and get the note (dry run: nothing written)`,
             },
           };
         }

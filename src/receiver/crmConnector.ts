@@ -25,6 +25,11 @@ export interface DeliverOptions {
   createMissingContacts: boolean;
   /** The note's date: when it is written (the seed's "current timestamp") or when the meeting started. */
   noteDate: 'now' | 'meeting_start';
+  /**
+   * The admin pages' Dry run: match as usual (lookups only) but write nothing — no contact created, no note
+   * written. Matched persons get `would_write`, and the report carries the note in `preview`.
+   */
+  dryRun?: boolean | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -43,7 +48,12 @@ export type ParticipantOutcomeKind =
   /** A colleague of the presenter. */
   | 'internal'
   /** Neither an e-mail nor a readable phone number. */
-  | 'not_matchable';
+  | 'not_matchable'
+  /**
+   * Dry run only: the person matched (or would be created, see `wouldCreate`) and would get the note — a new one,
+   * or our existing note for the conversation updated. Nothing was written.
+   */
+  | 'would_write';
 
 export interface ParticipantOutcome {
   /** Position in the payload's participants. */
@@ -53,6 +63,11 @@ export interface ParticipantOutcome {
   matchedBy?: MatchKey | 'created' | undefined;
   /** Whether the company and/or person were created for this meeting. */
   created?: { company: boolean; person: boolean } | undefined;
+  /**
+   * Dry run only: no person matched and contacts are created, so the person would be created — with its company
+   * when the participant names one Lime does not have (`company: true` means "if Lime has no company of that name").
+   */
+  wouldCreate?: { company: boolean; person: boolean } | undefined;
   personId?: CrmId | undefined;
   companyId?: CrmId | undefined;
   noteId?: CrmId | undefined;
@@ -64,6 +79,8 @@ export interface DeliveryReport {
   outcomes: ParticipantOutcome[];
   /** CRM API calls this delivery cost. */
   apiCalls: number;
+  /** Dry run only: the note as it would be written (the same text for every person who gets it). */
+  preview?: { title: string; text: string } | undefined;
 }
 
 export interface ConnectionCheckStep {

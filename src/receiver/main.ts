@@ -1,54 +1,38 @@
-// The composition root: reads the configuration, builds the Lime connector and starts the receiver. The only
-// module that picks the CRM adapter.
-import { readFileSync } from 'node:fs';
+// The composition root: reads the configuration, tells the receiver how to build the Lime connector, and starts
+// it. The only module that picks the CRM adapter.
 import { LimeConnector } from '../lime-addon';
 import { ConfigError, loadConfig, type ReceiverConfig } from './config/loadConfig';
 import { createLogger } from './observability/logger';
-import { startReceiver } from './startReceiver';
+import { startReceiver, type RunningReceiver } from './startReceiver';
 
-function limeConnectorFor(config: ReceiverConfig): LimeConnector | undefined {
-  const lime = config.lime;
-  if (!lime) return undefined;
-  return new LimeConnector({
-    baseUrl: lime.url,
-    apiKey: lime.apiKey,
-    historyType: lime.historyType,
-    rejectUnauthorized: lime.rejectUnauthorized,
-    ca: lime.caFile === undefined ? undefined : readCaFile(lime.caFile),
-  });
-}
-
-function readCaFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError([
-      `LIME_CA_FILE: ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-    ]);
+function exitOnConfigError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
   }
+  throw error;
 }
 
 async function main(): Promise<void> {
   let config: ReceiverConfig;
-  let connector: LimeConnector | undefined;
   try {
     config = loadConfig(process.env);
-    connector = limeConnectorFor(config);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+    exitOnConfigError(error);
   }
   const logger = createLogger(config.logLevel);
-  const receiver = await startReceiver(config, { logger, connector });
+  let receiver: RunningReceiver;
+  try {
+    // Settings saved on the admin pages are read here: a SECRET_KEY that does not open the saved API key stops us.
+    receiver = await startReceiver(config, { logger, makeConnector: (options) => new LimeConnector(options) });
+  } catch (error) {
+    exitOnConfigError(error);
+  }
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     receiver
       .close()
-      .then(() => connector?.close())
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

@@ -2,11 +2,18 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { ReceiverConfig } from './config/loadConfig';
-import type { ConnectionCheck, CrmConnector } from './crmConnector';
+import type { ConnectionCheck } from './crmConnector';
 import { DeliveryWorker } from './deliver/deliveryWorker';
 import { createApp } from './http/createApp';
+import { verifyAdminPassword } from './settings/adminPassword';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
+import type { ConnectionSettingsService } from './settings/connectionSettings';
+import {
+  createConnectionSettingsService,
+  type MakeConnector,
+  type OwnedConnectionSettingsService,
+} from './settings/connectionSettingsService';
 import type { ReceiverStore } from './store/receiverStore';
 import { openSqliteStore } from './store/sqliteStore';
 
@@ -18,6 +25,8 @@ export interface RunningReceiver {
   url: string;
   store: ReceiverStore;
   worker: DeliveryWorker;
+  /** The Lime connection settings (environment and admin pages), and the connector they make. */
+  settings: ConnectionSettingsService;
   /** The last connection check, if any. */
   connection(): ConnectionCheck | undefined;
   /** Graceful shutdown: stop accepting, let in-flight deliveries finish or give them back, close the database. */
@@ -26,28 +35,37 @@ export interface RunningReceiver {
 
 /**
  * Assembles and starts the receiver: the store, the HTTP app, the delivery worker and the background connection
- * check. The CRM connector is passed in (main.ts builds it from the configuration; the demo points it at the
- * emulator), so nothing here knows which CRM it is.
+ * check. The connection comes from the settings service (environment variables, then what the admin pages saved);
+ * the connector factory is passed in (main.ts and the demo build Lime's), so nothing here knows which CRM it is.
+ * A saved API key that SECRET_KEY does not open fails the start with a ConfigError.
  */
 export async function startReceiver(
   config: ReceiverConfig,
-  deps: { logger: Logger; connector: CrmConnector | undefined; host?: string | undefined },
+  deps: { logger: Logger; makeConnector: MakeConnector; host?: string | undefined },
 ): Promise<RunningReceiver> {
-  const { logger, connector } = deps;
+  const { logger } = deps;
   const store = await openSqliteStore({ file: join(config.dataDir, 'receiver.sqlite') });
+  let onSettingsChange = () => {};
+  let settings: OwnedConnectionSettingsService;
+  try {
+    settings = await createConnectionSettingsService({
+      store,
+      config,
+      secretKey: config.secretKey,
+      makeConnector: deps.makeConnector,
+      logger,
+      onChange: () => onSettingsChange(),
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const metrics = createMetrics(store);
-  let lastCheck: ConnectionCheck | undefined;
 
   const worker = new DeliveryWorker({
     store,
-    getConnector: () => connector,
-    deliverOptions: {
-      internalDomains: config.internalDomains,
-      defaultRegion: config.defaultRegion,
-      timeZone: config.timeZone,
-      createMissingContacts: config.lime?.createMissingContacts ?? false,
-      noteDate: config.noteDate,
-    },
+    getConnector: () => settings.connector(),
+    deliverOptions: () => settings.deliverOptions(),
     logger,
     metrics,
     concurrency: config.workerConcurrency,
@@ -63,18 +81,28 @@ export async function startReceiver(
     webhookSecrets: config.webhookSecrets,
     maxBodyBytes: config.maxBodyBytes,
     target: 'lime',
-    connectionState: () => lastCheck,
+    connectionState: () => settings.lastCheck(),
     onQueued: () => worker.wake(),
+    admin: {
+      store,
+      settings,
+      checkPassword: adminPasswordCheck(config),
+      wakeWorker: () => worker.wake(),
+      logger,
+    },
   });
 
   const checkConnection = async () => {
-    if (!connector) return;
     try {
-      lastCheck = await connector.testConnection();
-      logger.info({ ok: lastCheck.ok, code: lastCheck.code }, 'CRM connection checked');
+      const check = await settings.testConnection();
+      if (check) logger.info({ ok: check.ok, code: check.code }, 'CRM connection checked');
     } catch (error) {
       logger.error({ err: error }, 'CRM connection check failed unexpectedly');
     }
+  };
+  onSettingsChange = () => {
+    worker.wake();
+    void checkConnection();
   };
   void checkConnection();
   const checkTimer = setInterval(() => void checkConnection(), CONNECTION_CHECK_INTERVAL_MS);
@@ -85,22 +113,33 @@ export async function startReceiver(
   });
   const { port } = server.address() as AddressInfo;
   worker.start();
-  logger.info({ port, crmConfigured: connector !== undefined }, 'receiver listening');
-  if (!connector) logger.warn('no CRM connection configured: summaries are stored and wait for one');
+  const connected = settings.connector() !== undefined;
+  logger.info({ port, crmConfigured: connected }, 'receiver listening');
+  if (!connected) logger.warn('no CRM connection configured: summaries are stored and wait for one');
 
   let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
     store,
     worker,
-    connection: () => lastCheck,
+    settings,
+    connection: () => settings.lastCheck(),
     close: () =>
       (closing ??= (async () => {
         clearInterval(checkTimer);
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await worker.stop();
+        await settings.close();
         await store.close();
         logger.info('receiver stopped');
       })()),
   };
+}
+
+/** The admin pages' password check, or undefined (pages off) when no admin password is configured. */
+function adminPasswordCheck(config: ReceiverConfig): ((password: string) => Promise<boolean>) | undefined {
+  const configured = config.admin?.passwordHash ?? config.admin?.password;
+  return configured === undefined || configured === ''
+    ? undefined
+    : (password) => verifyAdminPassword(password, configured);
 }

@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { LimeConnector } from '../../src/lime-addon';
 import { runCli } from '../../src/receiver/cli/dciCompanion';
 import { loadConfig } from '../../src/receiver/config/loadConfig';
+import { verifyAdminPassword } from '../../src/receiver/settings/adminPassword';
 import { createLogger } from '../../src/receiver/observability/logger';
 import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
 import { seedDemoData, type LimeEmulator } from '../../src/sandbox/lime';
@@ -25,7 +27,6 @@ async function untilQuiet(receiver: RunningReceiver): Promise<void> {
 describe('the running receiver and the dci-companion CLI', () => {
   let dataDir: string;
   let receiver: RunningReceiver;
-  let connector: LimeConnector;
   let lime: LimeEmulator;
   const lines: string[] = [];
   const out = (line: string) => lines.push(line);
@@ -42,12 +43,14 @@ describe('the running receiver and the dci-companion CLI', () => {
       LIME_API_KEY: TEST_API_KEY,
       INTERNAL_EMAIL_DOMAINS: 'seller.se',
     });
-    connector = new LimeConnector({ baseUrl: lime.baseUrl, apiKey: TEST_API_KEY });
-    receiver = await startReceiver(config, { logger: createLogger('silent'), connector, host: '127.0.0.1' });
+    receiver = await startReceiver(config, {
+      logger: createLogger('silent'),
+      makeConnector: (options) => new LimeConnector(options),
+      host: '127.0.0.1',
+    });
   });
   afterAll(async () => {
     await receiver.close();
-    await connector.close();
     await closeAll();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -88,6 +91,15 @@ describe('the running receiver and the dci-companion CLI', () => {
       await runCli(['send-sample', '--url', receiver.url, '--secret', 'wrong', '--sample', '1'], {}, out, out),
     ).toBe(1);
     expect(lines[0]).toMatch(/^401 /u);
+  });
+
+  it('hash-password prints an ADMIN_PASSWORD_HASH value that verifies the password', async () => {
+    expect(await runCli(['hash-password'], {}, out, out, Readable.from(['a-long-admin-password\n']))).toBe(0);
+    const hash = lines.at(-1) ?? '';
+    expect(hash).toMatch(/^scrypt\$/u);
+    await expect(verifyAdminPassword('a-long-admin-password', hash)).resolves.toBe(true);
+    await expect(verifyAdminPassword('another-password', hash)).resolves.toBe(false);
+    expect(await runCli(['hash-password'], {}, out, out, Readable.from(['short']))).toBe(2);
   });
 
   it('usage errors exit 2 with the usage text', async () => {

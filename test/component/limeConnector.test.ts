@@ -446,3 +446,93 @@ describe('Lime delivery: our own note, and only ours', () => {
     expect(notesOf(lime, anna)).toHaveLength(2);
   });
 });
+
+describe('Lime delivery: dry run (the admin pages show what would be written)', () => {
+  const writes = (lime: LimeEmulator) =>
+    lime.requests.filter(
+      (request) => request.method === 'POST' || request.method === 'PUT' || request.method === 'DELETE',
+    );
+
+  it('a dry run matches as usual, writes nothing to Lime, and returns the note that would be written', async () => {
+    const lime = await startLime();
+    const { acme, anna, lars } = seedAcme(lime);
+    const summary = summaryOf(loadFixture('meeting-with-colleagues'));
+    lime.clearRequests();
+
+    const report = await connectTo(lime).deliver(summary, { ...DELIVER, dryRun: true });
+
+    expect(writes(lime)).toEqual([]);
+    expect(lime.requests.length).toBeGreaterThan(0);
+    expect(notesOf(lime, anna)).toEqual([]);
+    expect(notesOf(lime, lars)).toEqual([]);
+    expect(report.outcomes.map((o) => [o.participantIndex, o.outcome, o.matchedBy, o.personId])).toEqual([
+      [0, 'internal', undefined, undefined],
+      [1, 'would_write', 'email', anna],
+      [2, 'would_write', 'mobile', lars],
+      [3, 'internal', undefined, undefined],
+      [4, 'internal', undefined, undefined],
+    ]);
+    expect(report.outcomes[1]).toMatchObject({ companyId: acme });
+    expect(report.outcomes[1]?.noteId).toBeUndefined();
+    expect(report.outcomes[1]?.trace).toMatch(/note would be written \(dry run: nothing written\)$/u);
+    expect(report.preview?.title).toContain('Offer review — Acme');
+    expect(report.preview?.text).toContain('Lars asked for SSO via Entra ID');
+    expect(report.preview?.text).toContain(conversationReference(summary.conversationId));
+  });
+
+  it('a dry run after the note exists does not update it', async () => {
+    const lime = await startLime();
+    const { anna } = seedAcme(lime);
+    const summary = buildSummary({ participants: [buildParticipant({ email: 'anna.andersson@acme.se' })] });
+    await connectTo(lime).deliver(summary, DELIVER);
+    const before = notesOf(lime, anna);
+    lime.clearRequests();
+
+    const report = await connectTo(lime).deliver(summary, { ...DELIVER, dryRun: true });
+
+    expect(writes(lime)).toEqual([]);
+    expect(notesOf(lime, anna)).toEqual(before);
+    expect(report.outcomes[0]).toMatchObject({ outcome: 'would_write', personId: anna });
+  });
+
+  it('with "Create contact in CRM" on, a dry run creates no company or person and says it would', async () => {
+    const lime = await startLime();
+    const summary = buildSummary({
+      participants: [{ name: 'Nils Ny', email: 'nils@nykund.se', company: 'Nykund AB', role: 'customer' }],
+    });
+    lime.clearRequests();
+
+    const report = await connectTo(lime).deliver(summary, { ...DELIVER, createMissingContacts: true, dryRun: true });
+
+    expect(writes(lime)).toEqual([]);
+    expect(lime.all('person')).toEqual([]);
+    expect(lime.all('company')).toEqual([]);
+    expect(report.outcomes[0]).toMatchObject({
+      outcome: 'would_write',
+      matchedBy: 'created',
+      wouldCreate: { company: true, person: true },
+    });
+    expect(report.outcomes[0]?.created).toBeUndefined();
+    expect(report.outcomes[0]?.trace).toContain('a person would be created');
+    expect(report.preview?.text).toContain(conversationReference(summary.conversationId));
+  });
+
+  it('a dry run of a meeting with colleagues only still shows the note', async () => {
+    const lime = await startLime();
+    const summary = buildSummary({
+      participants: [{ name: 'Sara Säljare', email: 'sara.saljare@seller.se', role: 'host' }],
+    });
+
+    const report = await connectTo(lime).deliver(summary, { ...DELIVER, dryRun: true });
+
+    expect(report.outcomes.map((o) => o.outcome)).toEqual(['internal']);
+    expect(report.preview?.text).toContain(conversationReference(summary.conversationId));
+  });
+
+  it('without dryRun the report has no preview', async () => {
+    const lime = await startLime();
+    seedAcme(lime);
+    const summary = buildSummary({ participants: [buildParticipant({ email: 'anna.andersson@acme.se' })] });
+    expect((await connectTo(lime).deliver(summary, DELIVER)).preview).toBeUndefined();
+  });
+});

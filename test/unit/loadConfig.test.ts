@@ -98,4 +98,88 @@ describe('loadConfig', () => {
   it('no webhook secret is refused: nothing could be verified', () => {
     expect(() => loadConfig({})).toThrow(/DCI_WEBHOOK_SECRETS is required/u);
   });
+
+  describe('admin pages and stored settings', () => {
+    const HASH = 'scrypt$32768$8$1$c2FsdHNhbHRzYWx0c2FsdA==$' + 'A'.repeat(43) + '=';
+
+    it('no admin password: admin undefined (the pages are off); no SECRET_KEY: secretKey undefined', () => {
+      expect(loadConfig(minimal)).toMatchObject({ admin: undefined, secretKey: undefined });
+      expect(loadConfig({ ...minimal, ADMIN_PASSWORD: '  ', SECRET_KEY: '' })).toMatchObject({
+        admin: undefined,
+        secretKey: undefined,
+      });
+    });
+
+    it('ADMIN_PASSWORD or ADMIN_PASSWORD_HASH is read', () => {
+      expect(loadConfig({ ...minimal, ADMIN_PASSWORD: 'open sesame' }).admin).toEqual({
+        password: 'open sesame',
+        passwordHash: undefined,
+      });
+      expect(loadConfig({ ...minimal, ADMIN_PASSWORD_HASH: ` ${HASH} ` }).admin).toEqual({
+        password: undefined,
+        passwordHash: HASH,
+      });
+    });
+
+    it('both admin password variables, or a hash in another form, are refused without echoing them', () => {
+      expect(() => loadConfig({ ...minimal, ADMIN_PASSWORD: 'pw-value', ADMIN_PASSWORD_HASH: HASH })).toThrow(
+        /set ADMIN_PASSWORD or ADMIN_PASSWORD_HASH, not both/u,
+      );
+      let error: unknown;
+      try {
+        loadConfig({ ...minimal, ADMIN_PASSWORD_HASH: 'bcrypt$hash-value' });
+      } catch (caught) {
+        error = caught;
+      }
+      expect((error as ConfigError).problems.join('\n')).toMatch(/ADMIN_PASSWORD_HASH must look like scrypt\$/u);
+      expect((error as Error).message).not.toContain('hash-value');
+    });
+
+    it('SECRET_KEY is 32 bytes in hex or base64; anything else is refused without echoing it', () => {
+      expect(loadConfig({ ...minimal, SECRET_KEY: 'ab'.repeat(32) }).secretKey).toEqual(Buffer.alloc(32, 0xab));
+      expect(loadConfig({ ...minimal, SECRET_KEY: Buffer.alloc(32, 3).toString('base64') }).secretKey).toEqual(
+        Buffer.alloc(32, 3),
+      );
+      expect(() => loadConfig({ ...minimal, SECRET_KEY: 'too-short-secret' })).toThrow(
+        /SECRET_KEY must be 32 bytes written as 64 hex characters or base64/u,
+      );
+      expect(() => loadConfig({ ...minimal, SECRET_KEY: 'too-short-secret' })).not.toThrow(/too-short-secret/u);
+    });
+
+    it('each Lime setting the environment gives is listed in settingsFromEnv (it locks that setting)', () => {
+      expect(loadConfig(minimal).settingsFromEnv).toEqual({
+        url: undefined,
+        apiKey: undefined,
+        historyType: undefined,
+        createMissingContacts: undefined,
+        internalDomains: undefined,
+      });
+      expect(
+        loadConfig({
+          ...minimal,
+          LIME_URL: ' https://lime.example.com/acme ',
+          LIME_API_KEY: 'key',
+          LIME_HISTORY_TYPE: 'dcisummary',
+          LIME_CREATE_MISSING_CONTACTS: 'no',
+          INTERNAL_EMAIL_DOMAINS: 'seller.se',
+        }).settingsFromEnv,
+      ).toEqual({
+        url: 'https://lime.example.com/acme',
+        apiKey: 'key',
+        historyType: 'dcisummary',
+        createMissingContacts: false,
+        internalDomains: ['seller.se'],
+      });
+      expect(loadConfig({ ...minimal, LIME_CREATE_MISSING_CONTACTS: 'yes' }).settingsFromEnv).toMatchObject({
+        url: undefined,
+        createMissingContacts: true,
+      });
+    });
+
+    it('the TLS settings apply without LIME_URL too (a connection saved on the admin pages uses them)', () => {
+      expect(
+        loadConfig({ ...minimal, LIME_CA_FILE: '/etc/ca.pem', LIME_TLS_REJECT_UNAUTHORIZED: 'false' }).limeTls,
+      ).toEqual({ caFile: '/etc/ca.pem', rejectUnauthorized: false });
+    });
+  });
 });

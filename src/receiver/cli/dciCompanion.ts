@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { dataDirFrom } from '../config/loadConfig';
 import { regeneratedSample, samplePayloads } from '../demo/samplePayloads';
 import { signDci } from '../ingest/signWebhook';
+import { hashAdminPassword } from '../settings/adminPassword';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../store/receiverStore';
 import { openSqliteStore } from '../store/sqliteStore';
 
@@ -16,6 +17,7 @@ const USAGE = `Usage: dci-companion <command> [options]
                  list deliveries, newest first (STATUS: ${DELIVERY_STATUSES.join(', ')})
   requeue <delivery-id> | --dead
                  make a dead (or delivered) delivery due again, or every dead one
+  hash-password  read a password on standard input and print its ADMIN_PASSWORD_HASH value
 
 Environment: DATA_DIR (default ./data) for deliveries/requeue; PORT and DCI_WEBHOOK_SECRETS for send-sample.`;
 
@@ -27,6 +29,7 @@ export async function runCli(
   env: Record<string, string | undefined>,
   out: Output,
   err: Output,
+  stdin: AsyncIterable<Buffer | string> = process.stdin,
 ): Promise<number> {
   const [command, ...rest] = args;
   const options = parseOptions(rest);
@@ -41,6 +44,8 @@ export async function runCli(
       return listDeliveries(options, env, out, err);
     case 'requeue':
       return requeue(options, env, out, err);
+    case 'hash-password':
+      return hashPassword(stdin, out, err);
     default:
       err(
         command === undefined || command === 'help' || command === '--help'
@@ -156,6 +161,20 @@ async function requeue(options: Options, env: Record<string, string | undefined>
   } finally {
     await store.close();
   }
+}
+
+async function hashPassword(stdin: AsyncIterable<Buffer | string>, out: Output, err: Output): Promise<number> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(Buffer.from(chunk));
+  const password = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/u, '');
+  if (password.length < 12) {
+    err('Use a password of at least 12 characters.');
+    return 2;
+  }
+  out(await hashAdminPassword(password));
+  return 0;
 }
 
 /** The process entry point: runs the command in `process.argv` and exits with its code. */

@@ -1,6 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { isSupportedRegion, isValidTimeZone } from '../../core';
+import { parseAdminPasswordHash } from '../settings/adminPassword';
+import { parseSecretKey } from '../settings/secretBox';
 
 const list = (value: string | undefined) =>
   (value ?? '')
@@ -71,7 +73,43 @@ const environmentSchema = z.object({
   MAX_ATTEMPTS: int('MAX_ATTEMPTS', 25, 1, 1000),
   MAX_AGE_HOURS: int('MAX_AGE_HOURS', 72, 1, 24 * 90),
   LEASE_SECONDS: int('LEASE_SECONDS', 300, 5, 24 * 3600),
+  ADMIN_PASSWORD: z.string().optional(),
+  ADMIN_PASSWORD_HASH: z
+    .string()
+    .optional()
+    .refine((hash) => hash === undefined || hash.trim() === '' || parseAdminPasswordHash(hash) !== undefined, {
+      error: 'ADMIN_PASSWORD_HASH must look like scrypt$<N>$<r>$<p>$<salt base64>$<hash base64> (hashAdminPassword)',
+    }),
+  SECRET_KEY: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return undefined;
+      const key = parseSecretKey(text);
+      if (key === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'SECRET_KEY must be 32 bytes written as 64 hex characters or base64 (openssl rand -hex 32)',
+        });
+        return z.NEVER;
+      }
+      return key;
+    }),
 });
+
+/** A Lime connection setting that the environment gives; the admin pages show it locked. */
+export interface SettingsFromEnv {
+  /** `LIME_URL` */
+  url?: string | undefined;
+  /** `LIME_API_KEY` */
+  apiKey?: string | undefined;
+  /** `LIME_HISTORY_TYPE` */
+  historyType?: string | undefined;
+  /** `LIME_CREATE_MISSING_CONTACTS` */
+  createMissingContacts?: boolean | undefined;
+  /** `INTERNAL_EMAIL_DOMAINS` */
+  internalDomains?: string[] | undefined;
+}
 
 /** The receiver's configuration. Every field is documented in the README's configuration table. */
 export interface ReceiverConfig {
@@ -106,6 +144,24 @@ export interface ReceiverConfig {
    * attempt is claimed a second time while it still runs.
    */
   leaseMs: number;
+  /**
+   * The Lime settings that environment variables set, each present only when its variable is set (not empty): they
+   * take precedence over the settings saved on the admin pages, which show them locked. `lime` and
+   * `internalDomains` above hold the same values with their defaults filled in.
+   */
+  settingsFromEnv?: SettingsFromEnv | undefined;
+  /** How the receiver talks TLS to Lime, whichever way the connection is given (environment or admin pages). */
+  limeTls?: { caFile?: string | undefined; rejectUnauthorized: boolean } | undefined;
+  /**
+   * The admin pages' password: `ADMIN_PASSWORD` (plain) or `ADMIN_PASSWORD_HASH` (scrypt, from
+   * `hashAdminPassword`). Undefined when neither is set: the admin pages are off.
+   */
+  admin?: { password?: string | undefined; passwordHash?: string | undefined } | undefined;
+  /**
+   * `SECRET_KEY`: the 32-byte key that encrypts secrets saved on the admin pages (the Lime API key). Needed to save
+   * an API key there, and at start-up while one is stored.
+   */
+  secretKey?: Buffer | undefined;
 }
 
 export class ConfigError extends Error {
@@ -134,8 +190,15 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
       `${env['LIME_URL'] === undefined ? 'LIME_URL' : 'LIME_API_KEY'}: LIME_URL and LIME_API_KEY go together: set both, or neither (deliveries then wait for a connection)`,
     );
   }
+  if (nonEmpty(env['ADMIN_PASSWORD']) && nonEmpty(env['ADMIN_PASSWORD_HASH'])) {
+    problems.push('ADMIN_PASSWORD_HASH: set ADMIN_PASSWORD or ADMIN_PASSWORD_HASH, not both');
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
+  const historyType = e.LIME_HISTORY_TYPE?.trim() || undefined;
+  const caFile = e.LIME_CA_FILE?.trim() || undefined;
+  const password = nonEmpty(e.ADMIN_PASSWORD) ? e.ADMIN_PASSWORD : undefined;
+  const passwordHash = nonEmpty(e.ADMIN_PASSWORD_HASH) ? e.ADMIN_PASSWORD_HASH.trim() : undefined;
   return {
     port: e.PORT,
     dataDir: dataDirFrom({ DATA_DIR: e.DATA_DIR }, cwd),
@@ -145,9 +208,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
         ? {
             url: e.LIME_URL.trim(),
             apiKey: e.LIME_API_KEY.trim(),
-            historyType: e.LIME_HISTORY_TYPE?.trim() || 'comment',
+            historyType: historyType ?? 'comment',
             createMissingContacts: e.LIME_CREATE_MISSING_CONTACTS,
-            caFile: e.LIME_CA_FILE?.trim() || undefined,
+            caFile,
             rejectUnauthorized: e.LIME_TLS_REJECT_UNAUTHORIZED,
           }
         : undefined,
@@ -161,7 +224,21 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     maxAttempts: e.MAX_ATTEMPTS,
     maxAgeMs: e.MAX_AGE_HOURS * 3600 * 1000,
     leaseMs: e.LEASE_SECONDS * 1000,
+    settingsFromEnv: {
+      url: e.LIME_URL?.trim(),
+      apiKey: e.LIME_API_KEY?.trim(),
+      historyType,
+      createMissingContacts: nonEmpty(env['LIME_CREATE_MISSING_CONTACTS']) ? e.LIME_CREATE_MISSING_CONTACTS : undefined,
+      internalDomains: e.INTERNAL_EMAIL_DOMAINS.length > 0 ? e.INTERNAL_EMAIL_DOMAINS : undefined,
+    },
+    limeTls: { caFile, rejectUnauthorized: e.LIME_TLS_REJECT_UNAUTHORIZED },
+    admin: password !== undefined || passwordHash !== undefined ? { password, passwordHash } : undefined,
+    secretKey: e.SECRET_KEY,
   };
+}
+
+function nonEmpty(value: string | undefined): value is string {
+  return value !== undefined && value.trim() !== '';
 }
 
 /** Only the data directory (the CLI's `deliveries`/`requeue` read the store and need nothing else). */

@@ -11,7 +11,11 @@ export interface DeliveryWorkerOptions {
   store: ReceiverStore;
   /** The CRM connection, or undefined while none is configured: deliveries then wait ("awaiting connection"). */
   getConnector: () => CrmConnector | undefined;
-  deliverOptions: Omit<DeliverOptions, 'signal'>;
+  /**
+   * How to deliver (internal domains, create contacts …): fixed, or read for every delivery, so a change saved on
+   * the admin pages applies to the next one.
+   */
+  deliverOptions: Omit<DeliverOptions, 'signal'> | (() => Omit<DeliverOptions, 'signal'>);
   logger: Logger;
   metrics?: ReceiverMetrics | undefined;
   /** Deliveries in flight at once. */
@@ -120,6 +124,11 @@ export class DeliveryWorker {
     }
   }
 
+  private currentDeliverOptions(): Omit<DeliverOptions, 'signal'> {
+    const { deliverOptions } = this.options;
+    return typeof deliverOptions === 'function' ? deliverOptions() : deliverOptions;
+  }
+
   private get leaseMs(): number {
     return this.options.leaseMs ?? 5 * 60 * 1000;
   }
@@ -176,7 +185,7 @@ export class DeliveryWorker {
       );
       if (parsed.ok) {
         try {
-          report = await connector.deliver(parsed.summary, { ...this.options.deliverOptions, signal: abort.signal });
+          report = await connector.deliver(parsed.summary, { ...this.currentDeliverOptions(), signal: abort.signal });
         } catch (error) {
           failure = error;
         } finally {

@@ -29,8 +29,11 @@ async function runDemo(): Promise<number> {
     LIME_API_KEY: API_KEY,
     INTERNAL_EMAIL_DOMAINS: 'seller.se',
   });
-  const connector = new LimeConnector({ baseUrl: lime.baseUrl, apiKey: API_KEY });
-  const receiver = await startReceiver(config, { logger: createLogger('silent'), connector, host: '127.0.0.1' });
+  const receiver = await startReceiver(config, {
+    logger: createLogger('silent'),
+    makeConnector: (options) => new LimeConnector(options),
+    host: '127.0.0.1',
+  });
   const out = (line = '') => process.stdout.write(`${line}\n`);
 
   try {
@@ -77,7 +80,6 @@ async function runDemo(): Promise<number> {
     return unexpected === 0 ? 0 : 1;
   } finally {
     await receiver.close();
-    await connector.close();
     await lime.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

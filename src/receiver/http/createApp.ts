@@ -3,6 +3,7 @@ import type { ConnectionCheck } from '../crmConnector';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
 import type { ReceiverStore } from '../store/receiverStore';
+import { adminApp, type AdminDeps } from '../admin/adminApp';
 import { errorHandler } from './errorHandler';
 import { webhookRoute } from './webhookRoute';
 
@@ -15,6 +16,8 @@ export interface AppDeps {
   target: string;
   connectionState: () => ConnectionCheck | undefined;
   onQueued: () => void;
+  /** The admin pages under /admin; absent: no admin pages at all (tests of the webhook alone). */
+  admin?: AdminDeps | undefined;
   now?: (() => Date) | undefined;
 }
 
@@ -38,6 +41,8 @@ export function createApp(deps: AppDeps): Express {
       now,
     }),
   );
+
+  if (deps.admin) app.use('/admin', adminApp({ now, ...deps.admin }));
 
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });

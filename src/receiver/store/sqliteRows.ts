@@ -28,6 +28,7 @@ const OUTCOME_KINDS = {
   ambiguous: 'ambiguous',
   internal: 'internal',
   not_matchable: 'not_matchable',
+  would_write: 'would_write',
 } as const satisfies { [K in ParticipantOutcome['outcome']]: K };
 
 const MATCHED_BY = {
@@ -94,6 +95,12 @@ export function toDeliveryRow(row: unknown): DeliveryRow {
     updatedAt: r.updated_at,
     deliveredAt: r.delivered_at,
   };
+}
+
+const settingRecord = z.object({ key: z.string(), value: z.string() });
+/** A saved setting; its value is JSON text. */
+export function toSettingRow(row: unknown): { key: string; value: string } {
+  return settingRecord.parse(row);
 }
 
 const idRecord = z.object({ id: z.string() });

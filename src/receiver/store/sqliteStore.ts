@@ -34,6 +34,7 @@ import {
   toId,
   toOldest,
   toParticipantOutcome,
+  toSettingRow,
   toStatus,
   toStatusCount,
   toVersion,
@@ -416,6 +417,31 @@ export class SqliteStore implements ReceiverStore {
       );
       return { byStatus, oldestOpenSince: oldest };
     })();
+  }
+
+  async readSettings(): Promise<Record<string, unknown>> {
+    const settings: Record<string, unknown> = {};
+    for (const row of this.sql('SELECT key, value FROM settings ORDER BY key').all()) {
+      const { key, value } = toSettingRow(row);
+      settings[key] = JSON.parse(value) as unknown;
+    }
+    return settings;
+  }
+
+  async writeSettings(values: Record<string, unknown | undefined>): Promise<void> {
+    const now = Date.now();
+    this.writeTransaction(() => {
+      for (const [key, value] of Object.entries(values)) {
+        if (value === undefined) {
+          this.sql('DELETE FROM settings WHERE key = ?').run(key);
+          continue;
+        }
+        this.sql(
+          `INSERT INTO settings (key, value, updated_at) VALUES (@key, @value, @now)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+        ).run({ key, value: JSON.stringify(value), now });
+      }
+    });
   }
 
   /** A real write (the heartbeat row), so a read-only file, a full disk or a held write lock makes it throw. */

@@ -91,4 +91,17 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       INSERT INTO heartbeat (id, checked_at) VALUES (1, 0);
     `,
   },
+  {
+    version: 2,
+    name: 'settings',
+    sql: `
+      -- Settings saved on the admin pages: one JSON value per key. Secrets in it are sealed (SECRET_KEY) by the
+      -- settings service before they get here.
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -1,0 +1,352 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { MeetingSummary } from '../../core';
+import { ConfigError, type ReceiverConfig, type SettingsFromEnv } from '../config/loadConfig';
+import type { ConnectionCheck, CrmConnector, DeliverOptions, DeliveryReport } from '../crmConnector';
+import type { Logger } from '../observability/logger';
+import type { ReceiverStore } from '../store/receiverStore';
+import {
+  SettingsError,
+  type ConnectionSettingsService,
+  type LimeConnectionSettings,
+  type SettingName,
+  type SettingsInput,
+  type SettingsView,
+} from './connectionSettings';
+import { validateSettingsInput } from './validateSettings';
+import { openSecret, sealSecret } from './secretBox';
+
+/** What a connector is built from: the settings in effect plus the TLS options of the environment. */
+export interface ConnectorOptions {
+  baseUrl: string;
+  apiKey: string;
+  historyType: string;
+  /** PEM of `LIME_CA_FILE`, when set. */
+  ca?: string | undefined;
+  rejectUnauthorized: boolean;
+}
+
+export type ClosableConnector = CrmConnector & { close(): Promise<void> };
+
+/**
+ * Builds the CRM connector for a set of options. Injected by the composition root (main.ts, the demo), so the
+ * settings code never knows which CRM adapter it is.
+ */
+export type MakeConnector = (options: ConnectorOptions) => ClosableConnector;
+
+/** The service as its owner (startReceiver) holds it: `close` closes the connector in use. */
+export interface OwnedConnectionSettingsService extends ConnectionSettingsService {
+  close(): Promise<void>;
+}
+
+const DEFAULT_HISTORY_TYPE = 'comment';
+
+/** The store keys the settings live under. The API key is stored sealed (secretBox), never in clear. */
+const KEYS = {
+  url: 'lime.url',
+  apiKey: 'lime.apiKey',
+  historyType: 'lime.historyType',
+  createMissingContacts: 'lime.createMissingContacts',
+  internalDomains: 'lime.internalDomains',
+} as const satisfies Record<SettingName, string>;
+
+/** Each stored value as the service wrote it; anything else is ignored with a warning. */
+const storedSchemas = {
+  url: z.string().min(1),
+  apiKey: z.string().min(1),
+  historyType: z.string().min(1),
+  createMissingContacts: z.boolean(),
+  internalDomains: z.array(z.string()),
+} as const satisfies Record<SettingName, z.ZodType>;
+
+interface StoredSettings {
+  url?: string | undefined;
+  /** Sealed with SECRET_KEY. */
+  sealedApiKey?: string | undefined;
+  historyType?: string | undefined;
+  createMissingContacts?: boolean | undefined;
+  internalDomains?: string[] | undefined;
+}
+
+interface EffectiveSettings {
+  url?: string | undefined;
+  apiKey?: string | undefined;
+  historyType: string;
+  createMissingContacts: boolean;
+  internalDomains: string[];
+}
+
+/**
+ * The Lime connection as the environment and the admin pages configure it together (see ConnectionSettingsService).
+ * Reads the saved settings and opens the saved API key once, at start: a key that SECRET_KEY does not open stops
+ * the start with a ConfigError naming SECRET_KEY, rather than running with a garbled key.
+ */
+export async function createConnectionSettingsService(deps: {
+  store: Pick<ReceiverStore, 'readSettings' | 'writeSettings'>;
+  config: ReceiverConfig;
+  /** `SECRET_KEY`: seals the API key saved on the admin pages. */
+  secretKey?: Buffer | undefined;
+  makeConnector: MakeConnector;
+  logger: Logger;
+  /** Called after the settings changed (save, disconnect): the worker looks for work, the connection is checked. */
+  onChange?: (() => void) | undefined;
+}): Promise<OwnedConnectionSettingsService> {
+  const { store, config, secretKey, makeConnector, logger } = deps;
+  const env = config.settingsFromEnv ?? fromLegacyConfig(config);
+  const tls = config.limeTls ?? { caFile: config.lime?.caFile, rejectUnauthorized: config.lime?.rejectUnauthorized };
+  const ca = tls.caFile === undefined ? undefined : readCaFile(tls.caFile);
+
+  let stored = parseStored(await store.readSettings(), logger);
+  let storedApiKey = env.apiKey === undefined ? openStoredKey(stored.sealedApiKey, secretKey) : undefined;
+  let current: SharedConnector | undefined;
+  let lastCheck: ConnectionCheck | undefined;
+  let changes: Promise<unknown> = Promise.resolve();
+
+  const locked = (Object.keys(KEYS) as SettingName[]).filter((name) => env[name] !== undefined);
+
+  const effective = (): EffectiveSettings => ({
+    url: env.url ?? stored.url,
+    apiKey: env.apiKey ?? storedApiKey,
+    historyType: env.historyType ?? stored.historyType ?? DEFAULT_HISTORY_TYPE,
+    createMissingContacts: env.createMissingContacts ?? stored.createMissingContacts ?? false,
+    internalDomains: env.internalDomains ?? stored.internalDomains ?? [],
+  });
+
+  const connectionOf = (settings: EffectiveSettings): ConnectorOptions | undefined =>
+    settings.url === undefined || settings.apiKey === undefined
+      ? undefined
+      : {
+          baseUrl: settings.url,
+          apiKey: settings.apiKey,
+          historyType: settings.historyType,
+          ca,
+          rejectUnauthorized: tls.rejectUnauthorized ?? true,
+        };
+
+  /** Replaces the connector; the old one closes once the calls it is serving have finished. */
+  const rebuild = async (): Promise<void> => {
+    const before = current;
+    const options = connectionOf(effective());
+    current = options === undefined ? undefined : new SharedConnector(makeConnector(options), options, logger);
+    if (before && !sameConnection(before.options, options)) lastCheck = undefined;
+    await before?.retire();
+  };
+
+  /** One change at a time: two admins saving at once must not interleave store writes and rebuilds. */
+  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = changes.then(work, work);
+    changes = next.catch(() => undefined);
+    return next;
+  };
+
+  await rebuild();
+
+  const service: OwnedConnectionSettingsService = {
+    async view(): Promise<SettingsView> {
+      const settings = effective();
+      const view: LimeConnectionSettings = {
+        url: settings.url,
+        apiKeySet: settings.apiKey !== undefined,
+        apiKeyHint: hintOf(settings.apiKey),
+        historyType: settings.historyType,
+        createMissingContacts: settings.createMissingContacts,
+        internalDomains: [...settings.internalDomains],
+      };
+      return { settings: view, locked: [...locked], connected: current !== undefined };
+    },
+
+    save: (input: SettingsInput) =>
+      serialized(async () => {
+        const valid = validateSettingsInput(input, locked);
+        const values: Record<string, unknown> = {};
+        if (valid.url !== undefined) values[KEYS.url] = valid.url;
+        if (valid.apiKey !== undefined) {
+          if (secretKey === undefined) {
+            throw new SettingsError(
+              'apiKey',
+              'The API key cannot be saved: set SECRET_KEY (32 bytes, e.g. `openssl rand -hex 32`) so it is stored encrypted, and restart.',
+            );
+          }
+          values[KEYS.apiKey] = sealSecret(valid.apiKey, secretKey);
+        }
+        if (valid.historyType !== undefined) values[KEYS.historyType] = valid.historyType;
+        if (valid.createMissingContacts !== undefined) values[KEYS.createMissingContacts] = valid.createMissingContacts;
+        if (valid.internalDomains !== undefined) values[KEYS.internalDomains] = valid.internalDomains;
+
+        await store.writeSettings(values);
+        stored = {
+          ...stored,
+          ...(valid.url === undefined ? {} : { url: valid.url }),
+          ...(valid.apiKey === undefined ? {} : { sealedApiKey: String(values[KEYS.apiKey]) }),
+          ...(valid.historyType === undefined ? {} : { historyType: valid.historyType }),
+          ...(valid.createMissingContacts === undefined ? {} : { createMissingContacts: valid.createMissingContacts }),
+          ...(valid.internalDomains === undefined ? {} : { internalDomains: valid.internalDomains }),
+        };
+        if (valid.apiKey !== undefined) storedApiKey = valid.apiKey;
+        await rebuild();
+        logger.info(
+          { changed: (Object.keys(KEYS) as SettingName[]).filter((name) => valid[name] !== undefined) },
+          'connection settings saved',
+        );
+        deps.onChange?.();
+      }),
+
+    disconnect: () =>
+      serialized(async () => {
+        await store.writeSettings({ [KEYS.url]: undefined, [KEYS.apiKey]: undefined });
+        stored = { ...stored, url: undefined, sealedApiKey: undefined };
+        storedApiKey = undefined;
+        await rebuild();
+        logger.info({ connected: current !== undefined }, 'stored Lime connection removed');
+        deps.onChange?.();
+      }),
+
+    connector: () => current,
+
+    deliverOptions: (): Omit<DeliverOptions, 'signal'> => {
+      const settings = effective();
+      return {
+        internalDomains: [...settings.internalDomains],
+        createMissingContacts: settings.createMissingContacts,
+        defaultRegion: config.defaultRegion,
+        timeZone: config.timeZone,
+        noteDate: config.noteDate,
+      };
+    },
+
+    async testConnection(): Promise<ConnectionCheck | undefined> {
+      const connector = current;
+      if (!connector) {
+        lastCheck = undefined;
+        return undefined;
+      }
+      const check = await connector.testConnection();
+      // A check of a connection replaced meanwhile says nothing about the one in effect.
+      if (connector === current) lastCheck = check;
+      return check;
+    },
+
+    lastCheck: () => lastCheck,
+
+    close: async () => {
+      await changes;
+      const last = current;
+      current = undefined;
+      await last?.retire();
+    },
+  };
+  return service;
+}
+
+/** The stored settings, each parsed; a value that does not parse is left out (and logged without its content). */
+function parseStored(raw: Record<string, unknown>, logger: Logger): StoredSettings {
+  const read = <N extends SettingName>(name: N): z.infer<(typeof storedSchemas)[N]> | undefined => {
+    const value = raw[KEYS[name]];
+    if (value === undefined) return undefined;
+    const parsed = storedSchemas[name].safeParse(value);
+    if (parsed.success) return parsed.data as z.infer<(typeof storedSchemas)[N]>;
+    logger.warn({ setting: KEYS[name] }, 'ignoring a stored setting that is not valid');
+    return undefined;
+  };
+  return {
+    url: read('url'),
+    sealedApiKey: read('apiKey'),
+    historyType: read('historyType'),
+    createMissingContacts: read('createMissingContacts'),
+    internalDomains: read('internalDomains'),
+  };
+}
+
+function openStoredKey(sealed: string | undefined, secretKey: Buffer | undefined): string | undefined {
+  if (sealed === undefined) return undefined;
+  if (secretKey === undefined) {
+    throw new ConfigError([
+      'SECRET_KEY is required: a Lime API key saved on the admin pages is stored encrypted with it. Set the SECRET_KEY it was saved with.',
+    ]);
+  }
+  try {
+    return openSecret(sealed, secretKey);
+  } catch {
+    throw new ConfigError([
+      'SECRET_KEY does not decrypt the Lime API key saved on the admin pages: it is not the key the API key was saved with. ' +
+        'Set that SECRET_KEY again; if it is lost, set LIME_URL and LIME_API_KEY instead (or use Disconnect and enter the key again).',
+    ]);
+  }
+}
+
+/** Configurations built before `settingsFromEnv` existed: the Lime block and the domains are the environment's. */
+function fromLegacyConfig(config: ReceiverConfig): SettingsFromEnv {
+  return {
+    url: config.lime?.url,
+    apiKey: config.lime?.apiKey,
+    historyType: config.lime?.historyType,
+    createMissingContacts: config.lime?.createMissingContacts,
+    internalDomains: config.internalDomains.length > 0 ? config.internalDomains : undefined,
+  };
+}
+
+function readCaFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([
+      `LIME_CA_FILE: ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
+  }
+}
+
+/** The last four characters, only for a key long enough that they give little of it away. */
+function hintOf(apiKey: string | undefined): string | undefined {
+  return apiKey !== undefined && apiKey.length >= 12 ? apiKey.slice(-4) : undefined;
+}
+
+function sameConnection(a: ConnectorOptions, b: ConnectorOptions | undefined): boolean {
+  return b !== undefined && a.baseUrl === b.baseUrl && a.apiKey === b.apiKey && a.historyType === b.historyType;
+}
+
+/**
+ * A connector shared by the worker and the admin pages, counting the calls in flight: when settings change it is
+ * retired, and closes once its last call has returned (closing at once would cut off a delivery half-way).
+ */
+class SharedConnector implements CrmConnector {
+  private active = 0;
+  private retired = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly inner: ClosableConnector,
+    readonly options: ConnectorOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  testConnection(signal?: AbortSignal): Promise<ConnectionCheck> {
+    return this.use(() => this.inner.testConnection(signal));
+  }
+
+  deliver(summary: MeetingSummary, options: DeliverOptions): Promise<DeliveryReport> {
+    return this.use(() => this.inner.deliver(summary, options));
+  }
+
+  /** Closes now when idle, else after the last call in flight. */
+  retire(): Promise<void> {
+    this.retired = true;
+    return this.active === 0 ? this.close() : Promise.resolve();
+  }
+
+  private async use<T>(call: () => Promise<T>): Promise<T> {
+    this.active += 1;
+    try {
+      return await call();
+    } finally {
+      this.active -= 1;
+      if (this.retired && this.active === 0) void this.close();
+    }
+  }
+
+  private close(): Promise<void> {
+    this.closing ??= this.inner.close().catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'closing the replaced CRM connector failed');
+    });
+    return this.closing;
+  }
+}

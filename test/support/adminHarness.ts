@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LimeConnector } from '../../src/lime-addon';
+import { loadConfig } from '../../src/receiver/config/loadConfig';
+import { createLogger } from '../../src/receiver/observability/logger';
+import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
+import { seedDemoData, type LimeEmulator } from '../../src/sandbox/lime';
+import { startLime } from './lime';
+
+export const ADMIN_PASSWORD = 'correct horse battery staple';
+export const SECRET_KEY = 'a'.repeat(64);
+export const ADMIN_WEBHOOK_SECRET = 'admin-test-webhook-secret';
+
+/** A running receiver with admin pages on, no Lime connection yet, and a seeded Lime emulator to connect to. */
+export async function startAdminReceiver(env: Record<string, string> = {}): Promise<{
+  receiver: RunningReceiver;
+  lime: LimeEmulator;
+  close(): Promise<void>;
+}> {
+  const lime = await startLime();
+  seedDemoData(lime);
+  const dataDir = mkdtempSync(join(tmpdir(), 'dci-admin-test-'));
+  const config = loadConfig({
+    PORT: '0',
+    DATA_DIR: dataDir,
+    DCI_WEBHOOK_SECRETS: ADMIN_WEBHOOK_SECRET,
+    ADMIN_PASSWORD,
+    SECRET_KEY,
+    INTERNAL_EMAIL_DOMAINS: 'seller.se',
+    ...env,
+  });
+  const receiver = await startReceiver(config, {
+    logger: createLogger('silent'),
+    makeConnector: (options) => new LimeConnector(options),
+    host: '127.0.0.1',
+  });
+  return {
+    receiver,
+    lime,
+    close: async () => {
+      await receiver.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits (bounded, on store state) until the delivery of `conversationId` has `status`, nudging the worker. */
+export async function untilDeliveryStatus(receiver: RunningReceiver, conversationId: string, status: string) {
+  for (let i = 0; i < 300; i += 1) {
+    const [row] = await receiver.store.listDeliveries({ search: conversationId, limit: 1 });
+    if (row?.status === status) return row;
+    receiver.worker.wake();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`delivery ${conversationId} did not become ${status}`);
+}
