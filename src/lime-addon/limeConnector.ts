@@ -5,6 +5,7 @@ import {
   renderNote,
   type ClassifiedParticipant,
   type MeetingSummary,
+  type PersonCandidate,
 } from '../core';
 import type {
   ConnectionCheck,
@@ -16,14 +17,28 @@ import type {
 import { CrmError } from '../receiver/crmError';
 import { createContact } from './createContact';
 import { discoverSchema, type LimeSchema } from './discoverSchema';
-import { findCandidates } from './findCandidates';
+import { findMeetingCandidates } from './findMeetingCandidates';
 import { findCoworker } from './findCoworker';
 import { resolveFieldMap, type LimeConnectorOptions, type LimeFieldMap } from './limeConfig';
 import { LimeHttp } from './limeHttp';
 import { testLimeConnection } from './testLimeConnection';
-import { upsertHistoryNote } from './upsertHistoryNote';
+import { findOwnNotes, writeHistoryNote } from './ownHistoryNotes';
 
 export const DEFAULT_HISTORY_TYPE = 'comment';
+/** Notes written at once for one meeting: a few, so a big meeting is quick without flooding Lime. */
+const WRITE_CONCURRENCY = 4;
+/** How long a presenter's coworker id is reused. */
+const COWORKER_CACHE_MS = 5 * 60 * 1000;
+
+interface PersonToWrite {
+  participantIndex: number;
+  personId: number;
+  companyId: number | undefined;
+  matchedBy: ParticipantOutcome['matchedBy'];
+  created: ParticipantOutcome['created'];
+  trace: string;
+  noteId?: number;
+}
 
 /**
  * Lime CRM behind the `CrmConnector` port: matches each external participant against Lime and writes one
@@ -34,6 +49,7 @@ export class LimeConnector implements CrmConnector {
   readonly fields: LimeFieldMap;
   readonly historyType: string;
   private schema: LimeSchema | undefined;
+  private readonly coworkers = new Map<string, { id: number | undefined; until: number }>();
 
   constructor(options: LimeConnectorOptions) {
     this.http = new LimeHttp(options);
@@ -76,76 +92,101 @@ export class LimeConnector implements CrmConnector {
       return { outcomes: sortByIndex(outcomes), apiCalls: this.http.callCount - callsBefore, ...preview };
     }
 
-    const presenterEmail = summary.presenter?.email;
-    const coworkerId =
-      presenterEmail === undefined
-        ? undefined
-        : await findCoworker(this.http, this.fields, schema, presenterEmail, signal);
+    const coworkerId = await this.coworkerFor(summary.presenter?.email, schema, signal);
     const date = options.noteDate === 'meeting_start' ? summary.startsAt : new Date().toISOString();
-    const notesByPerson = new Map<number, ParticipantOutcome>();
+    const candidates = await findMeetingCandidates(this.http, this.fields, schema, classified.external, signal);
 
+    // Decide every participant locally from the one candidate list; one note per person.
+    const writes: PersonToWrite[] = [];
+    const sameAs: Array<{ outcome: ParticipantOutcome; first: PersonToWrite }> = [];
     for (const participant of classified.external) {
-      const resolved = await this.resolvePerson(participant, schema, options);
+      const resolved = await this.resolvePerson(participant, candidates, schema, options);
       if (resolved.kind === 'outcome') {
         outcomes.push(resolved.outcome);
         continue;
       }
-      const { personId, companyId, matchedBy, created, trace } = resolved;
-      const first = notesByPerson.get(personId);
+      const first = writes.find((write) => write.personId === resolved.personId);
       if (first) {
-        outcomes.push({
-          participantIndex: participant.index,
-          outcome: 'same_person',
-          matchedBy,
-          personId,
-          companyId,
-          noteId: first.noteId,
-          trace: `${trace} → same person as participant ${first.participantIndex + 1}: one note`,
-        });
-        continue;
-      }
-      if (options.dryRun === true) {
         const outcome: ParticipantOutcome = {
           participantIndex: participant.index,
-          outcome: 'would_write',
-          matchedBy,
-          personId,
-          companyId,
-          trace: `${trace} → note would be written (dry run: nothing written)`,
+          outcome: 'same_person',
+          matchedBy: resolved.matchedBy,
+          personId: resolved.personId,
+          companyId: resolved.companyId,
+          trace: `${resolved.trace} → same person as participant ${first.participantIndex + 1}: one note`,
         };
-        notesByPerson.set(personId, outcome);
+        sameAs.push({ outcome, first });
         outcomes.push(outcome);
         continue;
       }
-      const written = await upsertHistoryNote(
+      writes.push({ participantIndex: participant.index, ...resolved });
+    }
+
+    if (options.dryRun === true) {
+      for (const write of writes) {
+        outcomes.push({
+          participantIndex: write.participantIndex,
+          outcome: 'would_write',
+          matchedBy: write.matchedBy,
+          personId: write.personId,
+          companyId: write.companyId,
+          trace: `${write.trace} → note would be written (dry run: nothing written)`,
+        });
+      }
+      return { outcomes: sortByIndex(outcomes), apiCalls: this.http.callCount - callsBefore, ...preview };
+    }
+
+    const existing = new Map<number, number>();
+    for (const known of options.knownNotes ?? []) existing.set(Number(known.personId), Number(known.noteId));
+    if (writes.length > 0 && options.knownNotesComplete !== true) {
+      for (const [personId, noteId] of await findOwnNotes(this.http, this.fields, summary.conversationId, signal)) {
+        existing.set(personId, noteId);
+      }
+    }
+    const written = await mapWithConcurrency(writes, WRITE_CONCURRENCY, (write) =>
+      writeHistoryNote(
         this.http,
         this.fields,
         {
-          conversationId: summary.conversationId,
-          personId,
-          companyId,
+          personId: write.personId,
+          companyId: write.companyId,
           coworkerId,
           text: note.text,
           type: this.historyType,
           date,
           updateDate: options.noteDate === 'meeting_start',
         },
+        existing.get(write.personId),
         signal,
-      );
-      const outcome: ParticipantOutcome = {
-        participantIndex: participant.index,
-        outcome: written.action === 'created' ? 'written' : 'updated',
-        matchedBy,
-        created,
-        personId,
-        companyId,
-        noteId: written.noteId,
-        trace: `${trace} → note ${written.noteId} ${written.action}`,
-      };
-      notesByPerson.set(personId, outcome);
-      outcomes.push(outcome);
-    }
+      ),
+    );
+    writes.forEach((write, index) => {
+      const result = written[index];
+      if (!result) return;
+      write.noteId = result.noteId;
+      outcomes.push({
+        participantIndex: write.participantIndex,
+        outcome: result.action === 'created' ? 'written' : 'updated',
+        matchedBy: write.matchedBy,
+        created: write.created,
+        personId: write.personId,
+        companyId: write.companyId,
+        noteId: result.noteId,
+        trace: `${write.trace} → note ${result.noteId} ${result.action}`,
+      });
+    });
+    for (const { outcome, first } of sameAs) outcome.noteId = first.noteId;
     return { outcomes: sortByIndex(outcomes), apiCalls: this.http.callCount - callsBefore, ...preview };
+  }
+
+  /** The presenter's coworker id, cached for a few minutes: one lookup per presenter, not per meeting. */
+  private async coworkerFor(email: string | undefined, schema: LimeSchema, signal?: AbortSignal) {
+    if (email === undefined) return undefined;
+    const cached = this.coworkers.get(email);
+    if (cached && cached.until > Date.now()) return cached.id;
+    const id = await findCoworker(this.http, this.fields, schema, email, signal);
+    this.coworkers.set(email, { id, until: Date.now() + COWORKER_CACHE_MS });
+    return id;
   }
 
   /** Forgets the discovered data model, so the next delivery reads it again (after an admin changed Lime). */
@@ -172,6 +213,7 @@ export class LimeConnector implements CrmConnector {
 
   private async resolvePerson(
     participant: ClassifiedParticipant,
+    candidates: readonly PersonCandidate[],
     schema: LimeSchema,
     options: DeliverOptions,
   ): Promise<
@@ -185,8 +227,7 @@ export class LimeConnector implements CrmConnector {
         trace: string;
       }
   > {
-    const candidates = await findCandidates(this.http, this.fields, schema, participant, options.signal);
-    const decision = decideMatch(participant, candidates, { defaultRegion: options.defaultRegion });
+    const decision = decideMatch(participant, { persons: candidates }, { defaultRegion: options.defaultRegion });
     switch (decision.kind) {
       case 'matched':
         return {
@@ -257,4 +298,23 @@ export class LimeConnector implements CrmConnector {
 
 function sortByIndex(outcomes: ParticipantOutcome[]): ParticipantOutcome[] {
   return [...outcomes].sort((a, b) => a.participantIndex - b.participantIndex);
+}
+
+/** `work` over `items`, at most `limit` at a time, results in the items' order; the first failure rejects. */
+async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await work(items[index] as T);
+    }
+  });
+  await Promise.all(runners);
+  return results;
 }

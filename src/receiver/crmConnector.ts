@@ -30,6 +30,17 @@ export interface DeliverOptions {
    * written. Matched persons get `would_write`, and the report carries the note in `preview`.
    */
   dryRun?: boolean | undefined;
+  /**
+   * Notes this conversation already has in the CRM, as recorded by earlier deliveries (person → note). A known note
+   * is updated directly, without searching for it.
+   */
+  knownNotes?: ReadonlyArray<{ personId: CrmId; noteId: CrmId }> | undefined;
+  /**
+   * True when `knownNotes` holds every note an earlier attempt may have written (there was none, or the last one
+   * completed and was recorded): the search for our own notes is skipped. Otherwise (a crash, a failure half-way)
+   * the connector searches, so a note written but never recorded is found and not written twice.
+   */
+  knownNotesComplete?: boolean | undefined;
   signal?: AbortSignal | undefined;
 }
 

@@ -536,3 +536,68 @@ describe('Lime delivery: dry run (the admin pages show what would be written)', 
     expect((await connectTo(lime).deliver(summary, DELIVER)).preview).toBeUndefined();
   });
 });
+
+describe('Lime delivery: round trips', () => {
+  function meetingWith(count: number, conversationId: string) {
+    return buildSummary({
+      id: conversationId,
+      participants: Array.from({ length: count }, (_, i) =>
+        buildParticipant({ email: `p${i}@acme.se`, name: `P ${i}` }),
+      ),
+    });
+  }
+  async function limeWithPersons(count: number) {
+    const lime = await startLime();
+    const acme = lime.insert('company', { name: 'Acme AB', phone: '08-555 000 00' });
+    for (let i = 0; i < count; i += 1) {
+      lime.insert('person', {
+        firstname: `P${i}`,
+        email: `p${i}@acme.se`,
+        mobilephone: `070-100 00 ${String(i).padStart(2, '0')}`,
+        company: acme,
+      });
+    }
+    lime.insert('coworker', { firstname: 'Sara', email: 'sara@seller.se' });
+    return lime;
+  }
+
+  it.each([1, 4, 10])(
+    'a meeting with %i matched customers costs 1 + one call per note once schema and coworker are known',
+    async (count) => {
+      const lime = await limeWithPersons(count);
+      const connector = connectTo(lime);
+      await connector.deliver(meetingWith(1, `warm-up-${count}`), DELIVER);
+      const report = await connector.deliver(meetingWith(count, `meeting-${count}`), {
+        ...DELIVER,
+        knownNotesComplete: true,
+      });
+      expect(report.outcomes.filter((o) => o.outcome === 'written')).toHaveLength(count);
+      expect(report.apiCalls).toBe(1 + count);
+      callsPerNote.push({ scenario: `${count} customers, warm`, apiCalls: report.apiCalls, notes: count });
+    },
+  );
+
+  it('a cold coworker cache costs one more call; an unknown record of earlier notes one more search', async () => {
+    const lime = await limeWithPersons(4);
+    const connector = connectTo(lime);
+    await connector.testConnection(); // schema known
+    const report = await connector.deliver(meetingWith(4, 'cold'), DELIVER);
+    expect(report.apiCalls).toBe(1 + 1 + 1 + 4); // coworker, candidates, our notes, four writes
+  });
+
+  it('a known note is updated directly; one deleted in Lime since is written anew', async () => {
+    const lime = await limeWithPersons(2);
+    const connector = connectTo(lime);
+    const first = await connector.deliver(meetingWith(2, 'known'), DELIVER);
+    const knownNotes = first.outcomes.map((o) => ({ personId: o.personId as number, noteId: o.noteId as number }));
+    lime.remove('history', knownNotes[1]?.noteId as number);
+    const again = await connector.deliver(meetingWith(2, 'known'), {
+      ...DELIVER,
+      knownNotes,
+      knownNotesComplete: true,
+    });
+    expect(again.outcomes.map((o) => o.outcome)).toEqual(['updated', 'written']);
+    expect(again.outcomes[0]?.noteId).toBe(knownNotes[0]?.noteId);
+    expect(lime.all('history')).toHaveLength(2);
+  });
+});

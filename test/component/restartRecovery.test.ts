@@ -151,25 +151,6 @@ function notesByConversationAndPerson(lime: LimeEmulator): Map<string, Array<Rec
   return grouped;
 }
 
-interface HalfWritten {
-  meeting: Conversation;
-  noteId: number;
-}
-
-/** A two-customer meeting with exactly one of its notes in Lime: its delivery is between the two writes. */
-function halfWrittenMeeting(lime: LimeEmulator, meetings: readonly Conversation[]): HalfWritten | undefined {
-  const noteIds = new Map<string, number[]>();
-  for (const note of lime.all('history')) {
-    const reference = findConversationReference(String(note['note']));
-    if (reference !== undefined) noteIds.set(reference, [...(noteIds.get(reference) ?? []), Number(note['_id'])]);
-  }
-  for (const meeting of meetings) {
-    const [noteId, ...others] = noteIds.get(meeting.id) ?? [];
-    if (meeting.attendees.length === 2 && noteId !== undefined && others.length === 0) return { meeting, noteId };
-  }
-  return undefined;
-}
-
 describe('restart recovery', () => {
   it('a receiver killed with SIGKILL mid-delivery and restarted on its data directory ends with exactly one note per (conversation, person), none lost', async () => {
     const lime = await startLime();
@@ -204,26 +185,22 @@ describe('restart recovery', () => {
       const statuses = await postAll(first.url, [...meetings.map((meeting) => buildPayload(meeting.fields)), resent]);
       expect(statuses.filter((status) => status < 200 || status > 299)).toEqual([]);
 
-      // Kill once a fifth of the notes are written and a two-customer meeting has its first note but not its second:
-      // that delivery is between two Lime writes (its next lookups take a few latencies), the others are in flight.
-      let cut: HalfWritten | undefined;
+      // Kill once a fifth of the notes are written: deliveries are in flight (notes being written concurrently,
+      // some written in Lime but not yet recorded in the store).
       await waitFor(
-        () =>
-          lime.all('history').length >= Math.ceil(expectedKeys.length / 5) &&
-          (cut = halfWrittenMeeting(lime, meetings)) !== undefined,
+        () => lime.all('history').length >= Math.ceil(expectedKeys.length / 5),
         30_000,
-        'a fifth of the notes, and a meeting with half of its notes, in Lime',
+        'a fifth of the notes in Lime',
         10,
       );
-      const notesAtKill = lime.all('history').length;
       expect((await first.stop('SIGKILL')).signal).toBe('SIGKILL');
-      expect(notesAtKill).toBeGreaterThan(0);
-      expect(notesAtKill).toBeLessThan(expectedKeys.length);
+      const notesAtKill = lime.all('history').map((note) => Number(note['_id']));
+      expect(notesAtKill.length).toBeGreaterThan(0);
+      expect(notesAtKill.length).toBeLessThan(expectedKeys.length);
       const atKill = storedDeliveries(dataDir);
       expect(atKill).toHaveLength(SUMMARIES); // every acknowledged summary survived the kill
       const inFlightAtKill = atKill.filter((delivery) => delivery.status === 'in_progress');
-      expect(inFlightAtKill.map((delivery) => delivery.conversationId)).toContain(cut!.meeting.id);
-      expect(halfWrittenMeeting(lime, [cut!.meeting])).toEqual(cut);
+      expect(inFlightAtKill.length).toBeGreaterThan(0);
 
       const second = await startReceiverProcess(mainJs, env);
       processes.push(second);
@@ -252,12 +229,9 @@ describe('restart recovery', () => {
       // Each delivery the kill cut off counts that attempt, and was delivered by a later one.
       const attemptsOf = new Map(atEnd.map((delivery) => [delivery.conversationId, delivery.attempts]));
       for (const cutOff of inFlightAtKill) expect(attemptsOf.get(cutOff.conversationId)).toBeGreaterThanOrEqual(2);
-      // The note written just before the kill was found by its reference and kept, not written a second time.
-      const kept = lime.get('history', cut!.noteId);
-      expect(kept?.['note']).toContain(`Original summary of meeting ${meetings.indexOf(cut!.meeting)}.`);
-      expect(grouped.get(`${cut!.meeting.id} person ${String(kept?.['person'])}`)?.map((note) => note['_id'])).toEqual([
-        cut!.noteId,
-      ]);
+      // Every note written before the kill — recorded or not — was found again and kept, never written twice.
+      const ids = new Set(lime.all('history').map((note) => Number(note['_id'])));
+      for (const id of notesAtKill) expect(ids.has(id)).toBe(true);
     } catch (error) {
       throw withOutputOf(processes, error);
     }

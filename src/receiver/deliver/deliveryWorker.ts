@@ -3,7 +3,7 @@ import { parseSummaryPayload } from '../../core';
 import type { CrmConnector, DeliverOptions } from '../crmConnector';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
-import type { AttemptRecord, ClaimedDelivery, ReceiverStore } from '../store/receiverStore';
+import type { AttemptRecord, ClaimedDelivery, DeliveryDetail, ReceiverStore } from '../store/receiverStore';
 import { backoffDelayMs } from './backoff';
 import { classifyFailure } from './classifyFailure';
 
@@ -133,6 +133,10 @@ export class DeliveryWorker {
     return this.options.leaseMs ?? 5 * 60 * 1000;
   }
 
+  private async knownNotes(deliveryId: string) {
+    return knownNotesOf(await this.options.store.getDelivery(deliveryId));
+  }
+
   private async claim(limit: number): Promise<ClaimedDelivery[]> {
     if (this.options.getConnector() === undefined) return [];
     return this.options.store.claimDue({ workerId: this.workerId, now: this.now, limit, leaseMs: this.leaseMs });
@@ -185,7 +189,11 @@ export class DeliveryWorker {
       );
       if (parsed.ok) {
         try {
-          report = await connector.deliver(parsed.summary, { ...this.currentDeliverOptions(), signal: abort.signal });
+          report = await connector.deliver(parsed.summary, {
+            ...this.currentDeliverOptions(),
+            ...(await this.knownNotes(delivery.deliveryId)),
+            signal: abort.signal,
+          });
         } catch (error) {
           failure = error;
         } finally {
@@ -269,6 +277,22 @@ export class DeliveryWorker {
       log.error({ err: error }, 'recording the delivery attempt failed');
     }
   }
+}
+
+/**
+ * The notes earlier attempts recorded for this delivery, and whether that record is complete: it is when there was
+ * no earlier attempt or the last one finished and recorded its outcomes. After a crash or a failure half-way it is
+ * not, and the connector searches for notes written but never recorded.
+ */
+function knownNotesOf(detail: DeliveryDetail | undefined): Pick<DeliverOptions, 'knownNotes' | 'knownNotesComplete'> {
+  if (!detail) return { knownNotesComplete: false };
+  const knownNotes = detail.outcomes.flatMap((outcome) =>
+    outcome.personId !== undefined && outcome.noteId !== undefined
+      ? [{ personId: outcome.personId, noteId: outcome.noteId }]
+      : [],
+  );
+  const last = detail.attemptLog.at(-1);
+  return { knownNotes, knownNotesComplete: last === undefined || last.outcome === 'delivered' };
 }
 
 function parseJson(raw: Buffer): unknown {

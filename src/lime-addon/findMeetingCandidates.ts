@@ -1,0 +1,76 @@
+import { phoneWrittenForms, type ClassifiedParticipant, type PersonCandidate } from '../core';
+import type { LimeSchema } from './discoverSchema';
+import type { LimeFieldMap } from './limeConfig';
+import type { LimeHttp } from './limeHttp';
+import { fieldsOf, idOf, runQuery, textOf, type LimeFilter } from './limeQuery';
+
+/** Candidates per participant a meeting may bring back, at most; more is a data problem, not a match. */
+const CANDIDATES_PER_PARTICIPANT = 50;
+
+/**
+ * Every Lime person that might be one of the meeting's external participants, in ONE Query API call: persons whose
+ * e-mail is one of the participants' (case-insensitive in Lime) or whose mobile or phone field holds one of the
+ * common written forms of their numbers. Each person comes with their company's id, name and main number (a
+ * nested responseFormat), so the switchboard rule needs no second call. `decideMatch` then picks per participant
+ * from the whole list, locally.
+ */
+export async function findMeetingCandidates(
+  http: LimeHttp,
+  fields: LimeFieldMap,
+  schema: LimeSchema,
+  participants: readonly ClassifiedParticipant[],
+  signal?: AbortSignal,
+): Promise<PersonCandidate[]> {
+  const { person, company } = fields;
+  const emails = [...new Set(participants.flatMap((participant) => participant.email ?? []))];
+  const forms = [
+    ...new Set(
+      participants.flatMap((participant) => participant.phones.flatMap((phone) => phoneWrittenForms(phone.e164))),
+    ),
+  ];
+  const conditions: LimeFilter[] = [];
+  if (emails.length > 0) conditions.push({ key: person.email, op: 'IN', exp: emails });
+  if (forms.length > 0) {
+    conditions.push({ key: person.mobilephone, op: 'IN', exp: forms });
+    conditions.push({ key: person.phone, op: 'IN', exp: forms });
+  }
+  if (conditions.length === 0) return [];
+
+  const objects = await runQuery(
+    http,
+    {
+      limetype: person.limetype,
+      responseFormat: {
+        object: {
+          ...fieldsOf('_id', '_timestamp', person.email, person.phone, person.mobilephone),
+          ...(schema.hasPersonInactive ? fieldsOf(person.inactive) : {}),
+          [person.company]: fieldsOf('_id', company.name, company.phone),
+        },
+      },
+      filter: conditions.length === 1 && conditions[0] ? conditions[0] : { op: 'OR', exp: conditions },
+      orderBy: [{ _id: 'ASC' }],
+      limit: CANDIDATES_PER_PARTICIPANT * Math.max(1, participants.length),
+    },
+    signal,
+  );
+  return objects.flatMap((object): PersonCandidate[] => {
+    const id = idOf(object['_id']);
+    if (id === undefined) return [];
+    const companyObject = object[person.company];
+    const nested =
+      typeof companyObject === 'object' && companyObject !== null ? (companyObject as Record<string, unknown>) : {};
+    return [
+      {
+        id,
+        email: textOf(object, person.email),
+        phone: textOf(object, person.phone),
+        mobilePhone: textOf(object, person.mobilephone),
+        companyId: idOf(companyObject),
+        companyName: textOf(nested, company.name),
+        companyMainPhone: textOf(nested, company.phone),
+        inactive: object[person.inactive] === true,
+        updatedAt: textOf(object, '_timestamp'),
+      },
+    ];
+  });
+}

@@ -1,0 +1,91 @@
+import { conversationReference, findConversationReference } from '../core';
+import { CrmError } from '../receiver/crmError';
+import type { LimeFieldMap } from './limeConfig';
+import type { LimeHttp } from './limeHttp';
+import { fieldsOf, idOf, runQuery, textOf } from './limeQuery';
+import { limeObjectSchema, parseLime } from './limeSchemas';
+
+/**
+ * Our notes for a conversation, by person, in one Query API call: history notes whose text carries the
+ * conversation's reference line. "Contains" also finds conv-10 when looking for conv-1, and ignores case: only a
+ * note whose reference line is exactly ours counts.
+ */
+export async function findOwnNotes(
+  http: LimeHttp,
+  fields: LimeFieldMap,
+  conversationId: string,
+  signal?: AbortSignal,
+): Promise<Map<number, number>> {
+  const { history } = fields;
+  const objects = await runQuery(
+    http,
+    {
+      limetype: history.limetype,
+      responseFormat: { object: fieldsOf('_id', history.note, history.person) },
+      filter: { key: history.note, op: '?', exp: conversationReference(conversationId) },
+      orderBy: [{ _id: 'ASC' }],
+      limit: 500,
+    },
+    signal,
+  );
+  const notes = new Map<number, number>();
+  for (const object of objects) {
+    const noteId = idOf(object['_id']);
+    const personId = idOf(object[history.person]);
+    if (noteId === undefined || personId === undefined || notes.has(personId)) continue;
+    if (findConversationReference(textOf(object, history.note) ?? '') === conversationId) notes.set(personId, noteId);
+  }
+  return notes;
+}
+
+export interface HistoryNote {
+  personId: number;
+  companyId?: number | undefined;
+  coworkerId?: number | undefined;
+  text: string;
+  type: string;
+  /** ISO date of a new note. */
+  date: string;
+  /** Whether an update also sets the date (dates that follow the meeting start); else it keeps the first one. */
+  updateDate: boolean;
+}
+
+/**
+ * Writes our note for one person: updates `existingId` in place when given (a re-sent or regenerated summary, or
+ * a note an interrupted attempt wrote), else creates it. A note deleted in Lime since is written anew.
+ */
+export async function writeHistoryNote(
+  http: LimeHttp,
+  fields: LimeFieldMap,
+  note: HistoryNote,
+  existingId: number | undefined,
+  signal?: AbortSignal,
+): Promise<{ noteId: number; action: 'created' | 'updated' }> {
+  const { history } = fields;
+  const values: Record<string, unknown> = {
+    [history.type]: note.type,
+    [history.note]: note.text,
+    [history.person]: note.personId,
+    ...(note.companyId === undefined ? {} : { [history.company]: note.companyId }),
+    ...(note.coworkerId === undefined ? {} : { [history.coworker]: note.coworkerId }),
+  };
+  if (existingId !== undefined) {
+    const body = note.updateDate ? { ...values, [history.date]: note.date } : values;
+    try {
+      parseLime(
+        limeObjectSchema,
+        await http.putJson(`limeobject/${history.limetype}/${existingId}/`, body, signal),
+        `PUT limeobject/${history.limetype}`,
+      );
+      return { noteId: existingId, action: 'updated' };
+    } catch (error) {
+      if (!(error instanceof CrmError && error.code === 'not_found')) throw error;
+    }
+  }
+  const created = parseLime(
+    limeObjectSchema,
+    await http.postJson(`limeobject/${history.limetype}/`, { ...values, [history.date]: note.date }, signal),
+    `POST limeobject/${history.limetype}`,
+  );
+  return { noteId: created._id, action: 'created' };
+}
