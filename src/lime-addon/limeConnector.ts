@@ -119,7 +119,8 @@ export class LimeConnector implements CrmConnector {
         outcomes.push(outcome);
         continue;
       }
-      writes.push({ participantIndex: participant.index, ...resolved });
+      const { personId, companyId, matchedBy, created, trace } = resolved;
+      writes.push({ participantIndex: participant.index, personId, companyId, matchedBy, created, trace });
     }
 
     if (options.dryRun === true) {
