@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { ReceiverConfig } from './config/loadConfig';
 import type { ConnectionCheck } from './crmConnector';
 import { DeliveryWorker } from './deliver/deliveryWorker';
@@ -15,7 +14,7 @@ import {
   type OwnedConnectionSettingsService,
 } from './settings/connectionSettingsService';
 import type { ReceiverStore } from './store/receiverStore';
-import { openSqliteStore } from './store/sqliteStore';
+import { describeStore, openStore } from './store/openStore';
 
 /** How often the CRM connection is checked in the background (the result answers `integration.test` and /readyz). */
 const CONNECTION_CHECK_INTERVAL_MS = 5 * 60 * 1000;
@@ -34,7 +33,7 @@ export interface RunningReceiver {
 }
 
 /**
- * Assembles and starts the receiver: the store, the HTTP app, the delivery worker and the background connection
+ * Assembles and starts the receiver: the store (PostgreSQL or SQLite, as configured), the HTTP app, the delivery worker and the background connection
  * check. The connection comes from the settings service (environment variables, then what the admin pages saved);
  * the connector factory is passed in (main.ts and the demo build Lime's), so nothing here knows which CRM it is.
  * A saved API key that SECRET_KEY does not open fails the start with a ConfigError.
@@ -44,7 +43,10 @@ export async function startReceiver(
   deps: { logger: Logger; makeConnector: MakeConnector; host?: string | undefined },
 ): Promise<RunningReceiver> {
   const { logger } = deps;
-  const store = await openSqliteStore({ file: join(config.dataDir, 'receiver.sqlite') });
+  const store = await openStore(config.store, {
+    onConnectionError: (error) => logger.warn({ err: error }, 'a database connection broke; the pool replaces it'),
+  });
+  logger.info(describeStore(config.store), 'store opened');
   let onSettingsChange = () => {};
   let settings: OwnedConnectionSettingsService;
   try {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/receiver/config/loadConfig';
+import { ConfigError, loadConfig, storeLocationFrom } from '../../src/receiver/config/loadConfig';
 
 const minimal = { DCI_WEBHOOK_SECRETS: 'secret-one' };
 
@@ -93,6 +93,46 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...minimal, LEASE_SECONDS: '30' }).leaseMs).toBe(30_000);
     expect(() => loadConfig({ ...minimal, LEASE_SECONDS: '2' })).toThrow(/LEASE_SECONDS must be a whole number/u);
     expect(() => loadConfig({ ...minimal, LEASE_SECONDS: '7.5' })).toThrow(/LEASE_SECONDS/u);
+  });
+
+  describe('the store', () => {
+    it('without DATABASE_URL, SQLite in DATA_DIR', () => {
+      expect(loadConfig(minimal, '/srv/app').store).toEqual({ kind: 'sqlite', file: '/srv/app/data/receiver.sqlite' });
+      expect(loadConfig({ ...minimal, DATABASE_URL: ' ' }, '/srv/app').store).toMatchObject({ kind: 'sqlite' });
+    });
+
+    it('with DATABASE_URL, PostgreSQL in the public schema, or in DATABASE_SCHEMA', () => {
+      const url = 'postgres://dci:pw@db.internal:5432/dci';
+      expect(loadConfig({ ...minimal, DATABASE_URL: ` ${url} ` }).store).toEqual({
+        kind: 'postgres',
+        connectionString: url,
+        schema: 'public',
+      });
+      expect(
+        loadConfig({ ...minimal, DATABASE_URL: 'postgresql://db/dci', DATABASE_SCHEMA: 'tenant_42' }).store,
+      ).toMatchObject({ kind: 'postgres', schema: 'tenant_42' });
+    });
+
+    it('an invalid DATABASE_URL or DATABASE_SCHEMA is refused by name, without echoing the URL', () => {
+      const attempt = (env: Record<string, string>) => () => loadConfig({ ...minimal, ...env });
+      expect(attempt({ DATABASE_URL: 'mysql://u:secret-pw@db/dci' })).toThrow(/DATABASE_URL must be a postgres/u);
+      expect(attempt({ DATABASE_URL: 'mysql://u:secret-pw@db/dci' })).not.toThrow(/secret-pw/u);
+      expect(attempt({ DATABASE_URL: 'postgres://db/dci', DATABASE_SCHEMA: 'Tenant-1' })).toThrow(/DATABASE_SCHEMA/u);
+      expect(attempt({ DATABASE_SCHEMA: 'tenant_1' })).toThrow(/DATABASE_SCHEMA: goes with DATABASE_URL/u);
+    });
+
+    it('the CLI reads only the store variables, and the same way', () => {
+      expect(storeLocationFrom({ DATA_DIR: 'var' }, '/srv')).toEqual({
+        kind: 'sqlite',
+        file: '/srv/var/receiver.sqlite',
+      });
+      expect(storeLocationFrom({ DATABASE_URL: 'postgres://db/dci', DATABASE_SCHEMA: 'x' })).toEqual({
+        kind: 'postgres',
+        connectionString: 'postgres://db/dci',
+        schema: 'x',
+      });
+      expect(() => storeLocationFrom({ DATABASE_URL: 'db' })).toThrow(ConfigError);
+    });
   });
 
   it('no webhook secret is refused: nothing could be verified', () => {

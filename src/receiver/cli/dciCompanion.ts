@@ -1,12 +1,11 @@
 // `dci-companion`: operator commands for a receiver. `send-sample` posts signed sample payloads to a running
-// receiver; `deliveries` and `requeue` work on the store in DATA_DIR (the receiver may be running).
-import { join } from 'node:path';
-import { dataDirFrom } from '../config/loadConfig';
+// receiver; `deliveries` and `requeue` work on the receiver's store (DATABASE_URL, else DATA_DIR; it may be running).
+import { ConfigError, storeLocationFrom } from '../config/loadConfig';
 import { regeneratedSample, samplePayloads } from '../demo/samplePayloads';
 import { signDci } from '../ingest/signWebhook';
 import { hashAdminPassword } from '../settings/adminPassword';
-import { DELIVERY_STATUSES, type DeliveryStatus } from '../store/receiverStore';
-import { openSqliteStore } from '../store/sqliteStore';
+import { DELIVERY_STATUSES, type DeliveryStatus, type ReceiverStore } from '../store/receiverStore';
+import { openStore } from '../store/openStore';
 
 const USAGE = `Usage: dci-companion <command> [options]
 
@@ -19,7 +18,8 @@ const USAGE = `Usage: dci-companion <command> [options]
                  make a dead (or delivered) delivery due again, or every dead one
   hash-password  read a password on standard input and print its ADMIN_PASSWORD_HASH value
 
-Environment: DATA_DIR (default ./data) for deliveries/requeue; PORT and DCI_WEBHOOK_SECRETS for send-sample.`;
+Environment: DATABASE_URL (and DATABASE_SCHEMA), else DATA_DIR (default ./data), for deliveries/requeue;
+PORT and DCI_WEBHOOK_SECRETS for send-sample.`;
 
 type Output = (line: string) => void;
 
@@ -124,7 +124,8 @@ async function listDeliveries(options: Options, env: Record<string, string | und
     return 2;
   }
   const limit = Number(options.flags['limit'] ?? 20);
-  const store = await openSqliteStore({ file: join(dataDirFrom(env), 'receiver.sqlite') });
+  const store = await openCliStore(env, err);
+  if (store === undefined) return 2;
   try {
     const rows = await store.listDeliveries({
       status: status as DeliveryStatus | undefined,
@@ -149,7 +150,8 @@ async function requeue(options: Options, env: Record<string, string | undefined>
     err('requeue needs a delivery id or --dead.');
     return 2;
   }
-  const store = await openSqliteStore({ file: join(dataDirFrom(env), 'receiver.sqlite') });
+  const store = await openCliStore(env, err);
+  if (store === undefined) return 2;
   try {
     if (options.flags['dead'] === true) {
       out(`${await store.requeueAllDead(new Date())} dead deliveries requeued.`);
@@ -160,6 +162,17 @@ async function requeue(options: Options, env: Record<string, string | undefined>
     return done ? 0 : 1;
   } finally {
     await store.close();
+  }
+}
+
+/** The receiver's store, or undefined (after saying why) when its environment variables are invalid. */
+async function openCliStore(env: Record<string, string | undefined>, err: Output): Promise<ReceiverStore | undefined> {
+  try {
+    return await openStore(storeLocationFrom(env));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    err(error.message);
+    return undefined;
   }
 }
 

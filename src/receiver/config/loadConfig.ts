@@ -1,4 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { isSupportedRegion, isValidTimeZone } from '../../core';
 import { parseAdminPasswordHash } from '../settings/adminPassword';
@@ -30,10 +30,26 @@ const int = (name: string, fallback: number, min: number, max: number) =>
       return parsed;
     });
 
+/** A PostgreSQL schema name the store accepts (it is written into SQL unquoted-safe). */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/u;
+
 /** The environment, as read: every variable the receiver understands (README: Configuration). */
 const environmentSchema = z.object({
   PORT: int('PORT', 8080, 0, 65535),
   DATA_DIR: z.string().optional(),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .refine((url) => url === undefined || url.trim() === '' || /^postgres(ql)?:\/\/\S/u.test(url.trim()), {
+      error: 'DATABASE_URL must be a postgres:// (or postgresql://) URL',
+    }),
+  DATABASE_SCHEMA: z
+    .string()
+    .optional()
+    .refine((schema) => schema === undefined || schema.trim() === '' || SCHEMA_NAME.test(schema.trim()), {
+      error:
+        'DATABASE_SCHEMA must be lower-case letters, digits and _ (at most 63 characters, not starting with a digit)',
+    }),
   DCI_WEBHOOK_SECRETS: z
     .string({ error: 'DCI_WEBHOOK_SECRETS is required: the secret(s) DCI signs webhooks with, comma-separated' })
     .transform(list)
@@ -111,11 +127,27 @@ export interface SettingsFromEnv {
   internalDomains?: string[] | undefined;
 }
 
+/**
+ * Where the receiver keeps its queue, audit trail and saved settings: PostgreSQL when `DATABASE_URL` is set (several
+ * replicas can share it), else SQLite in `DATA_DIR` (one process, or several on one machine).
+ */
+export type StoreLocation =
+  | { kind: 'sqlite'; file: string }
+  | {
+      kind: 'postgres';
+      /** `DATABASE_URL`; contains the password: never log it. */
+      connectionString: string;
+      /** `DATABASE_SCHEMA`, default `public`. */
+      schema: string;
+    };
+
 /** The receiver's configuration. Every field is documented in the README's configuration table. */
 export interface ReceiverConfig {
   port: number;
-  /** Where the SQLite database lives. */
+  /** `DATA_DIR`: where the SQLite database lives (unused when `store` is PostgreSQL). */
   dataDir: string;
+  /** The store to open. */
+  store: StoreLocation;
   /** Every secret that may sign a webhook (several during a rotation). */
   webhookSecrets: string[];
   /** The Lime connection; undefined while none is configured (deliveries wait). */
@@ -190,6 +222,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
       `${env['LIME_URL'] === undefined ? 'LIME_URL' : 'LIME_API_KEY'}: LIME_URL and LIME_API_KEY go together: set both, or neither (deliveries then wait for a connection)`,
     );
   }
+  if (nonEmpty(env['DATABASE_SCHEMA']) && !nonEmpty(env['DATABASE_URL'])) {
+    problems.push('DATABASE_SCHEMA: goes with DATABASE_URL (the SQLite store in DATA_DIR has no schemas)');
+  }
   if (nonEmpty(env['ADMIN_PASSWORD']) && nonEmpty(env['ADMIN_PASSWORD_HASH'])) {
     problems.push('ADMIN_PASSWORD_HASH: set ADMIN_PASSWORD or ADMIN_PASSWORD_HASH, not both');
   }
@@ -202,6 +237,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
   return {
     port: e.PORT,
     dataDir: dataDirFrom({ DATA_DIR: e.DATA_DIR }, cwd),
+    store: storeLocation(e, cwd),
     webhookSecrets: e.DCI_WEBHOOK_SECRETS,
     lime:
       e.LIME_URL !== undefined && e.LIME_API_KEY !== undefined
@@ -241,7 +277,26 @@ function nonEmpty(value: string | undefined): value is string {
   return value !== undefined && value.trim() !== '';
 }
 
-/** Only the data directory (the CLI's `deliveries`/`requeue` read the store and need nothing else). */
+/**
+ * Only the store's location (the CLI's `deliveries`/`requeue` work on the store and need nothing else): `DATABASE_URL`
+ * and `DATABASE_SCHEMA`, else `DATA_DIR`. Throws a ConfigError when they are invalid.
+ */
+export function storeLocationFrom(env: Record<string, string | undefined>, cwd: string = process.cwd()): StoreLocation {
+  const parsed = storeEnvironmentSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => issue.message));
+  return storeLocation(parsed.data, cwd);
+}
+
+const storeEnvironmentSchema = environmentSchema.pick({ DATA_DIR: true, DATABASE_URL: true, DATABASE_SCHEMA: true });
+
+function storeLocation(e: z.infer<typeof storeEnvironmentSchema>, cwd: string): StoreLocation {
+  const url = e.DATABASE_URL?.trim();
+  return url === undefined || url === ''
+    ? { kind: 'sqlite', file: join(dataDirFrom({ DATA_DIR: e.DATA_DIR }, cwd), 'receiver.sqlite') }
+    : { kind: 'postgres', connectionString: url, schema: e.DATABASE_SCHEMA?.trim() || 'public' };
+}
+
+/** Only the data directory. */
 export function dataDirFrom(env: Record<string, string | undefined>, cwd: string = process.cwd()): string {
   const dataDir = env['DATA_DIR']?.trim() || './data';
   return isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir);

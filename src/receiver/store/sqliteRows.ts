@@ -2,41 +2,10 @@ import { z } from 'zod';
 import type { CrmId } from '../../core';
 import type { ParticipantOutcome } from '../crmConnector';
 import type { AttemptRecord, ClaimedDelivery, DeliveryRow, DeliveryStatus } from './receiverStore';
+import { ATTEMPT_OUTCOMES, MATCHED_BY, OUTCOME_KINDS, STATUSES } from './storedValues';
 
 // Rows come out of SQLite as `unknown`: these schemas turn them into the store's types (NULL becomes an absent
 // field, epoch milliseconds a Date), and the `…Params` functions turn the store's types into bind parameters.
-
-const STATUSES = {
-  pending: 'pending',
-  in_progress: 'in_progress',
-  retrying: 'retrying',
-  delivered: 'delivered',
-  dead: 'dead',
-} as const satisfies { [S in DeliveryStatus]: S };
-
-const ATTEMPT_OUTCOMES = {
-  delivered: 'delivered',
-  retry: 'retry',
-  dead: 'dead',
-} as const satisfies { [O in AttemptRecord['outcome']]: O };
-
-const OUTCOME_KINDS = {
-  written: 'written',
-  updated: 'updated',
-  same_person: 'same_person',
-  no_match: 'no_match',
-  ambiguous: 'ambiguous',
-  internal: 'internal',
-  not_matchable: 'not_matchable',
-  would_write: 'would_write',
-} as const satisfies { [K in ParticipantOutcome['outcome']]: K };
-
-const MATCHED_BY = {
-  email: 'email',
-  mobile: 'mobile',
-  phone: 'phone',
-  created: 'created',
-} as const satisfies { [K in NonNullable<ParticipantOutcome['matchedBy']>]: K };
 
 const integer = z.number().int();
 const optionalInteger = integer.nullable().transform((value) => value ?? undefined);

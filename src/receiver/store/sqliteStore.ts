@@ -7,6 +7,7 @@ import { assertNever } from '../../core/assertNever';
 import type { ParticipantOutcome } from '../crmConnector';
 import { applySqliteMigrations } from './migrations/applySqliteMigrations';
 import { SQLITE_MIGRATIONS } from './migrations/sqliteMigrations';
+import { escapeLike, foldForSearch } from './searchText';
 import type {
   AcceptedSummary,
   AcceptResult,
@@ -549,13 +550,4 @@ function epochMs(iso: string | undefined): number | null {
   if (iso === undefined) return null;
   const ms = Date.parse(iso);
   return Number.isNaN(ms) ? null : ms;
-}
-
-/** Titles are searched case-insensitively beyond ASCII (SQLite's LIKE folds only A–Z): Å matches å. */
-function foldForSearch(text: string): string {
-  return text.normalize('NFC').toLowerCase();
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }

@@ -1,0 +1,105 @@
+import type { Migration } from './sqliteMigrations';
+
+// The same tables, columns and meaning as SQLITE_MIGRATIONS, version for version, in PostgreSQL's types: instants are
+// timestamptz (readable in psql; the store passes Dates), raw bodies bytea, CRM ids and settings jsonb. Ids stay text
+// (UUIDs written by the store): an id typed on the admin pages or the CLI that is not a UUID is simply not found.
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'events, deliveries, attempts, participant outcomes',
+    sql: `
+      -- Every acknowledged request, keyed by the sender's delivery id (the idempotency key).
+      CREATE TABLE events (
+        id text PRIMARY KEY,
+        delivery_key text NOT NULL UNIQUE,
+        scheme text NOT NULL,
+        event_type text NOT NULL,
+        disposition text NOT NULL CHECK (disposition IN ('queued', 'stale', 'ignored')),
+        conversation_id text,
+        event_timestamp timestamptz,
+        received_at timestamptz NOT NULL,
+        raw_body bytea
+      );
+
+      -- One per (conversation, target): the queue entry, pointing at the payload it delivers. open_since is when it
+      -- last became open (created, or reopened after delivered/dead): the max-age clock and the queue-age metric.
+      -- title_folded is the title lower-cased by the store (Unicode-aware whatever the database's collation).
+      CREATE TABLE deliveries (
+        id text PRIMARY KEY,
+        conversation_id text NOT NULL,
+        target text NOT NULL,
+        event_id text NOT NULL REFERENCES events (id),
+        title text NOT NULL,
+        title_folded text NOT NULL,
+        status text NOT NULL CHECK (status IN ('pending', 'in_progress', 'retrying', 'delivered', 'dead')),
+        version integer NOT NULL,
+        attempts integer NOT NULL,
+        next_attempt_at timestamptz,
+        locked_by text,
+        locked_until timestamptz,
+        last_error_code text,
+        last_error_message text,
+        created_at timestamptz NOT NULL,
+        open_since timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        delivered_at timestamptz,
+        UNIQUE (conversation_id, target)
+      );
+      CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status IN ('pending', 'retrying');
+      CREATE INDEX deliveries_lease ON deliveries (locked_until) WHERE status = 'in_progress';
+      CREATE INDEX deliveries_newest ON deliveries (created_at DESC, id DESC);
+      CREATE INDEX deliveries_status_newest ON deliveries (status, created_at DESC, id DESC);
+
+      -- The audit trail: every attempt that ended while its worker still held the lease.
+      CREATE TABLE attempts (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        delivery_id text NOT NULL REFERENCES deliveries (id),
+        version integer NOT NULL,
+        attempt integer NOT NULL,
+        started_at timestamptz NOT NULL,
+        duration_ms integer NOT NULL,
+        outcome text NOT NULL CHECK (outcome IN ('delivered', 'retry', 'dead')),
+        error_code text,
+        error_message text,
+        crm_status integer,
+        api_calls integer
+      );
+      CREATE INDEX attempts_by_delivery ON attempts (delivery_id, started_at);
+
+      -- The matching decision per participant of the last completed attempt. CRM ids are JSON (123 or "abc").
+      CREATE TABLE participant_outcomes (
+        delivery_id text NOT NULL REFERENCES deliveries (id),
+        participant_index integer NOT NULL,
+        outcome text NOT NULL,
+        matched_by text,
+        created_company boolean,
+        created_person boolean,
+        person_id jsonb,
+        company_id jsonb,
+        note_id jsonb,
+        trace text NOT NULL,
+        PRIMARY KEY (delivery_id, participant_index)
+      );
+
+      -- One row that readiness checks rewrite, to prove the database takes writes.
+      CREATE TABLE heartbeat (
+        id integer PRIMARY KEY CHECK (id = 1),
+        checked_at timestamptz NOT NULL
+      );
+      INSERT INTO heartbeat (id, checked_at) VALUES (1, 'epoch');
+    `,
+  },
+  {
+    version: 2,
+    name: 'settings',
+    sql: `
+      -- Settings saved on the admin pages: one JSON value per key. Secrets in it are sealed (SECRET_KEY) by the
+      -- settings service before they get here.
+      CREATE TABLE settings (
+        key text PRIMARY KEY,
+        value jsonb NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+    `,
+  },
+];

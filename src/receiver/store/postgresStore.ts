@@ -1,0 +1,630 @@
+import { randomUUID } from 'node:crypto';
+import { Pool, type PoolClient, type QueryResult } from 'pg';
+import { assertNever } from '../../core/assertNever';
+import type { ParticipantOutcome } from '../crmConnector';
+import { applyPostgresMigrations } from './migrations/applyPostgresMigrations';
+import { POSTGRES_MIGRATIONS } from './migrations/postgresMigrations';
+import {
+  ATTEMPT_COLUMNS,
+  attemptParams,
+  DELIVERY_COLUMNS,
+  OUTCOME_COLUMNS,
+  outcomeParams,
+  toAttemptRecord,
+  toDeliveryRow,
+  toDueDelivery,
+  toEventBody,
+  toEventRef,
+  toEventTimestamp,
+  toEventWithBody,
+  toHeldDelivery,
+  toId,
+  toOldest,
+  toParticipantOutcome,
+  toSettingRow,
+  toStatus,
+  toStatusCount,
+  toVersion,
+} from './postgresRows';
+import type {
+  AcceptedSummary,
+  AcceptResult,
+  AttemptRecord,
+  ClaimedDelivery,
+  DeliveryCounts,
+  DeliveryDetail,
+  DeliveryRow,
+  DeliveryStatus,
+  IgnoredEvent,
+  ReceiverStore,
+} from './receiverStore';
+import { escapeLike, foldForSearch } from './searchText';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:5432/database` (node-postgres connection string: sslmode and friends apply). */
+  connectionString: string;
+  /**
+   * The schema holding the receiver's tables, created when missing; every connection's `search_path`. Lower-case
+   * letters, digits and `_`. Default `public`. Several receivers (tenants) can share a database, one schema each.
+   */
+  schema?: string | undefined;
+  /** Connections per process. Default 10. */
+  poolSize?: number | undefined;
+  /** How long to wait for a new connection before failing, in ms. Default 10000. */
+  connectTimeoutMs?: number | undefined;
+  /**
+   * Told about an idle connection that broke (the server restarted, the network dropped): the pool discards it and
+   * the next query connects again. Without a listener such an error would end the process.
+   */
+  onConnectionError?: ((error: Error) => void) | undefined;
+}
+
+const SUMMARY_EVENT_TYPE = 'conversation.completed';
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/u;
+/** deadlock_detected, serialization_failure: the transaction was rolled back and may simply run again. */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+const TRANSACTION_TRIES = 3;
+
+/** Opens a connection pool on `schema` (creating and migrating it when needed) for the receiver's store. */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const schema = options.schema ?? 'public';
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new Error(`PostgreSQL schema "${schema}" must be lower-case letters, digits and _ (at most 63)`);
+  }
+  const pool = new Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    application_name: 'dci-companion',
+  });
+  // Queued on each new connection before the pool hands it out, so it runs before any of the store's queries:
+  // unqualified table names mean this schema. (Not the `options` startup parameter: a DATABASE_URL's own
+  // `?options=` would replace it.) Should it fail, the connection is broken and so is the next query on it.
+  pool.on('connect', (client) => {
+    client.query(`SET search_path TO "${schema}"`).catch(() => undefined);
+  });
+  pool.on('error', (error) => options.onConnectionError?.(error));
+  try {
+    const client = await pool.connect();
+    try {
+      await applyPostgresMigrations(client, schema, POSTGRES_MIGRATIONS, new Date());
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
+    client.release();
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return new PostgresStore(pool, schema);
+}
+
+/**
+ * ReceiverStore on a PostgreSQL connection pool. Several replicas share the schema: every read-then-write holds row
+ * locks in its transaction (READ COMMITTED), claims skip rows another transaction holds. A claim is identified by
+ * its worker and attempt number: a result for an attempt that is no longer the delivery's current one is `lost`.
+ */
+export class PostgresStore implements ReceiverStore {
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly pool: Pool,
+    /** The schema the tables live in. */
+    readonly schema: string,
+  ) {}
+
+  async acceptSummary(summary: AcceptedSummary): Promise<AcceptResult> {
+    return this.transaction(async (db): Promise<AcceptResult> => {
+      const now = summary.receivedAt;
+      const eventTimestamp = instant(summary.eventTimestamp);
+      const eventId = randomUUID();
+      // ON CONFLICT waits for a replica inserting the same key at this moment: after its commit this is a duplicate.
+      const inserted = await db.query(
+        `INSERT INTO events (id, delivery_key, scheme, event_type, disposition, conversation_id, event_timestamp,
+           received_at, raw_body)
+         VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8)
+         ON CONFLICT (delivery_key) DO NOTHING`,
+        [
+          eventId,
+          summary.deliveryKey,
+          summary.scheme,
+          SUMMARY_EVENT_TYPE,
+          summary.conversationId,
+          eventTimestamp,
+          now,
+          summary.rawBody,
+        ],
+      );
+      if (inserted.rowCount === 0)
+        return { kind: 'duplicate', eventId: await this.eventIdForKey(db, summary.deliveryKey) };
+
+      const title = summary.title;
+      const titleFolded = foldForSearch(title);
+      const deliveryId = randomUUID();
+      const created = await db.query(
+        `INSERT INTO deliveries (id, conversation_id, target, event_id, title, title_folded, status, version,
+           attempts, next_attempt_at, created_at, open_since, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 1, 0, $7, $7, $7, $7)
+         ON CONFLICT (conversation_id, target) DO NOTHING`,
+        [deliveryId, summary.conversationId, summary.target, eventId, title, titleFolded, now],
+      );
+      if (created.rowCount === 1) return { kind: 'queued', eventId, deliveryId };
+
+      // The conversation has its delivery: lock it, so a concurrent re-send, claim or completion waits for this one.
+      const held = toHeldDelivery(
+        single(
+          await db.query(
+            'SELECT id, status, event_id FROM deliveries WHERE conversation_id = $1 AND target = $2 FOR UPDATE',
+            [summary.conversationId, summary.target],
+          ),
+          'the delivery the insert conflicted with',
+        ),
+      );
+      // Read after the lock (a new snapshot): the payload the delivery holds now, not when this transaction began.
+      const heldTimestamp = toEventTimestamp(
+        single(await db.query('SELECT event_timestamp FROM events WHERE id = $1', [held.eventId]), 'the held event'),
+      );
+      if (heldTimestamp !== undefined && eventTimestamp !== null && eventTimestamp < heldTimestamp) {
+        await db.query(`UPDATE events SET disposition = 'stale' WHERE id = $1`, [eventId]);
+        return { kind: 'stale', eventId, deliveryId: held.id };
+      }
+
+      const content = [held.id, eventId, title, titleFolded, now];
+      switch (held.status) {
+        case 'in_progress':
+          // The lease is left alone: the worker's completion sees the new version and makes the delivery due again.
+          await db.query(
+            `UPDATE deliveries SET event_id = $2, title = $3, title_folded = $4, version = version + 1,
+               updated_at = $5
+             WHERE id = $1`,
+            content,
+          );
+          break;
+        case 'pending':
+        case 'retrying':
+        case 'delivered':
+        case 'dead':
+          // A new payload gets fresh attempts; a closed delivery reopens, restarting its max-age clock.
+          await db.query(
+            `UPDATE deliveries SET event_id = $2, title = $3, title_folded = $4, version = version + 1,
+               status = 'pending', attempts = 0, next_attempt_at = $5, last_error_code = NULL,
+               last_error_message = NULL, updated_at = $5,
+               open_since = CASE WHEN status IN ('delivered', 'dead') THEN $5 ELSE open_since END
+             WHERE id = $1`,
+            content,
+          );
+          break;
+        default:
+          assertNever(held.status);
+      }
+      return { kind: 'queued', eventId, deliveryId: held.id };
+    });
+  }
+
+  async recordIgnoredEvent(event: IgnoredEvent): Promise<{ eventId: string; duplicate: boolean }> {
+    return this.transaction(async (db) => {
+      const eventId = randomUUID();
+      const inserted = await db.query(
+        `INSERT INTO events (id, delivery_key, scheme, event_type, disposition, received_at)
+         VALUES ($1, $2, $3, $4, 'ignored', $5)
+         ON CONFLICT (delivery_key) DO NOTHING`,
+        [eventId, event.deliveryKey, event.scheme, event.eventType, event.receivedAt],
+      );
+      if (inserted.rowCount === 0) return { eventId: await this.eventIdForKey(db, event.deliveryKey), duplicate: true };
+      return { eventId, duplicate: false };
+    });
+  }
+
+  async claimDue(request: { workerId: string; now: Date; limit: number; leaseMs: number }): Promise<ClaimedDelivery[]> {
+    if (request.limit < 1) return [];
+    const { now } = request;
+    return this.transaction(async (db) => {
+      // Select and lock in one statement, and mark in the same transaction: SKIP LOCKED passes over rows another
+      // replica is claiming (or settling) right now, so two workers never get the same row and never wait on each
+      // other. The bodies are read after the lock: a re-send committed meanwhile changes which event is delivered.
+      const due = (
+        await db.query(
+          `SELECT id, conversation_id, target, event_id, version, attempts, open_since,
+             status = 'in_progress' AS lease_expired
+           FROM deliveries
+           WHERE (status IN ('pending', 'retrying') AND next_attempt_at <= $1)
+              OR (status = 'in_progress' AND locked_until <= $1)
+           ORDER BY next_attempt_at, created_at, id
+           LIMIT $2
+           FOR UPDATE SKIP LOCKED`,
+          [now, request.limit],
+        )
+      ).rows.map(toDueDelivery);
+      if (due.length === 0) return [];
+      const ids = due.map((delivery) => delivery.deliveryId);
+
+      // An attempt whose worker died (or overran its lease) left no record: note it in the audit trail, so the
+      // attempt count and the attempt log agree.
+      const expired = due.filter((delivery) => delivery.leaseExpired).map((delivery) => delivery.deliveryId);
+      if (expired.length > 0) {
+        await db.query(
+          `INSERT INTO attempts (delivery_id, version, attempt, started_at, duration_ms, outcome, error_code,
+             error_message)
+           SELECT id, version, attempts, updated_at,
+             GREATEST(round(extract(epoch FROM $1::timestamptz - updated_at) * 1000), 0)::integer, 'retry',
+             'lease_expired',
+             'The receiver stopped (or overran its lease) during this attempt; another attempt took over.'
+           FROM deliveries WHERE id = ANY($2::text[])`,
+          [now, expired],
+        );
+      }
+      await db.query(
+        `UPDATE deliveries SET status = 'in_progress', locked_by = $2, locked_until = $3, attempts = attempts + 1,
+           updated_at = $4
+         WHERE id = ANY($1::text[])`,
+        [ids, request.workerId, new Date(now.getTime() + request.leaseMs), now],
+      );
+      const bodies = new Map(
+        (
+          await db.query('SELECT id, raw_body FROM events WHERE id = ANY($1::text[])', [
+            due.map((delivery) => delivery.eventId),
+          ])
+        ).rows
+          .map(toEventWithBody)
+          .map((event) => [event.id, event.rawBody]),
+      );
+      return due.map((delivery): ClaimedDelivery => {
+        const rawBody = bodies.get(delivery.eventId);
+        if (rawBody === undefined) throw new Error(`the event ${delivery.eventId} of a due delivery has no body`);
+        return {
+          deliveryId: delivery.deliveryId,
+          conversationId: delivery.conversationId,
+          target: delivery.target,
+          eventId: delivery.eventId,
+          rawBody,
+          version: delivery.version,
+          attempt: delivery.attempt,
+          firstReceivedAt: delivery.firstReceivedAt,
+        };
+      });
+    });
+  }
+
+  async completeDelivery(done: {
+    deliveryId: string;
+    workerId: string;
+    version: number;
+    attempt: AttemptRecord;
+    outcomes: ParticipantOutcome[];
+    now: Date;
+  }): Promise<'delivered' | 'superseded' | 'lost'> {
+    return this.transaction(async (db) => {
+      const lease = await this.endAttempt(db, done);
+      if (lease === 'lost') return 'lost';
+      await this.replaceOutcomes(db, done.deliveryId, done.outcomes);
+      if (lease === 'superseded') return 'superseded';
+      await db.query(
+        `UPDATE deliveries SET status = 'delivered', next_attempt_at = NULL, locked_by = NULL, locked_until = NULL,
+           last_error_code = NULL, last_error_message = NULL, delivered_at = $2, updated_at = $2
+         WHERE id = $1`,
+        [done.deliveryId, done.now],
+      );
+      return 'delivered';
+    });
+  }
+
+  async retryDelivery(failed: {
+    deliveryId: string;
+    workerId: string;
+    version: number;
+    attempt: AttemptRecord;
+    nextAttemptAt: Date;
+    now: Date;
+  }): Promise<'retrying' | 'superseded' | 'lost'> {
+    return this.transaction(async (db) => {
+      const lease = await this.endAttempt(db, failed);
+      if (lease !== 'current') return lease;
+      await db.query(
+        `UPDATE deliveries SET status = 'retrying', next_attempt_at = $2, locked_by = NULL, locked_until = NULL,
+           last_error_code = $3, last_error_message = $4, updated_at = $5
+         WHERE id = $1`,
+        [
+          failed.deliveryId,
+          failed.nextAttemptAt,
+          failed.attempt.errorCode ?? null,
+          failed.attempt.errorMessage ?? null,
+          failed.now,
+        ],
+      );
+      return 'retrying';
+    });
+  }
+
+  async deadLetterDelivery(failed: {
+    deliveryId: string;
+    workerId: string;
+    version: number;
+    attempt: AttemptRecord;
+    now: Date;
+  }): Promise<'dead' | 'superseded' | 'lost'> {
+    return this.transaction(async (db) => {
+      const lease = await this.endAttempt(db, failed);
+      if (lease !== 'current') return lease;
+      await db.query(
+        `UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, locked_by = NULL, locked_until = NULL,
+           last_error_code = $2, last_error_message = $3, updated_at = $4
+         WHERE id = $1`,
+        [failed.deliveryId, failed.attempt.errorCode ?? null, failed.attempt.errorMessage ?? null, failed.now],
+      );
+      return 'dead';
+    });
+  }
+
+  /** Back to pending and due now; the attempt it was counted as did not happen. Ignored unless `workerId` holds it. */
+  async releaseDelivery(release: { deliveryId: string; workerId: string; now: Date }): Promise<void> {
+    await this.pool.query(
+      `UPDATE deliveries SET status = 'pending', attempts = GREATEST(attempts - 1, 0), next_attempt_at = $3,
+         locked_by = NULL, locked_until = NULL, updated_at = $3
+       WHERE id = $1 AND status = 'in_progress' AND locked_by = $2`,
+      [release.deliveryId, release.workerId, release.now],
+    );
+  }
+
+  /**
+   * Dead or delivered: pending, attempts reset, last error cleared (the attempt log keeps it), max-age clock
+   * restarted. Pending or retrying: due now, attempts kept ("retry now"). In progress or unknown: false.
+   */
+  async requeue(deliveryId: string, now: Date): Promise<boolean> {
+    return this.transaction(async (db) => {
+      const row = (await db.query('SELECT status FROM deliveries WHERE id = $1 FOR UPDATE', [deliveryId])).rows[0];
+      if (row === undefined) return false;
+      const status = toStatus(row);
+      switch (status) {
+        case 'in_progress':
+          return false;
+        case 'pending':
+        case 'retrying':
+          await db.query(
+            'UPDATE deliveries SET next_attempt_at = LEAST(next_attempt_at, $2), updated_at = $2 WHERE id = $1',
+            [deliveryId, now],
+          );
+          return true;
+        case 'delivered':
+        case 'dead':
+          await db.query(`UPDATE deliveries SET ${reopen('$2')} WHERE id = $1`, [deliveryId, now]);
+          return true;
+        default:
+          return assertNever(status);
+      }
+    });
+  }
+
+  async requeueAllDead(now: Date): Promise<number> {
+    const result = await this.pool.query(`UPDATE deliveries SET ${reopen('$1')} WHERE status = 'dead'`, [now]);
+    return result.rowCount ?? 0;
+  }
+
+  async listDeliveries(query: {
+    status?: DeliveryStatus | undefined;
+    search?: string | undefined;
+    limit: number;
+    offset?: number | undefined;
+  }): Promise<DeliveryRow[]> {
+    if (query.limit < 1) return [];
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (query.status !== undefined) conditions.push(`status = ${param(query.status)}`);
+    const search = query.search?.trim() ?? '';
+    if (search !== '') {
+      const titleContains = param(`%${escapeLike(foldForSearch(search))}%`);
+      const idPrefix = param(`${escapeLike(search)}%`);
+      conditions.push(
+        `(title_folded LIKE ${titleContains} ESCAPE '\\' OR conversation_id LIKE ${idPrefix} ESCAPE '\\')`,
+      );
+    }
+    const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+    const limit = param(query.limit);
+    const offset = param(query.offset ?? 0);
+    const result = await this.pool.query(
+      `SELECT ${DELIVERY_COLUMNS} FROM deliveries ${where}
+       ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`,
+      params,
+    );
+    return result.rows.map(toDeliveryRow);
+  }
+
+  async getDelivery(deliveryId: string): Promise<DeliveryDetail | undefined> {
+    // The row, its attempts and its outcomes from one snapshot.
+    return this.transaction(async (db): Promise<DeliveryDetail | undefined> => {
+      const row = (await db.query(`SELECT ${DELIVERY_COLUMNS}, event_id FROM deliveries WHERE id = $1`, [deliveryId]))
+        .rows[0];
+      if (row === undefined) return undefined;
+      const attemptLog = await db.query(
+        `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE delivery_id = $1 ORDER BY started_at, seq`,
+        [deliveryId],
+      );
+      const outcomes = await db.query(
+        `SELECT ${OUTCOME_COLUMNS} FROM participant_outcomes WHERE delivery_id = $1 ORDER BY participant_index`,
+        [deliveryId],
+      );
+      return {
+        ...toDeliveryRow(row),
+        eventId: toEventRef(row),
+        attemptLog: attemptLog.rows.map(toAttemptRecord),
+        outcomes: outcomes.rows.map(toParticipantOutcome),
+      };
+    }, 'snapshot');
+  }
+
+  async getEventBody(eventId: string): Promise<Buffer | undefined> {
+    const row = (await this.pool.query('SELECT raw_body FROM events WHERE id = $1', [eventId])).rows[0];
+    return row === undefined ? undefined : toEventBody(row);
+  }
+
+  async counts(): Promise<DeliveryCounts> {
+    return this.transaction(async (db): Promise<DeliveryCounts> => {
+      const byStatus: Record<DeliveryStatus, number> = {
+        pending: 0,
+        in_progress: 0,
+        retrying: 0,
+        delivered: 0,
+        dead: 0,
+      };
+      for (const row of (await db.query('SELECT status, COUNT(*)::integer AS count FROM deliveries GROUP BY status'))
+        .rows) {
+        const { status, count } = toStatusCount(row);
+        byStatus[status] = count;
+      }
+      const oldest = toOldest(
+        single(
+          await db.query(`SELECT MIN(open_since) AS oldest FROM deliveries WHERE status NOT IN ('delivered', 'dead')`),
+          'the oldest open delivery',
+        ),
+      );
+      return { byStatus, oldestOpenSince: oldest };
+    }, 'snapshot');
+  }
+
+  async readSettings(): Promise<Record<string, unknown>> {
+    const settings: Record<string, unknown> = {};
+    for (const row of (await this.pool.query('SELECT key, value FROM settings ORDER BY key')).rows) {
+      const { key, value } = toSettingRow(row);
+      settings[key] = value;
+    }
+    return settings;
+  }
+
+  async writeSettings(values: Record<string, unknown | undefined>): Promise<void> {
+    const now = new Date();
+    await this.transaction(async (db) => {
+      for (const [key, value] of Object.entries(values)) {
+        if (value === undefined) {
+          await db.query('DELETE FROM settings WHERE key = $1', [key]);
+          continue;
+        }
+        // Sent as JSON text: node-postgres would send a string value as it is, not as a JSON string.
+        await db.query(
+          `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2::jsonb, $3)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+          [key, JSON.stringify(value), now],
+        );
+      }
+    });
+  }
+
+  /** A real write (the heartbeat row), so a read-only server, a full disk or a lost connection makes it throw. */
+  async checkWritable(): Promise<void> {
+    const { rowCount } = await this.pool.query('UPDATE heartbeat SET checked_at = $1 WHERE id = 1', [new Date()]);
+    if (rowCount !== 1) throw new Error('the heartbeat row is missing: the database schema is damaged');
+  }
+
+  async close(): Promise<void> {
+    await (this.closing ??= this.pool.end());
+  }
+
+  /**
+   * Ends the claimed attempt: records it, unless `workerId` no longer holds the lease for this attempt (`lost`,
+   * nothing written). When a newer payload arrived meanwhile (`superseded`), the delivery is due now with fresh
+   * attempts; otherwise (`current`) it stays in progress, locked, for the caller to settle in the same transaction.
+   */
+  private async endAttempt(
+    db: PoolClient,
+    finished: { deliveryId: string; workerId: string; version: number; attempt: AttemptRecord; now: Date },
+  ): Promise<'lost' | 'superseded' | 'current'> {
+    // A lease that ran out still holds until another worker claims the delivery: a late, uncontested result counts.
+    // FOR UPDATE: a replica reclaiming the delivery right now either waits for this result or wins and makes it lost.
+    const row = (
+      await db.query(
+        `SELECT version FROM deliveries
+         WHERE id = $1 AND status = 'in_progress' AND locked_by = $2 AND attempts = $3
+         FOR UPDATE`,
+        [finished.deliveryId, finished.workerId, finished.attempt.attempt],
+      )
+    ).rows[0];
+    if (row === undefined) return 'lost';
+    await db.query(
+      `INSERT INTO attempts (delivery_id, version, ${ATTEMPT_COLUMNS})
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      attemptParams(finished.deliveryId, finished.version, finished.attempt),
+    );
+    if (toVersion(row) === finished.version) return 'current';
+    await db.query(
+      `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = $2, locked_by = NULL,
+         locked_until = NULL, last_error_code = NULL, last_error_message = NULL, updated_at = $2
+       WHERE id = $1`,
+      [finished.deliveryId, finished.now],
+    );
+    return 'superseded';
+  }
+
+  /** The outcomes are those of the last completed attempt: replaced as a whole. */
+  private async replaceOutcomes(
+    db: PoolClient,
+    deliveryId: string,
+    outcomes: readonly ParticipantOutcome[],
+  ): Promise<void> {
+    await db.query('DELETE FROM participant_outcomes WHERE delivery_id = $1', [deliveryId]);
+    for (const outcome of outcomes) {
+      await db.query(
+        `INSERT INTO participant_outcomes (delivery_id, ${OUTCOME_COLUMNS})
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb, $10)`,
+        outcomeParams(deliveryId, outcome),
+      );
+    }
+  }
+
+  private async eventIdForKey(db: PoolClient, deliveryKey: string): Promise<string> {
+    return toId(single(await db.query('SELECT id FROM events WHERE delivery_key = $1', [deliveryKey]), 'the event'));
+  }
+
+  /**
+   * Runs `work` in a transaction on one pooled connection: READ COMMITTED with explicit row locks for writes, or a
+   * read-only REPEATABLE READ `snapshot`. A deadlock or serialization failure rolls everything back, and the work
+   * runs again (a few times) from the start.
+   */
+  private async transaction<T>(work: (db: PoolClient) => Promise<T>, mode: 'write' | 'snapshot' = 'write'): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      const client = await this.pool.connect();
+      let broken = false;
+      try {
+        await client.query(mode === 'write' ? 'BEGIN' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        if (attempt < TRANSACTION_TRIES && RETRYABLE_SQLSTATES.has(sqlState(error) ?? '')) continue;
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+}
+
+/** Reopens a delivered or dead delivery: due `now` with fresh attempts; the attempt log keeps the old errors. */
+function reopen(now: string): string {
+  return `status = 'pending', attempts = 0, next_attempt_at = ${now}, open_since = ${now},
+    last_error_code = NULL, last_error_message = NULL, updated_at = ${now}`;
+}
+
+/** The one row a query must return. */
+function single(result: QueryResult, what: string): unknown {
+  const [row] = result.rows;
+  if (row === undefined) throw new Error(`${what} is missing from the database`);
+  return row;
+}
+
+function instant(iso: string | undefined): Date | null {
+  if (iso === undefined) return null;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : new Date(ms);
+}
+
+function sqlState(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
+}

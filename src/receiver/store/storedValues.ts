@@ -1,0 +1,36 @@
+import type { ParticipantOutcome } from '../crmConnector';
+import type { AttemptRecord, DeliveryStatus } from './receiverStore';
+
+// The values the stores' text columns may hold, as zod enums take them (z.enum(STATUSES)); shared by every adapter.
+
+export const STATUSES = {
+  pending: 'pending',
+  in_progress: 'in_progress',
+  retrying: 'retrying',
+  delivered: 'delivered',
+  dead: 'dead',
+} as const satisfies { [S in DeliveryStatus]: S };
+
+export const ATTEMPT_OUTCOMES = {
+  delivered: 'delivered',
+  retry: 'retry',
+  dead: 'dead',
+} as const satisfies { [O in AttemptRecord['outcome']]: O };
+
+export const OUTCOME_KINDS = {
+  written: 'written',
+  updated: 'updated',
+  same_person: 'same_person',
+  no_match: 'no_match',
+  ambiguous: 'ambiguous',
+  internal: 'internal',
+  not_matchable: 'not_matchable',
+  would_write: 'would_write',
+} as const satisfies { [K in ParticipantOutcome['outcome']]: K };
+
+export const MATCHED_BY = {
+  email: 'email',
+  mobile: 'mobile',
+  phone: 'phone',
+  created: 'created',
+} as const satisfies { [K in NonNullable<ParticipantOutcome['matchedBy']>]: K };
