@@ -12,6 +12,7 @@ import {
   type MeetingSummary,
   type PersonCandidate,
 } from '../src/core';
+import { machineLine, markdownTable, writeReport } from './benchReport';
 import { measure, printTable } from './measure';
 
 const fixtures = join(__dirname, '..', '..', 'test', 'fixtures');
@@ -42,7 +43,7 @@ const candidates = (count: number): PersonCandidate[] =>
 const ten = candidates(10);
 const hundred = candidates(100);
 
-printTable([
+const rows = [
   measure('parseSummaryPayload (6 participants)', () => parseSummaryPayload(meeting), 20_000),
   measure('normalizePhone (mixed Nordic forms)', (i) => normalizePhone(phones[i % phones.length] ?? '', 'SE'), 50_000),
   measure('normalizeCompanyName', (i) => normalizeCompanyName(companies[i % companies.length] ?? ''), 100_000),
@@ -54,4 +55,19 @@ printTable([
   measure('decideMatch, 10 candidates', () => decideMatch(anna, { persons: ten }, { defaultRegion: 'SE' }), 5_000),
   measure('decideMatch, 100 candidates', () => decideMatch(anna, { persons: hundred }, { defaultRegion: 'SE' }), 1_000),
   measure('renderNote (12,000-char summary → 4000)', () => renderNote(longMeeting), 5_000),
-]);
+];
+printTable(rows);
+writeReport(
+  'core',
+  [
+    '### Core hot paths (per operation, for comparing changes on one machine)',
+    '',
+    markdownTable(
+      ['operation', 'ops/s', 'p50 µs', 'p99 µs'],
+      rows.map((row) => [row.name, row.opsPerSecond, row.p50Micros, row.p99Micros]),
+    ),
+    '',
+    `Machine: ${machineLine()}.`,
+  ].join('\n'),
+  rows,
+);

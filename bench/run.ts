@@ -1,0 +1,69 @@
+// `npm run bench [-- <name>…]`: runs the benchmarks one after another, each in a process of its own (so none
+// inherits another's heap or timers), then gathers their tables into bench/results/latest.md.
+// Names: core, ingest, e2e (also `cost`: the same run reports both), footprint, bundle. No name: all of them.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
+import { machineLine, RESULTS_DIR } from './benchReport';
+
+const BENCHMARKS: Record<string, string> = {
+  core: 'core.bench.js',
+  ingest: 'ingest.bench.js',
+  e2e: 'endToEnd.bench.js',
+  footprint: 'footprint.bench.js',
+  bundle: 'bundle.bench.js',
+};
+const ALIASES: Record<string, string> = { cost: 'e2e', 'end-to-end': 'e2e' };
+const ORDER = ['ingest', 'e2e', 'footprint', 'bundle', 'core'];
+
+async function main(): Promise<number> {
+  const asked = process.argv.slice(2).map((name) => ALIASES[name] ?? name);
+  const unknown = asked.filter((name) => BENCHMARKS[name] === undefined);
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `unknown benchmark(s): ${unknown.join(', ')}; choose from ${Object.keys(BENCHMARKS).join(', ')}, cost\n`,
+    );
+    return 2;
+  }
+  const names = asked.length === 0 ? ORDER : [...new Set(asked)];
+  const failed: string[] = [];
+  for (const name of names) {
+    process.stdout.write(`\n== ${name} ==\n`);
+    const result = spawnSync(process.execPath, [join(__dirname, BENCHMARKS[name] ?? '')], { stdio: 'inherit' });
+    if (result.status !== 0) failed.push(name);
+  }
+  await writeLatest();
+  if (failed.length > 0) process.stderr.write(`failed: ${failed.join(', ')}\n`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+/** latest.md: every benchmark's last table, in the suite's order, with when each ran; formatted as `lint` wants. */
+async function writeLatest(): Promise<void> {
+  const sections = ORDER.flatMap((name) => {
+    const md = join(RESULTS_DIR, `${name}.md`);
+    const json = join(RESULTS_DIR, `${name}.json`);
+    if (!existsSync(md) || !existsSync(json)) return [];
+    const { finishedAt } = JSON.parse(readFileSync(json, 'utf8')) as { finishedAt: string };
+    return [`${readFileSync(md, 'utf8').trim()}\n\n_Run ${finishedAt}._`];
+  });
+  const header = [
+    '<!-- Written by `npm run bench` (bench/run.ts); do not edit by hand. -->',
+    '## Benchmark results',
+    '',
+    `Machine: ${machineLine()}.`,
+  ].join('\n');
+  const file = join(RESULTS_DIR, 'latest.md');
+  const text = `${[header, ...sections].join('\n\n')}\n`;
+  writeFileSync(file, await format(text, { ...(await resolveConfig(file)), parser: 'markdown' }));
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`benchmarks failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
