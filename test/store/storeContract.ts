@@ -202,6 +202,16 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
         expect(await store.getEventBody(result.eventId)).toEqual(accepted.rawBody);
       });
 
+      it('many summaries accepted at once are each stored once, and a key repeated among them is a duplicate', async () => {
+        const store = await openStore();
+        const summaries = Array.from({ length: 50 }, (_, i) => summary({ title: `Meeting ${i}` }));
+        const repeated = { ...summary({ title: 'Repeat' }), deliveryKey: summaries[0]!.deliveryKey };
+        const results = await Promise.all([...summaries, repeated].map((each) => store.acceptSummary(each)));
+        expect(results.slice(0, 50).every((result) => result.kind === 'queued')).toBe(true);
+        expect(results[50]).toEqual({ kind: 'duplicate', eventId: results[0]!.eventId });
+        expect(await store.listDeliveries({ limit: 100 })).toHaveLength(50);
+      });
+
       it('a repeated delivery key is a duplicate answered with the original event id, even with another body', async () => {
         const store = await openStore();
         const original = summary({ title: 'Original' });

@@ -87,83 +87,124 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
  */
 export class SqliteStore implements ReceiverStore {
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly pendingAccepts: Array<{
+    summary: AcceptedSummary;
+    resolve: (result: AcceptResult) => void;
+    reject: (error: unknown) => void;
+  }> = [];
 
   constructor(private readonly db: Database.Database) {}
 
+  /**
+   * Accepts arrive in bursts (32 connections at once under load), and a durable commit costs an fsync that blocks
+   * the event loop: the requests of one burst share one commit. Each is queued; at the end of the event-loop turn
+   * one BEGIN IMMEDIATE transaction applies them all (each in its own savepoint, so one failure does not undo the
+   * others) and commits once with synchronous=FULL. Every promise resolves only after that commit: nothing is
+   * acknowledged before it is durable.
+   */
   async acceptSummary(summary: AcceptedSummary): Promise<AcceptResult> {
-    return this.writeTransaction((): AcceptResult => {
-      const original = this.eventIdForKey(summary.deliveryKey);
-      if (original !== undefined) return { kind: 'duplicate', eventId: original };
+    return new Promise<AcceptResult>((resolve, reject) => {
+      this.pendingAccepts.push({ summary, resolve, reject });
+      if (this.pendingAccepts.length === 1) setImmediate(() => this.flushAccepts());
+    });
+  }
 
-      const now = summary.receivedAt.getTime();
-      const eventTimestamp = epochMs(summary.eventTimestamp);
-      const heldRow = this.sql(
-        `SELECT d.id, d.status, e.event_timestamp
+  private flushAccepts(): void {
+    const batch = this.pendingAccepts.splice(0);
+    const results: Array<{ ok: true; value: AcceptResult } | { ok: false; error: unknown }> = [];
+    try {
+      this.writeTransaction(() => {
+        for (const { summary } of batch) {
+          try {
+            // A nested better-sqlite3 transaction is a savepoint inside the batch's transaction.
+            results.push({ ok: true, value: this.db.transaction(() => this.acceptOne(summary))() });
+          } catch (error) {
+            results.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+      return;
+    }
+    batch.forEach(({ resolve, reject }, index) => {
+      const result = results[index];
+      if (result?.ok) resolve(result.value);
+      else reject(result?.error ?? new Error('the accept was not applied'));
+    });
+  }
+
+  private acceptOne(summary: AcceptedSummary): AcceptResult {
+    const original = this.eventIdForKey(summary.deliveryKey);
+    if (original !== undefined) return { kind: 'duplicate', eventId: original };
+
+    const now = summary.receivedAt.getTime();
+    const eventTimestamp = epochMs(summary.eventTimestamp);
+    const heldRow = this.sql(
+      `SELECT d.id, d.status, e.event_timestamp
          FROM deliveries d JOIN events e ON e.id = d.event_id
          WHERE d.conversation_id = @conversationId AND d.target = @target`,
-      ).get({ conversationId: summary.conversationId, target: summary.target });
-      const held = heldRow === undefined ? undefined : toHeldDelivery(heldRow);
-      const stale =
-        held?.eventTimestamp !== undefined && eventTimestamp !== null && eventTimestamp < held.eventTimestamp;
+    ).get({ conversationId: summary.conversationId, target: summary.target });
+    const held = heldRow === undefined ? undefined : toHeldDelivery(heldRow);
+    const stale = held?.eventTimestamp !== undefined && eventTimestamp !== null && eventTimestamp < held.eventTimestamp;
 
-      const eventId = randomUUID();
-      this.sql(
-        `INSERT INTO events (id, delivery_key, scheme, event_type, disposition, conversation_id, event_timestamp,
+    const eventId = randomUUID();
+    this.sql(
+      `INSERT INTO events (id, delivery_key, scheme, event_type, disposition, conversation_id, event_timestamp,
            received_at, raw_body)
          VALUES (@eventId, @deliveryKey, @scheme, @eventType, @disposition, @conversationId, @eventTimestamp,
            @receivedAt, @rawBody)`,
-      ).run({
-        eventId,
-        deliveryKey: summary.deliveryKey,
-        scheme: summary.scheme,
-        eventType: SUMMARY_EVENT_TYPE,
-        disposition: stale ? 'stale' : 'queued',
-        conversationId: summary.conversationId,
-        eventTimestamp,
-        receivedAt: now,
-        rawBody: summary.rawBody,
-      });
+    ).run({
+      eventId,
+      deliveryKey: summary.deliveryKey,
+      scheme: summary.scheme,
+      eventType: SUMMARY_EVENT_TYPE,
+      disposition: stale ? 'stale' : 'queued',
+      conversationId: summary.conversationId,
+      eventTimestamp,
+      receivedAt: now,
+      rawBody: summary.rawBody,
+    });
 
-      const content = { eventId, title: summary.title, titleFolded: foldForSearch(summary.title), now };
-      if (held === undefined) {
-        const deliveryId = randomUUID();
-        this.sql(
-          `INSERT INTO deliveries (id, conversation_id, target, event_id, title, title_folded, status, version,
+    const content = { eventId, title: summary.title, titleFolded: foldForSearch(summary.title), now };
+    if (held === undefined) {
+      const deliveryId = randomUUID();
+      this.sql(
+        `INSERT INTO deliveries (id, conversation_id, target, event_id, title, title_folded, status, version,
              attempts, next_attempt_at, created_at, open_since, updated_at)
            VALUES (@deliveryId, @conversationId, @target, @eventId, @title, @titleFolded, 'pending', 1, 0,
              @now, @now, @now, @now)`,
-        ).run({ ...content, deliveryId, conversationId: summary.conversationId, target: summary.target });
-        return { kind: 'queued', eventId, deliveryId };
-      }
-      if (stale) return { kind: 'stale', eventId, deliveryId: held.id };
+      ).run({ ...content, deliveryId, conversationId: summary.conversationId, target: summary.target });
+      return { kind: 'queued', eventId, deliveryId };
+    }
+    if (stale) return { kind: 'stale', eventId, deliveryId: held.id };
 
-      switch (held.status) {
-        case 'in_progress':
-          // The lease is left alone: the worker's completion sees the new version and makes the delivery due again.
-          this.sql(
-            `UPDATE deliveries SET event_id = @eventId, title = @title, title_folded = @titleFolded,
+    switch (held.status) {
+      case 'in_progress':
+        // The lease is left alone: the worker's completion sees the new version and makes the delivery due again.
+        this.sql(
+          `UPDATE deliveries SET event_id = @eventId, title = @title, title_folded = @titleFolded,
                version = version + 1, updated_at = @now
              WHERE id = @deliveryId`,
-          ).run({ ...content, deliveryId: held.id });
-          break;
-        case 'pending':
-        case 'retrying':
-        case 'delivered':
-        case 'dead':
-          // A new payload gets fresh attempts; a closed delivery reopens, restarting its max-age clock.
-          this.sql(
-            `UPDATE deliveries SET event_id = @eventId, title = @title, title_folded = @titleFolded,
+        ).run({ ...content, deliveryId: held.id });
+        break;
+      case 'pending':
+      case 'retrying':
+      case 'delivered':
+      case 'dead':
+        // A new payload gets fresh attempts; a closed delivery reopens, restarting its max-age clock.
+        this.sql(
+          `UPDATE deliveries SET event_id = @eventId, title = @title, title_folded = @titleFolded,
                version = version + 1, status = 'pending', attempts = 0, next_attempt_at = @now,
                last_error_code = NULL, last_error_message = NULL, updated_at = @now,
                open_since = CASE WHEN status IN ('delivered', 'dead') THEN @now ELSE open_since END
              WHERE id = @deliveryId`,
-          ).run({ ...content, deliveryId: held.id });
-          break;
-        default:
-          assertNever(held.status);
-      }
-      return { kind: 'queued', eventId, deliveryId: held.id };
-    });
+        ).run({ ...content, deliveryId: held.id });
+        break;
+      default:
+        assertNever(held.status);
+    }
+    return { kind: 'queued', eventId, deliveryId: held.id };
   }
 
   async recordIgnoredEvent(event: IgnoredEvent): Promise<{ eventId: string; duplicate: boolean }> {
