@@ -24,11 +24,15 @@ export interface ReceiverChild {
 export async function startReceiverChild(env: Record<string, string>): Promise<ReceiverChild> {
   const port = await freePort();
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [MAIN_JS], {
-    // Only what the receiver needs: a variable of the shell the benchmark runs in must not change what it measures.
-    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : []), MAIN_JS],
+    {
+      // Only what the receiver needs: a variable of the shell the benchmark runs in must not change what it measures.
+      env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const chunks: string[] = [];
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => chunks.push(chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => chunks.push(chunk));
