@@ -1,11 +1,15 @@
 import { phoneWrittenForms, type ClassifiedParticipant, type PersonCandidate } from '../core';
 import type { LimeSchema } from './discoverSchema';
 import type { LimeFieldMap } from './limeConfig';
+import { CrmError } from '../receiver/crmError';
 import type { LimeHttp } from './limeHttp';
 import { fieldsOf, idOf, runQuery, textOf, type LimeFilter } from './limeQuery';
 
-/** Candidates per participant a meeting may bring back, at most; more is a data problem, not a match. */
+/** Page size per participant; pages continue until a short one. */
 const CANDIDATES_PER_PARTICIPANT = 50;
+const MAX_PAGE = 500;
+/** More pages than this is a data problem (thousands of persons on one number), not a meeting to match. */
+const MAX_PAGES = 20;
 
 /**
  * Every Lime person that might be one of the meeting's external participants, in ONE Query API call: persons whose
@@ -36,23 +40,41 @@ export async function findMeetingCandidates(
   }
   if (conditions.length === 0) return [];
 
-  const objects = await runQuery(
-    http,
-    {
-      limetype: person.limetype,
-      responseFormat: {
-        object: {
-          ...fieldsOf('_id', '_timestamp', person.email, person.phone, person.mobilephone),
-          ...(schema.hasPersonInactive ? fieldsOf(person.inactive) : {}),
-          [person.company]: fieldsOf('_id', company.name, company.phone),
+  // Paged until a short page: a number many persons share (a switchboard on person records) must not push
+  // another participant's candidates out of a truncated list and leave them decided on partial data.
+  const pageSize = Math.min(CANDIDATES_PER_PARTICIPANT * Math.max(1, participants.length), MAX_PAGE);
+  const objects: Array<Record<string, unknown>> = [];
+  for (let page = 0; page < MAX_PAGES; page += 1) {
+    const batch = await runQuery(
+      http,
+      {
+        limetype: person.limetype,
+        responseFormat: {
+          object: {
+            ...fieldsOf('_id', '_timestamp', person.email, person.phone, person.mobilephone),
+            ...(schema.hasPersonInactive ? fieldsOf(person.inactive) : {}),
+            [person.company]: fieldsOf('_id', company.name, company.phone),
+          },
         },
+        filter: conditions.length === 1 && conditions[0] ? conditions[0] : { op: 'OR', exp: conditions },
+        orderBy: [{ _id: 'ASC' }],
+        limit: pageSize,
+        offset: page * pageSize,
       },
-      filter: conditions.length === 1 && conditions[0] ? conditions[0] : { op: 'OR', exp: conditions },
-      orderBy: [{ _id: 'ASC' }],
-      limit: CANDIDATES_PER_PARTICIPANT * Math.max(1, participants.length),
-    },
-    signal,
+      signal,
+    );
+    objects.push(...batch);
+    if (batch.length < pageSize) return toCandidates(objects, fields);
+  }
+  throw new CrmError(
+    'bad_response',
+    `More than ${MAX_PAGES * pageSize} Lime persons share this meeting's e-mails or numbers; matching on them is unsafe`,
+    { operation: 'GET query (person)' },
   );
+}
+
+function toCandidates(objects: ReadonlyArray<Record<string, unknown>>, fields: LimeFieldMap): PersonCandidate[] {
+  const { person, company } = fields;
   return objects.flatMap((object): PersonCandidate[] => {
     const id = idOf(object['_id']);
     if (id === undefined) return [];

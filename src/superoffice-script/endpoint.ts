@@ -38,7 +38,7 @@ function superOfficeFailure(error: unknown): ScriptResponse {
       ok: false,
       error: {
         code: status === undefined ? 'superoffice_unreachable' : 'superoffice_error',
-        message: `SuperOffice ${what}${call === undefined ? '' : ` on ${call}`}; nothing was left half-written that a retry cannot finish.`,
+        message: `SuperOffice ${what}${call === undefined ? '' : ` on ${call}`}; DCI's retry will finish the meeting.`,
       },
     },
   };

@@ -62,12 +62,19 @@ export async function writeAppointment(
   const saved = await agents.appointment.saveAppointmentEntityAsync(entity);
   const appointmentId = saved.appointmentId ?? 0;
   if (!found) {
-    await agents.foreignSystem.addForeignKeyAsync(
-      { key: FOREIGN_KEY_NAME, value: keyValue, recordId: appointmentId, tableName: 'appointment' },
-      FOREIGN_APP,
-      FOREIGN_DEVICE,
-      FOREIGN_DEVICE_ID,
-    );
+    try {
+      await agents.foreignSystem.addForeignKeyAsync(
+        { key: FOREIGN_KEY_NAME, value: keyValue, recordId: appointmentId, tableName: 'appointment' },
+        FOREIGN_APP,
+        FOREIGN_DEVICE,
+        FOREIGN_DEVICE_ID,
+      );
+    } catch (error) {
+      // Without its key the appointment would be written again by DCI's retry: take it back, then fail. (If the
+      // key was stored but its answer lost, the retry finds it; a lost answer to the delete leaves one duplicate.)
+      await agents.appointment.deleteAppointmentEntityAsync(appointmentId).catch(() => undefined);
+      throw error;
+    }
   }
   return { appointmentId, action: found ? 'updated' : 'created' };
 }

@@ -124,6 +124,11 @@ describe('admin pages: access', () => {
     expect((await agent.get('/admin')).status).toBe(303);
   });
 
+  it('a garbled session cookie is simply no session, never a 500', async () => {
+    const response = await request(receiver.url).get('/admin/sign-in').set('Cookie', 'dci_admin=%E0%A4%A');
+    expect(response.status).toBe(200);
+  });
+
   it('pages carry a strict Content-Security-Policy and are never cached', async () => {
     const { agent } = await signIn();
     const response = await agent.get('/admin');
@@ -149,6 +154,17 @@ describe('admin pages: the Lime connection', () => {
     expect(passing.text).toContain('The API key is accepted.');
     expect(passing.text).toMatch(/<select id="historyType"[^>]*>[\s\S]*value="comment"/u);
     expect(passing.text).not.toContain(TEST_API_KEY);
+  });
+
+  it('a form field sent twice is not taken as text and never gives a 500', async () => {
+    const { agent, csrf } = await signIn();
+    const response = await agent
+      .post('/admin/connection')
+      .type('form')
+      .send(
+        `_csrf=${encodeURIComponent(csrf)}&url=http://a.example/x&url=http://b.example/y&internalDomains=a.se&internalDomains=b.se`,
+      );
+    expect(response.status).toBeLessThan(500);
   });
 
   it('an invalid URL is refused next to the field', async () => {

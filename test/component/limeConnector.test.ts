@@ -601,3 +601,23 @@ describe('Lime delivery: round trips', () => {
     expect(lime.all('history')).toHaveLength(2);
   });
 });
+
+describe('Lime delivery: many candidates', () => {
+  it("a number shared by 120 persons does not push another participant's candidates out of the list", async () => {
+    const lime = await startLime();
+    lime.insert('person', { firstname: 'Anna', lastname: 'Old', email: 'anna@acme.se' });
+    for (let i = 0; i < 120; i += 1) lime.insert('person', { firstname: `Staff${i}`, phone: '08-222 222 22' });
+    const newer = lime.insert('person', { firstname: 'Anna', lastname: 'New', email: 'anna@acme.se' });
+    const summary = buildSummary({
+      participants: [
+        buildParticipant({ email: 'anna@acme.se' }),
+        { name: 'Caller', phone: '08-222 222 22', role: 'customer' },
+      ],
+    });
+    const report = await connectTo(lime).deliver(summary, DELIVER);
+    expect(report.outcomes[0]).toMatchObject({ outcome: 'written', personId: newer });
+    expect(report.outcomes[0]?.trace).toContain('most recently updated');
+    expect(report.outcomes[1]).toMatchObject({ outcome: 'ambiguous' });
+    expect(report.outcomes[1]?.trace).toContain('held by 120 persons');
+  });
+});

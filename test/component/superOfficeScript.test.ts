@@ -158,6 +158,23 @@ describe('the built SuperOffice script', () => {
     expect(JSON.stringify(answer.body)).not.toContain('anna.andersson@acme.se');
   });
 
+  it('when recording the foreign key fails, the appointment is taken back, so the retry writes exactly one', async () => {
+    // Learn which request records the key: the last one of a one-customer meeting.
+    await run(buildPayload({ participants: [buildParticipant({ email: 'lars.oberg@acme.se' })] }));
+    const requests = so.requests.map((entry) => entry.path);
+    expect(requests.at(-1)).toContain('ForeignSystem/AddForeignKey');
+    so.failNext(requests.length - 1, { kind: 'delay', ms: 0 });
+    so.failNext(1, { kind: 'status', status: 500 });
+
+    const payload = buildPayload({ participants: [buildParticipant({ email: 'anna.andersson@acme.se' })] });
+    const first = await run(payload);
+    expect(first).toMatchObject({ status: 500, body: { error: { code: 'superoffice_error' } } });
+    expect(so.appointments().filter((a) => a.personId === ids.persons.anna)).toHaveLength(0);
+    const retry = await run(payload);
+    expect(retry.status).toBe(200);
+    expect(so.appointments().filter((a) => a.personId === ids.persons.anna)).toHaveLength(1);
+  });
+
   it('a task type name SuperOffice does not have is a 500 naming the ones it has', async () => {
     const answer = await run(buildPayload(), withConfig(script, 'taskTypeName', "'Möte'"));
     expect(answer).toMatchObject({ status: 500, body: { error: { code: 'task_type_not_found' } } });

@@ -677,6 +677,11 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
           attempts: 1,
           nextAttemptAt: at(MINUTE + SECOND),
         });
+        // The given-back attempt is in the log, so the next attempt knows it may have written something.
+        expect((await detail(store, deliveryId)).attemptLog.at(-1)).toMatchObject({
+          outcome: 'retry',
+          errorCode: 'released',
+        });
         expect(await claimOne(store, at(MINUTE + SECOND), 'worker-b')).toMatchObject({ attempt: 2 });
       });
 

@@ -173,13 +173,16 @@ export function adminApp(deps: AdminDeps): express.Express {
   });
 
   app.post('/connection', async (request: SessionRequest, response) => {
-    const body = request.body as Record<string, string | undefined>;
+    // Form fields are strings; a field sent twice (an array) or missing counts as not given.
+    const body = request.body as Record<string, unknown>;
+    const field = (name: string) => (typeof body[name] === 'string' ? body[name] : undefined);
+    const apiKey = field('apiKey');
     const input: SettingsInput = {
-      url: body['url'],
-      apiKey: body['apiKey'] === '' ? undefined : body['apiKey'],
-      historyType: body['historyType'],
-      createMissingContacts: body['createMissingContacts'] === 'on',
-      internalDomains: (body['internalDomains'] ?? '').split(/[\s,]+/u).filter(Boolean),
+      url: field('url'),
+      apiKey: apiKey === '' ? undefined : apiKey,
+      historyType: field('historyType'),
+      createMissingContacts: field('createMissingContacts') === 'on',
+      internalDomains: (field('internalDomains') ?? '').split(/[\s,]+/u).filter(Boolean),
     };
     try {
       await deps.settings.save(input);
@@ -360,7 +363,12 @@ function parseDay(value: unknown): number | undefined {
 function readCookie(request: Request, name: string): string | undefined {
   for (const part of (request.headers.cookie ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      return undefined; // a garbled cookie is no session
+    }
   }
   return undefined;
 }

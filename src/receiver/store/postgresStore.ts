@@ -358,12 +358,24 @@ export class PostgresStore implements ReceiverStore {
 
   /** Back to pending and due now; the attempt it was counted as did not happen. Ignored unless `workerId` holds it. */
   async releaseDelivery(release: { deliveryId: string; workerId: string; now: Date }): Promise<void> {
-    await this.pool.query(
-      `UPDATE deliveries SET status = 'pending', attempts = GREATEST(attempts - 1, 0), next_attempt_at = $3,
-         locked_by = NULL, locked_until = NULL, updated_at = $3
-       WHERE id = $1 AND status = 'in_progress' AND locked_by = $2`,
-      [release.deliveryId, release.workerId, release.now],
-    );
+    await this.transaction(async (db) => {
+      // Logged (not counted): the attempt may have written notes before it was stopped, and the next one must look.
+      await db.query(
+        `INSERT INTO attempts (delivery_id, version, attempt, started_at, duration_ms, outcome, error_code,
+           error_message)
+         SELECT id, version, attempts, updated_at,
+           GREATEST(round(extract(epoch FROM $3::timestamptz - updated_at) * 1000), 0)::integer, 'retry', 'released',
+           'The receiver stopped during this attempt and gave it back; the next attempt looks for notes it may have written.'
+         FROM deliveries WHERE id = $1 AND status = 'in_progress' AND locked_by = $2 FOR UPDATE`,
+        [release.deliveryId, release.workerId, release.now],
+      );
+      await db.query(
+        `UPDATE deliveries SET status = 'pending', attempts = GREATEST(attempts - 1, 0), next_attempt_at = $3,
+           locked_by = NULL, locked_until = NULL, updated_at = $3
+         WHERE id = $1 AND status = 'in_progress' AND locked_by = $2`,
+        [release.deliveryId, release.workerId, release.now],
+      );
+    });
   }
 
   /**

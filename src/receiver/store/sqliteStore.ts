@@ -348,11 +348,21 @@ export class SqliteStore implements ReceiverStore {
 
   /** Back to pending and due now; the attempt it was counted as did not happen. Ignored unless `workerId` holds it. */
   async releaseDelivery(release: { deliveryId: string; workerId: string; now: Date }): Promise<void> {
-    this.sql(
-      `UPDATE deliveries SET status = 'pending', attempts = MAX(attempts - 1, 0), next_attempt_at = @now,
-         locked_by = NULL, locked_until = NULL, updated_at = @now
-       WHERE id = @deliveryId AND status = 'in_progress' AND locked_by = @workerId`,
-    ).run({ deliveryId: release.deliveryId, workerId: release.workerId, now: release.now.getTime() });
+    const params = { deliveryId: release.deliveryId, workerId: release.workerId, now: release.now.getTime() };
+    this.writeTransaction(() => {
+      // Logged (not counted): the attempt may have written notes before it was stopped, and the next one must look.
+      this.sql(
+        `INSERT INTO attempts (delivery_id, version, attempt, started_at, duration_ms, outcome, error_code, error_message)
+         SELECT id, version, attempts, updated_at, MAX(@now - updated_at, 0), 'retry', 'released',
+           'The receiver stopped during this attempt and gave it back; the next attempt looks for notes it may have written.'
+         FROM deliveries WHERE id = @deliveryId AND status = 'in_progress' AND locked_by = @workerId`,
+      ).run(params);
+      this.sql(
+        `UPDATE deliveries SET status = 'pending', attempts = MAX(attempts - 1, 0), next_attempt_at = @now,
+           locked_by = NULL, locked_until = NULL, updated_at = @now
+         WHERE id = @deliveryId AND status = 'in_progress' AND locked_by = @workerId`,
+      ).run(params);
+    });
   }
 
   /**

@@ -68,6 +68,12 @@ export const appointmentAgent: Agent = {
       : badRequest(outcome.message);
   },
 
+  DeleteAppointmentEntity(context, call) {
+    // Agents answer a delete of an unknown id with nothing, like the package's void promise expects [assumption].
+    context.store.deleteAppointment(queryId(call.rawQuery, 'AppointmentEntityId'));
+    return ok(null);
+  },
+
   GetAppointmentEntity(context, call) {
     const appointment = context.store.appointment(queryId(call.rawQuery, 'appointmentEntityId'));
     return ok(appointment === undefined ? null : appointmentEntityCarrier(context, appointment));

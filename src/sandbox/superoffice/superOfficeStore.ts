@@ -209,6 +209,15 @@ export class SuperOfficeStore {
     return { kind: 'written', record };
   }
 
+  /** Deletes a follow-up (and the foreign keys pointing at it); false when there is none. */
+  deleteAppointment(appointmentId: number): boolean {
+    if (!this.appointmentRows.delete(appointmentId)) return false;
+    for (const [id, key] of this.foreignKeyRows) {
+      if (key.tableName === 'appointment' && key.recordId === appointmentId) this.foreignKeyRows.delete(id);
+    }
+    return true;
+  }
+
   /** Creates (`appointmentId` 0) or replaces a follow-up; every id it refers to must exist. */
   saveAppointment(appointmentId: number, fields: AppointmentFields): WriteOutcome<AppointmentRecord> {
     const existing = this.appointmentRows.get(appointmentId);
