@@ -27,13 +27,16 @@ export async function createContact(
 ): Promise<CreatedContact> {
   const company = await resolveCompany(http, fields, schema, participant.company, signal);
   const { person } = fields;
-  const fit = (property: string, value: string | undefined) => fitLength(schema, person.limetype, property, value);
+  const fitText = (property: string, value: string | undefined) => fitLength(schema, person.limetype, property, value);
   const mobile = participant.phones.find((phone) => phone.field === 'mobile_phone' || phone.type === 'mobile');
   const phone = participant.phones.find((candidate) => candidate.field === 'phone') ?? mobile;
 
   const values: Record<string, unknown> = {
     // firstname is required in Lime; a participant known only by e-mail or phone still needs one.
-    [person.firstname]: fit(person.firstname, participant.firstName ?? emailLocalPart(participant.email) ?? 'Unknown'),
+    [person.firstname]: fitText(
+      person.firstname,
+      participant.firstName ?? emailLocalPart(participant.email) ?? 'Unknown',
+    ),
   };
   const optional: Array<[string, string | undefined]> = [
     [person.lastname, participant.lastName],
@@ -42,7 +45,7 @@ export async function createContact(
     [person.mobilephone, mobile?.e164],
   ];
   for (const [property, value] of optional) {
-    const fitted = fit(property, value);
+    const fitted = fitText(property, value);
     if (fitted !== undefined) values[property] = fitted;
   }
   if (company.id !== undefined) values[person.company] = company.id;
