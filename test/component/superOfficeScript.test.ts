@@ -29,6 +29,16 @@ describe('the built SuperOffice script', () => {
     expect(answer).toEqual({ status: 200, body: expect.objectContaining({ ok: true, test: true }) });
   });
 
+  it('works whether the runtime gives RTL as a global or binds it in the script scope', async () => {
+    const payload = buildPayload({ participants: [buildParticipant({ email: 'anna.andersson@acme.se' })] });
+    const answer = await runScript(script, rtlFor(so.baseUrl, TOKEN), {
+      body: JSON.stringify(payload),
+      rtlBinding: 'lexical',
+    });
+    expect(answer.status).toBe(200);
+    expect(so.appointments()).toHaveLength(1);
+  });
+
   it("DCI's Test Integration call answers 200 and writes nothing", async () => {
     await run({ event: 'integration.test' });
     expect(so.appointments()).toEqual([]);

@@ -58,7 +58,7 @@ export interface ScriptRun {
 export async function runScript(
   script: string,
   rtl: Record<string, unknown>,
-  request: { body: string; cgiVariables?: Record<string, string> },
+  request: { body: string; cgiVariables?: Record<string, string>; rtlBinding?: 'global' | 'lexical' },
 ): Promise<ScriptRun> {
   const context = {
     eventData: {
@@ -67,8 +67,12 @@ export async function runScript(
     },
     result: { status: 200, body: '' },
   };
-  const sandbox = createContext({ context, RTL: rtl });
-  await (runInContext(`(async () => {\n${script}\n})()`, sandbox, {
+  // `global`: RTL is a property of the global object. `lexical`: the runtime prepends an import-like line that
+  // binds RTL in the script's own scope only (the vendor's docs say the import "is added by default").
+  const lexical = request.rtlBinding === 'lexical';
+  const sandbox = createContext(lexical ? { context, __injectedRtl: rtl } : { context, RTL: rtl });
+  const text = lexical ? `const RTL = __injectedRtl;\n${script}` : script;
+  await (runInContext(`(async () => {\n${text}\n})()`, sandbox, {
     filename: 'dci-summary-endpoint.js',
   }) as Promise<void>);
   return { status: context.result.status, body: JSON.parse(context.result.body) as Record<string, unknown> };
