@@ -60,6 +60,12 @@ export function normalizePhone(raw: string, defaultRegion: string): NormalizedPh
     const international = bareCountryCode ? parse(`+${digits}`, region) : undefined;
     if (international?.isValid()) parsed = international;
   }
+  // Several numbers in one field ("0701234571, växel 08-555 00 00"): the first one is the field's number.
+  if (!parsed?.isValid() && /[,;]/u.test(text)) {
+    const [first = ''] = text.split(/[,;]/u);
+    const firstParsed = first.trim() === '' ? undefined : parse(first, region);
+    if (firstParsed?.isValid()) parsed = firstParsed;
+  }
   if (!parsed) return { kind: 'invalid', reason: 'no_number_found' };
   if (!parsed.isValid()) return { kind: 'invalid', reason: 'not_a_valid_number' };
 

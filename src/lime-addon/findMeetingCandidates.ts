@@ -25,7 +25,7 @@ export async function findMeetingCandidates(
   participants: readonly ClassifiedParticipant[],
   signal?: AbortSignal,
 ): Promise<PersonCandidate[]> {
-  const { person, company } = fields;
+  const { person } = fields;
   const emails = [...new Set(participants.flatMap((participant) => participant.email ?? []))];
   const forms = [
     ...new Set(
@@ -40,23 +40,31 @@ export async function findMeetingCandidates(
   }
   if (conditions.length === 0) return [];
 
-  // Paged until a short page: a number many persons share (a switchboard on person records) must not push
-  // another participant's candidates out of a truncated list and leave them decided on partial data.
+  const filter: LimeFilter = conditions.length === 1 && conditions[0] ? conditions[0] : { op: 'OR', exp: conditions };
   const pageSize = Math.min(CANDIDATES_PER_PARTICIPANT * Math.max(1, participants.length), MAX_PAGE);
+  return queryPersons(http, fields, schema, filter, pageSize, signal);
+}
+
+/**
+ * Persons matching `filter`, as candidates, paged until a short page: a number many persons share (a switchboard
+ * on person records) must not push another participant's candidates out of a truncated list.
+ */
+export async function queryPersons(
+  http: LimeHttp,
+  fields: LimeFieldMap,
+  schema: LimeSchema,
+  filter: LimeFilter,
+  pageSize: number,
+  signal?: AbortSignal,
+): Promise<PersonCandidate[]> {
   const objects: Array<Record<string, unknown>> = [];
   for (let page = 0; page < MAX_PAGES; page += 1) {
     const batch = await runQuery(
       http,
       {
-        limetype: person.limetype,
-        responseFormat: {
-          object: {
-            ...fieldsOf('_id', '_timestamp', person.email, person.phone, person.mobilephone),
-            ...(schema.hasPersonInactive ? fieldsOf(person.inactive) : {}),
-            [person.company]: fieldsOf('_id', company.name, company.phone),
-          },
-        },
-        filter: conditions.length === 1 && conditions[0] ? conditions[0] : { op: 'OR', exp: conditions },
+        limetype: fields.person.limetype,
+        responseFormat: { object: personFormat(fields, schema) },
+        filter,
         orderBy: [{ _id: 'ASC' }],
         limit: pageSize,
         offset: page * pageSize,
@@ -73,7 +81,17 @@ export async function findMeetingCandidates(
   );
 }
 
-function toCandidates(objects: ReadonlyArray<Record<string, unknown>>, fields: LimeFieldMap): PersonCandidate[] {
+/** What a candidate needs of a person: contact fields, inactive, update time, and the company nested. */
+export function personFormat(fields: LimeFieldMap, schema: LimeSchema) {
+  const { person, company } = fields;
+  return {
+    ...fieldsOf('_id', '_timestamp', person.email, person.phone, person.mobilephone),
+    ...(schema.hasPersonInactive ? fieldsOf(person.inactive) : {}),
+    [person.company]: fieldsOf('_id', company.name, company.phone),
+  };
+}
+
+export function toCandidates(objects: ReadonlyArray<Record<string, unknown>>, fields: LimeFieldMap): PersonCandidate[] {
   const { person, company } = fields;
   return objects.flatMap((object): PersonCandidate[] => {
     const id = idOf(object['_id']);

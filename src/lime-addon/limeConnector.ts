@@ -9,6 +9,7 @@ import {
 } from '../core';
 import type {
   ConnectionCheck,
+  ContactIndexEntry,
   CrmConnector,
   DeliverOptions,
   DeliveryReport,
@@ -17,6 +18,7 @@ import type {
 import { CrmError } from '../receiver/crmError';
 import { createContact } from './createContact';
 import { discoverSchema, type LimeSchema } from './discoverSchema';
+import { confirmedIndexCandidates, exportLimeContacts } from './contactIndex';
 import { findMeetingCandidates } from './findMeetingCandidates';
 import { findCoworker } from './findCoworker';
 import { resolveFieldMap, type LimeConnectorOptions, type LimeFieldMap } from './limeConfig';
@@ -94,7 +96,18 @@ export class LimeConnector implements CrmConnector {
 
     const coworkerId = await this.coworkerFor(summary.presenter?.email, schema, signal);
     const date = options.noteDate === 'meeting_start' ? summary.startsAt : new Date().toISOString();
-    const candidates = await findMeetingCandidates(this.http, this.fields, schema, classified.external, signal);
+    const candidates =
+      options.indexedCandidates === undefined
+        ? await findMeetingCandidates(this.http, this.fields, schema, classified.external, signal)
+        : await confirmedIndexCandidates(
+            this.http,
+            this.fields,
+            schema,
+            classified.external,
+            options.indexedCandidates,
+            options.defaultRegion,
+            signal,
+          );
 
     // Decide every participant locally from the one candidate list; one note per person.
     const writes: PersonToWrite[] = [];
@@ -188,6 +201,15 @@ export class LimeConnector implements CrmConnector {
     const id = await findCoworker(this.http, this.fields, schema, email, signal);
     this.coworkers.set(email, { id, until: Date.now() + COWORKER_CACHE_MS });
     return id;
+  }
+
+  /** Every Lime person, page by page, for the receiver's contact index. */
+  async *exportContacts(options: {
+    defaultRegion: string;
+    signal?: AbortSignal | undefined;
+  }): AsyncIterable<ContactIndexEntry[]> {
+    const schema = await this.currentSchema(options.signal);
+    yield* exportLimeContacts(this.http, this.fields, schema, options.defaultRegion, options.signal);
   }
 
   /** Forgets the discovered data model, so the next delivery reads it again (after an admin changed Lime). */

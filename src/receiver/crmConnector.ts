@@ -12,6 +12,32 @@ export interface CrmConnector {
    * person) however often it is called. Throws `CrmError` when the CRM fails; calling again is always safe.
    */
   deliver(summary: MeetingSummary, options: DeliverOptions): Promise<DeliveryReport>;
+  /**
+   * Every person in the CRM, page by page, normalized for the local contact index (optional: a CRM without it is
+   * matched live only).
+   */
+  exportContacts?(options: {
+    defaultRegion: string;
+    signal?: AbortSignal | undefined;
+  }): AsyncIterable<ContactIndexEntry[]>;
+}
+
+/**
+ * One person in the local contact index: what matching needs, normalized once at sync time (phones stored in any
+ * written form — "mobil 0701234567", "+46 (0)70-123 45 67" — become E.164 here).
+ */
+export interface ContactIndexEntry {
+  personId: CrmId;
+  /** Normalized (lower-case) e-mail. */
+  email?: string | undefined;
+  mobileE164?: string | undefined;
+  phoneE164?: string | undefined;
+  companyId?: CrmId | undefined;
+  companyName?: string | undefined;
+  companyMainE164?: string | undefined;
+  inactive: boolean;
+  /** The CRM's last change of the person, ISO 8601. */
+  updatedAt?: string | undefined;
 }
 
 export interface DeliverOptions {
@@ -41,6 +67,12 @@ export interface DeliverOptions {
    * the connector searches, so a note written but never recorded is found and not written twice.
    */
   knownNotesComplete?: boolean | undefined;
+  /**
+   * Candidates from the local contact index for this meeting's participants. When given, the connector decides
+   * on them (finding numbers stored in any format) and confirms the chosen persons live before writing; when the
+   * CRM disagrees (a stale index) it matches live instead.
+   */
+  indexedCandidates?: readonly ContactIndexEntry[] | undefined;
   signal?: AbortSignal | undefined;
 }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ReceiverConfig } from './config/loadConfig';
 import type { ConnectionCheck } from './crmConnector';
 import { DeliveryWorker } from './deliver/deliveryWorker';
+import { syncContactIndex } from './contactIndex/syncContactIndex';
 import { createApp } from './http/createApp';
 import { verifyAdminPassword } from './settings/adminPassword';
 import type { Logger } from './observability/logger';
@@ -102,13 +103,38 @@ export async function startReceiver(
       logger.error({ err: error }, 'CRM connection check failed unexpectedly');
     }
   };
+  // The local contact index: synced at start, after the connection changes and on a schedule; one sync at a time.
+  let syncing: Promise<void> | undefined;
+  const syncIndex = () => {
+    const connector = settings.connector();
+    if (config.contactIndexSyncMs === 0 || syncing || !connector) return;
+    syncing = (async () => {
+      const started = Date.now();
+      try {
+        const size = await syncContactIndex(store, connector, {
+          target: 'lime',
+          defaultRegion: config.defaultRegion,
+          now: () => new Date(),
+        });
+        if (size !== undefined) logger.info({ size, ms: Date.now() - started }, 'contact index synced');
+      } catch (error) {
+        logger.warn({ err: error }, 'contact index sync failed; matching stays live until the next sync');
+      } finally {
+        syncing = undefined;
+      }
+    })();
+  };
   onSettingsChange = () => {
     worker.wake();
     void checkConnection();
+    syncIndex();
   };
   void checkConnection();
+  syncIndex();
   const checkTimer = setInterval(() => void checkConnection(), CONNECTION_CHECK_INTERVAL_MS);
   checkTimer.unref();
+  const syncTimer = config.contactIndexSyncMs > 0 ? setInterval(syncIndex, config.contactIndexSyncMs) : undefined;
+  syncTimer?.unref();
 
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(config.port, deps.host ?? '0.0.0.0', () => resolve(listening));
@@ -129,8 +155,10 @@ export async function startReceiver(
     close: () =>
       (closing ??= (async () => {
         clearInterval(checkTimer);
+        clearInterval(syncTimer);
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await worker.stop();
+        await syncing;
         await settings.close();
         await store.close();
         logger.info('receiver stopped');

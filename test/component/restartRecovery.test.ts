@@ -128,6 +128,18 @@ const storedDeliveriesSchema = z.array(
   z.object({ conversationId: z.string(), status: z.string(), attempts: z.number() }),
 );
 
+/** How many persons the receiver's contact index holds, read with a read-only connection. */
+function contactIndexSize(dataDir: string): number {
+  const db = new Database(join(dataDir, 'receiver.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    return z
+      .object({ size: z.number() })
+      .parse(db.prepare("SELECT size FROM contact_index_state WHERE target = 'lime'").get()).size;
+  } finally {
+    db.close();
+  }
+}
+
 /** The deliveries as the receiver's database holds them, read with a read-only connection. */
 function storedDeliveries(dataDir: string): z.infer<typeof storedDeliveriesSchema> {
   const db = new Database(join(dataDir, 'receiver.sqlite'), { readonly: true, fileMustExist: true });
@@ -226,6 +238,8 @@ describe('restart recovery', () => {
       const atEnd = storedDeliveries(dataDir);
       expect(atEnd.filter((delivery) => delivery.status !== 'delivered')).toEqual([]);
       expect(atEnd).toHaveLength(SUMMARIES);
+      // The receiver synced its contact index from Lime at start (every seeded person is in it).
+      expect(contactIndexSize(dataDir)).toBe(lime.all('person').length);
       // Each delivery the kill cut off counts that attempt, and was delivered by a later one.
       const attemptsOf = new Map(atEnd.map((delivery) => [delivery.conversationId, delivery.attempts]));
       for (const cutOff of inFlightAtKill) expect(attemptsOf.get(cutOff.conversationId)).toBeGreaterThanOrEqual(2);

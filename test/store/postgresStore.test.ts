@@ -57,6 +57,8 @@ describeWithPostgres('on PostgreSQL', () => {
 
       expect(tables.map((row) => row['table_name']).sort()).toEqual([
         'attempts',
+        'contact_index',
+        'contact_index_state',
         'deliveries',
         'events',
         'heartbeat',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ParticipantOutcome } from '../../src/receiver/crmConnector';
+import type { ContactIndexEntry, ParticipantOutcome } from '../../src/receiver/crmConnector';
 import type {
   AcceptedSummary,
   AttemptRecord,
@@ -84,6 +84,34 @@ const WRITTEN: ParticipantOutcome[] = [
     trace: 't0',
   },
 ];
+
+/** A person in the contact index: inactive false, nothing else unless `fields` give it. */
+function contact(personId: ContactIndexEntry['personId'], fields: Partial<ContactIndexEntry> = {}): ContactIndexEntry {
+  return { personId, inactive: false, ...fields };
+}
+
+const ANNA = contact(1001, {
+  email: 'anna@customer.se',
+  mobileE164: '+46701234567',
+  phoneE164: '+4686001000',
+  companyId: 2001,
+  companyName: 'Customer AB',
+  companyMainE164: '+4686000000',
+  updatedAt: '2026-11-19T08:30:00.000Z',
+});
+const BO = contact('bo-77', {
+  email: 'bo@other.se',
+  mobileE164: '+46709876543',
+  companyId: 'company-x',
+  companyName: 'Other AB',
+  inactive: true,
+});
+const CARL = contact(1003, { companyId: 2001, companyName: 'Customer AB', companyMainE164: '+4686000000' });
+
+/** Compares found entries whatever their order. */
+function byPerson(entries: readonly ContactIndexEntry[]): ContactIndexEntry[] {
+  return [...entries].sort((a, b) => JSON.stringify(a.personId).localeCompare(JSON.stringify(b.personId)));
+}
 
 /**
  * Registers the contract suite. `open` opens the database under test: every call within one test opens the same
@@ -943,6 +971,142 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
         await closeStore(first);
         const reopened = await openStore();
         expect(await reopened.readSettings()).toEqual({ 'lime.historyType': 'dcisummary' });
+      });
+    });
+
+    describe('contact index', () => {
+      async function find(store: ReceiverStore, query: { emails?: string[]; phones?: string[] }, target = 'lime') {
+        return byPerson(await store.findContactCandidates(target, { emails: [], phones: [], ...query }));
+      }
+
+      it('finds entries by e-mail, mobile, phone or company main number, with every field as written', async () => {
+        const store = await openStore();
+        await store.replaceContactIndex('lime', [ANNA, BO, CARL], at(0));
+
+        expect(await find(store, { emails: ['anna@customer.se'] })).toEqual([ANNA]);
+        expect(await find(store, { phones: ['+46709876543'] })).toEqual([BO]);
+        expect(await find(store, { phones: ['+4686001000'] })).toEqual([ANNA]);
+        expect(await find(store, { phones: ['+4686000000'] })).toEqual(byPerson([ANNA, CARL]));
+        expect(await find(store, { emails: ['bo@other.se'], phones: ['+46701234567'] })).toEqual(byPerson([ANNA, BO]));
+      });
+
+      it('finds nothing for empty lists or unknown values', async () => {
+        const store = await openStore();
+        await store.replaceContactIndex('lime', [ANNA, BO, CARL], at(0));
+
+        expect(await find(store, {})).toEqual([]);
+        expect(await find(store, { emails: ['nobody@customer.se'], phones: ['+46700000000'] })).toEqual([]);
+      });
+
+      it('a person matching on several values is found once', async () => {
+        const store = await openStore();
+        await store.replaceContactIndex('lime', [ANNA], at(0));
+
+        expect(
+          await find(store, { emails: ['anna@customer.se'], phones: ['+46701234567', '+4686001000', '+4686000000'] }),
+        ).toEqual([ANNA]);
+      });
+
+      it('string and number ids keep their type; 123 and "123" are different persons', async () => {
+        const store = await openStore();
+        const entries = [
+          contact(123, { email: 'x@customer.se', companyId: 9 }),
+          contact('123', { email: 'x@customer.se', companyId: '9' }),
+          contact('person-abc', { email: 'x@customer.se' }),
+        ];
+        await store.replaceContactIndex('lime', entries, at(0));
+
+        expect(await find(store, { emails: ['x@customer.se'] })).toEqual(byPerson(entries));
+        expect(await store.contactIndexState('lime')).toEqual({ size: 3, syncedAt: at(0) });
+      });
+
+      it('a second replace removes the entries it does not hold and updates the others', async () => {
+        const store = await openStore();
+        await store.replaceContactIndex('lime', [ANNA, BO, CARL], at(0));
+        const moved = { ...ANNA, email: 'anna@new-customer.se', inactive: true };
+
+        await store.replaceContactIndex('lime', [moved, CARL], at(HOUR));
+
+        expect(await find(store, { emails: ['bo@other.se', 'anna@customer.se'] })).toEqual([]);
+        expect(await find(store, { emails: ['anna@new-customer.se'] })).toEqual([moved]);
+        expect(await find(store, { phones: ['+4686000000'] })).toEqual(byPerson([moved, CARL]));
+        expect(await store.contactIndexState('lime')).toEqual({ size: 2, syncedAt: at(HOUR) });
+      });
+
+      it('a replace with no entries empties the index but records the sync', async () => {
+        const store = await openStore();
+        await store.replaceContactIndex('lime', [ANNA], at(0));
+
+        await store.replaceContactIndex('lime', [], at(HOUR));
+
+        expect(await find(store, { emails: ['anna@customer.se'] })).toEqual([]);
+        expect(await store.contactIndexState('lime')).toEqual({ size: 0, syncedAt: at(HOUR) });
+      });
+
+      it('a person given twice in one replace is stored once, the last one winning', async () => {
+        const store = await openStore();
+        const later = { ...ANNA, mobileE164: '+46701111111' };
+
+        await store.replaceContactIndex('lime', [ANNA, BO, later], at(0));
+
+        expect(await find(store, { emails: ['anna@customer.se'] })).toEqual([later]);
+        expect(await store.contactIndexState('lime')).toEqual({ size: 2, syncedAt: at(0) });
+      });
+
+      it('targets have separate indexes', async () => {
+        const store = await openStore();
+        await store.replaceContactIndex('lime', [ANNA, BO], at(0));
+        await store.replaceContactIndex('other-crm', [ANNA], at(MINUTE));
+
+        await store.replaceContactIndex('lime', [CARL], at(HOUR));
+
+        expect(await find(store, { emails: ['anna@customer.se'] }, 'other-crm')).toEqual([ANNA]);
+        expect(await find(store, { emails: ['anna@customer.se'] }, 'lime')).toEqual([]);
+        expect(await find(store, { emails: ['anna@customer.se'] }, 'never-synced')).toEqual([]);
+        expect(await store.contactIndexState('other-crm')).toEqual({ size: 1, syncedAt: at(MINUTE) });
+        expect(await store.contactIndexState('lime')).toEqual({ size: 1, syncedAt: at(HOUR) });
+      });
+
+      it('a target never synced has an empty index and no sync time', async () => {
+        const store = await openStore();
+
+        const state = await store.contactIndexState('lime');
+
+        expect(state.size).toBe(0);
+        expect(state.syncedAt).toBeUndefined();
+      });
+
+      it('the index survives close and reopen', async () => {
+        const first = await openStore();
+        await first.replaceContactIndex('lime', [ANNA, BO], at(0));
+        await closeStore(first);
+
+        const reopened = await openStore();
+
+        expect(await find(reopened, { phones: ['+46709876543'] })).toEqual([BO]);
+        expect(await reopened.contactIndexState('lime')).toEqual({ size: 2, syncedAt: at(0) });
+      });
+
+      it('replaces 5,000 entries and looks them up with long lists', async () => {
+        const store = await openStore();
+        const entries = Array.from({ length: 5000 }, (_, index) =>
+          contact(index % 2 === 0 ? index : `p-${index}`, {
+            email: `person${index}@customer.se`,
+            mobileE164: `+4670${String(index).padStart(7, '0')}`,
+            companyId: Math.floor(index / 10),
+            companyMainE164: `+468${String(Math.floor(index / 10)).padStart(7, '0')}`,
+          }),
+        );
+
+        await store.replaceContactIndex('lime', entries, at(0));
+
+        expect(await store.contactIndexState('lime')).toEqual({ size: 5000, syncedAt: at(0) });
+        expect(await find(store, { emails: ['person4321@customer.se'] })).toEqual([entries[4321]]);
+        expect(await find(store, { phones: ['+4680000123'] })).toHaveLength(10);
+        // Longer lists than a statement takes parameters in SQLite's and PostgreSQL's defaults.
+        const emails = Array.from({ length: 40_000 }, (_, index) => `person${index}@customer.se`);
+        const phones = Array.from({ length: 70_000 }, (_, index) => `+4670${String(index).padStart(7, '0')}`);
+        expect(await store.findContactCandidates('lime', { emails, phones })).toHaveLength(5000);
       });
     });
 

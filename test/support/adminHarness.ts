@@ -28,6 +28,8 @@ export async function startAdminReceiver(env: Record<string, string> = {}): Prom
     ADMIN_PASSWORD,
     SECRET_KEY,
     INTERNAL_EMAIL_DOMAINS: 'seller.se',
+    // No background contact-index sync: these tests inject Lime faults that a sync's queries must not take.
+    CONTACT_INDEX_SYNC_HOURS: '0',
     ...env,
   });
   const receiver = await startReceiver(config, {

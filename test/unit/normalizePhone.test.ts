@@ -113,6 +113,17 @@ describe('normalizePhone', () => {
       expect(normalizePhone(raw, 'SE')).toMatchObject({ kind: 'valid', e164 });
     });
 
+    it('a field holding several numbers is read as its first one', () => {
+      expect(normalizePhone('0701234567, växel 08-123 456 78', 'SE')).toMatchObject({
+        kind: 'valid',
+        e164: SWEDISH_MOBILE,
+      });
+      expect(normalizePhone('08-123 456 78; 070-123 45 67', 'SE')).toMatchObject({
+        kind: 'valid',
+        e164: STOCKHOLM_LINE,
+      });
+    });
+
     it('a label with a bare country code still finds the foreign number', () => {
       expect(normalizePhone('mobil 4741234567', 'SE')).toMatchObject({ kind: 'valid', e164: '+4741234567' });
     });

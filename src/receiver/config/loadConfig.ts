@@ -89,6 +89,7 @@ const environmentSchema = z.object({
   MAX_ATTEMPTS: int('MAX_ATTEMPTS', 25, 1, 1000),
   MAX_AGE_HOURS: int('MAX_AGE_HOURS', 72, 1, 24 * 90),
   LEASE_SECONDS: int('LEASE_SECONDS', 300, 5, 24 * 3600),
+  CONTACT_INDEX_SYNC_HOURS: int('CONTACT_INDEX_SYNC_HOURS', 24, 0, 24 * 30),
   ADMIN_PASSWORD: z.string().optional(),
   ADMIN_PASSWORD_HASH: z
     .string()
@@ -177,6 +178,11 @@ export interface ReceiverConfig {
    */
   leaseMs: number;
   /**
+   * How often the local contact index is fully synced from the CRM (also at start and after the connection
+   * changes); 0 turns the index off (matching is then live only).
+   */
+  contactIndexSyncMs: number;
+  /**
    * The Lime settings that environment variables set, each present only when its variable is set (not empty): they
    * take precedence over the settings saved on the admin pages, which show them locked. `lime` and
    * `internalDomains` above hold the same values with their defaults filled in.
@@ -260,6 +266,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     maxAttempts: e.MAX_ATTEMPTS,
     maxAgeMs: e.MAX_AGE_HOURS * 3600 * 1000,
     leaseMs: e.LEASE_SECONDS * 1000,
+    contactIndexSyncMs: e.CONTACT_INDEX_SYNC_HOURS * 3600 * 1000,
     settingsFromEnv: {
       url: e.LIME_URL?.trim(),
       apiKey: e.LIME_API_KEY?.trim(),

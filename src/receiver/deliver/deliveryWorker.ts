@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { parseSummaryPayload } from '../../core';
+import { classifyParticipants, parseSummaryPayload, type MeetingSummary } from '../../core';
 import type { CrmConnector, DeliverOptions } from '../crmConnector';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
@@ -133,6 +133,21 @@ export class DeliveryWorker {
     return this.options.leaseMs ?? 5 * 60 * 1000;
   }
 
+  /** The contact index's candidates for the meeting's external participants; undefined while no index is synced. */
+  private async indexedCandidates(target: string, summary: MeetingSummary) {
+    const { store } = this.options;
+    if ((await store.contactIndexState(target)).size === 0) return undefined;
+    const options = this.currentDeliverOptions();
+    const { external } = classifyParticipants(summary, {
+      internalDomains: options.internalDomains,
+      defaultRegion: options.defaultRegion,
+    });
+    return store.findContactCandidates(target, {
+      emails: external.flatMap((participant) => participant.email ?? []),
+      phones: external.flatMap((participant) => participant.phones.map((phone) => phone.e164)),
+    });
+  }
+
   private async knownNotes(deliveryId: string) {
     return knownNotesOf(await this.options.store.getDelivery(deliveryId));
   }
@@ -189,9 +204,11 @@ export class DeliveryWorker {
       );
       if (parsed.ok) {
         try {
+          const indexedCandidates = await this.indexedCandidates(delivery.target, parsed.summary);
           report = await connector.deliver(parsed.summary, {
             ...this.currentDeliverOptions(),
             ...(await this.knownNotes(delivery.deliveryId)),
+            ...(indexedCandidates === undefined ? {} : { indexedCandidates }),
             signal: abort.signal,
           });
         } catch (error) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { MeetingSummary } from '../../core';
 import { ConfigError, type ReceiverConfig, type SettingsFromEnv } from '../config/loadConfig';
-import type { ConnectionCheck, CrmConnector, DeliverOptions, DeliveryReport } from '../crmConnector';
+import type { ConnectionCheck, ContactIndexEntry, CrmConnector, DeliverOptions, DeliveryReport } from '../crmConnector';
 import type { Logger } from '../observability/logger';
 import type { ReceiverStore } from '../store/receiverStore';
 import {
@@ -325,6 +325,21 @@ class SharedConnector implements CrmConnector {
 
   deliver(summary: MeetingSummary, options: DeliverOptions): Promise<DeliveryReport> {
     return this.use(() => this.inner.deliver(summary, options));
+  }
+
+  /** The inner connector's export (nothing when it has none); counts as a call in flight until it ends. */
+  async *exportContacts(options: {
+    defaultRegion: string;
+    signal?: AbortSignal | undefined;
+  }): AsyncIterable<ContactIndexEntry[]> {
+    if (!this.inner.exportContacts) return;
+    this.active += 1;
+    try {
+      yield* this.inner.exportContacts(options);
+    } finally {
+      this.active -= 1;
+      if (this.retired && this.active === 0) void this.close();
+    }
   }
 
   /** Closes now when idle, else after the last call in flight. */

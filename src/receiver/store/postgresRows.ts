@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CrmId } from '../../core';
-import type { ParticipantOutcome } from '../crmConnector';
+import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
 import type { AttemptRecord, DeliveryRow, DeliveryStatus } from './receiverStore';
 import { ATTEMPT_OUTCOMES, MATCHED_BY, OUTCOME_KINDS, STATUSES } from './storedValues';
 
@@ -16,10 +16,8 @@ const optionalText = z
   .transform((value) => value ?? undefined);
 const date = z.date();
 const optionalDate = date.nullable().transform((value) => value ?? undefined);
-const optionalCrmId = z
-  .union([z.number(), z.string()])
-  .nullable()
-  .transform((id) => id ?? undefined);
+const crmId = z.union([z.number(), z.string()]);
+const optionalCrmId = crmId.nullable().transform((id) => id ?? undefined);
 
 /** A CRM id as a jsonb parameter: 123 stays a number, "abc" a string. */
 function crmIdParam(id: CrmId | undefined): string | null {
@@ -244,4 +242,59 @@ export function outcomeParams(deliveryId: string, outcome: ParticipantOutcome): 
     crmIdParam(outcome.noteId),
     outcome.trace,
   ];
+}
+
+export const CONTACT_COLUMNS =
+  'person_id, email, mobile_e164, phone_e164, company_id, company_name, company_main_e164, inactive, updated_at';
+
+const contactRecord = z.object({
+  person_id: crmId,
+  email: optionalText,
+  mobile_e164: optionalText,
+  phone_e164: optionalText,
+  company_id: optionalCrmId,
+  company_name: optionalText,
+  company_main_e164: optionalText,
+  inactive: z.boolean(),
+  updated_at: optionalText,
+});
+
+/** A row selected with `CONTACT_COLUMNS`. */
+export function toContactIndexEntry(row: unknown): ContactIndexEntry {
+  const r = contactRecord.parse(row);
+  return {
+    personId: r.person_id,
+    email: r.email,
+    mobileE164: r.mobile_e164,
+    phoneE164: r.phone_e164,
+    companyId: r.company_id,
+    companyName: r.company_name,
+    companyMainE164: r.company_main_e164,
+    inactive: r.inactive,
+    updatedAt: r.updated_at,
+  };
+}
+
+/**
+ * Entries as one array per column of `CONTACT_COLUMNS`, in that order, for `INSERT … SELECT … FROM unnest(…)`: one
+ * statement with nine parameters however many rows (CRM ids as JSON text, cast to jsonb in the statement).
+ */
+export function contactColumnParams(entries: readonly ContactIndexEntry[]): unknown[][] {
+  return [
+    entries.map((entry) => JSON.stringify(entry.personId)),
+    entries.map((entry) => entry.email ?? null),
+    entries.map((entry) => entry.mobileE164 ?? null),
+    entries.map((entry) => entry.phoneE164 ?? null),
+    entries.map((entry) => crmIdParam(entry.companyId)),
+    entries.map((entry) => entry.companyName ?? null),
+    entries.map((entry) => entry.companyMainE164 ?? null),
+    entries.map((entry) => entry.inactive),
+    entries.map((entry) => entry.updatedAt ?? null),
+  ];
+}
+
+const contactIndexStateRecord = z.object({ size: integer, synced_at: date });
+export function toContactIndexState(row: unknown): { size: number; syncedAt: Date } {
+  const r = contactIndexStateRecord.parse(row);
+  return { size: r.size, syncedAt: r.synced_at };
 }

@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Pool, type PoolClient, type QueryResult } from 'pg';
 import { assertNever } from '../../core/assertNever';
-import type { ParticipantOutcome } from '../crmConnector';
+import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
+import { latestPerPerson } from './latestPerPerson';
 import { applyPostgresMigrations } from './migrations/applyPostgresMigrations';
 import { POSTGRES_MIGRATIONS } from './migrations/postgresMigrations';
 import {
   ATTEMPT_COLUMNS,
   attemptParams,
+  CONTACT_COLUMNS,
+  contactColumnParams,
   DELIVERY_COLUMNS,
   OUTCOME_COLUMNS,
   outcomeParams,
   toAttemptRecord,
+  toContactIndexEntry,
+  toContactIndexState,
   toDeliveryRow,
   toDueDelivery,
   toEventBody,
@@ -64,6 +69,8 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/u;
 /** deadlock_detected, serialization_failure: the transaction was rolled back and may simply run again. */
 const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
 const TRANSACTION_TRIES = 3;
+/** Contact index rows per INSERT: bounds one statement's size on a large sync. */
+const CONTACT_INSERT_CHUNK = 1000;
 
 /** Opens a connection pool on `schema` (creating and migrating it when needed) for the receiver's store. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -522,6 +529,55 @@ export class PostgresStore implements ReceiverStore {
         );
       }
     });
+  }
+
+  async replaceContactIndex(target: string, entries: readonly ContactIndexEntry[], syncedAt: Date): Promise<void> {
+    const distinct = latestPerPerson(entries);
+    await this.transaction(async (db) => {
+      // The state row first: its row lock makes concurrent replaces of one target wait for each other, so the
+      // second one's DELETE (a new statement, after the first commits) sees and removes the first one's rows.
+      await db.query(
+        `INSERT INTO contact_index_state (target, synced_at, size) VALUES ($1, $2, $3)
+         ON CONFLICT (target) DO UPDATE SET synced_at = excluded.synced_at, size = excluded.size`,
+        [target, syncedAt, distinct.length],
+      );
+      await db.query('DELETE FROM contact_index WHERE target = $1', [target]);
+      for (let start = 0; start < distinct.length; start += CONTACT_INSERT_CHUNK) {
+        await db.query(
+          `INSERT INTO contact_index (target, ${CONTACT_COLUMNS})
+           SELECT $1, person_id::jsonb, email, mobile_e164, phone_e164, company_id::jsonb, company_name,
+             company_main_e164, inactive, updated_at
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+             $9::boolean[], $10::text[])
+             AS entry (person_id, email, mobile_e164, phone_e164, company_id, company_name, company_main_e164,
+               inactive, updated_at)`,
+          [target, ...contactColumnParams(distinct.slice(start, start + CONTACT_INSERT_CHUNK))],
+        );
+      }
+    });
+  }
+
+  async findContactCandidates(
+    target: string,
+    query: { emails: readonly string[]; phones: readonly string[] },
+  ): Promise<ContactIndexEntry[]> {
+    if (query.emails.length === 0 && query.phones.length === 0) return [];
+    // Each list is one array parameter, however long; each `= ANY` uses its column's index (a bitmap OR).
+    const result = await this.pool.query(
+      `SELECT ${CONTACT_COLUMNS} FROM contact_index
+       WHERE target = $1
+         AND (email = ANY($2::text[]) OR mobile_e164 = ANY($3::text[]) OR phone_e164 = ANY($3::text[])
+           OR company_main_e164 = ANY($3::text[]))
+       ORDER BY person_id`,
+      [target, [...query.emails], [...query.phones]],
+    );
+    return result.rows.map(toContactIndexEntry);
+  }
+
+  async contactIndexState(target: string): Promise<{ size: number; syncedAt?: Date | undefined }> {
+    const row = (await this.pool.query('SELECT size, synced_at FROM contact_index_state WHERE target = $1', [target]))
+      .rows[0];
+    return row === undefined ? { size: 0 } : toContactIndexState(row);
   }
 
   /** A real write (the heartbeat row), so a read-only server, a full disk or a lost connection makes it throw. */

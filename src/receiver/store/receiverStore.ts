@@ -1,4 +1,4 @@
-import type { ParticipantOutcome } from '../crmConnector';
+import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
 
 // The receiver's durable store: the queue and the audit trail. One interface, intention-named methods, one
 // contract test suite (test/store/storeContract.ts) run against every adapter (SQLite now, PostgreSQL later).
@@ -191,6 +191,19 @@ export interface ReceiverStore {
    * as they are. Values must be JSON-serialisable.
    */
   writeSettings(values: Record<string, unknown | undefined>): Promise<void>;
+
+  /**
+   * Replaces the local contact index of a CRM target with a full sync's entries, in one transaction: readers see
+   * the old index or the new one, never a mix.
+   */
+  replaceContactIndex(target: string, entries: readonly ContactIndexEntry[], syncedAt: Date): Promise<void>;
+  /** Index entries with one of these normalized e-mails or E.164 numbers (mobile, phone or company main). */
+  findContactCandidates(
+    target: string,
+    query: { emails: readonly string[]; phones: readonly string[] },
+  ): Promise<ContactIndexEntry[]>;
+  /** How many entries the index holds and when it was last synced (undefined: never). */
+  contactIndexState(target: string): Promise<{ size: number; syncedAt?: Date | undefined }>;
 
   /** Proves the store can write now (readiness): throws when it cannot. */
   checkWritable(): Promise<void>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CrmId } from '../../core';
-import type { ParticipantOutcome } from '../crmConnector';
+import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
 import type { AttemptRecord, ClaimedDelivery, DeliveryRow, DeliveryStatus } from './receiverStore';
 import { ATTEMPT_OUTCOMES, MATCHED_BY, OUTCOME_KINDS, STATUSES } from './storedValues';
 
@@ -17,12 +17,11 @@ const date = integer.transform((ms) => new Date(ms));
 const optionalDate = integer.nullable().transform((ms) => (ms === null ? undefined : new Date(ms)));
 const flag = z.union([z.literal(0), z.literal(1)]).nullable();
 /** A CRM id is stored as JSON, so a numeric id comes back as a number and a text id as text. */
-const optionalCrmId = z
+const crmId = z
   .string()
   .transform((json): unknown => JSON.parse(json))
-  .pipe(z.union([z.number(), z.string()]))
-  .nullable()
-  .transform((id) => id ?? undefined);
+  .pipe(z.union([z.number(), z.string()]));
+const optionalCrmId = crmId.nullable().transform((id) => id ?? undefined);
 
 function crmIdColumn(id: CrmId | undefined): string | null {
   return id === undefined ? null : JSON.stringify(id);
@@ -235,4 +234,56 @@ export function outcomeParams(deliveryId: string, outcome: ParticipantOutcome) {
     noteId: crmIdColumn(outcome.noteId),
     trace: outcome.trace,
   };
+}
+
+export const CONTACT_COLUMNS =
+  'person_id, email, mobile_e164, phone_e164, company_id, company_name, company_main_e164, inactive, updated_at';
+
+const contactRecord = z.object({
+  person_id: crmId,
+  email: optionalText,
+  mobile_e164: optionalText,
+  phone_e164: optionalText,
+  company_id: optionalCrmId,
+  company_name: optionalText,
+  company_main_e164: optionalText,
+  inactive: z.union([z.literal(0), z.literal(1)]),
+  updated_at: optionalText,
+});
+
+/** A row selected with `CONTACT_COLUMNS`. */
+export function toContactIndexEntry(row: unknown): ContactIndexEntry {
+  const r = contactRecord.parse(row);
+  return {
+    personId: r.person_id,
+    email: r.email,
+    mobileE164: r.mobile_e164,
+    phoneE164: r.phone_e164,
+    companyId: r.company_id,
+    companyName: r.company_name,
+    companyMainE164: r.company_main_e164,
+    inactive: r.inactive === 1,
+    updatedAt: r.updated_at,
+  };
+}
+
+export function contactParams(target: string, entry: ContactIndexEntry) {
+  return {
+    target,
+    personId: JSON.stringify(entry.personId),
+    email: entry.email ?? null,
+    mobileE164: entry.mobileE164 ?? null,
+    phoneE164: entry.phoneE164 ?? null,
+    companyId: crmIdColumn(entry.companyId),
+    companyName: entry.companyName ?? null,
+    companyMainE164: entry.companyMainE164 ?? null,
+    inactive: Number(entry.inactive),
+    updatedAt: entry.updatedAt ?? null,
+  };
+}
+
+const contactIndexStateRecord = z.object({ size: integer, synced_at: date });
+export function toContactIndexState(row: unknown): { size: number; syncedAt: Date } {
+  const r = contactIndexStateRecord.parse(row);
+  return { size: r.size, syncedAt: r.synced_at };
 }

@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { assertNever } from '../../core/assertNever';
-import type { ParticipantOutcome } from '../crmConnector';
+import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
+import { latestPerPerson } from './latestPerPerson';
 import { applySqliteMigrations } from './migrations/applySqliteMigrations';
 import { SQLITE_MIGRATIONS } from './migrations/sqliteMigrations';
 import { escapeLike, foldForSearch } from './searchText';
@@ -23,11 +24,15 @@ import type {
 import {
   ATTEMPT_COLUMNS,
   attemptParams,
+  CONTACT_COLUMNS,
+  contactParams,
   DELIVERY_COLUMNS,
   OUTCOME_COLUMNS,
   outcomeParams,
   toAttemptRecord,
   toClaimedDelivery,
+  toContactIndexEntry,
+  toContactIndexState,
   toDeliveryRow,
   toEventBody,
   toEventRef,
@@ -496,6 +501,38 @@ export class SqliteStore implements ReceiverStore {
     });
   }
 
+  async replaceContactIndex(target: string, entries: readonly ContactIndexEntry[], syncedAt: Date): Promise<void> {
+    const distinct = latestPerPerson(entries);
+    this.writeTransaction(() => {
+      this.sql('DELETE FROM contact_index WHERE target = ?').run(target);
+      const insert = this.sql(
+        `INSERT INTO contact_index (target, ${CONTACT_COLUMNS})
+         VALUES (@target, @personId, @email, @mobileE164, @phoneE164, @companyId, @companyName, @companyMainE164,
+           @inactive, @updatedAt)`,
+      );
+      for (const entry of distinct) insert.run(contactParams(target, entry));
+      this.sql(
+        `INSERT INTO contact_index_state (target, synced_at, size) VALUES (@target, @syncedAt, @size)
+         ON CONFLICT (target) DO UPDATE SET synced_at = excluded.synced_at, size = excluded.size`,
+      ).run({ target, syncedAt: syncedAt.getTime(), size: distinct.length });
+    });
+  }
+
+  async findContactCandidates(
+    target: string,
+    query: { emails: readonly string[]; phones: readonly string[] },
+  ): Promise<ContactIndexEntry[]> {
+    if (query.emails.length === 0 && query.phones.length === 0) return [];
+    return this.sql(FIND_CONTACTS)
+      .all({ target, emails: JSON.stringify(query.emails), phones: JSON.stringify(query.phones) })
+      .map(toContactIndexEntry);
+  }
+
+  async contactIndexState(target: string): Promise<{ size: number; syncedAt?: Date | undefined }> {
+    const row = this.sql('SELECT size, synced_at FROM contact_index_state WHERE target = ?').get(target);
+    return row === undefined ? { size: 0 } : toContactIndexState(row);
+  }
+
   /** A real write (the heartbeat row), so a read-only file, a full disk or a held write lock makes it throw. */
   async checkWritable(): Promise<void> {
     const { changes } = this.sql('UPDATE heartbeat SET checked_at = ? WHERE id = 1').run(Date.now());
@@ -592,6 +629,29 @@ export class SqliteStore implements ReceiverStore {
     return statement;
   }
 }
+
+/**
+ * Index entries of `@target` whose e-mail is in the JSON list `@emails` or a number in `@phones`. A list is one
+ * parameter (json_each), so none is too long for SQLite's parameter limit. One branch per column, each looking every
+ * wanted value up in that column's index (CROSS JOIN keeps json_each the outer loop: an OR of IN lists used only the
+ * target prefix, scanning the target's whole index); UNION drops a person found twice.
+ */
+const INDEXED_CONTACT = CONTACT_COLUMNS.split(', ')
+  .map((column) => `c.${column}`)
+  .join(', ');
+const FIND_CONTACTS = `
+  SELECT ${INDEXED_CONTACT} FROM json_each(@emails) AS wanted CROSS JOIN contact_index AS c
+    WHERE c.target = @target AND c.email = wanted.value
+  UNION
+  SELECT ${INDEXED_CONTACT} FROM json_each(@phones) AS wanted CROSS JOIN contact_index AS c
+    WHERE c.target = @target AND c.mobile_e164 = wanted.value
+  UNION
+  SELECT ${INDEXED_CONTACT} FROM json_each(@phones) AS wanted CROSS JOIN contact_index AS c
+    WHERE c.target = @target AND c.phone_e164 = wanted.value
+  UNION
+  SELECT ${INDEXED_CONTACT} FROM json_each(@phones) AS wanted CROSS JOIN contact_index AS c
+    WHERE c.target = @target AND c.company_main_e164 = wanted.value
+  ORDER BY person_id`;
 
 /** Reopens a delivered or dead delivery: due now with fresh attempts; the attempt log keeps the old errors. */
 const REOPEN = `status = 'pending', attempts = 0, next_attempt_at = @now, open_since = @now,

@@ -102,4 +102,36 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'contact index',
+    sql: `
+      -- The local copy of a CRM target's persons, as matching needs them (replaced whole by each full sync). E-mails
+      -- are lower-case, numbers E.164; CRM ids are JSON (123 or "abc"); updated_at is the CRM's ISO 8601 change time.
+      CREATE TABLE contact_index (
+        target text NOT NULL,
+        person_id jsonb NOT NULL,
+        email text,
+        mobile_e164 text,
+        phone_e164 text,
+        company_id jsonb,
+        company_name text,
+        company_main_e164 text,
+        inactive boolean NOT NULL,
+        updated_at text,
+        PRIMARY KEY (target, person_id)
+      );
+      CREATE INDEX contact_index_email ON contact_index (target, email);
+      CREATE INDEX contact_index_mobile ON contact_index (target, mobile_e164);
+      CREATE INDEX contact_index_phone ON contact_index (target, phone_e164);
+      CREATE INDEX contact_index_company_main ON contact_index (target, company_main_e164);
+
+      -- When each target's index was last synced, and how many entries that sync wrote.
+      CREATE TABLE contact_index_state (
+        target text PRIMARY KEY,
+        synced_at timestamptz NOT NULL,
+        size integer NOT NULL
+      );
+    `,
+  },
 ];

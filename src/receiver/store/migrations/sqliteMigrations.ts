@@ -104,4 +104,36 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: 'contact index',
+    sql: `
+      -- The local copy of a CRM target's persons, as matching needs them (replaced whole by each full sync). E-mails
+      -- are lower-case, numbers E.164; CRM ids are JSON (123 or "abc"); updated_at is the CRM's ISO 8601 change time.
+      CREATE TABLE contact_index (
+        target TEXT NOT NULL,
+        person_id TEXT NOT NULL,
+        email TEXT,
+        mobile_e164 TEXT,
+        phone_e164 TEXT,
+        company_id TEXT,
+        company_name TEXT,
+        company_main_e164 TEXT,
+        inactive INTEGER NOT NULL CHECK (inactive IN (0, 1)),
+        updated_at TEXT,
+        PRIMARY KEY (target, person_id)
+      ) STRICT;
+      CREATE INDEX contact_index_email ON contact_index (target, email);
+      CREATE INDEX contact_index_mobile ON contact_index (target, mobile_e164);
+      CREATE INDEX contact_index_phone ON contact_index (target, phone_e164);
+      CREATE INDEX contact_index_company_main ON contact_index (target, company_main_e164);
+
+      -- When each target's index was last synced, and how many entries that sync wrote.
+      CREATE TABLE contact_index_state (
+        target TEXT PRIMARY KEY,
+        synced_at INTEGER NOT NULL,
+        size INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

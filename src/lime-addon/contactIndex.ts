@@ -1,0 +1,131 @@
+import {
+  decideMatch,
+  normalizeEmail,
+  toE164,
+  type ClassifiedParticipant,
+  type MatchDecision,
+  type PersonCandidate,
+} from '../core';
+import type { ContactIndexEntry } from '../receiver/crmConnector';
+import type { LimeSchema } from './discoverSchema';
+import { findMeetingCandidates, personFormat, queryPersons, toCandidates } from './findMeetingCandidates';
+import type { LimeFieldMap } from './limeConfig';
+import type { LimeHttp } from './limeHttp';
+import { runQuery } from './limeQuery';
+
+const EXPORT_PAGE = 500;
+
+/**
+ * Every Lime person, page by page through the Query API, normalized for the receiver's contact index: e-mails
+ * lower-cased, every phone field read into E.164 whatever its written form ("mobil 0701234567" included).
+ */
+export async function* exportLimeContacts(
+  http: LimeHttp,
+  fields: LimeFieldMap,
+  schema: LimeSchema,
+  defaultRegion: string,
+  signal?: AbortSignal,
+): AsyncIterable<ContactIndexEntry[]> {
+  for (let offset = 0; ; offset += EXPORT_PAGE) {
+    const objects = await runQuery(
+      http,
+      {
+        limetype: fields.person.limetype,
+        responseFormat: { object: personFormat(fields, schema) },
+        orderBy: [{ _id: 'ASC' }],
+        limit: EXPORT_PAGE,
+        offset,
+      },
+      signal,
+    );
+    yield toCandidates(objects, fields).map((candidate) => toEntry(candidate, defaultRegion));
+    if (objects.length < EXPORT_PAGE) return;
+  }
+}
+
+function toEntry(candidate: PersonCandidate, defaultRegion: string): ContactIndexEntry {
+  return {
+    personId: candidate.id,
+    email: candidate.email === undefined ? undefined : normalizeEmail(candidate.email),
+    mobileE164: toE164(candidate.mobilePhone, defaultRegion),
+    phoneE164: toE164(candidate.phone, defaultRegion),
+    companyId: candidate.companyId,
+    companyName: candidate.companyName,
+    companyMainE164: toE164(candidate.companyMainPhone, defaultRegion),
+    inactive: candidate.inactive === true,
+    updatedAt: candidate.updatedAt,
+  };
+}
+
+/** An index entry as a matching candidate (its numbers are E.164 already; decideMatch reads them unchanged). */
+export function entryToCandidate(entry: ContactIndexEntry): PersonCandidate {
+  return {
+    id: entry.personId,
+    email: entry.email,
+    mobilePhone: entry.mobileE164,
+    phone: entry.phoneE164,
+    companyId: entry.companyId,
+    companyName: entry.companyName,
+    companyMainPhone: entry.companyMainE164,
+    inactive: entry.inactive,
+    updatedAt: entry.updatedAt,
+  };
+}
+
+/**
+ * The candidates to decide on when the receiver's contact index answered: decided on the index first; the persons
+ * it chose are read back live in ONE call and must still hold the key they were matched by (a changed e-mail or
+ * number, or a deleted person, means the index is stale: everything is then matched live); participants the
+ * index did not match are searched live too, so a person added in Lime since the last sync is still found.
+ */
+export async function confirmedIndexCandidates(
+  http: LimeHttp,
+  fields: LimeFieldMap,
+  schema: LimeSchema,
+  participants: readonly ClassifiedParticipant[],
+  entries: readonly ContactIndexEntry[],
+  defaultRegion: string,
+  signal?: AbortSignal,
+): Promise<PersonCandidate[]> {
+  const fromIndex = entries.map(entryToCandidate);
+  const decisions = participants.map((participant) =>
+    decideMatch(participant, { persons: fromIndex }, { defaultRegion }),
+  );
+  const chosen = [
+    ...new Set(decisions.flatMap((decision) => (decision.kind === 'matched' ? [decision.personId] : []))),
+  ];
+  const live =
+    chosen.length === 0
+      ? []
+      : await queryPersons(
+          http,
+          fields,
+          schema,
+          { key: '_id', op: 'IN', exp: chosen },
+          Math.max(chosen.length, 1) + 1,
+          signal,
+        );
+  const stillHolds = (decision: MatchDecision, participant: ClassifiedParticipant) => {
+    if (decision.kind !== 'matched') return true;
+    const person = live.find((candidate) => String(candidate.id) === String(decision.personId));
+    if (!person) return false;
+    const numbers = participant.phones.map((phone) => phone.e164);
+    switch (decision.by) {
+      case 'email':
+        return person.email !== undefined && normalizeEmail(person.email) === participant.email;
+      case 'mobile':
+        return numbers.includes(toE164(person.mobilePhone, defaultRegion) ?? '');
+      case 'phone':
+        return numbers.includes(toE164(person.phone, defaultRegion) ?? '');
+    }
+  };
+  if (!decisions.every((decision, index) => stillHolds(decision, participants[index] as ClassifiedParticipant))) {
+    return findMeetingCandidates(http, fields, schema, participants, signal);
+  }
+  const unmatched = participants.filter((_, index) => decisions[index]?.kind === 'none');
+  const searched = unmatched.length === 0 ? [] : await findMeetingCandidates(http, fields, schema, unmatched, signal);
+  // Live records win over the index's copies of the same persons.
+  const byId = new Map<string, PersonCandidate>();
+  for (const candidate of [...fromIndex, ...searched, ...live]) byId.set(String(candidate.id), candidate);
+  return [...byId.values()];
+}
