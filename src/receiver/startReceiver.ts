@@ -91,6 +91,7 @@ export async function startReceiver(
       settings,
       checkPassword: adminPasswordCheck(config),
       wakeWorker: () => worker.wake(),
+      contactIndexSyncMs: config.contactIndexSyncMs,
       logger,
     },
   });

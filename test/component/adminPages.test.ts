@@ -178,6 +178,46 @@ describe('admin pages: the Lime connection', () => {
   });
 });
 
+describe('admin pages: the contact index', () => {
+  it('the overview shows the index size, its last sync and the shared e-mails and numbers in Lime', async () => {
+    const withIndex = await startAdminReceiver({ CONTACT_INDEX_SYNC_HOURS: '24' });
+    try {
+      const agent = request.agent(withIndex.receiver.url);
+      const page = await agent.get('/admin/sign-in');
+      await agent
+        .post('/admin/sign-in')
+        .type('form')
+        .send({ _csrf: csrfOf(page.text), password: ADMIN_PASSWORD });
+      const before = await agent.get('/admin');
+      expect(before.text).toContain('Not synced yet');
+      await agent
+        .post('/admin/connection')
+        .type('form')
+        .send({
+          _csrf: csrfOf(before.text),
+          url: withIndex.lime.baseUrl,
+          apiKey: TEST_API_KEY,
+          historyType: 'comment',
+        });
+      for (let i = 0; i < 200 && (await withIndex.receiver.store.contactIndexState('lime')).size === 0; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const overview = await agent.get('/admin');
+      expect(overview.text).toMatch(
+        /<strong>\d+<\/strong> persons, synced \d+ min ago; a full sync at start and every 24 h/u,
+      );
+      expect(overview.text).toContain('info@dubbel.se');
+    } finally {
+      await withIndex.close();
+    }
+  });
+
+  it('with the index off the overview says what that means', async () => {
+    const { agent } = await signIn();
+    expect((await agent.get('/admin')).text).toContain('CONTACT_INDEX_SYNC_HOURS=0');
+  });
+});
+
 describe('admin pages: deliveries', () => {
   it('a delivered summary shows its badges, trace, Lime ids and attempts; the summary only when asked', async () => {
     const { agent, csrf } = await signIn();

@@ -979,6 +979,25 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
         return byPerson(await store.findContactCandidates(target, { emails: [], phones: [], ...query }));
       }
 
+      it('reports e-mails and numbers that several persons share, a number counting as mobile or phone', async () => {
+        const store = await openStore();
+        const twinMail = contact(1010, { email: 'anna@customer.se' });
+        const sharedAsPhone = contact('p-2', { phoneE164: '+46701234567' });
+        const alone = contact(1011, { email: 'unique@customer.se', mobileE164: '+46700000001' });
+        await store.replaceContactIndex('lime', [ANNA, BO, CARL, twinMail, sharedAsPhone, alone], at(0));
+
+        const duplicates = await store.contactIndexDuplicates('lime', 10);
+        expect(duplicates.map((d) => ({ ...d, personIds: [...d.personIds].map(String).sort() }))).toEqual(
+          expect.arrayContaining([
+            { kind: 'email', value: 'anna@customer.se', personIds: ['1001', '1010'] },
+            { kind: 'phone', value: '+46701234567', personIds: ['1001', 'p-2'] },
+          ]),
+        );
+        expect(duplicates).toHaveLength(2);
+        expect(await store.contactIndexDuplicates('other', 10)).toEqual([]);
+        expect(await store.contactIndexDuplicates('lime', 1)).toHaveLength(1);
+      });
+
       it('finds entries by e-mail, mobile, phone or company main number, with every field as written', async () => {
         const store = await openStore();
         await store.replaceContactIndex('lime', [ANNA, BO, CARL], at(0));

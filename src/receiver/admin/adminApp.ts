@@ -19,6 +19,8 @@ export interface AdminDeps {
   settings: ConnectionSettingsService;
   /** Checks the admin password; undefined when none is configured: the pages are off. */
   checkPassword: ((password: string) => Promise<boolean>) | undefined;
+  /** How often the contact index is synced (0: off), for the overview. */
+  contactIndexSyncMs?: number | undefined;
   /** Makes the worker look for due work now (after Retry now / requeue). */
   wakeWorker: () => void;
   logger: Logger;
@@ -150,7 +152,15 @@ export function adminApp(deps: AdminDeps): express.Express {
     const at = now().getTime();
     const since = (ms: number) => tally(rows.filter((row) => at - row.createdAt.getTime() <= ms));
     const view = await deps.settings.view();
+    const index = await deps.store.contactIndexState('lime');
+    const syncHours = Math.round((deps.contactIndexSyncMs ?? 0) / 3600_000);
     response.render('overview', {
+      index: {
+        ...index,
+        age: index.syncedAt ? describeAge(at - index.syncedAt.getTime()) : undefined,
+        mode: syncHours > 0 ? `a full sync at start and every ${syncHours} h (Lime webhooks are not used yet)` : 'off',
+        duplicates: index.size > 0 ? await deps.store.contactIndexDuplicates('lime', 25) : [],
+      },
       session: request.adminSession,
       connected: view.connected,
       check: deps.settings.lastCheck(),

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import { Pool, type PoolClient, type QueryResult } from 'pg';
 import { assertNever } from '../../core/assertNever';
@@ -36,6 +37,7 @@ import type {
   AcceptResult,
   AttemptRecord,
   ClaimedDelivery,
+  ContactDuplicate,
   DeliveryCounts,
   DeliveryDetail,
   DeliveryRow,
@@ -574,6 +576,23 @@ export class PostgresStore implements ReceiverStore {
     return result.rows.map(toContactIndexEntry);
   }
 
+  async contactIndexDuplicates(target: string, limit: number): Promise<ContactDuplicate[]> {
+    const { rows } = await this.pool.query(
+      `SELECT kind, value, jsonb_agg(person_id ORDER BY person_id) AS ids FROM (
+         SELECT 'email' AS kind, email AS value, person_id FROM contact_index WHERE target = $1 AND email IS NOT NULL
+         UNION
+         SELECT 'phone', mobile_e164, person_id FROM contact_index WHERE target = $1 AND mobile_e164 IS NOT NULL
+         UNION
+         SELECT 'phone', phone_e164, person_id FROM contact_index WHERE target = $1 AND phone_e164 IS NOT NULL
+       ) AS held GROUP BY kind, value HAVING COUNT(*) > 1 ORDER BY COUNT(*) DESC, value LIMIT $2`,
+      [target, limit],
+    );
+    return rows.map((row: unknown) => {
+      const { kind, value, ids } = duplicateRowSchema.parse(row);
+      return { kind, value, personIds: ids };
+    });
+  }
+
   async contactIndexState(target: string): Promise<{ size: number; syncedAt?: Date | undefined }> {
     const row = (await this.pool.query('SELECT size, synced_at FROM contact_index_state WHERE target = $1', [target]))
       .rows[0];
@@ -696,3 +715,9 @@ function sqlState(error: unknown): string | undefined {
     ? error.code
     : undefined;
 }
+
+const duplicateRowSchema = z.object({
+  kind: z.enum(['email', 'phone']),
+  value: z.string(),
+  ids: z.array(z.union([z.number(), z.string()])),
+});

@@ -116,6 +116,13 @@ export interface DeliveryCounts {
   oldestOpenSince?: Date | undefined;
 }
 
+/** One e-mail or number that several persons in the contact index share. */
+export interface ContactDuplicate {
+  kind: 'email' | 'phone';
+  value: string;
+  personIds: Array<number | string>;
+}
+
 export interface ReceiverStore {
   /**
    * Stores a verified summary and makes its conversation's delivery due, in one durable transaction: when the
@@ -202,6 +209,11 @@ export interface ReceiverStore {
     target: string,
     query: { emails: readonly string[]; phones: readonly string[] },
   ): Promise<ContactIndexEntry[]>;
+  /**
+   * E-mails and numbers held by more than one person in the index (a number counts whether it is someone's mobile
+   * or phone): the duplicates behind "wrong contact matched". Most persons first, at most `limit` groups.
+   */
+  contactIndexDuplicates(target: string, limit: number): Promise<ContactDuplicate[]>;
   /** How many entries the index holds and when it was last synced (undefined: never). */
   contactIndexState(target: string): Promise<{ size: number; syncedAt?: Date | undefined }>;
 

@@ -14,6 +14,7 @@ import type {
   AcceptResult,
   AttemptRecord,
   ClaimedDelivery,
+  ContactDuplicate,
   DeliveryCounts,
   DeliveryDetail,
   DeliveryRow,
@@ -528,6 +529,22 @@ export class SqliteStore implements ReceiverStore {
       .map(toContactIndexEntry);
   }
 
+  async contactIndexDuplicates(target: string, limit: number): Promise<ContactDuplicate[]> {
+    const rows = this.sql(
+      `SELECT kind, value, json_group_array(json(person_id)) AS ids FROM (
+         SELECT 'email' AS kind, email AS value, person_id FROM contact_index WHERE target = @target AND email IS NOT NULL
+         UNION
+         SELECT 'phone', mobile_e164, person_id FROM contact_index WHERE target = @target AND mobile_e164 IS NOT NULL
+         UNION
+         SELECT 'phone', phone_e164, person_id FROM contact_index WHERE target = @target AND phone_e164 IS NOT NULL
+       ) GROUP BY kind, value HAVING COUNT(*) > 1 ORDER BY COUNT(*) DESC, value LIMIT @limit`,
+    ).all({ target, limit });
+    return rows.map((row) => {
+      const { kind, value, ids } = duplicateRowSchema.parse(row);
+      return { kind, value, personIds: z.array(z.union([z.number(), z.string()])).parse(JSON.parse(ids)) };
+    });
+  }
+
   async contactIndexState(target: string): Promise<{ size: number; syncedAt?: Date | undefined }> {
     const row = this.sql('SELECT size, synced_at FROM contact_index_state WHERE target = ?').get(target);
     return row === undefined ? { size: 0 } : toContactIndexState(row);
@@ -662,3 +679,5 @@ function epochMs(iso: string | undefined): number | null {
   const ms = Date.parse(iso);
   return Number.isNaN(ms) ? null : ms;
 }
+
+const duplicateRowSchema = z.object({ kind: z.enum(['email', 'phone']), value: z.string(), ids: z.string() });
