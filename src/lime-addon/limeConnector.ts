@@ -212,6 +212,15 @@ export class LimeConnector implements CrmConnector {
     yield* exportLimeContacts(this.http, this.fields, schema, options.defaultRegion, options.signal);
   }
 
+  /** The Lime persons changed since `since` (Lime's own `_timestamp`), for an incremental pass of the index. */
+  async *exportContactsChangedSince(
+    since: string,
+    options: { defaultRegion: string; signal?: AbortSignal | undefined },
+  ): AsyncIterable<ContactIndexEntry[]> {
+    const schema = await this.currentSchema(options.signal);
+    yield* exportLimeContacts(this.http, this.fields, schema, options.defaultRegion, options.signal, since);
+  }
+
   /** Forgets the discovered data model, so the next delivery reads it again (after an admin changed Lime). */
   forgetSchema(): void {
     this.schema = undefined;

@@ -20,6 +20,14 @@ export interface CrmConnector {
     defaultRegion: string;
     signal?: AbortSignal | undefined;
   }): AsyncIterable<ContactIndexEntry[]>;
+  /**
+   * The persons changed since `since` (the CRM's own change time), for an incremental pass between full syncs.
+   * Throws a `bad_request` CrmError when the CRM cannot filter on its change time.
+   */
+  exportContactsChangedSince?(
+    since: string,
+    options: { defaultRegion: string; signal?: AbortSignal | undefined },
+  ): AsyncIterable<ContactIndexEntry[]>;
 }
 
 /**

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { LimeConnector } from '../../src/lime-addon';
-import { syncContactIndex } from '../../src/receiver/contactIndex/syncContactIndex';
+import { syncContactIndex, updateContactIndex } from '../../src/receiver/contactIndex/syncContactIndex';
 import type { LimeEmulator } from '../../src/sandbox/lime';
 import { closeAll, connectTo, DELIVER, notesOf, startLime } from '../support/lime';
 import { buildPayload, summaryOf } from '../support/payloads';
@@ -99,6 +99,28 @@ describe('the local contact index', () => {
     await callFrom('counted', '070-123 45 70');
     const calls = lime.requests.map((entry) => `${entry.method} ${entry.path}`);
     expect(calls).toEqual(['GET /api/v1/query/', 'POST /api/v1/limeobject/history/']);
+  });
+
+  it('an incremental pass adds the persons Lime changed since the newest change in the index', async () => {
+    await sync();
+    const added = lime.insert('person', { firstname: 'Added', mobilephone: 'mobil 070 555 66 77' });
+    lime.update('person', persons[0] as number, { mobilephone: 'mobil 070 555 66 78' });
+    const changed = await updateContactIndex(receiver.store, connector, { target: 'lime', defaultRegion: 'SE' });
+    expect(changed).toBeGreaterThanOrEqual(2);
+    const found = await receiver.store.findContactCandidates('lime', {
+      emails: [],
+      phones: ['+46705556677', '+46705556678'],
+    });
+    expect(found.map((entry) => entry.personId).sort()).toEqual([persons[0], added].sort());
+    expect(await receiver.store.contactIndexState('lime')).toMatchObject({ size: WRITTEN_FORMS.length + 1 });
+    // Found through the index only: live search cannot read "mobil 070 555 66 77".
+    expect(await callFrom('incremental', '+46705556677')).toMatchObject({ outcome: 'written', personId: added });
+  });
+
+  it('without a full sync first, an incremental pass does nothing', async () => {
+    expect(
+      await updateContactIndex(receiver.store, connector, { target: 'lime', defaultRegion: 'SE' }),
+    ).toBeUndefined();
   });
 });
 

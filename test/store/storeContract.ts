@@ -979,6 +979,21 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
         return byPerson(await store.findContactCandidates(target, { emails: [], phones: [], ...query }));
       }
 
+      it('an incremental update adds and replaces entries, keeps the rest, and moves the high-water mark', async () => {
+        const store = await openStore();
+        await store.replaceContactIndex('lime', [ANNA, BO], at(0));
+        expect(await store.newestContactUpdate('lime')).toBe('2026-11-19T08:30:00.000Z');
+        const annaMoved = { ...ANNA, mobileE164: '+46700000002', updatedAt: '2026-11-20T09:00:00.000Z' };
+        await store.updateContactIndex('lime', [annaMoved, CARL]);
+        expect(await store.contactIndexState('lime')).toMatchObject({ size: 3 });
+        expect(await store.findContactCandidates('lime', { emails: [], phones: ['+46701234567'] })).toEqual([]);
+        expect(await store.findContactCandidates('lime', { emails: [], phones: ['+46700000002'] })).toEqual([
+          annaMoved,
+        ]);
+        expect(await store.newestContactUpdate('lime')).toBe('2026-11-20T09:00:00.000Z');
+        expect(await store.newestContactUpdate('other')).toBeUndefined();
+      });
+
       it('reports e-mails and numbers that several persons share, a number counting as mobile or phone', async () => {
         const store = await openStore();
         const twinMail = contact(1010, { email: 'anna@customer.se' });

@@ -19,8 +19,8 @@ export interface AdminDeps {
   settings: ConnectionSettingsService;
   /** Checks the admin password; undefined when none is configured: the pages are off. */
   checkPassword: ((password: string) => Promise<boolean>) | undefined;
-  /** How often the contact index is synced (0: off), for the overview. */
-  contactIndexSyncMs?: number | undefined;
+  /** How the contact index is kept fresh, in words ('off' when it is off), for the overview. */
+  contactIndexMode?: (() => string) | undefined;
   /** Makes the worker look for due work now (after Retry now / requeue). */
   wakeWorker: () => void;
   logger: Logger;
@@ -153,12 +153,11 @@ export function adminApp(deps: AdminDeps): express.Express {
     const since = (ms: number) => tally(rows.filter((row) => at - row.createdAt.getTime() <= ms));
     const view = await deps.settings.view();
     const index = await deps.store.contactIndexState('lime');
-    const syncHours = Math.round((deps.contactIndexSyncMs ?? 0) / 3600_000);
     response.render('overview', {
       index: {
         ...index,
         age: index.syncedAt ? describeAge(at - index.syncedAt.getTime()) : undefined,
-        mode: syncHours > 0 ? `a full sync at start and every ${syncHours} h (Lime webhooks are not used yet)` : 'off',
+        mode: deps.contactIndexMode?.() ?? 'off',
         duplicates: index.size > 0 ? await deps.store.contactIndexDuplicates('lime', 25) : [],
       },
       session: request.adminSession,

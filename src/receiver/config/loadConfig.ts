@@ -90,6 +90,7 @@ const environmentSchema = z.object({
   MAX_AGE_HOURS: int('MAX_AGE_HOURS', 72, 1, 24 * 90),
   LEASE_SECONDS: int('LEASE_SECONDS', 300, 5, 24 * 3600),
   CONTACT_INDEX_SYNC_HOURS: int('CONTACT_INDEX_SYNC_HOURS', 24, 0, 24 * 30),
+  CONTACT_INDEX_INCREMENTAL_MINUTES: int('CONTACT_INDEX_INCREMENTAL_MINUTES', 5, 0, 24 * 60),
   ADMIN_PASSWORD: z.string().optional(),
   ADMIN_PASSWORD_HASH: z
     .string()
@@ -182,6 +183,8 @@ export interface ReceiverConfig {
    * changes); 0 turns the index off (matching is then live only).
    */
   contactIndexSyncMs: number;
+  /** How often the persons the CRM changed since the last pass are added to the index; 0: full syncs only. */
+  contactIndexIncrementalMs: number;
   /**
    * The Lime settings that environment variables set, each present only when its variable is set (not empty): they
    * take precedence over the settings saved on the admin pages, which show them locked. `lime` and
@@ -267,6 +270,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     maxAgeMs: e.MAX_AGE_HOURS * 3600 * 1000,
     leaseMs: e.LEASE_SECONDS * 1000,
     contactIndexSyncMs: e.CONTACT_INDEX_SYNC_HOURS * 3600 * 1000,
+    contactIndexIncrementalMs: e.CONTACT_INDEX_INCREMENTAL_MINUTES * 60 * 1000,
     settingsFromEnv: {
       url: e.LIME_URL?.trim(),
       apiKey: e.LIME_API_KEY?.trim(),

@@ -18,3 +18,26 @@ export async function syncContactIndex(
   await store.replaceContactIndex(options.target, entries, options.now());
   return entries.length;
 }
+
+/**
+ * An incremental pass: the persons the CRM changed since the newest change the index holds, added or replaced in
+ * the index (deletions wait for the next full sync). Returns how many changed; undefined when there is no index
+ * yet (a full sync comes first). A CRM that cannot filter on its change time throws (`bad_request`).
+ */
+export async function updateContactIndex(
+  store: ReceiverStore,
+  connector: CrmConnector,
+  options: { target: string; defaultRegion: string; signal?: AbortSignal | undefined },
+): Promise<number | undefined> {
+  const since = await store.newestContactUpdate(options.target);
+  if (since === undefined || !connector.exportContactsChangedSince) return undefined;
+  const entries: ContactIndexEntry[] = [];
+  for await (const page of connector.exportContactsChangedSince(since, {
+    defaultRegion: options.defaultRegion,
+    signal: options.signal,
+  })) {
+    entries.push(...page);
+  }
+  await store.updateContactIndex(options.target, entries);
+  return entries.length;
+}

@@ -342,6 +342,21 @@ class SharedConnector implements CrmConnector {
     }
   }
 
+  /** The inner connector's incremental export (nothing when it has none); a call in flight until it ends. */
+  async *exportContactsChangedSince(
+    since: string,
+    options: { defaultRegion: string; signal?: AbortSignal | undefined },
+  ): AsyncIterable<ContactIndexEntry[]> {
+    if (!this.inner.exportContactsChangedSince) return;
+    this.active += 1;
+    try {
+      yield* this.inner.exportContactsChangedSince(since, options);
+    } finally {
+      this.active -= 1;
+      if (this.retired && this.active === 0) void this.close();
+    }
+  }
+
   /** Closes now when idle, else after the last call in flight. */
   retire(): Promise<void> {
     this.retired = true;

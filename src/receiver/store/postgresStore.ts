@@ -559,6 +559,41 @@ export class PostgresStore implements ReceiverStore {
     });
   }
 
+  async updateContactIndex(target: string, entries: readonly ContactIndexEntry[]): Promise<void> {
+    const distinct = latestPerPerson(entries);
+    await this.transaction(async (db) => {
+      // The state row first, as in replaceContactIndex: updates and replaces of one target take turns.
+      await db.query('SELECT size FROM contact_index_state WHERE target = $1 FOR UPDATE', [target]);
+      for (let start = 0; start < distinct.length; start += CONTACT_INSERT_CHUNK) {
+        await db.query(
+          `INSERT INTO contact_index (target, ${CONTACT_COLUMNS})
+           SELECT $1, person_id::jsonb, email, mobile_e164, phone_e164, company_id::jsonb, company_name,
+             company_main_e164, inactive, updated_at
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+             $9::boolean[], $10::text[])
+             AS entry (person_id, email, mobile_e164, phone_e164, company_id, company_name, company_main_e164,
+               inactive, updated_at)
+           ON CONFLICT (target, person_id) DO UPDATE SET email = excluded.email, mobile_e164 = excluded.mobile_e164,
+             phone_e164 = excluded.phone_e164, company_id = excluded.company_id, company_name = excluded.company_name,
+             company_main_e164 = excluded.company_main_e164, inactive = excluded.inactive,
+             updated_at = excluded.updated_at`,
+          [target, ...contactColumnParams(distinct.slice(start, start + CONTACT_INSERT_CHUNK))],
+        );
+      }
+      await db.query(
+        'UPDATE contact_index_state SET size = (SELECT COUNT(*) FROM contact_index WHERE target = $1) WHERE target = $1',
+        [target],
+      );
+    });
+  }
+
+  async newestContactUpdate(target: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query('SELECT MAX(updated_at) AS newest FROM contact_index WHERE target = $1', [
+      target,
+    ]);
+    return z.object({ newest: z.string().nullable() }).parse(rows[0]).newest ?? undefined;
+  }
+
   async findContactCandidates(
     target: string,
     query: { emails: readonly string[]; phones: readonly string[] },

@@ -204,6 +204,10 @@ export interface ReceiverStore {
    * the old index or the new one, never a mix.
    */
   replaceContactIndex(target: string, entries: readonly ContactIndexEntry[], syncedAt: Date): Promise<void>;
+  /** Adds or replaces these entries (an incremental pass: changed persons only; nothing is removed). */
+  updateContactIndex(target: string, entries: readonly ContactIndexEntry[]): Promise<void>;
+  /** The newest CRM change time among the index's entries (the high-water mark of incremental passes). */
+  newestContactUpdate(target: string): Promise<string | undefined>;
   /** Index entries with one of these normalized e-mails or E.164 numbers (mobile, phone or company main). */
   findContactCandidates(
     target: string,

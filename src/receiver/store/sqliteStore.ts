@@ -519,6 +519,30 @@ export class SqliteStore implements ReceiverStore {
     });
   }
 
+  async updateContactIndex(target: string, entries: readonly ContactIndexEntry[]): Promise<void> {
+    const distinct = latestPerPerson(entries);
+    this.writeTransaction(() => {
+      const upsert = this.sql(
+        `INSERT INTO contact_index (target, ${CONTACT_COLUMNS})
+         VALUES (@target, @personId, @email, @mobileE164, @phoneE164, @companyId, @companyName, @companyMainE164,
+           @inactive, @updatedAt)
+         ON CONFLICT (target, person_id) DO UPDATE SET email = excluded.email, mobile_e164 = excluded.mobile_e164,
+           phone_e164 = excluded.phone_e164, company_id = excluded.company_id, company_name = excluded.company_name,
+           company_main_e164 = excluded.company_main_e164, inactive = excluded.inactive, updated_at = excluded.updated_at`,
+      );
+      for (const entry of distinct) upsert.run(contactParams(target, entry));
+      this.sql(
+        `UPDATE contact_index_state SET size = (SELECT COUNT(*) FROM contact_index WHERE target = @target)
+         WHERE target = @target`,
+      ).run({ target });
+    });
+  }
+
+  async newestContactUpdate(target: string): Promise<string | undefined> {
+    const row = this.sql('SELECT MAX(updated_at) AS newest FROM contact_index WHERE target = ?').get(target);
+    return z.object({ newest: z.string().nullable() }).parse(row).newest ?? undefined;
+  }
+
   async findContactCandidates(
     target: string,
     query: { emails: readonly string[]; phones: readonly string[] },
