@@ -3,8 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ReceiverConfig } from './config/loadConfig';
 import type { ConnectionCheck } from './crmConnector';
 import { DeliveryWorker } from './deliver/deliveryWorker';
-import { syncContactIndex, updateContactIndex } from './contactIndex/syncContactIndex';
-import { CrmError } from './crmError';
+import { ContactIndexKeeper } from './contactIndex/contactIndexKeeper';
 import { createApp } from './http/createApp';
 import { verifyAdminPassword } from './settings/adminPassword';
 import type { Logger } from './observability/logger';
@@ -78,6 +77,16 @@ export async function startReceiver(
     leaseMs: config.leaseMs,
   });
 
+  const contactIndex = new ContactIndexKeeper({
+    store,
+    connector: () => settings.connector(),
+    target: 'lime',
+    defaultRegion: config.defaultRegion,
+    syncMs: config.contactIndexSyncMs,
+    incrementalMs: config.contactIndexIncrementalMs,
+    logger,
+  });
+
   const app = createApp({
     store,
     logger,
@@ -92,7 +101,7 @@ export async function startReceiver(
       settings,
       checkPassword: adminPasswordCheck(config),
       wakeWorker: () => worker.wake(),
-      contactIndexMode: () => indexMode(),
+      contactIndexMode: () => contactIndex.mode(),
       logger,
     },
   });
@@ -105,86 +114,15 @@ export async function startReceiver(
       logger.error({ err: error }, 'CRM connection check failed unexpectedly');
     }
   };
-  // The local contact index: synced at start, after the connection changes and on a schedule; one sync at a time.
-  let syncing: Promise<void> | undefined;
-  const syncIndex = () => {
-    const connector = settings.connector();
-    if (config.contactIndexSyncMs === 0 || syncing || !connector) return;
-    syncing = (async () => {
-      const started = Date.now();
-      try {
-        const size = await syncContactIndex(store, connector, {
-          target: 'lime',
-          defaultRegion: config.defaultRegion,
-          now: () => new Date(),
-        });
-        if (size !== undefined) {
-          logger.info({ size, ms: Date.now() - started }, 'contact index synced');
-          // Probe the incremental pass right away, so the admin page can say which mode is active.
-          setImmediate(() => updateIndex());
-        }
-      } catch (error) {
-        logger.warn({ err: error }, 'contact index sync failed; matching stays live until the next sync');
-      } finally {
-        syncing = undefined;
-      }
-    })();
-  };
-  // Between full syncs, the persons Lime changed since the newest change the index holds (its `_timestamp`).
-  let incremental: boolean | undefined;
-  const updateIndex = () => {
-    const connector = settings.connector();
-    if (config.contactIndexIncrementalMs === 0 || incremental === false || syncing || !connector) return;
-    syncing = (async () => {
-      try {
-        const changed = await updateContactIndex(store, connector, {
-          target: 'lime',
-          defaultRegion: config.defaultRegion,
-        });
-        if (changed !== undefined) {
-          incremental = true;
-          if (changed > 0) logger.info({ changed }, 'contact index updated');
-        }
-      } catch (error) {
-        if (error instanceof CrmError && error.code === 'bad_request') {
-          incremental = false;
-          logger.warn('Lime cannot filter on _timestamp: the contact index is refreshed by full syncs only');
-        } else {
-          logger.warn({ err: error }, 'contact index update failed; the next pass tries again');
-        }
-      } finally {
-        syncing = undefined;
-      }
-    })();
-  };
-  const indexMode = (): string => {
-    const hours = Math.round(config.contactIndexSyncMs / 3600_000);
-    if (config.contactIndexSyncMs === 0) return 'off';
-    const full = `a full sync at start and every ${hours} h`;
-    const minutes = Math.round(config.contactIndexIncrementalMs / 60_000);
-    if (config.contactIndexIncrementalMs === 0) return `${full} (incremental passes off); Lime webhooks are not used`;
-    if (incremental === false) return `${full} only: this Lime cannot filter on _timestamp; Lime webhooks are not used`;
-    return `${full}, and every ${minutes} min the persons Lime changed (its _timestamp)${
-      incremental === undefined ? ' — not run yet' : ''
-    }; Lime webhooks are not used`;
-  };
   onSettingsChange = () => {
     worker.wake();
     void checkConnection();
-    incremental = undefined;
-    syncIndex();
+    contactIndex.onConnectionChanged();
   };
   void checkConnection();
-  syncIndex();
+  contactIndex.start();
   const checkTimer = setInterval(() => void checkConnection(), CONNECTION_CHECK_INTERVAL_MS);
   checkTimer.unref();
-  const syncTimer = config.contactIndexSyncMs > 0 ? setInterval(syncIndex, config.contactIndexSyncMs) : undefined;
-  syncTimer?.unref();
-  const updateTimer =
-    config.contactIndexSyncMs > 0 && config.contactIndexIncrementalMs > 0
-      ? setInterval(updateIndex, config.contactIndexIncrementalMs)
-      : undefined;
-  updateTimer?.unref();
 
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(config.port, deps.host ?? '0.0.0.0', () => resolve(listening));
@@ -205,11 +143,9 @@ export async function startReceiver(
     close: () =>
       (closing ??= (async () => {
         clearInterval(checkTimer);
-        clearInterval(syncTimer);
-        clearInterval(updateTimer);
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await worker.stop();
-        await syncing;
+        await contactIndex.stop();
         await settings.close();
         await store.close();
         logger.info('receiver stopped');
