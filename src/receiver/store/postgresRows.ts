@@ -1,19 +1,14 @@
 import { z } from 'zod';
 import type { CrmId } from '../../core';
 import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
-import type { AttemptRecord, DeliveryRow, DeliveryStatus } from './receiverStore';
-import { ATTEMPT_OUTCOMES, MATCHED_BY, OUTCOME_KINDS, STATUSES } from './storedValues';
+import type { AttemptRecord, DeliveryStatus } from './receiverStore';
+import { integer, storedRowReaders } from './storedRowReaders';
+import { STATUSES } from './storedValues';
 
 // Rows come out of node-postgres as `unknown`: these schemas turn them into the store's types (NULL becomes an absent
 // field; timestamptz arrives as a Date, integer as a number, bytea as a Buffer, jsonb parsed), and the `…Params`
 // functions turn the store's types into bind parameters, in the order of the column lists.
 
-const integer = z.number().int();
-const optionalInteger = integer.nullable().transform((value) => value ?? undefined);
-const optionalText = z
-  .string()
-  .nullable()
-  .transform((value) => value ?? undefined);
 const date = z.date();
 const optionalDate = date.nullable().transform((value) => value ?? undefined);
 const crmId = z.union([z.number(), z.string()]);
@@ -22,44 +17,6 @@ const optionalCrmId = crmId.nullable().transform((id) => id ?? undefined);
 /** A CRM id as a jsonb parameter: 123 stays a number, "abc" a string. */
 function crmIdParam(id: CrmId | undefined): string | null {
   return id === undefined ? null : JSON.stringify(id);
-}
-
-export const DELIVERY_COLUMNS =
-  'id, conversation_id, target, title, status, attempts, next_attempt_at, last_error_code, last_error_message, ' +
-  'created_at, updated_at, delivered_at';
-
-const deliveryRecord = z.object({
-  id: z.string(),
-  conversation_id: z.string(),
-  target: z.string(),
-  title: z.string(),
-  status: z.enum(STATUSES),
-  attempts: integer,
-  next_attempt_at: optionalDate,
-  last_error_code: optionalText,
-  last_error_message: optionalText,
-  created_at: date,
-  updated_at: date,
-  delivered_at: optionalDate,
-});
-
-/** A row selected with `DELIVERY_COLUMNS`. */
-export function toDeliveryRow(row: unknown): DeliveryRow {
-  const r = deliveryRecord.parse(row);
-  return {
-    id: r.id,
-    conversationId: r.conversation_id,
-    target: r.target,
-    title: r.title,
-    status: r.status,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    lastErrorCode: r.last_error_code,
-    lastErrorMessage: r.last_error_message,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    deliveredAt: r.delivered_at,
-  };
 }
 
 const idRecord = z.object({ id: z.string() });
@@ -149,35 +106,6 @@ export function toEventWithBody(row: unknown): { id: string; rawBody: Buffer } {
   return { id: r.id, rawBody: r.raw_body };
 }
 
-export const ATTEMPT_COLUMNS =
-  'attempt, started_at, duration_ms, outcome, error_code, error_message, crm_status, api_calls';
-
-const attemptRecord = z.object({
-  attempt: integer,
-  started_at: date,
-  duration_ms: integer,
-  outcome: z.enum(ATTEMPT_OUTCOMES),
-  error_code: optionalText,
-  error_message: optionalText,
-  crm_status: optionalInteger,
-  api_calls: optionalInteger,
-});
-
-/** A row selected with `ATTEMPT_COLUMNS`. */
-export function toAttemptRecord(row: unknown): AttemptRecord {
-  const r = attemptRecord.parse(row);
-  return {
-    attempt: r.attempt,
-    startedAt: r.started_at,
-    durationMs: r.duration_ms,
-    outcome: r.outcome,
-    errorCode: r.error_code,
-    errorMessage: r.error_message,
-    crmStatus: r.crm_status,
-    apiCalls: r.api_calls,
-  };
-}
-
 /** Parameters for `delivery_id, version, ATTEMPT_COLUMNS`, in that order ($1…$10). */
 export function attemptParams(deliveryId: string, version: number, attempt: AttemptRecord): unknown[] {
   return [
@@ -195,39 +123,6 @@ export function attemptParams(deliveryId: string, version: number, attempt: Atte
   ];
 }
 
-export const OUTCOME_COLUMNS =
-  'participant_index, outcome, matched_by, created_company, created_person, person_id, company_id, note_id, trace';
-
-const outcomeRecord = z.object({
-  participant_index: integer,
-  outcome: z.enum(OUTCOME_KINDS),
-  matched_by: z.enum(MATCHED_BY).nullable(),
-  created_company: z.boolean().nullable(),
-  created_person: z.boolean().nullable(),
-  person_id: optionalCrmId,
-  company_id: optionalCrmId,
-  note_id: optionalCrmId,
-  trace: z.string(),
-});
-
-/** A row selected with `OUTCOME_COLUMNS`. */
-export function toParticipantOutcome(row: unknown): ParticipantOutcome {
-  const r = outcomeRecord.parse(row);
-  return {
-    participantIndex: r.participant_index,
-    outcome: r.outcome,
-    matchedBy: r.matched_by ?? undefined,
-    created:
-      r.created_company === null && r.created_person === null
-        ? undefined
-        : { company: r.created_company === true, person: r.created_person === true },
-    personId: r.person_id,
-    companyId: r.company_id,
-    noteId: r.note_id,
-    trace: r.trace,
-  };
-}
-
 /** Parameters for `delivery_id, OUTCOME_COLUMNS`, in that order ($1…$10). */
 export function outcomeParams(deliveryId: string, outcome: ParticipantOutcome): unknown[] {
   return [
@@ -242,37 +137,6 @@ export function outcomeParams(deliveryId: string, outcome: ParticipantOutcome): 
     crmIdParam(outcome.noteId),
     outcome.trace,
   ];
-}
-
-export const CONTACT_COLUMNS =
-  'person_id, email, mobile_e164, phone_e164, company_id, company_name, company_main_e164, inactive, updated_at';
-
-const contactRecord = z.object({
-  person_id: crmId,
-  email: optionalText,
-  mobile_e164: optionalText,
-  phone_e164: optionalText,
-  company_id: optionalCrmId,
-  company_name: optionalText,
-  company_main_e164: optionalText,
-  inactive: z.boolean(),
-  updated_at: optionalText,
-});
-
-/** A row selected with `CONTACT_COLUMNS`. */
-export function toContactIndexEntry(row: unknown): ContactIndexEntry {
-  const r = contactRecord.parse(row);
-  return {
-    personId: r.person_id,
-    email: r.email,
-    mobileE164: r.mobile_e164,
-    phoneE164: r.phone_e164,
-    companyId: r.company_id,
-    companyName: r.company_name,
-    companyMainE164: r.company_main_e164,
-    inactive: r.inactive,
-    updatedAt: r.updated_at,
-  };
 }
 
 /**
@@ -293,8 +157,18 @@ export function contactColumnParams(entries: readonly ContactIndexEntry[]): unkn
   ];
 }
 
-const contactIndexStateRecord = z.object({ size: integer, synced_at: date });
-export function toContactIndexState(row: unknown): { size: number; syncedAt: Date } {
-  const r = contactIndexStateRecord.parse(row);
-  return { size: r.size, syncedAt: r.synced_at };
-}
+/** PostgreSQL's columns: timestamptz as Date, boolean, CRM ids as parsed jsonb. */
+const readers = storedRowReaders({
+  date,
+  optionalDate,
+  bool: z.boolean(),
+  optionalBool: z
+    .boolean()
+    .nullable()
+    .transform((value) => value ?? undefined),
+  crmId,
+  optionalCrmId,
+});
+export const { toDeliveryRow, toAttemptRecord, toParticipantOutcome, toContactIndexEntry, toContactIndexState } =
+  readers;
+export { ATTEMPT_COLUMNS, CONTACT_COLUMNS, DELIVERY_COLUMNS, OUTCOME_COLUMNS } from './storedRowReaders';

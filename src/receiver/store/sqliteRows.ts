@@ -1,18 +1,13 @@
 import { z } from 'zod';
 import type { CrmId } from '../../core';
 import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
-import type { AttemptRecord, ClaimedDelivery, DeliveryRow, DeliveryStatus } from './receiverStore';
-import { ATTEMPT_OUTCOMES, MATCHED_BY, OUTCOME_KINDS, STATUSES } from './storedValues';
+import type { AttemptRecord, ClaimedDelivery, DeliveryStatus } from './receiverStore';
+import { integer, optionalInteger, storedRowReaders } from './storedRowReaders';
+import { STATUSES } from './storedValues';
 
 // Rows come out of SQLite as `unknown`: these schemas turn them into the store's types (NULL becomes an absent
 // field, epoch milliseconds a Date), and the `…Params` functions turn the store's types into bind parameters.
 
-const integer = z.number().int();
-const optionalInteger = integer.nullable().transform((value) => value ?? undefined);
-const optionalText = z
-  .string()
-  .nullable()
-  .transform((value) => value ?? undefined);
 const date = integer.transform((ms) => new Date(ms));
 const optionalDate = integer.nullable().transform((ms) => (ms === null ? undefined : new Date(ms)));
 const flag = z.union([z.literal(0), z.literal(1)]).nullable();
@@ -25,44 +20,6 @@ const optionalCrmId = crmId.nullable().transform((id) => id ?? undefined);
 
 function crmIdColumn(id: CrmId | undefined): string | null {
   return id === undefined ? null : JSON.stringify(id);
-}
-
-export const DELIVERY_COLUMNS =
-  'id, conversation_id, target, title, status, attempts, next_attempt_at, last_error_code, last_error_message, ' +
-  'created_at, updated_at, delivered_at';
-
-const deliveryRecord = z.object({
-  id: z.string(),
-  conversation_id: z.string(),
-  target: z.string(),
-  title: z.string(),
-  status: z.enum(STATUSES),
-  attempts: integer,
-  next_attempt_at: optionalDate,
-  last_error_code: optionalText,
-  last_error_message: optionalText,
-  created_at: date,
-  updated_at: date,
-  delivered_at: optionalDate,
-});
-
-/** A row selected with `DELIVERY_COLUMNS`. */
-export function toDeliveryRow(row: unknown): DeliveryRow {
-  const r = deliveryRecord.parse(row);
-  return {
-    id: r.id,
-    conversationId: r.conversation_id,
-    target: r.target,
-    title: r.title,
-    status: r.status,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    lastErrorCode: r.last_error_code,
-    lastErrorMessage: r.last_error_message,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    deliveredAt: r.delivered_at,
-  };
 }
 
 const settingRecord = z.object({ key: z.string(), value: z.string() });
@@ -143,35 +100,6 @@ export function toClaimedDelivery(row: unknown): ClaimedDelivery {
   };
 }
 
-export const ATTEMPT_COLUMNS =
-  'attempt, started_at, duration_ms, outcome, error_code, error_message, crm_status, api_calls';
-
-const attemptRecord = z.object({
-  attempt: integer,
-  started_at: date,
-  duration_ms: integer,
-  outcome: z.enum(ATTEMPT_OUTCOMES),
-  error_code: optionalText,
-  error_message: optionalText,
-  crm_status: optionalInteger,
-  api_calls: optionalInteger,
-});
-
-/** A row selected with `ATTEMPT_COLUMNS`. */
-export function toAttemptRecord(row: unknown): AttemptRecord {
-  const r = attemptRecord.parse(row);
-  return {
-    attempt: r.attempt,
-    startedAt: r.started_at,
-    durationMs: r.duration_ms,
-    outcome: r.outcome,
-    errorCode: r.error_code,
-    errorMessage: r.error_message,
-    crmStatus: r.crm_status,
-    apiCalls: r.api_calls,
-  };
-}
-
 export function attemptParams(deliveryId: string, version: number, attempt: AttemptRecord) {
   return {
     deliveryId,
@@ -185,39 +113,6 @@ export function attemptParams(deliveryId: string, version: number, attempt: Atte
     errorMessage: attempt.errorMessage ?? null,
     crmStatus: attempt.crmStatus ?? null,
     apiCalls: attempt.apiCalls ?? null,
-  };
-}
-
-export const OUTCOME_COLUMNS =
-  'participant_index, outcome, matched_by, created_company, created_person, person_id, company_id, note_id, trace';
-
-const outcomeRecord = z.object({
-  participant_index: integer,
-  outcome: z.enum(OUTCOME_KINDS),
-  matched_by: z.enum(MATCHED_BY).nullable(),
-  created_company: flag,
-  created_person: flag,
-  person_id: optionalCrmId,
-  company_id: optionalCrmId,
-  note_id: optionalCrmId,
-  trace: z.string(),
-});
-
-/** A row selected with `OUTCOME_COLUMNS`. */
-export function toParticipantOutcome(row: unknown): ParticipantOutcome {
-  const r = outcomeRecord.parse(row);
-  return {
-    participantIndex: r.participant_index,
-    outcome: r.outcome,
-    matchedBy: r.matched_by ?? undefined,
-    created:
-      r.created_company === null && r.created_person === null
-        ? undefined
-        : { company: r.created_company === 1, person: r.created_person === 1 },
-    personId: r.person_id,
-    companyId: r.company_id,
-    noteId: r.note_id,
-    trace: r.trace,
   };
 }
 
@@ -236,37 +131,6 @@ export function outcomeParams(deliveryId: string, outcome: ParticipantOutcome) {
   };
 }
 
-export const CONTACT_COLUMNS =
-  'person_id, email, mobile_e164, phone_e164, company_id, company_name, company_main_e164, inactive, updated_at';
-
-const contactRecord = z.object({
-  person_id: crmId,
-  email: optionalText,
-  mobile_e164: optionalText,
-  phone_e164: optionalText,
-  company_id: optionalCrmId,
-  company_name: optionalText,
-  company_main_e164: optionalText,
-  inactive: z.union([z.literal(0), z.literal(1)]),
-  updated_at: optionalText,
-});
-
-/** A row selected with `CONTACT_COLUMNS`. */
-export function toContactIndexEntry(row: unknown): ContactIndexEntry {
-  const r = contactRecord.parse(row);
-  return {
-    personId: r.person_id,
-    email: r.email,
-    mobileE164: r.mobile_e164,
-    phoneE164: r.phone_e164,
-    companyId: r.company_id,
-    companyName: r.company_name,
-    companyMainE164: r.company_main_e164,
-    inactive: r.inactive === 1,
-    updatedAt: r.updated_at,
-  };
-}
-
 export function contactParams(target: string, entry: ContactIndexEntry) {
   return {
     target,
@@ -282,8 +146,15 @@ export function contactParams(target: string, entry: ContactIndexEntry) {
   };
 }
 
-const contactIndexStateRecord = z.object({ size: integer, synced_at: date });
-export function toContactIndexState(row: unknown): { size: number; syncedAt: Date } {
-  const r = contactIndexStateRecord.parse(row);
-  return { size: r.size, syncedAt: r.synced_at };
-}
+/** SQLite's columns: dates as epoch ms, booleans as 0/1, CRM ids as JSON text. */
+const readers = storedRowReaders({
+  date,
+  optionalDate,
+  bool: z.union([z.literal(0), z.literal(1)]).transform((flag) => flag === 1),
+  optionalBool: flag.transform((value) => (value === null ? undefined : value === 1)),
+  crmId,
+  optionalCrmId,
+});
+export const { toDeliveryRow, toAttemptRecord, toParticipantOutcome, toContactIndexEntry, toContactIndexState } =
+  readers;
+export { ATTEMPT_COLUMNS, CONTACT_COLUMNS, DELIVERY_COLUMNS, OUTCOME_COLUMNS } from './storedRowReaders';

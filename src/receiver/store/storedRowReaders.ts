@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import type { CrmId } from '../../core';
+import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
+import type { AttemptRecord, DeliveryRow } from './receiverStore';
+import { ATTEMPT_OUTCOMES, MATCHED_BY, OUTCOME_KINDS, STATUSES } from './storedValues';
+
+// The rows both adapters read the same way: one column list and one mapping to the store's types each. What
+// differs per dialect is only how a column arrives (SQLite: epoch ms, 0/1 and JSON text; PostgreSQL: timestamptz,
+// boolean and jsonb), so each adapter passes its column codecs.
+
+export const DELIVERY_COLUMNS =
+  'id, conversation_id, target, title, status, attempts, next_attempt_at, last_error_code, last_error_message, ' +
+  'created_at, updated_at, delivered_at';
+export const ATTEMPT_COLUMNS =
+  'attempt, started_at, duration_ms, outcome, error_code, error_message, crm_status, api_calls';
+export const OUTCOME_COLUMNS =
+  'participant_index, outcome, matched_by, created_company, created_person, person_id, company_id, note_id, trace';
+export const CONTACT_COLUMNS =
+  'person_id, email, mobile_e164, phone_e164, company_id, company_name, company_main_e164, inactive, updated_at';
+
+/** How one dialect's columns arrive, as zod schemas producing the store's values. */
+export interface ColumnCodecs {
+  date: z.ZodType<Date>;
+  optionalDate: z.ZodType<Date | undefined>;
+  /** A boolean column (0/1 in SQLite). */
+  bool: z.ZodType<boolean>;
+  /** A nullable boolean column. */
+  optionalBool: z.ZodType<boolean | undefined>;
+  crmId: z.ZodType<CrmId>;
+  optionalCrmId: z.ZodType<CrmId | undefined>;
+}
+
+export const integer = z.number().int();
+export const optionalInteger = integer.nullable().transform((value) => value ?? undefined);
+export const optionalText = z
+  .string()
+  .nullable()
+  .transform((value) => value ?? undefined);
+
+/** Readers for the rows selected with the column lists above. */
+export function storedRowReaders(codecs: ColumnCodecs) {
+  const deliveryRecord = z.object({
+    id: z.string(),
+    conversation_id: z.string(),
+    target: z.string(),
+    title: z.string(),
+    status: z.enum(STATUSES),
+    attempts: integer,
+    next_attempt_at: codecs.optionalDate,
+    last_error_code: optionalText,
+    last_error_message: optionalText,
+    created_at: codecs.date,
+    updated_at: codecs.date,
+    delivered_at: codecs.optionalDate,
+  });
+  const attemptRecord = z.object({
+    attempt: integer,
+    started_at: codecs.date,
+    duration_ms: integer,
+    outcome: z.enum(ATTEMPT_OUTCOMES),
+    error_code: optionalText,
+    error_message: optionalText,
+    crm_status: optionalInteger,
+    api_calls: optionalInteger,
+  });
+  const outcomeRecord = z.object({
+    participant_index: integer,
+    outcome: z.enum(OUTCOME_KINDS),
+    matched_by: z.enum(MATCHED_BY).nullable(),
+    created_company: codecs.optionalBool,
+    created_person: codecs.optionalBool,
+    person_id: codecs.optionalCrmId,
+    company_id: codecs.optionalCrmId,
+    note_id: codecs.optionalCrmId,
+    trace: z.string(),
+  });
+  const contactRecord = z.object({
+    person_id: codecs.crmId,
+    email: optionalText,
+    mobile_e164: optionalText,
+    phone_e164: optionalText,
+    company_id: codecs.optionalCrmId,
+    company_name: optionalText,
+    company_main_e164: optionalText,
+    inactive: codecs.bool,
+    updated_at: optionalText,
+  });
+  const contactIndexStateRecord = z.object({ size: integer, synced_at: codecs.date });
+
+  return {
+    /** A row selected with `DELIVERY_COLUMNS`. */
+    toDeliveryRow(row: unknown): DeliveryRow {
+      const r = deliveryRecord.parse(row);
+      return {
+        id: r.id,
+        conversationId: r.conversation_id,
+        target: r.target,
+        title: r.title,
+        status: r.status,
+        attempts: r.attempts,
+        nextAttemptAt: r.next_attempt_at,
+        lastErrorCode: r.last_error_code,
+        lastErrorMessage: r.last_error_message,
+        createdAt: r.created_at,
+        updatedAt: r.updated_at,
+        deliveredAt: r.delivered_at,
+      };
+    },
+    /** A row selected with `ATTEMPT_COLUMNS`. */
+    toAttemptRecord(row: unknown): AttemptRecord {
+      const r = attemptRecord.parse(row);
+      return {
+        attempt: r.attempt,
+        startedAt: r.started_at,
+        durationMs: r.duration_ms,
+        outcome: r.outcome,
+        errorCode: r.error_code,
+        errorMessage: r.error_message,
+        crmStatus: r.crm_status,
+        apiCalls: r.api_calls,
+      };
+    },
+    /** A row selected with `OUTCOME_COLUMNS`. */
+    toParticipantOutcome(row: unknown): ParticipantOutcome {
+      const r = outcomeRecord.parse(row);
+      return {
+        participantIndex: r.participant_index,
+        outcome: r.outcome,
+        matchedBy: r.matched_by ?? undefined,
+        created:
+          r.created_company === undefined && r.created_person === undefined
+            ? undefined
+            : { company: r.created_company === true, person: r.created_person === true },
+        personId: r.person_id,
+        companyId: r.company_id,
+        noteId: r.note_id,
+        trace: r.trace,
+      };
+    },
+    /** A row selected with `CONTACT_COLUMNS`. */
+    toContactIndexEntry(row: unknown): ContactIndexEntry {
+      const r = contactRecord.parse(row);
+      return {
+        personId: r.person_id,
+        email: r.email,
+        mobileE164: r.mobile_e164,
+        phoneE164: r.phone_e164,
+        companyId: r.company_id,
+        companyName: r.company_name,
+        companyMainE164: r.company_main_e164,
+        inactive: r.inactive,
+        updatedAt: r.updated_at,
+      };
+    },
+    toContactIndexState(row: unknown): { size: number; syncedAt: Date } {
+      const r = contactIndexStateRecord.parse(row);
+      return { size: r.size, syncedAt: r.synced_at };
+    },
+  };
+}
