@@ -22,6 +22,11 @@ interface IngestRun {
   peakRssMiB: number;
   /** The receiver's CPU use over warm-up and run, in % of one core: near 100 means its one thread is the limit. */
   receiverCpuPercent: number;
+  /**
+   * The receiver's CPU time per answered request, in µs: what one acknowledgement costs, and less sensitive than
+   * requests/s to whatever else the machine runs at the time.
+   */
+  receiverCpuMicrosPerRequest: number;
 }
 
 async function ingestOn(store: IngestRun['store'], env: Record<string, string>): Promise<IngestRun> {
@@ -36,12 +41,11 @@ async function ingestOn(store: IngestRun['store'], env: Record<string, string>):
       run: Date.now() % 10_000,
       ...INGEST_LOAD,
     });
-    const receiverCpuPercent = round(
-      ((cpuSecondsOf(receiver.pid) - cpuBefore) / ((Date.now() - started) / 1000)) * 100,
-      0,
-    );
+    const cpuSeconds = cpuSecondsOf(receiver.pid) - cpuBefore;
+    const receiverCpuPercent = round((cpuSeconds / ((Date.now() - started) / 1000)) * 100, 0);
+    const receiverCpuMicrosPerRequest = round((cpuSeconds * 1e6) / Math.max(1, load.responsesIncludingWarmup), 0);
     const samples = stopSampling();
-    return { store, load, peakRssMiB: round(Math.max(...samples)), receiverCpuPercent };
+    return { store, load, peakRssMiB: round(Math.max(...samples)), receiverCpuPercent, receiverCpuMicrosPerRequest };
   } finally {
     await receiver.stop();
   }
@@ -79,7 +83,8 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
 
-  const unreachable = await postgresReachable();
+  // BENCH_SKIP_POSTGRES=1: SQLite only (quicker while tuning).
+  const unreachable = process.env['BENCH_SKIP_POSTGRES'] ? 'BENCH_SKIP_POSTGRES is set' : await postgresReachable();
   if (unreachable === undefined) {
     const schema = `bench_${randomBytes(6).toString('hex')}`;
     const pgDir = mkdtempSync(join(tmpdir(), 'dci-bench-ingest-pg-'));
@@ -92,7 +97,7 @@ async function main(): Promise<void> {
   }
 
   const sqlite = runs.find((run) => run.store === 'SQLite');
-  const rows = runs.map(({ store, load, peakRssMiB, receiverCpuPercent }) => [
+  const rows = runs.map(({ store, load, peakRssMiB, receiverCpuPercent, receiverCpuMicrosPerRequest }) => [
     store,
     load.accepted,
     load.acceptedPerSecond,
@@ -104,6 +109,7 @@ async function main(): Promise<void> {
     load.errors + load.timeouts,
     peakRssMiB,
     receiverCpuPercent,
+    receiverCpuMicrosPerRequest,
   ]);
   const markdown = [
     '### 1. Ingest (signed ~6 KB summaries, acknowledged with 202)',
@@ -124,6 +130,7 @@ async function main(): Promise<void> {
         'errors',
         'peak RSS MiB',
         'receiver CPU %',
+        'receiver CPU µs/request',
       ],
       rows,
     ),

@@ -33,6 +33,8 @@ export interface LoadResult {
   bodyBytes: number;
   /** What making and signing one body costs the generator, in µs (it is not free on a 2-core machine). */
   generatorMicrosPerRequest: number;
+  /** Responses over warm-up and measured run together (the receiver's CPU time is read over both). */
+  responsesIncludingWarmup: number;
 }
 
 const PLACEHOLDER = '00000000-0000-4000-8000-placeholder0';
@@ -72,7 +74,7 @@ async function main(): Promise<void> {
       ],
     });
 
-  if (options.warmupSeconds > 0) await run(options.warmupSeconds);
+  const warmup = options.warmupSeconds > 0 ? await run(options.warmupSeconds) : undefined;
   const result = await run(options.durationSeconds);
   const accepted = result['2xx'];
   const output: LoadResult = {
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
     },
     bodyBytes,
     generatorMicrosPerRequest: Math.round(generatorMicrosPerRequest * 10) / 10,
+    responsesIncludingWarmup: result.requests.total + (warmup?.requests.total ?? 0),
   };
   process.stdout.write(`${JSON.stringify(output)}\n`);
 }

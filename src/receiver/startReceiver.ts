@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ReceiverConfig } from './config/loadConfig';
 import type { ConnectionCheck } from './crmConnector';
@@ -125,7 +125,7 @@ export async function startReceiver(
   checkTimer.unref();
 
   const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(config.port, deps.host ?? '0.0.0.0', () => resolve(listening));
+    const listening = createServer(app).listen(config.port, deps.host ?? '0.0.0.0', () => resolve(listening));
   });
   const { port } = server.address() as AddressInfo;
   worker.start();

@@ -1,3 +1,6 @@
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { signDci, signStandardWebhook } from '../../src/receiver/ingest/signWebhook';
 import { buildParticipant, buildPayload } from '../support/payloads';
@@ -11,6 +14,26 @@ afterEach(() => receiver.close());
 
 const post = (body: string | Buffer, headers: Record<string, string>) =>
   request(receiver.app).post('/api/v1/dci/webhook').set(headers).send(body);
+
+/**
+ * Posts exact bytes over a real connection (supertest re-serialises a Buffer as JSON when the content type is JSON,
+ * which would hide what a compressed body does).
+ */
+async function postOverHttp(
+  target: TestReceiver,
+  body: Buffer,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: { id?: string; error?: { code: string } } }> {
+  const server = createServer(target.app).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const response = await fetch(`http://127.0.0.1:${port}/api/v1/dci/webhook`, { method: 'POST', headers, body });
+    return { status: response.status, body: (await response.json()) as { id?: string; error?: { code: string } } };
+  } finally {
+    server.close();
+  }
+}
 
 describe('POST /api/v1/dci/webhook', () => {
   it('a signed valid summary is stored and acknowledged with 202 and an id', async () => {
@@ -92,6 +115,77 @@ describe('POST /api/v1/dci/webhook', () => {
       expect(response.body.error.code).toBe('payload_too_large');
     } finally {
       await small.close();
+    }
+  });
+
+  it('a gzip or br encoded body is inflated, verified on the inflated bytes and stored as sent', async () => {
+    for (const [encoding, compress] of [
+      ['gzip', gzipSync],
+      ['br', brotliCompressSync],
+    ] as const) {
+      const { body, headers } = signedDci(buildPayload({ conversation_id: `conv-${encoding}` }));
+      const response = await postOverHttp(receiver, compress(Buffer.from(body)), {
+        ...headers,
+        'content-encoding': encoding,
+      });
+      expect(response.status).toBe(202);
+      expect((await receiver.store.getEventBody(response.body.id ?? ''))?.toString()).toBe(body);
+    }
+  });
+
+  it('a small compressed body that inflates past the limit is a 413, not a memory spike', async () => {
+    const small = await buildReceiver({ maxBodyBytes: 2048 });
+    try {
+      const { body, headers } = signedDci(buildPayload({ summary: ' '.repeat(50_000) }));
+      const compressed = gzipSync(Buffer.from(body));
+      expect(compressed.length).toBeLessThan(2048);
+      const response = await postOverHttp(small, compressed, { ...headers, 'content-encoding': 'gzip' });
+      expect(response.status).toBe(413);
+      expect(response.body.error?.code).toBe('payload_too_large');
+      expect(await small.store.listDeliveries({ limit: 5 })).toEqual([]);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('an unknown Content-Encoding is a 415 and a corrupt gzip body a 400', async () => {
+    const { body, headers } = signedDci(buildPayload());
+    const unknown = await post(body, { ...headers, 'content-encoding': 'compress' });
+    expect(unknown.status).toBe(415);
+    expect(unknown.body.error.code).toBe('unsupported_content_encoding');
+    const corrupt = await postOverHttp(receiver, Buffer.from('not gzip at all'), {
+      ...headers,
+      'content-encoding': 'gzip',
+    });
+    expect(corrupt.status).toBe(400);
+    expect(corrupt.body.error?.code).toBe('unreadable_body');
+  });
+
+  it('a declared Content-Length over the limit is refused before the body is sent', async () => {
+    const server = createServer(receiver.app).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      // The client announces 2 GB and then waits for an answer instead of sending it: only an early 413 ends this.
+      const status = await new Promise<number | undefined>((resolve, rejectRequest) => {
+        const outgoing = httpRequest({
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/api/v1/dci/webhook',
+          headers: { 'content-type': 'application/json', 'content-length': String(2 * 1024 ** 3) },
+        });
+        outgoing.on('response', (response) => {
+          response.resume();
+          resolve(response.statusCode);
+          outgoing.destroy();
+        });
+        outgoing.on('error', rejectRequest);
+        outgoing.flushHeaders();
+      });
+      expect(status).toBe(413);
+    } finally {
+      server.close();
     }
   });
 

@@ -130,6 +130,7 @@ describe('SQLite store', () => {
     await expect(openSqliteStore({ file: databaseFile() })).rejects.toThrow(/newer than this build/);
   });
 
+  // Starting threads on a loaded 2-core machine can take seconds: a longer timeout (the assertion is about ids).
   it('worker threads claiming in parallel, each on its own connection, never get the same delivery', async () => {
     const store = await open();
     const total = 200;
@@ -150,6 +151,31 @@ describe('SQLite store', () => {
     const ids = claimed.flat();
     expect(ids).toHaveLength(total);
     expect(new Set(ids).size).toBe(total);
+  }, 30_000);
+
+  it('accepts arriving together share one commit, and one that fails is refused alone', async () => {
+    const store = await open();
+    const accept = (conversationId: string, rawBody: unknown) =>
+      store.acceptSummary({
+        deliveryKey: `key-${conversationId}`,
+        scheme: 'dci',
+        receivedAt: new Date('2026-03-01T10:00:00Z'),
+        rawBody: rawBody as Buffer,
+        conversationId,
+        title: 'Offer review',
+        target: 'lime',
+      });
+    // All three are queued in one event-loop turn, so they land in one batch; the middle one cannot be bound.
+    const [first, broken, last] = await Promise.allSettled([
+      accept('conv-a', Buffer.from('{"a":1}')),
+      accept('conv-b', { not: 'a buffer' }),
+      accept('conv-c', Buffer.from('{"c":1}')),
+    ]);
+    expect(first).toMatchObject({ status: 'fulfilled', value: { kind: 'queued' } });
+    expect(broken.status).toBe('rejected');
+    expect(last).toMatchObject({ status: 'fulfilled', value: { kind: 'queued' } });
+    const stored = inspect((db) => db.prepare('SELECT conversation_id FROM deliveries ORDER BY 1').all());
+    expect(stored).toEqual([{ conversation_id: 'conv-a' }, { conversation_id: 'conv-c' }]);
   });
 
   it('proves it can write by writing (a read-only check would pass on a full or read-only disk)', async () => {

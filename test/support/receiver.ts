@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { Express } from 'express';
 import type { CrmConnector, DeliverOptions } from '../../src/receiver/crmConnector';
 import { DeliveryWorker } from '../../src/receiver/deliver/deliveryWorker';
-import { createApp } from '../../src/receiver/http/createApp';
+import { createApp, type ReceiverApp } from '../../src/receiver/http/createApp';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
 import { createLogger } from '../../src/receiver/observability/logger';
 import { createMetrics } from '../../src/receiver/observability/metrics';
@@ -28,7 +27,7 @@ export class TestClock {
 }
 
 export interface TestReceiver {
-  app: Express;
+  app: ReceiverApp;
   store: ReceiverStore;
   worker: DeliveryWorker;
   clock: TestClock;

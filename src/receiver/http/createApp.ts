@@ -1,11 +1,12 @@
-import express, { type Express } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express from 'express';
 import type { ConnectionCheck } from '../crmConnector';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
 import type { ReceiverStore } from '../store/receiverStore';
 import { adminApp, type AdminDeps } from '../admin/adminApp';
 import { errorHandler } from './errorHandler';
-import { webhookRoute } from './webhookRoute';
+import { ingestHandler, isIngestRequest } from './webhookRoute';
 
 export interface AppDeps {
   store: ReceiverStore;
@@ -21,26 +22,33 @@ export interface AppDeps {
   now?: (() => Date) | undefined;
 }
 
-/** The receiver's HTTP app, built without listening: main.ts listens, tests use the same app through supertest. */
-export function createApp(deps: AppDeps): Express {
+/** Node's request listener: what `http.createServer` serves and what supertest drives in the tests. */
+export type ReceiverApp = (request: IncomingMessage, response: ServerResponse) => void;
+
+/**
+ * The receiver's HTTP app, built without listening: startReceiver listens, tests use the same app through
+ * supertest. DCI's ingest route is answered on Node's own request and response (see `ingestHandler`); everything
+ * else goes through Express.
+ */
+export function createApp(deps: AppDeps): ReceiverApp {
   const app = express();
   app.disable('x-powered-by');
+  // No ETags: nothing here is cacheable (API answers, and admin pages are no-store), and hashing every body costs.
+  app.set('etag', false);
   app.set('trust proxy', false);
   const now = deps.now ?? (() => new Date());
 
-  app.use(
-    webhookRoute({
-      store: deps.store,
-      secrets: deps.webhookSecrets,
-      maxBodyBytes: deps.maxBodyBytes,
-      target: deps.target,
-      connectionState: deps.connectionState,
-      onQueued: deps.onQueued,
-      logger: deps.logger,
-      metrics: deps.metrics,
-      now,
-    }),
-  );
+  const ingest = ingestHandler({
+    store: deps.store,
+    secrets: deps.webhookSecrets,
+    maxBodyBytes: deps.maxBodyBytes,
+    target: deps.target,
+    connectionState: deps.connectionState,
+    onQueued: deps.onQueued,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    now,
+  });
 
   if (deps.admin) app.use('/admin', adminApp({ now, ...deps.admin }));
 
@@ -69,5 +77,8 @@ export function createApp(deps: AppDeps): Express {
     response.status(404).json({ error: { code: 'not_found', message: 'No such route.' } });
   });
   app.use(errorHandler(deps.logger));
-  return app;
+  return (request, response) => {
+    if (isIngestRequest(request)) ingest(request, response);
+    else app(request, response);
+  };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import express, { type Request, type Response, type Router } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseSummaryPayload } from '../../core';
 import type { ConnectionCheck } from '../crmConnector';
 import { verifySignature } from '../ingest/verifySignature';
@@ -7,6 +7,7 @@ import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
 import type { ReceiverStore } from '../store/receiverStore';
 import { HttpError } from './httpError';
+import { readRequestBody, RequestAbortedError } from './readRequestBody';
 
 export interface WebhookRouteDeps {
   store: ReceiverStore;
@@ -25,107 +26,156 @@ export interface WebhookRouteDeps {
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/iu;
 
+/** The ingest route's method and path: `createApp` sends these requests here before Express sees them. */
+export const INGEST_PATH = '/api/v1/dci/webhook';
+
+export function isIngestRequest(request: IncomingMessage): boolean {
+  return (
+    request.method === 'POST' && (request.url === INGEST_PATH || request.url?.startsWith(`${INGEST_PATH}?`) === true)
+  );
+}
+
 /**
  * `POST /api/v1/dci/webhook`: raw body → verify the signature on those exact bytes → parse → validate → store
  * durably → answer. Nothing is acknowledged before it is stored, and the CRM is never called here.
+ *
+ * The one route DCI calls thousands of times a minute at peak is served on Node's own request and response: it needs
+ * no routing, middleware or templates, and skipping them is a good share of what one acknowledgement costs.
+ * Answers are the same JSON shapes as the rest of the app (`{ error: { code, message, issues? } }`).
  */
-export function webhookRoute(deps: WebhookRouteDeps): Router {
-  const router = express.Router();
-  router.post(
-    '/api/v1/dci/webhook',
-    express.raw({ type: () => true, limit: deps.maxBodyBytes }),
-    async (request: Request, response: Response) => {
-      deps.metrics?.received.inc();
-      const reject = (status: number, code: string, message: string, extra = {}) => {
-        deps.metrics?.rejected.inc({ reason: code });
-        return new HttpError(status, code, message, extra);
-      };
-      const rawBody: Buffer = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+export function ingestHandler(deps: WebhookRouteDeps): (request: IncomingMessage, response: ServerResponse) => void {
+  const reject = (status: number, code: string, message: string, extra = {}) => {
+    deps.metrics?.rejected.inc({ reason: code });
+    return new HttpError(status, code, message, extra);
+  };
 
-      const signature = verifySignature(rawBody, request.headers, deps.secrets, deps.now());
-      if (!signature.ok) {
-        const message =
-          signature.reason === 'missing_signature'
-            ? 'The request carries no webhook signature.'
-            : signature.reason === 'stale_timestamp'
-              ? 'The webhook timestamp is outside the 5-minute tolerance.'
-              : 'The webhook signature does not match any configured secret.';
-        throw reject(401, signature.reason, message);
-      }
-      if (!JSON_TYPE.test(request.headers['content-type'] ?? '')) {
-        throw reject(415, 'unsupported_media_type', 'The body must be JSON (Content-Type: application/json).');
-      }
-      let payload: unknown;
-      try {
-        payload = JSON.parse(rawBody.toString('utf8')) as unknown;
-      } catch {
-        throw reject(400, 'invalid_json', 'The body is not valid JSON.');
-      }
+  async function ingest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    deps.metrics?.received.inc();
+    let rawBody: Buffer;
+    try {
+      rawBody = await readRequestBody(request, deps.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof HttpError) deps.metrics?.rejected.inc({ reason: error.code });
+      throw error;
+    }
 
-      const receivedAt = deps.now();
-      const bodyEvent = isObject(payload) && typeof payload['event'] === 'string' ? payload['event'] : undefined;
-      const eventType = bodyEvent ?? signature.eventType ?? 'unknown';
-      const metaId = isObject(payload) && isObject(payload['_meta']) ? payload['_meta']['delivery_id'] : undefined;
-      const deliveryKey =
-        signature.deliveryId ??
-        (typeof metaId === 'string' && metaId !== ''
-          ? metaId
-          : `sha256:${createHash('sha256').update(rawBody).digest('hex')}`);
-      const log = deps.logger.child({ deliveryKeyHash: shortHash(deliveryKey), scheme: signature.scheme, eventType });
+    const signature = verifySignature(rawBody, request.headers, deps.secrets, deps.now());
+    if (!signature.ok) {
+      const message =
+        signature.reason === 'missing_signature'
+          ? 'The request carries no webhook signature.'
+          : signature.reason === 'stale_timestamp'
+            ? 'The webhook timestamp is outside the 5-minute tolerance.'
+            : 'The webhook signature does not match any configured secret.';
+      throw reject(401, signature.reason, message);
+    }
+    if (!JSON_TYPE.test(request.headers['content-type'] ?? '')) {
+      throw reject(415, 'unsupported_media_type', 'The body must be JSON (Content-Type: application/json).');
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(rawBody.toString('utf8')) as unknown;
+    } catch {
+      throw reject(400, 'invalid_json', 'The body is not valid JSON.');
+    }
 
-      if (eventType !== 'conversation.completed') {
-        const { eventId } = await durably(log, () =>
-          deps.store.recordIgnoredEvent({ deliveryKey, scheme: signature.scheme, receivedAt, eventType }),
-        );
-        log.info({ eventId }, 'event acknowledged and ignored');
-        if (eventType === 'integration.test') {
-          response
-            .status(200)
-            .json({ id: eventId, status: 'ignored', connection: connectionSummary(deps.connectionState()) });
-          return;
-        }
-        response.status(200).json({ id: eventId, status: 'ignored' });
+    const receivedAt = deps.now();
+    const bodyEvent = isObject(payload) && typeof payload['event'] === 'string' ? payload['event'] : undefined;
+    const eventType = bodyEvent ?? signature.eventType ?? 'unknown';
+    const metaId = isObject(payload) && isObject(payload['_meta']) ? payload['_meta']['delivery_id'] : undefined;
+    const deliveryKey =
+      signature.deliveryId ??
+      (typeof metaId === 'string' && metaId !== ''
+        ? metaId
+        : `sha256:${createHash('sha256').update(rawBody).digest('hex')}`);
+    const log = deps.logger.child({ deliveryKeyHash: shortHash(deliveryKey), scheme: signature.scheme, eventType });
+
+    if (eventType !== 'conversation.completed') {
+      const { eventId } = await durably(log, () =>
+        deps.store.recordIgnoredEvent({ deliveryKey, scheme: signature.scheme, receivedAt, eventType }),
+      );
+      log.info({ eventId }, 'event acknowledged and ignored');
+      if (eventType === 'integration.test') {
+        sendJson(response, 200, {
+          id: eventId,
+          status: 'ignored',
+          connection: connectionSummary(deps.connectionState()),
+        });
         return;
       }
+      sendJson(response, 200, { id: eventId, status: 'ignored' });
+      return;
+    }
 
-      const parsed = parseSummaryPayload(payload);
-      if (!parsed.ok) {
-        log.info({ issues: parsed.issues.length }, 'summary rejected as invalid');
-        throw reject(400, 'invalid_payload', 'The payload does not match the summary contract.', {
-          issues: parsed.issues,
-        });
+    const parsed = parseSummaryPayload(payload);
+    if (!parsed.ok) {
+      log.info({ issues: parsed.issues.length }, 'summary rejected as invalid');
+      throw reject(400, 'invalid_payload', 'The payload does not match the summary contract.', {
+        issues: parsed.issues,
+      });
+    }
+    const result = await durably(log, () =>
+      deps.store.acceptSummary({
+        deliveryKey,
+        scheme: signature.scheme,
+        receivedAt,
+        rawBody,
+        conversationId: parsed.summary.conversationId,
+        eventTimestamp: parsed.summary.eventTimestamp,
+        title: parsed.summary.title,
+        target: deps.target,
+      }),
+    );
+    switch (result.kind) {
+      case 'queued':
+        deps.metrics?.accepted.inc();
+        log.info({ eventId: result.eventId, deliveryId: result.deliveryId }, 'summary stored and queued');
+        deps.onQueued();
+        sendJson(response, 202, { id: result.eventId, status: 'queued' });
+        return;
+      case 'duplicate':
+        log.info({ eventId: result.eventId }, 'duplicate delivery acknowledged');
+        sendJson(response, 200, { id: result.eventId, status: 'duplicate' });
+        return;
+      case 'stale':
+        log.info({ eventId: result.eventId, deliveryId: result.deliveryId }, 'older re-send stored, not delivered');
+        sendJson(response, 200, { id: result.eventId, status: 'stale' });
+        return;
+    }
+  }
+
+  return (request, response) => {
+    ingest(request, response).catch((error: unknown) => {
+      if (error instanceof RequestAbortedError) return;
+      if (error instanceof HttpError) {
+        sendJson(
+          response,
+          error.status,
+          { error: { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) } },
+          error.headers,
+        );
+        return;
       }
-      const result = await durably(log, () =>
-        deps.store.acceptSummary({
-          deliveryKey,
-          scheme: signature.scheme,
-          receivedAt,
-          rawBody,
-          conversationId: parsed.summary.conversationId,
-          eventTimestamp: parsed.summary.eventTimestamp,
-          title: parsed.summary.title,
-          target: deps.target,
-        }),
-      );
-      switch (result.kind) {
-        case 'queued':
-          deps.metrics?.accepted.inc();
-          log.info({ eventId: result.eventId, deliveryId: result.deliveryId }, 'summary stored and queued');
-          deps.onQueued();
-          response.status(202).json({ id: result.eventId, status: 'queued' });
-          return;
-        case 'duplicate':
-          log.info({ eventId: result.eventId }, 'duplicate delivery acknowledged');
-          response.status(200).json({ id: result.eventId, status: 'duplicate' });
-          return;
-        case 'stale':
-          log.info({ eventId: result.eventId, deliveryId: result.deliveryId }, 'older re-send stored, not delivered');
-          response.status(200).json({ id: result.eventId, status: 'stale' });
-          return;
-      }
-    },
-  );
-  return router;
+      deps.logger.error({ err: error }, 'request failed unexpectedly');
+      sendJson(response, 500, { error: { code: 'internal_error', message: 'The receiver failed; see its logs.' } });
+    });
+  };
+}
+
+/** One JSON answer, never cached (an acknowledgement is not reusable). */
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  response.end(text);
 }
 
 /** A store write; when the store cannot write (disk full, read-only), 503 so the sender retries later. */

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { randomUUID } from 'node:crypto';
 import { Pool, type PoolClient, type QueryResult } from 'pg';
 import { assertNever } from '../../core/assertNever';
 import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
@@ -46,6 +45,7 @@ import type {
   ReceiverStore,
 } from './receiverStore';
 import { escapeLike, foldForSearch } from './searchText';
+import { timeOrderedId } from './timeOrderedId';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/database` (node-postgres connection string: sslmode and friends apply). */
@@ -127,7 +127,7 @@ export class PostgresStore implements ReceiverStore {
     return this.transaction(async (db): Promise<AcceptResult> => {
       const now = summary.receivedAt;
       const eventTimestamp = instant(summary.eventTimestamp);
-      const eventId = randomUUID();
+      const eventId = timeOrderedId();
       // ON CONFLICT waits for a replica inserting the same key at this moment: after its commit this is a duplicate.
       const inserted = await db.query(
         `INSERT INTO events (id, delivery_key, scheme, event_type, disposition, conversation_id, event_timestamp,
@@ -150,7 +150,7 @@ export class PostgresStore implements ReceiverStore {
 
       const title = summary.title;
       const titleFolded = foldForSearch(title);
-      const deliveryId = randomUUID();
+      const deliveryId = timeOrderedId();
       const created = await db.query(
         `INSERT INTO deliveries (id, conversation_id, target, event_id, title, title_folded, status, version,
            attempts, next_attempt_at, created_at, open_since, updated_at)
@@ -213,7 +213,7 @@ export class PostgresStore implements ReceiverStore {
 
   async recordIgnoredEvent(event: IgnoredEvent): Promise<{ eventId: string; duplicate: boolean }> {
     return this.transaction(async (db) => {
-      const eventId = randomUUID();
+      const eventId = timeOrderedId();
       const inserted = await db.query(
         `INSERT INTO events (id, delivery_key, scheme, event_type, disposition, received_at)
          VALUES ($1, $2, $3, $4, 'ignored', $5)

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -46,6 +45,7 @@ import {
   toStatusCount,
   toVersion,
 } from './sqliteRows';
+import { timeOrderedId } from './timeOrderedId';
 
 export interface SqliteStoreOptions {
   /** The database file; its directory is created when missing. */
@@ -104,9 +104,8 @@ export class SqliteStore implements ReceiverStore {
   /**
    * Accepts arrive in bursts (32 connections at once under load), and a durable commit costs an fsync that blocks
    * the event loop: the requests of one burst share one commit. Each is queued; at the end of the event-loop turn
-   * one BEGIN IMMEDIATE transaction applies them all (each in its own savepoint, so one failure does not undo the
-   * others) and commits once with synchronous=FULL. Every promise resolves only after that commit: nothing is
-   * acknowledged before it is durable.
+   * one BEGIN IMMEDIATE transaction applies them all and commits once with synchronous=FULL. Every promise resolves
+   * only after that commit: nothing is acknowledged before it is durable.
    */
   async acceptSummary(summary: AcceptedSummary): Promise<AcceptResult> {
     return new Promise<AcceptResult>((resolve, reject) => {
@@ -117,27 +116,23 @@ export class SqliteStore implements ReceiverStore {
 
   private flushAccepts(): void {
     const batch = this.pendingAccepts.splice(0);
-    const results: Array<{ ok: true; value: AcceptResult } | { ok: false; error: unknown }> = [];
+    let results: AcceptResult[];
     try {
-      this.writeTransaction(() => {
-        for (const { summary } of batch) {
-          try {
-            // A nested better-sqlite3 transaction is a savepoint inside the batch's transaction.
-            results.push({ ok: true, value: this.db.transaction(() => this.acceptOne(summary))() });
-          } catch (error) {
-            results.push({ ok: false, error });
-          }
+      results = this.writeTransaction(() => batch.map(({ summary }) => this.acceptOne(summary)));
+    } catch {
+      // Something failed and the whole burst rolled back: apply each accept in a transaction of its own, so only
+      // the one that fails is refused (and a store that cannot write at all refuses every one). Savepoints per
+      // accept would keep the others without a second pass, but cost two statements on every accept of every burst.
+      for (const pending of batch) {
+        try {
+          pending.resolve(this.writeTransaction(() => this.acceptOne(pending.summary)));
+        } catch (error) {
+          pending.reject(error);
         }
-      });
-    } catch (error) {
-      for (const { reject } of batch) reject(error);
+      }
       return;
     }
-    batch.forEach(({ resolve, reject }, index) => {
-      const result = results[index];
-      if (result?.ok) resolve(result.value);
-      else reject(result?.error ?? new Error('the accept was not applied'));
-    });
+    batch.forEach(({ resolve }, index) => resolve(results[index] as AcceptResult));
   }
 
   private acceptOne(summary: AcceptedSummary): AcceptResult {
@@ -154,7 +149,7 @@ export class SqliteStore implements ReceiverStore {
     const held = heldRow === undefined ? undefined : toHeldDelivery(heldRow);
     const stale = held?.eventTimestamp !== undefined && eventTimestamp !== null && eventTimestamp < held.eventTimestamp;
 
-    const eventId = randomUUID();
+    const eventId = timeOrderedId();
     this.sql(
       `INSERT INTO events (id, delivery_key, scheme, event_type, disposition, conversation_id, event_timestamp,
            received_at, raw_body)
@@ -174,7 +169,7 @@ export class SqliteStore implements ReceiverStore {
 
     const content = { eventId, title: summary.title, titleFolded: foldForSearch(summary.title), now };
     if (held === undefined) {
-      const deliveryId = randomUUID();
+      const deliveryId = timeOrderedId();
       this.sql(
         `INSERT INTO deliveries (id, conversation_id, target, event_id, title, title_folded, status, version,
              attempts, next_attempt_at, created_at, open_since, updated_at)
@@ -217,7 +212,7 @@ export class SqliteStore implements ReceiverStore {
     return this.writeTransaction(() => {
       const original = this.eventIdForKey(event.deliveryKey);
       if (original !== undefined) return { eventId: original, duplicate: true };
-      const eventId = randomUUID();
+      const eventId = timeOrderedId();
       this.sql(
         `INSERT INTO events (id, delivery_key, scheme, event_type, disposition, received_at)
          VALUES (@eventId, @deliveryKey, @scheme, @eventType, 'ignored', @receivedAt)`,
