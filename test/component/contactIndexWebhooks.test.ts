@@ -168,6 +168,20 @@ describe('contact index freshness through Lime webhooks', () => {
     expect(byNewNumber.every((entry) => entry.companyMainE164 === '+46876543200')).toBe(true);
   });
 
+  it('a company deleted in Lime leaves its persons in the index without it', async () => {
+    await start();
+    await untilSubscribed();
+    lime.remove('company', acme);
+    await lime.webhooksSettled();
+
+    expect(lime.webhookDeliveries.every((delivery) => delivery.status === 200)).toBe(true);
+    expect(await indexed({ phones: ['+46812345600'] })).toEqual([]);
+    expect(await indexed({ emails: ['anna@acme.se', 'bo@acme.se'] })).toMatchObject([
+      { personId: anna, companyId: undefined },
+      { personId: bo, companyId: undefined },
+    ]);
+  });
+
   it('a notification without a valid X-Lime-Signature is refused with 401 and changes nothing', async () => {
     await start();
     await untilSubscribed();
@@ -204,6 +218,9 @@ describe('contact index freshness through Lime webhooks', () => {
   it('when Lime cannot be read back the notification gets 503, and Lime sends it again until it is applied', async () => {
     await start();
     await untilSubscribed();
+    // Nothing else may take the fault: the connection check is done, and in webhooks mode no pass polls Lime.
+    await waitFor(() => receiver.connection() !== undefined, 5000, 'the connection check');
+    await waitFor(async () => (await overviewText()).includes('Lime webhooks:'), 5000, 'the webhooks mode');
     lime.failNext(1, { kind: 'status', status: 503 });
     lime.update('person', bo, { mobilephone: '070-999 88 77' });
     await lime.webhooksSettled();
