@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import request from 'supertest';
 import { LimeConnector } from '../../src/lime-addon';
 import { loadConfig } from '../../src/receiver/config/loadConfig';
@@ -23,6 +24,8 @@ let lime: LimeEmulator;
 let receiver: RunningReceiver;
 let targetUrl: string;
 let dataDir: string;
+/** Every line the receiver logged. */
+let logs: string[];
 /** The numbers are written as Lime users type them: live search cannot read "mobil …", only the index can. */
 let anna: number;
 let bo: number;
@@ -41,6 +44,7 @@ async function start(options: { lime?: LimeEmulatorOptions; env?: Record<string,
   });
   bo = lime.insert('person', { firstname: 'Bo', email: 'bo@acme.se', company: acme });
   carl = lime.insert('person', { firstname: 'Carl', email: 'carl@other.se' });
+  logs = [];
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   targetUrl = `${publicUrl}${WEBHOOK_PATH}`;
@@ -60,7 +64,15 @@ async function start(options: { lime?: LimeEmulatorOptions; env?: Record<string,
     ...options.env,
   });
   receiver = await startReceiver(config, {
-    logger: createLogger(process.env['DEBUG_LOG'] ? 'debug' : 'silent'),
+    logger: createLogger(
+      'debug',
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          logs.push(chunk.toString('utf8'));
+          callback();
+        },
+      }),
+    ),
     makeConnector: (connection) => new LimeConnector(connection),
     host: '127.0.0.1',
   });
@@ -142,6 +154,12 @@ describe('contact index freshness through Lime webhooks', () => {
     expect(await indexed({ phones: ['+46704445566'] })).toMatchObject([{ personId: anna, companyId: acme }]);
     // "mobil 070 444 55 66" is no written form live search tries: only the fresh index finds Anna.
     expect(await callFrom('after-edit', '+46704445566')).toMatchObject({ outcome: 'written', personId: anna });
+    const logged = logs.join('');
+    expect(logged).toContain('contact index changed by a notification');
+    const secret = deriveSubscriptionSecret(Buffer.from(SECRET_KEY, 'hex'), targetUrl);
+    for (const secretOrPersonal of [secret, '444 55 66', '+46704445566', 'anna@acme.se', 'sha256=']) {
+      expect(logged).not.toContain(secretOrPersonal);
+    }
   });
 
   it('a person deleted in Lime is gone from the index; one created there is in it', async () => {
@@ -227,6 +245,22 @@ describe('contact index freshness through Lime webhooks', () => {
 
     expect(lime.webhookDeliveries.map((delivery) => delivery.status)).toEqual([503, 200]);
     expect(await indexed({ phones: ['+46709998877'] })).toMatchObject([{ personId: bo }]);
+  });
+
+  it('when the store cannot write, a notification gets 503 so Lime sends it again, never 2xx', async () => {
+    await start();
+    await untilSubscribed();
+    const secret = deriveSubscriptionSecret(Buffer.from(SECRET_KEY, 'hex'), targetUrl);
+    const delivery = limeDelivery('person.update', anna, secret);
+    await receiver.store.close();
+
+    const response = await request(receiver.url)
+      .post(WEBHOOK_PATH)
+      .set({ 'content-type': 'application/json', 'x-lime-signature': delivery.signature })
+      .send(delivery.body);
+
+    expect([response.status, response.body.error.code]).toEqual([503, 'store_unavailable']);
+    expect(response.headers['retry-after']).toBe('30');
   });
 
   it('the overview says the index is kept fresh by webhooks', async () => {
