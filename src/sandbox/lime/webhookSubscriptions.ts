@@ -1,5 +1,13 @@
 import type { RequestBody } from '../shared/readHttpRequest';
-import { apiError, badRequest, noContent, notFound, plainJson, type ApiResponse } from './apiResponses';
+import {
+  apiError,
+  badRequest,
+  methodNotAllowed,
+  noContent,
+  notFound,
+  plainJson,
+  type ApiResponse,
+} from './apiResponses';
 import type { LimeKeyPermissions, LimeModel, LimeSubscription } from './types';
 
 /** The events Lime's webhooks package offers per limetype (lime-rest-api.md §7: new, update, delete, restore). */
@@ -49,12 +57,12 @@ export class WebhookSubscriptions {
     const [first, ...extra] = request.rest;
     if (extra.length > 0) return notFound('The requested URL was not found on the server.');
     if (first === 'available') {
-      return request.method === 'GET' ? plainJson(200, this.availableEvents()) : notAllowed(['GET']);
+      return request.method === 'GET' ? plainJson(200, this.availableEvents()) : methodNotAllowed(['GET']);
     }
     if (first === undefined) {
       if (request.method === 'GET') return plainJson(200, this.list(request.rawQuery).map(shown));
       if (request.method === 'POST') return this.create(request.body);
-      return notAllowed(['GET', 'POST']);
+      return methodNotAllowed(['GET', 'POST']);
     }
     const subscription = /^\d{1,9}$/u.test(first) ? this.byId.get(Number(first)) : undefined;
     if (subscription === undefined) return notFound(`The subscription ${first} does not exist.`);
@@ -67,7 +75,7 @@ export class WebhookSubscriptions {
         this.byId.delete(subscription.id);
         return noContent();
       default:
-        return notAllowed(['GET', 'PUT', 'DELETE']);
+        return methodNotAllowed(['GET', 'PUT', 'DELETE']);
     }
   }
 
@@ -159,9 +167,4 @@ export class WebhookSubscriptions {
 function shown(subscription: LimeSubscription): Record<string, unknown> {
   const { secret: _secret, ...visible } = subscription;
   return visible;
-}
-
-function notAllowed(methods: readonly string[]): ApiResponse {
-  const response = apiError(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.');
-  return { ...response, headers: { ...response.headers, allow: methods.join(', ') } };
 }
