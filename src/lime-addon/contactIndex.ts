@@ -48,7 +48,8 @@ export async function* exportLimeContacts(
   }
 }
 
-function toEntry(candidate: PersonCandidate, defaultRegion: string): ContactIndexEntry {
+/** A person candidate as an index entry: e-mail lower-cased, numbers in E.164. */
+export function toEntry(candidate: PersonCandidate, defaultRegion: string): ContactIndexEntry {
   return {
     personId: candidate.id,
     email: candidate.email === undefined ? undefined : normalizeEmail(candidate.email),

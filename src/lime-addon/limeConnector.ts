@@ -7,12 +7,16 @@ import {
   type MeetingSummary,
   type PersonCandidate,
 } from '../core';
+import type { IncomingHttpHeaders } from 'node:http';
 import type {
   ConnectionCheck,
+  ContactChangeSubscription,
   ContactIndexEntry,
+  ContactNotification,
   CrmConnector,
   DeliverOptions,
   DeliveryReport,
+  NotificationSignature,
   ParticipantOutcome,
 } from '../receiver/crmConnector';
 import { CrmError } from '../receiver/crmError';
@@ -25,6 +29,9 @@ import { resolveFieldMap, type LimeConnectorOptions, type LimeFieldMap } from '.
 import { LimeHttp } from './limeHttp';
 import { testLimeConnection } from './testLimeConnection';
 import { findOwnNotes, writeHistoryNote } from './ownHistoryNotes';
+import { subscribeToLimeChanges } from './limeSubscriptions';
+import { readLimeNotification } from './readLimeNotification';
+import { verifyLimeSignature } from './verifyLimeSignature';
 
 export const DEFAULT_HISTORY_TYPE = 'comment';
 /** Notes written at once for one meeting: a few, so a big meeting is quick without flooding Lime. */
@@ -219,6 +226,29 @@ export class LimeConnector implements CrmConnector {
   ): AsyncIterable<ContactIndexEntry[]> {
     const schema = await this.currentSchema(options.signal);
     yield* exportLimeContacts(this.http, this.fields, schema, options.defaultRegion, options.signal, since);
+  }
+
+  /** Our webhook subscription to person and company changes (Lime's webhooks package), found or created. */
+  subscribeToContactChanges(request: {
+    targetUrl: string;
+    secret: string;
+    signal?: AbortSignal | undefined;
+  }): Promise<ContactChangeSubscription> {
+    return subscribeToLimeChanges(this.http, this.fields, request);
+  }
+
+  /** `X-Lime-Signature` over the exact bytes received. */
+  verifyContactNotification(rawBody: Buffer, headers: IncomingHttpHeaders, secret: string): NotificationSignature {
+    return verifyLimeSignature(rawBody, headers, secret);
+  }
+
+  /** A webhook delivery as contact index changes, the persons and companies read back from Lime. */
+  async readContactNotification(
+    notification: unknown,
+    options: { defaultRegion: string; signal?: AbortSignal | undefined },
+  ): Promise<ContactNotification> {
+    const schema = await this.currentSchema(options.signal);
+    return readLimeNotification(this.http, this.fields, schema, notification, options);
   }
 
   /** Forgets the discovered data model, so the next delivery reads it again (after an admin changed Lime). */

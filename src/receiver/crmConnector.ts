@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { CrmId, MatchKey, MeetingSummary } from '../core';
 
 /**
@@ -28,7 +29,55 @@ export interface CrmConnector {
     since: string,
     options: { defaultRegion: string; signal?: AbortSignal | undefined },
   ): AsyncIterable<ContactIndexEntry[]>;
+  /**
+   * Makes sure the CRM notifies `targetUrl` of every person and company change (Lime: a webhook subscription),
+   * signed with `secret`: finds our subscription by its target and updates it, or creates it. `unavailable` when
+   * the CRM cannot (no webhooks there, or the API user may not subscribe); throws a CrmError when it failed.
+   */
+  subscribeToContactChanges?(request: {
+    targetUrl: string;
+    secret: string;
+    signal?: AbortSignal | undefined;
+  }): Promise<ContactChangeSubscription>;
+  /** Checks a change notification's signature on the exact bytes received, in constant time. */
+  verifyContactNotification?(rawBody: Buffer, headers: IncomingHttpHeaders, secret: string): NotificationSignature;
+  /**
+   * What a verified change notification means for the contact index, read back from the CRM where the
+   * notification alone does not say (so it does not matter in which order notifications arrive).
+   */
+  readContactNotification?(
+    notification: unknown,
+    options: { defaultRegion: string; signal?: AbortSignal | undefined },
+  ): Promise<ContactNotification>;
 }
+
+/** The outcome of subscribing to the CRM's change notifications. */
+export type ContactChangeSubscription =
+  | { kind: 'subscribed'; id: string; events: string[] }
+  /** The CRM cannot notify us; `reason` says why, for the admin overview. */
+  | { kind: 'unavailable'; reason: string };
+
+export type NotificationSignature = 'ok' | 'missing_signature' | 'bad_signature';
+
+/** Changes to apply to the contact index, in one transaction. */
+export interface ContactIndexChange {
+  /** Persons added or changed: their entries as the CRM holds them now. */
+  upsert: ContactIndexEntry[];
+  /** Persons deleted. */
+  removePersons: CrmId[];
+  /** Companies whose name or main number is now this: every entry of the company takes it. */
+  companies: Array<{ companyId: CrmId; companyName?: string | undefined; companyMainE164?: string | undefined }>;
+  /** Companies deleted: their persons' entries lose the company. */
+  removeCompanies: CrmId[];
+}
+
+/** What one change notification means. */
+export type ContactNotification =
+  | { kind: 'change'; event: string; change: ContactIndexChange }
+  /** Nothing the index holds (another limetype, a field matching does not use). */
+  | { kind: 'ignored'; event: string; reason: string }
+  /** Not a notification the CRM sends (a body of another shape). */
+  | { kind: 'invalid'; message: string };
 
 /**
  * One person in the local contact index: what matching needs, normalized once at sync time (phones stored in any

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { ReceiverConfig } from './config/loadConfig';
 import type { ConnectionCheck } from './crmConnector';
 import { DeliveryWorker } from './deliver/deliveryWorker';
-import { ContactIndexKeeper } from './contactIndex/contactIndexKeeper';
+import { ContactIndexKeeper, type ContactNotifications } from './contactIndex/contactIndexKeeper';
+import { LIME_WEBHOOK_PATH } from './http/limeWebhookRoute';
+import { deriveSubscriptionSecret } from './settings/subscriptionSecret';
 import { createApp } from './http/createApp';
 import { verifyAdminPassword } from './settings/adminPassword';
 import type { Logger } from './observability/logger';
@@ -84,6 +86,7 @@ export async function startReceiver(
     defaultRegion: config.defaultRegion,
     syncMs: config.contactIndexSyncMs,
     incrementalMs: config.contactIndexIncrementalMs,
+    notifications: contactNotifications(config),
     logger,
   });
 
@@ -96,6 +99,7 @@ export async function startReceiver(
     target: 'lime',
     connectionState: () => settings.lastCheck(),
     onQueued: () => worker.wake(),
+    contactNotifications: contactIndex,
     admin: {
       store,
       settings,
@@ -151,6 +155,19 @@ export async function startReceiver(
         logger.info('receiver stopped');
       })()),
   };
+}
+
+/**
+ * Lime's webhooks for the contact index: on when Lime can reach the receiver (`RECEIVER_PUBLIC_URL`) and SECRET_KEY
+ * is set, which the subscription's signing secret is derived from.
+ */
+function contactNotifications(config: ReceiverConfig): ContactNotifications {
+  if (config.publicUrl === undefined) return { kind: 'off', reason: 'RECEIVER_PUBLIC_URL is not set' };
+  if (config.secretKey === undefined) {
+    return { kind: 'off', reason: "SECRET_KEY is not set (the subscription's signing secret is derived from it)" };
+  }
+  const targetUrl = `${config.publicUrl.replace(/\/+$/u, '')}${LIME_WEBHOOK_PATH}`;
+  return { kind: 'on', targetUrl, secret: deriveSubscriptionSecret(config.secretKey, targetUrl) };
 }
 
 /** The admin pages' password check, or undefined (pages off) when no admin password is configured. */

@@ -1110,6 +1110,69 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
         expect(state.syncedAt).toBeUndefined();
       });
 
+      it('a change notification replaces a person, removes one, and gives a changed company to all its persons', async () => {
+        const store = await openStore();
+        const dora = contact(1004, { email: 'dora@customer.se', companyId: 2001, companyName: 'Customer AB' });
+        await store.replaceContactIndex('lime', [ANNA, BO, CARL, dora], at(0));
+        const annaMoved = { ...ANNA, mobileE164: '+46700000009', updatedAt: '2026-11-20T09:00:00.000Z' };
+
+        await store.applyContactChange('lime', {
+          upsert: [annaMoved],
+          removePersons: ['bo-77'],
+          companies: [{ companyId: 2001, companyName: 'Customer Group AB', companyMainE164: '+4686009999' }],
+          removeCompanies: [],
+        });
+
+        expect(await find(store, { emails: ['bo@other.se'] })).toEqual([]);
+        expect(await find(store, { phones: ['+46701234567'] })).toEqual([]);
+        // The upsert is the person as the CRM holds it now: it wins over the company change for that person.
+        expect(await find(store, { phones: ['+46700000009'] })).toEqual([annaMoved]);
+        expect(await find(store, { phones: ['+4686009999'] })).toEqual(
+          byPerson([
+            { ...CARL, companyName: 'Customer Group AB', companyMainE164: '+4686009999' },
+            { ...dora, companyName: 'Customer Group AB', companyMainE164: '+4686009999' },
+          ]),
+        );
+        expect(await find(store, { phones: ['+4686000000'] })).toEqual([annaMoved]);
+        expect(await store.contactIndexState('lime')).toEqual({ size: 3, syncedAt: at(0) });
+      });
+
+      it('a deleted company leaves its persons in the index without a company', async () => {
+        const store = await openStore();
+        await store.replaceContactIndex('lime', [ANNA, BO, CARL], at(0));
+
+        await store.applyContactChange('lime', {
+          upsert: [],
+          removePersons: [],
+          companies: [],
+          removeCompanies: [2001],
+        });
+
+        expect(await find(store, { phones: ['+4686000000'] })).toEqual([]);
+        expect(await find(store, { emails: ['anna@customer.se'] })).toEqual([
+          { ...ANNA, companyId: undefined, companyName: undefined, companyMainE164: undefined },
+        ]);
+        expect(await find(store, { emails: ['bo@other.se'] })).toEqual([BO]);
+        expect(await store.contactIndexState('lime')).toMatchObject({ size: 3 });
+      });
+
+      it('a change adds a person the index did not hold, and removing an unknown person changes nothing', async () => {
+        const store = await openStore();
+        await store.replaceContactIndex('lime', [ANNA], at(0));
+        const eve = contact('eve-5', { email: 'eve@customer.se', companyId: 'c-9' });
+
+        await store.applyContactChange('lime', {
+          upsert: [eve],
+          removePersons: [999, '1001'],
+          companies: [{ companyId: '2001', companyName: 'Not the same id' }],
+          removeCompanies: [],
+        });
+
+        expect(await find(store, { emails: ['eve@customer.se', 'anna@customer.se'] })).toEqual(byPerson([ANNA, eve]));
+        expect(await store.contactIndexState('lime')).toMatchObject({ size: 2 });
+        expect(await find(store, { emails: ['eve@customer.se'] }, 'other')).toEqual([]);
+      });
+
       it('the index survives close and reopen', async () => {
         const first = await openStore();
         await first.replaceContactIndex('lime', [ANNA, BO], at(0));

@@ -135,6 +135,17 @@ describe('loadConfig', () => {
     });
   });
 
+  it('RECEIVER_PUBLIC_URL: unset by default; an http(s) address is read without its trailing slash', () => {
+    expect(loadConfig(minimal).publicUrl).toBeUndefined();
+    expect(loadConfig({ ...minimal, RECEIVER_PUBLIC_URL: ' ' }).publicUrl).toBeUndefined();
+    expect(loadConfig({ ...minimal, RECEIVER_PUBLIC_URL: 'https://companion.example.com/dci/' }).publicUrl).toBe(
+      'https://companion.example.com/dci',
+    );
+    for (const invalid of ['companion.example.com', 'ftp://companion.example.com', 'https://x.example.com/?a=1']) {
+      expect(() => loadConfig({ ...minimal, RECEIVER_PUBLIC_URL: invalid })).toThrow(/RECEIVER_PUBLIC_URL must be/u);
+    }
+  });
+
   it('no webhook secret is refused: nothing could be verified', () => {
     expect(() => loadConfig({})).toThrow(/DCI_WEBHOOK_SECRETS is required/u);
   });

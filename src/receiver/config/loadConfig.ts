@@ -91,6 +91,13 @@ const environmentSchema = z.object({
   LEASE_SECONDS: int('LEASE_SECONDS', 300, 5, 24 * 3600),
   CONTACT_INDEX_SYNC_HOURS: int('CONTACT_INDEX_SYNC_HOURS', 24, 0, 24 * 30),
   CONTACT_INDEX_INCREMENTAL_MINUTES: int('CONTACT_INDEX_INCREMENTAL_MINUTES', 5, 0, 24 * 60),
+  RECEIVER_PUBLIC_URL: z
+    .string()
+    .optional()
+    .refine((url) => url === undefined || url.trim() === '' || isHttpUrl(url.trim()), {
+      error:
+        'RECEIVER_PUBLIC_URL must be the http(s) address Lime reaches the receiver at, e.g. https://companion.example.com',
+    }),
   ADMIN_PASSWORD: z.string().optional(),
   ADMIN_PASSWORD_HASH: z
     .string()
@@ -186,6 +193,11 @@ export interface ReceiverConfig {
   /** How often the persons the CRM changed since the last pass are added to the index; 0: full syncs only. */
   contactIndexIncrementalMs: number;
   /**
+   * `RECEIVER_PUBLIC_URL`: the receiver's address as Lime reaches it (no trailing slash). With SECRET_KEY, the
+   * receiver subscribes to Lime's person and company webhooks at `<publicUrl>/api/v1/lime/webhook`.
+   */
+  publicUrl?: string | undefined;
+  /**
    * The Lime settings that environment variables set, each present only when its variable is set (not empty): they
    * take precedence over the settings saved on the admin pages, which show them locked. `lime` and
    * `internalDomains` above hold the same values with their defaults filled in.
@@ -271,6 +283,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     leaseMs: e.LEASE_SECONDS * 1000,
     contactIndexSyncMs: e.CONTACT_INDEX_SYNC_HOURS * 3600 * 1000,
     contactIndexIncrementalMs: e.CONTACT_INDEX_INCREMENTAL_MINUTES * 60 * 1000,
+    publicUrl: nonEmpty(e.RECEIVER_PUBLIC_URL) ? e.RECEIVER_PUBLIC_URL.trim().replace(/\/+$/u, '') : undefined,
     settingsFromEnv: {
       url: e.LIME_URL?.trim(),
       apiKey: e.LIME_API_KEY?.trim(),
@@ -282,6 +295,15 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     admin: password !== undefined || passwordHash !== undefined ? { password, passwordHash } : undefined,
     secretKey: e.SECRET_KEY,
   };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '';
+  } catch {
+    return false;
+  }
 }
 
 function nonEmpty(value: string | undefined): value is string {

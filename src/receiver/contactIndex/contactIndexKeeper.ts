@@ -1,8 +1,21 @@
-import type { CrmConnector } from '../crmConnector';
+import type { IncomingHttpHeaders } from 'node:http';
+import type {
+  ContactChangeSubscription,
+  ContactIndexChange,
+  CrmConnector,
+  NotificationSignature,
+} from '../crmConnector';
 import { CrmError } from '../crmError';
+import type { AppliedNotification, ContactNotificationReceiver } from '../http/limeWebhookRoute';
 import type { Logger } from '../observability/logger';
 import type { ReceiverStore } from '../store/receiverStore';
 import { syncContactIndex, updateContactIndex } from './syncContactIndex';
+
+/**
+ * The CRM's change notifications (Lime webhooks): `on` with where the CRM is to post them and the secret they are
+ * signed with, or `off` with why (shown on the overview).
+ */
+export type ContactNotifications = { kind: 'on'; targetUrl: string; secret: string } | { kind: 'off'; reason: string };
 
 export interface ContactIndexKeeperOptions {
   store: ReceiverStore;
@@ -14,17 +27,31 @@ export interface ContactIndexKeeperOptions {
   syncMs: number;
   /** Incremental passes on the CRM's change time between full syncs; 0: full syncs only. */
   incrementalMs: number;
+  /** Change notifications; absent: off. */
+  notifications?: ContactNotifications | undefined;
   logger: Logger;
 }
 
+type SubscriptionState = ContactChangeSubscription | { kind: 'failed'; reason: string };
+
 /**
- * Keeps the local contact index fresh: full syncs, and between them incremental passes on the CRM's change time
- * (probed right after a full sync: a CRM that refuses the filter is kept to full syncs). One run at a time.
+ * Keeps the local contact index fresh, in the best way the CRM allows:
+ * 1. webhooks — the CRM posts every person and company change (registered at start, checked again at every full
+ *    sync); full syncs stay, to reconcile what a lost notification missed;
+ * 2. else incremental passes on the CRM's change time between full syncs (probed right after a full sync: a CRM
+ *    that refuses the filter is kept to full syncs);
+ * 3. else full syncs only.
+ * One sync or pass at a time; notifications are applied as they come, and again after a full sync that ran
+ * meanwhile (its snapshot may predate them).
  */
-export class ContactIndexKeeper {
+export class ContactIndexKeeper implements ContactNotificationReceiver {
   private running: Promise<void> | undefined;
   /** Whether the CRM answers incremental passes; undefined until probed. */
   private incremental: boolean | undefined;
+  private subscription: SubscriptionState | undefined;
+  private subscribing: Promise<void> | undefined;
+  /** Changes applied while a full sync runs, applied again after it replaced the index. */
+  private changesDuringSync: ContactIndexChange[] | undefined;
   private timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly options: ContactIndexKeeperOptions) {}
@@ -33,56 +60,144 @@ export class ContactIndexKeeper {
     const { syncMs, incrementalMs } = this.options;
     if (syncMs === 0) return;
     this.sync();
-    this.timers.push(setInterval(() => this.sync(), syncMs));
+    this.subscribe();
+    this.timers.push(
+      setInterval(() => {
+        this.sync();
+        this.subscribe();
+      }, syncMs),
+    );
     if (incrementalMs > 0) this.timers.push(setInterval(() => this.update(), incrementalMs));
     for (const timer of this.timers) timer.unref();
   }
 
-  /** A new connection: probe again, sync now. */
+  /** A new connection: probe and subscribe again, sync now. */
   onConnectionChanged(): void {
     this.incremental = undefined;
-    if (this.options.syncMs > 0) this.sync();
+    this.subscription = undefined;
+    if (this.options.syncMs === 0) return;
+    this.sync();
+    this.subscribe();
   }
 
-  /** How the index is kept fresh, in words ('off' when it is off), for the overview. */
+  /** Which way the index is kept fresh and why, in words ('off' when it is off), for the overview. */
   mode(): string {
     const { syncMs, incrementalMs } = this.options;
     if (syncMs === 0) return 'off';
     const full = `a full sync at start and every ${Math.round(syncMs / 3600_000)} h`;
-    if (incrementalMs === 0) return `${full} (incremental passes off); Lime webhooks are not used`;
-    if (this.incremental === false) {
-      return `${full} only: this Lime cannot filter on _timestamp; Lime webhooks are not used`;
+    if (this.subscription?.kind === 'subscribed') {
+      return `${full} to reconcile, and between them Lime webhooks: every person and company change arrives as it happens (subscription ${this.subscription.id})`;
     }
+    const noWebhooks = `Lime webhooks are not used: ${this.webhooksOffReason()}`;
+    if (incrementalMs === 0) return `${full} (incremental passes off); ${noWebhooks}`;
+    if (this.incremental === false) return `${full} only: this Lime cannot filter on _timestamp; ${noWebhooks}`;
     return `${full}, and every ${Math.round(incrementalMs / 60_000)} min the persons Lime changed (its _timestamp)${
       this.incremental === undefined ? ' — not run yet' : ''
-    }; Lime webhooks are not used`;
+    }; ${noWebhooks}`;
+  }
+
+  verifyNotification(rawBody: Buffer, headers: IncomingHttpHeaders): NotificationSignature | 'off' {
+    const { notifications, syncMs } = this.options;
+    const connector = this.options.connector();
+    if (notifications?.kind !== 'on' || syncMs === 0 || !connector?.verifyContactNotification) return 'off';
+    return connector.verifyContactNotification(rawBody, headers, notifications.secret);
+  }
+
+  async applyNotification(notification: unknown): Promise<AppliedNotification> {
+    const { store, target, defaultRegion, logger } = this.options;
+    const connector = this.options.connector();
+    if (!connector?.readContactNotification) {
+      return { kind: 'ignored', event: 'unknown', reason: 'no CRM connection' };
+    }
+    const read = await connector.readContactNotification(notification, { defaultRegion });
+    if (read.kind !== 'change') return read;
+    await store.applyContactChange(target, read.change);
+    this.changesDuringSync?.push(read.change);
+    const { upsert, removePersons, companies, removeCompanies } = read.change;
+    logger.info(
+      {
+        event: read.event,
+        upserted: upsert.length,
+        removed: removePersons.length,
+        companies: companies.length + removeCompanies.length,
+      },
+      'contact index changed by a notification',
+    );
+    return { kind: 'applied', event: read.event };
   }
 
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
-    await this.running;
+    await Promise.all([this.running, this.subscribing]);
+  }
+
+  private webhooksOffReason(): string {
+    const { notifications } = this.options;
+    if (notifications?.kind !== 'on') return notifications?.reason ?? 'not configured';
+    if (this.subscription === undefined) return 'the subscription is not registered yet';
+    return this.subscription.kind === 'subscribed' ? 'subscribed' : this.subscription.reason;
+  }
+
+  /** Registers (or confirms) our subscription; on failure the index falls back to the other modes. */
+  private subscribe(): void {
+    const { notifications, logger } = this.options;
+    const connector = this.options.connector();
+    if (notifications?.kind !== 'on' || !connector?.subscribeToContactChanges || this.subscribing) return;
+    const { targetUrl, secret } = notifications;
+    this.subscribing = connector
+      .subscribeToContactChanges({ targetUrl, secret })
+      .then(
+        (subscription) => {
+          if (this.options.connector() !== connector) return; // the connection changed meanwhile
+          this.subscription = subscription;
+          if (subscription.kind === 'subscribed') {
+            logger.info(
+              { subscriptionId: subscription.id, events: subscription.events },
+              'subscribed to Lime webhooks',
+            );
+          } else {
+            logger.warn({ reason: subscription.reason }, 'Lime webhooks unavailable; the contact index is polled');
+          }
+        },
+        (error: unknown) => {
+          const code = error instanceof CrmError ? error.code : 'error';
+          this.subscription = {
+            kind: 'failed',
+            reason: `registering the subscription failed (${code}); it is tried again at the next full sync`,
+          };
+          logger.warn({ err: error }, 'registering the Lime webhook subscription failed; the contact index is polled');
+        },
+      )
+      .finally(() => {
+        this.subscribing = undefined;
+      });
   }
 
   private sync(): void {
     const { store, target, defaultRegion, logger } = this.options;
     this.run(async (connector) => {
       const started = Date.now();
+      this.changesDuringSync = [];
       try {
         const size = await syncContactIndex(store, connector, { target, defaultRegion, now: () => new Date() });
         if (size === undefined) return;
+        // The sync's pages may predate notifications applied while it ran: those win again.
+        for (const change of this.changesDuringSync) await store.applyContactChange(target, change);
         logger.info({ size, ms: Date.now() - started }, 'contact index synced');
         // Probe the incremental pass right away, so the overview can say which mode is active.
         setImmediate(() => this.update());
       } catch (error) {
         logger.warn({ err: error }, 'contact index sync failed; matching stays live until the next sync');
+      } finally {
+        this.changesDuringSync = undefined;
       }
     });
   }
 
   private update(): void {
     const { store, target, defaultRegion, logger, incrementalMs } = this.options;
-    if (incrementalMs === 0 || this.incremental === false) return;
+    if (incrementalMs === 0 || this.incremental === false || this.subscription?.kind === 'subscribed') return;
     this.run(async (connector) => {
       try {
         const changed = await updateContactIndex(store, connector, { target, defaultRegion });

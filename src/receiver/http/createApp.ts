@@ -6,6 +6,7 @@ import type { ReceiverMetrics } from '../observability/metrics';
 import type { ReceiverStore } from '../store/receiverStore';
 import { adminApp, type AdminDeps } from '../admin/adminApp';
 import { errorHandler } from './errorHandler';
+import { limeWebhookRoute, type ContactNotificationReceiver } from './limeWebhookRoute';
 import { ingestHandler, isIngestRequest } from './webhookRoute';
 
 export interface AppDeps {
@@ -17,6 +18,8 @@ export interface AppDeps {
   target: string;
   connectionState: () => ConnectionCheck | undefined;
   onQueued: () => void;
+  /** Lime's change notifications for the contact index (`POST /api/v1/lime/webhook`); absent: no such route. */
+  contactNotifications?: ContactNotificationReceiver | undefined;
   /** The admin pages under /admin; absent: no admin pages at all (tests of the webhook alone). */
   admin?: AdminDeps | undefined;
   now?: (() => Date) | undefined;
@@ -49,6 +52,16 @@ export function createApp(deps: AppDeps): ReceiverApp {
     metrics: deps.metrics,
     now,
   });
+
+  if (deps.contactNotifications) {
+    app.use(
+      limeWebhookRoute({
+        receiver: deps.contactNotifications,
+        maxBodyBytes: deps.maxBodyBytes,
+        logger: deps.logger,
+      }),
+    );
+  }
 
   if (deps.admin) app.use('/admin', adminApp({ now, ...deps.admin }));
 

@@ -2,7 +2,17 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { MeetingSummary } from '../../core';
 import { ConfigError, type ReceiverConfig, type SettingsFromEnv } from '../config/loadConfig';
-import type { ConnectionCheck, ContactIndexEntry, CrmConnector, DeliverOptions, DeliveryReport } from '../crmConnector';
+import type { IncomingHttpHeaders } from 'node:http';
+import type {
+  ConnectionCheck,
+  ContactChangeSubscription,
+  ContactIndexEntry,
+  ContactNotification,
+  CrmConnector,
+  DeliverOptions,
+  DeliveryReport,
+  NotificationSignature,
+} from '../crmConnector';
 import type { Logger } from '../observability/logger';
 import type { ReceiverStore } from '../store/receiverStore';
 import {
@@ -355,6 +365,40 @@ class SharedConnector implements CrmConnector {
       this.active -= 1;
       if (this.retired && this.active === 0) void this.close();
     }
+  }
+
+  /** The inner connector's subscription, or `unavailable` when it has none. */
+  subscribeToContactChanges(request: {
+    targetUrl: string;
+    secret: string;
+    signal?: AbortSignal | undefined;
+  }): Promise<ContactChangeSubscription> {
+    const subscribe = this.inner.subscribeToContactChanges?.bind(this.inner);
+    if (!subscribe) {
+      return Promise.resolve({ kind: 'unavailable', reason: 'this CRM connector has no change notifications' });
+    }
+    return this.use(() => subscribe(request));
+  }
+
+  /** The inner connector's check; without one, nothing verifies. */
+  verifyContactNotification(rawBody: Buffer, headers: IncomingHttpHeaders, secret: string): NotificationSignature {
+    return this.inner.verifyContactNotification?.(rawBody, headers, secret) ?? 'bad_signature';
+  }
+
+  /** The inner connector's reading; without one, every notification is ignored. */
+  readContactNotification(
+    notification: unknown,
+    options: { defaultRegion: string; signal?: AbortSignal | undefined },
+  ): Promise<ContactNotification> {
+    const read = this.inner.readContactNotification?.bind(this.inner);
+    if (!read) {
+      return Promise.resolve({
+        kind: 'ignored',
+        event: 'unknown',
+        reason: 'this CRM connector reads no notifications',
+      });
+    }
+    return this.use(() => read(notification, options));
   }
 
   /** Closes now when idle, else after the last call in flight. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Pool, type PoolClient, type QueryResult } from 'pg';
 import { assertNever } from '../../core/assertNever';
-import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
+import type { ContactIndexChange, ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
 import { latestPerPerson } from './latestPerPerson';
 import { applyPostgresMigrations } from './migrations/applyPostgresMigrations';
 import { POSTGRES_MIGRATIONS } from './migrations/postgresMigrations';
@@ -579,6 +579,55 @@ export class PostgresStore implements ReceiverStore {
              updated_at = excluded.updated_at`,
           [target, ...contactColumnParams(distinct.slice(start, start + CONTACT_INSERT_CHUNK))],
         );
+      }
+      await db.query(
+        'UPDATE contact_index_state SET size = (SELECT COUNT(*) FROM contact_index WHERE target = $1) WHERE target = $1',
+        [target],
+      );
+    });
+  }
+
+  async applyContactChange(target: string, change: ContactIndexChange): Promise<void> {
+    const distinct = latestPerPerson(change.upsert);
+    await this.transaction(async (db) => {
+      // The state row first, as in replaceContactIndex: changes and replaces of one target take turns.
+      await db.query('SELECT size FROM contact_index_state WHERE target = $1 FOR UPDATE', [target]);
+      const companyIs = 'target = $1 AND company_id = $2::jsonb';
+      for (const companyId of change.removeCompanies) {
+        await db.query(
+          `UPDATE contact_index SET company_id = NULL, company_name = NULL, company_main_e164 = NULL WHERE ${companyIs}`,
+          [target, JSON.stringify(companyId)],
+        );
+      }
+      for (const company of change.companies) {
+        await db.query(`UPDATE contact_index SET company_name = $3, company_main_e164 = $4 WHERE ${companyIs}`, [
+          target,
+          JSON.stringify(company.companyId),
+          company.companyName ?? null,
+          company.companyMainE164 ?? null,
+        ]);
+      }
+      if (distinct.length > 0) {
+        await db.query(
+          `INSERT INTO contact_index (target, ${CONTACT_COLUMNS})
+           SELECT $1, person_id::jsonb, email, mobile_e164, phone_e164, company_id::jsonb, company_name,
+             company_main_e164, inactive, updated_at
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+             $9::boolean[], $10::text[])
+             AS entry (person_id, email, mobile_e164, phone_e164, company_id, company_name, company_main_e164,
+               inactive, updated_at)
+           ON CONFLICT (target, person_id) DO UPDATE SET email = excluded.email, mobile_e164 = excluded.mobile_e164,
+             phone_e164 = excluded.phone_e164, company_id = excluded.company_id, company_name = excluded.company_name,
+             company_main_e164 = excluded.company_main_e164, inactive = excluded.inactive,
+             updated_at = excluded.updated_at`,
+          [target, ...contactColumnParams(distinct)],
+        );
+      }
+      for (const personId of change.removePersons) {
+        await db.query('DELETE FROM contact_index WHERE target = $1 AND person_id = $2::jsonb', [
+          target,
+          JSON.stringify(personId),
+        ]);
       }
       await db.query(
         'UPDATE contact_index_state SET size = (SELECT COUNT(*) FROM contact_index WHERE target = $1) WHERE target = $1',

@@ -1,4 +1,4 @@
-import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
+import type { ContactIndexChange, ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
 
 // The receiver's durable store: the queue and the audit trail. One interface, intention-named methods, one
 // contract test suite (test/store/storeContract.ts) run against every adapter (SQLite now, PostgreSQL later).
@@ -206,6 +206,12 @@ export interface ReceiverStore {
   replaceContactIndex(target: string, entries: readonly ContactIndexEntry[], syncedAt: Date): Promise<void>;
   /** Adds or replaces these entries (an incremental pass: changed persons only; nothing is removed). */
   updateContactIndex(target: string, entries: readonly ContactIndexEntry[]): Promise<void>;
+  /**
+   * Applies what one CRM change notification means, in one transaction: companies deleted (their persons' entries
+   * lose the company) and changed (every entry of the company takes its name and main number), then persons added
+   * or replaced, then persons removed. Entries of other persons stay as they are.
+   */
+  applyContactChange(target: string, change: ContactIndexChange): Promise<void>;
   /** The newest CRM change time among the index's entries (the high-water mark of incremental passes). */
   newestContactUpdate(target: string): Promise<string | undefined>;
   /** Index entries with one of these normalized e-mails or E.164 numbers (mobile, phone or company main). */

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { assertNever } from '../../core/assertNever';
-import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
+import type { ContactIndexChange, ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
 import { latestPerPerson } from './latestPerPerson';
 import { applySqliteMigrations } from './migrations/applySqliteMigrations';
 import { SQLITE_MIGRATIONS } from './migrations/sqliteMigrations';
@@ -517,15 +517,35 @@ export class SqliteStore implements ReceiverStore {
   async updateContactIndex(target: string, entries: readonly ContactIndexEntry[]): Promise<void> {
     const distinct = latestPerPerson(entries);
     this.writeTransaction(() => {
-      const upsert = this.sql(
-        `INSERT INTO contact_index (target, ${CONTACT_COLUMNS})
-         VALUES (@target, @personId, @email, @mobileE164, @phoneE164, @companyId, @companyName, @companyMainE164,
-           @inactive, @updatedAt)
-         ON CONFLICT (target, person_id) DO UPDATE SET email = excluded.email, mobile_e164 = excluded.mobile_e164,
-           phone_e164 = excluded.phone_e164, company_id = excluded.company_id, company_name = excluded.company_name,
-           company_main_e164 = excluded.company_main_e164, inactive = excluded.inactive, updated_at = excluded.updated_at`,
-      );
+      const upsert = this.sql(UPSERT_CONTACT);
       for (const entry of distinct) upsert.run(contactParams(target, entry));
+      this.sql(
+        `UPDATE contact_index_state SET size = (SELECT COUNT(*) FROM contact_index WHERE target = @target)
+         WHERE target = @target`,
+      ).run({ target });
+    });
+  }
+
+  async applyContactChange(target: string, change: ContactIndexChange): Promise<void> {
+    this.writeTransaction(() => {
+      const companyIs = 'target = @target AND company_id = @companyId';
+      for (const companyId of change.removeCompanies) {
+        this.sql(
+          `UPDATE contact_index SET company_id = NULL, company_name = NULL, company_main_e164 = NULL WHERE ${companyIs}`,
+        ).run({ target, companyId: JSON.stringify(companyId) });
+      }
+      for (const company of change.companies) {
+        this.sql(`UPDATE contact_index SET company_name = @name, company_main_e164 = @main WHERE ${companyIs}`).run({
+          target,
+          companyId: JSON.stringify(company.companyId),
+          name: company.companyName ?? null,
+          main: company.companyMainE164 ?? null,
+        });
+      }
+      const upsert = this.sql(UPSERT_CONTACT);
+      for (const entry of latestPerPerson(change.upsert)) upsert.run(contactParams(target, entry));
+      const remove = this.sql('DELETE FROM contact_index WHERE target = ? AND person_id = ?');
+      for (const personId of change.removePersons) remove.run(target, JSON.stringify(personId));
       this.sql(
         `UPDATE contact_index_state SET size = (SELECT COUNT(*) FROM contact_index WHERE target = @target)
          WHERE target = @target`,
@@ -672,6 +692,15 @@ export class SqliteStore implements ReceiverStore {
  * wanted value up in that column's index (CROSS JOIN keeps json_each the outer loop: an OR of IN lists used only the
  * target prefix, scanning the target's whole index); UNION drops a person found twice.
  */
+/** Adds an index entry, or replaces the one the person has. */
+const UPSERT_CONTACT = `
+  INSERT INTO contact_index (target, ${CONTACT_COLUMNS})
+  VALUES (@target, @personId, @email, @mobileE164, @phoneE164, @companyId, @companyName, @companyMainE164,
+    @inactive, @updatedAt)
+  ON CONFLICT (target, person_id) DO UPDATE SET email = excluded.email, mobile_e164 = excluded.mobile_e164,
+    phone_e164 = excluded.phone_e164, company_id = excluded.company_id, company_name = excluded.company_name,
+    company_main_e164 = excluded.company_main_e164, inactive = excluded.inactive, updated_at = excluded.updated_at`;
+
 const INDEXED_CONTACT = CONTACT_COLUMNS.split(', ')
   .map((column) => `c.${column}`)
   .join(', ');

@@ -46,6 +46,28 @@
 // - A path outside /<app>/ is a plain HTML 404, as a web server in front of Lime would answer a wrong base URL.
 // - The `drop_mid_body` fault handles the request for real (a POST does create the object) and then cuts the
 //   response: the work is done, the answer is lost.
+//
+// Webhooks (Lime's webhooks package, §1.2 and §7.1; on unless `webhooks: false`, which makes every /subscription/
+// route a 404 as on a server without the package):
+// - GET /subscription/available/ answers a JSON array of event names, `<limetype>.<new|update|delete|restore>` for
+//   every limetype of the model.
+// - GET /subscription/ answers a JSON array of {id, name, events, target_url, enabled}; `events` (comma-separated,
+//   any of them), `target_url` (exact) and `enabled` filter it. The secret is never shown.
+// - POST /subscription/ needs a non-empty `events` list of available events and an http(s) `target_url` (else 400
+//   with details); `name`, `secret` and `enabled` (default true) are optional → 201 with the subscription. PUT
+//   /subscription/{id}/ is partial (the secret can be replaced) → 200; DELETE → 204; an unknown id → 404. Only a
+//   key with every permission ('all', an administrator) may use these routes; any other key gets 403.
+// - Every write — through the REST API or the direct methods (insert/update/remove) tests use to play a user
+//   editing in Lime — is delivered to each enabled subscription to `<limetype>.<new|update|delete>`, after the
+//   write's own answer, one delivery at a time in write order: POST target_url, `Content-Type: application/json`,
+//   body {"event", "body": {"id", "limetype", "values": {...every value, system properties without underscore: id,
+//   createdtime, createduser, updateduser, timestamp}}}; an update adds "original_values" (old values of the changed
+//   properties; fired even when nothing changed). A delete carries the values the object had. Options are their
+//   key, relations their id. Relations set to null by a delete fire an update of the objects that held them.
+// - `X-Lime-Signature: sha256=<hex HMAC-SHA256 of the exact body bytes with the subscription's secret>`, only when
+//   the subscription has a secret. `restore` is offered but never fired (the emulator has no recycle bin).
+// - A delivery answered with anything but 2xx, or not answered within 10 s, is tried again: 3 attempts in all,
+//   100 ms · n apart (both configurable with `webhookRetry`); then it is given up. No delivery id header is sent.
 
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -62,6 +84,8 @@ import { LimeObjectStore, type WriteOutcome } from './objectStore';
 import { createRateLimiter } from './rateLimiter';
 import { decodeSegments, pathBelowApp, readRequest, type IncomingRequest } from './readRequest';
 import { routeApiRequest } from './routeApiRequest';
+import { WebhookDeliveries } from './webhookDeliveries';
+import { WebhookSubscriptions } from './webhookSubscriptions';
 import { serializeStored } from './serializeObject';
 import type {
   LimeEmulator,
@@ -83,10 +107,21 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
   const apiKeys = new Map<string, LimeKeyPermissions>(Object.entries(options.apiKeys ?? { 'test-api-key': 'all' }));
   const userIds = new Map<string, number>();
   const now = options.now ?? (() => new Date());
-  const store = new LimeObjectStore(() => model, {
-    timestamp: createMonotonicClock(now),
-    wall: () => now().getTime() * 1000,
+  const webhooksInstalled = options.webhooks ?? true;
+  const subscriptions = new WebhookSubscriptions(() => model);
+  const webhooks = new WebhookDeliveries(subscriptions, {
+    attempts: options.webhookRetry?.attempts ?? 3,
+    delayMs: options.webhookRetry?.delayMs ?? 100,
+    timeoutMs: 10_000,
   });
+  const store = new LimeObjectStore(
+    () => model,
+    { timestamp: createMonotonicClock(now), wall: () => now().getTime() * 1000 },
+    // Deliveries follow every write, through the API or the direct methods tests use to play a user in Lime.
+    (change) => {
+      if (webhooksInstalled) webhooks.notify(change);
+    },
+  );
   const faults = new FaultQueue<LimeFault>();
   const requests: LimeRequestLogEntry[] = [];
   let latencyMs = options.latencyMs ?? 0;
@@ -122,7 +157,15 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
     if (permissions === undefined) return apiError(401, 'Unauthorized', 'The API key is not valid.');
     const segments = decodeSegments(below);
     if (segments === undefined) return apiError(404, 'Not Found', 'The requested URL was not found on the server.');
-    const context = { model, store, hrefs, listLimit, permissions, userId: userIdFor(apiKey) };
+    const context = {
+      model,
+      store,
+      hrefs,
+      listLimit,
+      permissions,
+      userId: userIdFor(apiKey),
+      subscriptions: webhooksInstalled ? subscriptions : undefined,
+    };
     try {
       return routeApiRequest(context, {
         method: incoming.method,
@@ -199,6 +242,15 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
     remove(limetype, id) {
       if (!store.remove(limetype, id)) throw new Error(`remove ${limetype} ${id}: no such object`);
     },
+    get subscriptions() {
+      return subscriptions.all();
+    },
+    get webhookDeliveries() {
+      return webhooks.log;
+    },
+    webhooksSettled() {
+      return webhooks.settled();
+    },
     clearRequests() {
       requests.length = 0;
     },
@@ -215,8 +267,9 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
       if (permissions === undefined) apiKeys.delete(key);
       else apiKeys.set(key, permissions);
     },
-    close() {
-      return server.close();
+    async close() {
+      await webhooks.close();
+      await server.close();
     },
   };
 }

@@ -9,6 +9,16 @@ export type WriteOutcome =
   | { kind: 'invalid'; message: string; problems: Record<string, string> }
   | { kind: 'not_found'; message: string };
 
+/** A write to the store, as webhook deliveries need it: the record after it, and before it for an update. */
+export interface ObjectChange {
+  action: 'new' | 'update' | 'delete';
+  limetype: string;
+  /** The record as written (for a delete: as it was when deleted). */
+  record: LimeRecord;
+  /** For an update: the record before it. */
+  previous?: LimeRecord;
+}
+
 export interface ObjectStoreClocks {
   /** Strictly increasing microseconds, for `_timestamp` and `_createdtime`. */
   timestamp(): number;
@@ -24,6 +34,8 @@ export class LimeObjectStore {
   constructor(
     private readonly model: () => LimeModel,
     private readonly clocks: ObjectStoreClocks,
+    /** Told about every write (the emulator's webhook deliveries listen here), whichever way it was made. */
+    private readonly onChange: (change: ObjectChange) => void = () => undefined,
   ) {}
 
   find(limetype: string, id: number): LimeRecord | undefined {
@@ -51,6 +63,7 @@ export class LimeObjectStore {
     };
     this.nextId += 1;
     this.table(limetype).set(record._id, record);
+    this.onChange({ action: 'new', limetype, record });
     return { kind: 'written', record };
   }
 
@@ -69,12 +82,16 @@ export class LimeObjectStore {
       values: result.values,
     };
     this.table(limetype).set(id, record);
+    this.onChange({ action: 'update', limetype, record, previous: current });
     return { kind: 'written', record };
   }
 
   /** Deletes the object; relations pointing at it become null (and those objects get a new `_timestamp`). */
   remove(limetype: string, id: number): boolean {
-    if (!(this.tables.get(limetype)?.delete(id) ?? false)) return false;
+    const removed = this.find(limetype, id);
+    if (removed === undefined) return false;
+    this.tables.get(limetype)?.delete(id);
+    this.onChange({ action: 'delete', limetype, record: removed });
     for (const def of Object.values(this.model().limetypes)) {
       const pointers = def.properties.filter(
         (property) => isSingleRelation(property.type) && property.relatedType === limetype,
@@ -96,7 +113,9 @@ export class LimeObjectStore {
       if (hits.length === 0) continue;
       const values = { ...record.values };
       for (const name of hits) values[name] = null;
-      table?.set(record._id, { ...record, values, _timestamp: formatLimeTimestamp(this.clocks.timestamp()) });
+      const cleared = { ...record, values, _timestamp: formatLimeTimestamp(this.clocks.timestamp()) };
+      table?.set(record._id, cleared);
+      this.onChange({ action: 'update', limetype: def.name, record: cleared, previous: record });
     }
   }
 

@@ -20,6 +20,7 @@ import { mayPerform } from './permissions';
 import { isRelation } from './propertyKinds';
 import { serializeObject } from './serializeObject';
 import type { LimeKeyPermissions, LimeModel, LimeOperation, LimeRecord, LimetypeDef } from './types';
+import type { WebhookSubscriptions } from './webhookSubscriptions';
 
 /** Everything a request may touch, for one authenticated API key. */
 export interface ApiContext {
@@ -30,6 +31,8 @@ export interface ApiContext {
   permissions: LimeKeyPermissions;
   /** The API key's user, recorded in `_createduser`/`_updateduser`. */
   userId: number;
+  /** The webhooks package's subscription API; absent on a server without the package (its routes are 404). */
+  subscriptions?: WebhookSubscriptions | undefined;
 }
 
 export interface ApiRequest {
@@ -56,6 +59,10 @@ export function routeApiRequest(context: ApiContext, request: ApiRequest): ApiRe
     case 'query':
       if (rest.length > 0) return notFound(URL_NOT_FOUND);
       return allow(request, ['GET', 'POST']) ?? routeQuery(context, request);
+    case 'subscription':
+      return context.subscriptions === undefined
+        ? notFound(URL_NOT_FOUND)
+        : context.subscriptions.route({ ...request, rest, permissions: context.permissions });
     default:
       return notFound(URL_NOT_FOUND);
   }

@@ -106,6 +106,32 @@ export interface LimeRequestLogEntry {
   apiKey?: string;
 }
 
+/** A webhook subscription (Lime's webhooks package, lime-rest-api.md §7.1), as the emulator keeps it. */
+export interface LimeSubscription {
+  id: number;
+  name: string;
+  /** `<limetype>.<new|update|delete|restore>` */
+  events: string[];
+  target_url: string;
+  enabled: boolean;
+  /** Signs each delivery (`X-Lime-Signature`); the API never shows it. */
+  secret?: string;
+}
+
+/** One attempt to deliver a webhook. */
+export interface LimeWebhookDelivery {
+  subscriptionId: number;
+  event: string;
+  targetUrl: string;
+  attempt: number;
+  /** The exact JSON bytes sent (and signed). */
+  body: string;
+  /** The target's HTTP status, when it answered. */
+  status?: number;
+  /** Why there was no answer (refused, timed out). */
+  error?: string;
+}
+
 export interface LimeEmulatorOptions {
   /** Application segment; may contain spaces (URL-encoded in hrefs). Default `lime`. */
   app?: string;
@@ -125,6 +151,13 @@ export interface LimeEmulatorOptions {
   latencyMs?: number;
   /** Clock for `_timestamp`/`_createdtime`; default `() => new Date()`. */
   now?: () => Date;
+  /**
+   * Whether the server has Lime's webhooks package: the /subscription/ API and deliveries. Default true; false
+   * makes every /subscription/ route a 404, as on a server without the package.
+   */
+  webhooks?: boolean;
+  /** Webhook delivery attempts (default 3) and the wait before attempt n+1 (`delayMs · n`, default 100). */
+  webhookRetry?: { attempts: number; delayMs: number };
 }
 
 export interface LimeEmulator {
@@ -144,6 +177,13 @@ export interface LimeEmulator {
   update(limetype: string, id: number, values: Record<string, unknown>): void;
   /** Deletes directly. */
   remove(limetype: string, id: number): void;
+
+  /** The webhook subscriptions registered (secrets included). */
+  readonly subscriptions: readonly LimeSubscription[];
+  /** Every webhook delivery attempt made, oldest first. */
+  readonly webhookDeliveries: readonly LimeWebhookDelivery[];
+  /** Resolves once every webhook delivery queued so far has been made (or given up after its retries). */
+  webhooksSettled(): Promise<void>;
 
   /** Every request handled (or failed by a fault), oldest first. */
   readonly requests: readonly LimeRequestLogEntry[];

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import type { ContactChangeSubscription } from '../receiver/crmConnector';
+import { CrmError } from '../receiver/crmError';
+import type { LimeFieldMap } from './limeConfig';
+import type { LimeHttp } from './limeHttp';
+import { parseLime } from './limeSchemas';
+
+/** How our subscription is named in Lime Admin's webhook list. */
+export const SUBSCRIPTION_NAME = 'DCI CRM Companion: contact index';
+
+/**
+ * [assumption] GET subscription/available/ answers a JSON array of event names ("person.update"); the documentation
+ * does not show the answer, so an `events` list, or items carrying the name in `event`/`name`, are read too.
+ */
+const availableSchema = z.union([
+  z.array(z.union([z.string(), z.object({ event: z.string() }), z.object({ name: z.string() })])),
+  z.object({ events: z.array(z.string()) }),
+]);
+
+/** [inferred: the official n8n nodes] a subscription is {id, name, enabled, events, target_url}; lists are arrays. */
+const subscriptionSchema = z.looseObject({
+  id: z.union([z.number(), z.string()]),
+  target_url: z.string(),
+  enabled: z.boolean().optional(),
+  events: z.array(z.string()).optional(),
+});
+const subscriptionListSchema = z.array(subscriptionSchema);
+
+/** The events the contact index follows: persons in full, companies for their name and main number. */
+export function contactEvents(fields: LimeFieldMap): { required: string[]; optional: string[] } {
+  const person = fields.person.limetype;
+  const company = fields.company.limetype;
+  return {
+    required: [`${person}.new`, `${person}.update`, `${person}.delete`, `${company}.update`],
+    optional: [`${person}.restore`, `${company}.delete`],
+  };
+}
+
+/**
+ * Makes sure Lime posts person and company changes to `targetUrl`, signed with `secret`: probes the events Lime
+ * offers, then updates our subscription (found by its target URL; duplicates are deleted) or creates it. The
+ * secret is written on every call, because Lime never shows it: the one Lime signs with is then always ours.
+ */
+export async function subscribeToLimeChanges(
+  http: LimeHttp,
+  fields: LimeFieldMap,
+  request: { targetUrl: string; secret: string; signal?: AbortSignal | undefined },
+): Promise<ContactChangeSubscription> {
+  const { signal } = request;
+  let availableJson: unknown;
+  try {
+    availableJson = await http.getJson('subscription/available/', {}, signal);
+  } catch (error) {
+    const unavailable = unavailableBecause(error);
+    if (unavailable) return unavailable;
+    throw error;
+  }
+  const available = new Set(eventNames(parseLime(availableSchema, availableJson, 'GET subscription/available')));
+  const wanted = contactEvents(fields);
+  const missing = wanted.required.filter((event) => !available.has(event));
+  if (missing.length > 0) {
+    return { kind: 'unavailable', reason: `this Lime offers no ${missing.join(', ')} webhooks` };
+  }
+  const events = [...wanted.required, ...wanted.optional.filter((event) => available.has(event))];
+
+  const listed = parseLime(
+    subscriptionListSchema,
+    await http.getJson('subscription/', { target_url: request.targetUrl }, signal),
+    'GET subscription',
+  ).filter((subscription) => subscription.target_url === request.targetUrl);
+  const desired = { name: SUBSCRIPTION_NAME, events, target_url: request.targetUrl, secret: request.secret };
+  const [ours, ...duplicates] = listed;
+  const saved =
+    ours === undefined
+      ? await http.postJson('subscription/', desired, signal)
+      : await http.putJson(
+          `subscription/${encodeURIComponent(String(ours.id))}/`,
+          { ...desired, enabled: true },
+          signal,
+        );
+  const { id } = parseLime(subscriptionSchema, saved, ours === undefined ? 'POST subscription' : 'PUT subscription');
+  // Two subscriptions to one target would deliver every change twice (an earlier start that lost its answer).
+  for (const duplicate of duplicates) {
+    await http.send('DELETE', `subscription/${encodeURIComponent(String(duplicate.id))}/`, { signal });
+  }
+  return { kind: 'subscribed', id: String(id), events };
+}
+
+function eventNames(available: z.infer<typeof availableSchema>): string[] {
+  if (!Array.isArray(available)) return available.events;
+  return available.map((item) => (typeof item === 'string' ? item : 'event' in item ? item.event : item.name));
+}
+
+/** A Lime without the webhooks package (404), or an API user outside "Webhook Users" (403): not a failure to retry. */
+function unavailableBecause(error: unknown): ContactChangeSubscription | undefined {
+  if (!(error instanceof CrmError)) return undefined;
+  if (error.code === 'not_found') {
+    return {
+      kind: 'unavailable',
+      reason: 'this Lime has no webhooks package (GET subscription/available/ answered 404)',
+    };
+  }
+  if (error.code === 'forbidden') {
+    return {
+      kind: 'unavailable',
+      reason:
+        'the API user may not manage webhooks (403): make it an administrator or add it to the group Webhook Users',
+    };
+  }
+  return undefined;
+}
