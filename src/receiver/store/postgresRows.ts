@@ -62,6 +62,11 @@ export function toSettingRow(row: unknown): { key: string; value: unknown } {
   return settingRecord.parse(row);
 }
 
+const idAndStatusRecord = z.object({ id: z.string(), status: z.enum(STATUSES) });
+export function toIdAndStatus(row: unknown): { id: string; status: DeliveryStatus } {
+  return idAndStatusRecord.parse(row);
+}
+
 const heldDeliveryRecord = z.object({ id: z.string(), status: z.enum(STATUSES), event_id: z.string() });
 /** The conversation's delivery as `acceptSummary` locks it. */
 export function toHeldDelivery(row: unknown): { id: string; status: DeliveryStatus; eventId: string } {
