@@ -31,6 +31,7 @@ import {
   toSettingRow,
   toStatus,
   toStatusCount,
+  toTraceRow,
   toVersion,
 } from './postgresRows';
 import type {
@@ -51,6 +52,7 @@ import type {
   StoredPayload,
 } from './receiverStore';
 import { ERASED_MESSAGE, PAYLOAD_ERASED } from './receiverStore';
+import { mentionsAddress } from './mentionsAddress';
 import { escapeLike, foldForSearch } from './searchText';
 
 export interface PostgresStoreOptions {
@@ -719,22 +721,29 @@ export class PostgresStore implements ReceiverStore {
             .rowCount ?? 0;
         deliveries.push({ id, statusBefore: status, status: delivered ? status : 'dead', payloadRemoved: true });
       }
-      // Traces elsewhere that name the person (the outcomes of an earlier payload of the conversation).
-      const pattern = `%${escapeLike(request.email)}%`;
-      const tracedIn = (
+      // Traces elsewhere that name the person (the outcomes of an earlier payload of the conversation): LIKE finds
+      // candidates, mentionsAddress keeps whole addresses only (not johanna@… for anna@…).
+      const naming = (
         await db.query(
-          `SELECT DISTINCT o.delivery_id AS id, d.status FROM participant_outcomes o
+          `SELECT o.delivery_id, o.participant_index, o.trace, d.status FROM participant_outcomes o
              JOIN deliveries d ON d.id = o.delivery_id
-           WHERE lower(o.trace) LIKE $1 ESCAPE '\\' ORDER BY o.delivery_id`,
-          [pattern],
+           WHERE lower(o.trace) LIKE $1 ESCAPE '\\' ORDER BY o.delivery_id, o.participant_index
+           FOR UPDATE OF o`,
+          [`%${escapeLike(request.email)}%`],
         )
-      ).rows.map(toIdAndStatus);
-      traces +=
-        (await db.query(`UPDATE participant_outcomes SET trace = '' WHERE lower(trace) LIKE $1 ESCAPE '\\'`, [pattern]))
-          .rowCount ?? 0;
-      for (const { id, status } of tracedIn) {
-        if (!deliveries.some((delivery) => delivery.id === id)) {
-          deliveries.push({ id, statusBefore: status, status, payloadRemoved: false });
+      ).rows
+        .map(toTraceRow)
+        .filter((row) => mentionsAddress(row.trace, request.email));
+      for (const row of naming) {
+        traces +=
+          (
+            await db.query(
+              `UPDATE participant_outcomes SET trace = '' WHERE delivery_id = $1 AND participant_index = $2`,
+              [row.deliveryId, row.participantIndex],
+            )
+          ).rowCount ?? 0;
+        if (!deliveries.some((delivery) => delivery.id === row.deliveryId)) {
+          deliveries.push({ id: row.deliveryId, statusBefore: row.status, status: row.status, payloadRemoved: false });
         }
       }
       const removed = await db.query('DELETE FROM contact_index WHERE email = $1 RETURNING target', [request.email]);

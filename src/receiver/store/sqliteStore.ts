@@ -8,6 +8,7 @@ import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
 import { latestPerPerson } from './latestPerPerson';
 import { applySqliteMigrations } from './migrations/applySqliteMigrations';
 import { SQLITE_MIGRATIONS } from './migrations/sqliteMigrations';
+import { mentionsAddress } from './mentionsAddress';
 import { escapeLike, foldForSearch } from './searchText';
 import type {
   AcceptedSummary,
@@ -51,6 +52,7 @@ import {
   toStatus,
   toStatusCount,
   toStoredPayload,
+  toTraceRow,
   toVersion,
 } from './sqliteRows';
 
@@ -653,21 +655,29 @@ export class SqliteStore implements ReceiverStore {
           ).changes;
           deliveries.push({ id, statusBefore: status, status: delivered ? status : 'dead', payloadRemoved: true });
         }
-        // Traces elsewhere that name the person (the outcomes of an earlier payload of the conversation).
-        const naming = { pattern: `%${escapeLike(request.email)}%` };
-        const tracedIn = this.sql(
-          `SELECT DISTINCT o.delivery_id AS id, d.status FROM participant_outcomes o
+        // Traces elsewhere that name the person (the outcomes of an earlier payload of the conversation): LIKE
+        // finds candidates, mentionsAddress keeps whole addresses only (not johanna@… for anna@…).
+        const naming = this.sql(
+          `SELECT o.delivery_id, o.participant_index, o.trace, d.status FROM participant_outcomes o
              JOIN deliveries d ON d.id = o.delivery_id
-           WHERE lower(o.trace) LIKE @pattern ESCAPE '\\' ORDER BY o.delivery_id`,
+           WHERE lower(o.trace) LIKE @pattern ESCAPE '\\' ORDER BY o.delivery_id, o.participant_index`,
         )
-          .all(naming)
-          .map(toIdAndStatus);
-        traces += this.sql(
-          `UPDATE participant_outcomes SET trace = '' WHERE lower(trace) LIKE @pattern ESCAPE '\\'`,
-        ).run(naming).changes;
-        for (const { id, status } of tracedIn) {
-          if (!deliveries.some((delivery) => delivery.id === id)) {
-            deliveries.push({ id, statusBefore: status, status, payloadRemoved: false });
+          .all({ pattern: `%${escapeLike(request.email)}%` })
+          .map(toTraceRow)
+          .filter((row) => mentionsAddress(row.trace, request.email));
+        const clearTrace = this.sql(
+          `UPDATE participant_outcomes SET trace = '' WHERE delivery_id = @deliveryId
+             AND participant_index = @participantIndex`,
+        );
+        for (const row of naming) {
+          traces += clearTrace.run({ deliveryId: row.deliveryId, participantIndex: row.participantIndex }).changes;
+          if (!deliveries.some((delivery) => delivery.id === row.deliveryId)) {
+            deliveries.push({
+              id: row.deliveryId,
+              statusBefore: row.status,
+              status: row.status,
+              payloadRemoved: false,
+            });
           }
         }
         const contactIndexEntries = this.sql('DELETE FROM contact_index WHERE email = ?').run(request.email).changes;
