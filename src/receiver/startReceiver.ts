@@ -10,6 +10,7 @@ import { createApp } from './http/createApp';
 import { verifyAdminPassword } from './settings/adminPassword';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
+import { RetentionPurge } from './privacy/retentionPurge';
 import type { ConnectionSettingsService } from './settings/connectionSettings';
 import {
   createConnectionSettingsService,
@@ -90,6 +91,8 @@ export async function startReceiver(
     logger,
   });
 
+  const retention = new RetentionPurge({ store, retentionDays: config.retentionDays, logger });
+
   const app = createApp({
     store,
     logger,
@@ -125,6 +128,7 @@ export async function startReceiver(
   };
   void checkConnection();
   contactIndex.start();
+  retention.start();
   const checkTimer = setInterval(() => void checkConnection(), CONNECTION_CHECK_INTERVAL_MS);
   checkTimer.unref();
 
@@ -150,6 +154,7 @@ export async function startReceiver(
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await worker.stop();
         await contactIndex.stop();
+        await retention.stop();
         await settings.close();
         await store.close();
         logger.info('receiver stopped');

@@ -281,7 +281,13 @@ export function adminApp(deps: AdminDeps): express.Express {
     const connector = deps.settings.connector();
     let dryRun: { report?: DeliveryReport; error?: string };
     if (!connector || !page.summary) {
-      dryRun = { error: connector ? 'The stored payload cannot be read.' : 'No Lime connection is configured.' };
+      dryRun = {
+        error: page.detail.payloadRemoved
+          ? 'The payload was removed: there is nothing to match.'
+          : connector
+            ? 'The stored payload cannot be read.'
+            : 'No Lime connection is configured.',
+      };
     } else {
       try {
         dryRun = { report: await connector.deliver(page.summary, { ...deps.settings.deliverOptions(), dryRun: true }) };
@@ -343,10 +349,18 @@ async function deliveryPage(deps: AdminDeps, id: string, showSummary: boolean) {
       summary = undefined;
     }
   }
-  const participants = (summary?.participants ?? []).map((participant, index) => {
-    const outcome = detail.outcomes.find((candidate) => candidate.participantIndex === index);
-    return { index, participant, outcome, badge: badgeFor(outcome, detail.status === 'dead') };
-  });
+  const participants = summary
+    ? summary.participants.map((participant, index) => {
+        const outcome = detail.outcomes.find((candidate) => candidate.participantIndex === index);
+        return { index, participant, outcome, badge: badgeFor(outcome, detail.status === 'dead') };
+      })
+    : // The payload was removed: the outcomes (kinds and Lime ids, no names) are all that is left to show.
+      detail.outcomes.map((outcome) => ({
+        index: outcome.participantIndex,
+        participant: { name: undefined },
+        outcome,
+        badge: badgeFor(outcome, detail.status === 'dead'),
+      }));
   return { detail, summary, participants, showSummary };
 }
 

@@ -1,10 +1,19 @@
 // `dci-companion`: operator commands for a receiver. `send-sample` posts signed sample payloads to a running
-// receiver; `deliveries` and `requeue` work on the receiver's store (DATABASE_URL, else DATA_DIR; it may be running).
+// receiver; `deliveries`, `requeue` and `erase` work on the receiver's store (DATABASE_URL, else DATA_DIR; it may be
+// running).
+import { normalizeEmail } from '../../core';
 import { ConfigError, storeLocationFrom } from '../config/loadConfig';
 import { regeneratedSample, samplePayloads } from '../demo/samplePayloads';
 import { signDci } from '../ingest/signWebhook';
+import { erasePerson } from '../privacy/erasePerson';
 import { hashAdminPassword } from '../settings/adminPassword';
-import { DELIVERY_STATUSES, type DeliveryStatus, type ReceiverStore } from '../store/receiverStore';
+import {
+  DELIVERY_STATUSES,
+  PAYLOAD_ERASED,
+  type DeliveryStatus,
+  type ErasureResult,
+  type ReceiverStore,
+} from '../store/receiverStore';
 import { openStore } from '../store/openStore';
 
 const USAGE = `Usage: dci-companion <command> [options]
@@ -16,9 +25,13 @@ const USAGE = `Usage: dci-companion <command> [options]
                  list deliveries, newest first (STATUS: ${DELIVERY_STATUSES.join(', ')})
   requeue <delivery-id> | --dead
                  make a dead (or delivered) delivery due again, or every dead one
+  erase --email ADDRESS
+                 remove what this receiver stores about one person: payloads naming the address, with their
+                 titles and matching traces, other traces naming it, and their contact index entries
+                 (notes already in the CRM stay: erase the person there too)
   hash-password  read a password on standard input and print its ADMIN_PASSWORD_HASH value
 
-Environment: DATABASE_URL (and DATABASE_SCHEMA), else DATA_DIR (default ./data), for deliveries/requeue;
+Environment: DATABASE_URL (and DATABASE_SCHEMA), else DATA_DIR (default ./data), for deliveries/requeue/erase;
 PORT and DCI_WEBHOOK_SECRETS for send-sample.`;
 
 type Output = (line: string) => void;
@@ -44,6 +57,8 @@ export async function runCli(
       return listDeliveries(options, env, out, err);
     case 'requeue':
       return requeue(options, env, out, err);
+    case 'erase':
+      return erase(options, env, out, err);
     case 'hash-password':
       return hashPassword(stdin, out, err);
     default:
@@ -135,7 +150,7 @@ async function listDeliveries(options: Options, env: Record<string, string | und
     for (const row of rows) {
       const error = row.lastErrorCode ? `  ${row.lastErrorCode}: ${row.lastErrorMessage ?? ''}` : '';
       out(
-        `${row.id}  ${row.status.padEnd(11)}  ${row.createdAt.toISOString()}  attempts ${row.attempts}  ${row.title}${error}`,
+        `${row.id}  ${row.status.padEnd(11)}  ${row.createdAt.toISOString()}  attempts ${row.attempts}  ${row.title || '(title removed)'}${error}`,
       );
     }
     return 0;
@@ -163,6 +178,54 @@ async function requeue(options: Options, env: Record<string, string | undefined>
   } finally {
     await store.close();
   }
+}
+
+async function erase(options: Options, env: Record<string, string | undefined>, out: Output, err: Output) {
+  const given = options.flags['email'];
+  if (typeof given !== 'string') {
+    err('erase needs --email ADDRESS.');
+    return 2;
+  }
+  const email = normalizeEmail(given);
+  if (email === undefined) {
+    err('--email must be an e-mail address (name@example.com).');
+    return 2;
+  }
+  const store = await openCliStore(env, err);
+  if (store === undefined) return 2;
+  try {
+    for (const line of erasureReport(email, await erasePerson(store, email, new Date()))) out(line);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+/** What an erasure removed, for the operator's record: counts and delivery ids, no data beyond the address given. */
+function erasureReport(email: string, result: ErasureResult): string[] {
+  const lines = [
+    `Erased what this receiver stored about ${email}:`,
+    `  payloads removed: ${result.payloads}`,
+    `  matching traces removed: ${result.traces}`,
+    `  contact index entries removed: ${result.contactIndexEntries}`,
+    `  deliveries touched: ${result.deliveries.length}`,
+  ];
+  for (const delivery of result.deliveries) {
+    const status =
+      delivery.status === delivery.statusBefore ? delivery.status : `${delivery.statusBefore} -> ${delivery.status}`;
+    let what = delivery.payloadRemoved ? 'payload, title and traces removed' : 'a matching trace removed';
+    if (delivery.payloadRemoved && delivery.statusBefore !== 'delivered') {
+      what += `; it was not delivered and now never will be (dead, ${PAYLOAD_ERASED})`;
+    }
+    if (delivery.statusBefore === 'in_progress') what += '; it was being delivered: check the CRM for a note';
+    lines.push(`    ${delivery.id}  ${status}  ${what}`);
+  }
+  lines.push(
+    'Not touched: notes and contacts already written to the CRM (erase the person there with its own tools), the',
+    "CRM's copy the contact index syncs from (erase there first, or the next sync brings the entry back), and DCI",
+    '(a new send of a meeting is stored again). Database backups keep what they hold until they expire.',
+  );
+  return lines;
 }
 
 /** The receiver's store, or undefined (after saying why) when its environment variables are invalid. */

@@ -89,6 +89,7 @@ const environmentSchema = z.object({
   MAX_ATTEMPTS: int('MAX_ATTEMPTS', 25, 1, 1000),
   MAX_AGE_HOURS: int('MAX_AGE_HOURS', 72, 1, 24 * 90),
   LEASE_SECONDS: int('LEASE_SECONDS', 300, 5, 24 * 3600),
+  RETENTION_DAYS: int('RETENTION_DAYS', 30, 0, 3650),
   CONTACT_INDEX_SYNC_HOURS: int('CONTACT_INDEX_SYNC_HOURS', 24, 0, 24 * 30),
   CONTACT_INDEX_INCREMENTAL_MINUTES: int('CONTACT_INDEX_INCREMENTAL_MINUTES', 5, 0, 24 * 60),
   RECEIVER_PUBLIC_URL: z
@@ -186,6 +187,11 @@ export interface ReceiverConfig {
    */
   leaseMs: number;
   /**
+   * `RETENTION_DAYS`: how long after a successful delivery its payloads, title and matching traces are kept (purged
+   * hourly). 0 purges them at the first purge after delivery. Undelivered and dead deliveries keep theirs.
+   */
+  retentionDays: number;
+  /**
    * How often the local contact index is fully synced from the CRM (also at start and after the connection
    * changes); 0 turns the index off (matching is then live only).
    */
@@ -281,6 +287,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     maxAttempts: e.MAX_ATTEMPTS,
     maxAgeMs: e.MAX_AGE_HOURS * 3600 * 1000,
     leaseMs: e.LEASE_SECONDS * 1000,
+    retentionDays: e.RETENTION_DAYS,
     contactIndexSyncMs: e.CONTACT_INDEX_SYNC_HOURS * 3600 * 1000,
     contactIndexIncrementalMs: e.CONTACT_INDEX_INCREMENTAL_MINUTES * 60 * 1000,
     publicUrl: nonEmpty(e.RECEIVER_PUBLIC_URL) ? e.RECEIVER_PUBLIC_URL.trim().replace(/\/+$/u, '') : undefined,

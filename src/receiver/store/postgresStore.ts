@@ -24,11 +24,13 @@ import {
   toEventWithBody,
   toHeldDelivery,
   toId,
+  toIdAndStatus,
   toOldest,
   toParticipantOutcome,
   toSettingRow,
   toStatus,
   toStatusCount,
+  toTraceRow,
   toVersion,
 } from './postgresRows';
 import type {
@@ -41,9 +43,15 @@ import type {
   DeliveryDetail,
   DeliveryRow,
   DeliveryStatus,
+  ErasureRequest,
+  ErasureResult,
   IgnoredEvent,
   ReceiverStore,
+  RetentionPurgeResult,
+  StoredPayload,
 } from './receiverStore';
+import { ERASED_MESSAGE, PAYLOAD_ERASED } from './receiverStore';
+import { mentionsAddress } from './mentionsAddress';
 import { escapeLike, foldForSearch } from './searchText';
 import { timeOrderedId } from './timeOrderedId';
 
@@ -185,7 +193,7 @@ export class PostgresStore implements ReceiverStore {
           // The lease is left alone: the worker's completion sees the new version and makes the delivery due again.
           await db.query(
             `UPDATE deliveries SET event_id = $2, title = $3, title_folded = $4, version = version + 1,
-               updated_at = $5
+               updated_at = $5, ${PAYLOAD_HELD}
              WHERE id = $1`,
             content,
           );
@@ -198,7 +206,7 @@ export class PostgresStore implements ReceiverStore {
           await db.query(
             `UPDATE deliveries SET event_id = $2, title = $3, title_folded = $4, version = version + 1,
                status = 'pending', attempts = 0, next_attempt_at = $5, last_error_code = NULL,
-               last_error_message = NULL, updated_at = $5,
+               last_error_message = NULL, updated_at = $5, ${PAYLOAD_HELD},
                open_since = CASE WHEN status IN ('delivered', 'dead') THEN $5 ELSE open_since END
              WHERE id = $1`,
             content,
@@ -393,7 +401,12 @@ export class PostgresStore implements ReceiverStore {
    */
   async requeue(deliveryId: string, now: Date): Promise<boolean> {
     return this.transaction(async (db) => {
-      const row = (await db.query('SELECT status FROM deliveries WHERE id = $1 FOR UPDATE', [deliveryId])).rows[0];
+      // A delivery whose payload was removed has nothing left to deliver.
+      const row = (
+        await db.query('SELECT status FROM deliveries WHERE id = $1 AND payload_removed_at IS NULL FOR UPDATE', [
+          deliveryId,
+        ])
+      ).rows[0];
       if (row === undefined) return false;
       const status = toStatus(row);
       switch (status) {
@@ -417,7 +430,10 @@ export class PostgresStore implements ReceiverStore {
   }
 
   async requeueAllDead(now: Date): Promise<number> {
-    const result = await this.pool.query(`UPDATE deliveries SET ${reopen('$1')} WHERE status = 'dead'`, [now]);
+    const result = await this.pool.query(
+      `UPDATE deliveries SET ${reopen('$1')} WHERE status = 'dead' AND payload_removed_at IS NULL`,
+      [now],
+    );
     return result.rowCount ?? 0;
   }
 
@@ -683,6 +699,112 @@ export class PostgresStore implements ReceiverStore {
     return row === undefined ? { size: 0 } : toContactIndexState(row);
   }
 
+  async purgeDeliveredPayloads(request: { deliveredBefore: Date; now: Date }): Promise<RetentionPurgeResult> {
+    const { deliveredBefore: cutoff, now } = request;
+    return this.transaction(async (db) => {
+      // The deliveries first, locked by the UPDATE: a re-send reopening one of them waits for this purge, then puts
+      // its new payload in.
+      const purged = (
+        await db.query(
+          `UPDATE deliveries SET ${REMOVE_PERSONAL}
+           WHERE status = 'delivered' AND delivered_at <= $3 AND payload_removed_at IS NULL
+           RETURNING id`,
+          ['retention', now, cutoff],
+        )
+      ).rows.map(toId);
+      await db.query(`UPDATE participant_outcomes SET trace = '' WHERE delivery_id = ANY($1::text[])`, [purged]);
+      // Every body of a conversation whose deliveries are all delivered before the cutoff: the delivered payload,
+      // the ones it superseded, stale copies (also those arriving after an earlier purge).
+      const payloads = await db.query(
+        `UPDATE events SET raw_body = NULL
+         WHERE raw_body IS NOT NULL
+           AND conversation_id IN (
+             SELECT conversation_id FROM deliveries WHERE status = 'delivered' AND delivered_at <= $1)
+           AND NOT EXISTS (
+             SELECT 1 FROM deliveries d WHERE d.conversation_id = events.conversation_id
+               AND NOT (d.status = 'delivered' AND d.delivered_at <= $1))`,
+        [cutoff],
+      );
+      return { deliveries: purged.length, payloads: payloads.rowCount ?? 0 };
+    });
+  }
+
+  async listStoredPayloads(page: { afterEventId?: string | undefined; limit: number }): Promise<StoredPayload[]> {
+    if (page.limit < 1) return [];
+    const { rows } = await this.pool.query(
+      'SELECT id, raw_body FROM events WHERE raw_body IS NOT NULL AND id > $1 ORDER BY id LIMIT $2',
+      [page.afterEventId ?? '', page.limit],
+    );
+    return rows.map(toEventWithBody).map((event) => ({ eventId: event.id, rawBody: event.rawBody }));
+  }
+
+  async erasePersonalData(request: ErasureRequest): Promise<ErasureResult> {
+    const { now } = request;
+    const eventIds = [...request.eventIds];
+    return this.transaction(async (db): Promise<ErasureResult> => {
+      const held = (
+        await db.query('SELECT id, status FROM deliveries WHERE event_id = ANY($1::text[]) ORDER BY id FOR UPDATE', [
+          eventIds,
+        ])
+      ).rows.map(toIdAndStatus);
+      const payloads = await db.query(
+        'UPDATE events SET raw_body = NULL WHERE raw_body IS NOT NULL AND id = ANY($1::text[])',
+        [eventIds],
+      );
+      const deliveries: ErasureResult['deliveries'] = [];
+      let traces = 0;
+      for (const { id, status } of held) {
+        const delivered = status === 'delivered';
+        if (delivered) {
+          await db.query(`UPDATE deliveries SET ${REMOVE_PERSONAL} WHERE id = $3`, ['erasure', now, id]);
+        } else {
+          await db.query(`UPDATE deliveries SET ${REMOVE_PERSONAL}, ${ERASED_UNDELIVERED} WHERE id = $4`, [
+            'erasure',
+            now,
+            ERASED_MESSAGE,
+            id,
+          ]);
+        }
+        traces +=
+          (await db.query(`UPDATE participant_outcomes SET trace = '' WHERE delivery_id = $1 AND trace <> ''`, [id]))
+            .rowCount ?? 0;
+        deliveries.push({ id, statusBefore: status, status: delivered ? status : 'dead', payloadRemoved: true });
+      }
+      // Traces elsewhere that name the person (the outcomes of an earlier payload of the conversation): LIKE finds
+      // candidates, mentionsAddress keeps whole addresses only (not johanna@… for anna@…).
+      const naming = (
+        await db.query(
+          `SELECT o.delivery_id, o.participant_index, o.trace, d.status FROM participant_outcomes o
+             JOIN deliveries d ON d.id = o.delivery_id
+           WHERE lower(o.trace) LIKE $1 ESCAPE '\\' ORDER BY o.delivery_id, o.participant_index
+           FOR UPDATE OF o`,
+          [`%${escapeLike(request.email)}%`],
+        )
+      ).rows
+        .map(toTraceRow)
+        .filter((row) => mentionsAddress(row.trace, request.email));
+      for (const row of naming) {
+        traces +=
+          (
+            await db.query(
+              `UPDATE participant_outcomes SET trace = '' WHERE delivery_id = $1 AND participant_index = $2`,
+              [row.deliveryId, row.participantIndex],
+            )
+          ).rowCount ?? 0;
+        if (!deliveries.some((delivery) => delivery.id === row.deliveryId)) {
+          deliveries.push({ id: row.deliveryId, statusBefore: row.status, status: row.status, payloadRemoved: false });
+        }
+      }
+      const removed = await db.query('DELETE FROM contact_index WHERE email = $1 RETURNING target', [request.email]);
+      await db.query(
+        `UPDATE contact_index_state s SET size = (SELECT COUNT(*) FROM contact_index c WHERE c.target = s.target)
+         WHERE s.target = ANY($1::text[])`,
+        [[...new Set(removed.rows.map((row: { target: string }) => row.target))]],
+      );
+      return { payloads: payloads.rowCount ?? 0, deliveries, traces, contactIndexEntries: removed.rowCount ?? 0 };
+    });
+  }
+
   /** A real write (the heartbeat row), so a read-only server, a full disk or a lost connection makes it throw. */
   async checkWritable(): Promise<void> {
     const { rowCount } = await this.pool.query('UPDATE heartbeat SET checked_at = $1 WHERE id = 1', [new Date()]);
@@ -774,6 +896,20 @@ export class PostgresStore implements ReceiverStore {
     }
   }
 }
+
+/** A new payload is held again: whatever an earlier purge or erasure removed no longer applies. */
+const PAYLOAD_HELD = 'payload_removed_reason = NULL, payload_removed_at = NULL';
+
+/**
+ * The delivery's own personal data: the meeting title (and its search text), with $1 the reason and $2 the time.
+ * Its traces are cleared alongside.
+ */
+const REMOVE_PERSONAL = `title = '', title_folded = '', payload_removed_reason = $1, payload_removed_at = $2,
+  updated_at = $2`;
+
+/** An erased delivery that was not delivered yet: dead, for good (requeue refuses it), with the reason shown. */
+const ERASED_UNDELIVERED = `status = 'dead', next_attempt_at = NULL, locked_by = NULL, locked_until = NULL,
+  last_error_code = '${PAYLOAD_ERASED}', last_error_message = $3`;
 
 /** Reopens a delivered or dead delivery: due `now` with fresh attempts; the attempt log keeps the old errors. */
 function reopen(now: string): string {

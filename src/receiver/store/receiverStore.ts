@@ -101,7 +101,63 @@ export interface DeliveryRow {
   createdAt: Date;
   updatedAt: Date;
   deliveredAt?: Date | undefined;
+  /**
+   * Set once the delivery's personal data was removed: its payloads, its title (then empty) and its matching traces.
+   * Status, times, attempts and the CRM ids of the outcomes stay. A newer payload for the conversation clears it.
+   */
+  payloadRemoved?: PayloadRemoval | undefined;
 }
+
+/** Why and when a delivery's personal data was removed. */
+export interface PayloadRemoval {
+  /** `retention`: purged after delivery (RETENTION_DAYS); `erasure`: removed by `dci-companion erase`. */
+  reason: 'retention' | 'erasure';
+  at: Date;
+}
+
+/** What one retention purge removed. */
+export interface RetentionPurgeResult {
+  /** Deliveries whose title and matching traces were removed. */
+  deliveries: number;
+  /** Stored payload bodies removed (a delivery may have had several: re-sends, stale copies). */
+  payloads: number;
+}
+
+/** A stored payload body, as the erasure scan reads them. */
+export interface StoredPayload {
+  eventId: string;
+  rawBody: Buffer;
+}
+
+/** What to erase for one person. */
+export interface ErasureRequest {
+  /** The events whose payload mentions the person (the caller parses the payloads to find them). */
+  eventIds: readonly string[];
+  /** The person's normalized e-mail: matching traces naming it and contact index entries with it go too. */
+  email: string;
+  now: Date;
+}
+
+/** What an erasure removed: counts and ids only, never the data. */
+export interface ErasureResult {
+  /** Payload bodies removed. */
+  payloads: number;
+  /**
+   * Deliveries touched: those whose current payload was erased (`payloadRemoved`: title and every trace gone; if it
+   * was not delivered yet it is now dead, `payload_erased`), and those where only a trace named the e-mail.
+   */
+  deliveries: Array<{ id: string; statusBefore: DeliveryStatus; status: DeliveryStatus; payloadRemoved: boolean }>;
+  /** Matching traces removed. */
+  traces: number;
+  /** Contact index entries with the e-mail, removed (every target). */
+  contactIndexEntries: number;
+}
+
+/** The error code a delivery shows when its payload was erased before it was delivered. */
+export const PAYLOAD_ERASED = 'payload_erased';
+/** The message that goes with `payload_erased`. */
+export const ERASED_MESSAGE =
+  'The payload was erased on request (dci-companion erase) before it was delivered: it can no longer be delivered.';
 
 export interface DeliveryDetail extends DeliveryRow {
   eventId: string;
@@ -171,9 +227,12 @@ export interface ReceiverStore {
   /** Gives a claimed delivery back without counting the attempt (graceful shutdown). */
   releaseDelivery(release: { deliveryId: string; workerId: string; now: Date }): Promise<void>;
 
-  /** Makes a dead (or delivered) delivery due now with attempts reset; false when it does not exist or is busy. */
+  /**
+   * Makes a dead (or delivered) delivery due now with attempts reset; false when it does not exist, is busy, or its
+   * payload was removed (there is nothing left to deliver).
+   */
   requeue(deliveryId: string, now: Date): Promise<boolean>;
-  /** Requeues every dead delivery; returns how many. */
+  /** Requeues every dead delivery that still has its payload; returns how many. */
   requeueAllDead(now: Date): Promise<number>;
 
   /** Newest first; `search` matches the meeting title (case-insensitive substring) or the conversation id. */
@@ -226,6 +285,23 @@ export interface ReceiverStore {
   contactIndexDuplicates(target: string, limit: number): Promise<ContactDuplicate[]>;
   /** How many entries the index holds and when it was last synced (undefined: never). */
   contactIndexState(target: string): Promise<{ size: number; syncedAt?: Date | undefined }>;
+
+  /**
+   * Retention: removes the personal data of deliveries delivered at or before `deliveredBefore` — every stored
+   * payload body of their conversation, the title (and its search text), the matching traces — and marks them
+   * `payloadRemoved: retention`. Status, times, attempts, error codes and the CRM ids of the outcomes stay (later
+   * re-sends update the notes they name). Deliveries not delivered (dead letters included) keep everything.
+   */
+  purgeDeliveredPayloads(request: { deliveredBefore: Date; now: Date }): Promise<RetentionPurgeResult>;
+  /** Stored payload bodies in event id order, after `afterEventId`, at most `limit` (the erasure scan pages). */
+  listStoredPayloads(page: { afterEventId?: string | undefined; limit: number }): Promise<StoredPayload[]>;
+  /**
+   * Erasure for one person, in one transaction: removes the given events' bodies; a delivery whose current payload
+   * is among them loses its title and traces (`payloadRemoved: erasure`) and, unless delivered, becomes dead with
+   * `payload_erased` (it can no longer be delivered; requeue refuses it); traces naming the e-mail elsewhere are
+   * removed; contact index entries with the e-mail are deleted.
+   */
+  erasePersonalData(request: ErasureRequest): Promise<ErasureResult>;
 
   /** Proves the store can write now (readiness): throws when it cannot. */
   checkWritable(): Promise<void>;

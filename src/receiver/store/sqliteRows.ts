@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CrmId } from '../../core';
 import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
-import type { AttemptRecord, ClaimedDelivery, DeliveryStatus } from './receiverStore';
+import type { AttemptRecord, ClaimedDelivery, DeliveryStatus, StoredPayload } from './receiverStore';
 import { integer, optionalInteger, storedRowReaders } from './storedRowReaders';
 import { STATUSES } from './storedValues';
 
@@ -62,6 +62,29 @@ const bodyRecord = z.object({ raw_body: z.instanceof(Buffer).nullable() });
 /** An event's raw body; ignored events have none. */
 export function toEventBody(row: unknown): Buffer | undefined {
   return bodyRecord.parse(row).raw_body ?? undefined;
+}
+
+const traceRecord = z.object({
+  delivery_id: z.string(),
+  participant_index: integer,
+  trace: z.string(),
+  status: z.enum(STATUSES),
+});
+/** A matching trace, with where it is kept and the status of its delivery. */
+export function toTraceRow(row: unknown) {
+  const r = traceRecord.parse(row);
+  return { deliveryId: r.delivery_id, participantIndex: r.participant_index, trace: r.trace, status: r.status };
+}
+
+const idAndStatusRecord = z.object({ id: z.string(), status: z.enum(STATUSES) });
+export function toIdAndStatus(row: unknown): { id: string; status: DeliveryStatus } {
+  return idAndStatusRecord.parse(row);
+}
+
+const storedPayloadRecord = z.object({ id: z.string(), raw_body: z.instanceof(Buffer) });
+export function toStoredPayload(row: unknown): StoredPayload {
+  const r = storedPayloadRecord.parse(row);
+  return { eventId: r.id, rawBody: r.raw_body };
 }
 
 const heldDeliveryRecord = z.object({ id: z.string(), status: z.enum(STATUSES), event_timestamp: optionalInteger });

@@ -7,6 +7,7 @@ import type { ContactIndexChange, ContactIndexEntry, ParticipantOutcome } from '
 import { latestPerPerson } from './latestPerPerson';
 import { applySqliteMigrations } from './migrations/applySqliteMigrations';
 import { SQLITE_MIGRATIONS } from './migrations/sqliteMigrations';
+import { mentionsAddress } from './mentionsAddress';
 import { escapeLike, foldForSearch } from './searchText';
 import type {
   AcceptedSummary,
@@ -18,9 +19,14 @@ import type {
   DeliveryDetail,
   DeliveryRow,
   DeliveryStatus,
+  ErasureRequest,
+  ErasureResult,
   IgnoredEvent,
   ReceiverStore,
+  RetentionPurgeResult,
+  StoredPayload,
 } from './receiverStore';
+import { ERASED_MESSAGE, PAYLOAD_ERASED } from './receiverStore';
 import {
   ATTEMPT_COLUMNS,
   attemptParams,
@@ -38,11 +44,14 @@ import {
   toEventRef,
   toHeldDelivery,
   toId,
+  toIdAndStatus,
   toOldest,
   toParticipantOutcome,
   toSettingRow,
   toStatus,
   toStatusCount,
+  toStoredPayload,
+  toTraceRow,
   toVersion,
 } from './sqliteRows';
 import { timeOrderedId } from './timeOrderedId';
@@ -185,7 +194,7 @@ export class SqliteStore implements ReceiverStore {
         // The lease is left alone: the worker's completion sees the new version and makes the delivery due again.
         this.sql(
           `UPDATE deliveries SET event_id = @eventId, title = @title, title_folded = @titleFolded,
-               version = version + 1, updated_at = @now
+               version = version + 1, updated_at = @now, ${PAYLOAD_HELD}
              WHERE id = @deliveryId`,
         ).run({ ...content, deliveryId: held.id });
         break;
@@ -197,7 +206,7 @@ export class SqliteStore implements ReceiverStore {
         this.sql(
           `UPDATE deliveries SET event_id = @eventId, title = @title, title_folded = @titleFolded,
                version = version + 1, status = 'pending', attempts = 0, next_attempt_at = @now,
-               last_error_code = NULL, last_error_message = NULL, updated_at = @now,
+               last_error_code = NULL, last_error_message = NULL, updated_at = @now, ${PAYLOAD_HELD},
                open_since = CASE WHEN status IN ('delivered', 'dead') THEN @now ELSE open_since END
              WHERE id = @deliveryId`,
         ).run({ ...content, deliveryId: held.id });
@@ -372,7 +381,8 @@ export class SqliteStore implements ReceiverStore {
    */
   async requeue(deliveryId: string, now: Date): Promise<boolean> {
     return this.writeTransaction(() => {
-      const row = this.sql('SELECT status FROM deliveries WHERE id = ?').get(deliveryId);
+      // A delivery whose payload was removed has nothing left to deliver.
+      const row = this.sql('SELECT status FROM deliveries WHERE id = ? AND payload_removed_at IS NULL').get(deliveryId);
       if (row === undefined) return false;
       const status = toStatus(row);
       switch (status) {
@@ -396,7 +406,9 @@ export class SqliteStore implements ReceiverStore {
   }
 
   async requeueAllDead(now: Date): Promise<number> {
-    return this.sql(`UPDATE deliveries SET ${REOPEN} WHERE status = 'dead'`).run({ now: now.getTime() }).changes;
+    return this.sql(`UPDATE deliveries SET ${REOPEN} WHERE status = 'dead' AND payload_removed_at IS NULL`).run({
+      now: now.getTime(),
+    }).changes;
   }
 
   async listDeliveries(query: {
@@ -589,6 +601,129 @@ export class SqliteStore implements ReceiverStore {
     return row === undefined ? { size: 0 } : toContactIndexState(row);
   }
 
+  async purgeDeliveredPayloads(request: { deliveredBefore: Date; now: Date }): Promise<RetentionPurgeResult> {
+    const params = { cutoff: request.deliveredBefore.getTime(), now: request.now.getTime() };
+    const result = this.withSecureDelete(() =>
+      this.writeTransaction(() => {
+        const purged = this.sql(
+          `SELECT id FROM deliveries WHERE status = 'delivered' AND delivered_at <= @cutoff
+             AND payload_removed_at IS NULL`,
+        )
+          .all(params)
+          .map(toId);
+        const scrub = this.sql(`UPDATE deliveries SET ${REMOVE_PERSONAL} WHERE id = @deliveryId`);
+        const clearTraces = this.sql(`UPDATE participant_outcomes SET trace = '' WHERE delivery_id = @deliveryId`);
+        for (const deliveryId of purged) {
+          scrub.run({ deliveryId, reason: 'retention', now: params.now });
+          clearTraces.run({ deliveryId });
+        }
+        // Every body of a conversation whose deliveries are all delivered before the cutoff: the delivered payload,
+        // the ones it superseded, stale copies (also those arriving after an earlier purge).
+        const payloads = this.sql(
+          `UPDATE events SET raw_body = NULL
+           WHERE raw_body IS NOT NULL
+             AND conversation_id IN (
+               SELECT conversation_id FROM deliveries WHERE status = 'delivered' AND delivered_at <= @cutoff)
+             AND NOT EXISTS (
+               SELECT 1 FROM deliveries d WHERE d.conversation_id = events.conversation_id
+                 AND NOT (d.status = 'delivered' AND d.delivered_at <= @cutoff))`,
+        ).run({ cutoff: params.cutoff }).changes;
+        return { deliveries: purged.length, payloads };
+      }),
+    );
+    this.checkpoint();
+    return result;
+  }
+
+  async listStoredPayloads(page: { afterEventId?: string | undefined; limit: number }): Promise<StoredPayload[]> {
+    if (page.limit < 1) return [];
+    return this.sql(
+      `SELECT id, raw_body FROM events WHERE raw_body IS NOT NULL AND id > @after ORDER BY id LIMIT @limit`,
+    )
+      .all({ after: page.afterEventId ?? '', limit: page.limit })
+      .map(toStoredPayload);
+  }
+
+  async erasePersonalData(request: ErasureRequest): Promise<ErasureResult> {
+    const now = request.now.getTime();
+    const eventIds = JSON.stringify(request.eventIds);
+    const result = this.withSecureDelete(() =>
+      this.writeTransaction((): ErasureResult => {
+        const held = this.sql(
+          `SELECT id, status FROM deliveries WHERE event_id IN (SELECT value FROM json_each(@eventIds)) ORDER BY id`,
+        )
+          .all({ eventIds })
+          .map(toIdAndStatus);
+        const payloads = this.sql(
+          `UPDATE events SET raw_body = NULL
+           WHERE raw_body IS NOT NULL AND id IN (SELECT value FROM json_each(@eventIds))`,
+        ).run({ eventIds }).changes;
+        const deliveries: ErasureResult['deliveries'] = [];
+        let traces = 0;
+        for (const { id, status } of held) {
+          const delivered = status === 'delivered';
+          this.sql(
+            `UPDATE deliveries SET ${REMOVE_PERSONAL}${delivered ? '' : `, ${ERASED_UNDELIVERED}`} WHERE id = @id`,
+          ).run({ id, reason: 'erasure', now, code: PAYLOAD_ERASED, message: ERASED_MESSAGE });
+          traces += this.sql(`UPDATE participant_outcomes SET trace = '' WHERE delivery_id = ? AND trace <> ''`).run(
+            id,
+          ).changes;
+          deliveries.push({ id, statusBefore: status, status: delivered ? status : 'dead', payloadRemoved: true });
+        }
+        // Traces elsewhere that name the person (the outcomes of an earlier payload of the conversation): LIKE
+        // finds candidates, mentionsAddress keeps whole addresses only (not johanna@… for anna@…).
+        const naming = this.sql(
+          `SELECT o.delivery_id, o.participant_index, o.trace, d.status FROM participant_outcomes o
+             JOIN deliveries d ON d.id = o.delivery_id
+           WHERE lower(o.trace) LIKE @pattern ESCAPE '\\' ORDER BY o.delivery_id, o.participant_index`,
+        )
+          .all({ pattern: `%${escapeLike(request.email)}%` })
+          .map(toTraceRow)
+          .filter((row) => mentionsAddress(row.trace, request.email));
+        const clearTrace = this.sql(
+          `UPDATE participant_outcomes SET trace = '' WHERE delivery_id = @deliveryId
+             AND participant_index = @participantIndex`,
+        );
+        for (const row of naming) {
+          traces += clearTrace.run({ deliveryId: row.deliveryId, participantIndex: row.participantIndex }).changes;
+          if (!deliveries.some((delivery) => delivery.id === row.deliveryId)) {
+            deliveries.push({
+              id: row.deliveryId,
+              statusBefore: row.status,
+              status: row.status,
+              payloadRemoved: false,
+            });
+          }
+        }
+        const contactIndexEntries = this.sql('DELETE FROM contact_index WHERE email = ?').run(request.email).changes;
+        this.sql(
+          'UPDATE contact_index_state SET size = (SELECT COUNT(*) FROM contact_index c WHERE c.target = contact_index_state.target)',
+        ).run();
+        return { payloads, deliveries, traces, contactIndexEntries };
+      }),
+    );
+    this.checkpoint();
+    return result;
+  }
+
+  /**
+   * Runs `work` with secure_delete on: the pages and cells it frees are overwritten with zeros, so removed personal
+   * data does not linger in the file's free space.
+   */
+  private withSecureDelete<T>(work: () => T): T {
+    this.db.pragma('secure_delete = ON');
+    try {
+      return work();
+    } finally {
+      this.db.pragma('secure_delete = OFF');
+    }
+  }
+
+  /** Copies the WAL into the database file and empties it, so no earlier version of a removed row stays in the WAL. */
+  private checkpoint(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
   /** A real write (the heartbeat row), so a read-only file, a full disk or a held write lock makes it throw. */
   async checkWritable(): Promise<void> {
     const { changes } = this.sql('UPDATE heartbeat SET checked_at = ? WHERE id = 1').run(Date.now());
@@ -717,6 +852,17 @@ const FIND_CONTACTS = `
   SELECT ${INDEXED_CONTACT} FROM json_each(@phones) AS wanted CROSS JOIN contact_index AS c
     WHERE c.target = @target AND c.company_main_e164 = wanted.value
   ORDER BY person_id`;
+
+/** A new payload is held again: whatever an earlier purge or erasure removed no longer applies. */
+const PAYLOAD_HELD = 'payload_removed_reason = NULL, payload_removed_at = NULL';
+
+/** The delivery's own personal data: the meeting title (and its search text). Its traces are cleared alongside. */
+const REMOVE_PERSONAL = `title = '', title_folded = '', payload_removed_reason = @reason, payload_removed_at = @now,
+  updated_at = @now`;
+
+/** An erased delivery that was not delivered yet: dead, for good (requeue refuses it), with the reason shown. */
+const ERASED_UNDELIVERED = `status = 'dead', next_attempt_at = NULL, locked_by = NULL, locked_until = NULL,
+  last_error_code = @code, last_error_message = @message`;
 
 /** Reopens a delivered or dead delivery: due now with fresh attempts; the attempt log keeps the old errors. */
 const REOPEN = `status = 'pending', attempts = 0, next_attempt_at = @now, open_since = @now,

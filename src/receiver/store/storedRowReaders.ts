@@ -10,7 +10,7 @@ import { ATTEMPT_OUTCOMES, MATCHED_BY, OUTCOME_KINDS, STATUSES } from './storedV
 
 export const DELIVERY_COLUMNS =
   'id, conversation_id, target, title, status, attempts, next_attempt_at, last_error_code, last_error_message, ' +
-  'created_at, updated_at, delivered_at';
+  'created_at, updated_at, delivered_at, payload_removed_reason, payload_removed_at';
 export const ATTEMPT_COLUMNS =
   'attempt, started_at, duration_ms, outcome, error_code, error_message, crm_status, api_calls';
 export const OUTCOME_COLUMNS =
@@ -52,6 +52,8 @@ export function storedRowReaders(codecs: ColumnCodecs) {
     created_at: codecs.date,
     updated_at: codecs.date,
     delivered_at: codecs.optionalDate,
+    payload_removed_reason: z.enum(['retention', 'erasure']).nullable(),
+    payload_removed_at: codecs.optionalDate,
   });
   const attemptRecord = z.object({
     attempt: integer,
@@ -104,6 +106,10 @@ export function storedRowReaders(codecs: ColumnCodecs) {
         createdAt: r.created_at,
         updatedAt: r.updated_at,
         deliveredAt: r.delivered_at,
+        payloadRemoved:
+          r.payload_removed_reason === null || r.payload_removed_at === undefined
+            ? undefined
+            : { reason: r.payload_removed_reason, at: r.payload_removed_at },
       };
     },
     /** A row selected with `ATTEMPT_COLUMNS`. */

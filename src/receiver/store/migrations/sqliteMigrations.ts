@@ -136,4 +136,19 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    name: 'payload removal (retention, erasure)',
+    sql: `
+      -- When and why a delivery's personal data was removed (payload bodies, title, matching traces): the retention
+      -- purge after delivery, or an erasure request (dci-companion erase). NULL while the payload is held.
+      ALTER TABLE deliveries ADD COLUMN payload_removed_reason TEXT
+        CHECK (payload_removed_reason IN ('retention', 'erasure'));
+      ALTER TABLE deliveries ADD COLUMN payload_removed_at INTEGER;
+      CREATE INDEX deliveries_delivered_held ON deliveries (delivered_at)
+        WHERE status = 'delivered' AND payload_removed_at IS NULL;
+      -- The purge removes every stored payload of a conversation (re-sends, stale copies), found by this index.
+      CREATE INDEX events_by_conversation ON events (conversation_id);
+    `,
+  },
 ];
