@@ -96,6 +96,7 @@ export async function startReceiver(
     target: 'lime',
     connectionState: () => settings.lastCheck(),
     onQueued: () => worker.wake(),
+    trustProxy: config.trustProxy,
     admin: {
       store,
       settings,

@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import type { TrustProxy } from '../config/loadConfig';
 import type { ConnectionCheck } from '../crmConnector';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
@@ -19,13 +20,15 @@ export interface AppDeps {
   /** The admin pages under /admin; absent: no admin pages at all (tests of the webhook alone). */
   admin?: AdminDeps | undefined;
   now?: (() => Date) | undefined;
+  /** TRUST_PROXY: the proxies whose X-Forwarded-For/-Proto are believed; default none. */
+  trustProxy?: TrustProxy | undefined;
 }
 
 /** The receiver's HTTP app, built without listening: main.ts listens, tests use the same app through supertest. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', deps.trustProxy ?? false);
   const now = deps.now ?? (() => new Date());
 
   app.use(
