@@ -125,6 +125,11 @@ export interface LimeEmulatorOptions {
   latencyMs?: number;
   /** Clock for `_timestamp`/`_createdtime`; default `() => new Date()`. */
   now?: () => Date;
+  /**
+   * The origin (`http://host:port`) its hrefs and Location headers name instead of its own, as a Lime behind a
+   * reverse proxy names the host it was configured with. Default: its own origin.
+   */
+  hrefOrigin?: string;
 }
 
 export interface LimeEmulator {
