@@ -78,7 +78,7 @@ export class LimeHttp {
       acceptStatuses?: readonly number[];
     } = {},
   ): Promise<LimeRawResponse> {
-    const url = new URL(path, this.apiRoot);
+    const url = this.urlOf(path);
     for (const [name, value] of Object.entries(init.params ?? {})) {
       if (value === undefined) continue;
       for (const item of Array.isArray(value) ? value : [String(value)]) url.searchParams.append(name, item);
@@ -126,6 +126,22 @@ export class LimeHttp {
       return { status, contentType, json };
     }
     throw statusError(status, operation, json, headerValue(response.headers['retry-after']));
+  }
+
+  /**
+   * `path` below the API root, pinned there: an absolute URL, a `//host` path or `../` (from a caller, or from a
+   * name or link Lime answered with) never sends the API key, or anything else, to another origin or application.
+   */
+  private urlOf(path: string): URL {
+    const url = new URL(path, this.apiRoot);
+    if (url.origin !== this.apiRoot.origin || !url.pathname.startsWith(this.apiRoot.pathname)) {
+      throw new CrmError(
+        'bad_request',
+        `Refused to call an address outside the configured Lime API (${this.apiRoot.host}${this.apiRoot.pathname})`,
+        { operation: 'pin to the Lime API' },
+      );
+    }
+    return url;
   }
 
   async close(): Promise<void> {

@@ -2,15 +2,23 @@
 // it. The only module that picks the CRM adapter.
 import { LimeConnector } from '../lime-addon';
 import { ConfigError, loadConfig, type ReceiverConfig } from './config/loadConfig';
-import { createLogger } from './observability/logger';
+import { createLogger, type Logger } from './observability/logger';
 import { startReceiver, type RunningReceiver } from './startReceiver';
 
-function exitOnConfigError(error: unknown): never {
+/**
+ * A start that cannot go on ends here: exit 1 with a message that says what is wrong (a ConfigError says what to
+ * set), never a stack trace on the console. Other failures (the store cannot be opened …) say so in one line; the
+ * log has the details.
+ */
+function exitOnStartError(error: unknown, logger?: Logger): never {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
-    process.exit(1);
+  } else {
+    logger?.fatal({ err: error }, 'the receiver could not start');
+    const reason = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`The receiver could not start: ${reason}\n`);
   }
-  throw error;
+  process.exit(1);
 }
 
 async function main(): Promise<void> {
@@ -18,7 +26,7 @@ async function main(): Promise<void> {
   try {
     config = loadConfig(process.env);
   } catch (error) {
-    exitOnConfigError(error);
+    exitOnStartError(error);
   }
   const logger = createLogger(config.logLevel);
   let receiver: RunningReceiver;
@@ -26,7 +34,7 @@ async function main(): Promise<void> {
     // Settings saved on the admin pages are read here: a SECRET_KEY that does not open the saved API key stops us.
     receiver = await startReceiver(config, { logger, makeConnector: (options) => new LimeConnector(options) });
   } catch (error) {
-    exitOnConfigError(error);
+    exitOnStartError(error, logger);
   }
 
   const shutdown = (signal: string) => {

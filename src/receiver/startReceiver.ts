@@ -103,6 +103,7 @@ export async function startReceiver(
     connectionState: () => settings.lastCheck(),
     onQueued: () => worker.wake(),
     contactNotifications: contactIndex,
+    trustProxy: config.trustProxy,
     admin: {
       store,
       settings,

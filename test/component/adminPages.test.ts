@@ -79,30 +79,7 @@ describe('admin pages: access', () => {
     },
   );
 
-  it('a wrong password is refused, and after five failures sign-in is blocked for a while', async () => {
-    const agent = request.agent(receiver.url);
-    const csrf = csrfOf((await agent.get('/admin/sign-in')).text);
-    for (let i = 0; i < 5; i += 1) {
-      const response = await agent.post('/admin/sign-in').type('form').send({ _csrf: csrf, password: 'guess' });
-      expect(response.status).toBe(401);
-      expect(response.text).toContain('Wrong password.');
-    }
-    const blocked = await agent.post('/admin/sign-in').type('form').send({ _csrf: csrf, password: ADMIN_PASSWORD });
-    expect(blocked.status).toBe(429);
-    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
-  });
-
-  it('a form without the CSRF token is refused (403)', async () => {
-    const { agent } = await signIn();
-    const response = await agent.post('/admin/connection/disconnect').type('form').send({});
-    expect(response.status).toBe(403);
-    const signInWithout = await request
-      .agent(receiver.url)
-      .post('/admin/sign-in')
-      .type('form')
-      .send({ password: ADMIN_PASSWORD });
-    expect(signInWithout.status).toBe(403);
-  });
+  // Password guessing, CSRF on every form, session lifetimes and cookie flags: test/faults/adminSecurity.test.ts.
 
   it('signing in starts a new session with a strict, HttpOnly cookie; signing out ends it', async () => {
     const agent = request.agent(receiver.url);

@@ -6,11 +6,13 @@ import type { DeliveryReport } from '../crmConnector';
 import type { Logger } from '../observability/logger';
 import { SettingsError, type ConnectionSettingsService, type SettingsInput } from '../settings/connectionSettings';
 import { DELIVERY_STATUSES, type DeliveryRow, type DeliveryStatus, type ReceiverStore } from '../store/receiverStore';
-import { AdminSessions, csrfMatches, type AdminSession } from './adminSessions';
+import { AdminSessions, csrfMatches, SESSION_MAX_MS, type AdminSession } from './adminSessions';
 import { badgeFor } from './outcomeBadges';
 import { SignInLimiter } from './signInLimiter';
 
 export const SESSION_COOKIE = 'dci_admin';
+/** Methods that change nothing; every other one needs the CSRF token. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** views/ at the repository root: the same from src/ (tests) and dist/ (production). */
 export const VIEWS_DIR = join(__dirname, '..', '..', '..', 'views');
 
@@ -84,14 +86,16 @@ export function adminApp(deps: AdminDeps): express.Express {
     response.cookie(SESSION_COOKIE, session.id, {
       httpOnly: true,
       sameSite: 'strict',
+      // Over TLS, directly or through a proxy trusted by TRUST_PROXY (X-Forwarded-Proto): never sent in clear.
       secure: request.secure,
       path: '/admin',
-      maxAge: 8 * 60 * 60 * 1000,
+      maxAge: Math.max(0, session.createdAt + SESSION_MAX_MS - now().getTime()),
     });
   };
-  // Every state change must carry the session's token: a form on another site cannot read it.
+  // Every state change must carry the session's token: a form on another site cannot read it. Any method but the
+  // safe ones, so a route added later with PUT or DELETE is covered too.
   app.use((request: SessionRequest, response, next) => {
-    if (request.method !== 'POST') return next();
+    if (SAFE_METHODS.has(request.method)) return next();
     const body = request.body as Record<string, unknown> | undefined;
     if (!request.adminSession || !csrfMatches(request.adminSession, body?.['_csrf'])) {
       response.status(403).render('message', {
@@ -112,22 +116,20 @@ export function adminApp(deps: AdminDeps): express.Express {
   });
 
   app.post('/sign-in', async (request: SessionRequest, response) => {
-    const client = request.ip ?? 'unknown';
-    const wait = limiter.waitMs(client);
-    if (wait > 0) {
-      response.set('Retry-After', String(Math.ceil(wait / 1000)));
+    const attempt = limiter.begin(request.ip ?? 'unknown');
+    if ('waitMs' in attempt) {
+      response.set('Retry-After', String(Math.ceil(attempt.waitMs / 1000)));
       return response.status(429).render('sign-in', {
         session: request.adminSession,
-        error: `Too many failed attempts. Try again in ${Math.ceil(wait / 60_000)} minute(s).`,
+        error: `Too many failed attempts. Try again in ${Math.ceil(attempt.waitMs / 60_000)} minute(s).`,
       });
     }
     const password = (request.body as Record<string, unknown>)['password'];
     if (typeof password !== 'string' || !(await checkPassword(password))) {
-      limiter.recordFailure(client);
       deps.logger.warn({ event: 'admin_sign_in_failed' }, 'admin sign-in failed');
       return response.status(401).render('sign-in', { session: request.adminSession, error: 'Wrong password.' });
     }
-    limiter.recordSuccess(client);
+    attempt.succeeded();
     const session = sessions.signIn(request.adminSession);
     setCookie(request, response, session);
     deps.logger.info({ event: 'admin_signed_in' }, 'admin signed in');

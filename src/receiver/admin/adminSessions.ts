@@ -3,6 +3,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 /** Signed-in sessions end after 30 minutes without a request, and after 8 hours in any case. */
 export const SESSION_IDLE_MS = 30 * 60 * 1000;
 export const SESSION_MAX_MS = 8 * 60 * 60 * 1000;
+/** Sessions held at most; past it the oldest not signed in go first (every visit to the sign-in page makes one). */
+export const MAX_SESSIONS = 10_000;
 
 export interface AdminSession {
   id: string;
@@ -25,6 +27,7 @@ export class AdminSessions {
   /** A fresh session (anonymous until `signIn`), so the sign-in form has a CSRF token too. */
   create(): AdminSession {
     this.sweep();
+    this.makeRoom();
     const now = this.now();
     const session: AdminSession = {
       id: randomBytes(32).toString('base64url'),
@@ -61,6 +64,14 @@ export class AdminSessions {
 
   destroy(id: string): void {
     this.sessions.delete(id);
+  }
+
+  /** Map order is creation order: the first anonymous sessions are the oldest. */
+  private makeRoom(): void {
+    for (const [id, session] of this.sessions) {
+      if (this.sessions.size < MAX_SESSIONS) return;
+      if (!session.signedIn) this.sessions.delete(id);
+    }
   }
 
   private sweep(): void {

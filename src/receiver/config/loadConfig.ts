@@ -121,7 +121,30 @@ const environmentSchema = z.object({
       }
       return key;
     }),
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((text, ctx): TrustProxy => {
+      const value = text?.trim() ?? '';
+      if (value === '' || value === 'false') return false;
+      if (/^\d{1,2}$/u.test(value)) return Number(value);
+      const items = list(value);
+      if (!items.every((item) => PROXY_NAMES.has(item) || PROXY_ADDRESS.test(item))) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            "TRUST_PROXY must be the number of proxies in front, or the proxies' addresses/subnets, comma-separated (e.g. loopback or 10.0.0.5)",
+        });
+        return z.NEVER;
+      }
+      return items;
+    }),
 });
+
+/** `TRUST_PROXY`: false, how many proxies are in front, or which addresses are trusted proxies. */
+export type TrustProxy = false | number | string[];
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const PROXY_ADDRESS = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/u;
 
 /** A Lime connection setting that the environment gives; the admin pages show it locked. */
 export interface SettingsFromEnv {
@@ -221,6 +244,11 @@ export interface ReceiverConfig {
    * an API key there, and at start-up while one is stored.
    */
   secretKey?: Buffer | undefined;
+  /**
+   * `TRUST_PROXY`: which proxies in front may say the client's address and protocol (X-Forwarded-For/-Proto): the
+   * sign-in limit counts per client address, and the admin cookie is `Secure` when the request came over TLS.
+   */
+  trustProxy?: TrustProxy | undefined;
 }
 
 export class ConfigError extends Error {
@@ -301,6 +329,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     limeTls: { caFile, rejectUnauthorized: e.LIME_TLS_REJECT_UNAUTHORIZED },
     admin: password !== undefined || passwordHash !== undefined ? { password, passwordHash } : undefined,
     secretKey: e.SECRET_KEY,
+    trustProxy: e.TRUST_PROXY,
   };
 }
 

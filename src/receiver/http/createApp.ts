@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express from 'express';
+import express, { type Express } from 'express';
+import type { TrustProxy } from '../config/loadConfig';
 import type { ConnectionCheck } from '../crmConnector';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
@@ -7,7 +8,7 @@ import type { ReceiverStore } from '../store/receiverStore';
 import { adminApp, type AdminDeps } from '../admin/adminApp';
 import { errorHandler } from './errorHandler';
 import { limeWebhookRoute, type ContactNotificationReceiver } from './limeWebhookRoute';
-import { ingestHandler, isIngestRequest } from './webhookRoute';
+import { ingestHandler, INGEST_PATH, isIngestRequest } from './webhookRoute';
 
 export interface AppDeps {
   store: ReceiverStore;
@@ -23,10 +24,18 @@ export interface AppDeps {
   /** The admin pages under /admin; absent: no admin pages at all (tests of the webhook alone). */
   admin?: AdminDeps | undefined;
   now?: (() => Date) | undefined;
+  /** TRUST_PROXY: the proxies whose X-Forwarded-For/-Proto are believed; default none. */
+  trustProxy?: TrustProxy | undefined;
 }
 
-/** Node's request listener: what `http.createServer` serves and what supertest drives in the tests. */
-export type ReceiverApp = (request: IncomingMessage, response: ServerResponse) => void;
+/**
+ * Node's request listener: what `http.createServer` serves and what supertest drives in the tests. For inspection
+ * (the security tests list every route), it names the routes it answers itself and the Express app behind it.
+ */
+export type ReceiverApp = ((request: IncomingMessage, response: ServerResponse) => void) & {
+  readonly directRoutes: ReadonlyArray<{ method: string; path: string }>;
+  readonly express: Express;
+};
 
 /**
  * The receiver's HTTP app, built without listening: startReceiver listens, tests use the same app through
@@ -38,7 +47,7 @@ export function createApp(deps: AppDeps): ReceiverApp {
   app.disable('x-powered-by');
   // No ETags: nothing here is cacheable (API answers, and admin pages are no-store), and hashing every body costs.
   app.set('etag', false);
-  app.set('trust proxy', false);
+  app.set('trust proxy', deps.trustProxy ?? false);
   const now = deps.now ?? (() => new Date());
 
   const ingest = ingestHandler({
@@ -90,8 +99,9 @@ export function createApp(deps: AppDeps): ReceiverApp {
     response.status(404).json({ error: { code: 'not_found', message: 'No such route.' } });
   });
   app.use(errorHandler(deps.logger));
-  return (request, response) => {
+  const listener = (request: IncomingMessage, response: ServerResponse) => {
     if (isIngestRequest(request)) ingest(request, response);
     else app(request, response);
   };
+  return Object.assign(listener, { directRoutes: [{ method: 'POST', path: INGEST_PATH }], express: app });
 }

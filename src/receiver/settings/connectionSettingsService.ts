@@ -24,7 +24,7 @@ import {
   type SettingsView,
 } from './connectionSettings';
 import { validateSettingsInput } from './validateSettings';
-import { openSecret, sealSecret } from './secretBox';
+import { openSecret, sealSecret, SecretBoxError } from './secretBox';
 
 /** What a connector is built from: the settings in effect plus the TLS options of the environment. */
 export interface ConnectorOptions {
@@ -271,12 +271,21 @@ function openStoredKey(sealed: string | undefined, secretKey: Buffer | undefined
   if (sealed === undefined) return undefined;
   if (secretKey === undefined) {
     throw new ConfigError([
-      'SECRET_KEY is required: a Lime API key saved on the admin pages is stored encrypted with it. Set the SECRET_KEY it was saved with.',
+      'SECRET_KEY is required (it is not set): a Lime API key saved on the admin pages is stored encrypted with it. ' +
+        'Set SECRET_KEY to the key it was saved with; if that key is lost, set LIME_URL and LIME_API_KEY instead, ' +
+        'then use Disconnect on the admin pages and save the connection again under a new SECRET_KEY.',
     ]);
   }
   try {
     return openSecret(sealed, secretKey);
-  } catch {
+  } catch (error) {
+    if (error instanceof SecretBoxError && error.code === 'secret_malformed') {
+      throw new ConfigError([
+        'SECRET_KEY: the Lime API key saved on the admin pages is damaged in the store (not an encrypted value this ' +
+          'receiver wrote). Set LIME_URL and LIME_API_KEY to start, then use Disconnect on the admin pages and save ' +
+          'the connection again.',
+      ]);
+    }
     throw new ConfigError([
       'SECRET_KEY does not decrypt the Lime API key saved on the admin pages: it is not the key the API key was saved with. ' +
         'Set that SECRET_KEY again; if it is lost, set LIME_URL and LIME_API_KEY instead (or use Disconnect and enter the key again).',

@@ -44,6 +44,8 @@
 // - Rate limit: a sliding window per client IP over the `now` clock; 429 + Retry-After (whole seconds) +
 //   {"error": "Too Many Requests"}. Requests answered by a `status` or `drop` fault do not count.
 // - A path outside /<app>/ is a plain HTML 404, as a web server in front of Lime would answer a wrong base URL.
+// - With `hrefOrigin`, every href and Location header names that origin (a Lime behind a proxy that names the host
+//   it was set up with); requests are still served on the emulator's own origin.
 // - The `drop_mid_body` fault handles the request for real (a POST does create the object) and then cuts the
 //   response: the work is done, the answer is lost.
 //
@@ -207,7 +209,7 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
   const server = await listenOnLoopback(handle, options);
   const { port } = server;
   const baseUrl = `${server.origin}/${encodeURIComponent(app)}`;
-  hrefs = createHrefs(baseUrl);
+  hrefs = createHrefs(options.hrefOrigin === undefined ? baseUrl : `${options.hrefOrigin}/${encodeURIComponent(app)}`);
   const serializeContext = () => ({ model, hrefs });
 
   function expectWritten(action: string, outcome: WriteOutcome): number {

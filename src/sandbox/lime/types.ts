@@ -158,6 +158,11 @@ export interface LimeEmulatorOptions {
   webhooks?: boolean;
   /** Webhook delivery attempts (default 3) and the wait before attempt n+1 (`delayMs · n`, default 100). */
   webhookRetry?: { attempts: number; delayMs: number };
+  /**
+   * The origin (`http://host:port`) its hrefs and Location headers name instead of its own, as a Lime behind a
+   * reverse proxy names the host it was configured with. Default: its own origin.
+   */
+  hrefOrigin?: string;
 }
 
 export interface LimeEmulator {
