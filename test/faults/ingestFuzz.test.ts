@@ -7,6 +7,12 @@ import { signDci, signStandardWebhook } from '../../src/receiver/ingest/signWebh
 import { applyChanges, expectPrototypesUntouched, hostileValue, payloadChanges } from '../support/hostileInput';
 import { buildParticipant, buildPayload } from '../support/payloads';
 import { rawHttpRequest, type RawHttpResponse } from '../support/rawHttp';
+import { LimeConnector } from '../../src/lime-addon';
+import { loadConfig } from '../../src/receiver/config/loadConfig';
+import { createLogger } from '../../src/receiver/observability/logger';
+import { startReceiver } from '../../src/receiver/startReceiver';
+import type { ReceiverStore } from '../../src/receiver/store/receiverStore';
+import { dropSchema, postgresAvailable, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres';
 import { buildReceiver, WEBHOOK_SECRET, type TestReceiver } from '../support/receiver';
 
 // Property-based fuzzing of the real webhook route: createApp with a real SQLite store, over real HTTP (a socket
@@ -22,13 +28,14 @@ const WEBHOOK = '/api/v1/dci/webhook';
 
 let receiver: TestReceiver;
 let server: Server;
-let port: number;
+/** The receiver the requests go to: SQLite by default, PostgreSQL in the block that says so. */
+let target: { store: ReceiverStore; port: number; now: () => Date };
 
 beforeAll(async () => {
   receiver = await buildReceiver({ secrets: [WEBHOOK_SECRET, STANDARD_SECRET], maxBodyBytes: 1024 * 1024 });
   server = createServer(receiver.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+  target = { store: receiver.store, port: (server.address() as AddressInfo).port, now: receiver.clock.now };
 });
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
@@ -42,12 +49,12 @@ type Scheme = 'dci' | 'standard_webhooks';
 function signedHeaders(body: Buffer, scheme: Scheme): HeaderList {
   const headers =
     scheme === 'dci'
-      ? signDci(body, WEBHOOK_SECRET, { deliveryId: randomUUID(), now: receiver.clock.now() })
-      : signStandardWebhook(body, STANDARD_SECRET, { id: `msg_${randomUUID()}`, now: receiver.clock.now() });
+      ? signDci(body, WEBHOOK_SECRET, { deliveryId: randomUUID(), now: target.now() })
+      : signStandardWebhook(body, STANDARD_SECRET, { id: `msg_${randomUUID()}`, now: target.now() });
   return Object.entries(headers);
 }
 
-const post = (body: Buffer, headers: HeaderList) => rawHttpRequest(port, { path: WEBHOOK, headers, body });
+const post = (body: Buffer, headers: HeaderList) => rawHttpRequest(target.port, { path: WEBHOOK, headers, body });
 
 function json(response: RawHttpResponse): Record<string, unknown> {
   expect(response.headers['content-type']?.[0]).toMatch(/^application\/json/u);
@@ -82,11 +89,11 @@ async function expectHonestAnswer(response: RawHttpResponse, body: Buffer, heade
     case 'stale': {
       expect(response.status).toBe(answer['status'] === 'queued' ? 202 : 200);
       // Buffer.equals: jest's deep equality walks a buffer byte by byte, far too slowly for megabyte bodies.
-      const stored = await receiver.store.getEventBody(id as string);
+      const stored = await target.store.getEventBody(id as string);
       expect(stored?.equals(body)).toBe(true);
       const parsed = parseSummaryPayload(JSON.parse(body.toString('utf8')) as unknown);
       if (!parsed.ok) throw new Error(`acknowledged a payload the contract refuses: ${JSON.stringify(parsed.issues)}`);
-      const rows = await receiver.store.listDeliveries({ search: parsed.summary.conversationId, limit: 500 });
+      const rows = await target.store.listDeliveries({ search: parsed.summary.conversationId, limit: 500 });
       expect(rows.filter((row) => row.conversationId === parsed.summary.conversationId)).toHaveLength(1);
       return;
     }
@@ -236,7 +243,7 @@ describe('the webhook under hostile input never answers 5xx and never acknowledg
           const last = titles.at(-1);
           if (response.status === 202) {
             const conversation = (payload['data'] as { conversation: { id: string } }).conversation;
-            const [row] = await receiver.store.listDeliveries({ search: conversation.id, limit: 1 });
+            const [row] = await target.store.listDeliveries({ search: conversation.id, limit: 1 });
             expect(typeof last).toBe('string');
             // As the title reads once stored anywhere: lone surrogates as U+FFFD, on one line.
             const wellFormed = Buffer.from(last as string, 'utf8').toString('utf8');
@@ -402,5 +409,72 @@ describe('missing, garbled and repeated signature headers, for both schemes', ()
         error: { code: 'repeated_header', message: expect.stringContaining(signature[0]) },
       });
     }
+  });
+});
+
+// PostgreSQL refuses NUL in text and each store writes lone surrogates its own way: the same hostile payloads must be
+// stored there too, or DCI would retry a 503 forever.
+const describeWithPostgres = postgresAvailable() ? describe : describe.skip;
+
+describeWithPostgres('the same hostile payloads on a PostgreSQL store', () => {
+  const schema = uniqueSchema('hostile_ingest');
+  let sqliteTarget: typeof target;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    const config = loadConfig({
+      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      PORT: '0',
+      DCI_WEBHOOK_SECRETS: `${WEBHOOK_SECRET},${STANDARD_SECRET}`,
+    });
+    const running = await startReceiver(config, {
+      logger: createLogger('silent'),
+      makeConnector: (options) => new LimeConnector(options),
+      host: '127.0.0.1',
+    });
+    sqliteTarget = target;
+    target = { store: running.store, port: Number(new URL(running.url).port), now: () => new Date() };
+    close = async () => {
+      await running.close();
+      await dropSchema(schema);
+    };
+  });
+  afterAll(async () => {
+    target = sqliteTarget;
+    await close();
+  });
+  afterEach(expectPrototypesUntouched);
+
+  it('control characters, NUL and lone surrogates in every field are stored or refused, never a 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(payloadChanges, scheme, async (changes, how) => {
+        const body = Buffer.from(JSON.stringify(applyChanges(buildPayload(), changes)) ?? 'null');
+        const headers = signedHeaders(body, how);
+        const response = await post(body, headers);
+        if (body.length > 1024 * 1024) {
+          expect(response.status).toBe(413);
+          return;
+        }
+        await expectHonestAnswer(response, body, headers);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('a title, participant name and delivery id holding NUL are stored', async () => {
+    const body = Buffer.from(
+      JSON.stringify(
+        buildPayload(
+          { title: 'Offer\u0000review\ud800', participants: [buildParticipant({ name: 'Anna\u0000' })] },
+          { _meta: { delivery_id: `d\u0000${randomUUID()}` } },
+        ),
+      ),
+    );
+    // No delivery-id header: the body's `_meta.delivery_id` is the key.
+    const headers = signedHeaders(body, 'dci').filter(([name]) => name !== 'x-webhook-delivery-id');
+    const response = await post(body, headers);
+    expect(response.status).toBe(202);
+    await expectHonestAnswer(response, body, headers);
   });
 });

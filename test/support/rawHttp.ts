@@ -34,7 +34,9 @@ export function rawHttpRequest(
   ];
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const socket = connect(port, '127.0.0.1', () => socket.end(Buffer.concat([...head, body])));
+    // Written, not ended: a client that half-closes its side makes Node abort a request still being handled. The
+    // server closes the connection after its answer (`Connection: close`).
+    const socket = connect(port, '127.0.0.1', () => socket.write(Buffer.concat([...head, body])));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', reject);
     socket.on('close', () => {
