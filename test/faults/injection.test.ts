@@ -79,8 +79,8 @@ afterAll(async () => {
 
 const port = () => Number(new URL(receiver.url).port);
 
-/** A signed-in admin session's cookie (`name=value`), as a browser would hold it. */
-async function signIn(): Promise<string> {
+/** A signed-in admin session's cookie (`name=value`), as a browser would hold it, and its form token. */
+async function signIn(): Promise<{ cookie: string; csrf: string }> {
   const page = await rawHttpRequest(port(), { method: 'GET', path: '/admin/sign-in' });
   const cookie = page.headers['set-cookie']?.[0]?.split(';')[0] ?? '';
   const csrf = /name="_csrf" value="([^"]+)"/u.exec(page.body)?.[1] ?? '';
@@ -93,7 +93,9 @@ async function signIn(): Promise<string> {
     body: Buffer.from(new URLSearchParams({ _csrf: csrf, password: ADMIN_PASSWORD }).toString()),
   });
   expect(signedIn.status).toBe(303);
-  return signedIn.headers['set-cookie']?.[0]?.split(';')[0] ?? cookie;
+  const session = signedIn.headers['set-cookie']?.[0]?.split(';')[0] ?? cookie;
+  const overview = await rawHttpRequest(port(), { method: 'GET', path: '/admin', headers: [['cookie', session]] });
+  return { cookie: session, csrf: /name="_csrf" value="([^"]+)"/u.exec(overview.body)?.[1] ?? '' };
 }
 
 /**
@@ -274,7 +276,7 @@ describe('header and log injection through paths and query strings', () => {
   );
 
   it('encoded CR/LF and control characters in query strings and path segments forge no header and no log line', async () => {
-    const cookie = await signIn();
+    const { cookie, csrf } = await signIn();
     await fc.assert(
       fc.asyncProperty(
         paths,
@@ -293,12 +295,23 @@ describe('header and log injection through paths and query strings', () => {
             `${target}?${search}`,
             `/admin/deliveries/${encodeURIComponent(segment)}/retry`,
           ]) {
+            // Signed in, a POST carries the form token, so the retry action runs and redirects to the delivery.
+            const form = signedIn && method === 'POST';
             const headers: Array<[string, string]> = signedIn ? [['cookie', cookie]] : [];
-            const response = await rawHttpRequest(port(), { method, path: url, headers });
+            if (form) headers.push(['content-type', 'application/x-www-form-urlencoded']);
+            const body = form ? Buffer.from(new URLSearchParams({ _csrf: csrf }).toString()) : undefined;
+            const response = await rawHttpRequest(port(), { method, path: url, headers, ...(body ? { body } : {}) });
             expect(response.status).toBeLessThan(500);
             // Signed in, the pages that read the query really render with it (the fuzzing reaches them).
             if (signedIn && method === 'GET' && /^\/admin\/(deliveries|dead-letters|connection)\?/u.test(url)) {
               expect(response.status).toBe(200);
+            }
+            if (form && segment !== '' && url.endsWith('/retry')) {
+              // The id from the path is echoed in Location, percent-encoded, never raw.
+              expect(response.status).toBe(303);
+              expect(response.headers['location']).toEqual([
+                `/admin/deliveries/${encodeURIComponent(segment)}?notice=busy`,
+              ]);
             }
             expectNoForgedHeaders(response);
             for (const location of response.headers['location'] ?? [])
