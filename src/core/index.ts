@@ -2,9 +2,11 @@
 // the rest of src/ and uses no Node built-ins (checked by tsconfig.core.json).
 export { assertNever } from './assertNever';
 export { formatIssuePath, type PayloadIssue } from './payloadIssue';
+export { isIdentifierText, toSingleLine, withoutControlCharacters } from './cleanText';
 export {
   MAX_DURATION_SECONDS,
   MAX_PARTICIPANTS,
+  MAX_SUMMARY_LENGTH,
   parseSummaryPayload,
   summaryPayloadSchema,
   type MeetingSummary,

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { isIdentifierText, toSingleLine, withoutControlCharacters } from './cleanText';
 import { normalizeEmail } from './normalizeEmail';
 import { formatIssuePath, type PayloadIssue } from './payloadIssue';
 
@@ -21,6 +22,9 @@ export const MAX_PARTICIPANTS = 1000;
 /** A recorded conversation lasts hours, not weeks; the bound also keeps start + duration a valid date. */
 export const MAX_DURATION_SECONDS = 7 * 24 * 3600;
 
+/** A summary is a few paragraphs; the bound keeps a runaway sender from filling the store with one field. */
+export const MAX_SUMMARY_LENGTH = 200_000;
+
 /** One wording for every date field, so the 400 body tells a sender exactly what form is expected. */
 const DATE_HELP =
   'must be an ISO 8601 date-time with a time zone, e.g. 2026-11-20T09:00:00Z or 2026-11-20T10:00:00+01:00';
@@ -30,29 +34,33 @@ const blankToUndefined = (value: string | null | undefined): string | undefined 
   return trimmed ? trimmed : undefined;
 };
 
-/** Optional free text: absent, `null` and blank all mean "not given". */
-const optionalText = (maxLength: number) =>
+/**
+ * Text of at most `maxLength` characters, cleaned (see cleanText.ts): one line unless `lines` is `'multi'`, where
+ * line ends stay. The length is checked on the text as sent.
+ */
+const text = (maxLength: number, lines: 'single' | 'multi' = 'single') =>
   z
     .string()
     .max(maxLength, { error: `must be at most ${maxLength} characters` })
-    .nullish()
-    .transform(blankToUndefined);
+    .overwrite(lines === 'single' ? toSingleLine : withoutControlCharacters);
 
-const requiredText = (maxLength: number) =>
-  z
-    .string()
-    .max(maxLength, { error: `must be at most ${maxLength} characters` })
-    .trim()
-    .min(1, { error: 'must not be empty' });
+/** Optional free text: absent, `null` and blank all mean "not given". */
+const optionalText = (maxLength: number, lines: 'single' | 'multi' = 'single') =>
+  text(maxLength, lines).nullish().transform(blankToUndefined);
+
+const requiredText = (maxLength: number, lines: 'single' | 'multi' = 'single') =>
+  text(maxLength, lines).trim().min(1, { error: 'must not be empty' });
 
 /** Ids are UUID strings in DCI 2.0 and integers in the old API; both are kept as strings. */
 const idValue = z
-  .union([z.string().max(200), z.number().int()], {
+  .union([z.string().max(200, { error: 'must be at most 200 characters' }), z.number().int()], {
     error: (issue) => (issue.input === undefined ? 'is required' : 'must be a text string or an integer'),
   })
   .transform((value) => String(value).trim());
 
-const optionalId = idValue.nullish().transform((value) => (value ? value : undefined));
+const optionalId = idValue
+  .nullish()
+  .transform((value) => (value ? toSingleLine(value).trim() || undefined : undefined));
 
 const zonedDateTime = z.iso.datetime({
   offset: true,
@@ -81,8 +89,9 @@ const conversationSchema = z
   .object({
     id: idValue
       .refine((id) => id !== '', { error: 'must not be empty' })
-      // It becomes the note's reference token (`dci-conversation:<id>`), which must be one word.
-      .refine((id) => !/\s/u.test(id), { error: 'must not contain spaces or line breaks' }),
+      // It becomes the note's reference token (`dci-conversation:<id>`), which must be one word, and the key of
+      // the delivery in the store and in the CRM: control and invisible characters would make it unfindable.
+      .refine(isIdentifierText, { error: 'must not contain spaces, line breaks or control characters' }),
     title: requiredText(1000),
     date: zonedDateTime,
     end_date: zonedDateTime.nullish(),
@@ -98,11 +107,13 @@ const conversationSchema = z
     company: optionalText(300),
     summary: z
       .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a text string') })
+      .max(MAX_SUMMARY_LENGTH, { error: `must be at most ${MAX_SUMMARY_LENGTH} characters` })
+      .overwrite(withoutControlCharacters)
       .trim()
       .min(1, {
         error: 'must not be empty: DCI sends no summary for a meeting without one',
       }),
-    notes: optionalText(100_000),
+    notes: optionalText(100_000, 'multi'),
     location: optionalText(1000),
     url: optionalText(2048),
     recording_url: optionalText(2048),

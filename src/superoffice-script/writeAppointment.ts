@@ -13,6 +13,13 @@ export const FOREIGN_DEVICE = 'summary-script';
 export const FOREIGN_DEVICE_ID = 'default';
 export const FOREIGN_KEY_NAME = 'dci-conversation-person';
 
+/**
+ * SuperOffice keeps at most 254 characters of an appointment's location (DB `appointment.location` String(254),
+ * shared/specs/superoffice.md); the contract allows longer, so a longer one is shortened rather than refused by
+ * SuperOffice after contacts may already have been created for the meeting.
+ */
+export const LOCATION_MAX_LENGTH = 254;
+
 export interface AppointmentToWrite {
   conversationId: string;
   personId: number;
@@ -50,7 +57,7 @@ export async function writeAppointment(
   entity.description = appointment.description;
   entity.startDate = new Date(appointment.startsAt);
   entity.endDate = new Date(appointment.endsAt);
-  if (appointment.location !== undefined) entity.location = appointment.location;
+  if (appointment.location !== undefined) entity.location = shorten(appointment.location, LOCATION_MAX_LENGTH);
   entity.person = { personId: appointment.personId };
   if (appointment.contactId !== undefined) entity.contact = { contactId: appointment.contactId };
   if (appointment.associateId !== undefined) entity.associate = { associateId: appointment.associateId };
@@ -90,4 +97,12 @@ export async function findTaskType(
   return match?.taskListItemId
     ? { id: match.taskListItemId }
     : { id: undefined, offered: active.map((item) => item.value ?? '').filter(Boolean) };
+}
+
+/** `text` in at most `max` UTF-16 units, ending in "…" when shortened, never cutting a character in half. */
+export function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max - 1);
+  if (/[\ud800-\udbff]$/u.test(cut)) cut = cut.slice(0, -1);
+  return `${cut.trimEnd()}…`;
 }

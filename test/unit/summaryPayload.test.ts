@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MAX_DURATION_SECONDS, MAX_PARTICIPANTS, parseSummaryPayload } from '../../src/core';
+import { MAX_DURATION_SECONDS, MAX_PARTICIPANTS, MAX_SUMMARY_LENGTH, parseSummaryPayload } from '../../src/core';
 import { buildParticipant, buildPayload, loadFixture, summaryOf } from '../support/payloads';
 
 const CONVERSATION = '$.data.conversation';
@@ -293,6 +293,64 @@ describe('parseSummaryPayload: unusable optional data is left out with a warning
       ]);
     },
   );
+});
+
+describe('parseSummaryPayload: control characters are cleaned at the contract, so nothing downstream sees them', () => {
+  it('one-line fields: every run of line breaks and control characters becomes one space', () => {
+    const summary = summaryOf(
+      buildPayload({
+        title: 'Offer\r\nreview\u0000— Acme\u2028',
+        location: 'Room\u00851',
+        participants: [buildParticipant({ name: 'Anna\u001b[2J Andersson\n', company: 'Acme\u2029AB' })],
+      }),
+    );
+    expect(summary.title).toBe('Offer review — Acme');
+    expect(summary.location).toBe('Room 1');
+    expect(summary.participants[0]).toMatchObject({ name: 'Anna [2J Andersson', company: 'Acme AB' });
+  });
+
+  it('the summary and notes keep their lines and tabs but lose NUL and other controls', () => {
+    const summary = summaryOf(buildPayload({ summary: 'Line 1\r\nLine\t2\u0000\u0007', notes: 'a\u0000\nb' }));
+    expect(summary.summary).toBe('Line 1\r\nLine\t2');
+    expect(summary.notes).toBe('a\nb');
+  });
+
+  it('lone surrogates become U+FFFD, so every store and CRM keeps the same text', () => {
+    expect(summaryOf(buildPayload({ title: 'A\ud800B\udfffC 😀' })).title).toBe('A\ufffdB\ufffdC 😀');
+  });
+
+  it('a title of nothing but control characters is empty', () => {
+    expect(issuesOf(buildPayload({ title: '\u0000\r\n' }))).toEqual([
+      { path: `${CONVERSATION}.title`, message: 'must not be empty' },
+    ]);
+  });
+
+  it.each(['conv\u00001', 'conv\u00851', 'conv\u202e1', 'conv\u200b1', 'conv\ud8001', 'conv 1'])(
+    'a conversation id with white space, a control or an invisible character (%j) is rejected',
+    (id) => {
+      expect(issuesOf(buildPayload({ id }))).toEqual([
+        { path: `${CONVERSATION}.id`, message: 'must not contain spaces, line breaks or control characters' },
+      ]);
+    },
+  );
+
+  it(`a summary longer than ${MAX_SUMMARY_LENGTH} characters is rejected with its limit`, () => {
+    expect(issuesOf(buildPayload({ summary: 'x'.repeat(MAX_SUMMARY_LENGTH + 1) }))).toEqual([
+      { path: `${CONVERSATION}.summary`, message: `must be at most ${MAX_SUMMARY_LENGTH} characters` },
+    ]);
+  });
+
+  it('no cleaned one-line field of an accepted payload holds a control character or line separator', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }), (text) => {
+        const result = parseSummaryPayload(buildPayload({ title: `t${text}`, participants: [{ name: text }] }));
+        if (!result.ok) return;
+        for (const value of [result.summary.title, result.summary.participants[0]?.name ?? '']) {
+          expect(value).not.toMatch(/[\p{Cc}\p{Cs}\u2028\u2029]/u);
+        }
+      }),
+    );
+  });
 });
 
 describe('parseSummaryPayload: never throws', () => {

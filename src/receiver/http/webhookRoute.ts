@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseSummaryPayload } from '../../core';
 import type { ConnectionCheck } from '../crmConnector';
+import { readWebhookEnvelope, repeatedWebhookHeader } from '../ingest/readWebhookEnvelope';
 import { verifySignature } from '../ingest/verifySignature';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
@@ -25,6 +26,13 @@ export interface WebhookRouteDeps {
 }
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/iu;
+
+/**
+ * JSON is UTF-8 (RFC 8259 §8.1). Decoding strictly refuses what a lenient decode would silently turn into U+FFFD;
+ * a byte-order mark is kept, so JSON.parse refuses it here exactly as it would when the worker reads the stored
+ * bytes.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The ingest route's method and path: `createApp` sends these requests here before Express sees them. */
 export const INGEST_PATH = '/api/v1/dci/webhook';
@@ -59,6 +67,10 @@ export function ingestHandler(deps: WebhookRouteDeps): (request: IncomingMessage
       throw error;
     }
 
+    const repeated = repeatedWebhookHeader(request.headersDistinct);
+    if (repeated !== undefined) {
+      throw reject(400, 'repeated_header', `The ${repeated} header must be sent once, not repeated.`);
+    }
     const signature = verifySignature(rawBody, request.headers, deps.secrets, deps.now());
     if (!signature.ok) {
       const message =
@@ -72,22 +84,26 @@ export function ingestHandler(deps: WebhookRouteDeps): (request: IncomingMessage
     if (!JSON_TYPE.test(request.headers['content-type'] ?? '')) {
       throw reject(415, 'unsupported_media_type', 'The body must be JSON (Content-Type: application/json).');
     }
+    let text: string;
+    try {
+      text = UTF8.decode(rawBody);
+    } catch {
+      throw reject(400, 'invalid_json', 'The body is not valid UTF-8, so it is not valid JSON.');
+    }
     let payload: unknown;
     try {
-      payload = JSON.parse(rawBody.toString('utf8')) as unknown;
+      payload = JSON.parse(text) as unknown;
     } catch {
       throw reject(400, 'invalid_json', 'The body is not valid JSON.');
     }
+    const envelope = readWebhookEnvelope(payload, signature);
+    if (!envelope.ok) {
+      throw reject(400, envelope.code, envelope.message, envelope.issues ? { issues: envelope.issues } : {});
+    }
 
     const receivedAt = deps.now();
-    const bodyEvent = isObject(payload) && typeof payload['event'] === 'string' ? payload['event'] : undefined;
-    const eventType = bodyEvent ?? signature.eventType ?? 'unknown';
-    const metaId = isObject(payload) && isObject(payload['_meta']) ? payload['_meta']['delivery_id'] : undefined;
-    const deliveryKey =
-      signature.deliveryId ??
-      (typeof metaId === 'string' && metaId !== ''
-        ? metaId
-        : `sha256:${createHash('sha256').update(rawBody).digest('hex')}`);
+    const { eventType } = envelope;
+    const deliveryKey = envelope.deliveryId ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
     const log = deps.logger.child({ deliveryKeyHash: shortHash(deliveryKey), scheme: signature.scheme, eventType });
 
     if (eventType !== 'conversation.completed') {
@@ -194,10 +210,6 @@ function connectionSummary(check: ConnectionCheck | undefined) {
   if (!check) return { ok: false, code: 'not_checked', message: 'No CRM connection is configured or checked yet.' };
   const failed = check.steps.find((step) => !step.ok);
   return { ok: check.ok, code: check.code, message: failed?.message ?? check.steps.at(-1)?.message };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Delivery keys are not personal, but a hash keeps log lines short and uniform. */
