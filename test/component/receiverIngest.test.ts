@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
@@ -159,34 +159,6 @@ describe('POST /api/v1/dci/webhook', () => {
     });
     expect(corrupt.status).toBe(400);
     expect(corrupt.body.error?.code).toBe('unreadable_body');
-  });
-
-  it('a declared Content-Length over the limit is refused before the body is sent', async () => {
-    const server = createServer(receiver.app).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    try {
-      const { port } = server.address() as AddressInfo;
-      // The client announces 2 GB and then waits for an answer instead of sending it: only an early 413 ends this.
-      const status = await new Promise<number | undefined>((resolve, rejectRequest) => {
-        const outgoing = httpRequest({
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: '/api/v1/dci/webhook',
-          headers: { 'content-type': 'application/json', 'content-length': String(2 * 1024 ** 3) },
-        });
-        outgoing.on('response', (response) => {
-          response.resume();
-          resolve(response.statusCode);
-          outgoing.destroy();
-        });
-        outgoing.on('error', rejectRequest);
-        outgoing.flushHeaders();
-      });
-      expect(status).toBe(413);
-    } finally {
-      server.close();
-    }
   });
 
   it('signed JSON that is not valid JSON is a 400 invalid_json', async () => {

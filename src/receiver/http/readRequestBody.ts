@@ -13,17 +13,18 @@ export class RequestAbortedError extends Error {
 
 /**
  * Reads a request body into one Buffer, at most `limit` bytes after decoding `Content-Encoding` (gzip, deflate, br:
- * the limit applies to what is inflated, so a small compressed body cannot expand without bound). A declared
- * `Content-Length` over the limit is refused before anything is read.
- * Rejects with an HttpError (413 too large, 415 unknown encoding, 400 unreadable) or RequestAbortedError.
+ * the limit applies to what is inflated, so a small compressed body cannot expand without bound).
+ * Rejects with an HttpError (413 too large, 415 unknown encoding, 400 unreadable) or RequestAbortedError. Before
+ * an HttpError, the rest of the body is read and dropped, as Express's body parser does: a sender that writes its
+ * whole body before reading the answer gets the error, not a broken pipe it would take for a network fault and
+ * retry. (Node's server `requestTimeout` bounds how long that can take.)
  */
 export function readRequestBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const refuse = (error: HttpError) => drain(request).then(() => Promise.reject(error));
   const tooLarge = () =>
-    new HttpError(413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes.`, {
-      headers: { connection: 'close' },
-    });
+    new HttpError(413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes.`);
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge());
+  if (Number.isFinite(declared) && declared > limit) return refuse(tooLarge());
 
   const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   let source: Readable;
@@ -43,7 +44,7 @@ export function readRequestBody(request: IncomingMessage, limit: number): Promis
       source = request.pipe(createBrotliDecompress());
       break;
     default:
-      return Promise.reject(
+      return refuse(
         new HttpError(415, 'unsupported_content_encoding', 'Content-Encoding must be identity, gzip, deflate or br.'),
       );
   }
@@ -57,24 +58,39 @@ export function readRequestBody(request: IncomingMessage, limit: number): Promis
       settled = true;
       outcome();
     };
+    const stopAndRefuse = (error: HttpError) => {
+      source.removeAllListeners('data');
+      if (source !== request) {
+        request.unpipe();
+        source.destroy();
+      }
+      settle(() => refuse(error).catch(reject));
+    };
     source.on('data', (chunk: Buffer) => {
       length += chunk.length;
-      if (length > limit) {
-        settle(() => reject(tooLarge()));
-        if (source !== request) source.destroy();
-        request.unpipe();
-        request.pause();
-        return;
-      }
-      chunks.push(chunk);
+      if (length > limit) stopAndRefuse(tooLarge());
+      else chunks.push(chunk);
     });
     source.on('end', () => settle(() => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks))));
     source.on('error', () =>
-      settle(() => reject(new HttpError(400, 'unreadable_body', 'The body could not be read (bad encoding).'))),
+      stopAndRefuse(new HttpError(400, 'unreadable_body', 'The body could not be read (bad encoding).')),
     );
     request.on('aborted', () => settle(() => reject(new RequestAbortedError())));
     request.on('close', () => {
       if (!request.complete) settle(() => reject(new RequestAbortedError()));
     });
+  });
+}
+
+/** Reads the rest of a request and drops it; resolves when it ended (or the client went away). */
+function drain(request: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (request.complete || request.destroyed) {
+      resolve();
+      return;
+    }
+    request.on('end', resolve);
+    request.on('close', resolve);
+    request.resume();
   });
 }
