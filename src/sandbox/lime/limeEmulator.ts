@@ -46,6 +46,10 @@
 // - A path outside /<app>/ is a plain HTML 404, as a web server in front of Lime would answer a wrong base URL.
 // - The `drop_mid_body` fault handles the request for real (a POST does create the object) and then cuts the
 //   response: the work is done, the answer is lost.
+// - `failWhen`/`hold` faults pick requests by a predicate and come before the `failNext` queue. A `delay` fault
+//   only delays handling: a request whose client gave up meanwhile is still handled (a slow Lime that finishes a
+//   write after the client timed out). A held `after_handling` request has done its work (a POST created its
+//   object) when it is held; its answer is written on release, to whatever client is still there.
 
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -63,6 +67,7 @@ import { createRateLimiter } from './rateLimiter';
 import { decodeSegments, pathBelowApp, readRequest, type IncomingRequest } from './readRequest';
 import { routeApiRequest } from './routeApiRequest';
 import { serializeStored } from './serializeObject';
+import { createHold, TargetedFaults, waitForRelease, type HoldFault } from './targetedFaults';
 import type {
   LimeEmulator,
   LimeEmulatorOptions,
@@ -70,6 +75,7 @@ import type {
   LimeKeyPermissions,
   LimeModel,
   LimeRequestLogEntry,
+  LimeRequestView,
 } from './types';
 import { writeResponseCutMidBody } from './writeResponseCutMidBody';
 
@@ -88,6 +94,7 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
     wall: () => now().getTime() * 1000,
   });
   const faults = new FaultQueue<LimeFault>();
+  const targetedFaults = new TargetedFaults();
   const requests: LimeRequestLogEntry[] = [];
   let latencyMs = options.latencyMs ?? 0;
   const rateLimit =
@@ -145,7 +152,18 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
       });
     };
     if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closing });
-    const fault = faults.take();
+    const view: LimeRequestView = {
+      method: incoming.method,
+      path: below ?? incoming.path,
+      query: incoming.rawQuery,
+      ...(incoming.body.kind === 'json' ? { body: incoming.body.value } : {}),
+    };
+    const targeted = targetedFaults.take(view);
+    if (targeted?.kind === 'hold') {
+      await answerHeld(targeted, incoming, below, response, closing, log);
+      return;
+    }
+    const fault = targeted ?? faults.take();
     // drop_mid_body is Lime's own: the request is answered for real first, then the answer is cut.
     if (fault?.kind !== 'drop_mid_body') {
       const exchange = { request, response, closing, log, errorAnswer: injectedError };
@@ -159,6 +177,27 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
     }
     log(result.status);
     writeAnswer(response, result);
+  }
+
+  async function answerHeld(
+    hold: HoldFault,
+    incoming: IncomingRequest,
+    below: string | undefined,
+    response: ServerResponse,
+    closing: AbortSignal,
+    log: (status: number) => void,
+  ): Promise<void> {
+    if (hold.stage === 'before_handling') {
+      hold.arrived();
+      await waitForRelease(hold.released, closing);
+    }
+    const result = answer(incoming, below);
+    log(result.status);
+    if (hold.stage === 'after_handling') {
+      hold.arrived();
+      await waitForRelease(hold.released, closing);
+    }
+    if (!response.destroyed) writeAnswer(response, result);
   }
 
   const server = await listenOnLoopback(handle, options);
@@ -204,6 +243,14 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
     },
     failNext(count, fault) {
       faults.enqueue(count, fault);
+    },
+    failWhen(match, fault, count = 1) {
+      targetedFaults.add(match, fault, count);
+    },
+    hold(match, stage = 'before_handling') {
+      const { fault, handle } = createHold(stage);
+      targetedFaults.add(match, fault, 1);
+      return handle;
     },
     setLatency(ms) {
       latencyMs = ms;
