@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
@@ -578,6 +578,14 @@ export class SqliteStore implements ReceiverStore {
   async checkWritable(): Promise<void> {
     const { changes } = this.sql('UPDATE heartbeat SET checked_at = ? WHERE id = 1').run(Date.now());
     if (changes !== 1) throw new Error('the heartbeat row is missing: the database schema is damaged');
+  }
+
+  /** The smaller of the file system's free space and what SQLite's page cap (`max_page_count`) still allows. */
+  async roomLeft(): Promise<number | undefined> {
+    const pragma = (name: string): number => z.number().parse(this.db.pragma(name, { simple: true }));
+    const pagesLeft = pragma('max_page_count') - pragma('page_count') + pragma('freelist_count');
+    const disk = statfsSync(dirname(this.db.name));
+    return Math.min(pagesLeft * pragma('page_size'), disk.bavail * disk.bsize);
   }
 
   async close(): Promise<void> {
