@@ -14,7 +14,16 @@ import { openPostgresStore } from '../../src/receiver/store/postgresStore';
 import type { ReceiverStore } from '../../src/receiver/store/receiverStore';
 import { openSqliteStore, SqliteStore } from '../../src/receiver/store/sqliteStore';
 import type { LimeEmulator } from '../../src/sandbox/lime';
-import { fillUp, mountTmpfs, tmpfsAvailable, unmount } from '../support/limitedFilesystem';
+import {
+  ext4Available,
+  fillUp,
+  forceReadOnly,
+  mountExt4Image,
+  mountTmpfs,
+  repairAndRemount,
+  tmpfsAvailable,
+  unmount,
+} from '../support/limitedFilesystem';
 import { closeAll, startLime, TEST_API_KEY } from '../support/lime';
 import { buildParticipant, buildPayload } from '../support/payloads';
 import { dropSchema, postgresAvailable, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres';
@@ -117,12 +126,15 @@ describe('SQLite at its size limit (a real SQLITE_FULL, from a page cap)', () =>
   });
 });
 
-const describeWithTmpfs = tmpfsAvailable() ? describe : describe.skip;
+const withTmpfs = tmpfsAvailable();
+const withExt4 = ext4Available();
+const describeOnRealFileSystems = withTmpfs || withExt4 ? describe : describe.skip;
 
-describeWithTmpfs('the data directory on a file system that fills up (a receiver process on a small tmpfs)', () => {
+describeOnRealFileSystems('a receiver process whose data directory fills up or turns read-only', () => {
   let workDir: string;
   let mainJs: string;
   let dataDir: string | undefined;
+  let image: string | undefined;
 
   beforeAll(() => {
     workDir = mkdtempSync(join(tmpdir(), 'dci-storage-process-'));
@@ -133,9 +145,26 @@ describeWithTmpfs('the data directory on a file system that fills up (a receiver
   afterEach(async () => {
     await killAllReceivers();
     await closeAll();
-    if (dataDir !== undefined) unmount(dataDir);
+    if (dataDir !== undefined) unmount(dataDir, { lazy: true });
+    if (image !== undefined) rmSync(image, { force: true });
     dataDir = undefined;
+    image = undefined;
   });
+
+  function receiverEnv(lime: LimeEmulator, dir: string): Record<string, string> {
+    return {
+      DATA_DIR: dir,
+      DCI_WEBHOOK_SECRETS: SECRET,
+      LIME_URL: lime.baseUrl,
+      LIME_API_KEY: TEST_API_KEY,
+      LOG_LEVEL: 'warn',
+      LEASE_SECONDS: '5',
+    };
+  }
+
+  function allDelivered(dir: string, what: string): Promise<void> {
+    return waitFor(() => storedDeliveries(dir).every((row) => row.status === 'delivered'), 60_000, what, 100);
+  }
 
   afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
@@ -164,70 +193,98 @@ describeWithTmpfs('the data directory on a file system that fills up (a receiver
     return counts;
   }
 
-  it('a full disk: ingest answers 503 + Retry-After and readiness says full; once space is freed, ingest works again and every acknowledged summary is delivered once', async () => {
-    const lime = await startLime();
-    lime.insert('person', { firstname: 'Anna', email: 'anna@acme.se' });
-    dataDir = mkdtempSync(join(workDir, 'data-'));
-    mountTmpfs(dataDir, 24 * 1024 * 1024);
-    const processes: ReceiverProcess[] = [];
-    try {
-      const receiver = await startReceiverProcess(mainJs, {
-        DATA_DIR: dataDir,
-        DCI_WEBHOOK_SECRETS: SECRET,
-        LIME_URL: lime.baseUrl,
-        LIME_API_KEY: TEST_API_KEY,
-        LOG_LEVEL: 'warn',
-        LEASE_SECONDS: '5',
-      });
-      processes.push(receiver);
-      const acknowledged: string[] = [];
-      for (const id of ['before-1', 'before-2', 'before-3']) {
-        expect((await post(receiver, meeting(id))).status).toBe(202);
-        acknowledged.push(id);
-      }
-      await waitFor(
-        () => storedDeliveries(dataDir!).every((row) => row.status === 'delivered'),
-        30_000,
-        'the first summaries to be delivered',
-      );
-
-      const filler = fillUp(dataDir);
-      // Not ready: the heartbeat write fails (not_writable), or it still fits but a summary would not (full).
-      const notReady = await readiness(receiver);
-      expect(notReady.status).toBe(503);
-      expect(['full', 'not_writable']).toContain((notReady.body as { store?: unknown }).store);
-      // Summaries of 300 kB: one of them at the latest no longer fits in what SQLite's files already hold.
-      let refused: { body: string; headers: Record<string, string> } | undefined;
-      for (let index = 0; index < 40 && refused === undefined; index += 1) {
-        const message = meeting(`while-full-${index}`, 300_000);
-        const response = await post(receiver, message);
-        if (response.status === 202) acknowledged.push(`while-full-${index}`);
-        else {
-          expectRefusedForNow(response);
-          refused = message;
+  (withTmpfs ? it : it.skip)(
+    'a full disk: ingest answers 503 + Retry-After and readiness says full; once space is freed, ingest works again and every acknowledged summary is delivered once',
+    async () => {
+      const lime = await startLime();
+      lime.insert('person', { firstname: 'Anna', email: 'anna@acme.se' });
+      dataDir = mkdtempSync(join(workDir, 'data-'));
+      mountTmpfs(dataDir, 24 * 1024 * 1024);
+      const processes: ReceiverProcess[] = [];
+      try {
+        const receiver = await startReceiverProcess(mainJs, receiverEnv(lime, dataDir));
+        processes.push(receiver);
+        const acknowledged: string[] = [];
+        for (const id of ['before-1', 'before-2', 'before-3']) {
+          expect((await post(receiver, meeting(id))).status).toBe(202);
+          acknowledged.push(id);
         }
+        await allDelivered(dataDir, 'the first summaries to be delivered');
+
+        const filler = fillUp(dataDir);
+        // Not ready: the heartbeat write fails (not_writable), or it still fits but a summary would not (full).
+        const notReady = await readiness(receiver);
+        expect(notReady.status).toBe(503);
+        expect(['full', 'not_writable']).toContain((notReady.body as { store?: unknown }).store);
+        // Summaries of 300 kB: one of them at the latest no longer fits in what SQLite's files already hold.
+        let refused: { body: string; headers: Record<string, string> } | undefined;
+        for (let index = 0; index < 40 && refused === undefined; index += 1) {
+          const message = meeting(`while-full-${index}`, 300_000);
+          const response = await post(receiver, message);
+          if (response.status === 202) acknowledged.push(`while-full-${index}`);
+          else {
+            expectRefusedForNow(response);
+            refused = message;
+          }
+        }
+        expect(refused).toBeDefined();
+
+        unlinkSync(filler);
+        await waitFor(async () => (await readiness(receiver)).status === 200, 10_000, 'readiness once space is free');
+        expect((await post(receiver, refused!)).status).toBe(202); // DCI's retry
+        expect((await post(receiver, meeting('after'))).status).toBe(202);
+        acknowledged.push('after');
+
+        await allDelivered(dataDir, 'every summary to be delivered after the disk had room again');
+        const notes = notesByConversation(lime);
+        for (const id of acknowledged) expect(notes.get(id)).toBe(1);
+        expect(storedDeliveries(dataDir)).toHaveLength(acknowledged.length + 1);
+      } catch (error) {
+        throw withOutputOf(processes, error);
       }
-      expect(refused).toBeDefined();
+    },
+  );
 
-      unlinkSync(filler);
-      await waitFor(async () => (await readiness(receiver)).status === 200, 10_000, 'readiness once space is free');
-      expect((await post(receiver, refused!)).status).toBe(202); // DCI's retry
-      expect((await post(receiver, meeting('after'))).status).toBe(202);
-      acknowledged.push('after');
+  (withExt4 ? it : it.skip)(
+    'the file system turning read-only under the receiver: ingest answers 503 + Retry-After and readiness says not writable; after the repair and a restart, ingest works and every acknowledged summary is delivered once',
+    async () => {
+      const lime = await startLime();
+      lime.insert('person', { firstname: 'Anna', email: 'anna@acme.se' });
+      dataDir = mkdtempSync(join(workDir, 'data-'));
+      image = `${dataDir}.img`;
+      mountExt4Image(image, dataDir, 32 * 1024 * 1024);
+      const processes: ReceiverProcess[] = [];
+      try {
+        const receiver = await startReceiverProcess(mainJs, receiverEnv(lime, dataDir));
+        processes.push(receiver);
+        const acknowledged = ['before-1', 'before-2', 'before-3'];
+        for (const id of acknowledged) expect((await post(receiver, meeting(id))).status).toBe(202);
+        await allDelivered(dataDir, 'the first summaries to be delivered');
 
-      await waitFor(
-        () => storedDeliveries(dataDir!).every((row) => row.status === 'delivered'),
-        60_000,
-        'every summary to be delivered after the disk had room again',
-        100,
-      );
-      const notes = notesByConversation(lime);
-      for (const id of acknowledged) expect(notes.get(id)).toBe(1);
-      expect(storedDeliveries(dataDir)).toHaveLength(acknowledged.length + 1);
-    } catch (error) {
-      throw withOutputOf(processes, error);
-    }
-  });
+        forceReadOnly(dataDir); // the disk failed: ext4 turns read-only under the open database
+        const refused = meeting('while-read-only');
+        expectRefusedForNow(await post(receiver, refused));
+        expect(await readiness(receiver)).toMatchObject({ status: 503, body: { store: 'not_writable' } });
+        expectRefusedForNow(await post(receiver, meeting('while-read-only-2')));
+
+        // The operator stops the receiver, repairs and remounts the file system, and starts it again.
+        await receiver.stop('SIGTERM');
+        repairAndRemount(image, dataDir);
+        const restarted = await startReceiverProcess(mainJs, receiverEnv(lime, dataDir));
+        processes.push(restarted);
+        expect(await readiness(restarted)).toMatchObject({ status: 200, body: { store: 'ok' } });
+        expect((await post(restarted, refused)).status).toBe(202); // DCI's retry
+        acknowledged.push('while-read-only');
+        await allDelivered(dataDir, 'every summary to be delivered after the repair');
+        const notes = notesByConversation(lime);
+        expect([...notes.keys()].sort()).toEqual([...acknowledged].sort());
+        for (const id of acknowledged) expect(notes.get(id)).toBe(1);
+        expect(storedDeliveries(dataDir)).toHaveLength(acknowledged.length);
+      } catch (error) {
+        throw withOutputOf(processes, error);
+      }
+    },
+  );
 });
 
 const describeWithPostgres = postgresAvailable() ? describe : describe.skip;
