@@ -13,6 +13,13 @@ function exitOnConfigError(error: unknown): never {
   throw error;
 }
 
+/** A start that fails for another reason (a database it cannot write): one line that says so, then exit 1. */
+function exitOnStartError(error: unknown): never {
+  if (error instanceof ConfigError) exitOnConfigError(error);
+  process.stderr.write(`The receiver could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+
 async function main(): Promise<void> {
   let config: ReceiverConfig;
   try {
@@ -26,7 +33,7 @@ async function main(): Promise<void> {
     // Settings saved on the admin pages are read here: a SECRET_KEY that does not open the saved API key stops us.
     receiver = await startReceiver(config, { logger, makeConnector: (options) => new LimeConnector(options) });
   } catch (error) {
-    exitOnConfigError(error);
+    exitOnStartError(error);
   }
 
   const shutdown = (signal: string) => {

@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -45,6 +46,8 @@ import { waitFor } from '../support/waitFor';
 jest.setTimeout(120_000);
 
 const SECRET = 'storage-faults-secret';
+/** setpriv's arguments to run a command as the unprivileged user `nobody`. */
+const AS_NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /** A meeting with Anna whose summary is `summaryBytes` of text that does not compress. */
@@ -128,7 +131,18 @@ describe('SQLite at its size limit (a real SQLITE_FULL, from a page cap)', () =>
 
 const withTmpfs = tmpfsAvailable();
 const withExt4 = ext4Available();
-const describeOnRealFileSystems = withTmpfs || withExt4 ? describe : describe.skip;
+const withUnprivilegedUser = unprivilegedUserAvailable();
+const describeOnRealFileSystems = withTmpfs || withExt4 || withUnprivilegedUser ? describe : describe.skip;
+
+/** Whether the receiver can be run as `nobody` (root and setpriv): a user the file permissions do stop. */
+function unprivilegedUserAvailable(): boolean {
+  const probe = spawnSync('setpriv', [...AS_NOBODY, 'true'], { encoding: 'utf8' });
+  if (probe.status === 0) return true;
+  const reason = `running a process as nobody with setpriv failed (${probe.stderr.trim() || probe.error?.message})`;
+  if (process.env['CI'] === 'true') throw new Error(`${reason}; CI runs as root and must run the read-only test`);
+  console.warn(`Skipping the read-only data directory test: ${reason}. It needs root.`);
+  return false;
+}
 
 describeOnRealFileSystems('a receiver process whose data directory fills up or turns read-only', () => {
   let workDir: string;
@@ -242,6 +256,34 @@ describeOnRealFileSystems('a receiver process whose data directory fills up or t
       } catch (error) {
         throw withOutputOf(processes, error);
       }
+    },
+  );
+
+  (withUnprivilegedUser ? it : it.skip)(
+    'a data directory the receiver may not write: it does not start (nothing could be acknowledged), and says to check DATA_DIR',
+    async () => {
+      const readOnlyDir = join(workDir, 'read-only-data');
+      mkdirSync(readOnlyDir);
+      await (await openSqliteStore({ file: join(readOnlyDir, 'receiver.sqlite') })).close();
+      chmodSync(workDir, 0o755); // nobody may read the built product, not write the data
+      chmodSync(readOnlyDir, 0o555);
+      chmodSync(join(readOnlyDir, 'receiver.sqlite'), 0o444);
+      const started = spawnSync('setpriv', [...AS_NOBODY, process.execPath, mainJs], {
+        env: {
+          ...process.env,
+          NODE_PATH: join(__dirname, '..', '..', 'node_modules'),
+          DATA_DIR: readOnlyDir,
+          DCI_WEBHOOK_SECRETS: SECRET,
+          PORT: '0',
+          LOG_LEVEL: 'warn',
+        },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(started.status).toBe(1);
+      expect(started.stderr).toContain('The receiver could not start: The receiver cannot write its database');
+      expect(started.stderr).toContain('DATA_DIR');
+      expect(started.stderr).not.toMatch(/^\s+at /mu); // a message, not a stack trace
     },
   );
 
