@@ -150,7 +150,8 @@ describe('SQLite store', () => {
     const ids = claimed.flat();
     expect(ids).toHaveLength(total);
     expect(new Set(ids).size).toBe(total);
-  });
+    // Each thread loads TypeScript to transpile the store: about 5 s on a busy 2-core machine, over Jest's default.
+  }, 30_000);
 
   it('proves it can write by writing (a read-only check would pass on a full or read-only disk)', async () => {
     const store = await open();
