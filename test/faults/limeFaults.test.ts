@@ -268,28 +268,38 @@ describe('when the fault will not pass by waiting, the delivery is a dead letter
     await expectNothingLost(2);
   });
 
-  it('the history type removed from Lime mid-run: dead as a data-model problem naming the type and what to choose instead; delivered once it is back and requeued', async () => {
-    await receiverFor();
-    await acknowledge('conv-before');
-    await deliverUntil(receiver, 'conv-before', 'delivered'); // the connector knows the data model now
-    const typeOptions = lime.model.limetypes['history']?.properties.find((p) => p.name === 'type')?.options ?? [];
-    const comment = typeOptions.find((option) => option.key === 'comment');
-    if (comment === undefined) throw new Error('the core model has no history type "comment"');
-    comment.inactive = true; // a Lime admin retires the option our notes use
+  it.each([
+    ['retired (made inactive)', 'retire'],
+    ['deleted', 'delete'],
+  ] as const)(
+    'the history type %s in Lime mid-run: dead as a data-model problem naming the type and what to choose instead; delivered once it is back and requeued',
+    async (_how, change) => {
+      await receiverFor();
+      await acknowledge('conv-before');
+      await deliverUntil(receiver, 'conv-before', 'delivered'); // the connector knows the data model now
+      const typeProperty = lime.model.limetypes['history']?.properties.find((property) => property.name === 'type');
+      const options = typeProperty?.options ?? [];
+      const comment = options.find((option) => option.key === 'comment');
+      if (comment === undefined) throw new Error('the core model has no history type "comment"');
+      // A Lime admin retires or deletes the option our notes use.
+      if (change === 'retire') comment.inactive = true;
+      else options.splice(options.indexOf(comment), 1);
 
-    await acknowledge('conv-after', 'bertil@acme.se');
-    const dead = await deliverUntil(receiver, 'conv-after', 'dead');
-    expect(dead.lastErrorCode).toBe('schema_mismatch');
-    expect(dead.lastErrorMessage).toContain('"comment"');
-    expect(dead.lastErrorMessage).toContain('history.type');
-    expect(dead.lastErrorMessage).toContain('LIME_HISTORY_TYPE');
-    expect(dead.lastErrorMessage).toContain('requeue');
-    expect(notesOf(lime, bertil)).toHaveLength(0);
+      await acknowledge('conv-after', 'bertil@acme.se');
+      const dead = await deliverUntil(receiver, 'conv-after', 'dead');
+      expect(dead.lastErrorCode).toBe('schema_mismatch');
+      expect(dead.lastErrorMessage).toContain('"comment"');
+      expect(dead.lastErrorMessage).toContain('history.type');
+      expect(dead.lastErrorMessage).toContain('LIME_HISTORY_TYPE');
+      expect(dead.lastErrorMessage).toContain('requeue');
+      expect(notesOf(lime, bertil)).toHaveLength(0);
 
-    comment.inactive = false;
-    expect(await receiver.store.requeue(dead.id, receiver.clock.now())).toBe(true);
-    await deliverUntil(receiver, 'conv-after', 'delivered');
-    expect(notesOf(lime, bertil)).toHaveLength(1);
-    await expectNothingLost(2);
-  });
+      if (change === 'retire') comment.inactive = false;
+      else options.push(comment);
+      expect(await receiver.store.requeue(dead.id, receiver.clock.now())).toBe(true);
+      await deliverUntil(receiver, 'conv-after', 'delivered');
+      expect(notesOf(lime, bertil)).toHaveLength(1);
+      await expectNothingLost(2);
+    },
+  );
 });
