@@ -164,21 +164,23 @@ export class LimeConnector implements CrmConnector {
         existing.set(personId, noteId);
       }
     }
-    const written = await mapWithConcurrency(writes, WRITE_CONCURRENCY, (write) =>
-      writeHistoryNote(
-        this.http,
-        this.fields,
-        {
-          personId: write.personId,
-          companyId: write.companyId,
-          coworkerId,
-          text: note.text,
-          type: this.historyType,
-          date,
-          updateDate: options.noteDate === 'meeting_start',
-        },
-        existing.get(write.personId),
-        signal,
+    const written = await this.explainingRefusedWrites(signal, () =>
+      mapWithConcurrency(writes, WRITE_CONCURRENCY, (write) =>
+        writeHistoryNote(
+          this.http,
+          this.fields,
+          {
+            personId: write.personId,
+            companyId: write.companyId,
+            coworkerId,
+            text: note.text,
+            type: this.historyType,
+            date,
+            updateDate: options.noteDate === 'meeting_start',
+          },
+          existing.get(write.personId),
+          signal,
+        ),
       ),
     );
     writes.forEach((write, index) => {
@@ -198,6 +200,22 @@ export class LimeConnector implements CrmConnector {
     });
     for (const { outcome, first } of sameAs) outcome.noteId = first.noteId;
     return { outcomes: sortByIndex(outcomes), apiCalls: this.http.callCount - callsBefore, ...preview };
+  }
+
+  /**
+   * Runs the note writes; when Lime refuses one as invalid (400), reads the data model again first: an admin may
+   * have changed it since we read it (the history type retired, a field renamed), and then the admin needs to hear
+   * that (`schema_mismatch`, naming what no longer fits) rather than a bare "invalid".
+   */
+  private async explainingRefusedWrites<T>(signal: AbortSignal | undefined, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof CrmError && error.code === 'bad_request')) throw error;
+      this.schema = undefined;
+      await this.currentSchema(signal); // throws schema_mismatch when the model no longer fits
+      throw error;
+    }
   }
 
   /** The presenter's coworker id, cached for a few minutes: one lookup per presenter, not per meeting. */

@@ -59,6 +59,25 @@ describe('classifyFailure', () => {
     expect('message' in decision && decision.message).toContain(hint);
   });
 
+  it.each([
+    ['dns_failed', 'LIME_URL'],
+    ['connection_refused', 'running'],
+    ['timeout', 'Test connection'],
+    ['server_error', 'Lime server'],
+  ] as const)('%s says what to check should it last until the delivery is given up (%s)', (code, hint) => {
+    const decision = classifyFailure(crm(code));
+    expect(decision).toMatchObject({ retry: true, giveUpAdvice: expect.stringContaining(hint) });
+  });
+
+  it("a permanent failure carries Lime's own words (they name what was refused)", () => {
+    const refused = new CrmError('forbidden', 'Lime denied the API user permission (403) on POST limeobject/history', {
+      status: 403,
+      detail: 'The API user may not create history.',
+    });
+    const decision = classifyFailure(refused);
+    expect('message' in decision && decision.message).toContain('Lime said: "The API user may not create history."');
+  });
+
   it('an abort (shutdown) gives the delivery back', () => {
     expect(classifyFailure(crm('aborted'))).toEqual({ release: true });
   });

@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
 import type { AttemptRecord, ClaimedDelivery, DeliveryDetail, ReceiverStore } from '../store/receiverStore';
 import { backoffDelayMs } from './backoff';
-import { classifyFailure } from './classifyFailure';
+import { classifyFailure, type FailureDecision } from './classifyFailure';
 
 export interface DeliveryWorkerOptions {
   store: ReceiverStore;
@@ -246,13 +246,13 @@ export class DeliveryWorker {
         return;
       }
 
-      const decision = overran
+      const decision: FailureDecision = overran
         ? {
-            retry: true as const,
+            retry: true,
             code: 'attempt_timeout',
             message: `The attempt ran past ${Math.round((this.leaseMs * 0.8) / 1000)} s (80 % of the lease) and was stopped; it will be retried.`,
-            status: undefined,
-            delayMs: undefined,
+            giveUpAdvice:
+              'Lime answered too slowly for the lease: check that Lime is up and quick, or raise LEASE_SECONDS; then requeue it from Dead letters.',
           }
         : classifyFailure(failure);
       if ('release' in decision) {
@@ -280,7 +280,7 @@ export class DeliveryWorker {
         return;
       }
       const message = decision.retry
-        ? `Gave up after ${delivery.attempt} attempt(s)${tooOld ? ' (too old)' : ''}: ${decision.message}`
+        ? `Gave up after ${delivery.attempt} attempt(s)${tooOld ? ' (too old)' : ''}: ${decision.message.replace(/\.$/u, '')}. ${decision.giveUpAdvice}`
         : decision.message;
       const result = await store.deadLetterDelivery({
         ...base,

@@ -81,14 +81,12 @@ export function createApp(deps: AppDeps): ReceiverApp {
   app.get('/readyz', async (_request, response) => {
     const connection = deps.connectionState();
     const crm = connection === undefined ? 'unchecked' : connection.ok ? 'ok' : (connection.code ?? 'failing');
-    try {
-      await deps.store.checkWritable();
-    } catch (error) {
-      deps.logger.error({ err: error }, 'readiness: the store cannot write');
-      response.status(503).json({ status: 'unavailable', store: 'not_writable', crm });
+    const store = await storeReadiness(deps);
+    if (store !== 'ok') {
+      response.status(503).json({ status: 'unavailable', store, crm });
       return;
     }
-    response.json({ status: 'ready', store: 'ok', crm });
+    response.json({ status: 'ready', store, crm });
   });
 
   app.get('/metrics', async (_request, response) => {
@@ -104,4 +102,27 @@ export function createApp(deps: AppDeps): ReceiverApp {
     else app(request, response);
   };
   return Object.assign(listener, { directRoutes: [{ method: 'POST', path: INGEST_PATH }], express: app });
+}
+
+/**
+ * Whether the store can keep what ingest acknowledges: `not_writable` when a write fails now (read-only, lost
+ * connection, disk full), `full` when it has less room than two summaries at the body limit (a write may still fit,
+ * but the next larger ones will not: the operator should act before DCI's deliveries are refused).
+ */
+async function storeReadiness(deps: AppDeps): Promise<'ok' | 'not_writable' | 'full'> {
+  try {
+    await deps.store.checkWritable();
+  } catch (error) {
+    deps.logger.error({ err: error }, 'readiness: the store cannot write');
+    return 'not_writable';
+  }
+  const room = await deps.store.roomLeft?.().catch((error: unknown) => {
+    deps.logger.warn({ err: error }, 'readiness: the room left in the store could not be read');
+    return undefined;
+  });
+  if (room !== undefined && room < 2 * deps.maxBodyBytes) {
+    deps.logger.error({ roomLeftBytes: room }, 'readiness: the store is (nearly) full');
+    return 'full';
+  }
+  return 'ok';
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
@@ -76,8 +76,13 @@ const SYNCHRONOUS_LEVELS = ['off', 'normal', 'full', 'extra'] as const;
 
 /** Opens (creating and migrating when needed) the SQLite database behind the receiver. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
-  mkdirSync(dirname(options.file), { recursive: true });
-  const db = new Database(options.file, { timeout: options.busyTimeoutMs ?? 5000 });
+  let db: Database.Database;
+  try {
+    mkdirSync(dirname(options.file), { recursive: true });
+    db = new Database(options.file, { timeout: options.busyTimeoutMs ?? 5000 });
+  } catch (error) {
+    throw cannotOpen(options.file, error);
+  }
   try {
     // WAL lets the admin pages read while a worker writes; FULL syncs the WAL on every commit, so an acknowledged
     // summary survives a power cut, not only a crash of the process (NORMAL may lose the last commits).
@@ -90,9 +95,24 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     applySqliteMigrations(db, SQLITE_MIGRATIONS, new Date());
   } catch (err) {
     db.close();
-    throw err;
+    throw cannotOpen(options.file, err);
   }
   return new SqliteStore(db);
+}
+
+const STORAGE_CODES = /^(SQLITE_(READONLY|CANTOPEN|FULL|IOERR|PERM)|EACCES|EPERM|EROFS|ENOSPC)/u;
+
+/**
+ * A database the receiver cannot write is a start-up failure with what to check (a receiver that ran on it could
+ * acknowledge nothing); other errors pass unchanged.
+ */
+function cannotOpen(file: string, error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !STORAGE_CODES.test(code)) return error;
+  return new Error(
+    `The receiver cannot write its database ${file} (${code}): check that DATA_DIR exists, that the receiver's user may write to it and to the files in it, that its file system is mounted read-write and has free space.`,
+    { cause: error },
+  );
 }
 
 /**
@@ -728,6 +748,14 @@ export class SqliteStore implements ReceiverStore {
   async checkWritable(): Promise<void> {
     const { changes } = this.sql('UPDATE heartbeat SET checked_at = ? WHERE id = 1').run(Date.now());
     if (changes !== 1) throw new Error('the heartbeat row is missing: the database schema is damaged');
+  }
+
+  /** The smaller of the file system's free space and what SQLite's page cap (`max_page_count`) still allows. */
+  async roomLeft(): Promise<number | undefined> {
+    const pragma = (name: string): number => z.number().parse(this.db.pragma(name, { simple: true }));
+    const pagesLeft = pragma('max_page_count') - pragma('page_count') + pragma('freelist_count');
+    const disk = statfsSync(dirname(this.db.name));
+    return Math.min(pagesLeft * pragma('page_size'), disk.bavail * disk.bsize);
   }
 
   async close(): Promise<void> {

@@ -48,6 +48,10 @@
 //   it was set up with); requests are still served on the emulator's own origin.
 // - The `drop_mid_body` fault handles the request for real (a POST does create the object) and then cuts the
 //   response: the work is done, the answer is lost.
+// - `failWhen`/`hold` faults pick requests by a predicate and come before the `failNext` queue. A `delay` fault
+//   only delays handling: a request whose client gave up meanwhile is still handled (a slow Lime that finishes a
+//   write after the client timed out). A held `after_handling` request has done its work (a POST created its
+//   object) when it is held; its answer is written on release, to whatever client is still there.
 //
 // Webhooks (Lime's webhooks package, §1.2 and §7.1; on unless `webhooks: false`, which makes every /subscription/
 // route a 404 as on a server without the package):
@@ -89,6 +93,7 @@ import { routeApiRequest } from './routeApiRequest';
 import { WebhookDeliveries } from './webhookDeliveries';
 import { WebhookSubscriptions } from './webhookSubscriptions';
 import { serializeStored } from './serializeObject';
+import { createHold, TargetedFaults, waitForRelease, type HoldFault } from './targetedFaults';
 import type {
   LimeEmulator,
   LimeEmulatorOptions,
@@ -96,6 +101,7 @@ import type {
   LimeKeyPermissions,
   LimeModel,
   LimeRequestLogEntry,
+  LimeRequestView,
 } from './types';
 import { writeResponseCutMidBody } from './writeResponseCutMidBody';
 
@@ -125,6 +131,7 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
     },
   );
   const faults = new FaultQueue<LimeFault>();
+  const targetedFaults = new TargetedFaults();
   const requests: LimeRequestLogEntry[] = [];
   let latencyMs = options.latencyMs ?? 0;
   const rateLimit =
@@ -190,7 +197,18 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
       });
     };
     if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closing });
-    const fault = faults.take();
+    const view: LimeRequestView = {
+      method: incoming.method,
+      path: below ?? incoming.path,
+      query: incoming.rawQuery,
+      ...(incoming.body.kind === 'json' ? { body: incoming.body.value } : {}),
+    };
+    const targeted = targetedFaults.take(view);
+    if (targeted?.kind === 'hold') {
+      await answerHeld(targeted, incoming, below, response, closing, log);
+      return;
+    }
+    const fault = targeted ?? faults.take();
     // drop_mid_body is Lime's own: the request is answered for real first, then the answer is cut.
     if (fault?.kind !== 'drop_mid_body') {
       const exchange = { request, response, closing, log, errorAnswer: injectedError };
@@ -204,6 +222,27 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
     }
     log(result.status);
     writeAnswer(response, result);
+  }
+
+  async function answerHeld(
+    hold: HoldFault,
+    incoming: IncomingRequest,
+    below: string | undefined,
+    response: ServerResponse,
+    closing: AbortSignal,
+    log: (status: number) => void,
+  ): Promise<void> {
+    if (hold.stage === 'before_handling') {
+      hold.arrived();
+      await waitForRelease(hold.released, closing);
+    }
+    const result = answer(incoming, below);
+    log(result.status);
+    if (hold.stage === 'after_handling') {
+      hold.arrived();
+      await waitForRelease(hold.released, closing);
+    }
+    if (!response.destroyed) writeAnswer(response, result);
   }
 
   const server = await listenOnLoopback(handle, options);
@@ -258,6 +297,14 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
     },
     failNext(count, fault) {
       faults.enqueue(count, fault);
+    },
+    failWhen(match, fault, count = 1) {
+      targetedFaults.add(match, fault, count);
+    },
+    hold(match, stage = 'before_handling') {
+      const { fault, handle } = createHold(stage);
+      targetedFaults.add(match, fault, 1);
+      return handle;
     },
     setLatency(ms) {
       latencyMs = ms;

@@ -85,14 +85,39 @@ export interface LimeRecord {
 
 /** One misbehaviour, applied to the next request(s). */
 export type LimeFault =
-  /** Answer with this status (and optional body / Retry-After) instead of handling the request. */
-  | { kind: 'status'; status: number; retryAfterSec?: number; body?: unknown }
+  /** Answer with this status (and optional body / Retry-After / other headers) instead of handling the request. */
+  | { kind: 'status'; status: number; retryAfterSec?: number; body?: unknown; headers?: Record<string, string> }
   /** Wait this long before handling the request normally. */
   | { kind: 'delay'; ms: number }
   /** Destroy the socket without answering (a connection reset). */
   | { kind: 'drop' }
   /** Send the status line and headers, then destroy the socket mid-body. */
   | { kind: 'drop_mid_body' };
+
+/** What `failWhen` and `hold` match on: the request as the emulator read it. */
+export interface LimeRequestView {
+  method: string;
+  /** Path below the app prefix, e.g. `/api/v1/limeobject/history/` (the full path for a request outside it). */
+  path: string;
+  /** The raw query string without `?` (the Query API's `q` is in here, URL-encoded). */
+  query: string;
+  /** The parsed JSON body, when one was sent. */
+  body?: unknown;
+}
+
+/**
+ * Where `hold` stops a request: `before_handling` (Lime has not seen it yet) or `after_handling` (Lime did the work
+ * — a POST created its object — and the answer is held back).
+ */
+export type HoldStage = 'before_handling' | 'after_handling';
+
+/** A request `hold` stopped, for the test to act while it waits (kill the client) and then let it go. */
+export interface HeldRequest {
+  /** Resolves once a matching request is held (for `after_handling`: once it has been handled). */
+  readonly reached: Promise<void>;
+  /** Lets the held request go on; its answer goes to a client that may be gone by then. */
+  release(): void;
+}
 
 export interface LimeRequestLogEntry {
   method: string;
@@ -196,6 +221,16 @@ export interface LimeEmulator {
 
   /** The next `count` requests get `fault` (queued after faults already pending). */
   failNext(count: number, fault: LimeFault): void;
+  /**
+   * The next `count` requests that `match` get `fault` (default 1); checked before `failNext`'s queue, so a test
+   * can fail one particular call (the note write) whatever reads come before it.
+   */
+  failWhen(match: (request: LimeRequestView) => boolean, fault: LimeFault, count?: number): void;
+  /**
+   * Holds the next request that `match` until the test releases it (a closing emulator cuts it): the test can kill
+   * the client at exactly that point of its work.
+   */
+  hold(match: (request: LimeRequestView) => boolean, stage?: HoldStage): HeldRequest;
   setLatency(ms: number): void;
   setModel(model: LimeModel): void;
   /** Adds, replaces (`'all'` or a permission map) or — with `undefined` — revokes an API key. */

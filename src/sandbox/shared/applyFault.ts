@@ -45,7 +45,10 @@ function statusFaultAnswer(fault: StatusFault, errorAnswer: (status: number) => 
             'content-type': typeof fault.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
           },
         };
-  return fault.retryAfterSec === undefined
-    ? answer
-    : { ...answer, headers: { ...answer.headers, 'retry-after': String(fault.retryAfterSec) } };
+  const headers = {
+    ...answer.headers,
+    ...fault.headers,
+    ...(fault.retryAfterSec === undefined ? {} : { 'retry-after': String(fault.retryAfterSec) }),
+  };
+  return { ...answer, headers };
 }

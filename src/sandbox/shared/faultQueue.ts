@@ -1,5 +1,14 @@
-/** Answer with this status (and optional body / Retry-After) instead of handling the request. */
-export type StatusFault = { kind: 'status'; status: number; retryAfterSec?: number; body?: unknown };
+/**
+ * Answer with this status (and optional body / Retry-After / other headers, e.g. a Retry-After HTTP date) instead
+ * of handling the request.
+ */
+export type StatusFault = {
+  kind: 'status';
+  status: number;
+  retryAfterSec?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+};
 
 /** The faults both emulators inject; an emulator may add kinds of its own. */
 export type HttpFault =

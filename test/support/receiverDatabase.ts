@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+
+const storedDeliverySchema = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  status: z.string(),
+  attempts: z.number(),
+  lastErrorCode: z.string().nullable(),
+});
+
+export type StoredDelivery = z.infer<typeof storedDeliverySchema>;
+
+/**
+ * The deliveries as a receiver process's SQLite database (`<dataDir>/receiver.sqlite`) holds them, read with a
+ * read-only connection while the process may still run: what survived a kill is what is on disk.
+ */
+export function storedDeliveries(dataDir: string): StoredDelivery[] {
+  const db = new Database(join(dataDir, 'receiver.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    return z.array(storedDeliverySchema).parse(
+      db
+        .prepare(
+          `SELECT id, conversation_id AS conversationId, status, attempts, last_error_code AS lastErrorCode
+             FROM deliveries ORDER BY created_at, id`,
+        )
+        .all(),
+    );
+  } finally {
+    db.close();
+  }
+}
