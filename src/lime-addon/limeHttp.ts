@@ -125,7 +125,7 @@ export class LimeHttp {
       }
       return { status, contentType, json };
     }
-    throw statusError(status, operation, json, headerValue(response.headers['retry-after']));
+    throw statusError(status, operation, json, headerValue(response.headers['retry-after']), this.apiKey);
   }
 
   /**
@@ -185,14 +185,20 @@ export function parseRetryAfter(value: string, now: number = Date.now()): number
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-function limeMessage(json: unknown): string | undefined {
+/**
+ * Lime's own `message`, which dead letters quote to the admin. A server may echo the key it refused ("invalid API
+ * key abc…"): the key is cut out before the message goes anywhere (store, pages), so it never leaves this client.
+ */
+function limeMessage(json: unknown, apiKey: string): string | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
   const message = (json as Record<string, unknown>)['message'];
-  return typeof message === 'string' ? message.slice(0, 500) : undefined;
+  if (typeof message !== 'string') return undefined;
+  const withoutKey = apiKey === '' ? message : message.split(apiKey).join('[API key]');
+  return withoutKey.slice(0, 500);
 }
 
-function statusError(status: number, operation: string, json: unknown, retryAfter: string): CrmError {
-  const context = { status, operation, detail: limeMessage(json), retryAfterMs: parseRetryAfter(retryAfter) };
+function statusError(status: number, operation: string, json: unknown, retryAfter: string, apiKey: string): CrmError {
+  const context = { status, operation, detail: limeMessage(json, apiKey), retryAfterMs: parseRetryAfter(retryAfter) };
   const [code, what]: [CrmErrorCode, string] =
     status === 400
       ? ['bad_request', 'refused the request as invalid']

@@ -363,6 +363,21 @@ describe('Lime delivery: exactly once', () => {
     await connector.deliver(summary, DELIVER);
     expect(notesOf(lime, anna)).toHaveLength(1);
   });
+  it('Lime’s own message is kept for the admin, but never the API key it may echo', async () => {
+    const lime = await startLime();
+    seedAcme(lime);
+    const summary = buildSummary({ participants: [buildParticipant({ email: 'anna.andersson@acme.se' })] });
+    lime.failNext(1, {
+      kind: 'status',
+      status: 401,
+      body: { error: 'Unauthorized', message: `Invalid API key ${TEST_API_KEY} for this application.` },
+    });
+    const error = await connectTo(lime)
+      .deliver(summary, DELIVER)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'unauthorized', detail: 'Invalid API key [API key] for this application.' });
+    expect(JSON.stringify(error) + String((error as Error).message)).not.toContain(TEST_API_KEY);
+  });
 });
 
 describe('Lime delivery: the customer’s data model', () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import request from 'supertest';
-import { findConversationReference } from '../../src/core';
+import { findConversationReference, MAX_SUMMARY_LENGTH } from '../../src/core';
 import { createApp } from '../../src/receiver/http/createApp';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
 import { createLogger } from '../../src/receiver/observability/logger';
@@ -230,10 +230,11 @@ describeOnRealFileSystems('a receiver process whose data directory fills up or t
         const notReady = await readiness(receiver);
         expect(notReady.status).toBe(503);
         expect(['full', 'not_writable']).toContain((notReady.body as { store?: unknown }).store);
-        // Summaries of 300 kB: one of them at the latest no longer fits in what SQLite's files already hold.
+        // Summaries of 190 kB (the contract allows 200,000 characters): one of them at the latest no longer fits in
+        // what SQLite's files already hold.
         let refused: { body: string; headers: Record<string, string> } | undefined;
-        for (let index = 0; index < 40 && refused === undefined; index += 1) {
-          const message = meeting(`while-full-${index}`, 300_000);
+        for (let index = 0; index < 64 && refused === undefined; index += 1) {
+          const message = meeting(`while-full-${index}`, MAX_SUMMARY_LENGTH - 10_000);
           const response = await post(receiver, message);
           if (response.status === 202) acknowledged.push(`while-full-${index}`);
           else {
