@@ -7,6 +7,18 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 const MAIN_JS = join(__dirname, '..', 'src', 'receiver', 'main.js');
+
+/**
+ * The Node flags the receiver runs with (package.json `config.receiverNodeFlags`, which `npm start` passes): the
+ * benchmarks measure the receiver as it is deployed.
+ */
+export const RECEIVER_NODE_FLAGS: readonly string[] = (
+  JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    config: { receiverNodeFlags: string };
+  }
+).config.receiverNodeFlags
+  .split(' ')
+  .filter((flag) => flag !== '');
 const READY_LIMIT_MS = 30_000;
 
 export interface ReceiverChild {
@@ -26,7 +38,11 @@ export async function startReceiverChild(env: Record<string, string>): Promise<R
   const started = process.hrtime.bigint();
   const child = spawn(
     process.execPath,
-    [...(process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : []), MAIN_JS],
+    [
+      ...RECEIVER_NODE_FLAGS,
+      ...(process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : []),
+      MAIN_JS,
+    ],
     {
       // Only what the receiver needs: a variable of the shell the benchmark runs in must not change what it measures.
       env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
