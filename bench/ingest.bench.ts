@@ -14,10 +14,15 @@ import { cpuSecondsOf, sampleEvery, startReceiverChild } from './receiverChild';
 
 export const POSTGRES_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TARGET_PER_SECOND = 3_000;
+/**
+ * SQLite runs, each on a fresh database (BENCH_INGEST_ROUNDS, default 3): on a shared virtual machine one run can
+ * differ from the next by a fifth, so the targets are judged on the median run, and every run is shown.
+ */
+const SQLITE_ROUNDS = Number(process.env['BENCH_INGEST_ROUNDS'] ?? 3);
 const TARGET_P99_MS = 25;
 
 interface IngestRun {
-  store: 'SQLite' | 'PostgreSQL';
+  store: string;
   load: LoadResult;
   peakRssMiB: number;
   /** The receiver's CPU use over warm-up and run, in % of one core: near 100 means its one thread is the limit. */
@@ -29,7 +34,7 @@ interface IngestRun {
   receiverCpuMicrosPerRequest: number;
 }
 
-async function ingestOn(store: IngestRun['store'], env: Record<string, string>): Promise<IngestRun> {
+async function ingestOn(store: string, env: Record<string, string>): Promise<IngestRun> {
   const receiver = await startReceiverChild({ DCI_WEBHOOK_SECRETS: BENCH_SECRET, ...env });
   try {
     const stopSampling = sampleEvery(250, receiver.rssMiB);
@@ -76,12 +81,16 @@ async function dropSchema(schema: string): Promise<void> {
 
 async function main(): Promise<void> {
   const runs: IngestRun[] = [];
-  const dataDir = mkdtempSync(join(tmpdir(), 'dci-bench-ingest-'));
-  try {
-    runs.push(await ingestOn('SQLite', { DATA_DIR: dataDir }));
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+  for (let round = 1; round <= SQLITE_ROUNDS; round += 1) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dci-bench-ingest-'));
+    try {
+      runs.push(await ingestOn(`SQLite, run ${round}`, { DATA_DIR: dataDir }));
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }
+  const sqliteRuns = [...runs].sort((a, b) => a.load.acceptedPerSecond - b.load.acceptedPerSecond);
+  const sqlite = sqliteRuns[Math.floor((sqliteRuns.length - 1) / 2)];
 
   // BENCH_SKIP_POSTGRES=1: SQLite only (quicker while tuning).
   const unreachable = process.env['BENCH_SKIP_POSTGRES'] ? 'BENCH_SKIP_POSTGRES is set' : await postgresReachable();
@@ -96,7 +105,6 @@ async function main(): Promise<void> {
     }
   }
 
-  const sqlite = runs.find((run) => run.store === 'SQLite');
   const rows = runs.map(({ store, load, peakRssMiB, receiverCpuPercent, receiverCpuMicrosPerRequest }) => [
     store,
     load.accepted,
@@ -136,7 +144,7 @@ async function main(): Promise<void> {
     ),
     '',
     sqlite
-      ? `Targets (SQLite): ≥ ${TARGET_PER_SECOND.toLocaleString('en')} accepted/s — ${sqlite.load.acceptedPerSecond} (${verdict(
+      ? `Targets (SQLite, the median of ${sqliteRuns.length} runs: ${sqlite.store}): ≥ ${TARGET_PER_SECOND.toLocaleString('en')} accepted/s — ${sqlite.load.acceptedPerSecond} (${verdict(
           sqlite.load.acceptedPerSecond >= TARGET_PER_SECOND,
         )}); p99 ≤ ${TARGET_P99_MS} ms — ${sqlite.load.latencyMs.p99} ms (${verdict(
           sqlite.load.latencyMs.p99 <= TARGET_P99_MS,

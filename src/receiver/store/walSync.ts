@@ -1,7 +1,8 @@
-import { close, fsync, openSync } from 'node:fs';
+import { close, fdatasync, openSync } from 'node:fs';
 
 /**
- * fsync of a SQLite database's write-ahead log, off the event loop, shared by whoever waits at the time.
+ * fdatasync of a SQLite database's write-ahead log (what SQLite's own `synchronous = FULL` calls on Linux), off the
+ * event loop, shared by whoever waits at the time.
  *
  * A commit with `synchronous = NORMAL` writes its WAL frames but does not fsync them; `synced()` resolves once an
  * fsync of the WAL that started after the call has completed, so the frames of every commit made before the call
@@ -48,7 +49,7 @@ export class WalSync {
       return;
     }
     this.running = true;
-    fsync(fd, (error) => {
+    fdatasync(fd, (error) => {
       this.running = false;
       for (const waiter of group) {
         if (error) waiter.reject(error);
