@@ -82,6 +82,18 @@ const TRANSACTION_TRIES = 3;
 /** Contact index rows per INSERT: bounds one statement's size on a large sync. */
 const CONTACT_INSERT_CHUNK = 1000;
 
+/** Adds or replaces index entries given as column arrays (`contactColumnParams`), $1 being the target. */
+const UPSERT_CONTACTS = `INSERT INTO contact_index (target, ${CONTACT_COLUMNS})
+  SELECT $1, person_id::jsonb, email, mobile_e164, phone_e164, company_id::jsonb, company_name, company_main_e164,
+    inactive, updated_at
+  FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[],
+    $10::text[])
+    AS entry (person_id, email, mobile_e164, phone_e164, company_id, company_name, company_main_e164, inactive,
+      updated_at)
+  ON CONFLICT (target, person_id) DO UPDATE SET email = excluded.email, mobile_e164 = excluded.mobile_e164,
+    phone_e164 = excluded.phone_e164, company_id = excluded.company_id, company_name = excluded.company_name,
+    company_main_e164 = excluded.company_main_e164, inactive = excluded.inactive, updated_at = excluded.updated_at`;
+
 /** Opens a connection pool on `schema` (creating and migrating it when needed) for the receiver's store. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const schema = options.schema ?? 'public';
@@ -581,20 +593,10 @@ export class PostgresStore implements ReceiverStore {
       // The state row first, as in replaceContactIndex: updates and replaces of one target take turns.
       await db.query('SELECT size FROM contact_index_state WHERE target = $1 FOR UPDATE', [target]);
       for (let start = 0; start < distinct.length; start += CONTACT_INSERT_CHUNK) {
-        await db.query(
-          `INSERT INTO contact_index (target, ${CONTACT_COLUMNS})
-           SELECT $1, person_id::jsonb, email, mobile_e164, phone_e164, company_id::jsonb, company_name,
-             company_main_e164, inactive, updated_at
-           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-             $9::boolean[], $10::text[])
-             AS entry (person_id, email, mobile_e164, phone_e164, company_id, company_name, company_main_e164,
-               inactive, updated_at)
-           ON CONFLICT (target, person_id) DO UPDATE SET email = excluded.email, mobile_e164 = excluded.mobile_e164,
-             phone_e164 = excluded.phone_e164, company_id = excluded.company_id, company_name = excluded.company_name,
-             company_main_e164 = excluded.company_main_e164, inactive = excluded.inactive,
-             updated_at = excluded.updated_at`,
-          [target, ...contactColumnParams(distinct.slice(start, start + CONTACT_INSERT_CHUNK))],
-        );
+        await db.query(UPSERT_CONTACTS, [
+          target,
+          ...contactColumnParams(distinct.slice(start, start + CONTACT_INSERT_CHUNK)),
+        ]);
       }
       await db.query(
         'UPDATE contact_index_state SET size = (SELECT COUNT(*) FROM contact_index WHERE target = $1) WHERE target = $1',
@@ -624,20 +626,7 @@ export class PostgresStore implements ReceiverStore {
         ]);
       }
       if (distinct.length > 0) {
-        await db.query(
-          `INSERT INTO contact_index (target, ${CONTACT_COLUMNS})
-           SELECT $1, person_id::jsonb, email, mobile_e164, phone_e164, company_id::jsonb, company_name,
-             company_main_e164, inactive, updated_at
-           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-             $9::boolean[], $10::text[])
-             AS entry (person_id, email, mobile_e164, phone_e164, company_id, company_name, company_main_e164,
-               inactive, updated_at)
-           ON CONFLICT (target, person_id) DO UPDATE SET email = excluded.email, mobile_e164 = excluded.mobile_e164,
-             phone_e164 = excluded.phone_e164, company_id = excluded.company_id, company_name = excluded.company_name,
-             company_main_e164 = excluded.company_main_e164, inactive = excluded.inactive,
-             updated_at = excluded.updated_at`,
-          [target, ...contactColumnParams(distinct)],
-        );
+        await db.query(UPSERT_CONTACTS, [target, ...contactColumnParams(distinct)]);
       }
       for (const personId of change.removePersons) {
         await db.query('DELETE FROM contact_index WHERE target = $1 AND person_id = $2::jsonb', [
