@@ -4,6 +4,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { signDci, signStandardWebhook } from '../../src/receiver/ingest/signWebhook';
 import { buildParticipant, buildPayload } from '../support/payloads';
+import { rawHttpRequest } from '../support/rawHttp';
 import { buildReceiver, signedDci, WEBHOOK_SECRET, type TestReceiver } from '../support/receiver';
 
 let receiver: TestReceiver;
@@ -28,8 +29,12 @@ async function postOverHttp(
   await new Promise((resolve) => server.once('listening', resolve));
   try {
     const { port } = server.address() as AddressInfo;
-    const response = await fetch(`http://127.0.0.1:${port}/api/v1/dci/webhook`, { method: 'POST', headers, body });
-    return { status: response.status, body: (await response.json()) as { id?: string; error?: { code: string } } };
+    const response = await rawHttpRequest(port, {
+      path: '/api/v1/dci/webhook',
+      headers: Object.entries(headers),
+      body,
+    });
+    return { status: response.status, body: JSON.parse(response.body) as { id?: string; error?: { code: string } } };
   } finally {
     server.close();
   }

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../observability/logger';
 import { HttpError } from './httpError';
+import { RequestAbortedError } from './readRequestBody';
 
 /**
  * The one place that maps errors to HTTP answers. Body-parser failures keep their status (413 too large, 400
@@ -12,13 +13,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       next(error);
       return;
     }
+    // The client went away before its body was complete: nobody to answer.
+    if (error instanceof RequestAbortedError) return;
     if (error instanceof HttpError) {
-      response
-        .status(error.status)
-        .set(error.headers)
-        .json({
-          error: { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) },
-        });
+      response.status(error.status).set(error.headers).json(error.body());
       return;
     }
     const parserError = error as { type?: unknown; status?: unknown; limit?: unknown };

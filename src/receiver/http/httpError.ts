@@ -23,4 +23,9 @@ export class HttpError extends Error {
     this.issues = extra.issues;
     this.headers = extra.headers ?? {};
   }
+
+  /** The answer's body: `{ error: { code, message, issues? } }`, the same on every route. */
+  body(): { error: { code: string; message: string; issues?: PayloadIssue[] } } {
+    return { error: { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues } : {}) } };
+  }
 }

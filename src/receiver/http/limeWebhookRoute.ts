@@ -4,6 +4,7 @@ import type { NotificationSignature } from '../crmConnector';
 import { CrmError } from '../crmError';
 import type { Logger } from '../observability/logger';
 import { HttpError } from './httpError';
+import { readRequestBody } from './readRequestBody';
 
 /** What became of a verified change notification. */
 export type AppliedNotification =
@@ -36,59 +37,56 @@ export function limeWebhookRoute(deps: {
   logger: Logger;
 }): Router {
   const router = express.Router();
-  router.post(
-    LIME_WEBHOOK_PATH,
-    express.raw({ type: () => true, limit: deps.maxBodyBytes }),
-    async (request: Request, response: Response) => {
-      const rawBody: Buffer = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const signature = deps.receiver.verifyNotification(rawBody, request.headers);
-      switch (signature) {
-        case 'off':
-          throw new HttpError(
-            404,
-            'lime_webhooks_off',
-            'This receiver takes no Lime webhooks now (contact index off, RECEIVER_PUBLIC_URL or SECRET_KEY not set, or no Lime connection).',
-          );
-        case 'missing_signature':
-          throw new HttpError(401, 'missing_signature', 'The request carries no X-Lime-Signature header.');
-        case 'bad_signature':
-          throw new HttpError(401, 'bad_signature', 'The X-Lime-Signature does not match the subscription secret.');
-        case 'ok':
-          break;
-      }
-      let notification: unknown;
-      try {
-        notification = JSON.parse(rawBody.toString('utf8')) as unknown;
-      } catch {
-        throw new HttpError(400, 'invalid_json', 'The body is not valid JSON.');
-      }
-
-      let applied: AppliedNotification;
-      try {
-        applied = await deps.receiver.applyNotification(notification);
-      } catch (error) {
-        const lime = error instanceof CrmError;
-        deps.logger.warn({ err: error }, 'a Lime notification could not be applied; Lime is asked to send it again');
+  router.post(LIME_WEBHOOK_PATH, async (request: Request, response: Response) => {
+    // The same reader as DCI's webhook: the size limit on the inflated body, a refused body read to its end.
+    const rawBody = await readRequestBody(request, deps.maxBodyBytes);
+    const signature = deps.receiver.verifyNotification(rawBody, request.headers);
+    switch (signature) {
+      case 'off':
         throw new HttpError(
-          503,
-          lime ? 'crm_unavailable' : 'store_unavailable',
-          lime
-            ? 'Lime could not be read back for this change; send it again later.'
-            : 'The contact index cannot be written now; send it again later.',
-          { headers: { 'retry-after': RETRY_AFTER_SECONDS } },
+          404,
+          'lime_webhooks_off',
+          'This receiver takes no Lime webhooks now (contact index off, RECEIVER_PUBLIC_URL or SECRET_KEY not set, or no Lime connection).',
         );
-      }
-      switch (applied.kind) {
-        case 'invalid':
-          throw new HttpError(400, 'invalid_payload', applied.message);
-        case 'ignored':
-          response.status(200).json({ status: 'ignored', event: applied.event, reason: applied.reason });
-          return;
-        case 'applied':
-          response.status(200).json({ status: 'applied', event: applied.event });
-          return;
-      }
-    },
-  );
+      case 'missing_signature':
+        throw new HttpError(401, 'missing_signature', 'The request carries no X-Lime-Signature header.');
+      case 'bad_signature':
+        throw new HttpError(401, 'bad_signature', 'The X-Lime-Signature does not match the subscription secret.');
+      case 'ok':
+        break;
+    }
+    let notification: unknown;
+    try {
+      notification = JSON.parse(rawBody.toString('utf8')) as unknown;
+    } catch {
+      throw new HttpError(400, 'invalid_json', 'The body is not valid JSON.');
+    }
+
+    let applied: AppliedNotification;
+    try {
+      applied = await deps.receiver.applyNotification(notification);
+    } catch (error) {
+      const lime = error instanceof CrmError;
+      deps.logger.warn({ err: error }, 'a Lime notification could not be applied; Lime is asked to send it again');
+      throw new HttpError(
+        503,
+        lime ? 'crm_unavailable' : 'store_unavailable',
+        lime
+          ? 'Lime could not be read back for this change; send it again later.'
+          : 'The contact index cannot be written now; send it again later.',
+        { headers: { 'retry-after': RETRY_AFTER_SECONDS } },
+      );
+    }
+    switch (applied.kind) {
+      case 'invalid':
+        throw new HttpError(400, 'invalid_payload', applied.message);
+      case 'ignored':
+        response.status(200).json({ status: 'ignored', event: applied.event, reason: applied.reason });
+        return;
+      case 'applied':
+        response.status(200).json({ status: 'applied', event: applied.event });
+        return;
+    }
+  });
   return router;
 }

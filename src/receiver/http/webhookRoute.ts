@@ -164,12 +164,7 @@ export function ingestHandler(deps: WebhookRouteDeps): (request: IncomingMessage
     ingest(request, response).catch((error: unknown) => {
       if (error instanceof RequestAbortedError) return;
       if (error instanceof HttpError) {
-        sendJson(
-          response,
-          error.status,
-          { error: { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) } },
-          error.headers,
-        );
+        sendJson(response, error.status, error.body(), error.headers);
         return;
       }
       deps.logger.error({ err: error }, 'request failed unexpectedly');

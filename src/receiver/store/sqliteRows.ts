@@ -64,23 +64,6 @@ export function toEventBody(row: unknown): Buffer | undefined {
   return bodyRecord.parse(row).raw_body ?? undefined;
 }
 
-const traceRecord = z.object({
-  delivery_id: z.string(),
-  participant_index: integer,
-  trace: z.string(),
-  status: z.enum(STATUSES),
-});
-/** A matching trace, with where it is kept and the status of its delivery. */
-export function toTraceRow(row: unknown) {
-  const r = traceRecord.parse(row);
-  return { deliveryId: r.delivery_id, participantIndex: r.participant_index, trace: r.trace, status: r.status };
-}
-
-const idAndStatusRecord = z.object({ id: z.string(), status: z.enum(STATUSES) });
-export function toIdAndStatus(row: unknown): { id: string; status: DeliveryStatus } {
-  return idAndStatusRecord.parse(row);
-}
-
 const storedPayloadRecord = z.object({ id: z.string(), raw_body: z.instanceof(Buffer) });
 export function toStoredPayload(row: unknown): StoredPayload {
   const r = storedPayloadRecord.parse(row);
@@ -180,4 +163,11 @@ const readers = storedRowReaders({
 });
 export const { toDeliveryRow, toAttemptRecord, toParticipantOutcome, toContactIndexEntry, toContactIndexState } =
   readers;
-export { ATTEMPT_COLUMNS, CONTACT_COLUMNS, DELIVERY_COLUMNS, OUTCOME_COLUMNS } from './storedRowReaders';
+export {
+  ATTEMPT_COLUMNS,
+  CONTACT_COLUMNS,
+  DELIVERY_COLUMNS,
+  OUTCOME_COLUMNS,
+  toIdAndStatus,
+  toTraceRow,
+} from './storedRowReaders';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CrmId } from '../../core';
 import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
-import type { AttemptRecord, DeliveryRow } from './receiverStore';
+import type { AttemptRecord, DeliveryRow, DeliveryStatus } from './receiverStore';
 import { ATTEMPT_OUTCOMES, MATCHED_BY, OUTCOME_KINDS, STATUSES } from './storedValues';
 
 // The rows both adapters read the same way: one column list and one mapping to the store's types each. What
@@ -163,4 +163,23 @@ export function storedRowReaders(codecs: ColumnCodecs) {
       return { size: r.size, syncedAt: r.synced_at };
     },
   };
+}
+
+// Rows whose columns read the same in both dialects (text and integers only).
+
+const traceRecord = z.object({
+  delivery_id: z.string(),
+  participant_index: integer,
+  trace: z.string(),
+  status: z.enum(STATUSES),
+});
+/** A matching trace, with where it is kept and the status of its delivery. */
+export function toTraceRow(row: unknown) {
+  const r = traceRecord.parse(row);
+  return { deliveryId: r.delivery_id, participantIndex: r.participant_index, trace: r.trace, status: r.status };
+}
+
+const idAndStatusRecord = z.object({ id: z.string(), status: z.enum(STATUSES) });
+export function toIdAndStatus(row: unknown): { id: string; status: DeliveryStatus } {
+  return idAndStatusRecord.parse(row);
 }
