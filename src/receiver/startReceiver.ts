@@ -19,6 +19,7 @@ import {
 } from './settings/connectionSettingsService';
 import type { ReceiverStore } from './store/receiverStore';
 import { describeStore, openStore } from './store/openStore';
+import { COMPILED_ACCEPT_WORKER } from './store/sqliteAcceptThread';
 
 /** How often the CRM connection is checked in the background (the result answers `integration.test` and /readyz). */
 const CONNECTION_CHECK_INTERVAL_MS = 5 * 60 * 1000;
@@ -44,10 +45,17 @@ export interface RunningReceiver {
  */
 export async function startReceiver(
   config: ReceiverConfig,
-  deps: { logger: Logger; makeConnector: MakeConnector; host?: string | undefined },
+  deps: {
+    logger: Logger;
+    makeConnector: MakeConnector;
+    host?: string | undefined;
+    /** SQLite's accept thread entry; by default the compiled one when the receiver runs compiled (none from sources). */
+    sqliteAcceptWorker?: string | undefined;
+  },
 ): Promise<RunningReceiver> {
   const { logger } = deps;
   const store = await openStore(config.store, {
+    sqliteAcceptWorker: deps.sqliteAcceptWorker ?? COMPILED_ACCEPT_WORKER,
     onConnectionError: (error) => logger.warn({ err: error }, 'a database connection broke; the pool replaces it'),
   });
   logger.info(describeStore(config.store), 'store opened');

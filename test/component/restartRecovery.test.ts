@@ -97,11 +97,12 @@ function conversations(persons: SeededPerson[]): Conversation[] {
   });
 }
 
-async function post(receiverUrl: string, payload: unknown): Promise<number> {
+/** Signs and posts `payload` as DCI does (a new delivery id unless `deliveryId`, as DCI's retry keeps it). */
+async function post(receiverUrl: string, payload: unknown, deliveryId?: string): Promise<number> {
   const body = JSON.stringify(payload);
   const response = await fetch(`${receiverUrl}/api/v1/dci/webhook`, {
     method: 'POST',
-    headers: signDci(body, SECRET),
+    headers: signDci(body, SECRET, deliveryId === undefined ? {} : { deliveryId }),
     body,
   });
   await response.arrayBuffer();
@@ -246,6 +247,49 @@ describe('restart recovery', () => {
       // Every note written before the kill — recorded or not — was found again and kept, never written twice.
       const ids = new Set(lime.all('history').map((note) => Number(note['_id'])));
       for (const id of notesAtKill) expect(ids.has(id)).toBe(true);
+    } catch (error) {
+      throw withOutputOf(processes, error);
+    }
+  });
+  it('a receiver killed with SIGKILL while acknowledging a stream of summaries kept every summary it acknowledged', async () => {
+    const dataDir = join(workDir!, 'data-ingest-kill');
+    const env = { DATA_DIR: dataDir, DCI_WEBHOOK_SECRETS: SECRET, LOG_LEVEL: 'warn' };
+    const processes: ReceiverProcess[] = [];
+    try {
+      const first = await startReceiverProcess(mainJs, env);
+      processes.push(first);
+      // Senders post new summaries without pause: the kill lands while bursts are being committed and answered.
+      const acknowledged: string[] = [];
+      const payloads = new Map<string, unknown>();
+      let next = 0;
+      let killed = false;
+      const sender = async () => {
+        while (!killed) {
+          const id = conversationId(100_000 + next);
+          next += 1;
+          const payload = buildPayload({ id, title: `Streamed meeting ${id}` });
+          payloads.set(id, payload);
+          const status = await post(first.url, payload, `delivery-${id}`).catch(() => 0); // cut off by the kill: not acknowledged
+          if (status === 202) acknowledged.push(id);
+        }
+      };
+      const senders = Array.from({ length: 16 }, () => sender());
+      await waitFor(() => acknowledged.length >= 400, 30_000, '400 acknowledged summaries', 5);
+      killed = true;
+      expect((await first.stop('SIGKILL')).signal).toBe('SIGKILL');
+      const acknowledgedAtKill = [...acknowledged];
+      await Promise.all(senders);
+
+      const stored = new Set(storedDeliveries(dataDir).map((delivery) => delivery.conversationId));
+      expect(acknowledgedAtKill.filter((id) => !stored.has(id))).toEqual([]);
+
+      // Restarted on the same data, it answers DCI's retry of the last acknowledged summary as a duplicate (200).
+      const second = await startReceiverProcess(mainJs, env);
+      processes.push(second);
+      const retried = acknowledgedAtKill.at(-1)!;
+      expect(await post(second.url, payloads.get(retried), `delivery-${retried}`)).toBe(200);
+      expect(storedDeliveries(dataDir).filter((delivery) => delivery.conversationId === retried)).toHaveLength(1);
+      expect((await second.stop('SIGTERM')).code).toBe(0);
     } catch (error) {
       throw withOutputOf(processes, error);
     }

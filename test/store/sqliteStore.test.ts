@@ -5,7 +5,8 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from '../../src/receiver/store/migrations/sqliteMigrations';
 import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from '../../src/receiver/store/sqliteStore';
-import { describeStoreContract } from './storeContract';
+import { buildAcceptWorker } from '../support/acceptWorker';
+import { acceptedSummary, describeStoreContract } from './storeContract';
 
 let dir: string;
 beforeEach(() => {
@@ -53,6 +54,12 @@ function nextMessage(worker: Worker): Promise<unknown> {
 }
 
 describeStoreContract('SQLite', () => openSqliteStore({ file: databaseFile() }));
+
+// The receiver's case: accepted summaries are stored by the accept thread, on a connection of its own.
+const ACCEPT_WORKER = buildAcceptWorker();
+describeStoreContract('SQLite with its accept thread', () =>
+  openSqliteStore({ file: databaseFile(), acceptWorker: ACCEPT_WORKER }),
+);
 
 describe('SQLite store', () => {
   const opened: SqliteStore[] = [];
@@ -184,5 +191,91 @@ describe('SQLite store', () => {
     await store.checkWritable();
     const after = inspect((db) => db.prepare('SELECT checked_at FROM heartbeat WHERE id = 1').get());
     expect(after).not.toEqual(before);
+  });
+
+  describe('with its accept thread', () => {
+    const openWithThread = (acceptWorker = ACCEPT_WORKER) => open({ acceptWorker });
+
+    function storedConversations(): unknown[] {
+      return inspect((db) => db.prepare('SELECT conversation_id FROM deliveries ORDER BY 1').pluck().all());
+    }
+
+    it('bursts larger than 8 MB of payload are split, and every summary in them is stored', async () => {
+      const store = await openWithThread();
+      const big = () => acceptedSummary({ rawBody: Buffer.alloc(3 * 1024 * 1024, 0x20) });
+
+      const results = await Promise.all([big(), big(), big(), big()].map((each) => store.acceptSummary(each)));
+
+      expect(results.map((result) => result.kind)).toEqual(['queued', 'queued', 'queued', 'queued']);
+      expect(storedConversations()).toHaveLength(4);
+    });
+
+    it('an accept the thread cannot store is refused alone; the others of its burst are stored', async () => {
+      const store = await openWithThread();
+      const [first, broken, last] = await Promise.allSettled([
+        store.acceptSummary(acceptedSummary({ conversationId: 'conv-a' })),
+        store.acceptSummary(
+          acceptedSummary({ conversationId: 'conv-b', rawBody: { not: 'a buffer' } as unknown as Buffer }),
+        ),
+        store.acceptSummary(acceptedSummary({ conversationId: 'conv-c' })),
+      ]);
+
+      expect(first).toMatchObject({ status: 'fulfilled', value: { kind: 'queued' } });
+      expect(broken).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/bind/i) } });
+      expect(last).toMatchObject({ status: 'fulfilled', value: { kind: 'queued' } });
+      expect(storedConversations()).toEqual(['conv-a', 'conv-c']);
+    });
+
+    it('a value that cannot be sent to the thread is refused with its burst, and the thread goes on', async () => {
+      const store = await openWithThread();
+      const unsendable = acceptedSummary({ title: (() => 'a function') as unknown as string });
+
+      await expect(store.acceptSummary(unsendable)).rejects.toThrow(/could not be cloned/);
+      await expect(store.acceptSummary(acceptedSummary({ conversationId: 'conv-after' }))).resolves.toMatchObject({
+        kind: 'queued',
+      });
+      expect(storedConversations()).toEqual(['conv-after']);
+    });
+
+    it('when the thread stops, the accepts it held are refused (so the sender retries) and a new thread stores the next ones', async () => {
+      const store = await openWithThread(buildAcceptWorker({ stopOnTitle: 'stop the thread' }));
+      await store.acceptSummary(acceptedSummary({ conversationId: 'conv-before' }));
+
+      const doomed = await Promise.allSettled([
+        store.acceptSummary(acceptedSummary({ conversationId: 'conv-doomed', title: 'stop the thread' })),
+        store.acceptSummary(acceptedSummary({ conversationId: 'conv-same-burst' })),
+      ]);
+      const after = await store.acceptSummary(acceptedSummary({ conversationId: 'conv-after' }));
+
+      for (const outcome of doomed) {
+        expect(outcome).toMatchObject({
+          status: 'rejected',
+          reason: { message: expect.stringMatching(/exit code 70/) },
+        });
+      }
+      expect(after.kind).toBe('queued');
+      expect(storedConversations()).toEqual(['conv-after', 'conv-before']);
+    });
+
+    it('closing waits for the accepts already asked for: each is answered and stored', async () => {
+      const store = await openWithThread();
+      const pending = Array.from({ length: 25 }, () => store.acceptSummary(acceptedSummary()));
+
+      await store.close();
+      opened.splice(0);
+
+      await expect(Promise.all(pending)).resolves.toHaveLength(25);
+      expect(storedConversations()).toHaveLength(25);
+      await expect(store.acceptSummary(acceptedSummary())).rejects.toThrow(/closed/);
+    });
+
+    it('when the accept thread cannot start, opening the store fails (no receiver starts half-working)', async () => {
+      await (await openWithThread()).close();
+      opened.splice(0);
+
+      await expect(
+        openSqliteStore({ file: databaseFile(), acceptWorker: join(dir, 'missing-entry.js') }),
+      ).rejects.toThrow(/accept thread stopped|Cannot find module/);
+    });
   });
 });

@@ -31,7 +31,7 @@ function timestamp(ms: number): string {
 let sequence = 0;
 
 /** A verified summary with a fresh delivery key and conversation; `fields` replace the defaults. */
-function summary(fields: Partial<AcceptedSummary> = {}): AcceptedSummary {
+export function acceptedSummary(fields: Partial<AcceptedSummary> = {}): AcceptedSummary {
   sequence += 1;
   return {
     deliveryKey: `delivery-${sequence}-${randomUUID()}`,
@@ -48,7 +48,7 @@ function summary(fields: Partial<AcceptedSummary> = {}): AcceptedSummary {
 
 /** A later payload for the same conversation and target: a new delivery key, body, title and timestamp. */
 function resend(original: AcceptedSummary, laterMs: number, fields: Partial<AcceptedSummary> = {}): AcceptedSummary {
-  return summary({
+  return acceptedSummary({
     conversationId: original.conversationId,
     target: original.target,
     receivedAt: new Date(original.receivedAt.getTime() + laterMs),
@@ -210,7 +210,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
     describe('accepting summaries', () => {
       it('a new summary becomes a pending delivery that is due at once, with its exact bytes', async () => {
         const store = await openStore();
-        const accepted = summary({ receivedAt: at(0) });
+        const accepted = acceptedSummary({ receivedAt: at(0) });
 
         const result = await store.acceptSummary(accepted);
 
@@ -233,8 +233,8 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('many summaries accepted at once are each stored once, and a key repeated among them is a duplicate', async () => {
         const store = await openStore();
-        const summaries = Array.from({ length: 50 }, (_, i) => summary({ title: `Meeting ${i}` }));
-        const repeated = { ...summary({ title: 'Repeat' }), deliveryKey: summaries[0]!.deliveryKey };
+        const summaries = Array.from({ length: 50 }, (_, i) => acceptedSummary({ title: `Meeting ${i}` }));
+        const repeated = { ...acceptedSummary({ title: 'Repeat' }), deliveryKey: summaries[0]!.deliveryKey };
         const results = await Promise.all([...summaries, repeated].map((each) => store.acceptSummary(each)));
         expect(results.slice(0, 50).every((result) => result.kind === 'queued')).toBe(true);
         expect(results[50]).toEqual({ kind: 'duplicate', eventId: results[0]!.eventId });
@@ -243,12 +243,12 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a repeated delivery key is a duplicate answered with the original event id, even with another body', async () => {
         const store = await openStore();
-        const original = summary({ title: 'Original' });
+        const original = acceptedSummary({ title: 'Original' });
         const first = await store.acceptSummary(original);
         if (first.kind !== 'queued') throw new Error('not queued');
 
         const again = await store.acceptSummary({
-          ...summary({ title: 'Changed', conversationId: original.conversationId }),
+          ...acceptedSummary({ title: 'Changed', conversationId: original.conversationId }),
           deliveryKey: original.deliveryKey,
           rawBody: Buffer.from('{"different":true}'),
         });
@@ -271,7 +271,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
         const first = await store.recordIgnoredEvent(ignored);
         const second = await store.recordIgnoredEvent(ignored);
-        const asSummary = await store.acceptSummary(summary({ deliveryKey: 'ignored-1' }));
+        const asSummary = await store.acceptSummary(acceptedSummary({ deliveryKey: 'ignored-1' }));
 
         expect(first.duplicate).toBe(false);
         expect(second).toEqual({ eventId: first.eventId, duplicate: true });
@@ -282,7 +282,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a newer summary for a pending conversation replaces its payload and title, keeping one delivery', async () => {
         const store = await openStore();
-        const first = summary({ title: 'Draft title' });
+        const first = acceptedSummary({ title: 'Draft title' });
         const deliveryId = await queue(store, first);
         const newer = resend(first, MINUTE, { title: 'Final title' });
 
@@ -297,7 +297,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a newer summary for a retrying conversation makes it due now, with attempts starting over', async () => {
         const store = await openStore();
-        const first = summary();
+        const first = acceptedSummary();
         const deliveryId = await queue(store, first);
         await retry(store, await claimOne(store, at(0)), at(SECOND), at(HOUR));
 
@@ -311,7 +311,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a re-sent conversation after delivery makes it due again and keeps one delivery row', async () => {
         const store = await openStore();
-        const first = summary();
+        const first = acceptedSummary();
         const deliveryId = await queue(store, first);
         await complete(store, await claimOne(store, at(0)), at(SECOND));
         const resent = resend(first, HOUR, { title: 'Offer review (edited)' });
@@ -332,7 +332,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a newer summary for a dead conversation makes it due again with fresh attempts', async () => {
         const store = await openStore();
-        const first = summary();
+        const first = acceptedSummary();
         const deliveryId = await queue(store, first);
         await deadLetter(store, await claimOne(store, at(0)), at(SECOND));
 
@@ -347,9 +347,9 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('an older summary arriving late is kept as stale and changes nothing', async () => {
         const store = await openStore();
-        const newer = summary({ eventTimestamp: timestamp(10 * MINUTE), title: 'Newer' });
+        const newer = acceptedSummary({ eventTimestamp: timestamp(10 * MINUTE), title: 'Newer' });
         const deliveryId = await queue(store, newer);
-        const older = summary({
+        const older = acceptedSummary({
           conversationId: newer.conversationId,
           eventTimestamp: timestamp(5 * MINUTE),
           receivedAt: at(MINUTE),
@@ -367,16 +367,16 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a summary with the same timestamp, or without one, replaces the held payload', async () => {
         const store = await openStore();
-        const first = summary({ eventTimestamp: timestamp(0) });
+        const first = acceptedSummary({ eventTimestamp: timestamp(0) });
         const deliveryId = await queue(store, first);
 
         const sameTime = await store.acceptSummary(
-          summary({ conversationId: first.conversationId, eventTimestamp: timestamp(0) }),
+          acceptedSummary({ conversationId: first.conversationId, eventTimestamp: timestamp(0) }),
         );
-        const untimed = summary({ conversationId: first.conversationId, eventTimestamp: undefined });
+        const untimed = acceptedSummary({ conversationId: first.conversationId, eventTimestamp: undefined });
         const noTime = await store.acceptSummary(untimed);
         const olderAfterUntimed = await store.acceptSummary(
-          summary({ conversationId: first.conversationId, eventTimestamp: timestamp(-HOUR) }),
+          acceptedSummary({ conversationId: first.conversationId, eventTimestamp: timestamp(-HOUR) }),
         );
 
         expect(sameTime).toMatchObject({ kind: 'queued', deliveryId });
@@ -389,8 +389,8 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
         const store = await openStore();
         const conversationId = randomUUID();
 
-        const lime = await queue(store, summary({ conversationId, target: 'lime' }));
-        const other = await queue(store, summary({ conversationId, target: 'superoffice' }));
+        const lime = await queue(store, acceptedSummary({ conversationId, target: 'lime' }));
+        const other = await queue(store, acceptedSummary({ conversationId, target: 'superoffice' }));
 
         expect(lime).not.toBe(other);
         const claimed = await claim(store, at(0));
@@ -401,7 +401,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
     describe('claiming', () => {
       it('a claimed delivery is not handed out again while its lease lasts', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
 
         await claimOne(store, at(0), 'worker-a');
 
@@ -411,7 +411,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('an expired lease is reclaimed by another worker, counting a new attempt', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
         await claimOne(store, at(0), 'worker-a');
 
         const reclaimed = await claimOne(store, at(LEASE_MS), 'worker-b');
@@ -421,7 +421,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('the attempt a crashed worker never finished shows in the attempt log as lease_expired', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
         await claimOne(store, at(0), 'worker-a');
         await claimOne(store, at(LEASE_MS), 'worker-b');
 
@@ -434,9 +434,9 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('claims take the longest-due deliveries first and stop at the limit', async () => {
         const store = await openStore();
-        const third = await queue(store, summary({ receivedAt: at(2 * SECOND) }));
-        const first = await queue(store, summary({ receivedAt: at(0) }));
-        const second = await queue(store, summary({ receivedAt: at(SECOND) }));
+        const third = await queue(store, acceptedSummary({ receivedAt: at(2 * SECOND) }));
+        const first = await queue(store, acceptedSummary({ receivedAt: at(0) }));
+        const second = await queue(store, acceptedSummary({ receivedAt: at(SECOND) }));
 
         const batch = await claim(store, at(MINUTE), 'worker-a', 2);
         const rest = await claim(store, at(MINUTE), 'worker-a', 2);
@@ -450,7 +450,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
         const storeA = await openStore();
         const storeB = await openStore();
         const total = 30;
-        for (let i = 0; i < total; i += 1) await queue(storeA, summary({ receivedAt: at(i) }));
+        for (let i = 0; i < total; i += 1) await queue(storeA, acceptedSummary({ receivedAt: at(i) }));
 
         const claimed: ClaimedDelivery[] = [];
         for (let round = 0; round < 10; round += 1) {
@@ -473,7 +473,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
     describe('finishing attempts', () => {
       it('a completed delivery shows as delivered with its attempt log and participant outcomes', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
         await retry(store, await claimOne(store, at(0)), at(SECOND), at(MINUTE));
         const second = await claimOne(store, at(MINUTE));
 
@@ -503,7 +503,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('outcomes come back as stored: numeric CRM ids as numbers, text ids as text', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
         const outcomes: ParticipantOutcome[] = [
           { participantIndex: 2, outcome: 'internal', trace: 'colleague: seller.se' },
           {
@@ -538,7 +538,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a later completion replaces the previous outcomes as a whole', async () => {
         const store = await openStore();
-        const first = summary();
+        const first = acceptedSummary();
         const deliveryId = await queue(store, first);
         const three: ParticipantOutcome[] = [0, 1, 2].map((participantIndex) => ({
           participantIndex,
@@ -555,7 +555,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a temporary failure shows as retrying with its error until the next attempt time', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
         const claimed = await claimOne(store, at(0));
 
         expect(await retry(store, claimed, at(SECOND), at(MINUTE))).toBe('retrying');
@@ -574,7 +574,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a permanent failure moves the delivery to the dead letters with its reason', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
 
         expect(await deadLetter(store, await claimOne(store, at(0)), at(SECOND))).toBe('dead');
 
@@ -591,7 +591,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a completion after a newer payload arrived keeps its outcomes and sends the delivery round again', async () => {
         const store = await openStore();
-        const first = summary();
+        const first = acceptedSummary();
         const deliveryId = await queue(store, first);
         const claimed = await claimOne(store, at(0), 'worker-a');
         const newer = resend(first, SECOND);
@@ -610,7 +610,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a retry after a newer payload arrived makes the delivery due now, not at the backoff time', async () => {
         const store = await openStore();
-        const first = summary();
+        const first = acceptedSummary();
         const deliveryId = await queue(store, first);
         const claimed = await claimOne(store, at(0));
         await store.acceptSummary(resend(first, SECOND));
@@ -625,7 +625,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a dead letter after a newer payload arrived gives the newer payload its own attempts', async () => {
         const store = await openStore();
-        const first = summary();
+        const first = acceptedSummary();
         const deliveryId = await queue(store, first);
         const claimed = await claimOne(store, at(0));
         await store.acceptSummary(resend(first, SECOND));
@@ -638,7 +638,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a worker whose lease was taken over can no longer complete, retry or dead-letter (lost, nothing written)', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
         const stale = await claimOne(store, at(0), 'worker-a');
         const current = await claimOne(store, at(LEASE_MS), 'worker-b');
 
@@ -663,7 +663,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('the same worker cannot finish an earlier attempt of a delivery it claimed again', async () => {
         const store = await openStore();
-        await queue(store, summary());
+        await queue(store, acceptedSummary());
         const earlier = await claimOne(store, at(0), 'worker-a');
         const later = await claimOne(store, at(LEASE_MS), 'worker-a');
 
@@ -673,7 +673,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a result for a delivery never claimed by that worker, or unknown, is lost', async () => {
         const store = await openStore();
-        await queue(store, summary());
+        await queue(store, acceptedSummary());
         const claimed = await claimOne(store, at(0), 'worker-a');
 
         expect(await complete(store, claimed, at(SECOND), WRITTEN, 'worker-x')).toBe('lost');
@@ -684,7 +684,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a late result counts when the lease ran out but nobody took the delivery over', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
         const claimed = await claimOne(store, at(0));
 
         expect(await complete(store, claimed, at(2 * LEASE_MS))).toBe('delivered');
@@ -695,7 +695,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
     describe('releasing', () => {
       it('a released delivery is due again at once, without counting the attempt', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
         await retry(store, await claimOne(store, at(0)), at(SECOND), at(MINUTE));
         await claimOne(store, at(MINUTE), 'worker-a');
 
@@ -716,7 +716,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('only the worker holding the lease can release it', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
         await claimOne(store, at(0), 'worker-a');
 
         await store.releaseDelivery({ deliveryId, workerId: 'worker-b', now: at(SECOND) });
@@ -729,7 +729,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
     describe('requeueing', () => {
       it('a requeued dead delivery is due now with attempts reset, its errors kept in the attempt log', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
         await deadLetter(store, await claimOne(store, at(0)), at(SECOND));
 
         expect(await store.requeue(deliveryId, at(HOUR))).toBe(true);
@@ -744,7 +744,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a requeued delivered delivery is sent again', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
         await complete(store, await claimOne(store, at(0)), at(SECOND));
 
         expect(await store.requeue(deliveryId, at(HOUR))).toBe(true);
@@ -754,7 +754,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('requeueing a retrying delivery makes it due now and keeps its attempt count', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
         await retry(store, await claimOne(store, at(0)), at(SECOND), at(HOUR));
 
         expect(await store.requeue(deliveryId, at(MINUTE))).toBe(true);
@@ -765,7 +765,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('requeue refuses a delivery in progress or one that does not exist', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
         await claimOne(store, at(0));
 
         expect(await store.requeue(deliveryId, at(SECOND))).toBe(false);
@@ -776,10 +776,10 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
       it('requeueing all dead deliveries touches only the dead ones and says how many', async () => {
         const store = await openStore();
         const [deadA, deadB, delivered, pending] = [
-          await queue(store, summary({ receivedAt: at(0) })),
-          await queue(store, summary({ receivedAt: at(1) })),
-          await queue(store, summary({ receivedAt: at(2) })),
-          await queue(store, summary({ receivedAt: at(HOUR) })),
+          await queue(store, acceptedSummary({ receivedAt: at(0) })),
+          await queue(store, acceptedSummary({ receivedAt: at(1) })),
+          await queue(store, acceptedSummary({ receivedAt: at(2) })),
+          await queue(store, acceptedSummary({ receivedAt: at(HOUR) })),
         ];
         const [a, b, c] = await claim(store, at(SECOND), 'worker-a', 3);
         if (a === undefined || b === undefined || c === undefined) throw new Error('expected three claims');
@@ -811,7 +811,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
         ];
         const ids: string[] = [];
         for (const [index, title] of titles.entries()) {
-          ids.push(await queue(store, summary({ title, receivedAt: at(index * MINUTE) })));
+          ids.push(await queue(store, acceptedSummary({ title, receivedAt: at(index * MINUTE) })));
         }
         return ids;
       }
@@ -882,7 +882,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
         const store = await openStore();
         await seedLog(store);
         const conversationId = 'a1b2c3d4-0000-4000-8000-00000000beef';
-        const deliveryId = await queue(store, summary({ conversationId, title: 'Quarterly' }));
+        const deliveryId = await queue(store, acceptedSummary({ conversationId, title: 'Quarterly' }));
         const idsFor = async (search: string) =>
           (await store.listDeliveries({ search, limit: 10 })).map((row) => row.id);
 
@@ -910,13 +910,13 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('counts every status and dates the oldest open delivery', async () => {
         const store = await openStore();
-        for (let i = 0; i < 4; i += 1) await queue(store, summary({ receivedAt: at(i * SECOND) }));
+        for (let i = 0; i < 4; i += 1) await queue(store, acceptedSummary({ receivedAt: at(i * SECOND) }));
         const [delivered, dead, retrying] = await claim(store, at(MINUTE), 'worker-a', 4);
         if (delivered === undefined || dead === undefined || retrying === undefined) throw new Error('claims');
         await complete(store, delivered, at(MINUTE));
         await deadLetter(store, dead, at(MINUTE));
         await retry(store, retrying, at(MINUTE), at(HOUR));
-        await queue(store, summary({ receivedAt: at(2 * MINUTE) }));
+        await queue(store, acceptedSummary({ receivedAt: at(2 * MINUTE) }));
 
         const counts = await store.counts();
 
@@ -1215,7 +1215,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a delivery delivered before the cutoff loses its payloads, title and traces; its audit trail stays', async () => {
         const store = await openStore();
-        const first = summary({ title: 'Offer review with Anna' });
+        const first = acceptedSummary({ title: 'Offer review with Anna' });
         const deliveryId = await queue(store, first);
         const superseding = resend(first, MINUTE, { title: 'Offer review with Anna (edited)' });
         const stale = resend(first, -MINUTE);
@@ -1246,9 +1246,9 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('keeps deliveries delivered after the cutoff, dead letters and open deliveries whole', async () => {
         const store = await openStore();
-        const recent = await queue(store, summary({ receivedAt: at(0) }));
-        const dead = await queue(store, summary({ receivedAt: at(1) }));
-        const pending = await queue(store, summary({ receivedAt: at(2) }));
+        const recent = await queue(store, acceptedSummary({ receivedAt: at(0) }));
+        const dead = await queue(store, acceptedSummary({ receivedAt: at(1) }));
+        const pending = await queue(store, acceptedSummary({ receivedAt: at(2) }));
         const [a, b] = await claim(store, at(SECOND), 'worker-a', 2);
         if (a === undefined || b === undefined) throw new Error('expected two claims');
         await complete(store, a.deliveryId === recent ? a : b, at(DAY));
@@ -1269,7 +1269,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a dead letter keeps its payload until it is requeued and delivered; then the clock starts', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
         await deadLetter(store, await claimOne(store, at(0)), at(SECOND));
         expect(await store.purgeDeliveredPayloads({ deliveredBefore: at(40 * DAY), now: at(40 * DAY) })).toEqual({
           deliveries: 0,
@@ -1289,7 +1289,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('purging twice removes nothing more; a purged delivery cannot be requeued', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
         await complete(store, await claimOne(store, at(0)), at(SECOND));
         await store.purgeDeliveredPayloads({ deliveredBefore: at(SECOND), now: at(DAY) });
 
@@ -1304,7 +1304,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('a re-send after the purge brings a payload again: delivered anew, its notes still known', async () => {
         const store = await openStore();
-        const first = summary();
+        const first = acceptedSummary();
         const deliveryId = await queue(store, first);
         await complete(store, await claimOne(store, at(0)), at(SECOND), TRACED);
         await store.purgeDeliveredPayloads({ deliveredBefore: at(SECOND), now: at(DAY) });
@@ -1323,7 +1323,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
         const store = await openStore();
         const bodies = new Map<string, Buffer>();
         for (let i = 0; i < 5; i += 1) {
-          const accepted = summary();
+          const accepted = acceptedSummary();
           const result = await store.acceptSummary(accepted);
           bodies.set(result.eventId, accepted.rawBody);
         }
@@ -1354,15 +1354,15 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it("removes a person's payloads, titles, traces and contact index entries, and says what it touched", async () => {
         const store = await openStore();
-        const delivered = summary({ title: 'Offer review with Anna' });
+        const delivered = acceptedSummary({ title: 'Offer review with Anna' });
         const deliveredId = await queue(store, delivered);
         await complete(store, await claimOne(store, at(0)), at(SECOND));
-        const pending = summary({ title: 'Call with Anna' });
+        const pending = acceptedSummary({ title: 'Call with Anna' });
         const pendingId = await queue(store, pending);
         // A conversation whose earlier payload named Anna (its outcomes say so); its current payload does not.
-        const other = summary({ title: 'Steering group' });
+        const other = acceptedSummary({ title: 'Steering group' });
         const otherId = await queue(store, other);
-        const untouched = await queue(store, summary({ title: 'Unrelated' }));
+        const untouched = await queue(store, acceptedSummary({ title: 'Unrelated' }));
         const claimed = await claim(store, at(MINUTE));
         for (const delivery of claimed) {
           if (delivery.deliveryId === otherId) await complete(store, delivery, at(2 * MINUTE), TRACE_NAMING_ANNA);
@@ -1409,7 +1409,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('an erased delivery that was not delivered stays dead: no claim, no requeue', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary());
+        const deliveryId = await queue(store, acceptedSummary());
         const { eventId } = await detail(store, deliveryId);
 
         await store.erasePersonalData({ eventIds: [eventId], email: 'anna@customer.se', now: at(MINUTE) });
@@ -1422,7 +1422,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('erasing what is not there removes nothing', async () => {
         const store = await openStore();
-        const deliveryId = await queue(store, summary({ title: 'Kept' }));
+        const deliveryId = await queue(store, acceptedSummary({ title: 'Kept' }));
 
         expect(await store.erasePersonalData({ eventIds: [], email: 'nobody@example.com', now: at(0) })).toEqual({
           payloads: 0,
@@ -1437,7 +1437,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
     describe('durability', () => {
       it('an accepted summary survives close and reopen, and is claimed after', async () => {
         const first = await openStore();
-        const accepted = summary();
+        const accepted = acceptedSummary();
         const deliveryId = await queue(first, accepted);
         await closeStore(first);
 
@@ -1448,7 +1448,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
       it('reopening a migrated database keeps what it holds and keeps working', async () => {
         const first = await openStore();
-        const deliveryId = await queue(first, summary());
+        const deliveryId = await queue(first, acceptedSummary());
         await complete(first, await claimOne(first, at(0)), at(SECOND));
         await closeStore(first);
 
@@ -1457,7 +1457,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
         const third = await openStore();
 
         expect(await detail(third, deliveryId)).toMatchObject({ status: 'delivered', outcomes: WRITTEN });
-        expect(await third.acceptSummary(summary())).toMatchObject({ kind: 'queued' });
+        expect(await third.acceptSummary(acceptedSummary())).toMatchObject({ kind: 'queued' });
       });
 
       it('a working store proves it can write; a closed one throws', async () => {

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseSummaryPayload } from '../../core';
@@ -26,13 +27,6 @@ export interface WebhookRouteDeps {
 }
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/iu;
-
-/**
- * JSON is UTF-8 (RFC 8259 §8.1). Decoding strictly refuses what a lenient decode would silently turn into U+FFFD;
- * a byte-order mark is kept, so JSON.parse refuses it here exactly as it would when the worker reads the stored
- * bytes.
- */
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The ingest route's method and path: `createApp` sends these requests here before Express sees them. */
 export const INGEST_PATH = '/api/v1/dci/webhook';
@@ -84,15 +78,14 @@ export function ingestHandler(deps: WebhookRouteDeps): (request: IncomingMessage
     if (!JSON_TYPE.test(request.headers['content-type'] ?? '')) {
       throw reject(415, 'unsupported_media_type', 'The body must be JSON (Content-Type: application/json).');
     }
-    let text: string;
-    try {
-      text = UTF8.decode(rawBody);
-    } catch {
+    // JSON is UTF-8 (RFC 8259 §8.1): bytes that a lenient decode would silently turn into U+FFFD are refused. A
+    // byte-order mark is kept, so JSON.parse refuses it here exactly as it would when the worker reads the stored bytes.
+    if (!isUtf8(rawBody)) {
       throw reject(400, 'invalid_json', 'The body is not valid UTF-8, so it is not valid JSON.');
     }
     let payload: unknown;
     try {
-      payload = JSON.parse(text) as unknown;
+      payload = JSON.parse(rawBody.toString('utf8')) as unknown;
     } catch {
       throw reject(400, 'invalid_json', 'The body is not valid JSON.');
     }
@@ -104,13 +97,19 @@ export function ingestHandler(deps: WebhookRouteDeps): (request: IncomingMessage
     const receivedAt = deps.now();
     const { eventType } = envelope;
     const deliveryKey = envelope.deliveryId ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
-    const log = deps.logger.child({ deliveryKeyHash: shortHash(deliveryKey), scheme: signature.scheme, eventType });
+    // The request's child logger, made when a line is written: at LOG_LEVEL=warn an accepted summary writes none.
+    let child: Logger | undefined;
+    const log = (): Logger =>
+      (child ??= deps.logger.child({ deliveryKeyHash: shortHash(deliveryKey), scheme: signature.scheme, eventType }));
+    const info = (fields: Record<string, unknown>, message: string): void => {
+      if (deps.logger.isLevelEnabled('info')) log().info(fields, message);
+    };
 
     if (eventType !== 'conversation.completed') {
       const { eventId } = await durably(log, () =>
         deps.store.recordIgnoredEvent({ deliveryKey, scheme: signature.scheme, receivedAt, eventType }),
       );
-      log.info({ eventId }, 'event acknowledged and ignored');
+      info({ eventId }, 'event acknowledged and ignored');
       if (eventType === 'integration.test') {
         sendJson(response, 200, {
           id: eventId,
@@ -125,7 +124,7 @@ export function ingestHandler(deps: WebhookRouteDeps): (request: IncomingMessage
 
     const parsed = parseSummaryPayload(payload);
     if (!parsed.ok) {
-      log.info({ issues: parsed.issues.length }, 'summary rejected as invalid');
+      info({ issues: parsed.issues.length }, 'summary rejected as invalid');
       throw reject(400, 'invalid_payload', 'The payload does not match the summary contract.', {
         issues: parsed.issues,
       });
@@ -145,16 +144,16 @@ export function ingestHandler(deps: WebhookRouteDeps): (request: IncomingMessage
     switch (result.kind) {
       case 'queued':
         deps.metrics?.accepted.inc();
-        log.info({ eventId: result.eventId, deliveryId: result.deliveryId }, 'summary stored and queued');
+        info({ eventId: result.eventId, deliveryId: result.deliveryId }, 'summary stored and queued');
         deps.onQueued();
         sendJson(response, 202, { id: result.eventId, status: 'queued' });
         return;
       case 'duplicate':
-        log.info({ eventId: result.eventId }, 'duplicate delivery acknowledged');
+        info({ eventId: result.eventId }, 'duplicate delivery acknowledged');
         sendJson(response, 200, { id: result.eventId, status: 'duplicate' });
         return;
       case 'stale':
-        log.info({ eventId: result.eventId, deliveryId: result.deliveryId }, 'older re-send stored, not delivered');
+        info({ eventId: result.eventId, deliveryId: result.deliveryId }, 'older re-send stored, not delivered');
         sendJson(response, 200, { id: result.eventId, status: 'stale' });
         return;
     }
@@ -190,11 +189,11 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
 }
 
 /** A store write; when the store cannot write (disk full, read-only), 503 so the sender retries later. */
-async function durably<T>(log: Logger, write: () => Promise<T>): Promise<T> {
+async function durably<T>(log: () => Logger, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    log.error({ err: error }, 'storing the request failed; answered 503');
+    log().error({ err: error }, 'storing the request failed; answered 503');
     throw new HttpError(503, 'store_unavailable', 'The receiver cannot store the request right now; retry later.', {
       headers: { 'retry-after': '30' },
     });

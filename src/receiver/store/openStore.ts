@@ -12,11 +12,13 @@ export async function openStore(
   options: {
     /** Told about a broken idle PostgreSQL connection (the pool replaces it); SQLite has none. */
     onConnectionError?: ((error: Error) => void) | undefined;
+    /** SQLite: the accept thread's entry file (SqliteStoreOptions.acceptWorker); PostgreSQL has none. */
+    sqliteAcceptWorker?: string | undefined;
   } = {},
 ): Promise<ReceiverStore> {
   switch (location.kind) {
     case 'sqlite':
-      return openSqliteStore({ file: location.file });
+      return openSqliteStore({ file: location.file, acceptWorker: options.sqliteAcceptWorker });
     case 'postgres':
       return openPostgresStore({
         connectionString: location.connectionString,

@@ -42,7 +42,6 @@ import {
   toDeliveryRow,
   toEventBody,
   toEventRef,
-  toHeldDelivery,
   toId,
   toIdAndStatus,
   toOldest,
@@ -54,14 +53,21 @@ import {
   toTraceRow,
   toVersion,
 } from './sqliteRows';
+import { applyAccepts, eventIdForKey, preparedOnce, type PreparedSql } from './sqliteAccept';
+import { SqliteAcceptThread } from './sqliteAcceptThread';
 import { timeOrderedId } from './timeOrderedId';
-import { WalSync } from './walSync';
 
 export interface SqliteStoreOptions {
   /** The database file; its directory is created when missing. */
   file: string;
   /** How long a statement waits for another connection's write lock before it fails, in ms. Default 5000. */
   busyTimeoutMs?: number | undefined;
+  /**
+   * Store accepted summaries on a worker thread with this entry file (the compiled `sqliteAcceptWorker.js`, see
+   * `COMPILED_ACCEPT_WORKER`), off the thread that serves requests. Without it, accepts run on the store's own
+   * connection.
+   */
+  acceptWorker?: string | undefined;
 }
 
 /** The connection settings the store's durability rests on, as SQLite reports them (for the start-up log). */
@@ -72,7 +78,6 @@ export interface SqliteSettings {
   busyTimeoutMs: number;
 }
 
-const SUMMARY_EVENT_TYPE = 'conversation.completed';
 const SYNCHRONOUS_LEVELS = ['off', 'normal', 'full', 'extra'] as const;
 
 /** Opens (creating and migrating when needed) the SQLite database behind the receiver. */
@@ -98,7 +103,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     db.close();
     throw cannotOpen(options.file, err);
   }
-  return new SqliteStore(db);
+  if (options.acceptWorker === undefined) return new SqliteStore(db);
+  try {
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    return new SqliteStore(db, await SqliteAcceptThread.start(options.acceptWorker, { file: db.name, busyTimeoutMs }));
+  } catch (error) {
+    db.close();
+    throw cannotOpen(options.file, error);
+  }
 }
 
 const STORAGE_CODES = /^(SQLITE_(READONLY|CANTOPEN|FULL|IOERR|PERM)|EACCES|EPERM|EROFS|ENOSPC)/u;
@@ -117,32 +129,33 @@ function cannotOpen(file: string, error: unknown): unknown {
 }
 
 /**
- * ReceiverStore on one SQLite connection. Several instances (processes) may share the file: every read-then-write
- * runs in a `BEGIN IMMEDIATE` transaction. A claim is identified by its worker and attempt number: a result for
- * an attempt that is no longer the delivery's current one is `lost`.
+ * ReceiverStore on SQLite. Several instances (processes) may share the file: every read-then-write runs in a
+ * `BEGIN IMMEDIATE` transaction. A claim is identified by its worker and attempt number: a result for an attempt that
+ * is no longer the delivery's current one is `lost`. Accepted summaries are stored by the accept thread on its own
+ * connection when the store has one (the receiver's case), else on the store's connection.
  */
 export class SqliteStore implements ReceiverStore {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly sql: PreparedSql;
   private readonly pendingAccepts: Array<{
     summary: AcceptedSummary;
     resolve: (result: AcceptResult) => void;
     reject: (error: unknown) => void;
   }> = [];
 
-  private readonly walSync: WalSync;
-
-  constructor(private readonly db: Database.Database) {
-    this.walSync = new WalSync(`${db.name}-wal`);
+  constructor(
+    private readonly db: Database.Database,
+    private readonly acceptThread?: SqliteAcceptThread,
+  ) {
+    this.sql = preparedOnce(db);
   }
 
   /**
-   * Accepts arrive in bursts (32 connections at once under load): the requests of one burst share one commit. Each
-   * is queued; at the end of the event-loop turn one BEGIN IMMEDIATE transaction applies them all. That commit is
-   * made with `synchronous = NORMAL` (no fsync inside it, so the event loop goes on parsing the next requests), and
-   * the promises resolve only after an fsync of the WAL on libuv's thread pool (`WalSync`): nothing is
-   * acknowledged before it is on disk, as with FULL. Every other write of the store stays FULL.
+   * Accepts arrive in bursts (32 connections at once under load): the accepts of one event-loop turn share one
+   * commit, which is on disk (synchronous = FULL) before any of them is answered. With an accept thread, that commit
+   * is made on the thread while this one goes on serving requests (see SqliteAcceptThread).
    */
   async acceptSummary(summary: AcceptedSummary): Promise<AcceptResult> {
+    if (this.acceptThread !== undefined) return this.acceptThread.accept(summary);
     return new Promise<AcceptResult>((resolve, reject) => {
       this.pendingAccepts.push({ summary, resolve, reject });
       if (this.pendingAccepts.length === 1) setImmediate(() => this.flushAccepts());
@@ -151,114 +164,21 @@ export class SqliteStore implements ReceiverStore {
 
   private flushAccepts(): void {
     const batch = this.pendingAccepts.splice(0);
-    const applied: Array<{ pending: (typeof batch)[number]; result: AcceptResult }> = [];
-    try {
-      this.db.pragma('synchronous = NORMAL');
-    } catch (error) {
-      for (const pending of batch) pending.reject(error);
-      return;
-    }
-    try {
-      const results = this.writeTransaction(() => batch.map(({ summary }) => this.acceptOne(summary)));
-      batch.forEach((pending, index) => applied.push({ pending, result: results[index] as AcceptResult }));
-    } catch {
-      // Something failed and the whole burst rolled back: apply each accept in a transaction of its own, so only
-      // the one that fails is refused (and a store that cannot write at all refuses every one). Savepoints per
-      // accept would keep the others without a second pass, but cost two statements on every accept of every burst.
-      for (const pending of batch) {
-        try {
-          applied.push({ pending, result: this.writeTransaction(() => this.acceptOne(pending.summary)) });
-        } catch (error) {
-          pending.reject(error);
-        }
-      }
-    } finally {
-      this.db.pragma('synchronous = FULL');
-    }
-    if (applied.length === 0) return;
-    this.walSync.synced().then(
-      () => applied.forEach(({ pending, result }) => pending.resolve(result)),
-      // Committed but perhaps not on disk: refused (503), so DCI sends it again; the retry is then a duplicate.
-      (error: unknown) => applied.forEach(({ pending }) => pending.reject(error)),
+    const outcomes = applyAccepts(
+      this.db,
+      this.sql,
+      batch.map(({ summary }) => summary),
     );
-  }
-
-  private acceptOne(summary: AcceptedSummary): AcceptResult {
-    const original = this.eventIdForKey(summary.deliveryKey);
-    if (original !== undefined) return { kind: 'duplicate', eventId: original };
-
-    const now = summary.receivedAt.getTime();
-    const eventTimestamp = epochMs(summary.eventTimestamp);
-    const heldRow = this.sql(
-      `SELECT d.id, d.status, e.event_timestamp
-         FROM deliveries d JOIN events e ON e.id = d.event_id
-         WHERE d.conversation_id = @conversationId AND d.target = @target`,
-    ).get({ conversationId: summary.conversationId, target: summary.target });
-    const held = heldRow === undefined ? undefined : toHeldDelivery(heldRow);
-    const stale = held?.eventTimestamp !== undefined && eventTimestamp !== null && eventTimestamp < held.eventTimestamp;
-
-    const eventId = timeOrderedId();
-    this.sql(
-      `INSERT INTO events (id, delivery_key, scheme, event_type, disposition, conversation_id, event_timestamp,
-           received_at, raw_body)
-         VALUES (@eventId, @deliveryKey, @scheme, @eventType, @disposition, @conversationId, @eventTimestamp,
-           @receivedAt, @rawBody)`,
-    ).run({
-      eventId,
-      deliveryKey: summary.deliveryKey,
-      scheme: summary.scheme,
-      eventType: SUMMARY_EVENT_TYPE,
-      disposition: stale ? 'stale' : 'queued',
-      conversationId: summary.conversationId,
-      eventTimestamp,
-      receivedAt: now,
-      rawBody: summary.rawBody,
+    batch.forEach((pending, index) => {
+      const outcome = outcomes[index];
+      if (outcome?.ok === true) pending.resolve(outcome.result);
+      else pending.reject(outcome?.error);
     });
-
-    const content = { eventId, title: summary.title, titleFolded: foldForSearch(summary.title), now };
-    if (held === undefined) {
-      const deliveryId = timeOrderedId();
-      this.sql(
-        `INSERT INTO deliveries (id, conversation_id, target, event_id, title, title_folded, status, version,
-             attempts, next_attempt_at, created_at, open_since, updated_at)
-           VALUES (@deliveryId, @conversationId, @target, @eventId, @title, @titleFolded, 'pending', 1, 0,
-             @now, @now, @now, @now)`,
-      ).run({ ...content, deliveryId, conversationId: summary.conversationId, target: summary.target });
-      return { kind: 'queued', eventId, deliveryId };
-    }
-    if (stale) return { kind: 'stale', eventId, deliveryId: held.id };
-
-    switch (held.status) {
-      case 'in_progress':
-        // The lease is left alone: the worker's completion sees the new version and makes the delivery due again.
-        this.sql(
-          `UPDATE deliveries SET event_id = @eventId, title = @title, title_folded = @titleFolded,
-               version = version + 1, updated_at = @now, ${PAYLOAD_HELD}
-             WHERE id = @deliveryId`,
-        ).run({ ...content, deliveryId: held.id });
-        break;
-      case 'pending':
-      case 'retrying':
-      case 'delivered':
-      case 'dead':
-        // A new payload gets fresh attempts; a closed delivery reopens, restarting its max-age clock.
-        this.sql(
-          `UPDATE deliveries SET event_id = @eventId, title = @title, title_folded = @titleFolded,
-               version = version + 1, status = 'pending', attempts = 0, next_attempt_at = @now,
-               last_error_code = NULL, last_error_message = NULL, updated_at = @now, ${PAYLOAD_HELD},
-               open_since = CASE WHEN status IN ('delivered', 'dead') THEN @now ELSE open_since END
-             WHERE id = @deliveryId`,
-        ).run({ ...content, deliveryId: held.id });
-        break;
-      default:
-        assertNever(held.status);
-    }
-    return { kind: 'queued', eventId, deliveryId: held.id };
   }
 
   async recordIgnoredEvent(event: IgnoredEvent): Promise<{ eventId: string; duplicate: boolean }> {
     return this.writeTransaction(() => {
-      const original = this.eventIdForKey(event.deliveryKey);
+      const original = eventIdForKey(this.sql, event.deliveryKey);
       if (original !== undefined) return { eventId: original, duplicate: true };
       const eventId = timeOrderedId();
       this.sql(
@@ -778,8 +698,7 @@ export class SqliteStore implements ReceiverStore {
   }
 
   async close(): Promise<void> {
-    await this.walSync.close();
-    this.statements.clear();
+    await this.acceptThread?.close();
     this.db.close();
   }
 
@@ -844,11 +763,6 @@ export class SqliteStore implements ReceiverStore {
     for (const outcome of outcomes) insert.run(outcomeParams(deliveryId, outcome));
   }
 
-  private eventIdForKey(deliveryKey: string): string | undefined {
-    const row = this.sql('SELECT id FROM events WHERE delivery_key = ?').get(deliveryKey);
-    return row === undefined ? undefined : toId(row);
-  }
-
   /**
    * Runs `work` in a `BEGIN IMMEDIATE` transaction, which takes the write lock before the first read: a deferred
    * transaction that read first would fail with SQLITE_BUSY_SNAPSHOT when another connection committed in between,
@@ -856,16 +770,6 @@ export class SqliteStore implements ReceiverStore {
    */
   private writeTransaction<T>(work: () => T): T {
     return this.db.transaction(work).immediate();
-  }
-
-  /** Prepared once per SQL text. */
-  private sql(source: string): Database.Statement {
-    let statement = this.statements.get(source);
-    if (statement === undefined) {
-      statement = this.db.prepare(source);
-      this.statements.set(source, statement);
-    }
-    return statement;
   }
 }
 
@@ -901,9 +805,6 @@ const FIND_CONTACTS = `
     WHERE c.target = @target AND c.company_main_e164 = wanted.value
   ORDER BY person_id`;
 
-/** A new payload is held again: whatever an earlier purge or erasure removed no longer applies. */
-const PAYLOAD_HELD = 'payload_removed_reason = NULL, payload_removed_at = NULL';
-
 /** The delivery's own personal data: the meeting title (and its search text). Its traces are cleared alongside. */
 const REMOVE_PERSONAL = `title = '', title_folded = '', payload_removed_reason = @reason, payload_removed_at = @now,
   updated_at = @now`;
@@ -915,11 +816,5 @@ const ERASED_UNDELIVERED = `status = 'dead', next_attempt_at = NULL, locked_by =
 /** Reopens a delivered or dead delivery: due now with fresh attempts; the attempt log keeps the old errors. */
 const REOPEN = `status = 'pending', attempts = 0, next_attempt_at = @now, open_since = @now,
   last_error_code = NULL, last_error_message = NULL, updated_at = @now`;
-
-function epochMs(iso: string | undefined): number | null {
-  if (iso === undefined) return null;
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? null : ms;
-}
 
 const duplicateRowSchema = z.object({ kind: z.enum(['email', 'phone']), value: z.string(), ids: z.string() });

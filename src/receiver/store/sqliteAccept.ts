@@ -1,0 +1,144 @@
+import type Database from 'better-sqlite3';
+import { assertNever } from '../../core/assertNever';
+import type { AcceptedSummary, AcceptResult } from './receiverStore';
+import { foldForSearch } from './searchText';
+import { toHeldDelivery, toId } from './sqliteRows';
+import { timeOrderedId } from './timeOrderedId';
+
+// Storing accepted summaries in SQLite: what the store does in its own connection, and what the accept thread
+// (sqliteAcceptWorker.ts) does in its connection. One implementation for both.
+
+/** A prepared statement for an SQL text, prepared once per connection. */
+export type PreparedSql = (source: string) => Database.Statement;
+
+/** What became of one accept of a burst: stored (or a duplicate), or refused with the error. */
+export type AcceptOutcome = { ok: true; result: AcceptResult } | { ok: false; error: unknown };
+
+const SUMMARY_EVENT_TYPE = 'conversation.completed';
+
+/** A new payload is held again: whatever an earlier purge or erasure removed no longer applies. */
+export const PAYLOAD_HELD = 'payload_removed_reason = NULL, payload_removed_at = NULL';
+
+/**
+ * Applies a burst of accepts in one `BEGIN IMMEDIATE` transaction: one commit for all. When something fails and the
+ * whole burst rolls back, each accept is applied in a transaction of its own, so only the one that fails is refused
+ * (and a store that cannot write at all refuses every one). Savepoints per accept would keep the others without a
+ * second pass, but cost two statements on every accept of every burst.
+ */
+export function applyAccepts(
+  db: Database.Database,
+  sql: PreparedSql,
+  summaries: readonly AcceptedSummary[],
+): AcceptOutcome[] {
+  try {
+    return db
+      .transaction(() => summaries.map((summary): AcceptOutcome => ({ ok: true, result: acceptOne(sql, summary) })))
+      .immediate();
+  } catch {
+    return summaries.map((summary): AcceptOutcome => {
+      try {
+        return { ok: true, result: db.transaction(() => acceptOne(sql, summary)).immediate() };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    });
+  }
+}
+
+/** The event already stored under `deliveryKey`, if any. */
+export function eventIdForKey(sql: PreparedSql, deliveryKey: string): string | undefined {
+  const row = sql('SELECT id FROM events WHERE delivery_key = ?').get(deliveryKey);
+  return row === undefined ? undefined : toId(row);
+}
+
+function acceptOne(sql: PreparedSql, summary: AcceptedSummary): AcceptResult {
+  const original = eventIdForKey(sql, summary.deliveryKey);
+  if (original !== undefined) return { kind: 'duplicate', eventId: original };
+
+  const now = summary.receivedAt.getTime();
+  const eventTimestamp = epochMs(summary.eventTimestamp);
+  const heldRow = sql(
+    `SELECT d.id, d.status, e.event_timestamp
+       FROM deliveries d JOIN events e ON e.id = d.event_id
+       WHERE d.conversation_id = @conversationId AND d.target = @target`,
+  ).get({ conversationId: summary.conversationId, target: summary.target });
+  const held = heldRow === undefined ? undefined : toHeldDelivery(heldRow);
+  const stale = held?.eventTimestamp !== undefined && eventTimestamp !== null && eventTimestamp < held.eventTimestamp;
+
+  const eventId = timeOrderedId();
+  sql(
+    `INSERT INTO events (id, delivery_key, scheme, event_type, disposition, conversation_id, event_timestamp,
+         received_at, raw_body)
+       VALUES (@eventId, @deliveryKey, @scheme, @eventType, @disposition, @conversationId, @eventTimestamp,
+         @receivedAt, @rawBody)`,
+  ).run({
+    eventId,
+    deliveryKey: summary.deliveryKey,
+    scheme: summary.scheme,
+    eventType: SUMMARY_EVENT_TYPE,
+    disposition: stale ? 'stale' : 'queued',
+    conversationId: summary.conversationId,
+    eventTimestamp,
+    receivedAt: now,
+    rawBody: summary.rawBody,
+  });
+
+  const content = { eventId, title: summary.title, titleFolded: foldForSearch(summary.title), now };
+  if (held === undefined) {
+    const deliveryId = timeOrderedId();
+    sql(
+      `INSERT INTO deliveries (id, conversation_id, target, event_id, title, title_folded, status, version,
+           attempts, next_attempt_at, created_at, open_since, updated_at)
+         VALUES (@deliveryId, @conversationId, @target, @eventId, @title, @titleFolded, 'pending', 1, 0,
+           @now, @now, @now, @now)`,
+    ).run({ ...content, deliveryId, conversationId: summary.conversationId, target: summary.target });
+    return { kind: 'queued', eventId, deliveryId };
+  }
+  if (stale) return { kind: 'stale', eventId, deliveryId: held.id };
+
+  switch (held.status) {
+    case 'in_progress':
+      // The lease is left alone: the worker's completion sees the new version and makes the delivery due again.
+      sql(
+        `UPDATE deliveries SET event_id = @eventId, title = @title, title_folded = @titleFolded,
+             version = version + 1, updated_at = @now, ${PAYLOAD_HELD}
+           WHERE id = @deliveryId`,
+      ).run({ ...content, deliveryId: held.id });
+      break;
+    case 'pending':
+    case 'retrying':
+    case 'delivered':
+    case 'dead':
+      // A new payload gets fresh attempts; a closed delivery reopens, restarting its max-age clock.
+      sql(
+        `UPDATE deliveries SET event_id = @eventId, title = @title, title_folded = @titleFolded,
+             version = version + 1, status = 'pending', attempts = 0, next_attempt_at = @now,
+             last_error_code = NULL, last_error_message = NULL, updated_at = @now, ${PAYLOAD_HELD},
+             open_since = CASE WHEN status IN ('delivered', 'dead') THEN @now ELSE open_since END
+           WHERE id = @deliveryId`,
+      ).run({ ...content, deliveryId: held.id });
+      break;
+    default:
+      assertNever(held.status);
+  }
+  return { kind: 'queued', eventId, deliveryId: held.id };
+}
+
+export function epochMs(iso: string | undefined): number | null {
+  if (iso === undefined) return null;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** Prepares each SQL text once on `db`. */
+export function preparedOnce(db: Database.Database): PreparedSql {
+  const statements = new Map<string, Database.Statement>();
+  return (source) => {
+    let statement = statements.get(source);
+    if (statement === undefined) {
+      statement = db.prepare(source);
+      statements.set(source, statement);
+    }
+    return statement;
+  };
+}
