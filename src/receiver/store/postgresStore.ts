@@ -105,12 +105,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     application_name: 'dci-companion',
-  });
-  // Queued on each new connection before the pool hands it out, so it runs before any of the store's queries:
-  // unqualified table names mean this schema. (Not the `options` startup parameter: a DATABASE_URL's own
-  // `?options=` would replace it.) Should it fail, the connection is broken and so is the next query on it.
-  pool.on('connect', (client) => {
-    client.query(`SET search_path TO "${schema}"`).catch(() => undefined);
+    // Run on each new connection before the pool hands it out, so unqualified table names mean this schema in every
+    // query of the store. (Not the `options` startup parameter: a DATABASE_URL's own `?options=` would replace it.)
+    // Should it fail, the pool discards the connection and the query that asked for it fails with the error.
+    onConnect: async (client) => {
+      await client.query(`SET search_path TO "${schema}"`);
+    },
   });
   pool.on('error', (error) => options.onConnectionError?.(error));
   try {
