@@ -20,6 +20,7 @@ import {
 import type { ReceiverStore } from './store/receiverStore';
 import { describeStore, openStore } from './store/openStore';
 import { COMPILED_ACCEPT_WORKER } from './store/sqliteAcceptThread';
+import { SqliteStore } from './store/sqliteStore';
 
 /** How often the CRM connection is checked in the background (the result answers `integration.test` and /readyz). */
 const CONNECTION_CHECK_INTERVAL_MS = 5 * 60 * 1000;
@@ -58,7 +59,9 @@ export async function startReceiver(
     sqliteAcceptWorker: deps.sqliteAcceptWorker ?? COMPILED_ACCEPT_WORKER,
     onConnectionError: (error) => logger.warn({ err: error }, 'a database connection broke; the pool replaces it'),
   });
-  logger.info(describeStore(config.store), 'store opened');
+  // SQLite's durability settings (and its accept thread's) as the connections report them, for the operator to see.
+  const durability = store instanceof SqliteStore ? { sqlite: store.settings() } : {};
+  logger.info({ ...describeStore(config.store), ...durability }, 'store opened');
   let onSettingsChange = () => {};
   let settings: OwnedConnectionSettingsService;
   try {

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -11,6 +12,7 @@ import { buildParticipant, buildPayload } from '../support/payloads';
 import {
   buildProduct,
   killAllReceivers,
+  receiverNodeFlags,
   startReceiverProcess,
   withOutputOf,
   type ReceiverProcess,
@@ -293,5 +295,58 @@ describe('restart recovery', () => {
     } catch (error) {
       throw withOutputOf(processes, error);
     }
+  });
+});
+
+describe('the compiled receiver on SQLite', () => {
+  it('run as `npm start` runs it, reports at start that acknowledged summaries are stored with synchronous FULL by a thread with a small heap', async () => {
+    const env = { DATA_DIR: join(workDir!, 'data-settings'), DCI_WEBHOOK_SECRETS: SECRET, LOG_LEVEL: 'info' };
+    const receiver = await startReceiverProcess(mainJs, env, undefined, receiverNodeFlags());
+    try {
+      const opened = receiver
+        .output()
+        .split('\n')
+        .map((line) => (line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : {}))
+        .find((line) => line['msg'] === 'store opened');
+      expect(opened?.['sqlite']).toMatchObject({
+        journalMode: 'wal',
+        synchronous: 'full',
+        acceptThread: { synchronous: 'full', heapLimitMb: expect.any(Number) },
+      });
+      // The flag that enlarges the request thread's young generation did not reach the thread's.
+      expect(receiverNodeFlags()).toContain('--max-semi-space-size=32');
+      expect((opened?.['sqlite'] as { acceptThread: { heapLimitMb: number } }).acceptThread.heapLimitMb).toBeLessThan(
+        48,
+      );
+      expect((await receiver.stop('SIGTERM')).code).toBe(0);
+    } catch (error) {
+      throw withOutputOf([receiver], error);
+    }
+  });
+
+  it('a build whose accept thread cannot load stops at start with exit code 1 and says why', () => {
+    const brokenDist = join(workDir!, 'dist-broken-accept-thread');
+    cpSync(join(workDir!, 'dist'), brokenDist, { recursive: true });
+    writeFileSync(
+      join(brokenDist, 'receiver', 'store', 'sqliteAcceptWorker.js'),
+      "throw new Error('this copy of the accept thread is damaged');\n",
+    );
+
+    const run = spawnSync(process.execPath, [join(brokenDist, 'receiver', 'main.js')], {
+      env: {
+        ...process.env,
+        NODE_PATH: join(__dirname, '..', '..', 'node_modules'),
+        DATA_DIR: join(workDir!, 'data-broken'),
+        DCI_WEBHOOK_SECRETS: SECRET,
+        PORT: '0',
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
+    expect(run.status).toBe(1);
+    expect(`${run.stdout}${run.stderr}`).toMatch(
+      /accept thread stopped \(exit code 1\): this copy of the accept thread is damaged/,
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -200,7 +200,14 @@ describe('SQLite store', () => {
       return inspect((db) => db.prepare('SELECT conversation_id FROM deliveries ORDER BY 1').pluck().all());
     }
 
-    it('bursts larger than 8 MB of payload are split, and every summary in them is stored', async () => {
+    it('stores on a connection of its own with synchronous FULL, in a small heap of its own', async () => {
+      const store = await openWithThread();
+
+      expect(store.settings().acceptThread).toEqual({ synchronous: 'full', heapLimitMb: expect.any(Number) });
+      expect(store.settings().acceptThread?.heapLimitMb).toBeLessThan(48);
+    });
+
+    it("accepts beyond one burst's 8 MB of payload go in the next bursts, none left behind", async () => {
       const store = await openWithThread();
       const big = () => acceptedSummary({ rawBody: Buffer.alloc(3 * 1024 * 1024, 0x20) });
 
@@ -269,13 +276,47 @@ describe('SQLite store', () => {
       await expect(store.acceptSummary(acceptedSummary())).rejects.toThrow(/closed/);
     });
 
-    it('when the accept thread cannot start, opening the store fails (no receiver starts half-working)', async () => {
+    it('when the accept thread cannot start, opening the store fails with the reason (no receiver starts half-working)', async () => {
       await (await openWithThread()).close();
       opened.splice(0);
 
       await expect(
         openSqliteStore({ file: databaseFile(), acceptWorker: join(dir, 'missing-entry.js') }),
-      ).rejects.toThrow(/accept thread stopped|Cannot find module/);
+      ).rejects.toThrow(/^The SQLite accept thread stopped \(exit code 1\): Cannot find module .*missing-entry\.js/);
+    });
+
+    it('a thread that stopped and cannot start again makes the store unwritable (readiness fails) until it can', async () => {
+      const entry = join(dir, 'accept-worker.js');
+      copyFileSync(buildAcceptWorker({ stopOnTitle: 'stop the thread' }), entry);
+      const store = await openWithThread(entry);
+      await expect(store.acceptSummary(acceptedSummary({ title: 'stop the thread' }))).rejects.toThrow(/stopped/);
+      renameSync(entry, `${entry}.away`); // as a broken deploy would leave it
+
+      await expect(store.acceptSummary(acceptedSummary())).rejects.toThrow(/Cannot find module/);
+      await expect(store.checkWritable()).rejects.toThrow(/accept thread stopped/);
+
+      renameSync(`${entry}.away`, entry);
+      await expect(store.checkWritable()).resolves.toBeUndefined();
+      await expect(store.acceptSummary(acceptedSummary())).resolves.toMatchObject({ kind: 'queued' });
+    });
+
+    // With a 100 ms busy timeout, refusing 50 accepts one by one would wait 5 s, past Jest's timeout: the burst is
+    // refused at once, and the next one stored as soon as the lock is free.
+    it('while another connection holds the write lock, the whole burst is refused as busy at once', async () => {
+      const store = await open({ acceptWorker: ACCEPT_WORKER, busyTimeoutMs: 100 });
+      const locker = new Database(databaseFile());
+      locker.prepare('BEGIN IMMEDIATE').run();
+
+      const refused = await Promise.allSettled(
+        Array.from({ length: 50 }, () => store.acceptSummary(acceptedSummary())),
+      );
+      locker.prepare('ROLLBACK').run();
+      locker.close();
+
+      expect(new Set(refused.map((outcome) => outcome.status === 'rejected' && outcome.reason.code))).toEqual(
+        new Set(['SQLITE_BUSY']),
+      );
+      await expect(store.acceptSummary(acceptedSummary())).resolves.toMatchObject({ kind: 'queued' });
     });
   });
 });

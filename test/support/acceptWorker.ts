@@ -1,4 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 
@@ -7,16 +9,14 @@ const WORKER_SOURCE = join(REPO_ROOT, 'src', 'receiver', 'store', 'sqliteAcceptW
 
 /**
  * The SQLite accept thread's entry (`sqliteAcceptWorker.ts`) as one JavaScript file, for tests that run the store
- * from its TypeScript sources with its accept thread, as the compiled receiver runs it. Built into node_modules/.cache
- * (where better-sqlite3 resolves), once per call.
+ * from its TypeScript sources with its accept thread, as the compiled receiver runs it. The file finds better-sqlite3
+ * in this repository's node_modules wherever it is copied; it is named after its content, so builds of the same
+ * sources share one file.
  *
  * `stopOnTitle`: the thread ends, as a crash would, when it is sent a burst holding a summary with this title, before
  * it stores anything of that burst.
  */
 export function buildAcceptWorker(options: { stopOnTitle?: string } = {}): string {
-  const outDir = join(REPO_ROOT, 'node_modules', '.cache', 'dci-tests');
-  mkdirSync(outDir, { recursive: true });
-  const outfile = join(outDir, `sqliteAcceptWorker-${process.pid}-${Math.random().toString(36).slice(2)}.js`);
   const stop =
     options.stopOnTitle === undefined
       ? ''
@@ -25,15 +25,26 @@ export function buildAcceptWorker(options: { stopOnTitle?: string } = {}): strin
              process.exit(70);
            }
          });\n`;
-  buildSync({
+  const built = buildSync({
     stdin: { contents: `${stop}require(${JSON.stringify(WORKER_SOURCE)});`, resolveDir: REPO_ROOT, loader: 'js' },
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
     external: ['better-sqlite3'],
-    outfile,
+    banner: { js: `module.paths.push(${JSON.stringify(join(REPO_ROOT, 'node_modules'))});` },
+    write: false,
     logLevel: 'silent',
   });
-  return outfile;
+  const code = built.outputFiles[0]?.contents ?? new Uint8Array();
+  const dir = join(tmpdir(), 'dci-tests-accept-worker');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${createHash('sha256').update(code).digest('hex').slice(0, 16)}.js`);
+  if (!existsSync(file)) {
+    // Written aside and renamed: test files running in parallel may build the same entry at once.
+    const partial = `${file}.${process.pid}`;
+    writeFileSync(partial, code);
+    renameSync(partial, file);
+  }
+  return file;
 }

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from './waitFor';
 
@@ -64,9 +65,10 @@ export async function startReceiverProcess(
   mainJs: string,
   env: Record<string, string>,
   readyTimeoutMs = 15_000,
+  nodeFlags: readonly string[] = [],
 ): Promise<ReceiverProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [mainJs], {
+  const child = spawn(process.execPath, [...nodeFlags, mainJs], {
     // The compiled files live outside the repository: they find its dependencies through NODE_PATH.
     env: { ...process.env, NODE_PATH: join(REPO_ROOT, 'node_modules'), ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -113,6 +115,14 @@ export async function startReceiverProcess(
     throw withOutputOf([receiver], error);
   }
   return receiver;
+}
+
+/** The Node flags `npm start` runs the receiver with (package.json `config.receiverNodeFlags`). */
+export function receiverNodeFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    config: { receiverNodeFlags: string };
+  };
+  return manifest.config.receiverNodeFlags.split(' ').filter((flag) => flag !== '');
 }
 
 /** Kills every receiver process a test started that still runs. */

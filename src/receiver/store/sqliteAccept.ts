@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { z } from 'zod';
 import { assertNever } from '../../core/assertNever';
 import type { AcceptedSummary, AcceptResult } from './receiverStore';
 import { foldForSearch } from './searchText';
@@ -19,10 +20,11 @@ const SUMMARY_EVENT_TYPE = 'conversation.completed';
 /** A new payload is held again: whatever an earlier purge or erasure removed no longer applies. */
 export const PAYLOAD_HELD = 'payload_removed_reason = NULL, payload_removed_at = NULL';
 
+const DATABASE_REFUSED = /^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN|PERM|CORRUPT|NOTADB)/u;
+
 /**
- * Applies a burst of accepts in one `BEGIN IMMEDIATE` transaction: one commit for all. When something fails and the
- * whole burst rolls back, each accept is applied in a transaction of its own, so only the one that fails is refused
- * (and a store that cannot write at all refuses every one). Savepoints per accept would keep the others without a
+ * Applies a burst of accepts in one `BEGIN IMMEDIATE` transaction: one commit for all. When one accept fails and the
+ * whole burst rolls back, each accept is applied in a transaction of its own, so only the one that fails is refused. Savepoints per accept would keep the others without a
  * second pass, but cost two statements on every accept of every burst.
  */
 export function applyAccepts(
@@ -34,7 +36,12 @@ export function applyAccepts(
     return db
       .transaction(() => summaries.map((summary): AcceptOutcome => ({ ok: true, result: acceptOne(sql, summary) })))
       .immediate();
-  } catch {
+  } catch (error) {
+    // The database itself refused (locked past the busy timeout, full, read-only, failing): every accept would
+    // meet the same, each after its own wait, so the whole burst is refused at once.
+    if (DATABASE_REFUSED.test(String((error as { code?: unknown }).code))) {
+      return summaries.map((): AcceptOutcome => ({ ok: false, error }));
+    }
     return summaries.map((summary): AcceptOutcome => {
       try {
         return { ok: true, result: db.transaction(() => acceptOne(sql, summary)).immediate() };
@@ -128,6 +135,18 @@ export function epochMs(iso: string | undefined): number | null {
   if (iso === undefined) return null;
   const ms = Date.parse(iso);
   return Number.isNaN(ms) ? null : ms;
+}
+
+export const SYNCHRONOUS_LEVELS = ['off', 'normal', 'full', 'extra'] as const;
+
+/** The connection's `synchronous` setting as SQLite reports it: what a commit's durability rests on. */
+export function synchronousOf(db: Database.Database): (typeof SYNCHRONOUS_LEVELS)[number] {
+  return z
+    .number()
+    .int()
+    .transform((level) => SYNCHRONOUS_LEVELS[level])
+    .pipe(z.enum(SYNCHRONOUS_LEVELS))
+    .parse(db.pragma('synchronous', { simple: true }));
 }
 
 /** Prepares each SQL text once on `db`. */

@@ -17,8 +17,14 @@ export interface ThreadError {
 
 export type AcceptThreadRequest = { type: 'accept'; summaries: AcceptedSummary[] } | { type: 'close' };
 
+/** The thread's connection and heap, as it reports them when it is ready. */
+export interface AcceptThreadSettings {
+  synchronous: 'off' | 'normal' | 'full' | 'extra';
+  heapLimitMb: number;
+}
+
 export type AcceptThreadReply =
-  | { type: 'ready' }
+  | { type: 'ready'; settings: AcceptThreadSettings }
   | { type: 'failed'; error: ThreadError }
   | { type: 'accepted'; outcomes: Array<{ ok: true; result: AcceptResult } | { ok: false; error: ThreadError }> };
 
@@ -31,8 +37,8 @@ export const COMPILED_ACCEPT_WORKER: string | undefined = __filename.endsWith('.
   : undefined;
 
 /**
- * The most payload bytes sent to the thread in one burst (at least one summary goes): a burst of the largest
- * allowed bodies is copied to the thread at once, so this bounds what the copy holds.
+ * The payload bytes after which a burst is closed (it takes at least one summary, so a burst holds at most this plus
+ * one body): a burst is copied to the thread at once, and this bounds what the copy holds.
  */
 const BURST_BYTES = 8 * 1024 * 1024;
 
@@ -56,11 +62,13 @@ interface PendingAccept {
  * (on disk when it returns) and answers with each accept's outcome. What queues while a commit runs is the next
  * burst: under load, one commit (and one fsync) serves everything that arrived during the previous one.
  *
- * If the thread stops (it should not: every error it meets is returned as an outcome), the accepts in its burst are
- * refused, so their senders retry, and the next burst starts a new thread.
+ * If the thread stops (SQLite's errors come back as outcomes, but it can run out of its heap or fail to load), the
+ * accepts in its burst are refused, so their senders retry, and the next burst, or the next readiness check, starts a
+ * new thread.
  */
 export class SqliteAcceptThread {
   private worker: Worker | undefined;
+  private lastSettings: AcceptThreadSettings | undefined;
   private starting: Promise<Worker> | undefined;
   private readonly queue: PendingAccept[] = [];
   private inFlight: PendingAccept[] | undefined;
@@ -95,6 +103,11 @@ export class SqliteAcceptThread {
     });
   }
 
+  /** The running thread's settings (the last one's, when none runs). */
+  settings(): AcceptThreadSettings | undefined {
+    return this.lastSettings;
+  }
+
   /** Lets the accepts queued so far finish, then closes the thread's connection and ends it. */
   close(): Promise<void> {
     this.closing ??= (async () => {
@@ -103,8 +116,6 @@ export class SqliteAcceptThread {
       }
       const worker = this.worker ?? (await this.starting?.catch(() => undefined));
       if (worker === undefined) return;
-      // Referenced again, so that the process waits for the thread's connection to close.
-      worker.ref();
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.postMessage({ type: 'close' } satisfies AcceptThreadRequest);
       await exited;
@@ -151,22 +162,24 @@ export class SqliteAcceptThread {
     this.sendBurst();
   }
 
-  private running(): Promise<Worker> {
+  /** The running thread, started when none runs; fails when it cannot start. */
+  running(): Promise<Worker> {
     if (this.worker !== undefined) return Promise.resolve(this.worker);
     this.starting ??= new Promise<Worker>((resolve, reject) => {
       // V8's flags are the process's, and `--max-semi-space-size` (given for the request thread: package.json
       // `config.receiverNodeFlags`) overrides a worker's resourceLimits. V8 reads it when it creates an isolate, so it
       // is cleared before the thread's is made; the request thread's heap, sized at start, keeps its setting.
       setFlagsFromString('--max-semi-space-size=0');
+      // Not unref'd: a thread that dies while it starts must still be heard of (its exit fails the start), and the
+      // receiver closes the store, ending the thread, on shutdown.
       const worker = new Worker(this.entry, { workerData: this.data, resourceLimits: HEAP_LIMITS });
-      // An open store must not keep a process alive on its own (the receiver closes it on shutdown).
-      worker.unref();
       let ready = false;
       worker.on('message', (reply: AcceptThreadReply) => {
         switch (reply.type) {
           case 'ready':
             ready = true;
             this.worker = worker;
+            this.lastSettings = reply.settings;
             resolve(worker);
             return;
           case 'failed':
@@ -185,7 +198,8 @@ export class SqliteAcceptThread {
       });
       worker.on('exit', (code) => {
         if (this.worker === worker) this.worker = undefined;
-        const stopped = new Error(`The SQLite accept thread stopped (exit code ${code}).`, { cause: failure });
+        const reason = failure === undefined ? '' : `: ${failure.message}`;
+        const stopped = new Error(`The SQLite accept thread stopped (exit code ${code})${reason}`, { cause: failure });
         if (!ready) {
           reject(stopped);
           return;

@@ -1,7 +1,8 @@
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { AcceptedSummary } from './receiverStore';
-import { applyAccepts, preparedOnce } from './sqliteAccept';
+import { applyAccepts, preparedOnce, synchronousOf } from './sqliteAccept';
 import type { AcceptThreadReply, AcceptThreadRequest, AcceptWorkerData, ThreadError } from './sqliteAcceptThread';
 
 // The accept thread's entry (a worker thread started by SqliteStore, see sqliteAcceptThread.ts): its own connection
@@ -23,7 +24,17 @@ try {
   process.exit(1);
 }
 const sql = preparedOnce(db);
-port.postMessage({ type: 'ready' } satisfies AcceptThreadReply);
+// What accepts' durability rests on, as SQLite reports it on this connection, and the heap this thread was given.
+port.postMessage({
+  type: 'ready',
+  settings: {
+    synchronous: synchronousOf(db),
+    heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / (1024 * 1024)),
+  },
+} satisfies AcceptThreadReply);
+
+// A burst that could not be read here: its accepts get no outcome, so the store refuses them (503, DCI retries).
+port.on('messageerror', () => port.postMessage({ type: 'accepted', outcomes: [] } satisfies AcceptThreadReply));
 
 port.on('message', (request: AcceptThreadRequest) => {
   switch (request.type) {

@@ -53,8 +53,8 @@ import {
   toTraceRow,
   toVersion,
 } from './sqliteRows';
-import { applyAccepts, eventIdForKey, preparedOnce, type PreparedSql } from './sqliteAccept';
-import { SqliteAcceptThread } from './sqliteAcceptThread';
+import { applyAccepts, eventIdForKey, preparedOnce, synchronousOf, type PreparedSql } from './sqliteAccept';
+import { SqliteAcceptThread, type AcceptThreadSettings } from './sqliteAcceptThread';
 import { timeOrderedId } from './timeOrderedId';
 
 export interface SqliteStoreOptions {
@@ -76,9 +76,9 @@ export interface SqliteSettings {
   synchronous: 'off' | 'normal' | 'full' | 'extra';
   foreignKeys: boolean;
   busyTimeoutMs: number;
+  /** The accept thread's connection (which stores every acknowledged summary), when the store has one. */
+  acceptThread?: AcceptThreadSettings | undefined;
 }
-
-const SYNCHRONOUS_LEVELS = ['off', 'normal', 'full', 'extra'] as const;
 
 /** Opens (creating and migrating when needed) the SQLite database behind the receiver. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
@@ -687,6 +687,8 @@ export class SqliteStore implements ReceiverStore {
   async checkWritable(): Promise<void> {
     const { changes } = this.sql('UPDATE heartbeat SET checked_at = ? WHERE id = 1').run(Date.now());
     if (changes !== 1) throw new Error('the heartbeat row is missing: the database schema is damaged');
+    // Summaries are stored by the accept thread: one that stopped and cannot start again makes the store unwritable.
+    await this.acceptThread?.running();
   }
 
   /** The smaller of the file system's free space and what SQLite's page cap (`max_page_count`) still allows. */
@@ -707,14 +709,10 @@ export class SqliteStore implements ReceiverStore {
     const pragma = (name: string): unknown => this.db.pragma(name, { simple: true });
     return {
       journalMode: z.string().parse(pragma('journal_mode')),
-      synchronous: z
-        .number()
-        .int()
-        .transform((level) => SYNCHRONOUS_LEVELS[level])
-        .pipe(z.enum(SYNCHRONOUS_LEVELS))
-        .parse(pragma('synchronous')),
+      synchronous: synchronousOf(this.db),
       foreignKeys: z.number().parse(pragma('foreign_keys')) === 1,
       busyTimeoutMs: z.number().parse(pragma('busy_timeout')),
+      ...(this.acceptThread === undefined ? {} : { acceptThread: this.acceptThread.settings() }),
     };
   }
 
