@@ -9,7 +9,7 @@ import { closeAll, startLime, TEST_API_KEY } from '../support/lime';
 import { buildParticipant, buildPayload } from '../support/payloads';
 import { dropSchema, postgresAvailable, runSql, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres';
 import {
-  buildProduct,
+  builtProduct,
   killAllReceivers,
   startReceiverProcess,
   withOutputOf,
@@ -116,8 +116,7 @@ describeWithPostgres('several replicas on one PostgreSQL', () => {
 
   beforeAll(() => {
     workDir = mkdtempSync(join(tmpdir(), 'dci-replicas-'));
-    buildProduct(join(workDir, 'dist'));
-    mainJs = join(workDir, 'dist', 'receiver', 'main.js');
+    mainJs = builtProduct().mainJs;
   });
 
   afterAll(async () => {

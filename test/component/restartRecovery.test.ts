@@ -10,7 +10,7 @@ import type { LimeEmulator } from '../../src/sandbox/lime';
 import { closeAll, startLime, TEST_API_KEY } from '../support/lime';
 import { buildParticipant, buildPayload } from '../support/payloads';
 import {
-  buildProduct,
+  builtProduct,
   killAllReceivers,
   receiverNodeFlags,
   startReceiverProcess,
@@ -19,7 +19,7 @@ import {
 } from '../support/receiverProcess';
 import { waitFor } from '../support/waitFor';
 
-// Builds the product once and runs it as child processes: slower than the in-process component tests.
+// Runs the product (built once for the run by globalSetup) as child processes: slower than the in-process tests.
 jest.setTimeout(120_000);
 
 const SECRET = 'restart-recovery-secret';
@@ -54,8 +54,7 @@ let mainJs: string;
 
 beforeAll(() => {
   workDir = mkdtempSync(join(tmpdir(), 'dci-restart-recovery-'));
-  buildProduct(join(workDir, 'dist'));
-  mainJs = join(workDir, 'dist', 'receiver', 'main.js');
+  mainJs = builtProduct().mainJs;
 });
 
 afterAll(async () => {
@@ -326,7 +325,7 @@ describe('the compiled receiver on SQLite', () => {
 
   it('a build whose accept thread cannot load stops at start with exit code 1 and says why', () => {
     const brokenDist = join(workDir!, 'dist-broken-accept-thread');
-    cpSync(join(workDir!, 'dist'), brokenDist, { recursive: true });
+    cpSync(builtProduct().distDir, brokenDist, { recursive: true });
     writeFileSync(
       join(brokenDist, 'receiver', 'store', 'sqliteAcceptWorker.js'),
       "throw new Error('this copy of the accept thread is damaged');\n",

@@ -8,7 +8,7 @@ import { closeAll, startLime, TEST_API_KEY } from '../support/lime';
 import { buildParticipant, buildPayload } from '../support/payloads';
 import { storedDeliveries } from '../support/receiverDatabase';
 import {
-  buildProduct,
+  builtProduct,
   killAllReceivers,
   startReceiverProcess,
   withOutputOf,
@@ -33,8 +33,7 @@ let mainJs: string;
 
 beforeAll(() => {
   workDir = mkdtempSync(join(tmpdir(), 'dci-crash-points-'));
-  buildProduct(join(workDir, 'dist'));
-  mainJs = join(workDir, 'dist', 'receiver', 'main.js');
+  mainJs = builtProduct().mainJs;
 });
 
 afterEach(async () => {

@@ -12,7 +12,7 @@ import { untilDeliveryStatus } from '../support/adminHarness';
 import { closeAll, startLime, TEST_API_KEY } from '../support/lime';
 import { buildParticipant, buildPayload } from '../support/payloads';
 import { dropSchema, postgresAvailable, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres';
-import { buildProduct } from '../support/receiverProcess';
+import { builtProduct } from '../support/receiverProcess';
 
 // `dci-companion erase --email` as an operator runs it: the compiled CLI in its own process, against the store of a
 // receiver that is running and has delivered real meetings to the Lime emulator — on SQLite and on PostgreSQL.
@@ -22,17 +22,10 @@ const SECRET = 'erase-test-secret';
 const ANNA = 'anna.andersson@acme.se';
 const LARS = 'lars.oberg@acme.se';
 
-let workDir: string;
-let cliJs: string;
+const { cliJs } = builtProduct();
 
-beforeAll(() => {
-  workDir = mkdtempSync(join(tmpdir(), 'dci-erase-'));
-  buildProduct(join(workDir, 'dist'));
-  cliJs = join(workDir, 'dist', 'receiver', 'cli', 'dciCompanion.js');
-}, 180_000);
 afterAll(async () => {
   await closeAll();
-  rmSync(workDir, { recursive: true, force: true });
 });
 
 /** Runs the compiled CLI with `args` and `env` (on top of PATH …); resolves with its exit code and output. */

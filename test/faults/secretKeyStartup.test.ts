@@ -13,7 +13,7 @@ import { createConnectionSettingsService } from '../../src/receiver/settings/con
 import { openSqliteStore } from '../../src/receiver/store/sqliteStore';
 import { seedDemoData, type LimeEmulator } from '../../src/sandbox/lime';
 import { closeAll, startLime, TEST_API_KEY } from '../support/lime';
-import { buildProduct, killAllReceivers, startReceiverProcess } from '../support/receiverProcess';
+import { builtProduct, killAllReceivers, startReceiverProcess } from '../support/receiverProcess';
 import { waitFor } from '../support/waitFor';
 
 jest.setTimeout(120_000);
@@ -29,8 +29,7 @@ let lime: LimeEmulator;
 
 beforeAll(() => {
   workDir = mkdtempSync(join(tmpdir(), 'dci-secret-key-'));
-  buildProduct(join(workDir, 'dist'));
-  mainJs = join(workDir, 'dist', 'receiver', 'main.js');
+  mainJs = builtProduct().mainJs;
 });
 afterAll(() => {
   rmSync(workDir, { recursive: true, force: true });

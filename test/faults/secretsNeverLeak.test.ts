@@ -5,7 +5,7 @@
 // capture, in the forms it could take (as is, hex, base64, URL-encoded, JSON-escaped), and the payloads' personal
 // data (e-mails, phones, summary text) in everything but the admin pages, which exist to show it.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
@@ -16,7 +16,7 @@ import { seedDemoData, type LimeEmulator } from '../../src/sandbox/lime';
 import { closeAll, startLime } from '../support/lime';
 import { buildParticipant, buildPayload } from '../support/payloads';
 import {
-  buildProduct,
+  builtProduct,
   killAllReceivers,
   startReceiverProcess,
   withOutputOf,
@@ -180,11 +180,8 @@ beforeAll(async () => {
 /** The whole run, captured into `captures`. */
 async function runEverything(): Promise<void> {
   workDir = mkdtempSync(join(tmpdir(), 'dci-secrets-leak-'));
-  outDir = join(workDir, 'dist');
+  outDir = builtProduct().distDir;
   dataDir = join(workDir, 'data');
-  buildProduct(outDir);
-  // The compiled admin app finds its templates at <dist>/../views, as in a checkout.
-  symlinkSync(join(__dirname, '..', '..', 'views'), join(workDir, 'views'));
   lime = await startLime({ apiKeys: { [SECRETS.limeApiKey]: 'all' } });
   seedDemoData(lime);
   lime.insert('person', {

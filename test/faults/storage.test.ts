@@ -30,7 +30,7 @@ import { buildParticipant, buildPayload } from '../support/payloads';
 import { dropSchema, postgresAvailable, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres';
 import { storedDeliveries } from '../support/receiverDatabase';
 import {
-  buildProduct,
+  builtProduct,
   killAllReceivers,
   startReceiverProcess,
   withOutputOf,
@@ -152,8 +152,7 @@ describeOnRealFileSystems('a receiver process whose data directory fills up or t
 
   beforeAll(() => {
     workDir = mkdtempSync(join(tmpdir(), 'dci-storage-process-'));
-    buildProduct(join(workDir, 'dist'));
-    mainJs = join(workDir, 'dist', 'receiver', 'main.js');
+    mainJs = builtProduct().mainJs;
   });
 
   afterEach(async () => {
@@ -266,7 +265,7 @@ describeOnRealFileSystems('a receiver process whose data directory fills up or t
       const readOnlyDir = join(workDir, 'read-only-data');
       mkdirSync(readOnlyDir);
       await (await openSqliteStore({ file: join(readOnlyDir, 'receiver.sqlite') })).close();
-      chmodSync(workDir, 0o755); // nobody may read the built product, not write the data
+      chmodSync(workDir, 0o755); // nobody may reach the data directory, not write it
       chmodSync(readOnlyDir, 0o555);
       chmodSync(join(readOnlyDir, 'receiver.sqlite'), 0o444);
       const started = spawnSync('setpriv', [...AS_NOBODY, process.execPath, mainJs], {

@@ -25,6 +25,24 @@ export function buildProduct(outDir: string): void {
   }
 }
 
+/** Where globalSetup.ts built the product for this Jest run (its environment variable, seen by every test file). */
+export const BUILT_PRODUCT_VARIABLE = 'DCI_TESTS_BUILT_PRODUCT';
+
+/**
+ * The product as `npm run build` compiles it, built once per Jest run by test/support/globalSetup.ts and shared,
+ * read-only, by every test that runs it as a process: `distDir` is what `dist/` would hold.
+ */
+export function builtProduct(): { distDir: string; mainJs: string; cliJs: string } {
+  const distDir = process.env[BUILT_PRODUCT_VARIABLE];
+  if (distDir === undefined)
+    throw new Error(`${BUILT_PRODUCT_VARIABLE} is not set: Jest's globalSetup builds the product`);
+  return {
+    distDir,
+    mainJs: join(distDir, 'receiver', 'main.js'),
+    cliJs: join(distDir, 'receiver', 'cli', 'dciCompanion.js'),
+  };
+}
+
 /** A port nothing listens on right now (the OS picks it; the receiver is then started on it). */
 export async function freePort(): Promise<number> {
   const server = createServer();

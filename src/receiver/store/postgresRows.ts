@@ -171,11 +171,3 @@ const readers = storedRowReaders({
 });
 export const { toDeliveryRow, toAttemptRecord, toParticipantOutcome, toContactIndexEntry, toContactIndexState } =
   readers;
-export {
-  ATTEMPT_COLUMNS,
-  CONTACT_COLUMNS,
-  DELIVERY_COLUMNS,
-  OUTCOME_COLUMNS,
-  toIdAndStatus,
-  toTraceRow,
-} from './storedRowReaders';

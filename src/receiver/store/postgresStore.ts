@@ -6,12 +6,8 @@ import { latestPerPerson } from './latestPerPerson';
 import { applyPostgresMigrations } from './migrations/applyPostgresMigrations';
 import { POSTGRES_MIGRATIONS } from './migrations/postgresMigrations';
 import {
-  ATTEMPT_COLUMNS,
   attemptParams,
-  CONTACT_COLUMNS,
   contactColumnParams,
-  DELIVERY_COLUMNS,
-  OUTCOME_COLUMNS,
   outcomeParams,
   toAttemptRecord,
   toContactIndexEntry,
@@ -24,15 +20,21 @@ import {
   toEventWithBody,
   toHeldDelivery,
   toId,
-  toIdAndStatus,
   toOldest,
   toParticipantOutcome,
   toSettingRow,
   toStatus,
   toStatusCount,
-  toTraceRow,
   toVersion,
 } from './postgresRows';
+import {
+  ATTEMPT_COLUMNS,
+  CONTACT_COLUMNS,
+  DELIVERY_COLUMNS,
+  OUTCOME_COLUMNS,
+  toIdAndStatus,
+  toTraceRow,
+} from './storedRowReaders';
 import type {
   AcceptedSummary,
   AcceptResult,

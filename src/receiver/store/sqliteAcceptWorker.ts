@@ -7,7 +7,7 @@ import type { AcceptThreadReply, AcceptThreadRequest, AcceptWorkerData, ThreadEr
 
 // The accept thread's entry (a worker thread started by SqliteStore, see sqliteAcceptThread.ts): its own connection
 // to the receiver's database, on which it stores bursts of accepted summaries, each in one FULL-synchronous commit.
-// It loads the accept statements and nothing else of the receiver.
+// It loads the accept statements and the row readers they use, nothing else of the receiver.
 
 const port = parentPort;
 if (port === null) throw new Error('sqliteAcceptWorker.js runs as a worker thread, started by the SQLite store');

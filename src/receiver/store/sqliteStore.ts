@@ -28,12 +28,8 @@ import type {
 } from './receiverStore';
 import { ERASED_MESSAGE, PAYLOAD_ERASED } from './receiverStore';
 import {
-  ATTEMPT_COLUMNS,
   attemptParams,
-  CONTACT_COLUMNS,
   contactParams,
-  DELIVERY_COLUMNS,
-  OUTCOME_COLUMNS,
   outcomeParams,
   toAttemptRecord,
   toClaimedDelivery,
@@ -43,16 +39,22 @@ import {
   toEventBody,
   toEventRef,
   toId,
-  toIdAndStatus,
   toOldest,
   toParticipantOutcome,
   toSettingRow,
   toStatus,
   toStatusCount,
   toStoredPayload,
-  toTraceRow,
   toVersion,
 } from './sqliteRows';
+import {
+  ATTEMPT_COLUMNS,
+  CONTACT_COLUMNS,
+  DELIVERY_COLUMNS,
+  OUTCOME_COLUMNS,
+  toIdAndStatus,
+  toTraceRow,
+} from './storedRowReaders';
 import { applyAccepts, eventIdForKey, preparedOnce, synchronousOf, type PreparedSql } from './sqliteAccept';
 import { SqliteAcceptThread, type AcceptThreadSettings } from './sqliteAcceptThread';
 import { timeOrderedId } from './timeOrderedId';
