@@ -3,6 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { ReceiverConfig } from './config/loadConfig';
 import type { ConnectionCheck } from './crmConnector';
 import { DeliveryWorker } from './deliver/deliveryWorker';
+import { enrichPayload } from './enrich/enrichPayload';
+import { catchUpEnrichment, CATCH_UP_AFTER_MS } from './enrich/enrichmentCatchUp';
+import { DciPoller } from './poll/dciPoller';
+import { createDciSettings, type DciSettings, type MakeDciApi } from './settings/dciSettings';
 import { ContactIndexKeeper, type ContactNotifications } from './contactIndex/contactIndexKeeper';
 import { LIME_WEBHOOK_PATH } from './http/limeWebhookRoute';
 import { deriveSubscriptionSecret } from './settings/subscriptionSecret';
@@ -32,6 +36,9 @@ export interface RunningReceiver {
   worker: DeliveryWorker;
   /** The Lime connection settings (environment and admin pages), and the connector they make. */
   settings: ConnectionSettingsService;
+  /** DCI's REST API connection (environment and admin pages) and the mode in effect. */
+  dci: DciSettings;
+  poller: DciPoller;
   /** The last connection check, if any. */
   connection(): ConnectionCheck | undefined;
   /** Graceful shutdown: stop accepting, let in-flight deliveries finish or give them back, close the database. */
@@ -49,6 +56,8 @@ export async function startReceiver(
   deps: {
     logger: Logger;
     makeConnector: MakeConnector;
+    /** Builds DCI's REST client; without it the receiver never calls DCI (webhooks only, no enrichment). */
+    makeDciApi?: MakeDciApi | undefined;
     host?: string | undefined;
     /** SQLite's accept thread entry; by default the compiled one when the receiver runs compiled (none from sources). */
     sqliteAcceptWorker?: string | undefined;
@@ -77,6 +86,22 @@ export async function startReceiver(
     await store.close();
     throw error;
   }
+  let dci: DciSettings;
+  try {
+    dci = await createDciSettings({
+      store,
+      config,
+      secretKey: config.secretKey,
+      makeApi: deps.makeDciApi ?? (() => undefinedApi()),
+      logger,
+      onChange: () => onSettingsChange(),
+    });
+  } catch (error) {
+    await settings.close();
+    await store.close();
+    throw error;
+  }
+  const dciApi = () => (deps.makeDciApi === undefined ? undefined : dci.api());
   const metrics = createMetrics(store);
 
   const worker = new DeliveryWorker({
@@ -85,6 +110,13 @@ export async function startReceiver(
     deliverOptions: () => settings.deliverOptions(),
     logger,
     metrics,
+    enrich: (payload, summary, context) =>
+      enrichPayload(payload, summary, context, {
+        api: dciApi(),
+        conversationUrlTemplate: config.dci.conversationUrlTemplate,
+        waitMs: config.dci.enrichWaitMs,
+        now: () => new Date(),
+      }),
     concurrency: config.workerConcurrency,
     maxAttempts: config.maxAttempts,
     maxAgeMs: config.maxAgeMs,
@@ -103,6 +135,22 @@ export async function startReceiver(
   });
 
   const retention = new RetentionPurge({ store, retentionDays: config.retentionDays, logger });
+
+  const poller = new DciPoller({
+    store,
+    api: dciApi,
+    polling: () => dci.mode() !== 'webhook',
+    target: 'lime',
+    intervalMs: config.dci.pollIntervalMs,
+    logger,
+    onQueued: () => worker.wake(),
+  });
+  const catchUp = () =>
+    catchUpEnrichment({ store, api: dciApi(), target: 'lime', now: new Date(), logger }).catch((error: unknown) =>
+      logger.error({ err: error }, 'completing partially enriched notes failed'),
+    );
+  const catchUpTimer = setInterval(() => void catchUp(), CATCH_UP_AFTER_MS);
+  catchUpTimer.unref();
 
   const app = createApp({
     store,
@@ -141,6 +189,7 @@ export async function startReceiver(
   void checkConnection();
   contactIndex.start();
   retention.start();
+  poller.start();
   const checkTimer = setInterval(() => void checkConnection(), CONNECTION_CHECK_INTERVAL_MS);
   checkTimer.unref();
 
@@ -159,11 +208,15 @@ export async function startReceiver(
     store,
     worker,
     settings,
+    dci,
+    poller,
     connection: () => settings.lastCheck(),
     close: () =>
       (closing ??= (async () => {
         clearInterval(checkTimer);
+        clearInterval(catchUpTimer);
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await poller.stop();
         await worker.stop();
         await contactIndex.stop();
         await retention.stop();
@@ -172,6 +225,11 @@ export async function startReceiver(
         logger.info('receiver stopped');
       })()),
   };
+}
+
+/** Never called: without a DCI client factory `dciApi()` answers undefined before any client is asked for. */
+function undefinedApi(): never {
+  throw new Error('no DCI REST client factory was given to startReceiver');
 }
 
 /**

@@ -50,12 +50,27 @@ const environmentSchema = z.object({
       error:
         'DATABASE_SCHEMA must be lower-case letters, digits and _ (at most 63 characters, not starting with a digit)',
     }),
-  DCI_WEBHOOK_SECRETS: z
-    .string({ error: 'DCI_WEBHOOK_SECRETS is required: the secret(s) DCI signs webhooks with, comma-separated' })
-    .transform(list)
-    .refine((secrets) => secrets.length > 0, {
-      error: 'DCI_WEBHOOK_SECRETS is required: the secret(s) DCI signs webhooks with, comma-separated',
+  DCI_WEBHOOK_SECRETS: z.string().optional().transform(list),
+  DCI_MODE: z
+    .enum(['webhook', 'poll', 'both', ''], { error: 'DCI_MODE must be webhook, poll or both' })
+    .optional()
+    .transform((value) => (value === '' ? undefined : value)),
+  DCI_API_URL: z
+    .string()
+    .optional()
+    .refine((url) => url === undefined || url.trim() === '' || isHttpUrl(url.trim()), {
+      error: "DCI_API_URL must be the http(s) base of DCI's REST API, e.g. https://<dci-host>/api/v1/rest",
     }),
+  DCI_API_TOKEN: z.string().optional(),
+  DCI_API_RATE_PER_MINUTE: int('DCI_API_RATE_PER_MINUTE', 60, 1, 6000),
+  DCI_POLL_INTERVAL_S: int('DCI_POLL_INTERVAL_S', 60, 5, 24 * 3600),
+  DCI_CONVERSATION_URL: z
+    .string()
+    .optional()
+    .refine((url) => url === undefined || url.trim() === '' || isConversationUrlTemplate(url.trim()), {
+      error: 'DCI_CONVERSATION_URL must be an http(s) address containing {id}, e.g. https://<dci-host>/conversations/{id}',
+    }),
+  DCI_ENRICH_WAIT_MINUTES: int('DCI_ENRICH_WAIT_MINUTES', 15, 0, 24 * 60),
   LIME_URL: z
     .string()
     .optional()
@@ -146,6 +161,42 @@ export type TrustProxy = false | number | string[];
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 const PROXY_ADDRESS = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/u;
 
+/**
+ * How summaries arrive: DCI's signed webhook, the receiver polling DCI's REST API (outbound only: nothing needs to be
+ * reachable from outside), or both (webhooks for speed, polling to catch any webhook that never came).
+ */
+export type DciMode = 'webhook' | 'poll' | 'both';
+
+export interface DciConfig {
+  /**
+   * `DCI_MODE`; when unset: `both` with webhook secrets and an API token, `poll` with a token only, `webhook` with
+   * secrets only. A token saved on the admin pages counts when the mode is resolved at run time (`resolveDciMode`).
+   */
+  mode?: DciMode | undefined;
+  /** `DCI_API_URL`: the `…/api/v1/rest` base, without a trailing slash. */
+  apiUrl?: string | undefined;
+  /** `DCI_API_TOKEN` (`mt_…`): a secret; never logged. The admin pages can save one instead (sealed). */
+  apiToken?: string | undefined;
+  /** `DCI_API_RATE_PER_MINUTE`: requests a minute this receiver (all replicas together) sends with the token. */
+  ratePerMinute: number;
+  /** `DCI_POLL_INTERVAL_S`, in ms. */
+  pollIntervalMs: number;
+  /** `DCI_CONVERSATION_URL`: a link to the conversation in DCI's app, `{id}` replaced, when DCI sends none. */
+  conversationUrlTemplate?: string | undefined;
+  /**
+   * `DCI_ENRICH_WAIT_MINUTES`, in ms: how long a delivery waits (retrying) for DCI's REST API when it cannot be read,
+   * before the notes are written without the parts it would add.
+   */
+  enrichWaitMs: number;
+}
+
+/** The mode in effect: `DCI_MODE`, else what is configured (webhook secrets, an API token from env or the admin pages). */
+export function resolveDciMode(dci: Pick<DciConfig, 'mode'>, has: { secrets: boolean; token: boolean }): DciMode {
+  if (dci.mode !== undefined) return dci.mode;
+  if (has.token) return has.secrets ? 'both' : 'poll';
+  return 'webhook';
+}
+
 /** A Lime connection setting that the environment gives; the admin pages show it locked. */
 export interface SettingsFromEnv {
   /** `LIME_URL` */
@@ -181,8 +232,10 @@ export interface ReceiverConfig {
   dataDir: string;
   /** The store to open. */
   store: StoreLocation;
-  /** Every secret that may sign a webhook (several during a rotation). */
+  /** Every secret that may sign a webhook (several during a rotation); empty in poll mode without webhooks. */
   webhookSecrets: string[];
+  /** How summaries come from DCI, and DCI's REST API (README: Connect DCI). */
+  dci: DciConfig;
   /** The Lime connection; undefined while none is configured (deliveries wait). */
   lime?:
     | {
@@ -277,6 +330,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
       `${env['LIME_URL'] === undefined ? 'LIME_URL' : 'LIME_API_KEY'}: LIME_URL and LIME_API_KEY go together: set both, or neither (deliveries then wait for a connection)`,
     );
   }
+  problems.push(...dciProblems(env));
   if (nonEmpty(env['DATABASE_SCHEMA']) && !nonEmpty(env['DATABASE_URL'])) {
     problems.push('DATABASE_SCHEMA: goes with DATABASE_URL (the SQLite store in DATA_DIR has no schemas)');
   }
@@ -294,6 +348,15 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     dataDir: dataDirFrom({ DATA_DIR: e.DATA_DIR }, cwd),
     store: storeLocation(e, cwd),
     webhookSecrets: e.DCI_WEBHOOK_SECRETS,
+    dci: {
+      mode: e.DCI_MODE,
+      apiUrl: nonEmpty(e.DCI_API_URL) ? e.DCI_API_URL.trim().replace(/\/+$/u, '') : undefined,
+      apiToken: nonEmpty(e.DCI_API_TOKEN) ? e.DCI_API_TOKEN.trim() : undefined,
+      ratePerMinute: e.DCI_API_RATE_PER_MINUTE,
+      pollIntervalMs: e.DCI_POLL_INTERVAL_S * 1000,
+      conversationUrlTemplate: nonEmpty(e.DCI_CONVERSATION_URL) ? e.DCI_CONVERSATION_URL.trim() : undefined,
+      enrichWaitMs: e.DCI_ENRICH_WAIT_MINUTES * 60 * 1000,
+    },
     lime:
       e.LIME_URL !== undefined && e.LIME_API_KEY !== undefined
         ? {
@@ -340,6 +403,30 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+function isConversationUrlTemplate(text: string): boolean {
+  return text.includes('{id}') && isHttpUrl(text.replace('{id}', 'id'));
+}
+
+const SECRETS_REQUIRED =
+  'DCI_WEBHOOK_SECRETS is required: the secret(s) DCI signs webhooks with, comma-separated (or poll DCI instead: set DCI_API_URL and DCI_API_TOKEN, or DCI_MODE=poll)';
+
+/** What the DCI settings need of each other: webhooks need secrets, polling needs the REST API's address. */
+function dciProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const secrets = list(env['DCI_WEBHOOK_SECRETS']).length > 0;
+  const token = nonEmpty(env['DCI_API_TOKEN']);
+  const url = nonEmpty(env['DCI_API_URL']);
+  const mode = env['DCI_MODE']?.trim() || undefined;
+  if (token && !url) problems.push("DCI_API_URL: goes with DCI_API_TOKEN (the …/api/v1/rest base of DCI's REST API)");
+  if (!secrets && (mode === 'webhook' || mode === 'both' || (mode === undefined && !token))) {
+    problems.push(SECRETS_REQUIRED);
+  }
+  if ((mode === 'poll' || mode === 'both') && !url) {
+    problems.push(`DCI_API_URL: DCI_MODE=${mode} polls DCI's REST API, so its base URL is required`);
+  }
+  return problems;
 }
 
 function nonEmpty(value: string | undefined): value is string {

@@ -1,3 +1,4 @@
+import { DciError } from '../../dci-api/dciApi';
 import { CrmError, type CrmErrorCode } from '../crmError';
 
 export type FailureDecision =
@@ -53,6 +54,18 @@ const ACTIONS: Partial<Record<CrmErrorCode, string>> = {
  * admins, never logged (the worker logs codes and statuses only).
  */
 export function classifyFailure(error: unknown): FailureDecision {
+  if (error instanceof DciError) {
+    // Only a temporary DCI failure inside the enrichment wait gets here (after it, the notes go without DCI's parts).
+    const { code, status, retryAfterMs } = error;
+    return {
+      retry: true,
+      code,
+      message: `Waiting for DCI's REST API to complete the meeting: ${error.message.replace(/\.$/u, '')}.`,
+      status,
+      delayMs: retryAfterMs,
+      giveUpAdvice: `Check that DCI's REST API is reachable from this server (Test connection, DCI on the admin pages); ${REQUEUE}`,
+    };
+  }
   if (error instanceof CrmError) {
     if (error.code === 'aborted') return { release: true };
     const giveUpAdvice = TEMPORARY[error.code];

@@ -3,7 +3,14 @@ import { classifyParticipants, parseSummaryPayload, type MeetingSummary } from '
 import type { CrmConnector, DeliverOptions } from '../crmConnector';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
-import type { AttemptRecord, ClaimedDelivery, DeliveryDetail, ReceiverStore } from '../store/receiverStore';
+import type { EnrichResult } from '../enrich/enrichPayload';
+import type {
+  AttemptRecord,
+  ClaimedDelivery,
+  DeliveryDetail,
+  EnrichmentRecord,
+  ReceiverStore,
+} from '../store/receiverStore';
 import { backoffDelayMs } from './backoff';
 import { classifyFailure, type FailureDecision } from './classifyFailure';
 
@@ -18,6 +25,17 @@ export interface DeliveryWorkerOptions {
   deliverOptions: Omit<DeliverOptions, 'signal'> | (() => Omit<DeliverOptions, 'signal'>);
   logger: Logger;
   metrics?: ReceiverMetrics | undefined;
+  /**
+   * Completes a payload from DCI's REST API before matching (links, notes, end time, phones); undefined: payloads
+   * go as received.
+   */
+  enrich?:
+    | ((
+        payload: Record<string, unknown>,
+        summary: MeetingSummary,
+        context: { firstReceivedAt: Date; signal: AbortSignal },
+      ) => Promise<EnrichResult>)
+    | undefined;
   /** Deliveries in flight at once. */
   concurrency: number;
   maxAttempts: number;
@@ -189,9 +207,11 @@ export class DeliveryWorker {
         await store.releaseDelivery({ deliveryId: delivery.deliveryId, workerId: this.workerId, now: this.now });
         return;
       }
-      const parsed = parseSummaryPayload(parseJson(delivery.rawBody));
+      const payload = parseJson(delivery.rawBody);
+      const parsed = parseSummaryPayload(payload);
       let failure: unknown;
       let report;
+      let enrichment: EnrichmentRecord | undefined;
       // An attempt must end before its lease does, or another worker takes the delivery over while this one still
       // writes: stop it at 80 % of the lease and retry later.
       let overran = false;
@@ -204,13 +224,25 @@ export class DeliveryWorker {
       );
       if (parsed.ok) {
         try {
-          const indexedCandidates = await this.indexedCandidates(delivery.target, parsed.summary);
-          report = await connector.deliver(parsed.summary, {
-            ...this.currentDeliverOptions(),
-            ...(await this.knownNotes(delivery.deliveryId)),
-            ...(indexedCandidates === undefined ? {} : { indexedCandidates }),
-            signal: abort.signal,
-          });
+          let summary = parsed.summary;
+          const enriched = this.options.enrich
+            ? await this.options.enrich(payload as Record<string, unknown>, summary, {
+                firstReceivedAt: delivery.firstReceivedAt,
+                signal: abort.signal,
+              })
+            : undefined;
+          if (enriched?.kind === 'wait') {
+            failure = enriched.error;
+          } else {
+            if (enriched) ({ summary, record: enrichment } = enriched);
+            const indexedCandidates = await this.indexedCandidates(delivery.target, summary);
+            report = await connector.deliver(summary, {
+              ...this.currentDeliverOptions(),
+              ...(await this.knownNotes(delivery.deliveryId)),
+              ...(indexedCandidates === undefined ? {} : { indexedCandidates }),
+              signal: abort.signal,
+            });
+          }
         } catch (error) {
           failure = error;
         } finally {
@@ -226,11 +258,12 @@ export class DeliveryWorker {
           ...base,
           attempt: attemptOf('delivered', { apiCalls: report.apiCalls }),
           outcomes: report.outcomes,
+          enrichment,
           now: this.now,
         });
         metrics?.deliveries.inc({ outcome: result });
         log.info(
-          { result, apiCalls: report.apiCalls, participants: report.outcomes.length },
+          { result, apiCalls: report.apiCalls, participants: report.outcomes.length, enrichment: enrichment?.state },
           'delivery attempt finished',
         );
         return;

@@ -1,0 +1,137 @@
+import type { MeetingSummary } from '../../core';
+import type { DciApi, DciConversation } from '../../dci-api/dciApi';
+import type { ReceiverStore, SummarySource } from '../store/receiverStore';
+import { conversationFingerprint, heldFingerprint, restPayload, summaryState } from './restPayload';
+
+/** A conversation listed before DCI had its summary: asked for again until it has one or leaves the 30-day window. */
+export interface NotReady {
+  id: string;
+  date: string;
+}
+
+export interface WalkResult {
+  pages: number;
+  listed: number;
+  /** New or changed conversations stored for delivery (or, in a dry run, found). */
+  queued: number;
+  /** Already held, unchanged. */
+  unchanged: number;
+  notReady: NotReady[];
+  /** Conversations whose REST copy does not pass the payload contract (logged by count, never by content). */
+  invalid: number;
+  /** The newest conversation listed (by date), for the poll position. */
+  newest?: NotReady | undefined;
+}
+
+export interface WalkDeps {
+  api: DciApi;
+  store: Pick<ReceiverStore, 'acceptSummary' | 'heldPayloads'>;
+  target: string;
+  source: SummarySource;
+  now: () => Date;
+  signal?: AbortSignal | undefined;
+  /** Dry run: nothing is stored; each new or changed conversation is handed here instead. */
+  onFound?: ((found: { summary: MeetingSummary; rawBody: Buffer }) => Promise<void>) | undefined;
+}
+
+/**
+ * Walks DCI's conversation list newest first, page by page, down to the first conversation older than `stopBefore`
+ * (or the end of the list: DCI lists 30 days), and stores each new or changed conversation that has its summary through
+ * the same accept path as a webhook: one delivery per conversation; an unchanged one is left alone, a changed one
+ * updates the notes. A list item without the summary field is completed from the conversation detail (one request);
+ * one whose summary is not ready yet is returned in `notReady`.
+ */
+export async function walkConversations(deps: WalkDeps, stopBefore: Date): Promise<WalkResult> {
+  const result: WalkResult = { pages: 0, listed: 0, queued: 0, unchanged: 0, notReady: [], invalid: 0 };
+  let cursor: string | undefined;
+  do {
+    const page = await deps.api.listConversations({ cursor, signal: deps.signal });
+    result.pages += 1;
+    const inWindow: DciConversation[] = [];
+    let reachedEnd = false;
+    for (const item of page.conversations) {
+      const date = dateOf(item);
+      if (date !== undefined && date < stopBefore.getTime()) {
+        reachedEnd = true;
+        break;
+      }
+      inWindow.push(item);
+      if (date !== undefined && (result.newest === undefined || date > Date.parse(result.newest.date))) {
+        result.newest = { id: item.id, date: new Date(date).toISOString() };
+      }
+    }
+    result.listed += inWindow.length;
+    await storeConversations(deps, inWindow, result);
+    cursor = reachedEnd ? undefined : page.nextCursor;
+  } while (cursor !== undefined);
+  return result;
+}
+
+/** Stores the conversations that are new or changed; counts the rest. Also used for conversations asked one by one. */
+export async function storeConversations(
+  deps: WalkDeps,
+  conversations: readonly DciConversation[],
+  result: Pick<WalkResult, 'queued' | 'unchanged' | 'notReady' | 'invalid'>,
+): Promise<void> {
+  if (conversations.length === 0) return;
+  const held = new Map(
+    (await deps.store.heldPayloads(deps.target, conversations.map((conversation) => conversation.id))).map((row) => [
+      row.conversationId,
+      row,
+    ]),
+  );
+  for (const listed of conversations) {
+    const already = held.get(listed.id);
+    let conversation: DciConversation | undefined = listed;
+    if (summaryState(listed) === 'unknown') {
+      // A brief list item: whether it changed cannot be told without its detail, so only new ones are asked for.
+      if (already !== undefined) {
+        result.unchanged += 1;
+        continue;
+      }
+      conversation = await deps.api.getConversation(listed.id, deps.signal);
+      if (conversation === undefined) continue;
+    }
+    if (summaryState(conversation) !== 'ready') {
+      result.notReady.push({ id: conversation.id, date: new Date(dateOf(conversation) ?? Date.now()).toISOString() });
+      continue;
+    }
+    // A payload removed by retention after delivery cannot be compared: it was delivered, so it is not written again.
+    const unchanged =
+      already !== undefined &&
+      (already.rawBody === undefined || heldFingerprint(already.rawBody) === conversationFingerprint(conversation));
+    if (unchanged) {
+      result.unchanged += 1;
+      continue;
+    }
+    const payload = restPayload(conversation, deps.now());
+    if (!payload.ok) {
+      result.invalid += 1;
+      continue;
+    }
+    if (deps.onFound) {
+      await deps.onFound({ summary: payload.summary, rawBody: payload.rawBody });
+      result.queued += 1;
+      continue;
+    }
+    const accepted = await deps.store.acceptSummary({
+      deliveryKey: payload.deliveryKey,
+      scheme: 'dci',
+      source: deps.source,
+      receivedAt: deps.now(),
+      rawBody: payload.rawBody,
+      conversationId: payload.summary.conversationId,
+      eventTimestamp: payload.eventTimestamp,
+      title: payload.summary.title,
+      target: deps.target,
+    });
+    if (accepted.kind === 'queued') result.queued += 1;
+    else result.unchanged += 1;
+  }
+}
+
+function dateOf(conversation: DciConversation): number | undefined {
+  const date = conversation['date'];
+  const parsed = typeof date === 'string' ? Date.parse(date) : Number.NaN;
+  return Number.isNaN(parsed) ? undefined : parsed;
+}
