@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, storeLocationFrom } from '../../src/receiver/config/loadConfig';
+import { ConfigError, loadConfig, resolveDciMode, storeLocationFrom } from '../../src/receiver/config/loadConfig';
 
 const minimal = { DCI_WEBHOOK_SECRETS: 'secret-one' };
 
@@ -148,6 +148,83 @@ describe('loadConfig', () => {
 
   it('no webhook secret is refused: nothing could be verified', () => {
     expect(() => loadConfig({})).toThrow(/DCI_WEBHOOK_SECRETS is required/u);
+  });
+
+  describe('DCI: webhooks, polling or both', () => {
+    const api = { DCI_API_URL: 'https://dci.example.com/api/v1/rest/', DCI_API_TOKEN: 'mt_ab12cd34secret' };
+
+    it('webhook secrets only: webhook mode, no REST API, DCI defaults (60 requests a minute, poll every 60 s, wait 15 min)', () => {
+      const config = loadConfig(minimal);
+      expect(config.dci).toEqual({
+        mode: undefined,
+        apiUrl: undefined,
+        apiToken: undefined,
+        ratePerMinute: 60,
+        pollIntervalMs: 60_000,
+        conversationUrlTemplate: undefined,
+        enrichWaitMs: 15 * 60_000,
+      });
+      expect(resolveDciMode(config.dci, { secrets: true, token: false })).toBe('webhook');
+    });
+
+    it('a token without webhook secrets is poll mode: DCI_WEBHOOK_SECRETS is then not required', () => {
+      const config = loadConfig(api);
+      expect(config.webhookSecrets).toEqual([]);
+      expect(config.dci).toMatchObject({
+        apiUrl: 'https://dci.example.com/api/v1/rest',
+        apiToken: 'mt_ab12cd34secret',
+      });
+      expect(resolveDciMode(config.dci, { secrets: false, token: true })).toBe('poll');
+      expect(resolveDciMode(config.dci, { secrets: true, token: true })).toBe('both');
+    });
+
+    it('reads every DCI variable, and DCI_MODE wins over what is configured', () => {
+      const config = loadConfig({
+        ...minimal,
+        ...api,
+        DCI_MODE: 'webhook',
+        DCI_API_RATE_PER_MINUTE: '30',
+        DCI_POLL_INTERVAL_S: '120',
+        DCI_CONVERSATION_URL: 'https://app.dci.example.com/conversations/{id}',
+        DCI_ENRICH_WAIT_MINUTES: '5',
+      });
+      expect(config.dci).toMatchObject({
+        mode: 'webhook',
+        ratePerMinute: 30,
+        pollIntervalMs: 120_000,
+        conversationUrlTemplate: 'https://app.dci.example.com/conversations/{id}',
+        enrichWaitMs: 5 * 60_000,
+      });
+      expect(resolveDciMode(config.dci, { secrets: true, token: true })).toBe('webhook');
+    });
+
+    it('DCI_MODE=poll needs the API URL but no secrets (the token may be saved on the admin pages)', () => {
+      expect(loadConfig({ DCI_MODE: 'poll', DCI_API_URL: api.DCI_API_URL }).dci.mode).toBe('poll');
+      expect(() => loadConfig({ DCI_MODE: 'poll' })).toThrow(/DCI_API_URL: DCI_MODE=poll polls/u);
+    });
+
+    it('says what goes together: webhook or both mode needs secrets, a token needs the URL, bad values are named', () => {
+      expect(() => loadConfig({ ...api, DCI_MODE: 'both' })).toThrow(/DCI_WEBHOOK_SECRETS is required/u);
+      expect(() => loadConfig({ DCI_API_TOKEN: 'mt_x1234567' })).toThrow(/DCI_API_URL: goes with DCI_API_TOKEN/u);
+      let error: unknown;
+      try {
+        loadConfig({
+          ...minimal,
+          DCI_MODE: 'sometimes',
+          DCI_API_URL: 'dci.example.com',
+          DCI_CONVERSATION_URL: 'https://app.dci.example.com/conversations',
+          DCI_POLL_INTERVAL_S: '1',
+        });
+      } catch (caught) {
+        error = caught;
+      }
+      const problems = (error as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/DCI_MODE must be webhook, poll or both/u);
+      expect(problems).toMatch(/DCI_API_URL must be the http\(s\) base/u);
+      expect(problems).toMatch(/DCI_CONVERSATION_URL must be an http\(s\) address containing \{id\}/u);
+      expect(problems).toMatch(/DCI_POLL_INTERVAL_S must be a whole number from 5/u);
+      expect(problems).not.toMatch(/mt_/u);
+    });
   });
 
   describe('admin pages and stored settings', () => {

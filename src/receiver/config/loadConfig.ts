@@ -68,7 +68,8 @@ const environmentSchema = z.object({
     .string()
     .optional()
     .refine((url) => url === undefined || url.trim() === '' || isConversationUrlTemplate(url.trim()), {
-      error: 'DCI_CONVERSATION_URL must be an http(s) address containing {id}, e.g. https://<dci-host>/conversations/{id}',
+      error:
+        'DCI_CONVERSATION_URL must be an http(s) address containing {id}, e.g. https://<dci-host>/conversations/{id}',
     }),
   DCI_ENRICH_WAIT_MINUTES: int('DCI_ENRICH_WAIT_MINUTES', 15, 0, 24 * 60),
   LIME_URL: z

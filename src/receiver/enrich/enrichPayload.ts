@@ -10,11 +10,7 @@ import { mergeConversation } from './mergeConversation';
 
 /** The parts REST can add, in the words the admin pages show. */
 export type EnrichablePart =
-  | 'conversation link'
-  | 'recording link'
-  | 'end time'
-  | 'manual notes'
-  | 'participant phones';
+  'conversation link' | 'recording link' | 'end time' | 'manual notes' | 'participant phones';
 
 /** Marks a payload built from DCI's REST API (poll, backfill): its conversation detail is not asked for again. */
 export const REST_SOURCE_MARK = 'dci-rest';
@@ -103,7 +99,9 @@ export async function enrichPayload(
       rest = detail;
     }
     if (gaps.includes('recording link')) {
-      const recording = await ask(['recording link'], () => api.getRecordingUrl(summary.conversationId, context.signal));
+      const recording = await ask(['recording link'], () =>
+        api.getRecordingUrl(summary.conversationId, context.signal),
+      );
       if (recording instanceof DciError) return { kind: 'wait', error: recording };
       if (recording?.kind === 'url') recordingUrl = recording.url;
       if (recording?.kind === 'not_allowed') reasons.set('recording link', recording.reason);
@@ -111,9 +109,13 @@ export async function enrichPayload(
   }
 
   let merged = rest === undefined ? conversation : mergeConversation(conversation, rest);
-  if (recordingUrl !== undefined && isBlank(merged['recording_url'])) merged = { ...merged, recording_url: recordingUrl };
+  if (recordingUrl !== undefined && isBlank(merged['recording_url']))
+    merged = { ...merged, recording_url: recordingUrl };
   if (isBlank(merged['url']) && deps.conversationUrlTemplate !== undefined) {
-    merged = { ...merged, url: deps.conversationUrlTemplate.replaceAll('{id}', encodeURIComponent(summary.conversationId)) };
+    merged = {
+      ...merged,
+      url: deps.conversationUrlTemplate.replaceAll('{id}', encodeURIComponent(summary.conversationId)),
+    };
   }
   let enriched: Record<string, unknown> = { ...payload, data: { conversation: merged } };
   let parsed = parseSummaryPayload(enriched);

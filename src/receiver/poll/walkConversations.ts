@@ -75,10 +75,12 @@ export async function storeConversations(
 ): Promise<void> {
   if (conversations.length === 0) return;
   const held = new Map(
-    (await deps.store.heldPayloads(deps.target, conversations.map((conversation) => conversation.id))).map((row) => [
-      row.conversationId,
-      row,
-    ]),
+    (
+      await deps.store.heldPayloads(
+        deps.target,
+        conversations.map((conversation) => conversation.id),
+      )
+    ).map((row) => [row.conversationId, row]),
   );
   for (const listed of conversations) {
     const already = held.get(listed.id);

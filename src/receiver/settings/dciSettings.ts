@@ -108,7 +108,10 @@ export async function createDciSettings(deps: {
   rebuild();
 
   const mode = () =>
-    resolveDciMode(config.dci, { secrets: config.webhookSecrets.length > 0, token: (env.token ?? storedToken) !== undefined });
+    resolveDciMode(config.dci, {
+      secrets: config.webhookSecrets.length > 0,
+      token: (env.token ?? storedToken) !== undefined,
+    });
 
   return {
     view: () => {
@@ -128,7 +131,10 @@ export async function createDciSettings(deps: {
       const url = input.url?.trim();
       if (url !== undefined && url !== '' && !locked.includes('url')) {
         if (!/^https?:\/\/[^\s/?#]+[^\s?#]*$/iu.test(url)) {
-          throw new DciSettingsError('url', "The DCI API URL must be the http(s) base of DCI's REST API, ending in /api/v1/rest.");
+          throw new DciSettingsError(
+            'url',
+            "The DCI API URL must be the http(s) base of DCI's REST API, ending in /api/v1/rest.",
+          );
         }
         values[KEYS.url] = url.replace(/\/+$/u, '');
       }
