@@ -18,6 +18,50 @@ export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'in_prog
 /** How the sender signed the request. */
 export type SignatureScheme = 'dci' | 'standard_webhooks';
 
+/**
+ * Where a summary came from: DCI's signed webhook, the receiver's own poll of DCI's REST API (outbound only), or a
+ * backfill an admin started.
+ */
+export type SummarySource = 'webhook' | 'poll' | 'backfill';
+
+export const SUMMARY_SOURCES: readonly SummarySource[] = ['webhook', 'poll', 'backfill'];
+
+/**
+ * What DCI's REST API added to a delivery's payload before matching (the webhook has no links, notes, end time or
+ * phones). Shown on the admin pages; never contains personal data (parts and reasons only).
+ * - `complete`: every gap DCI could fill was filled (what it has not, it has not: `missing` says so);
+ * - `partial`: DCI could not be reached within the wait, so the notes were written without some parts; a later
+ *   successful read updates them in place;
+ * - `off`: no DCI API token is configured, so nothing was asked.
+ */
+export interface EnrichmentRecord {
+  state: 'complete' | 'partial' | 'off';
+  /** The parts REST added, in words: `recording link`, `conversation link`, `end time`, `participant phones` … */
+  added: string[];
+  /** The parts still missing, each with why (`the token lacks the recordings scope`, `DCI sent none` …). */
+  missing: Array<{ part: string; reason: string }>;
+  at: Date;
+}
+
+/** The payload a conversation's delivery holds now: poll and backfill compare DCI's copy with it. */
+export interface HeldPayload {
+  conversationId: string;
+  deliveryId: string;
+  status: DeliveryStatus;
+  source: SummarySource;
+  /** Undefined once retention or erasure removed it. */
+  rawBody?: Buffer | undefined;
+}
+
+/** A background job that one replica runs at a time (the DCI poller), as the store holds it. */
+export interface JobState {
+  holder?: string | undefined;
+  heldUntil?: Date | undefined;
+  /** What the job saved (JSON); undefined before its first save. */
+  state?: unknown;
+  updatedAt?: Date | undefined;
+}
+
 /** A verified, valid `conversation.completed` request, about to be acknowledged. */
 export interface AcceptedSummary {
   /**
@@ -36,6 +80,8 @@ export interface AcceptedSummary {
   title: string;
   /** Which CRM connection the delivery is for (`lime`). One delivery per (conversation, target). */
   target: string;
+  /** Where it came from; `webhook` when not given. */
+  source?: SummarySource | undefined;
 }
 
 export type AcceptResult =
@@ -101,6 +147,10 @@ export interface DeliveryRow {
   createdAt: Date;
   updatedAt: Date;
   deliveredAt?: Date | undefined;
+  /** Where the payload the delivery holds came from. */
+  source: SummarySource;
+  /** What DCI's REST API added in the last recorded attempt; undefined before one. */
+  enrichment?: EnrichmentRecord | undefined;
   /**
    * Set once the delivery's personal data was removed: its payloads, its title (then empty) and its matching traces.
    * Status, times, attempts and the CRM ids of the outcomes stay. A newer payload for the conversation clears it.
@@ -205,6 +255,8 @@ export interface ReceiverStore {
     version: number;
     attempt: AttemptRecord;
     outcomes: ParticipantOutcome[];
+    /** What DCI's REST API added; kept on the delivery (also when superseded). */
+    enrichment?: EnrichmentRecord | undefined;
     now: Date;
   }): Promise<'delivered' | 'superseded' | 'lost'>;
   /** Records a failed attempt and makes the delivery due again at `nextAttemptAt` (sooner if a newer payload came). */
@@ -302,6 +354,37 @@ export interface ReceiverStore {
    * removed; contact index entries with the e-mail are deleted.
    */
   erasePersonalData(request: ErasureRequest): Promise<ErasureResult>;
+
+  /** The payloads the deliveries of these conversations hold now (conversations without a delivery are left out). */
+  heldPayloads(target: string, conversationIds: readonly string[]): Promise<HeldPayload[]>;
+  /**
+   * Delivered deliveries whose enrichment is `partial` and was last tried before `before`, oldest first: the
+   * receiver asks DCI again and, when it answers, delivers them again (notes updated in place).
+   */
+  listPartiallyEnriched(request: { target: string; before: Date; limit: number }): Promise<string[]>;
+  /** Records that a partial enrichment was tried again at `at` and DCI still could not be read. */
+  touchEnrichment(deliveryId: string, at: Date): Promise<void>;
+
+  /**
+   * Takes the named lease for `holder` until `now + leaseMs` when it is free, expired or already `holder`'s (then it
+   * is renewed): true when `holder` holds it now. Atomic: two replicas never both get it.
+   */
+  takeLease(request: { name: string; holder: string; now: Date; leaseMs: number }): Promise<boolean>;
+  /** Gives the lease up (shutdown), when `holder` holds it. */
+  releaseLease(request: { name: string; holder: string }): Promise<void>;
+  /** The named job's lease and saved state; undefined when it never ran. */
+  readJobState(name: string): Promise<JobState | undefined>;
+  /** Saves the job's state (JSON-serialisable) when `holder` still holds the lease; false when it lost it. */
+  writeJobState(request: { name: string; holder: string; state: unknown; now: Date }): Promise<boolean>;
+
+  /**
+   * A token bucket shared by every process on this store (capacity `perMinute`, refilled at `perMinute` a minute,
+   * full when new): takes one token and answers 0, or answers how many ms until one is free and takes none. While
+   * the bucket is paused it answers the ms until the pause ends.
+   */
+  takeRateToken(request: { key: string; now: Date; perMinute: number }): Promise<number>;
+  /** Pauses the bucket until `until` (a later pause wins; an earlier one changes nothing). */
+  pauseRateBucket(request: { key: string; until: Date }): Promise<void>;
 
   /** Proves the store can write now (readiness): throws when it cannot. */
   checkWritable(): Promise<void>;
