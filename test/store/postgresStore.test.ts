@@ -62,7 +62,9 @@ describeWithPostgres('on PostgreSQL', () => {
         'deliveries',
         'events',
         'heartbeat',
+        'jobs',
         'participant_outcomes',
+        'rate_buckets',
         'schema_migrations',
         'settings',
       ]);
@@ -162,6 +164,40 @@ describeWithPostgres('on PostgreSQL', () => {
       expect(rows).toHaveLength(1);
       const [claimed] = await b.claimDue({ workerId: 'w', now: new Date(1e12), limit: 10, leaseMs: 60_000 });
       expect(claimed?.version).toBe(sends.length);
+    });
+
+    it('a damaged enrichment record reads as none, and the delivery log still reads', async () => {
+      const store = await openTracked();
+      const { deliveryId } = (await store.acceptSummary(summary())) as { deliveryId: string };
+      const damaged = [
+        '"text"',
+        '{"state":"partial","added":[]}',
+        '{"state":"partial","added":[],"missing":[],"at":"soon"}',
+      ];
+
+      for (const enrichment of damaged) {
+        await runSql(`UPDATE "${schema}".deliveries SET enrichment = $1::jsonb WHERE id = $2`, [
+          enrichment,
+          deliveryId,
+        ]);
+
+        expect((await store.getDelivery(deliveryId))?.enrichment).toBeUndefined();
+        expect(await store.listDeliveries({ limit: 10 })).toMatchObject([{ id: deliveryId, source: 'webhook' }]);
+      }
+    });
+
+    it('a rate bucket is one row that every replica locks: many takes at once on two pools give out its tokens once', async () => {
+      const [a, b] = [await openTracked(), await openTracked()];
+      const now = new Date('2026-11-20T10:00:00.000Z');
+
+      const waits = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          (i % 2 === 0 ? a : b).takeRateToken({ key: 'dci-api', now, perMinute: 25 }),
+        ),
+      );
+
+      expect(waits.filter((wait) => wait === 0)).toHaveLength(25);
+      expect(new Set(waits.filter((wait) => wait > 0))).toEqual(new Set([2400]));
     });
 
     it('proves it can write by writing (a read-only check would pass on a read-only server)', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { applySqliteMigrations } from '../../src/receiver/store/migrations/applySqliteMigrations';
 import { SQLITE_MIGRATIONS } from '../../src/receiver/store/migrations/sqliteMigrations';
 import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from '../../src/receiver/store/sqliteStore';
 import { buildAcceptWorker } from '../support/acceptWorker';
@@ -191,6 +192,54 @@ describe('SQLite store', () => {
     await store.checkWritable();
     const after = inspect((db) => db.prepare('SELECT checked_at FROM heartbeat WHERE id = 1').get());
     expect(after).not.toEqual(before);
+  });
+
+  it('a damaged enrichment record reads as none, and the delivery log still reads', async () => {
+    const store = await open();
+    const { deliveryId } = (await store.acceptSummary(acceptedSummary())) as { deliveryId: string };
+    const damaged = [
+      'not json',
+      '{"state":"partial","added":[]}',
+      '{"state":"partial","added":[],"missing":[],"at":"soon"}',
+    ];
+
+    for (const enrichment of damaged) {
+      inspect((db) => db.prepare('UPDATE deliveries SET enrichment = ? WHERE id = ?').run(enrichment, deliveryId));
+
+      expect((await store.getDelivery(deliveryId))?.enrichment).toBeUndefined();
+      expect(await store.listDeliveries({ limit: 10 })).toMatchObject([{ id: deliveryId, source: 'webhook' }]);
+    }
+  });
+
+  it('a database of version 4 migrates to the next versions: its summaries read as from the webhook', async () => {
+    const db = new Database(databaseFile());
+    applySqliteMigrations(
+      db,
+      SQLITE_MIGRATIONS.filter((migration) => migration.version <= 4),
+      new Date(0),
+    );
+    db.exec(`INSERT INTO events (id, delivery_key, scheme, event_type, disposition, conversation_id, received_at,
+               raw_body)
+             VALUES ('event-1', 'key-1', 'dci', 'conversation.completed', 'queued', 'conv-1', 0, x'7b7d');
+             INSERT INTO deliveries (id, conversation_id, target, event_id, title, title_folded, status, version,
+               attempts, created_at, open_since, updated_at)
+             VALUES ('delivery-1', 'conv-1', 'lime', 'event-1', 'Offer review', 'offer review', 'delivered', 1, 1,
+               0, 0, 0)`);
+    db.close();
+
+    const store = await open();
+
+    expect(await store.getDelivery('delivery-1')).toMatchObject({ source: 'webhook', title: 'Offer review' });
+    expect((await store.getDelivery('delivery-1'))?.enrichment).toBeUndefined();
+    expect(await store.heldPayloads('lime', ['conv-1'])).toEqual([
+      {
+        conversationId: 'conv-1',
+        deliveryId: 'delivery-1',
+        status: 'delivered',
+        source: 'webhook',
+        rawBody: Buffer.from('{}'),
+      },
+    ]);
   });
 
   describe('with its accept thread', () => {

@@ -5,6 +5,7 @@ import type {
   AttemptRecord,
   ClaimedDelivery,
   DeliveryStatus,
+  EnrichmentRecord,
   ReceiverStore,
 } from '../../src/receiver/store/receiverStore';
 
@@ -1431,6 +1432,487 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
           contactIndexEntries: 0,
         });
         expect(await detail(store, deliveryId)).toMatchObject({ status: 'pending', title: 'Kept' });
+      });
+    });
+
+    describe('summary source', () => {
+      it('a summary that names no source reads as webhook; one that does reads as its source', async () => {
+        const store = await openStore();
+        const webhook = await queue(store, acceptedSummary());
+        const backfill = await queue(store, acceptedSummary({ source: 'backfill' }));
+
+        expect((await detail(store, webhook)).source).toBe('webhook');
+        expect((await detail(store, backfill)).source).toBe('backfill');
+        const rows = await store.listDeliveries({ limit: 10 });
+        expect(Object.fromEntries(rows.map((row) => [row.id, row.source]))).toEqual({
+          [webhook]: 'webhook',
+          [backfill]: 'backfill',
+        });
+      });
+
+      it('a newer payload from the poll makes the delivery show poll; a stale one changes nothing', async () => {
+        const store = await openStore();
+        const first = acceptedSummary();
+        const deliveryId = await queue(store, first);
+        await complete(store, await claimOne(store, at(0)), at(SECOND));
+
+        await queue(store, resend(first, HOUR, { source: 'poll' }));
+        const stale = await store.acceptSummary(resend(first, -HOUR, { source: 'backfill' }));
+
+        expect(stale.kind).toBe('stale');
+        expect(await detail(store, deliveryId)).toMatchObject({ status: 'pending', source: 'poll' });
+        expect(await store.listDeliveries({ status: 'pending', limit: 10 })).toMatchObject([
+          { id: deliveryId, source: 'poll' },
+        ]);
+      });
+
+      it('many summaries accepted at once each keep their own source', async () => {
+        const store = await openStore();
+        const sources = ['webhook', 'poll', 'backfill', undefined] as const;
+        const summaries = Array.from({ length: 20 }, (_, i) => acceptedSummary({ source: sources[i % 4] }));
+
+        const results = await Promise.all(summaries.map((each) => store.acceptSummary(each)));
+
+        const held = await store.heldPayloads(
+          'lime',
+          summaries.map((each) => each.conversationId),
+        );
+        expect(held.map((payload) => payload.source)).toEqual(summaries.map((each) => each.source ?? 'webhook'));
+        expect(results.every((result) => result.kind === 'queued')).toBe(true);
+      });
+    });
+
+    describe('enrichment', () => {
+      const PARTIAL: EnrichmentRecord = {
+        state: 'partial',
+        added: ['end time'],
+        missing: [{ part: 'recording link', reason: 'DCI could not be reached within the wait' }],
+        at: at(SECOND),
+      };
+      const COMPLETE: EnrichmentRecord = {
+        state: 'complete',
+        added: ['recording link', 'conversation link', 'end time'],
+        missing: [{ part: 'participant phones', reason: 'DCI sent none' }],
+        at: at(SECOND),
+      };
+
+      async function completeEnriched(
+        store: ReceiverStore,
+        claimed: ClaimedDelivery,
+        now: Date,
+        enrichment: EnrichmentRecord,
+        workerId = 'worker-a',
+      ) {
+        return store.completeDelivery({
+          deliveryId: claimed.deliveryId,
+          workerId,
+          version: claimed.version,
+          attempt: attemptOf(claimed, now),
+          outcomes: WRITTEN,
+          enrichment,
+          now,
+        });
+      }
+
+      /** Queues one delivery per enrichment (undefined: completed without one) and completes each at `now`. */
+      async function deliverEnriched(
+        store: ReceiverStore,
+        records: ReadonlyArray<{ enrichment?: EnrichmentRecord; target?: string }>,
+        now: Date,
+      ): Promise<string[]> {
+        const ids: string[] = [];
+        for (const { enrichment, target } of records) {
+          const deliveryId = await queue(store, acceptedSummary(target === undefined ? {} : { target }));
+          const claimed = await claimOne(store, at(0));
+          expect(
+            enrichment === undefined
+              ? await complete(store, claimed, now)
+              : await completeEnriched(store, claimed, now, enrichment),
+          ).toBe('delivered');
+          ids.push(deliveryId);
+        }
+        return ids;
+      }
+
+      it('a delivery has no enrichment before an attempt records one', async () => {
+        const store = await openStore();
+        const deliveryId = await queue(store, acceptedSummary());
+        await complete(store, await claimOne(store, at(0)), at(SECOND));
+
+        expect((await detail(store, deliveryId)).enrichment).toBeUndefined();
+      });
+
+      it('a completed delivery keeps what its attempt was enriched with, read back as it was given', async () => {
+        const store = await openStore();
+        const deliveryId = await queue(store, acceptedSummary());
+
+        expect(await completeEnriched(store, await claimOne(store, at(0)), at(SECOND), COMPLETE)).toBe('delivered');
+
+        expect((await detail(store, deliveryId)).enrichment).toEqual(COMPLETE);
+        const [row] = await store.listDeliveries({ limit: 10 });
+        expect(row?.enrichment).toEqual(COMPLETE);
+        expect(row?.enrichment?.at).toBeInstanceOf(Date);
+      });
+
+      it('the enrichment is kept when a newer payload superseded the attempt, and the newer payload leaves it', async () => {
+        const store = await openStore();
+        const first = acceptedSummary();
+        const deliveryId = await queue(store, first);
+        const claimed = await claimOne(store, at(0));
+        await queue(store, resend(first, MINUTE));
+
+        expect(await completeEnriched(store, claimed, at(2 * MINUTE), PARTIAL)).toBe('superseded');
+        await queue(store, resend(first, 3 * MINUTE));
+
+        expect(await detail(store, deliveryId)).toMatchObject({ status: 'pending', enrichment: PARTIAL });
+      });
+
+      it('an attempt that lost its lease records no enrichment', async () => {
+        const store = await openStore();
+        const deliveryId = await queue(store, acceptedSummary());
+        const lost = await claimOne(store, at(0), 'worker-a');
+        await claimOne(store, at(LEASE_MS), 'worker-b');
+
+        expect(await completeEnriched(store, lost, at(LEASE_MS + SECOND), PARTIAL)).toBe('lost');
+
+        expect((await detail(store, deliveryId)).enrichment).toBeUndefined();
+      });
+
+      it('lists delivered, partially enriched deliveries of the target last tried before the time, oldest first', async () => {
+        const store = await openStore();
+        const [later, earlier, recent, completeId, none] = await deliverEnriched(
+          store,
+          [
+            { enrichment: { ...PARTIAL, at: at(2 * MINUTE) } },
+            { enrichment: { ...PARTIAL, at: at(MINUTE) } },
+            { enrichment: { ...PARTIAL, at: at(10 * MINUTE) } },
+            { enrichment: { ...COMPLETE, at: at(MINUTE) } },
+            {},
+            { enrichment: { ...PARTIAL, at: at(MINUTE) }, target: 'superoffice' },
+          ],
+          at(SECOND),
+        );
+        // A partial one that a newer payload reopened is not delivered (its next attempt enriches it again).
+        const reopened = acceptedSummary();
+        await queue(store, reopened);
+        await completeEnriched(store, await claimOne(store, at(0)), at(SECOND), { ...PARTIAL, at: at(0) });
+        await queue(store, resend(reopened, HOUR));
+
+        const listed = await store.listPartiallyEnriched({ target: 'lime', before: at(5 * MINUTE), limit: 10 });
+
+        expect(listed).toEqual([earlier, later]);
+        expect(listed).not.toContain(recent);
+        expect([completeId, none].some((id) => listed.includes(id!))).toBe(false);
+        expect(await store.listPartiallyEnriched({ target: 'lime', before: at(5 * MINUTE), limit: 1 })).toEqual([
+          earlier,
+        ]);
+        expect(await store.listPartiallyEnriched({ target: 'lime', before: at(MINUTE), limit: 10 })).toEqual([]);
+        expect(await store.listPartiallyEnriched({ target: 'lime', before: at(HOUR), limit: 0 })).toEqual([]);
+      });
+
+      it('touching a partial enrichment moves it out of the window and changes only its time', async () => {
+        const store = await openStore();
+        const [deliveryId, other] = await deliverEnriched(
+          store,
+          [{ enrichment: PARTIAL }, { enrichment: PARTIAL }],
+          at(SECOND),
+        );
+        const before = await detail(store, deliveryId!);
+
+        await store.touchEnrichment(deliveryId!, at(6 * MINUTE));
+
+        expect(await store.listPartiallyEnriched({ target: 'lime', before: at(5 * MINUTE), limit: 10 })).toEqual([
+          other,
+        ]);
+        expect(await store.listPartiallyEnriched({ target: 'lime', before: at(7 * MINUTE), limit: 10 })).toEqual([
+          other,
+          deliveryId,
+        ]);
+        expect(await detail(store, deliveryId!)).toEqual({ ...before, enrichment: { ...PARTIAL, at: at(6 * MINUTE) } });
+      });
+
+      it('touching a delivery whose enrichment is not partial changes nothing', async () => {
+        const store = await openStore();
+        const [enriched, none] = await deliverEnriched(store, [{ enrichment: COMPLETE }, {}], at(SECOND));
+
+        await store.touchEnrichment(enriched!, at(HOUR));
+        await store.touchEnrichment(none!, at(HOUR));
+        await store.touchEnrichment('no-such-delivery', at(HOUR));
+
+        expect((await detail(store, enriched!)).enrichment).toEqual(COMPLETE);
+        expect((await detail(store, none!)).enrichment).toBeUndefined();
+      });
+
+      it('retention and erasure remove the payload but keep its source and enrichment', async () => {
+        const store = await openStore();
+        const purged = acceptedSummary({ source: 'poll' });
+        const purgedId = await queue(store, purged);
+        await completeEnriched(store, await claimOne(store, at(0)), at(SECOND), PARTIAL);
+        const erasedId = await queue(store, acceptedSummary({ source: 'backfill' }));
+        await completeEnriched(store, await claimOne(store, at(0)), at(SECOND), COMPLETE);
+
+        await store.purgeDeliveredPayloads({ deliveredBefore: at(SECOND), now: at(DAY) });
+        await store.erasePersonalData({
+          eventIds: [(await detail(store, erasedId)).eventId],
+          email: 'anna@customer.se',
+          now: at(DAY),
+        });
+
+        expect(await detail(store, purgedId)).toMatchObject({
+          source: 'poll',
+          enrichment: PARTIAL,
+          payloadRemoved: { reason: 'retention' },
+        });
+        expect(await detail(store, erasedId)).toMatchObject({
+          source: 'backfill',
+          enrichment: COMPLETE,
+          payloadRemoved: { reason: 'erasure' },
+        });
+        expect(await store.listPartiallyEnriched({ target: 'lime', before: at(HOUR), limit: 10 })).toEqual([purgedId]);
+      });
+    });
+
+    describe('held payloads', () => {
+      it("answers each conversation's delivery with the payload it holds now, in the order asked; others are left out", async () => {
+        const store = await openStore();
+        const resent = acceptedSummary();
+        const resentId = await queue(store, resent);
+        const newer = resend(resent, MINUTE, { source: 'poll' });
+        await queue(store, newer);
+        const delivered = acceptedSummary();
+        const deliveredId = await queue(store, delivered);
+        await complete(store, await claimOne(store, at(0)), at(SECOND));
+        const elsewhere = await queue(store, acceptedSummary({ target: 'superoffice' }));
+
+        const held = await store.heldPayloads('lime', [
+          delivered.conversationId,
+          'unknown-conversation',
+          resent.conversationId,
+          delivered.conversationId,
+        ]);
+
+        expect(elsewhere).toBeDefined();
+        expect(held).toEqual([
+          {
+            conversationId: delivered.conversationId,
+            deliveryId: deliveredId,
+            status: 'delivered',
+            source: 'webhook',
+            rawBody: delivered.rawBody,
+          },
+          {
+            conversationId: resent.conversationId,
+            deliveryId: resentId,
+            status: 'pending',
+            source: 'poll',
+            rawBody: newer.rawBody,
+          },
+        ]);
+        expect(await store.heldPayloads('lime', [])).toEqual([]);
+      });
+
+      it('a payload the retention purge removed is held without its body', async () => {
+        const store = await openStore();
+        const accepted = acceptedSummary({ source: 'backfill' });
+        const deliveryId = await queue(store, accepted);
+        await complete(store, await claimOne(store, at(0)), at(SECOND));
+        await store.purgeDeliveredPayloads({ deliveredBefore: at(SECOND), now: at(DAY) });
+
+        const [held] = await store.heldPayloads('lime', [accepted.conversationId]);
+
+        expect(held).toMatchObject({ deliveryId, status: 'delivered', source: 'backfill' });
+        expect(held?.rawBody).toBeUndefined();
+      });
+
+      it('finds the conversations of a list longer than one query takes', async () => {
+        const store = await openStore();
+        const stored = [acceptedSummary(), acceptedSummary(), acceptedSummary()];
+        for (const each of stored) await queue(store, each);
+        const asked = Array.from({ length: 1500 }, (_, i) => `not-stored-${i}`);
+        asked[0] = stored[0]!.conversationId;
+        asked[700] = stored[1]!.conversationId;
+        asked[1499] = stored[2]!.conversationId;
+
+        const held = await store.heldPayloads('lime', asked);
+
+        expect(held.map((payload) => payload.conversationId)).toEqual(stored.map((each) => each.conversationId));
+      });
+    });
+
+    describe('job leases', () => {
+      const lease = (holder: string, now: Date, name = 'dci-poller') => ({ name, holder, now, leaseMs: MINUTE });
+
+      it('a job that never ran has no state', async () => {
+        const store = await openStore();
+
+        expect(await store.readJobState('dci-poller')).toBeUndefined();
+      });
+
+      it('a held lease is refused to another holder until it expires, then taken over', async () => {
+        const store = await openStore();
+
+        expect(await store.takeLease(lease('replica-a', at(0)))).toBe(true);
+        expect(await store.takeLease(lease('replica-b', at(MINUTE - 1)))).toBe(false);
+        expect(await store.takeLease(lease('replica-b', at(MINUTE)))).toBe(true);
+        expect(await store.takeLease(lease('replica-a', at(MINUTE + 1)))).toBe(false);
+        expect(await store.readJobState('dci-poller')).toMatchObject({
+          holder: 'replica-b',
+          heldUntil: at(2 * MINUTE),
+        });
+      });
+
+      it('the holder renews its lease, and each name is a lease of its own', async () => {
+        const store = await openStore();
+        await store.takeLease(lease('replica-a', at(0)));
+
+        expect(await store.takeLease(lease('replica-a', at(30 * SECOND)))).toBe(true);
+
+        expect(await store.takeLease(lease('replica-b', at(MINUTE)))).toBe(false);
+        expect(await store.readJobState('dci-poller')).toMatchObject({
+          holder: 'replica-a',
+          heldUntil: at(90 * SECOND),
+        });
+        expect(await store.takeLease(lease('replica-b', at(MINUTE), 'backfill'))).toBe(true);
+      });
+
+      it('a released lease is free at once; only its holder can release it', async () => {
+        const store = await openStore();
+        await store.takeLease(lease('replica-a', at(0)));
+
+        await store.releaseLease({ name: 'dci-poller', holder: 'replica-b' });
+        expect(await store.takeLease(lease('replica-b', at(SECOND)))).toBe(false);
+
+        await store.releaseLease({ name: 'dci-poller', holder: 'replica-a' });
+        expect(await store.takeLease(lease('replica-b', at(SECOND)))).toBe(true);
+        await store.releaseLease({ name: 'never-taken', holder: 'replica-a' });
+        expect(await store.readJobState('never-taken')).toBeUndefined();
+      });
+
+      it('job state is saved only while its holder holds an unexpired lease', async () => {
+        const store = await openStore();
+        await store.takeLease(lease('replica-a', at(0)));
+        expect(await store.readJobState('dci-poller')).toMatchObject({ holder: 'replica-a', state: undefined });
+        const saved = { cursor: '2026-11-20T09:00:00.000Z', seen: ['c-1', 'c-2'], pages: 3 };
+
+        expect(
+          await store.writeJobState({ name: 'dci-poller', holder: 'replica-a', state: saved, now: at(SECOND) }),
+        ).toBe(true);
+        expect(await store.writeJobState({ name: 'dci-poller', holder: 'replica-b', state: {}, now: at(SECOND) })).toBe(
+          false,
+        );
+        expect(await store.writeJobState({ name: 'dci-poller', holder: 'replica-a', state: {}, now: at(MINUTE) })).toBe(
+          false,
+        );
+        expect(await store.writeJobState({ name: 'other-job', holder: 'replica-a', state: {}, now: at(SECOND) })).toBe(
+          false,
+        );
+
+        expect(await store.readJobState('dci-poller')).toEqual({
+          holder: 'replica-a',
+          heldUntil: at(MINUTE),
+          state: saved,
+          updatedAt: at(SECOND),
+        });
+        await store.takeLease(lease('replica-b', at(MINUTE)));
+        expect(await store.writeJobState({ name: 'dci-poller', holder: 'replica-a', state: {}, now: at(MINUTE) })).toBe(
+          false,
+        );
+        expect(
+          await store.writeJobState({ name: 'dci-poller', holder: 'replica-b', state: 'text', now: at(MINUTE) }),
+        ).toBe(true);
+        expect(await store.readJobState('dci-poller')).toMatchObject({ holder: 'replica-b', state: 'text' });
+      });
+
+      it('of replicas on one database taking a free lease at once, exactly one gets it', async () => {
+        const stores = [await openStore(), await openStore()];
+
+        const taken = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => stores[i % 2]!.takeLease(lease(`replica-${i}`, at(0)))),
+        );
+
+        expect(taken.filter(Boolean)).toHaveLength(1);
+        const holder = `replica-${taken.indexOf(true)}`;
+        expect(await stores[1]!.readJobState('dci-poller')).toMatchObject({ holder });
+        expect(await stores[0]!.takeLease(lease('late-replica', at(SECOND)))).toBe(false);
+      });
+    });
+
+    describe('rate buckets', () => {
+      const take = (store: ReceiverStore, now: Date, perMinute = 6, key = 'dci-api') =>
+        store.takeRateToken({ key, now, perMinute });
+
+      it('a new bucket gives its whole minute at once, then waits as long as one token takes to refill', async () => {
+        const store = await openStore();
+
+        for (let i = 0; i < 6; i += 1) expect(await take(store, at(0))).toBe(0);
+
+        expect(await take(store, at(0))).toBe(10 * SECOND);
+        expect(await take(store, at(4 * SECOND))).toBe(6 * SECOND);
+        expect(await take(store, at(10 * SECOND))).toBe(0);
+        expect(await take(store, at(10 * SECOND))).toBe(10 * SECOND);
+      });
+
+      it('a wait is rounded up to whole milliseconds', async () => {
+        const store = await openStore();
+        for (let i = 0; i < 7; i += 1) await take(store, at(0), 7);
+
+        const wait = await take(store, at(0), 7);
+
+        expect(wait).toBe(Math.ceil(MINUTE / 7));
+        expect(await take(store, at(wait), 7)).toBe(0);
+      });
+
+      it('the bucket refills with the clock, never beyond its capacity', async () => {
+        const store = await openStore();
+        for (let i = 0; i < 6; i += 1) await take(store, at(0));
+
+        for (let i = 0; i < 3; i += 1) expect(await take(store, at(30 * SECOND))).toBe(0);
+        expect(await take(store, at(30 * SECOND))).toBe(10 * SECOND);
+
+        for (let i = 0; i < 6; i += 1) expect(await take(store, at(HOUR))).toBe(0);
+        expect(await take(store, at(HOUR))).toBe(10 * SECOND);
+      });
+
+      it('a pause wins over the tokens left; a later pause wins, an earlier one changes nothing', async () => {
+        const store = await openStore();
+        expect(await take(store, at(0))).toBe(0);
+
+        await store.pauseRateBucket({ key: 'dci-api', until: at(MINUTE) });
+        expect(await take(store, at(0))).toBe(MINUTE);
+        await store.pauseRateBucket({ key: 'dci-api', until: at(30 * SECOND) });
+        expect(await take(store, at(20 * SECOND))).toBe(40 * SECOND);
+        await store.pauseRateBucket({ key: 'dci-api', until: at(2 * MINUTE) });
+        expect(await take(store, at(MINUTE))).toBe(MINUTE);
+
+        for (let i = 0; i < 6; i += 1) expect(await take(store, at(2 * MINUTE))).toBe(0);
+        expect(await take(store, at(2 * MINUTE))).toBe(10 * SECOND);
+      });
+
+      it('a pause creates a full bucket when there was none', async () => {
+        const store = await openStore();
+        await store.pauseRateBucket({ key: 'new-key', until: at(MINUTE) });
+
+        expect(await take(store, at(0), 6, 'new-key')).toBe(MINUTE);
+        for (let i = 0; i < 6; i += 1) expect(await take(store, at(MINUTE), 6, 'new-key')).toBe(0);
+        expect(await take(store, at(MINUTE), 6, 'new-key')).toBe(10 * SECOND);
+      });
+
+      it('each key is a bucket of its own', async () => {
+        const store = await openStore();
+        for (let i = 0; i < 6; i += 1) await take(store, at(0), 6, 'dci-api');
+
+        expect(await take(store, at(0), 6, 'dci-api')).toBe(10 * SECOND);
+        expect(await take(store, at(0), 6, 'lime-api')).toBe(0);
+      });
+
+      it('two stores on one database share one bucket', async () => {
+        const stores = [await openStore(), await openStore()];
+
+        const waits = await Promise.all(Array.from({ length: 20 }, (_, i) => take(stores[i % 2]!, at(0), 10)));
+
+        expect(waits.filter((wait) => wait === 0)).toHaveLength(10);
+        expect(await take(stores[0]!, at(0), 10)).toBe(6 * SECOND);
+        expect(await take(stores[1]!, at(6 * SECOND), 10)).toBe(0);
       });
     });
 

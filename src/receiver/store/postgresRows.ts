@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { CrmId } from '../../core';
 import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
-import type { AttemptRecord, DeliveryStatus } from './receiverStore';
-import { integer, storedRowReaders } from './storedRowReaders';
+import type { AttemptRecord, DeliveryStatus, JobState } from './receiverStore';
+import type { RateBucketRow } from './rateBucket';
+import { integer, optionalText, storedRowReaders } from './storedRowReaders';
 import { STATUSES } from './storedValues';
 
 // Rows come out of node-postgres as `unknown`: these schemas turn them into the store's types (NULL becomes an absent
@@ -157,7 +158,37 @@ export function contactColumnParams(entries: readonly ContactIndexEntry[]): unkn
   ];
 }
 
-/** PostgreSQL's columns: timestamptz as Date, boolean, CRM ids as parsed jsonb. */
+/** A nullable jsonb column, as node-postgres parsed it; NULL is undefined. */
+const optionalJson = z.unknown().transform((value): unknown => value ?? undefined);
+
+const jobRecord = z.object({
+  holder: optionalText,
+  held_until: optionalDate,
+  state: optionalJson,
+  updated_at: optionalDate,
+});
+/** A `jobs` row (`holder, held_until, state, updated_at`). */
+export function toJobState(row: unknown): JobState {
+  const r = jobRecord.parse(row);
+  return { holder: r.holder, heldUntil: r.held_until, state: r.state, updatedAt: r.updated_at };
+}
+
+const rateBucketRecord = z.object({
+  tokens: z.number().nullable(),
+  refilled_at: optionalDate,
+  paused_until: optionalDate,
+});
+/** A `rate_buckets` row (`tokens, refilled_at, paused_until`), in epoch ms. */
+export function toRateBucket(row: unknown): RateBucketRow {
+  const r = rateBucketRecord.parse(row);
+  return {
+    tokens: r.tokens ?? undefined,
+    refilledAt: r.refilled_at?.getTime(),
+    pausedUntil: r.paused_until?.getTime(),
+  };
+}
+
+/** PostgreSQL's columns: timestamptz as Date, boolean, CRM ids and other JSON as parsed jsonb. */
 const readers = storedRowReaders({
   date,
   optionalDate,
@@ -168,6 +199,7 @@ const readers = storedRowReaders({
     .transform((value) => value ?? undefined),
   crmId,
   optionalCrmId,
+  optionalJson,
 });
 export const { toDeliveryRow, toAttemptRecord, toParticipantOutcome, toContactIndexEntry, toContactIndexState } =
   readers;

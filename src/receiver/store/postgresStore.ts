@@ -20,8 +20,10 @@ import {
   toEventWithBody,
   toHeldDelivery,
   toId,
+  toJobState,
   toOldest,
   toParticipantOutcome,
+  toRateBucket,
   toSettingRow,
   toStatus,
   toStatusCount,
@@ -31,10 +33,14 @@ import {
   ATTEMPT_COLUMNS,
   CONTACT_COLUMNS,
   DELIVERY_COLUMNS,
+  DELIVERY_FROM,
+  enrichmentJson,
   OUTCOME_COLUMNS,
+  toHeldPayload,
   toIdAndStatus,
   toTraceRow,
 } from './storedRowReaders';
+import { takeFromBucket } from './rateBucket';
 import type {
   AcceptedSummary,
   AcceptResult,
@@ -45,9 +51,12 @@ import type {
   DeliveryDetail,
   DeliveryRow,
   DeliveryStatus,
+  EnrichmentRecord,
   ErasureRequest,
   ErasureResult,
+  HeldPayload,
   IgnoredEvent,
+  JobState,
   ReceiverStore,
   RetentionPurgeResult,
   StoredPayload,
@@ -83,6 +92,8 @@ const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
 const TRANSACTION_TRIES = 3;
 /** Contact index rows per INSERT: bounds one statement's size on a large sync. */
 const CONTACT_INSERT_CHUNK = 1000;
+/** Conversations per `heldPayloads` query: a list far longer than a poll's page is looked up in parts. */
+const HELD_PAYLOADS_CHUNK = 500;
 
 /** Adds or replaces index entries given as column arrays (`contactColumnParams`), $1 being the target. */
 const UPSERT_CONTACTS = `INSERT INTO contact_index (target, ${CONTACT_COLUMNS})
@@ -153,8 +164,8 @@ export class PostgresStore implements ReceiverStore {
       // ON CONFLICT waits for a replica inserting the same key at this moment: after its commit this is a duplicate.
       const inserted = await db.query(
         `INSERT INTO events (id, delivery_key, scheme, event_type, disposition, conversation_id, event_timestamp,
-           received_at, raw_body)
-         VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8)
+           received_at, raw_body, source)
+         VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9)
          ON CONFLICT (delivery_key) DO NOTHING`,
         [
           eventId,
@@ -165,6 +176,7 @@ export class PostgresStore implements ReceiverStore {
           eventTimestamp,
           now,
           summary.rawBody,
+          summary.source ?? 'webhook',
         ],
       );
       if (inserted.rowCount === 0)
@@ -323,12 +335,15 @@ export class PostgresStore implements ReceiverStore {
     version: number;
     attempt: AttemptRecord;
     outcomes: ParticipantOutcome[];
+    enrichment?: EnrichmentRecord | undefined;
     now: Date;
   }): Promise<'delivered' | 'superseded' | 'lost'> {
     return this.transaction(async (db) => {
       const lease = await this.endAttempt(db, done);
       if (lease === 'lost') return 'lost';
       await this.replaceOutcomes(db, done.deliveryId, done.outcomes);
+      // It describes the attempt that ended, whether or not a newer payload came meanwhile.
+      if (done.enrichment !== undefined) await this.recordEnrichment(db, done.deliveryId, done.enrichment);
       if (lease === 'superseded') return 'superseded';
       await db.query(
         `UPDATE deliveries SET status = 'delivered', next_attempt_at = NULL, locked_by = NULL, locked_until = NULL,
@@ -464,21 +479,21 @@ export class PostgresStore implements ReceiverStore {
       params.push(value);
       return `$${params.length}`;
     };
-    if (query.status !== undefined) conditions.push(`status = ${param(query.status)}`);
+    if (query.status !== undefined) conditions.push(`d.status = ${param(query.status)}`);
     const search = query.search?.trim() ?? '';
     if (search !== '') {
       const titleContains = param(`%${escapeLike(foldForSearch(search))}%`);
       const idPrefix = param(`${escapeLike(search)}%`);
       conditions.push(
-        `(title_folded LIKE ${titleContains} ESCAPE '\\' OR conversation_id LIKE ${idPrefix} ESCAPE '\\')`,
+        `(d.title_folded LIKE ${titleContains} ESCAPE '\\' OR d.conversation_id LIKE ${idPrefix} ESCAPE '\\')`,
       );
     }
     const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
     const limit = param(query.limit);
     const offset = param(query.offset ?? 0);
     const result = await this.pool.query(
-      `SELECT ${DELIVERY_COLUMNS} FROM deliveries ${where}
-       ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`,
+      `SELECT ${DELIVERY_COLUMNS} FROM ${DELIVERY_FROM} ${where}
+       ORDER BY d.created_at DESC, d.id DESC LIMIT ${limit} OFFSET ${offset}`,
       params,
     );
     return result.rows.map(toDeliveryRow);
@@ -487,8 +502,9 @@ export class PostgresStore implements ReceiverStore {
   async getDelivery(deliveryId: string): Promise<DeliveryDetail | undefined> {
     // The row, its attempts and its outcomes from one snapshot.
     return this.transaction(async (db): Promise<DeliveryDetail | undefined> => {
-      const row = (await db.query(`SELECT ${DELIVERY_COLUMNS}, event_id FROM deliveries WHERE id = $1`, [deliveryId]))
-        .rows[0];
+      const row = (
+        await db.query(`SELECT ${DELIVERY_COLUMNS}, d.event_id FROM ${DELIVERY_FROM} WHERE d.id = $1`, [deliveryId])
+      ).rows[0];
       if (row === undefined) return undefined;
       const attemptLog = await db.query(
         `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE delivery_id = $1 ORDER BY started_at, seq`,
@@ -796,6 +812,114 @@ export class PostgresStore implements ReceiverStore {
     });
   }
 
+  async heldPayloads(target: string, conversationIds: readonly string[]): Promise<HeldPayload[]> {
+    const wanted = [...new Set(conversationIds)];
+    if (wanted.length === 0) return [];
+    const found = new Map<string, HeldPayload>();
+    // The parts of a long list from one snapshot; each conversation is looked up in the (conversation_id, target)
+    // index.
+    await this.transaction(async (db) => {
+      for (let start = 0; start < wanted.length; start += HELD_PAYLOADS_CHUNK) {
+        const { rows } = await db.query(
+          `SELECT d.conversation_id, d.id, d.status, e.source, e.raw_body
+           FROM deliveries d JOIN events e ON e.id = d.event_id
+           WHERE d.target = $1 AND d.conversation_id = ANY($2::text[])`,
+          [target, wanted.slice(start, start + HELD_PAYLOADS_CHUNK)],
+        );
+        for (const held of rows.map(toHeldPayload)) found.set(held.conversationId, held);
+      }
+    }, 'snapshot');
+    return wanted.flatMap((id) => found.get(id) ?? []);
+  }
+
+  async listPartiallyEnriched(request: { target: string; before: Date; limit: number }): Promise<string[]> {
+    if (request.limit < 1) return [];
+    const { rows } = await this.pool.query(
+      `SELECT id FROM deliveries
+       WHERE target = $1 AND status = 'delivered' AND enrichment_state = 'partial' AND enrichment_at < $2
+       ORDER BY enrichment_at, id LIMIT $3`,
+      [request.target, request.before, request.limit],
+    );
+    return rows.map(toId);
+  }
+
+  async touchEnrichment(deliveryId: string, at: Date): Promise<void> {
+    // A record that is not an object (damaged) stays as it is; its time column still moves on.
+    await this.pool.query(
+      `UPDATE deliveries SET enrichment_at = $2,
+         enrichment = CASE WHEN jsonb_typeof(enrichment) = 'object'
+           THEN jsonb_set(enrichment, '{at}', to_jsonb($3::text)) ELSE enrichment END
+       WHERE id = $1 AND enrichment_state = 'partial'`,
+      [deliveryId, at, at.toISOString()],
+    );
+  }
+
+  async takeLease(request: { name: string; holder: string; now: Date; leaseMs: number }): Promise<boolean> {
+    // One statement: ON CONFLICT locks the row and tests the condition on its latest version, so of two replicas
+    // taking a free lease at once one inserts or updates it and the other finds it held.
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO jobs (name, holder, held_until) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, held_until = excluded.held_until
+       WHERE jobs.held_until IS NULL OR jobs.held_until <= $4 OR jobs.holder = excluded.holder`,
+      [request.name, request.holder, new Date(request.now.getTime() + request.leaseMs), request.now],
+    );
+    return rowCount === 1;
+  }
+
+  async releaseLease(request: { name: string; holder: string }): Promise<void> {
+    // Held until long past (the epoch), so anyone may take it; its last holder is still shown.
+    await this.pool.query(`UPDATE jobs SET held_until = 'epoch' WHERE name = $1 AND holder = $2`, [
+      request.name,
+      request.holder,
+    ]);
+  }
+
+  async readJobState(name: string): Promise<JobState | undefined> {
+    const row = (
+      await this.pool.query('SELECT holder, held_until, state, updated_at FROM jobs WHERE name = $1', [name])
+    ).rows[0];
+    return row === undefined ? undefined : toJobState(row);
+  }
+
+  async writeJobState(request: { name: string; holder: string; state: unknown; now: Date }): Promise<boolean> {
+    // Sent as JSON text: node-postgres would send a string value as it is, not as a JSON string.
+    const { rowCount } = await this.pool.query(
+      `UPDATE jobs SET state = $3::jsonb, updated_at = $4
+       WHERE name = $1 AND holder = $2 AND held_until > $4`,
+      [request.name, request.holder, JSON.stringify(request.state) ?? null, request.now],
+    );
+    return rowCount === 1;
+  }
+
+  async takeRateToken(request: { key: string; now: Date; perMinute: number }): Promise<number> {
+    const { key, now, perMinute } = request;
+    return this.transaction(async (db) => {
+      // The row first (full, as new), so there is always one to lock: every replica's take waits for the one
+      // before it, and reads what that one left.
+      await db.query('INSERT INTO rate_buckets (key) VALUES ($1) ON CONFLICT (key) DO NOTHING', [key]);
+      const row = single(
+        await db.query('SELECT tokens, refilled_at, paused_until FROM rate_buckets WHERE key = $1 FOR UPDATE', [key]),
+        'the rate bucket',
+      );
+      const take = takeFromBucket(toRateBucket(row), now.getTime(), perMinute);
+      await db.query('UPDATE rate_buckets SET tokens = $2, refilled_at = $3 WHERE key = $1', [
+        key,
+        take.tokens,
+        new Date(take.refilledAt),
+      ]);
+      return take.waitMs;
+    });
+  }
+
+  async pauseRateBucket(request: { key: string; until: Date }): Promise<void> {
+    // GREATEST ignores NULL: a bucket that was never paused takes `until`.
+    await this.pool.query(
+      `INSERT INTO rate_buckets (key, paused_until) VALUES ($1, $2)
+       ON CONFLICT (key) DO UPDATE SET paused_until = GREATEST(rate_buckets.paused_until, excluded.paused_until)`,
+      [request.key, request.until],
+    );
+  }
+
   /** A real write (the heartbeat row), so a read-only server, a full disk or a lost connection makes it throw. */
   async checkWritable(): Promise<void> {
     const { rowCount } = await this.pool.query('UPDATE heartbeat SET checked_at = $1 WHERE id = 1', [new Date()]);
@@ -839,6 +963,14 @@ export class PostgresStore implements ReceiverStore {
       [finished.deliveryId, finished.now],
     );
     return 'superseded';
+  }
+
+  /** Keeps what DCI's REST API added in the attempt that ended (its time also as a column, for the retry query). */
+  private async recordEnrichment(db: PoolClient, deliveryId: string, enrichment: EnrichmentRecord): Promise<void> {
+    await db.query(
+      'UPDATE deliveries SET enrichment = $2::jsonb, enrichment_state = $3, enrichment_at = $4 WHERE id = $1',
+      [deliveryId, enrichmentJson(enrichment), enrichment.state, enrichment.at],
+    );
   }
 
   /** The outcomes are those of the last completed attempt: replaced as a whole. */

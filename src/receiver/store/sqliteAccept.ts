@@ -75,9 +75,9 @@ function acceptOne(sql: PreparedSql, summary: AcceptedSummary): AcceptResult {
   const eventId = timeOrderedId();
   sql(
     `INSERT INTO events (id, delivery_key, scheme, event_type, disposition, conversation_id, event_timestamp,
-         received_at, raw_body)
+         received_at, raw_body, source)
        VALUES (@eventId, @deliveryKey, @scheme, @eventType, @disposition, @conversationId, @eventTimestamp,
-         @receivedAt, @rawBody)`,
+         @receivedAt, @rawBody, @source)`,
   ).run({
     eventId,
     deliveryKey: summary.deliveryKey,
@@ -88,6 +88,7 @@ function acceptOne(sql: PreparedSql, summary: AcceptedSummary): AcceptResult {
     eventTimestamp,
     receivedAt: now,
     rawBody: summary.rawBody,
+    source: summary.source ?? 'webhook',
   });
 
   const content = { eventId, title: summary.title, titleFolded: foldForSearch(summary.title), now };

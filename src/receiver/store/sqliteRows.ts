@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { CrmId } from '../../core';
 import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
-import type { AttemptRecord, ClaimedDelivery, DeliveryStatus, StoredPayload } from './receiverStore';
-import { integer, optionalInteger, storedRowReaders } from './storedRowReaders';
+import type { AttemptRecord, ClaimedDelivery, DeliveryStatus, JobState, StoredPayload } from './receiverStore';
+import type { RateBucketRow } from './rateBucket';
+import { integer, optionalInteger, optionalText, storedRowReaders } from './storedRowReaders';
 import { STATUSES } from './storedValues';
 
 // Rows come out of SQLite as `unknown`: these schemas turn them into the store's types (NULL becomes an absent
@@ -152,7 +153,40 @@ export function contactParams(target: string, entry: ContactIndexEntry) {
   };
 }
 
-/** SQLite's columns: dates as epoch ms, booleans as 0/1, CRM ids as JSON text. */
+/** A JSON text column, parsed; NULL, or text that is not JSON, is undefined. */
+const optionalJson = z.unknown().transform((text): unknown => {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+});
+
+const jobRecord = z.object({
+  holder: optionalText,
+  held_until: optionalDate,
+  state: optionalJson,
+  updated_at: optionalDate,
+});
+/** A `jobs` row (`holder, held_until, state, updated_at`). */
+export function toJobState(row: unknown): JobState {
+  const r = jobRecord.parse(row);
+  return { holder: r.holder, heldUntil: r.held_until, state: r.state, updatedAt: r.updated_at };
+}
+
+const rateBucketRecord = z.object({
+  tokens: z.number().nullable(),
+  refilled_at: optionalInteger,
+  paused_until: optionalInteger,
+});
+/** A `rate_buckets` row (`tokens, refilled_at, paused_until`), in epoch ms. */
+export function toRateBucket(row: unknown): RateBucketRow {
+  const r = rateBucketRecord.parse(row);
+  return { tokens: r.tokens ?? undefined, refilledAt: r.refilled_at, pausedUntil: r.paused_until };
+}
+
+/** SQLite's columns: dates as epoch ms, booleans as 0/1, CRM ids and other JSON as text. */
 const readers = storedRowReaders({
   date,
   optionalDate,
@@ -160,6 +194,7 @@ const readers = storedRowReaders({
   optionalBool: flag.transform((value) => (value === null ? undefined : value === 1)),
   crmId,
   optionalCrmId,
+  optionalJson,
 });
 export const { toDeliveryRow, toAttemptRecord, toParticipantOutcome, toContactIndexEntry, toContactIndexState } =
   readers;

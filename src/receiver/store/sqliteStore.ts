@@ -19,9 +19,12 @@ import type {
   DeliveryDetail,
   DeliveryRow,
   DeliveryStatus,
+  EnrichmentRecord,
   ErasureRequest,
   ErasureResult,
+  HeldPayload,
   IgnoredEvent,
+  JobState,
   ReceiverStore,
   RetentionPurgeResult,
   StoredPayload,
@@ -39,8 +42,10 @@ import {
   toEventBody,
   toEventRef,
   toId,
+  toJobState,
   toOldest,
   toParticipantOutcome,
+  toRateBucket,
   toSettingRow,
   toStatus,
   toStatusCount,
@@ -51,13 +56,20 @@ import {
   ATTEMPT_COLUMNS,
   CONTACT_COLUMNS,
   DELIVERY_COLUMNS,
+  DELIVERY_FROM,
+  enrichmentJson,
   OUTCOME_COLUMNS,
+  toHeldPayload,
   toIdAndStatus,
   toTraceRow,
 } from './storedRowReaders';
+import { takeFromBucket } from './rateBucket';
 import { applyAccepts, eventIdForKey, preparedOnce, synchronousOf, type PreparedSql } from './sqliteAccept';
 import { SqliteAcceptThread, type AcceptThreadSettings } from './sqliteAcceptThread';
 import { timeOrderedId } from './timeOrderedId';
+
+/** Conversations per `heldPayloads` query: a list far longer than a poll's page is looked up in parts. */
+const HELD_PAYLOADS_CHUNK = 500;
 
 export interface SqliteStoreOptions {
   /** The database file; its directory is created when missing. */
@@ -251,12 +263,15 @@ export class SqliteStore implements ReceiverStore {
     version: number;
     attempt: AttemptRecord;
     outcomes: ParticipantOutcome[];
+    enrichment?: EnrichmentRecord | undefined;
     now: Date;
   }): Promise<'delivered' | 'superseded' | 'lost'> {
     return this.writeTransaction(() => {
       const lease = this.endAttempt(done);
       if (lease === 'lost') return 'lost';
       this.replaceOutcomes(done.deliveryId, done.outcomes);
+      // It describes the attempt that ended, whether or not a newer payload came meanwhile.
+      if (done.enrichment !== undefined) this.recordEnrichment(done.deliveryId, done.enrichment);
       if (lease === 'superseded') return 'superseded';
       this.sql(
         `UPDATE deliveries SET status = 'delivered', next_attempt_at = NULL, locked_by = NULL, locked_until = NULL,
@@ -382,19 +397,21 @@ export class SqliteStore implements ReceiverStore {
     const conditions: string[] = [];
     const params: Record<string, string | number> = { limit: query.limit, offset: query.offset ?? 0 };
     if (query.status !== undefined) {
-      conditions.push('status = @status');
+      conditions.push('d.status = @status');
       params['status'] = query.status;
     }
     const search = query.search?.trim() ?? '';
     if (search !== '') {
-      conditions.push(`(title_folded LIKE @titleContains ESCAPE '\\' OR conversation_id LIKE @idPrefix ESCAPE '\\')`);
+      conditions.push(
+        `(d.title_folded LIKE @titleContains ESCAPE '\\' OR d.conversation_id LIKE @idPrefix ESCAPE '\\')`,
+      );
       params['titleContains'] = `%${escapeLike(foldForSearch(search))}%`;
       params['idPrefix'] = `${escapeLike(search)}%`;
     }
     const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
     return this.sql(
-      `SELECT ${DELIVERY_COLUMNS} FROM deliveries ${where}
-       ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`,
+      `SELECT ${DELIVERY_COLUMNS} FROM ${DELIVERY_FROM} ${where}
+       ORDER BY d.created_at DESC, d.id DESC LIMIT @limit OFFSET @offset`,
     )
       .all(params)
       .map(toDeliveryRow);
@@ -403,7 +420,9 @@ export class SqliteStore implements ReceiverStore {
   async getDelivery(deliveryId: string): Promise<DeliveryDetail | undefined> {
     // A (deferred) read transaction: the row, its attempts and its outcomes come from one snapshot.
     return this.db.transaction((): DeliveryDetail | undefined => {
-      const row = this.sql(`SELECT ${DELIVERY_COLUMNS}, event_id FROM deliveries WHERE id = ?`).get(deliveryId);
+      const row = this.sql(`SELECT ${DELIVERY_COLUMNS}, d.event_id FROM ${DELIVERY_FROM} WHERE d.id = ?`).get(
+        deliveryId,
+      );
       if (row === undefined) return undefined;
       const attemptLog = this.sql(
         `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE delivery_id = ? ORDER BY started_at, seq`,
@@ -685,6 +704,111 @@ export class SqliteStore implements ReceiverStore {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
+  async heldPayloads(target: string, conversationIds: readonly string[]): Promise<HeldPayload[]> {
+    const wanted = [...new Set(conversationIds)];
+    const found = new Map<string, HeldPayload>();
+    // One read transaction: the parts of a long list come from one snapshot.
+    this.db.transaction(() => {
+      for (let start = 0; start < wanted.length; start += HELD_PAYLOADS_CHUNK) {
+        // The list is one JSON parameter; each conversation is looked up in the (conversation_id, target) index.
+        const rows = this.sql(
+          `SELECT d.conversation_id, d.id, d.status, e.source, e.raw_body
+           FROM json_each(@ids) AS wanted CROSS JOIN deliveries d CROSS JOIN events e
+           WHERE d.conversation_id = wanted.value AND d.target = @target AND e.id = d.event_id`,
+        ).all({ ids: JSON.stringify(wanted.slice(start, start + HELD_PAYLOADS_CHUNK)), target });
+        for (const held of rows.map(toHeldPayload)) found.set(held.conversationId, held);
+      }
+    })();
+    return wanted.flatMap((id) => found.get(id) ?? []);
+  }
+
+  async listPartiallyEnriched(request: { target: string; before: Date; limit: number }): Promise<string[]> {
+    if (request.limit < 1) return [];
+    return this.sql(
+      `SELECT id FROM deliveries
+       WHERE target = @target AND status = 'delivered' AND enrichment_state = 'partial' AND enrichment_at < @before
+       ORDER BY enrichment_at, id LIMIT @limit`,
+    )
+      .all({ target: request.target, before: request.before.getTime(), limit: request.limit })
+      .map(toId);
+  }
+
+  async touchEnrichment(deliveryId: string, at: Date): Promise<void> {
+    // A record that is not JSON (damaged) keeps its text; its time column still moves on.
+    this.sql(
+      `UPDATE deliveries SET enrichment_at = @at,
+         enrichment = CASE WHEN json_valid(enrichment) THEN json_set(enrichment, '$.at', @atIso) ELSE enrichment END
+       WHERE id = @deliveryId AND enrichment_state = 'partial'`,
+    ).run({ deliveryId, at: at.getTime(), atIso: at.toISOString() });
+  }
+
+  async takeLease(request: { name: string; holder: string; now: Date; leaseMs: number }): Promise<boolean> {
+    const params = {
+      name: request.name,
+      holder: request.holder,
+      now: request.now.getTime(),
+      heldUntil: request.now.getTime() + request.leaseMs,
+    };
+    // One statement in a BEGIN IMMEDIATE transaction: the row is read and taken under the write lock.
+    return this.writeTransaction(
+      () =>
+        this.sql(
+          `INSERT INTO jobs (name, holder, held_until) VALUES (@name, @holder, @heldUntil)
+           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, held_until = excluded.held_until
+           WHERE jobs.held_until IS NULL OR jobs.held_until <= @now OR jobs.holder = excluded.holder`,
+        ).run(params).changes === 1,
+    );
+  }
+
+  async releaseLease(request: { name: string; holder: string }): Promise<void> {
+    this.sql(`UPDATE jobs SET held_until = ${LEASE_RELEASED} WHERE name = @name AND holder = @holder`).run({
+      name: request.name,
+      holder: request.holder,
+    });
+  }
+
+  async readJobState(name: string): Promise<JobState | undefined> {
+    const row = this.sql('SELECT holder, held_until, state, updated_at FROM jobs WHERE name = ?').get(name);
+    return row === undefined ? undefined : toJobState(row);
+  }
+
+  async writeJobState(request: { name: string; holder: string; state: unknown; now: Date }): Promise<boolean> {
+    return (
+      this.sql(
+        `UPDATE jobs SET state = @state, updated_at = @now
+         WHERE name = @name AND holder = @holder AND held_until > @now`,
+      ).run({
+        name: request.name,
+        holder: request.holder,
+        state: JSON.stringify(request.state) ?? null,
+        now: request.now.getTime(),
+      }).changes === 1
+    );
+  }
+
+  async takeRateToken(request: { key: string; now: Date; perMinute: number }): Promise<number> {
+    const now = request.now.getTime();
+    // Read and written back under the write lock: every process on the file shares the bucket.
+    return this.writeTransaction(() => {
+      const row = this.sql('SELECT tokens, refilled_at, paused_until FROM rate_buckets WHERE key = ?').get(request.key);
+      const take = takeFromBucket(row === undefined ? undefined : toRateBucket(row), now, request.perMinute);
+      this.sql(
+        `INSERT INTO rate_buckets (key, tokens, refilled_at) VALUES (@key, @tokens, @refilledAt)
+         ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, refilled_at = excluded.refilled_at`,
+      ).run({ key: request.key, tokens: take.tokens, refilledAt: take.refilledAt });
+      return take.waitMs;
+    });
+  }
+
+  async pauseRateBucket(request: { key: string; until: Date }): Promise<void> {
+    this.sql(
+      `INSERT INTO rate_buckets (key, paused_until) VALUES (@key, @until)
+       ON CONFLICT (key) DO UPDATE SET paused_until = CASE
+         WHEN rate_buckets.paused_until IS NULL OR rate_buckets.paused_until < excluded.paused_until
+         THEN excluded.paused_until ELSE rate_buckets.paused_until END`,
+    ).run({ key: request.key, until: request.until.getTime() });
+  }
+
   /** A real write (the heartbeat row), so a read-only file, a full disk or a held write lock makes it throw. */
   async checkWritable(): Promise<void> {
     const { changes } = this.sql('UPDATE heartbeat SET checked_at = ? WHERE id = 1').run(Date.now());
@@ -749,6 +873,19 @@ export class SqliteStore implements ReceiverStore {
        WHERE id = @deliveryId`,
     ).run({ deliveryId: finished.deliveryId, now: finished.now.getTime() });
     return 'superseded';
+  }
+
+  /** Keeps what DCI's REST API added in the attempt that ended (its time also as a column, for the retry query). */
+  private recordEnrichment(deliveryId: string, enrichment: EnrichmentRecord): void {
+    this.sql(
+      `UPDATE deliveries SET enrichment = @json, enrichment_state = @state, enrichment_at = @at
+       WHERE id = @deliveryId`,
+    ).run({
+      deliveryId,
+      json: enrichmentJson(enrichment),
+      state: enrichment.state,
+      at: enrichment.at.getTime(),
+    });
   }
 
   /** The outcomes are those of the last completed attempt: replaced as a whole. */
@@ -818,3 +955,6 @@ const REOPEN = `status = 'pending', attempts = 0, next_attempt_at = @now, open_s
   last_error_code = NULL, last_error_message = NULL, updated_at = @now`;
 
 const duplicateRowSchema = z.object({ kind: z.enum(['email', 'phone']), value: z.string(), ids: z.string() });
+
+/** A given-up lease: held until long past (the epoch), so anyone may take it; its last holder is still shown. */
+const LEASE_RELEASED = '0';

@@ -1,16 +1,23 @@
 import { z } from 'zod';
 import type { CrmId } from '../../core';
 import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
-import type { AttemptRecord, DeliveryRow, DeliveryStatus } from './receiverStore';
-import { ATTEMPT_OUTCOMES, MATCHED_BY, OUTCOME_KINDS, STATUSES } from './storedValues';
+import type { AttemptRecord, DeliveryRow, DeliveryStatus, EnrichmentRecord, HeldPayload } from './receiverStore';
+import { ATTEMPT_OUTCOMES, ENRICHMENT_STATES, MATCHED_BY, OUTCOME_KINDS, SOURCES, STATUSES } from './storedValues';
 
 // The rows both adapters read the same way: one column list and one mapping to the store's types each. What
 // differs per dialect is only how a column arrives (SQLite: epoch ms, 0/1 and JSON text; PostgreSQL: timestamptz,
 // boolean and jsonb), so each adapter passes its column codecs.
 
+/**
+ * A delivery's columns, read `FROM ${DELIVERY_FROM}`: the delivery (`d`) and the source of the event it holds now
+ * (`e`, found by its primary key, so a page of the log costs one index lookup per row).
+ */
 export const DELIVERY_COLUMNS =
-  'id, conversation_id, target, title, status, attempts, next_attempt_at, last_error_code, last_error_message, ' +
-  'created_at, updated_at, delivered_at, payload_removed_reason, payload_removed_at';
+  'd.id, d.conversation_id, d.target, d.title, d.status, d.attempts, d.next_attempt_at, d.last_error_code, ' +
+  'd.last_error_message, d.created_at, d.updated_at, d.delivered_at, d.payload_removed_reason, ' +
+  'd.payload_removed_at, d.enrichment, e.source';
+/** The tables `DELIVERY_COLUMNS` come from; conditions name the delivery's columns `d.…`. */
+export const DELIVERY_FROM = 'deliveries d JOIN events e ON e.id = d.event_id';
 export const ATTEMPT_COLUMNS =
   'attempt, started_at, duration_ms, outcome, error_code, error_message, crm_status, api_calls';
 export const OUTCOME_COLUMNS =
@@ -28,6 +35,11 @@ export interface ColumnCodecs {
   optionalBool: z.ZodType<boolean | undefined>;
   crmId: z.ZodType<CrmId>;
   optionalCrmId: z.ZodType<CrmId | undefined>;
+  /**
+   * A nullable JSON column, as the value it holds (undefined for NULL). Never fails: a value that is not JSON reads as
+   * undefined, and what the value must look like is checked by its reader.
+   */
+  optionalJson: z.ZodType<unknown>;
 }
 
 export const integer = z.number().int();
@@ -54,6 +66,8 @@ export function storedRowReaders(codecs: ColumnCodecs) {
     delivered_at: codecs.optionalDate,
     payload_removed_reason: z.enum(['retention', 'erasure']).nullable(),
     payload_removed_at: codecs.optionalDate,
+    enrichment: codecs.optionalJson,
+    source: z.enum(SOURCES),
   });
   const attemptRecord = z.object({
     attempt: integer,
@@ -106,6 +120,8 @@ export function storedRowReaders(codecs: ColumnCodecs) {
         createdAt: r.created_at,
         updatedAt: r.updated_at,
         deliveredAt: r.delivered_at,
+        source: r.source,
+        enrichment: toEnrichment(r.enrichment),
         payloadRemoved:
           r.payload_removed_reason === null || r.payload_removed_at === undefined
             ? undefined
@@ -166,6 +182,61 @@ export function storedRowReaders(codecs: ColumnCodecs) {
 }
 
 // Rows whose columns read the same in both dialects (text and integers only).
+
+/** An instant as JSON holds it (ISO 8601), revived as a Date. */
+const isoDate = z.string().transform((iso, context) => {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) {
+    context.addIssue({ code: 'custom', message: 'not an ISO 8601 instant' });
+    return z.NEVER;
+  }
+  return new Date(ms);
+});
+const enrichmentRecord = z.object({
+  state: z.enum(ENRICHMENT_STATES),
+  added: z.array(z.string()),
+  missing: z.array(z.object({ part: z.string(), reason: z.string() })),
+  at: isoDate,
+});
+
+/**
+ * A stored enrichment record (the JSON value, parsed), its `at` a Date again; undefined when there is none or it is
+ * not one (a damaged value must not make the delivery log unreadable).
+ */
+export function toEnrichment(value: unknown): EnrichmentRecord | undefined {
+  if (value === undefined || value === null) return undefined;
+  const parsed = enrichmentRecord.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** An enrichment record as JSON text: only its own fields, whatever else the object given carries. */
+export function enrichmentJson(enrichment: EnrichmentRecord): string {
+  return JSON.stringify({
+    state: enrichment.state,
+    added: enrichment.added,
+    missing: enrichment.missing.map(({ part, reason }) => ({ part, reason })),
+    at: enrichment.at.toISOString(),
+  });
+}
+
+const heldPayloadRecord = z.object({
+  conversation_id: z.string(),
+  id: z.string(),
+  status: z.enum(STATUSES),
+  source: z.enum(SOURCES),
+  raw_body: z.instanceof(Buffer).nullable(),
+});
+/** A delivery with the source and body of the event it holds (`conversation_id, id, status, source, raw_body`). */
+export function toHeldPayload(row: unknown): HeldPayload {
+  const r = heldPayloadRecord.parse(row);
+  return {
+    conversationId: r.conversation_id,
+    deliveryId: r.id,
+    status: r.status,
+    source: r.source,
+    rawBody: r.raw_body ?? undefined,
+  };
+}
 
 const traceRecord = z.object({
   delivery_id: z.string(),

@@ -1,5 +1,5 @@
 import type { ParticipantOutcome } from '../crmConnector';
-import type { AttemptRecord, DeliveryStatus } from './receiverStore';
+import type { AttemptRecord, DeliveryStatus, EnrichmentRecord, SummarySource } from './receiverStore';
 
 // The values the stores' text columns may hold, as zod enums take them (z.enum(STATUSES)); shared by every adapter.
 
@@ -34,3 +34,15 @@ export const MATCHED_BY = {
   phone: 'phone',
   created: 'created',
 } as const satisfies { [K in NonNullable<ParticipantOutcome['matchedBy']>]: K };
+
+export const SOURCES = {
+  webhook: 'webhook',
+  poll: 'poll',
+  backfill: 'backfill',
+} as const satisfies { [S in SummarySource]: S };
+
+export const ENRICHMENT_STATES = {
+  complete: 'complete',
+  partial: 'partial',
+  off: 'off',
+} as const satisfies { [S in EnrichmentRecord['state']]: S };

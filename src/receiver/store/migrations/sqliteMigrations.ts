@@ -151,4 +151,44 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_by_conversation ON events (conversation_id);
     `,
   },
+  {
+    version: 5,
+    name: 'summary source, enrichment, job leases, rate buckets',
+    sql: `
+      -- Where each summary came from: DCI's signed webhook, the receiver's own poll of DCI's REST API, or a backfill.
+      -- Every event stored before this version came by webhook.
+      ALTER TABLE events ADD COLUMN source TEXT NOT NULL DEFAULT 'webhook'
+        CHECK (source IN ('webhook', 'poll', 'backfill'));
+
+      -- What DCI's REST API added in a delivery's last recorded attempt (JSON: state, added, missing, at; parts and
+      -- reasons only, no personal data), with its state and time as columns of their own for the query that looks
+      -- for partial ones to try again. A newer payload leaves them: they describe the last attempt.
+      ALTER TABLE deliveries ADD COLUMN enrichment TEXT;
+      ALTER TABLE deliveries ADD COLUMN enrichment_state TEXT
+        CHECK (enrichment_state IN ('complete', 'partial', 'off'));
+      ALTER TABLE deliveries ADD COLUMN enrichment_at INTEGER;
+      CREATE INDEX deliveries_partially_enriched ON deliveries (target, enrichment_at, id)
+        WHERE status = 'delivered' AND enrichment_state = 'partial';
+
+      -- Background jobs that one replica runs at a time: the lease (holder until held_until) and the state the job
+      -- saved (JSON), updated_at being when it last saved it (NULL before its first save).
+      CREATE TABLE jobs (
+        name TEXT PRIMARY KEY,
+        holder TEXT,
+        held_until INTEGER,
+        state TEXT,
+        updated_at INTEGER
+      ) STRICT;
+
+      -- Token buckets shared by every process on this database (DCI's request budget): tokens left as of
+      -- refilled_at, and a pause (DCI said "slow down") until paused_until. tokens and refilled_at are NULL for a
+      -- bucket that is still full as new (one created by a pause before its first take).
+      CREATE TABLE rate_buckets (
+        key TEXT PRIMARY KEY,
+        tokens REAL,
+        refilled_at INTEGER,
+        paused_until INTEGER
+      ) STRICT;
+    `,
+  },
 ];
