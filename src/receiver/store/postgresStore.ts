@@ -837,6 +837,7 @@ export class PostgresStore implements ReceiverStore {
     const { rows } = await this.pool.query(
       `SELECT id FROM deliveries
        WHERE target = $1 AND status = 'delivered' AND enrichment_state = 'partial' AND enrichment_at < $2
+         AND payload_removed_at IS NULL
        ORDER BY enrichment_at, id LIMIT $3`,
       [request.target, request.before, request.limit],
     );

@@ -358,8 +358,9 @@ export interface ReceiverStore {
   /** The payloads the deliveries of these conversations hold now (conversations without a delivery are left out). */
   heldPayloads(target: string, conversationIds: readonly string[]): Promise<HeldPayload[]>;
   /**
-   * Delivered deliveries whose enrichment is `partial` and was last tried before `before`, oldest first: the
-   * receiver asks DCI again and, when it answers, delivers them again (notes updated in place).
+   * Delivered deliveries whose enrichment is `partial` and was last tried before `before`, oldest first, that still
+   * hold their payload (a removed one cannot be delivered again): the receiver asks DCI again and, when it answers,
+   * delivers them again (notes updated in place).
    */
   listPartiallyEnriched(request: { target: string; before: Date; limit: number }): Promise<string[]>;
   /** Records that a partial enrichment was tried again at `at` and DCI still could not be read. */

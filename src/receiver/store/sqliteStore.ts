@@ -727,6 +727,7 @@ export class SqliteStore implements ReceiverStore {
     return this.sql(
       `SELECT id FROM deliveries
        WHERE target = @target AND status = 'delivered' AND enrichment_state = 'partial' AND enrichment_at < @before
+         AND payload_removed_at IS NULL
        ORDER BY enrichment_at, id LIMIT @limit`,
     )
       .all({ target: request.target, before: request.before.getTime(), limit: request.limit })
