@@ -1,5 +1,6 @@
-// The composition root: reads the configuration, tells the receiver how to build the Lime connector, and starts
-// it. The only module that picks the CRM adapter.
+// The composition root: reads the configuration, tells the receiver how to build the Lime connector and DCI's REST
+// client, and starts it. The only module that picks the CRM adapter.
+import { DciClient } from '../dci-api';
 import { LimeConnector } from '../lime-addon';
 import { ConfigError, loadConfig, type ReceiverConfig } from './config/loadConfig';
 import { createLogger, type Logger } from './observability/logger';
@@ -32,7 +33,11 @@ async function main(): Promise<void> {
   let receiver: RunningReceiver;
   try {
     // Settings saved on the admin pages are read here: a SECRET_KEY that does not open the saved API key stops us.
-    receiver = await startReceiver(config, { logger, makeConnector: (options) => new LimeConnector(options) });
+    receiver = await startReceiver(config, {
+      logger,
+      makeConnector: (options) => new LimeConnector(options),
+      makeDciApi: (options) => new DciClient(options),
+    });
   } catch (error) {
     exitOnStartError(error, logger);
   }
