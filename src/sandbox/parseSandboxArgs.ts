@@ -1,10 +1,15 @@
+import { DEFAULT_DCI_TOKEN } from './dci/tokenAccess';
+
 export const SANDBOX_USAGE = [
   'Usage: npm run sandbox -- lime [--port N] [--api-key KEY] [--app NAME]',
+  '       npm run sandbox -- dci [--port N] [--token T]',
   '',
   '  lime            start the Lime CRM REST API emulator with demo data on 127.0.0.1',
+  '  dci             start the DCI 2.0 partner REST API emulator with demo data on 127.0.0.1',
   '  --port N        port to listen on (default 0: any free port)',
-  '  --api-key KEY   the API key clients must send in x-api-key (default demo-api-key)',
-  '  --app NAME      the application segment of the base URL, may contain spaces (default lime)',
+  '  --api-key KEY   lime: the API key clients must send in x-api-key (default demo-api-key)',
+  '  --app NAME      lime: the application segment of the base URL, may contain spaces (default lime)',
+  `  --token T       dci: the bearer token clients must send, holding every scope (default ${DEFAULT_DCI_TOKEN})`,
 ].join('\n');
 
 export interface LimeSandboxSettings {
@@ -13,32 +18,50 @@ export interface LimeSandboxSettings {
   app: string;
 }
 
-export type SandboxCommand =
-  { kind: 'lime'; settings: LimeSandboxSettings } | { kind: 'help' } | { kind: 'usage_error'; message: string };
-
-const VALUE_FLAGS = ['--port', '--api-key', '--app'] as const;
-type ValueFlag = (typeof VALUE_FLAGS)[number];
-
-function isValueFlag(flag: string): flag is ValueFlag {
-  return (VALUE_FLAGS as readonly string[]).includes(flag);
+export interface DciSandboxSettings {
+  port: number;
+  token: string;
 }
 
-/** `lime [--port N] [--api-key K] [--app NAME]` (also `--flag=value`) → what to run, or why the arguments are wrong. */
+export type SandboxCommand =
+  | { kind: 'lime'; settings: LimeSandboxSettings }
+  | { kind: 'dci'; settings: DciSandboxSettings }
+  | { kind: 'help' }
+  | { kind: 'usage_error'; message: string };
+
+/** The flags each sandbox takes (all with a value). */
+const FLAGS = {
+  lime: ['--port', '--api-key', '--app'],
+  dci: ['--port', '--token'],
+} as const;
+
+type Sandbox = keyof typeof FLAGS;
+
+function isSandbox(command: string | undefined): command is Sandbox {
+  return command === 'lime' || command === 'dci';
+}
+
+/**
+ * `lime [--port N] [--api-key K] [--app NAME]` or `dci [--port N] [--token T]` (also `--flag=value`) → what to run,
+ * or why the arguments are wrong.
+ */
 export function parseSandboxArgs(argv: readonly string[]): SandboxCommand {
   if (argv.includes('--help') || argv.includes('-h')) return { kind: 'help' };
   const [command, ...rest] = argv;
-  if (command !== 'lime') {
+  if (!isSandbox(command)) {
     return {
       kind: 'usage_error',
-      message: command === undefined ? 'Name a sandbox: lime.' : `Unknown sandbox "${command}".`,
+      message: command === undefined ? 'Name a sandbox: lime or dci.' : `Unknown sandbox "${command}".`,
     };
   }
-  const settings: LimeSandboxSettings = { port: 0, apiKey: 'demo-api-key', app: 'lime' };
+  const values = new Map<string, string>();
   for (let index = 0; index < rest.length; index += 1) {
     const argument = rest[index] ?? '';
     const equals = argument.indexOf('=');
     const flag = equals < 0 ? argument : argument.slice(0, equals);
-    if (!isValueFlag(flag)) return { kind: 'usage_error', message: `Unknown argument "${argument}".` };
+    if (!(FLAGS[command] as readonly string[]).includes(flag)) {
+      return { kind: 'usage_error', message: `Unknown argument "${argument}".` };
+    }
     let value: string | undefined;
     if (equals >= 0) value = argument.slice(equals + 1);
     else {
@@ -46,20 +69,16 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxCommand {
       value = rest[index];
     }
     if (value === undefined || value === '') return { kind: 'usage_error', message: `${flag} needs a value.` };
-    switch (flag) {
-      case '--port': {
-        const port = /^\d{1,5}$/u.test(value) ? Number(value) : NaN;
-        if (!(port >= 0 && port <= 65535)) return { kind: 'usage_error', message: `Invalid port "${value}".` };
-        settings.port = port;
-        break;
-      }
-      case '--api-key':
-        settings.apiKey = value;
-        break;
-      case '--app':
-        settings.app = value;
-        break;
-    }
+    values.set(flag, value);
   }
-  return { kind: 'lime', settings };
+  const rawPort = values.get('--port') ?? '0';
+  const port = /^\d{1,5}$/u.test(rawPort) ? Number(rawPort) : NaN;
+  if (!(port >= 0 && port <= 65535)) return { kind: 'usage_error', message: `Invalid port "${rawPort}".` };
+  if (command === 'dci') {
+    return { kind: 'dci', settings: { port, token: values.get('--token') ?? DEFAULT_DCI_TOKEN } };
+  }
+  return {
+    kind: 'lime',
+    settings: { port, apiKey: values.get('--api-key') ?? 'demo-api-key', app: values.get('--app') ?? 'lime' },
+  };
 }

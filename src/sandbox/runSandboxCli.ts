@@ -1,3 +1,5 @@
+import { allAccess } from './dci/tokenAccess';
+import { seedDciDemoData, startDciEmulator, type DciEmulator } from './dci';
 import { seedDemoData, startLimeEmulator, type LimeEmulator } from './lime';
 import { parseSandboxArgs, SANDBOX_USAGE } from './parseSandboxArgs';
 
@@ -8,6 +10,8 @@ export interface SandboxIo {
   stopped: Promise<unknown>;
   /** Called once the emulator listens and holds the demo data. */
   onStarted?(emulator: LimeEmulator): void;
+  /** Called once the DCI emulator listens and holds the demo data. */
+  onDciStarted?(emulator: DciEmulator): void;
 }
 
 /** The `sandbox` command: runs until `io.stopped` settles, then closes; the result is the exit code. */
@@ -39,6 +43,23 @@ export async function runSandboxCli(argv: readonly string[], io: SandboxIo): Pro
       await io.stopped.catch(() => undefined);
       await emulator.close();
       io.out('Lime CRM emulator stopped.');
+      return 0;
+    }
+    case 'dci': {
+      const { settings } = command;
+      const emulator = await startDciEmulator({ port: settings.port, tokens: { [settings.token]: allAccess() } });
+      seedDciDemoData(emulator);
+      io.out('DCI 2.0 REST API emulator with demo data is running.');
+      io.out(`  REST API base URL: ${emulator.baseUrl}`);
+      io.out(`  API token:         ${settings.token}`);
+      io.out(
+        `  Try:               curl -H 'Authorization: Bearer ${settings.token}' '${emulator.baseUrl}/conversations?limit=25'`,
+      );
+      io.out('Press Ctrl+C to stop.');
+      io.onDciStarted?.(emulator);
+      await io.stopped.catch(() => undefined);
+      await emulator.close();
+      io.out('DCI emulator stopped.');
       return 0;
     }
   }
