@@ -19,8 +19,8 @@
 //   [verified: CI2]; `token_prefix` = the first 11 characters of the token [inferred from "mt_ab12cd34"];
 //   `brand_name` is "Dstny", `brand_logo_url` null, `updated_at` = `created_at` [assumption].
 // - `GET /users` → `{users:[{id,name,email}], _meta}` [verified wrapper: CI2; fields inferred]. `GET /teams` →
-//   `{teams: [], _meta}` and `GET /departments` → `{departments:[{id,name}], _meta}` (those the conversations name)
-//   [inferred wrappers; contents assumption].
+//   `{teams: [], _meta}` and `GET /departments` → `{departments:[{id,name}], _meta}` (those named by conversations
+//   in the window) [inferred wrappers; contents assumption].
 // - Rate limit: 60 requests per token per sliding minute by default, configurable [verified: CI2]; beyond it 429
 //   with exactly `{"statusCode":429,"message":"Rate limit exceeded. Please try again later.","retryAfter":<s>}`
 //   [verified: MEETRIC] and NO Retry-After header (only the body field is documented) [assumption, stricter].

@@ -30,5 +30,5 @@ export function decodeCursor(cursor: string): PagePosition | undefined {
 
 /** The items strictly after `position` in newest-first order. */
 export function after<Item extends PagePosition>(items: readonly Item[], position: PagePosition): Item[] {
-  return items.filter((item) => newestFirst(position, item) > 0);
+  return items.filter((item) => newestFirst(position, item) < 0);
 }

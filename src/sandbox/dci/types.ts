@@ -178,7 +178,7 @@ export interface DciEmulator {
   /** Stores a conversation directly (no HTTP, no webhook). */
   addConversation(input: DciConversationInput): DciStoredConversation;
   getConversation(id: string): DciStoredConversation | undefined;
-  /** Sets the summary (the conversation is fully processed) and sends `conversation.completed` to every subscription. */
+  /** Sets the summary (the conversation is fully processed); sends `conversation.completed` to every subscription. */
   completeConversation(id: string, completion: { summary: string }): DciStoredConversation;
   /** DCI regenerated the summary; with `notify`, `conversation.completed` is sent again under new delivery ids. */
   updateSummary(id: string, summary: string, options?: { notify?: boolean }): DciStoredConversation;
