@@ -133,7 +133,7 @@ export class DciClient implements DciApi {
   async account(signal?: AbortSignal): Promise<DciAccount> {
     const operation: DciOperation = { name: 'GET account' };
     const answer = await this.call(operation, 'account', { signal });
-    return readOrThrow(readAccount(answer.body), operation);
+    return readOrThrow(readAccount(answer.body), operation, answer.status);
   }
 
   async listConversations(request: {
@@ -145,7 +145,11 @@ export class DciClient implements DciApi {
     if (request.cursor !== undefined && request.cursor !== '') query['cursor'] = request.cursor;
     const answer = await this.call(operation, 'conversations', { query, signal: request.signal });
     const header = answer.headers['x-next-cursor'];
-    const page = readOrThrow(readConversationList(answer.body, Array.isArray(header) ? header[0] : header), operation);
+    const page = readOrThrow(
+      readConversationList(answer.body, Array.isArray(header) ? header[0] : header),
+      operation,
+      answer.status,
+    );
     return { conversations: page.conversations, nextCursor: page.nextCursor, skipped: page.skipped };
   }
 
@@ -153,7 +157,7 @@ export class DciClient implements DciApi {
     const operation: DciOperation = { name: 'GET conversations/:id', scope: 'conversations' };
     const answer = await this.call(operation, `conversations/${pathSegment(id, operation)}`, { signal, allow: [404] });
     if (answer.status === 404) return undefined;
-    return readOrThrow(readConversationDetail(answer.body), operation);
+    return readOrThrow(readConversationDetail(answer.body), operation, answer.status);
   }
 
   async getSummary(id: string, signal?: AbortSignal): Promise<string | undefined> {
@@ -161,7 +165,7 @@ export class DciClient implements DciApi {
     const path = `conversations/${pathSegment(id, operation)}/summary`;
     const answer = await this.call(operation, path, { signal, allow: [404] });
     if (answer.status === 404 || answer.body === undefined) return undefined;
-    return readOrThrow(readSummary(answer.body), operation);
+    return readOrThrow(readSummary(answer.body), operation, answer.status);
   }
 
   async getRecordingUrl(id: string, signal?: AbortSignal): Promise<DciRecording> {
@@ -176,13 +180,13 @@ export class DciClient implements DciApi {
       };
     }
     if (answer.status === 404 || answer.body === undefined) return { kind: 'none' };
-    return readOrThrow(readRecordingUrl(answer.body), operation);
+    return readOrThrow(readRecordingUrl(answer.body), operation, answer.status);
   }
 
   async listUsers(signal?: AbortSignal): Promise<unknown[]> {
     const operation: DciOperation = { name: 'GET users', scope: 'users' };
     const answer = await this.call(operation, 'users', { signal });
-    return readOrThrow(readUserList(answer.body), operation);
+    return readOrThrow(readUserList(answer.body), operation, answer.status);
   }
 
   /** Closes the connection pool, unless the dispatcher was given (its owner closes it). */
@@ -357,7 +361,9 @@ function abortedError(operation: DciOperation, signal: AbortSignal): DciError {
   return new DciError('dci_aborted', `${operation.name} was given up by its caller.`, { cause: signal.reason });
 }
 
-function readOrThrow<T>(reading: Reading<T>, operation: DciOperation): T {
+function readOrThrow<T>(reading: Reading<T>, operation: DciOperation, status: number): T {
   if (reading.kind === 'read') return reading.value;
-  throw new DciError('dci_bad_response', `DCI's answer to ${operation.name} could not be read: ${reading.problem}.`);
+  throw new DciError('dci_bad_response', `DCI's answer to ${operation.name} could not be read: ${reading.problem}.`, {
+    status,
+  });
 }
