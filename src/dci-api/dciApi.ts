@@ -14,6 +14,8 @@ export interface DciConversationPage {
   conversations: DciConversation[];
   /** The cursor of the next (older) page; undefined on the last page. */
   nextCursor?: string | undefined;
+  /** Items DCI listed that were left out for lack of a usable `id` (0 or absent: none). */
+  skipped?: number | undefined;
 }
 
 /** What `GET /conversations/:id/recording-url` gave. */
@@ -36,7 +38,10 @@ export interface DciAccount {
 export interface DciApi {
   account(signal?: AbortSignal): Promise<DciAccount>;
   /** One page of the conversation list (at most 25, newest first, the last 30 days). */
-  listConversations(request: { cursor?: string | undefined; signal?: AbortSignal | undefined }): Promise<DciConversationPage>;
+  listConversations(request: {
+    cursor?: string | undefined;
+    signal?: AbortSignal | undefined;
+  }): Promise<DciConversationPage>;
   /** The conversation detail; undefined when DCI does not know it (404). */
   getConversation(id: string, signal?: AbortSignal): Promise<DciConversation | undefined>;
   /** The stored summary text; undefined while there is none yet (404 or null). */
@@ -62,7 +67,12 @@ export type DciErrorCode =
   /** An answer we cannot read (not JSON, or not any shape we know). */
   | 'dci_bad_response'
   /** Any other 4xx: a request DCI refuses. */
-  | 'dci_bad_request';
+  | 'dci_bad_request'
+  /**
+   * The caller's AbortSignal fired (shutdown, lease lost): not a DCI failure, so not `temporary` either; give the
+   * work back without counting an attempt.
+   */
+  | 'dci_aborted';
 
 /** A failed DCI call, with what an operator needs to act on it. Never carries the token. */
 export class DciError extends Error {
