@@ -1,3 +1,5 @@
+import { catchUpEnrichment } from '../../src/receiver/enrich/enrichmentCatchUp';
+import { createLogger } from '../../src/receiver/observability/logger';
 import { waitFor } from '../support/waitFor';
 import { ANNA, DCI_SECRET, dciNotes, LARS, meeting, startDciSetup, type DciSetup } from '../support/dci';
 
@@ -5,6 +7,9 @@ import { ANNA, DCI_SECRET, dciNotes, LARS, meeting, startDciSetup, type DciSetup
 // answering its REST API, and the Lime emulator with demo data: what users see in Lime and on the admin pages.
 
 const CONVERSATION_URL = 'https://app.dci.example/conversations/{id}';
+
+// Some cases wait for a retry's first backoff step or for the next poll (5 s, the shortest interval).
+jest.setTimeout(45_000);
 
 describe('DCI webhook with enrichment from the REST API', () => {
   let setup: DciSetup;
@@ -106,14 +111,13 @@ describe('DCI webhook with enrichment from the REST API', () => {
     expect(String(note?.['note'])).not.toContain('Recording:');
 
     // DCI answers again: the catch-up makes the delivery due and the same note is updated in place.
-    const { catchUpEnrichment } = await import('../../src/receiver/enrich/enrichmentCatchUp');
-    const later = new Date(Date.now() + 10 * 60_000);
     const result = await catchUpEnrichment({
       store: setup.receiver.store,
       api: setup.receiver.dci.api(),
       target: 'lime',
-      now: later,
-      logger: (await import('../../src/receiver/observability/logger')).createLogger('silent'),
+      now: new Date(),
+      afterMs: 0,
+      logger: createLogger('silent'),
     });
     expect(result.requeued).toBe(1);
     setup.receiver.worker.wake();

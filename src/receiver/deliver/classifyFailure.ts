@@ -55,6 +55,7 @@ const ACTIONS: Partial<Record<CrmErrorCode, string>> = {
  */
 export function classifyFailure(error: unknown): FailureDecision {
   if (error instanceof DciError) {
+    if (error.code === 'dci_aborted') return { release: true };
     // Only a temporary DCI failure inside the enrichment wait gets here (after it, the notes go without DCI's parts).
     const { code, status, retryAfterMs } = error;
     return {

@@ -81,7 +81,8 @@ export async function enrichPayload(
       try {
         return await call();
       } catch (error) {
-        if (!(error instanceof DciError)) throw error;
+        // Our own shutdown is no failure of DCI's: the worker gives the delivery back.
+        if (!(error instanceof DciError) || error.code === 'dci_aborted') throw error;
         if (error.temporary && mayWait) return error;
         failed = true;
         for (const part of parts) reasons.set(part, `DCI could not be read: ${error.message}`);

@@ -16,6 +16,8 @@ export async function catchUpEnrichment(deps: {
   api: DciApi | undefined;
   target: string;
   now: Date;
+  /** How long after its last try a partial enrichment is tried again (default CATCH_UP_AFTER_MS). */
+  afterMs?: number | undefined;
   logger: Logger;
   signal?: AbortSignal | undefined;
 }): Promise<{ requeued: number; stillPartial: number }> {
@@ -23,7 +25,7 @@ export async function catchUpEnrichment(deps: {
   if (api === undefined) return { requeued: 0, stillPartial: 0 };
   const ids = await store.listPartiallyEnriched({
     target: deps.target,
-    before: new Date(now.getTime() - CATCH_UP_AFTER_MS),
+    before: new Date(now.getTime() - (deps.afterMs ?? CATCH_UP_AFTER_MS)),
     limit: PER_ROUND,
   });
   let requeued = 0;
