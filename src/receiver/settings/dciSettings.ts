@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { resolveDciMode, type DciConfig, type DciMode } from '../config/loadConfig';
 import type { DciApi, DciRequestBudget } from '../../dci-api/dciApi';
+import { testDciConnection, type DciConnectionCheck } from '../../dci-api/testDciConnection';
 import type { Logger } from '../observability/logger';
 import type { ReceiverStore } from '../store/receiverStore';
 import { openSecret, sealSecret, SecretBoxError } from './secretBox';
@@ -47,6 +48,10 @@ export interface DciSettings {
   save(input: { url?: string | undefined; token?: string | undefined }): Promise<void>;
   /** Removes the saved URL and token. */
   clear(): Promise<void>;
+  /** Runs Test connection for DCI now and remembers the result; undefined while no URL and token are set. */
+  testConnection(signal?: AbortSignal): Promise<DciConnectionCheck | undefined>;
+  /** The last DCI Test connection result, with when it ran. */
+  lastCheck(): (DciConnectionCheck & { at: Date }) | undefined;
 }
 
 const KEYS = { url: 'dci.url', token: 'dci.apiToken' } as const;
@@ -87,7 +92,9 @@ export async function createDciSettings(deps: {
   }
 
   let api: DciApi | undefined;
+  let lastCheck: (DciConnectionCheck & { at: Date }) | undefined;
   const rebuild = () => {
+    lastCheck = undefined;
     const url = env.url ?? storedUrl;
     const token = env.token ?? storedToken;
     if (url === undefined || token === undefined) {
@@ -159,6 +166,13 @@ export async function createDciSettings(deps: {
       logger.info({ changed: Object.keys(values) }, 'DCI settings saved');
       deps.onChange?.();
     },
+    async testConnection(signal) {
+      if (api === undefined) return undefined;
+      const check = await testDciConnection(api, signal);
+      lastCheck = { ...check, at: new Date() };
+      return check;
+    },
+    lastCheck: () => lastCheck,
     async clear() {
       await store.writeSettings({ [KEYS.url]: undefined, [KEYS.token]: undefined });
       storedUrl = undefined;
