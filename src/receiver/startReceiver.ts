@@ -180,6 +180,12 @@ export async function startReceiver(
     } catch (error) {
       logger.error({ err: error }, 'CRM connection check failed unexpectedly');
     }
+    try {
+      const check = dciApi() === undefined ? undefined : await dci.testConnection();
+      if (check) logger.info({ ok: check.ok, code: check.code }, 'DCI connection checked');
+    } catch (error) {
+      logger.error({ err: error }, 'DCI connection check failed unexpectedly');
+    }
   };
   onSettingsChange = () => {
     worker.wake();
