@@ -152,6 +152,14 @@ describe('polling DCI (outbound only) and reconciliation', () => {
     expect(detail?.outcomes[0]).toMatchObject({ outcome: 'written', matchedBy: 'mobile' });
     const [note] = dciNotes(setup.lime, id);
     expect(String(note?.['note'])).toContain('Recording:');
+    // No webhook can come in: nothing verifies it.
+    const webhook = await fetch(`${setup.receiver.url}/api/v1/dci/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-webhook-signature': 'sha256=00' },
+      body: '{}',
+    });
+    expect(webhook.status).toBe(404);
+    expect(await webhook.json()).toMatchObject({ error: { code: 'webhooks_off' } });
     // The list item was the whole conversation: only the recording URL was asked for one by one.
     expect(setup.dci.requests.filter((request) => request.path.includes(id)).map((request) => request.path)).toEqual([
       `/conversations/${id}/recording-url`,

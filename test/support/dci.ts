@@ -99,6 +99,9 @@ export async function startDciSetup(
     host: '127.0.0.1',
   });
   if (options.webhook) dci.subscribe({ url: `${receiver.url}/api/v1/dci/webhook`, secret: DCI_SECRET });
+  // The start-up connection check asks DCI too (a recording URL, when there is a conversation): let it finish first,
+  // so what a test counts in DCI's request log is the delivery's own.
+  await waitFor(() => receiver.dci.lastCheck() !== undefined, 10_000, 'the start-up DCI connection check');
   const delivered = async (conversationId: string, status: DeliveryRow['status'] = 'delivered') => {
     let row: DeliveryRow | undefined;
     await waitFor(

@@ -61,6 +61,13 @@ export function ingestHandler(deps: WebhookRouteDeps): (request: IncomingMessage
       throw error;
     }
 
+    if (deps.secrets.length === 0) {
+      throw reject(
+        404,
+        'webhooks_off',
+        "This receiver takes no webhooks: it polls DCI's REST API (poll mode). Set DCI_WEBHOOK_SECRETS to take them.",
+      );
+    }
     const repeated = repeatedWebhookHeader(request.headersDistinct);
     if (repeated !== undefined) {
       throw reject(400, 'repeated_header', `The ${repeated} header must be sent once, not repeated.`);
