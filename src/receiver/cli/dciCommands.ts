@@ -4,7 +4,7 @@
 // the admin pages saved, the secrets opened with SECRET_KEY), the store, the backfill walk, enrichment and the
 // connector's dry run.
 import { assertNever, type MeetingSummary } from '../../core';
-import { DciClient, DciError, type DciConnectionCheck } from '../../dci-api';
+import { DciClient, DciError, type DciApi, type DciConnectionCheck } from '../../dci-api';
 import { LimeConnector } from '../../lime-addon';
 import { ConfigError, loadConfig, type ReceiverConfig } from '../config/loadConfig';
 import type { ConnectionCheck, CrmConnector, DeliverOptions, ParticipantOutcome } from '../crmConnector';
@@ -260,7 +260,7 @@ class DryRun {
     private readonly connector: CrmConnector,
     private readonly deliverOptions: DeliverOptions,
     private readonly config: ReceiverConfig,
-    private readonly api: NonNullable<ReturnType<DciSettings['api']>>,
+    private readonly api: DciApi,
     private readonly now: () => Date,
     private readonly out: Output,
   ) {}
