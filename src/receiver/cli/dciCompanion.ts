@@ -1,10 +1,11 @@
 // `dci-companion`: operator commands for a receiver. `send-sample` posts signed sample payloads to a running
 // receiver; `deliveries`, `requeue` and `erase` work on the receiver's store (DATABASE_URL, else DATA_DIR; it may be
-// running).
+// running); `test-connection` and `backfill` (dciCommands.ts) read the receiver's whole configuration.
 import { normalizeEmail } from '../../core';
 import { ConfigError, storeLocationFrom } from '../config/loadConfig';
 import { regeneratedSample, samplePayloads } from '../demo/samplePayloads';
 import { signDci } from '../ingest/signWebhook';
+import { backfill, testConnection } from './dciCommands';
 import { erasePerson } from '../privacy/erasePerson';
 import { hashAdminPassword } from '../settings/adminPassword';
 import {
@@ -30,9 +31,18 @@ const USAGE = `Usage: dci-companion <command> [options]
                  titles and matching traces, other traces naming it, and their contact index entries
                  (notes already in the CRM stay: erase the person there too)
   hash-password  read a password on standard input and print its ADMIN_PASSWORD_HASH value
+  test-connection
+                 test DCI's REST API (token, scopes, recordings, rate limit) and Lime, each step with what to
+                 change when it fails; exit 0 when every configured check passes, 1 when one fails
+  backfill --since YYYY-MM-DD [--dry-run]
+                 store every conversation DCI lists since that day (00:00 UTC; at most 30 days back) for the
+                 receiver to deliver; already delivered ones are not written again. --dry-run stores and writes
+                 nothing and prints, per participant, what would be written in Lime
 
 Environment: DATABASE_URL (and DATABASE_SCHEMA), else DATA_DIR (default ./data), for deliveries/requeue/erase;
-PORT and DCI_WEBHOOK_SECRETS for send-sample.`;
+PORT and DCI_WEBHOOK_SECRETS for send-sample; the receiver's whole configuration (README: Configuration) for
+test-connection and backfill, with the DCI and Lime connections saved on the admin pages when the environment
+does not set them (SECRET_KEY opens their secrets).`;
 
 type Output = (line: string) => void;
 
@@ -61,6 +71,18 @@ export async function runCli(
       return erase(options, env, out, err);
     case 'hash-password':
       return hashPassword(stdin, out, err);
+    case 'test-connection':
+      if (rest.length > 0) {
+        err(`test-connection takes no options.\n\n${USAGE}`);
+        return 2;
+      }
+      return testConnection(env, out, err);
+    case 'backfill':
+      if (options.positional.length > 0 || Object.keys(options.flags).some((flag) => !BACKFILL_FLAGS.has(flag))) {
+        err(`backfill takes --since YYYY-MM-DD and --dry-run only.\n\n${USAGE}`);
+        return 2;
+      }
+      return backfill({ since: options.flags['since'], dryRun: options.flags['dry-run'] === true }, env, out, err);
     default:
       err(
         command === undefined || command === 'help' || command === '--help'
@@ -70,6 +92,10 @@ export async function runCli(
       return command === 'help' || command === '--help' ? 0 : 2;
   }
 }
+
+const BACKFILL_FLAGS = new Set(['since', 'dry-run']);
+/** Flags that take no value. */
+const SWITCHES = new Set(['dead', 'dry-run']);
 
 interface Options {
   flags: Record<string, string | true>;
@@ -86,7 +112,7 @@ function parseOptions(args: string[]): Options | undefined {
       continue;
     }
     const name = arg.slice(2);
-    if (name === 'dead') {
+    if (SWITCHES.has(name)) {
       flags[name] = true;
       continue;
     }

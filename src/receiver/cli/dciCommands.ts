@@ -1,0 +1,331 @@
+// `dci-companion test-connection` and `dci-companion backfill`. The CLI is an entry point, like main.ts: it is a
+// composition root of its own, so it builds DCI's REST client (DciClient) and the Lime connector (LimeConnector)
+// itself. Everything else goes through the receiver's own code: the settings services (environment first, else what
+// the admin pages saved, the secrets opened with SECRET_KEY), the store, the backfill walk, enrichment and the
+// connector's dry run.
+import { assertNever, type MeetingSummary } from '../../core';
+import { DciClient, DciError, type DciApi, type DciConnectionCheck } from '../../dci-api';
+import { LimeConnector } from '../../lime-addon';
+import { ConfigError, loadConfig, type ReceiverConfig } from '../config/loadConfig';
+import type { ConnectionCheck, CrmConnector, DeliverOptions, ParticipantOutcome } from '../crmConnector';
+import { CrmError } from '../crmError';
+import { enrichPayload } from '../enrich/enrichPayload';
+import { createLogger } from '../observability/logger';
+import { runBackfill } from '../poll/backfill';
+import { DCI_WINDOW_MS } from '../poll/dciPoller';
+import {
+  createConnectionSettingsService,
+  type OwnedConnectionSettingsService,
+} from '../settings/connectionSettingsService';
+import { createDciSettings, type DciSettings } from '../settings/dciSettings';
+import type { ReceiverStore } from '../store/receiverStore';
+import { openStore } from '../store/openStore';
+
+type Output = (line: string) => void;
+type Env = Record<string, string | undefined>;
+
+/** The CRM target the receiver delivers to (startReceiver's). */
+const TARGET = 'lime';
+
+/** What the commands work with: the configuration, the store, and both connections as the receiver sees them. */
+interface Connections {
+  config: ReceiverConfig;
+  store: ReceiverStore;
+  dci: DciSettings;
+  lime: OwnedConnectionSettingsService;
+  close(): Promise<void>;
+}
+
+/**
+ * Reads the full configuration and opens what the receiver would: the store (for the settings saved on the admin
+ * pages and the token's shared request budget) and the two connections. Undefined (after saying why) on a
+ * configuration error.
+ */
+async function openConnections(env: Env, err: Output): Promise<Connections | undefined> {
+  let config: ReceiverConfig;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    err(error.message);
+    return undefined;
+  }
+  const logger = createLogger('silent');
+  const clients: DciClient[] = [];
+  const store = await openStore(config.store);
+  let lime: OwnedConnectionSettingsService | undefined;
+  try {
+    lime = await createConnectionSettingsService({
+      store,
+      config,
+      secretKey: config.secretKey,
+      makeConnector: (options) => new LimeConnector(options),
+      logger,
+    });
+    const dci = await createDciSettings({
+      store,
+      config,
+      secretKey: config.secretKey,
+      makeApi: (options) => {
+        const client = new DciClient(options);
+        clients.push(client);
+        return client;
+      },
+      logger,
+    });
+    const opened = lime;
+    return {
+      config,
+      store,
+      dci,
+      lime: opened,
+      close: async () => {
+        await Promise.all(clients.map((client) => client.close()));
+        await opened.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await lime?.close();
+    await store.close();
+    if (!(error instanceof ConfigError)) throw error;
+    err(error.message);
+    return undefined;
+  }
+}
+
+/**
+ * `test-connection`: Test connection for DCI's REST API and for Lime, as the admin pages run them, each step with
+ * its message. 0 when every configured check passes (warnings allowed), 1 when one fails, 2 on a configuration error
+ * or when nothing is configured.
+ */
+export async function testConnection(env: Env, out: Output, err: Output): Promise<number> {
+  const opened = await openConnections(env, err);
+  if (opened === undefined) return 2;
+  try {
+    const { dci, lime } = opened;
+    const dciView = dci.view();
+    const limeView = await lime.view();
+    const dciPolls = dci.mode() !== 'webhook';
+    if (dci.api() === undefined && !dciPolls && !limeView.connected) {
+      err(
+        "Nothing to test: neither DCI's REST API (DCI_API_URL and DCI_API_TOKEN) nor Lime (LIME_URL and LIME_API_KEY) " +
+          'is configured, here or on the admin pages.',
+      );
+      return 2;
+    }
+    let failed = false;
+
+    const token = dciView.tokenHint === undefined ? '' : `, token ${dciView.tokenHint}`;
+    out(`DCI REST API (${dciView.url ?? 'no URL'}${token}; mode ${dci.mode()})`);
+    if (dci.api() === undefined) {
+      if (dciPolls) {
+        failed = true;
+        out(
+          `  FAILED   DCI_MODE=${dci.mode()} polls DCI's REST API, but no ${dciView.url === undefined ? 'URL and ' : ''}` +
+            'API token is set: set DCI_API_TOKEN (or save it on the admin pages; Connect DCI says how to create it).',
+        );
+      } else {
+        out('  not configured: webhooks only, notes are not enriched from DCI (set DCI_API_URL and DCI_API_TOKEN).');
+      }
+    } else {
+      const check = await dci.testConnection();
+      if (check !== undefined) {
+        for (const line of dciCheckLines(check)) out(line);
+        failed ||= !check.ok;
+      }
+    }
+
+    out(`Lime (${limeView.settings.url ?? 'no URL'})`);
+    if (!limeView.connected) {
+      out('  not configured: deliveries wait for a connection (set LIME_URL and LIME_API_KEY, or the admin pages).');
+    } else {
+      const check = await lime.testConnection();
+      if (check !== undefined) {
+        for (const line of limeCheckLines(check)) out(line);
+        failed ||= !check.ok;
+      }
+    }
+    out(failed ? 'A check failed: see FAILED above.' : 'Every configured check passed.');
+    return failed ? 1 : 0;
+  } finally {
+    await opened.close();
+  }
+}
+
+function dciCheckLines(check: DciConnectionCheck): string[] {
+  return check.steps.map((step) => {
+    const state = !step.ok ? 'FAILED' : step.warning ? 'warning' : 'ok';
+    return `  ${state.padEnd(8)} ${step.step}: ${step.message}`;
+  });
+}
+
+function limeCheckLines(check: ConnectionCheck): string[] {
+  return check.steps.map((step) => `  ${(step.ok ? 'ok' : 'FAILED').padEnd(8)} ${step.step}: ${step.message}`);
+}
+
+/** `--since YYYY-MM-DD`: midnight UTC of that day, or an error message. */
+export function parseSince(text: string | true | undefined, now: Date): Date | string {
+  if (typeof text !== 'string') return 'backfill needs --since YYYY-MM-DD (at most 30 days ago).';
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/u.exec(text);
+  const date = match === null ? undefined : new Date(`${text}T00:00:00.000Z`);
+  if (date === undefined || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text) {
+    return `--since must be a date written YYYY-MM-DD, e.g. ${now.toISOString().slice(0, 10)}.`;
+  }
+  if (date.getTime() > now.getTime()) return '--since must not be in the future.';
+  return date;
+}
+
+/**
+ * `backfill --since DATE [--dry-run]`: every conversation DCI lists since DATE (at most its 30-day window) goes
+ * through the normal path: stored as `backfill`, and delivered by the running receiver's worker. With `dryRun`,
+ * nothing is stored and nothing is written to Lime: each conversation that would be delivered is enriched and
+ * matched like the worker does, and what would be written is printed per participant.
+ */
+export async function backfill(
+  options: { since: string | true | undefined; dryRun: boolean },
+  env: Env,
+  out: Output,
+  err: Output,
+  now: () => Date = () => new Date(),
+): Promise<number> {
+  const since = parseSince(options.since, now());
+  if (typeof since === 'string') {
+    err(since);
+    return 2;
+  }
+  const opened = await openConnections(env, err);
+  if (opened === undefined) return 2;
+  try {
+    const api = opened.dci.api();
+    if (api === undefined) {
+      err(
+        "backfill reads DCI's REST API: set DCI_API_URL and DCI_API_TOKEN (or save them on the admin pages; " +
+          'docs/connect-dci.md says how to create the token).',
+      );
+      return 2;
+    }
+    const connector = opened.lime.connector();
+    if (options.dryRun && connector === undefined) {
+      err('A dry run matches in Lime: set LIME_URL and LIME_API_KEY (or connect Lime on the admin pages).');
+      return 2;
+    }
+    if (since.getTime() < now().getTime() - DCI_WINDOW_MS) {
+      out(
+        `--since ${since.toISOString().slice(0, 10)} is older than the 30 days DCI lists: going back 30 days instead.`,
+      );
+    }
+    const dryRun =
+      options.dryRun && connector !== undefined
+        ? new DryRun(connector, { ...opened.lime.deliverOptions(), dryRun: true }, opened.config, api, now, out)
+        : undefined;
+    let result;
+    try {
+      result = await runBackfill(
+        { api, store: opened.store, target: TARGET, now },
+        { since, onFound: dryRun === undefined ? undefined : (found) => dryRun.show(found) },
+      );
+    } catch (error) {
+      if (!(error instanceof DciError)) throw error;
+      err(`DCI's REST API failed (${error.code}): ${error.message}`);
+      return 1;
+    }
+    out(
+      `${dryRun ? 'Dry run: nothing stored, nothing written. ' : ''}Conversations DCI lists since ` +
+        `${result.from.toISOString()}: ${result.listed} (${result.pages} page${result.pages === 1 ? '' : 's'}).`,
+    );
+    out(
+      dryRun
+        ? `  would be delivered: ${result.queued}`
+        : `  queued for delivery: ${result.queued} (the running receiver's worker delivers them)`,
+    );
+    out(`  unchanged, already held or delivered: ${result.unchanged}`);
+    out(`  not ready yet (DCI has no summary yet): ${result.notReady.length}`);
+    out(`  invalid (do not pass the payload contract): ${result.invalid}`);
+    if (dryRun !== undefined && dryRun.failures > 0) {
+      out(`  could not be matched (Lime or DCI failed): ${dryRun.failures}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await opened.close();
+  }
+}
+
+/** Shows what the worker would write for each conversation found, without writing anything. */
+class DryRun {
+  failures = 0;
+
+  constructor(
+    private readonly connector: CrmConnector,
+    private readonly deliverOptions: DeliverOptions,
+    private readonly config: ReceiverConfig,
+    private readonly api: DciApi,
+    private readonly now: () => Date,
+    private readonly out: Output,
+  ) {}
+
+  async show(found: { summary: MeetingSummary; rawBody: Buffer }): Promise<void> {
+    const { out } = this;
+    out(`${found.summary.conversationId}  ${found.summary.startsAt}  ${found.summary.title}`);
+    try {
+      const payload = JSON.parse(found.rawBody.toString('utf8')) as Record<string, unknown>;
+      // Enriched like the worker does, but never waiting: what DCI cannot give now is reported as missing.
+      const enriched = await enrichPayload(
+        payload,
+        found.summary,
+        { firstReceivedAt: this.now() },
+        {
+          api: this.api,
+          conversationUrlTemplate: this.config.dci.conversationUrlTemplate,
+          waitMs: 0,
+          now: this.now,
+        },
+      );
+      const summary = enriched.kind === 'ready' ? enriched.summary : found.summary;
+      if (enriched.kind === 'ready') {
+        for (const missing of enriched.record.missing) out(`    (no ${missing.part}: ${missing.reason})`);
+      }
+      const report = await this.connector.deliver(summary, this.deliverOptions);
+      if (report.outcomes.length === 0) out('    no participants');
+      for (const outcome of report.outcomes) out(`    ${participantLine(summary, outcome)}`);
+    } catch (error) {
+      if (!(error instanceof CrmError) && !(error instanceof DciError)) throw error;
+      this.failures += 1;
+      out(`    could not be matched: ${error.message}`);
+    }
+  }
+}
+
+/** One participant of a dry run: name, outcome, how matched, the Lime person. */
+export function participantLine(summary: MeetingSummary, outcome: ParticipantOutcome): string {
+  const participant = summary.participants[outcome.participantIndex];
+  const name =
+    participant?.name ??
+    ([participant?.firstName, participant?.lastName].filter(Boolean).join(' ') ||
+      `participant ${outcome.participantIndex + 1}`);
+  const person = outcome.personId === undefined ? '' : `, Lime person ${String(outcome.personId)}`;
+  const by = outcome.matchedBy === undefined ? '' : `, matched by ${outcome.matchedBy}`;
+  switch (outcome.outcome) {
+    case 'would_write':
+      if (outcome.wouldCreate !== undefined) {
+        return `${name}: would write, creating the person${outcome.wouldCreate.company ? ' (and the company if Lime has none)' : ''}`;
+      }
+      return `${name}: would write${by}${person}`;
+    case 'written':
+    case 'updated':
+      return `${name}: ${outcome.outcome}${by}${person}`;
+    case 'same_person':
+      return `${name}: same person as another participant (one note)${person}`;
+    case 'no_match':
+      return `${name}: no match (nothing written)`;
+    case 'ambiguous':
+      return `${name}: ambiguous, several Lime persons fit (nothing written)`;
+    case 'internal':
+      return `${name}: internal, a colleague (never matched)`;
+    case 'not_matchable':
+      return `${name}: not matchable (no e-mail or readable phone)`;
+    default:
+      return assertNever(outcome.outcome);
+  }
+}
