@@ -1,7 +1,4 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   ALL_DCI_SCOPES,
   startDciEmulator,
@@ -12,6 +9,7 @@ import {
 } from '../../src/sandbox/dci';
 import { parseSandboxArgs } from '../../src/sandbox/parseSandboxArgs';
 import { runSandboxCli } from '../../src/sandbox/runSandboxCli';
+import { startWebhookTarget, type ReceivedWebhook, type WebhookTarget } from '../support/webhookTarget';
 
 // Response bodies are read deep in assertions; the emulator's own types are what is under test.
 type Json = any;
@@ -388,43 +386,21 @@ describe('faults and the request log', () => {
   });
 });
 
-/** What the webhook target received: headers and the exact bytes. */
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
 describe('conversation.completed webhooks', () => {
   const SECRET = 'whsec_test_secret';
-  let target: Server;
+  let target: WebhookTarget;
   let targetUrl: string;
-  let received: Received[];
+  let received: ReceivedWebhook[];
   /** Statuses the target answers with, in turn; 200 once they run out. */
   let answers: number[];
 
   beforeEach(async () => {
-    received = [];
-    answers = [];
-    target = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        received.push({ headers: request.headers, body: Buffer.concat(chunks) });
-        response.statusCode = answers.shift() ?? 200;
-        response.end();
-      });
-    });
-    target.listen(0, '127.0.0.1');
-    await once(target, 'listening');
-    targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/dci`;
+    target = await startWebhookTarget('/dci');
+    ({ url: targetUrl, received, answers } = target);
   });
-  afterEach(async () => {
-    target.closeAllConnections();
-    target.close();
-    await once(target, 'close');
-  });
+  afterEach(() => target.close());
 
-  function signatureMatches(delivery: Received, secret: string): boolean {
+  function signatureMatches(delivery: ReceivedWebhook, secret: string): boolean {
     const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(delivery.body).digest('hex')}`);
     const sent = Buffer.from(String(delivery.headers['x-webhook-signature']));
     return sent.length === expected.length && timingSafeEqual(sent, expected);
@@ -437,7 +413,7 @@ describe('conversation.completed webhooks', () => {
     emulator.completeConversation(id, { summary: 'Summary text — with ö.' });
     await emulator.whenWebhooksSettled();
     expect(received).toHaveLength(1);
-    const [delivery] = received as [Received];
+    const [delivery] = received as [ReceivedWebhook];
     expect(signatureMatches(delivery, SECRET)).toBe(true);
     expect(signatureMatches(delivery, 'another secret')).toBe(false);
     const body = JSON.parse(delivery.body.toString('utf8'));
@@ -478,7 +454,7 @@ describe('conversation.completed webhooks', () => {
   it('retries a delivery answered 500 with the same delivery id and bytes', async () => {
     const emulator = await start({ webhookRetryDelaysMs: [1, 1, 1] });
     emulator.subscribe({ url: targetUrl, secret: SECRET });
-    answers = [500, 503];
+    answers.push(500, 503);
     const { id } = emulator.addConversation(conversation());
     emulator.completeConversation(id, { summary: 'Done.' });
     await emulator.whenWebhooksSettled();

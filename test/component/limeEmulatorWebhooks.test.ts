@@ -1,43 +1,22 @@
 import { createHmac } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { LimeEmulator } from '../../src/sandbox/lime';
 import { closeAll, startLime, TEST_API_KEY } from '../support/lime';
-
-/** What a webhook target received: headers and the exact bytes. */
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
+import { startWebhookTarget, type ReceivedWebhook, type WebhookTarget } from '../support/webhookTarget';
 
 let lime: LimeEmulator;
-let target: Server;
+let target: WebhookTarget;
 let targetUrl: string;
-let received: Received[];
+let received: ReceivedWebhook[];
 /** Statuses the target answers with, in turn; 200 once they run out. */
 let answers: number[];
 
 beforeEach(async () => {
-  received = [];
-  answers = [];
-  target = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      received.push({ headers: request.headers, body: Buffer.concat(chunks) });
-      response.statusCode = answers.shift() ?? 200;
-      response.end();
-    });
-  });
-  target.listen(0, '127.0.0.1');
-  await once(target, 'listening');
-  targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/hook`;
+  target = await startWebhookTarget('/hook');
+  ({ url: targetUrl, received, answers } = target);
 });
 afterEach(async () => {
   await closeAll();
-  target.close();
-  await once(target, 'close');
+  await target.close();
 });
 
 async function api(path: string, init: { method?: string; body?: unknown; key?: string } = {}) {
@@ -123,7 +102,7 @@ describe('Lime emulator: webhook subscriptions', () => {
   it('a delivery the target does not take is tried again, then given up', async () => {
     lime = await startLime({ webhookRetry: { attempts: 3, delayMs: 10 } });
     await api('subscription/', { method: 'POST', body: { events: ['company.new'], target_url: targetUrl } });
-    answers = [503, 500, 500, 503];
+    answers.push(503, 500, 500, 503);
     lime.insert('company', { name: 'First' });
     lime.insert('company', { name: 'Second' });
     await lime.webhooksSettled();
