@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { ReceiverConfig } from './config/loadConfig';
 import type { ConnectionCheck } from './crmConnector';
 import { DeliveryWorker } from './deliver/deliveryWorker';
-import { enrichPayload } from './enrich/enrichPayload';
+import { enrichPayload, type EnrichResult } from './enrich/enrichPayload';
+import type { MeetingSummary } from '../core';
 import { catchUpEnrichment, CATCH_UP_AFTER_MS } from './enrich/enrichmentCatchUp';
+import { BackfillJob } from './poll/backfillJob';
 import { DciPoller } from './poll/dciPoller';
 import { createDciSettings, type DciSettings, type MakeDciApi } from './settings/dciSettings';
 import { ContactIndexKeeper, type ContactNotifications } from './contactIndex/contactIndexKeeper';
@@ -39,6 +41,8 @@ export interface RunningReceiver {
   /** DCI's REST API connection (environment and admin pages) and the mode in effect. */
   dci: DciSettings;
   poller: DciPoller;
+  /** The backfill started from the admin pages (one at a time across replicas). */
+  backfill: BackfillJob;
   /** The last connection check, if any. */
   connection(): ConnectionCheck | undefined;
   /** Graceful shutdown: stop accepting, let in-flight deliveries finish or give them back, close the database. */
@@ -103,6 +107,18 @@ export async function startReceiver(
   }
   const dciApi = () => (deps.makeDciApi === undefined ? undefined : dci.api());
   const metrics = createMetrics(store);
+  // The worker and the admin pages' Dry run enrich the same way.
+  const enrich = (
+    payload: Record<string, unknown>,
+    summary: MeetingSummary,
+    context: { firstReceivedAt: Date; signal?: AbortSignal | undefined },
+  ): Promise<EnrichResult> =>
+    enrichPayload(payload, summary, context, {
+      api: dciApi(),
+      conversationUrlTemplate: config.dci.conversationUrlTemplate,
+      waitMs: config.dci.enrichWaitMs,
+      now: () => new Date(),
+    });
 
   const worker = new DeliveryWorker({
     store,
@@ -110,13 +126,7 @@ export async function startReceiver(
     deliverOptions: () => settings.deliverOptions(),
     logger,
     metrics,
-    enrich: (payload, summary, context) =>
-      enrichPayload(payload, summary, context, {
-        api: dciApi(),
-        conversationUrlTemplate: config.dci.conversationUrlTemplate,
-        waitMs: config.dci.enrichWaitMs,
-        now: () => new Date(),
-      }),
+    enrich,
     concurrency: config.workerConcurrency,
     maxAttempts: config.maxAttempts,
     maxAgeMs: config.maxAgeMs,
@@ -145,6 +155,7 @@ export async function startReceiver(
     logger,
     onQueued: () => worker.wake(),
   });
+  const backfill = new BackfillJob({ store, api: dciApi, target: 'lime', logger, onQueued: () => worker.wake() });
   const catchUp = () =>
     catchUpEnrichment({ store, api: dciApi(), target: 'lime', now: new Date(), logger }).catch((error: unknown) =>
       logger.error({ err: error }, 'completing partially enriched notes failed'),
@@ -170,6 +181,17 @@ export async function startReceiver(
       wakeWorker: () => worker.wake(),
       contactIndexMode: () => contactIndex.mode(),
       logger,
+      // Without a DCI client factory the receiver never calls DCI: no DCI section to show.
+      ...(deps.makeDciApi === undefined
+        ? {}
+        : {
+            dci,
+            dciModeReason: () => describeModeReason(config, dci),
+            pollState: () => poller.status(),
+            backfill,
+            enrich,
+          }),
+      publicUrl: config.publicUrl,
     },
   });
 
@@ -216,6 +238,7 @@ export async function startReceiver(
     settings,
     dci,
     poller,
+    backfill,
     connection: () => settings.lastCheck(),
     close: () =>
       (closing ??= (async () => {
@@ -223,6 +246,7 @@ export async function startReceiver(
         clearInterval(catchUpTimer);
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await poller.stop();
+        await backfill.stop();
         await worker.stop();
         await contactIndex.stop();
         await retention.stop();
@@ -231,6 +255,16 @@ export async function startReceiver(
         logger.info('receiver stopped');
       })()),
   };
+}
+
+/** Why the DCI mode in effect is the one it is, in words, for the admin pages. */
+function describeModeReason(config: ReceiverConfig, dci: DciSettings): string {
+  if (config.dci.mode !== undefined) return 'set by DCI_MODE';
+  const secrets = config.webhookSecrets.length > 0;
+  const token = dci.view().tokenSet;
+  if (secrets && token) return 'webhook secrets and a DCI API token are both set; DCI_MODE is not set';
+  if (token) return 'a DCI API token is set and no webhook secrets; DCI_MODE is not set';
+  return 'webhook secrets are set and no DCI API token; DCI_MODE is not set';
 }
 
 /** Never called: without a DCI client factory `dciApi()` answers undefined before any client is asked for. */

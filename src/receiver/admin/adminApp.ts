@@ -5,8 +5,22 @@ import { parseSummaryPayload, type MeetingSummary } from '../../core';
 import type { DeliveryReport } from '../crmConnector';
 import type { Logger } from '../observability/logger';
 import { SettingsError, type ConnectionSettingsService, type SettingsInput } from '../settings/connectionSettings';
-import { DELIVERY_STATUSES, type DeliveryRow, type DeliveryStatus, type ReceiverStore } from '../store/receiverStore';
+import {
+  DELIVERY_STATUSES,
+  type EnrichmentRecord,
+  type DeliveryRow,
+  type DeliveryStatus,
+  type ReceiverStore,
+} from '../store/receiverStore';
 import { AdminSessions, csrfMatches, SESSION_MAX_MS, type AdminSession } from './adminSessions';
+import {
+  addDciRoutes,
+  dciConnectionSection,
+  dciOverviewPanel,
+  enrichmentBadge,
+  SOURCE_LABEL,
+  type DciAdminDeps,
+} from './dciAdmin';
 import { badgeFor } from './outcomeBadges';
 import { SignInLimiter } from './signInLimiter';
 
@@ -16,7 +30,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** views/ at the repository root: the same from src/ (tests) and dist/ (production). */
 export const VIEWS_DIR = join(__dirname, '..', '..', '..', 'views');
 
-export interface AdminDeps {
+export interface AdminDeps extends DciAdminDeps {
   store: ReceiverStore;
   settings: ConnectionSettingsService;
   /** Checks the admin password; undefined when none is configured: the pages are off. */
@@ -170,15 +184,30 @@ export function adminApp(deps: AdminDeps): express.Express {
       counts,
       oldestOpenAge: counts.oldestOpenSince ? describeAge(at - counts.oldestOpenSince.getTime()) : undefined,
       failures: rows.filter((row) => row.status === 'dead' || row.status === 'retrying').slice(0, 10),
+      dci: await dciOverviewPanel(deps, now(), request.query['backfill']),
     });
   });
 
-  app.get('/connection', async (request: SessionRequest, response) => {
-    response.render('connection', {
+  /** The connection page: Lime's form, then DCI's section (`dci`: its view data, with an error when one is shown). */
+  const renderConnection = async (
+    request: SessionRequest,
+    response: Response,
+    status: number,
+    dci: unknown,
+    lime: { error?: { field: string; message: string } | undefined; saved?: boolean } = {},
+  ) => {
+    response.status(status).render('connection', {
       session: request.adminSession,
       view: await deps.settings.view(),
       check: deps.settings.lastCheck(),
-      error: undefined,
+      error: lime.error,
+      saved: lime.saved === true,
+      dci,
+    });
+  };
+
+  app.get('/connection', async (request: SessionRequest, response) => {
+    await renderConnection(request, response, 200, dciConnectionSection(deps, { notice: request.query['dci'] }), {
       saved: request.query['saved'] === '1',
     });
   });
@@ -199,12 +228,8 @@ export function adminApp(deps: AdminDeps): express.Express {
       await deps.settings.save(input);
     } catch (error) {
       if (!(error instanceof SettingsError)) throw error;
-      response.status(400).render('connection', {
-        session: request.adminSession,
-        view: await deps.settings.view(),
-        check: deps.settings.lastCheck(),
+      await renderConnection(request, response, 400, dciConnectionSection(deps), {
         error: { field: error.field, message: error.message },
-        saved: false,
       });
       return;
     }
@@ -221,6 +246,8 @@ export function adminApp(deps: AdminDeps): express.Express {
     await deps.settings.disconnect();
     response.redirect(303, '/admin/connection');
   });
+
+  addDciRoutes(app, deps, { now, renderConnection, wakeWorker: () => deps.wakeWorker() });
 
   app.get('/deliveries', async (request: SessionRequest, response) => {
     const status = DELIVERY_STATUSES.includes(String(request.query['status']) as DeliveryStatus)
@@ -249,6 +276,7 @@ export function adminApp(deps: AdminDeps): express.Express {
       deliveries: withBadges,
       filter: { status, q: search ?? '', from: request.query['from'] ?? '', to: request.query['to'] ?? '' },
       statuses: DELIVERY_STATUSES,
+      sourceLabel: SOURCE_LABEL,
     });
   });
 
@@ -281,8 +309,8 @@ export function adminApp(deps: AdminDeps): express.Express {
     const page = await deliveryPage(deps, String(request.params['id']), false);
     if (!page) return response.status(404).render('message', notFound(request));
     const connector = deps.settings.connector();
-    let dryRun: { report?: DeliveryReport; error?: string };
-    if (!connector || !page.summary) {
+    let dryRun: { report?: DeliveryReport; error?: string; enrichment?: string; record?: EnrichmentRecord };
+    if (!connector || !page.summary || !page.payload) {
       dryRun = {
         error: page.detail.payloadRemoved
           ? 'The payload was removed: there is nothing to match.'
@@ -292,7 +320,21 @@ export function adminApp(deps: AdminDeps): express.Express {
       };
     } else {
       try {
-        dryRun = { report: await connector.deliver(page.summary, { ...deps.settings.deliverOptions(), dryRun: true }) };
+        // What the real delivery sees: the payload completed from DCI's REST API first.
+        let summary = page.summary;
+        let enrichment: string | undefined;
+        let record: EnrichmentRecord | undefined;
+        if (deps.enrich) {
+          const enriched = await deps.enrich(page.payload, page.summary, { firstReceivedAt: page.detail.createdAt });
+          if (enriched.kind === 'wait') {
+            enrichment = `DCI could not be read: ${enriched.error.message} This dry run uses the payload as stored.`;
+          } else {
+            summary = enriched.summary;
+            record = enriched.record;
+          }
+        }
+        const report = await connector.deliver(summary, { ...deps.settings.deliverOptions(), dryRun: true });
+        dryRun = { report, ...(enrichment === undefined ? {} : { enrichment }), ...(record ? { record } : {}) };
       } catch (error) {
         dryRun = { error: error instanceof Error ? error.message : 'The dry run failed.' };
       }
@@ -343,27 +385,56 @@ async function deliveryPage(deps: AdminDeps, id: string, showSummary: boolean) {
   if (!detail) return undefined;
   const body = await deps.store.getEventBody(detail.eventId);
   let summary: MeetingSummary | undefined;
+  let payload: Record<string, unknown> | undefined;
   if (body) {
     try {
-      const parsed = parseSummaryPayload(JSON.parse(body.toString('utf8')) as unknown);
-      if (parsed.ok) summary = parsed.summary;
+      const json = JSON.parse(body.toString('utf8')) as unknown;
+      const parsed = parseSummaryPayload(json);
+      if (parsed.ok) {
+        summary = parsed.summary;
+        payload = json as Record<string, unknown>;
+      }
     } catch {
       summary = undefined;
     }
   }
+  const stored = summary?.participants.length ?? 0;
   const participants = summary
-    ? summary.participants.map((participant, index) => {
-        const outcome = detail.outcomes.find((candidate) => candidate.participantIndex === index);
-        return { index, participant, outcome, badge: badgeFor(outcome, detail.status === 'dead') };
-      })
+    ? [
+        ...summary.participants.map((participant, index) => {
+          const outcome = detail.outcomes.find((candidate) => candidate.participantIndex === index);
+          return { index, participant, outcome, badge: badgeFor(outcome, detail.status === 'dead'), fromRest: false };
+        }),
+        // Participants DCI's REST API added (not in the stored payload): their outcomes are all there is to show.
+        ...detail.outcomes
+          .filter((outcome) => outcome.participantIndex >= stored)
+          .map((outcome) => ({
+            index: outcome.participantIndex,
+            participant: { name: undefined },
+            outcome,
+            badge: badgeFor(outcome, detail.status === 'dead'),
+            fromRest: true,
+          })),
+      ]
     : // The payload was removed: the outcomes (kinds and Lime ids, no names) are all that is left to show.
       detail.outcomes.map((outcome) => ({
         index: outcome.participantIndex,
         participant: { name: undefined },
         outcome,
         badge: badgeFor(outcome, detail.status === 'dead'),
+        fromRest: false,
       }));
-  return { detail, summary, participants, showSummary };
+  return {
+    detail,
+    summary,
+    payload,
+    participants,
+    showSummary,
+    source: SOURCE_LABEL[detail.source],
+    enrichment: detail.enrichment
+      ? { record: detail.enrichment, badge: enrichmentBadge(detail.enrichment) }
+      : undefined,
+  };
 }
 
 function tally(rows: readonly DeliveryRow[]): Record<DeliveryStatus, number> & { total: number } {

@@ -48,6 +48,15 @@ export interface PollRecord {
   error?: { code: string; message: string } | undefined;
 }
 
+/** What the admin overview shows of polling. */
+export interface PollStatus {
+  intervalMs: number;
+  /** Undefined before the first poll. */
+  state?: PollState | undefined;
+  /** Who holds the poll lease now: this process, another replica, or nobody (not polling, or its holder died). */
+  lease: 'this replica' | 'another replica' | 'free';
+}
+
 export type PollOutcome =
   | { kind: 'off'; reason: string }
   /** Another replica holds the poll lease. */
@@ -172,6 +181,18 @@ export class DciPoller {
       logger.info({ pages: record.pages, queued: record.queued, waiting: record.waiting, full }, 'DCI polled');
     }
     return { kind: 'polled', record };
+  }
+
+  /** The saved poll state and who holds the poll lease, for the admin overview. */
+  async status(): Promise<PollStatus> {
+    const job = await this.options.store.readJobState(POLL_JOB);
+    const now = this.now();
+    const held = job?.holder !== undefined && job.heldUntil !== undefined && job.heldUntil.getTime() > now.getTime();
+    return {
+      intervalMs: this.options.intervalMs,
+      state: job?.state === undefined || job.state === null ? undefined : readPollState(job.state, now),
+      lease: !held ? 'free' : job.holder === this.holder ? 'this replica' : 'another replica',
+    };
   }
 
   /** Asks for conversations listed before their summary was ready; keeps those still not ready and in the window. */
