@@ -14,7 +14,7 @@ export const BASE_URL_HINT =
   "DCI_API_URL must be DCI's REST API base, ending in /api/v1/rest (e.g. https://<your DCI host>/api/v1/rest)";
 export const RECORDINGS_REASON =
   'The token may not read recording links: in DCI under Settings → REST API → API Tokens, give the token the ' +
-  '`recordings` scope and turn on its include_recordings setting (include_recordings=true), or create a new token ' +
+  '"recordings" scope and turn on its include_recordings setting (include_recordings=true), or create a new token ' +
   'with both. Until then notes have no recording link.';
 
 /**

@@ -231,7 +231,7 @@ describe('DCI refusing the token', () => {
     const recording = await clientOf(dci, NO_RECORDINGS).getRecordingUrl('c000');
     expect(recording.kind).toBe('not_allowed');
     if (recording.kind !== 'not_allowed') return;
-    expect(recording.reason).toContain('`recordings` scope');
+    expect(recording.reason).toContain('"recordings" scope');
     expect(recording.reason).toContain('include_recordings=true');
     expect(recording.reason).toContain('Settings → REST API');
   });
