@@ -21,26 +21,37 @@ export interface RateTake {
 }
 
 /**
- * Takes one token from the bucket (undefined: a new one, full) at `now`: capacity `perMinute`, refilled at
- * `perMinute / 60000` tokens per ms since `refilledAt`. Paused: the wait until the pause ends, none taken. Empty: the
- * whole ms until one token is there, none taken. A `now` before `refilledAt` (another process's clock) refills
+ * The bucket's shape for a limit of `perMinute` requests in any sliding minute (DCI counts per minute, and a bucket
+ * as deep as the whole minute would let twice that through: a full burst, then a minute of refills). A tenth of the
+ * minute may go at once; the rest comes at an even pace, so a burst plus a minute of refills stays within the limit.
+ */
+export function bucketShape(perMinute: number): { capacity: number; refillPerMinute: number } {
+  const capacity = Math.max(1, Math.floor(perMinute / 10));
+  return { capacity, refillPerMinute: Math.max(perMinute - capacity, 1) };
+}
+
+/**
+ * Takes one token from the bucket (undefined: a new one, full) at `now`: capacity and refill rate from
+ * `bucketShape(perMinute)`, refilled since `refilledAt`. Paused: the wait until the pause ends, none taken. Empty:
+ * the whole ms until one token is there, none taken. A `now` before `refilledAt` (another process's clock) refills
  * nothing and leaves `refilledAt` where it is.
  */
 export function takeFromBucket(bucket: RateBucketRow | undefined, now: number, perMinute: number): RateTake {
   if (!Number.isFinite(perMinute) || perMinute <= 0) {
     throw new RangeError(`a rate bucket needs a positive number of requests a minute, not ${perMinute}`);
   }
-  let tokens = perMinute;
+  const { capacity, refillPerMinute } = bucketShape(perMinute);
+  let tokens = capacity;
   let refilledAt = now;
   if (bucket?.tokens !== undefined && bucket.refilledAt !== undefined) {
     const elapsed = Math.max(now - bucket.refilledAt, 0);
     // Multiplied before divided: whole tokens come out whole.
-    tokens = Math.min(perMinute, bucket.tokens + (elapsed * perMinute) / MS_PER_MINUTE);
+    tokens = Math.min(capacity, bucket.tokens + (elapsed * refillPerMinute) / MS_PER_MINUTE);
     refilledAt = Math.max(bucket.refilledAt, now);
   }
   if (bucket?.pausedUntil !== undefined && bucket.pausedUntil > now) {
     return { waitMs: bucket.pausedUntil - now, tokens, refilledAt };
   }
   if (tokens >= 1 - EPSILON) return { waitMs: 0, tokens: Math.max(tokens - 1, 0), refilledAt };
-  return { waitMs: Math.max(Math.ceil(((1 - tokens) * MS_PER_MINUTE) / perMinute), 1), tokens, refilledAt };
+  return { waitMs: Math.max(Math.ceil(((1 - tokens) * MS_PER_MINUTE) / refillPerMinute), 1), tokens, refilledAt };
 }
