@@ -156,10 +156,20 @@ export async function startReceiver(
     onQueued: () => worker.wake(),
   });
   const backfill = new BackfillJob({ store, api: dciApi, target: 'lime', logger, onQueued: () => worker.wake() });
+  // Completing partially enriched notes: one round at a time, stopped (and waited for) on shutdown.
+  const catchUpAbort = new AbortController();
+  let catchUpRound: Promise<unknown> | undefined;
   const catchUp = () =>
-    catchUpEnrichment({ store, api: dciApi(), target: 'lime', now: new Date(), logger }).catch((error: unknown) =>
-      logger.error({ err: error }, 'completing partially enriched notes failed'),
-    );
+    (catchUpRound ??= catchUpEnrichment({
+      store,
+      api: dciApi(),
+      target: 'lime',
+      now: new Date(),
+      logger,
+      signal: catchUpAbort.signal,
+    })
+      .catch((error: unknown) => logger.error({ err: error }, 'completing partially enriched notes failed'))
+      .finally(() => (catchUpRound = undefined)));
   const catchUpTimer = setInterval(() => void catchUp(), CATCH_UP_AFTER_MS);
   catchUpTimer.unref();
 
@@ -244,6 +254,8 @@ export async function startReceiver(
       (closing ??= (async () => {
         clearInterval(checkTimer);
         clearInterval(catchUpTimer);
+        catchUpAbort.abort();
+        await catchUpRound;
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await poller.stop();
         await backfill.stop();

@@ -85,6 +85,41 @@ describe('merging DCI REST data into a webhook payload', () => {
     ]);
   });
 
+  it("two people with the same name and different e-mails are not paired: neither gets the other one's phone", () => {
+    const base = { ...webhookConversation(), participants: [{ name: 'Jane Doe', email: 'jane@acme.com' }] };
+    const merged = mergeConversation(base, {
+      id: base.id,
+      participants: [{ name: 'Jane Doe', email: 'jdoe@other.com', phone: '+4670999' }],
+    });
+    expect(merged['participants']).toEqual([
+      { name: 'Jane Doe', email: 'jane@acme.com' },
+      { name: 'Jane Doe', email: 'jdoe@other.com', phone: '+4670999' },
+    ]);
+  });
+
+  it('a name two people share pairs nobody; position pairs only lists where nobody has a name or e-mail', () => {
+    const twins = { ...webhookConversation(), participants: [{ name: 'Kim Berg' }, { name: 'Kim Berg' }] };
+    const rest = {
+      id: twins.id,
+      participants: [
+        { name: 'Kim Berg', phone: '+461' },
+        { name: 'Kim Berg', phone: '+462' },
+      ],
+    };
+    expect(mergeConversation(twins, rest)['participants']).toHaveLength(4);
+
+    const anonymous = { ...webhookConversation(), participants: [{ role: 'customer' }] };
+    expect(mergeConversation(anonymous, { id: 'x', participants: [{ phone: '+463' }] })['participants']).toEqual([
+      { role: 'customer', phone: '+463' },
+    ]);
+    // A participant with a name never pairs by position with one that has none.
+    const named = { ...webhookConversation(), participants: [{ name: 'Kim Berg' }] };
+    expect(mergeConversation(named, { id: 'x', participants: [{ phone: '+463' }] })['participants']).toEqual([
+      { name: 'Kim Berg' },
+      { phone: '+463' },
+    ]);
+  });
+
   it('never changes its inputs, and merging nothing changes nothing', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.dictionary(fc.string(), fc.jsonValue()), (a, b) => {

@@ -12,6 +12,17 @@ import { mergeConversation } from './mergeConversation';
 export type EnrichablePart =
   'conversation link' | 'recording link' | 'end time' | 'manual notes' | 'participant phones';
 
+/** How a missing part's reason starts when DCI failed to answer (the catch-up asks again for those). */
+export const UNREAD_PREFIX = 'DCI could not be read';
+
+/**
+ * Failures that a later read may cure: DCI down, slow or rate limited, or a token an admin can fix (revoked, a scope
+ * missing). An answer we cannot read, or a request DCI refuses, stays so: asking again would only repeat it.
+ */
+function curableLater(error: DciError): boolean {
+  return error.temporary || error.code === 'dci_unauthorized' || error.code === 'dci_forbidden';
+}
+
 /** Marks a payload built from DCI's REST API (poll, backfill): its conversation detail is not asked for again. */
 export const REST_SOURCE_MARK = 'dci-rest';
 
@@ -84,8 +95,8 @@ export async function enrichPayload(
         // Our own shutdown is no failure of DCI's: the worker gives the delivery back.
         if (!(error instanceof DciError) || error.code === 'dci_aborted') throw error;
         if (error.temporary && mayWait) return error;
-        failed = true;
-        for (const part of parts) reasons.set(part, `DCI could not be read: ${error.message}`);
+        if (curableLater(error)) failed = true;
+        for (const part of parts) reasons.set(part, `${UNREAD_PREFIX}: ${error.message}`);
         return undefined;
       }
     };
@@ -121,8 +132,8 @@ export async function enrichPayload(
   let enriched: Record<string, unknown> = { ...payload, data: { conversation: merged } };
   let parsed = parseSummaryPayload(enriched);
   if (!parsed.ok) {
-    // What REST said breaks the contract (a date without a zone …): the payload goes as received.
-    failed = true;
+    // What REST said breaks the contract (a date without a zone …): the payload goes as received. Asking again would
+    // bring the same answer, so this is not `partial`.
     for (const part of gaps) reasons.set(part, "DCI's REST answer did not pass the payload contract");
     enriched = payload;
     parsed = { ok: true, summary };

@@ -11,41 +11,59 @@ function participantsOf(conversation: Json): Json[] {
 }
 
 /**
- * `base` with every field it lacks (absent, null or blank) taken from `rest`; participants are paired by e-mail,
- * then by name, then by position when both lists are as long, and each pair merged the same way. REST participants
- * that pair with none are added at the end (a caller known only by number is matched by phone). Neither input is
- * changed.
+ * `base` with every field it lacks (absent, null or blank) taken from `rest`; participants are paired and each pair
+ * merged the same way. REST participants that pair with none are added at the end (a caller known only by number is
+ * matched by phone). Neither input is changed.
+ *
+ * Pairing decides whose phone a participant gets, and a phone on the wrong person matches the wrong CRM contact, which
+ * is worse than no match. So pairs are made in three passes over everyone: by e-mail; then by a name that is unique
+ * on both sides, only where one side has no e-mail (two different addresses are two people, whatever the names); then
+ * by position, only when no participant on either side has an e-mail or a name and both lists are as long.
  */
 export function mergeConversation(base: Json, rest: Json): Json {
   const merged = fillGaps(base, rest, ['participants']);
   const ours = participantsOf(base);
   const theirs = participantsOf(rest);
   if (theirs.length === 0) return merged;
-  const used = new Set<number>();
-  const pairOf = (participant: Json, index: number): number | undefined => {
-    const free = (candidate: number) => !used.has(candidate);
-    const email = key(participant['email']);
-    if (email !== undefined) {
-      const found = theirs.findIndex((other, at) => free(at) && key(other['email']) === email);
-      if (found >= 0) return found;
-    }
-    const name = key(participant['name']);
-    if (name !== undefined) {
-      const named = theirs.flatMap((other, at) => (free(at) && key(other['name']) === name ? [at] : []));
-      if (named.length === 1) return named[0];
-    }
-    const hasKey = email !== undefined || name !== undefined;
-    return !hasKey && ours.length === theirs.length && free(index) ? index : undefined;
-  };
+  const pairs = pairParticipants(ours, theirs);
+  const used = new Set(pairs.values());
   const enriched = ours.map((participant, index) => {
-    const pair = pairOf(participant, index);
-    if (pair === undefined) return participant;
-    used.add(pair);
-    return fillGaps(participant, theirs[pair] ?? {}, []);
+    const pair = pairs.get(index);
+    return pair === undefined ? participant : fillGaps(participant, theirs[pair] ?? {}, []);
   });
-  const added = theirs.filter((_participant, at) => !used.has(at));
-  merged['participants'] = [...enriched, ...added];
+  merged['participants'] = [...enriched, ...theirs.filter((_participant, at) => !used.has(at))];
   return merged;
+}
+
+/** Our participant's index → theirs, in the three passes described above. */
+function pairParticipants(ours: readonly Json[], theirs: readonly Json[]): Map<number, number> {
+  const pairs = new Map<number, number>();
+  const taken = new Set<number>();
+  const pair = (index: number, at: number) => {
+    pairs.set(index, at);
+    taken.add(at);
+  };
+  ours.forEach((participant, index) => {
+    const email = key(participant['email']);
+    if (email === undefined) return;
+    const at = theirs.findIndex((other, candidate) => !taken.has(candidate) && key(other['email']) === email);
+    if (at >= 0) pair(index, at);
+  });
+  const named = (list: readonly Json[], name: string) => list.filter((item) => key(item['name']) === name).length;
+  ours.forEach((participant, index) => {
+    const name = key(participant['name']);
+    if (pairs.has(index) || name === undefined || named(ours, name) !== 1 || named(theirs, name) !== 1) return;
+    const at = theirs.findIndex((other) => key(other['name']) === name);
+    const emails = [key(participant['email']), key(theirs[at]?.['email'])];
+    if (at >= 0 && !taken.has(at) && emails.includes(undefined)) pair(index, at);
+  });
+  const keyless = (item: Json) => key(item['email']) === undefined && key(item['name']) === undefined;
+  if (ours.length === theirs.length && ours.every(keyless) && theirs.every(keyless)) {
+    ours.forEach((_participant, index) => {
+      if (!pairs.has(index) && !taken.has(index)) pair(index, index);
+    });
+  }
+  return pairs;
 }
 
 function fillGaps(base: Json, rest: Json, skip: readonly string[]): Json {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { DciError, type DciApi } from '../../dci-api/dciApi';
 import type { Logger } from '../observability/logger';
 import type { ReceiverStore } from '../store/receiverStore';
@@ -16,8 +17,15 @@ export const DCI_WINDOW_MS = 30 * 24 * 3600 * 1000;
  */
 export const POLL_OVERLAP_MS = 2 * 3600 * 1000;
 
-/** How often a poll walks every conversation since polling began, to catch changed summaries and stragglers. */
+/** How often a poll walks further back, to catch regenerated summaries and stragglers. */
 export const FULL_WALK_MS = 6 * 3600 * 1000;
+
+/**
+ * How far back that walk goes (never before polling began). Not the whole 30 days: DCI counts every conversation a
+ * list page names against the token's daily quota [assumption: how the quota counts is not documented], and four
+ * walks a day of a busy month would spend it.
+ */
+export const FULL_WALK_HORIZON_MS = 48 * 3600 * 1000;
 
 /** Not-ready conversations asked for one by one per poll, at most (each costs a request of the token's budget). */
 const WAITING_PER_POLL = 10;
@@ -29,7 +37,7 @@ export interface PollState {
   /** The newest conversation seen by a finished walk. */
   newest?: NotReady | undefined;
   waiting: NotReady[];
-  lastFullWalkAt?: string | undefined;
+  lastFullWalkAt: string;
   last?: PollRecord | undefined;
   lastOkAt?: string | undefined;
 }
@@ -92,6 +100,8 @@ export class DciPoller {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = true;
+  /** Aborts a poll in flight on shutdown: a long walk must not hold the shutdown up. */
+  private abort = new AbortController();
 
   constructor(options: DciPollerOptions) {
     this.options = options;
@@ -109,9 +119,10 @@ export class DciPoller {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.abort = new AbortController();
     const tick = () => {
       if (this.stopped) return;
-      this.running = this.pollOnce()
+      this.running = this.pollOnce(this.abort.signal)
         .catch((error: unknown) => this.options.logger.error({ err: error }, 'DCI poll failed unexpectedly'))
         .finally(() => {
           if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs);
@@ -123,6 +134,7 @@ export class DciPoller {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.abort.abort();
     await this.running;
     await this.options.store.releaseLease({ name: POLL_JOB, holder: this.holder }).catch(() => undefined);
   }
@@ -138,11 +150,31 @@ export class DciPoller {
       return { kind: 'standby' };
     }
     const state = readPollState((await store.readJobState(POLL_JOB))?.state, now);
-    const full = state.lastFullWalkAt === undefined || now.getTime() - Date.parse(state.lastFullWalkAt) >= FULL_WALK_MS;
-    const floor = Math.max(Date.parse(state.startedAt) - POLL_OVERLAP_MS, now.getTime() - DCI_WINDOW_MS);
+    const full = now.getTime() - Date.parse(state.lastFullWalkAt) >= FULL_WALK_MS;
+    const floor = Math.max(Date.parse(state.startedAt) - POLL_OVERLAP_MS, now.getTime() - FULL_WALK_HORIZON_MS);
     const stopBefore =
       full || state.newest === undefined ? floor : Math.max(floor, Date.parse(state.newest.date) - POLL_OVERLAP_MS);
-    const deps: WalkDeps = { api, store, target: this.options.target, source: 'poll', now: () => this.now(), signal };
+    let leaseLost = false;
+    const deps: WalkDeps = {
+      api,
+      store,
+      target: this.options.target,
+      source: 'poll',
+      now: () => this.now(),
+      signal,
+      // A walk may outlast the lease (a busy account, a spent budget): it is renewed page by page, and the walk
+      // stops when another replica has taken it over.
+      onPage: async () => {
+        const renewed = await store.takeLease({
+          name: POLL_JOB,
+          holder: this.holder,
+          now: this.now(),
+          leaseMs: this.leaseMs,
+        });
+        leaseLost = !renewed;
+        return renewed;
+      },
+    };
     const record: PollRecord = {
       at: now.toISOString(),
       ok: true,
@@ -158,6 +190,11 @@ export class DciPoller {
     try {
       const walk = await walkConversations(deps, new Date(stopBefore));
       Object.assign(record, { pages: walk.pages, listed: walk.listed, queued: walk.queued });
+      if (leaseLost) {
+        logger.warn('the DCI poll lease was lost during a poll; another replica polls now');
+        if (record.queued > 0) this.options.onQueued();
+        return { kind: 'standby' };
+      }
       Object.assign(record, { unchanged: walk.unchanged, invalid: walk.invalid });
       if (walk.newest && (!state.newest || Date.parse(walk.newest.date) > Date.parse(state.newest.date))) {
         next.newest = walk.newest;
@@ -218,15 +255,23 @@ function mergeWaiting(before: readonly NotReady[], found: readonly NotReady[]): 
   return [...byId.values()];
 }
 
-/** The saved state, read tolerantly (a state saved by another version, or none: a fresh start now). */
+const notReadySchema = z.object({ id: z.string(), date: z.iso.datetime({ offset: true }) });
+const instant = z.iso.datetime({ offset: true });
+
+/** The saved state, read tolerantly: a value that is missing or not what this version writes starts afresh now. */
 export function readPollState(saved: unknown, now: Date): PollState {
-  const state = (typeof saved === 'object' && saved !== null ? saved : {}) as Partial<PollState>;
-  return {
-    startedAt: typeof state.startedAt === 'string' ? state.startedAt : now.toISOString(),
-    newest: state.newest,
-    waiting: Array.isArray(state.waiting) ? state.waiting : [],
-    lastFullWalkAt: typeof state.lastFullWalkAt === 'string' ? state.lastFullWalkAt : now.toISOString(),
-    last: state.last,
-    lastOkAt: state.lastOkAt,
-  };
+  const nowIso = now.toISOString();
+  const schema = z.object({
+    startedAt: instant.catch(nowIso),
+    newest: notReadySchema.optional().catch(undefined),
+    waiting: z.array(notReadySchema).catch([]),
+    lastFullWalkAt: instant.catch(nowIso),
+    last: z
+      .custom<PollRecord>((value) => typeof value === 'object' && value !== null)
+      .optional()
+      .catch(undefined),
+    lastOkAt: instant.optional().catch(undefined),
+  });
+  const parsed = schema.safeParse(typeof saved === 'object' && saved !== null ? saved : {});
+  return parsed.success ? parsed.data : { startedAt: nowIso, waiting: [], lastFullWalkAt: nowIso };
 }

@@ -66,11 +66,18 @@ export function restPayload(conversation: DciConversation, readAt: Date): RestPa
   };
 }
 
-/** Whether DCI has a summary for the conversation yet (a list item may not say: then `undefined`). */
-export function summaryState(conversation: DciConversation): 'ready' | 'not_yet' | 'unknown' {
-  if (!('summary' in conversation)) return 'unknown';
+/**
+ * Whether a list item is the whole conversation: it carries the summary field (set or null) and the participants. One
+ * that does not is completed from the conversation detail, or a meeting could go to nobody.
+ */
+export function isWholeConversation(conversation: DciConversation): boolean {
+  return 'summary' in conversation && Array.isArray(conversation['participants']);
+}
+
+/** Whether DCI has the conversation's summary yet. */
+export function hasSummary(conversation: DciConversation): boolean {
   const summary = conversation['summary'];
-  return typeof summary === 'string' && summary.trim() !== '' ? 'ready' : 'not_yet';
+  return typeof summary === 'string' && summary.trim() !== '';
 }
 
 function text(value: unknown): string {

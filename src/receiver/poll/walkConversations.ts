@@ -1,7 +1,7 @@
 import type { MeetingSummary } from '../../core';
-import type { DciApi, DciConversation } from '../../dci-api/dciApi';
+import { DciError, type DciApi, type DciConversation } from '../../dci-api/dciApi';
 import type { ReceiverStore, SummarySource } from '../store/receiverStore';
-import { conversationFingerprint, heldFingerprint, restPayload, summaryState } from './restPayload';
+import { conversationFingerprint, hasSummary, heldFingerprint, isWholeConversation, restPayload } from './restPayload';
 
 /** A conversation listed before DCI had its summary: asked for again until it has one or leaves the 30-day window. */
 export interface NotReady {
@@ -32,6 +32,22 @@ export interface WalkDeps {
   signal?: AbortSignal | undefined;
   /** Dry run: nothing is stored; each new or changed conversation is handed here instead. */
   onFound?: ((found: { summary: MeetingSummary; rawBody: Buffer }) => Promise<void>) | undefined;
+  /** Called after each page: false stops the walk (the poller renews its lease here, and stops when it lost it). */
+  onPage?: (() => Promise<boolean>) | undefined;
+}
+
+/**
+ * More pages than 30 days at DCI's default limit could give (60 a minute, 25 a page): a walk this long is a list that
+ * does not end, and is stopped.
+ */
+export const MAX_PAGES_PER_WALK = 2000;
+
+/** A list that does not move on: its cursor, or every conversation of a page, was seen before in this walk. */
+function notAdvancing(what: string): DciError {
+  return new DciError(
+    'dci_bad_response',
+    `DCI's conversation list does not move on (${what}): the walk is stopped so it does not go round forever.`,
+  );
 }
 
 /**
@@ -44,9 +60,17 @@ export interface WalkDeps {
 export async function walkConversations(deps: WalkDeps, stopBefore: Date): Promise<WalkResult> {
   const result: WalkResult = { pages: 0, listed: 0, queued: 0, unchanged: 0, notReady: [], invalid: 0 };
   let cursor: string | undefined;
+  const cursors = new Set<string>();
+  const ids = new Set<string>();
   do {
     const page = await deps.api.listConversations({ cursor, signal: deps.signal });
     result.pages += 1;
+    // DCI's cursor parameter and fields are not documented: a server that ignores ours, or echoes it back, would send
+    // the same page for ever. Such a list is refused rather than walked.
+    if (page.conversations.length > 0 && page.conversations.every((item) => ids.has(item.id))) {
+      throw notAdvancing('a page brought only conversations already listed');
+    }
+    for (const item of page.conversations) ids.add(item.id);
     const inWindow: DciConversation[] = [];
     let reachedEnd = false;
     for (const item of page.conversations) {
@@ -63,6 +87,12 @@ export async function walkConversations(deps: WalkDeps, stopBefore: Date): Promi
     result.listed += inWindow.length;
     await storeConversations(deps, inWindow, result);
     cursor = reachedEnd ? undefined : page.nextCursor;
+    if (cursor !== undefined) {
+      if (cursors.has(cursor)) throw notAdvancing('its next cursor repeats one already followed');
+      if (result.pages >= MAX_PAGES_PER_WALK) throw notAdvancing(`more than ${MAX_PAGES_PER_WALK} pages`);
+      cursors.add(cursor);
+      if (deps.onPage !== undefined && !(await deps.onPage())) break;
+    }
   } while (cursor !== undefined);
   return result;
 }
@@ -85,7 +115,7 @@ export async function storeConversations(
   for (const listed of conversations) {
     const already = held.get(listed.id);
     let conversation: DciConversation | undefined = listed;
-    if (summaryState(listed) === 'unknown') {
+    if (!isWholeConversation(listed)) {
       // A brief list item: whether it changed cannot be told without its detail, so only new ones are asked for.
       if (already !== undefined) {
         result.unchanged += 1;
@@ -94,8 +124,9 @@ export async function storeConversations(
       conversation = await deps.api.getConversation(listed.id, deps.signal);
       if (conversation === undefined) continue;
     }
-    if (summaryState(conversation) !== 'ready') {
-      result.notReady.push({ id: conversation.id, date: new Date(dateOf(conversation) ?? Date.now()).toISOString() });
+    if (!hasSummary(conversation)) {
+      const date = dateOf(conversation) ?? deps.now().getTime();
+      result.notReady.push({ id: conversation.id, date: new Date(date).toISOString() });
       continue;
     }
     // A payload removed by retention after delivery cannot be compared: it was delivered, so it is not written again.

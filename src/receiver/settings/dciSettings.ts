@@ -158,6 +158,15 @@ export async function createDciSettings(deps: {
         }
         values[KEYS.token] = sealSecret(token, secretKey);
       }
+      // A saved token goes only to the host it was saved for: a new host needs the token typed again.
+      const newUrl = values[KEYS.url];
+      const hostChanges = typeof newUrl === 'string' && hostOf(newUrl) !== hostOf(env.url ?? storedUrl);
+      if (hostChanges && values[KEYS.token] === undefined && env.token === undefined && storedToken !== undefined) {
+        throw new DciSettingsError(
+          'token',
+          'Enter the DCI API token again for the new address: a saved token is only sent to the host it was saved for.',
+        );
+      }
       if (Object.keys(values).length === 0) return;
       await store.writeSettings(values);
       if (values[KEYS.url] !== undefined) storedUrl = String(values[KEYS.url]);
@@ -182,4 +191,13 @@ export async function createDciSettings(deps: {
       deps.onChange?.();
     },
   };
+}
+
+function hostOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
 }
