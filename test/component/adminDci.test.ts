@@ -75,6 +75,15 @@ describe('admin pages: connecting DCI', () => {
     expect((await agent.get('/admin')).text).not.toContain(DCI_TOKEN);
     expect(setup.receiver.dci.mode()).toBe('both');
 
+    // A new host does not get the saved token: it has to be typed again.
+    const moved = await agent
+      .post('/admin/connection/dci')
+      .type('form')
+      .send({ _csrf: csrf, dciUrl: 'https://dci.elsewhere.example/api/v1/rest', dciToken: '' });
+    expect(moved.status).toBe(400);
+    expect(moved.text).toContain('Enter the DCI API token again for the new address');
+    expect(setup.receiver.dci.view().url).toBe(setup.dci.baseUrl);
+
     const removed = await agent.post('/admin/connection/dci/remove').type('form').send({ _csrf: csrf });
     expect(removed.headers['location']).toBe('/admin/connection?dci=removed#dci');
     const after = await agent.get('/admin/connection?dci=removed');
