@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ADMIN_PASSWORD, SECRET_KEY } from '../support/adminHarness';
 import { ANNA, DCI_SECRET, LARS, meeting, startDciSetup, type DciSetup } from '../support/dci';
+import { waitFor } from '../support/waitFor';
 
 // The admin pages' DCI side in a real browser, at a desktop width and a phone's (390 px): the connection page's DCI
 // section, the overview's DCI panel and a delivery enriched from DCI's REST API. Screenshots go to
@@ -101,10 +102,21 @@ describeInBrowser("the admin pages' DCI side in a real browser", () => {
   });
 
   it('the overview shows the DCI panel with the last poll and the backfill form', async () => {
+    await waitFor(
+      async () => (await setup.receiver.store.readJobState('dci-poll'))?.state !== undefined,
+      20_000,
+      'the first poll',
+    );
     await page.goto(`${setup.receiver.url}/admin`);
     await page.getByText('Held by this replica: it polls.').waitFor();
     await page.getByRole('button', { name: 'Start backfill' }).click();
     await page.getByText('Backfill started').waitFor();
+    // The backfill runs in the background: the page shows its result once it has one.
+    await waitFor(
+      async () => (await setup.receiver.backfill.state())?.finishedAt !== undefined,
+      20_000,
+      'the backfill to finish',
+    );
     await page.goto(`${setup.receiver.url}/admin`);
     await page.locator('#dci').getByText('done').waitFor();
     await shootAtWidths('overview');
