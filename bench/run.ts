@@ -1,6 +1,7 @@
 // `npm run bench [-- <name>…]`: runs the benchmarks one after another, each in a process of its own (so none
 // inherits another's heap or timers), then gathers their tables into bench/results/latest.md.
-// Names: core, ingest, e2e (also `cost`: the same run reports both), footprint, bundle, index. No name: all of them.
+// Names: core, ingest, e2e (also `cost`: the same run reports both), footprint, bundle, index, dci. No name: all of
+// them.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,9 +15,10 @@ const BENCHMARKS: Record<string, string> = {
   footprint: 'footprint.bench.js',
   bundle: 'bundle.bench.js',
   index: 'contactIndex.bench.js',
+  dci: 'dci.bench.js',
 };
 const ALIASES: Record<string, string> = { cost: 'e2e', 'end-to-end': 'e2e' };
-const ORDER = ['ingest', 'e2e', 'footprint', 'bundle', 'index', 'core'];
+const ORDER = ['ingest', 'e2e', 'footprint', 'bundle', 'index', 'dci', 'core'];
 
 async function main(): Promise<number> {
   const asked = process.argv.slice(2).map((name) => ALIASES[name] ?? name);

@@ -1,10 +1,13 @@
-// `npm run demo`: the receiver on a temporary SQLite database and the Lime emulator with demo data; sends the sample
-// payloads signed as DCI signs them, waits for delivery and prints what happened to every participant.
+// `npm run demo`: the receiver on a temporary SQLite database, the Lime emulator with demo data and DCI's emulator;
+// sends the sample payloads signed as DCI signs them, waits for delivery and prints what happened to every
+// participant; then lets DCI's emulator send its documented webhook and shows what enrichment from its REST API added.
 // The demo launcher is the one product entry point allowed to import the sandbox.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DciClient } from '../../dci-api';
 import { LimeConnector } from '../../lime-addon';
+import { startDciEmulator } from '../../sandbox/dci';
 import { seedDemoData, startLimeEmulator } from '../../sandbox/lime';
 import { loadConfig } from '../config/loadConfig';
 import { signDci } from '../ingest/signWebhook';
@@ -12,19 +15,28 @@ import { createLogger } from '../observability/logger';
 import { startReceiver, type RunningReceiver } from '../startReceiver';
 import type { DeliveryRow } from '../store/receiverStore';
 import { regeneratedSample, samplePayloads, type SamplePayload } from './samplePayloads';
+import { showEnrichedWebhook } from './showEnrichedWebhook';
 
 const SECRET = 'demo-webhook-secret';
 const API_KEY = 'demo-api-key';
+const DCI_TOKEN = 'mt_demo0001companion';
 const WAIT_LIMIT_MS = 30_000;
 
 async function runDemo(): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dci-companion-demo-'));
   const lime = await startLimeEmulator({ apiKeys: { [API_KEY]: 'all' }, app: 'Lime CRM' });
   seedDemoData(lime);
+  const dci = await startDciEmulator({
+    tokens: { [DCI_TOKEN]: { scopes: ['conversations', 'recordings'], includeRecordings: true } },
+  });
   const config = loadConfig({
     PORT: '0',
     DATA_DIR: dataDir,
+    DCI_MODE: 'both',
     DCI_WEBHOOK_SECRETS: SECRET,
+    DCI_API_URL: dci.baseUrl,
+    DCI_API_TOKEN: DCI_TOKEN,
+    DCI_CONVERSATION_URL: 'https://app.dci-emulator.test/conversations/{id}',
     LIME_URL: lime.baseUrl,
     LIME_API_KEY: API_KEY,
     INTERNAL_EMAIL_DOMAINS: 'seller.se',
@@ -32,6 +44,7 @@ async function runDemo(): Promise<number> {
   const receiver = await startReceiver(config, {
     logger: createLogger('silent'),
     makeConnector: (options) => new LimeConnector(options),
+    makeDciApi: (options) => new DciClient(options),
     host: '127.0.0.1',
   });
   const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -74,12 +87,14 @@ async function runDemo(): Promise<number> {
       }
       out();
     }
+    unexpected += await showEnrichedWebhook({ receiver, dci, lime, webhookSecret: SECRET, out });
     const notes = lime.all('history').filter((note) => String(note['note']).includes('dci-conversation:'));
     out(`Lime now holds ${notes.length} DCI note(s); the re-sent meeting updated its notes in place.`);
-    summarize(rows, out);
+    summarize(await receiver.store.listDeliveries({ limit: 50 }), out);
     return unexpected === 0 ? 0 : 1;
   } finally {
     await receiver.close();
+    await dci.close();
     await lime.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
