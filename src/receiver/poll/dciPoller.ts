@@ -200,7 +200,9 @@ export class DciPoller {
         next.newest = walk.newest;
       }
       if (full) next.lastFullWalkAt = now.toISOString();
-      next.waiting = await this.askWaiting(deps, mergeWaiting(state.waiting, walk.notReady), record, now);
+      // Waiting conversations this walk listed were just seen: stored when ready, still waiting when not.
+      const unseen = state.waiting.filter((entry) => !walk.seen.has(entry.id));
+      next.waiting = [...(await this.askWaiting(deps, unseen, record, now)), ...walk.notReady];
       next.lastOkAt = now.toISOString();
     } catch (error) {
       if (!(error instanceof DciError)) throw error;
@@ -247,12 +249,6 @@ export class DciPoller {
     }
     return keep;
   }
-}
-
-function mergeWaiting(before: readonly NotReady[], found: readonly NotReady[]): NotReady[] {
-  const byId = new Map(before.map((entry) => [entry.id, entry]));
-  for (const entry of found) byId.set(entry.id, entry);
-  return [...byId.values()];
 }
 
 const notReadySchema = z.object({ id: z.string(), date: z.iso.datetime({ offset: true }) });

@@ -21,6 +21,8 @@ export interface WalkResult {
   invalid: number;
   /** The newest conversation listed (by date), for the poll position. */
   newest?: NotReady | undefined;
+  /** Every conversation this walk listed (within the window): the poller need not ask for these one by one. */
+  seen: Set<string>;
 }
 
 export interface WalkDeps {
@@ -58,7 +60,15 @@ function notAdvancing(what: string): DciError {
  * one whose summary is not ready yet is returned in `notReady`.
  */
 export async function walkConversations(deps: WalkDeps, stopBefore: Date): Promise<WalkResult> {
-  const result: WalkResult = { pages: 0, listed: 0, queued: 0, unchanged: 0, notReady: [], invalid: 0 };
+  const result: WalkResult = {
+    pages: 0,
+    listed: 0,
+    queued: 0,
+    unchanged: 0,
+    notReady: [],
+    invalid: 0,
+    seen: new Set(),
+  };
   let cursor: string | undefined;
   const cursors = new Set<string>();
   const ids = new Set<string>();
@@ -80,6 +90,7 @@ export async function walkConversations(deps: WalkDeps, stopBefore: Date): Promi
         break;
       }
       inWindow.push(item);
+      result.seen.add(item.id);
       if (date !== undefined && (result.newest === undefined || date > Date.parse(result.newest.date))) {
         result.newest = { id: item.id, date: new Date(date).toISOString() };
       }
