@@ -41,12 +41,39 @@ async function main(): Promise<number> {
   return failed.length === 0 ? 0 : 1;
 }
 
+/** How each benchmark's section in latest.md begins (e2e writes two tables; its section starts at the first). */
+const SECTION_STARTS: Record<string, string> = {
+  ingest: '### 1.',
+  e2e: '### 2.',
+  footprint: '### 4.',
+  bundle: '### 5.',
+  index: '### 6.',
+  dci: '### 7.',
+  core: '### Core',
+};
+
+/**
+ * The sections latest.md holds now, by benchmark: a benchmark that has no result here (only some were run, in a
+ * fresh checkout whose results/ holds only latest.md) keeps the section it had.
+ */
+function previousSections(file: string): Map<string, string> {
+  const sections = new Map<string, string>();
+  if (!existsSync(file)) return sections;
+  for (const match of readFileSync(file, 'utf8').matchAll(/### [\s\S]*?\n_Run [^\n]*\._/gu)) {
+    const name = Object.keys(SECTION_STARTS).find((key) => match[0].startsWith(SECTION_STARTS[key] ?? '\0'));
+    if (name !== undefined) sections.set(name, match[0]);
+  }
+  return sections;
+}
+
 /** latest.md: every benchmark's last table, in the suite's order, with when each ran; formatted as `lint` wants. */
 async function writeLatest(): Promise<void> {
+  const file = join(RESULTS_DIR, 'latest.md');
+  const previous = previousSections(file);
   const sections = ORDER.flatMap((name) => {
     const md = join(RESULTS_DIR, `${name}.md`);
     const json = join(RESULTS_DIR, `${name}.json`);
-    if (!existsSync(md) || !existsSync(json)) return [];
+    if (!existsSync(md) || !existsSync(json)) return previous.has(name) ? [previous.get(name) ?? ''] : [];
     const { finishedAt } = JSON.parse(readFileSync(json, 'utf8')) as { finishedAt: string };
     return [`${readFileSync(md, 'utf8').trim()}\n\n_Run ${finishedAt}._`];
   });
@@ -56,7 +83,6 @@ async function writeLatest(): Promise<void> {
     '',
     `Machine: ${machineLine()}.`,
   ].join('\n');
-  const file = join(RESULTS_DIR, 'latest.md');
   const text = `${[header, ...sections].join('\n\n')}\n`;
   writeFileSync(file, await format(text, { ...(await resolveConfig(file)), parser: 'markdown' }));
 }
