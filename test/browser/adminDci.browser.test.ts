@@ -1,34 +1,16 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ADMIN_PASSWORD, SECRET_KEY } from '../support/adminHarness';
 import { ANNA, DCI_SECRET, LARS, meeting, startDciSetup, type DciSetup } from '../support/dci';
 import { waitFor } from '../support/waitFor';
+import { describeInBrowser, launchChromium, SCREENSHOTS } from '../support/browser';
 
 // The admin pages' DCI side in a real browser, at a desktop width and a phone's (390 px): the connection page's DCI
 // section, the overview's DCI panel and a delivery enriched from DCI's REST API. Screenshots go to
 // test-output/screenshots for a person to look at; nothing may overflow sideways on the phone.
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = join(__dirname, '..', '..', 'test-output', 'screenshots');
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const WIDTHS = [1280, 390] as const;
-
-const available = existsSync(CHROMIUM);
-if (!available) {
-  if (process.env['CI']) throw new Error(`${CHROMIUM} is missing: .ci/run must install Debian's chromium`);
-  console.warn(`Browser tests skipped: ${CHROMIUM} is not installed (apt-get install -y chromium). CI installs it.`);
-}
-const describeInBrowser = available ? describe : describe.skip;
 
 jest.setTimeout(90_000);
 
@@ -58,7 +40,7 @@ describeInBrowser("the admin pages' DCI side in a real browser", () => {
     ]);
     setup.dci.completeConversation(id, { summary: 'Acme wants a quote for 40 seats.' });
     deliveryId = (await setup.delivered(id)).id;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${setup.receiver.url}/admin/sign-in`);
     await page.getByLabel('Admin password').fill(ADMIN_PASSWORD);

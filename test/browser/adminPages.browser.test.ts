@@ -1,31 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
 import { ADMIN_PASSWORD, ADMIN_WEBHOOK_SECRET, startAdminReceiver, untilDeliveryStatus } from '../support/adminHarness';
 import { closeAll, TEST_API_KEY } from '../support/lime';
 import { buildParticipant, buildPayload } from '../support/payloads';
-
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = join(__dirname, '..', '..', 'test-output', 'screenshots');
-/** Debian's chromium, run as the env skill's node notes say (this machine's network is closed). */
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-const available = existsSync(CHROMIUM);
-if (!available) {
-  if (process.env['CI']) throw new Error(`${CHROMIUM} is missing: .ci/run must install Debian's chromium`);
-  console.warn(`Browser tests skipped: ${CHROMIUM} is not installed (apt-get install -y chromium). CI installs it.`);
-}
-const describeInBrowser = available ? describe : describe.skip;
+import { describeInBrowser, launchChromium, SCREENSHOTS } from '../support/browser';
 
 jest.setTimeout(90_000);
 
@@ -37,7 +17,7 @@ describeInBrowser('admin pages in a real browser', () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     env = await startAdminReceiver();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   });
   afterAll(async () => {

@@ -1,7 +1,6 @@
-import request from 'supertest';
 import { BACKFILL_JOB } from '../../src/receiver/poll/backfillJob';
 import { POLL_JOB } from '../../src/receiver/poll/dciPoller';
-import { ADMIN_PASSWORD, SECRET_KEY } from '../support/adminHarness';
+import { ADMIN_PASSWORD, SECRET_KEY, signInAdmin } from '../support/adminHarness';
 import { ANNA, DCI_SECRET, DCI_TOKEN, dciNotes, meeting, startDciSetup, type DciSetup } from '../support/dci';
 import { waitFor } from '../support/waitFor';
 
@@ -12,23 +11,11 @@ jest.setTimeout(45_000);
 
 const ADMIN = { ADMIN_PASSWORD, SECRET_KEY };
 const DAY_MS = 24 * 3600 * 1000;
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/u.exec(html)?.[1] ?? '';
 
 let setup: DciSetup;
 afterEach(async () => setup?.close());
 
-/** A signed-in browser-like agent (cookies kept) and its CSRF token. */
-async function signIn() {
-  const agent = request.agent(setup.receiver.url);
-  const page = await agent.get('/admin/sign-in');
-  const response = await agent
-    .post('/admin/sign-in')
-    .type('form')
-    .send({ _csrf: csrfOf(page.text), password: ADMIN_PASSWORD });
-  expect(response.status).toBe(303);
-  const overview = await agent.get('/admin');
-  return { agent, csrf: csrfOf(overview.text) };
-}
+const signIn = () => signInAdmin(setup.receiver.url);
 
 /** Waits until the poller has saved a poll. */
 async function untilPolled(): Promise<void> {

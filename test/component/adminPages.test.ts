@@ -2,7 +2,14 @@ import request from 'supertest';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
 import type { RunningReceiver } from '../../src/receiver/startReceiver';
 import type { LimeEmulator } from '../../src/sandbox/lime';
-import { ADMIN_PASSWORD, ADMIN_WEBHOOK_SECRET, startAdminReceiver, untilDeliveryStatus } from '../support/adminHarness';
+import {
+  ADMIN_PASSWORD,
+  ADMIN_WEBHOOK_SECRET,
+  csrfOf,
+  signInAdmin,
+  startAdminReceiver,
+  untilDeliveryStatus,
+} from '../support/adminHarness';
 import { closeAll, TEST_API_KEY } from '../support/lime';
 import { buildParticipant, buildPayload } from '../support/payloads';
 
@@ -19,20 +26,7 @@ afterEach(async () => {
   await closeAll();
 });
 
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/u.exec(html)?.[1] ?? '';
-
-/** A signed-in browser-like agent (cookies kept) and its CSRF token. */
-async function signIn() {
-  const agent = request.agent(receiver.url);
-  const page = await agent.get('/admin/sign-in');
-  const response = await agent
-    .post('/admin/sign-in')
-    .type('form')
-    .send({ _csrf: csrfOf(page.text), password: ADMIN_PASSWORD });
-  expect(response.status).toBe(303);
-  const overview = await agent.get('/admin');
-  return { agent, csrf: csrfOf(overview.text) };
-}
+const signIn = () => signInAdmin(receiver.url);
 
 async function connect(agent: ReturnType<typeof request.agent>, csrf: string, apiKey = TEST_API_KEY) {
   const response = await agent

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import request from 'supertest';
 import { LimeConnector } from '../../src/lime-addon';
 import { loadConfig } from '../../src/receiver/config/loadConfig';
 import { createLogger } from '../../src/receiver/observability/logger';
@@ -56,4 +57,20 @@ export async function untilDeliveryStatus(receiver: RunningReceiver, conversatio
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`delivery ${conversationId} did not become ${status}`);
+}
+
+/** The CSRF token of a page's forms. */
+export const csrfOf = (html: string): string => /name="_csrf" value="([^"]+)"/u.exec(html)?.[1] ?? '';
+
+/** Signs in to a running receiver's admin pages: a browser-like agent (cookies kept) and its CSRF token. */
+export async function signInAdmin(url: string) {
+  const agent = request.agent(url);
+  const page = await agent.get('/admin/sign-in');
+  const response = await agent
+    .post('/admin/sign-in')
+    .type('form')
+    .send({ _csrf: csrfOf(page.text), password: ADMIN_PASSWORD });
+  if (response.status !== 303) throw new Error(`sign-in answered ${response.status}`);
+  const overview = await agent.get('/admin');
+  return { agent, csrf: csrfOf(overview.text) };
 }
