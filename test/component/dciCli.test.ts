@@ -223,6 +223,26 @@ describe('dci-companion backfill', () => {
     expect((await setup.receiver.store.listDeliveries({ limit: 10 })).length).toBe(0);
   });
 
+  it('refuses to run while another backfill holds the lease (one started on the admin pages), and runs once it is free', async () => {
+    const id = meeting(setup.dci, [{ name: ANNA.name, email: ANNA.email }]);
+    setup.dci.completeConversation(id, { summary: 'Missed meeting.' });
+    const lease = { name: 'dci-backfill', holder: 'admin-page-backfill', leaseMs: 60_000 };
+    expect(await setup.receiver.store.takeLease({ ...lease, now: new Date() })).toBe(true);
+
+    const refused = await cli(['backfill', '--since', day(0)], env);
+
+    expect(refused.code).toBe(1);
+    expect(refused.err.join('\n')).toMatch(/A backfill is already running/u);
+    expect((await setup.receiver.store.listDeliveries({ limit: 10 })).length).toBe(0);
+
+    await setup.receiver.store.releaseLease(lease);
+    const run = await cli(['backfill', '--since', day(0)], env);
+    expect(run.code).toBe(0);
+    expect((await setup.delivered(id)).source).toBe('backfill');
+    // The command gave the lease back when it finished.
+    expect(await setup.receiver.store.takeLease({ ...lease, now: new Date() })).toBe(true);
+  });
+
   it('queues conversations completed before, which the running receiver delivers; a second backfill queues nothing', async () => {
     const { dci, lime } = setup;
     const first = meeting(dci, [{ name: ANNA.name, email: ANNA.email }]);

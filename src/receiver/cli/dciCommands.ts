@@ -3,6 +3,7 @@
 // itself. Everything else goes through the receiver's own code: the settings services (environment first, else what
 // the admin pages saved, the secrets opened with SECRET_KEY), the store, the backfill walk, enrichment and the
 // connector's dry run.
+import { randomUUID } from 'node:crypto';
 import { assertNever, type MeetingSummary } from '../../core';
 import { DciClient, DciError, type DciApi, type DciConnectionCheck } from '../../dci-api';
 import { LimeConnector } from '../../lime-addon';
@@ -12,6 +13,7 @@ import { CrmError } from '../crmError';
 import { enrichPayload } from '../enrich/enrichPayload';
 import { createLogger } from '../observability/logger';
 import { runBackfill } from '../poll/backfill';
+import { BACKFILL_JOB } from '../poll/backfillJob';
 import { DCI_WINDOW_MS } from '../poll/dciPoller';
 import {
   createConnectionSettingsService,
@@ -182,6 +184,9 @@ export function parseSince(text: string | true | undefined, now: Date): Date | s
  * nothing is stored and nothing is written to Lime: each conversation that would be delivered is enriched and
  * matched like the worker does, and what would be written is printed per participant.
  */
+/** How long the command's hold on the backfill lasts without a page read (renewed page by page). */
+const CLI_BACKFILL_LEASE_MS = 2 * 60_000;
+
 export async function backfill(
   options: { since: string | true | undefined; dryRun: boolean },
   env: Env,
@@ -219,16 +224,33 @@ export async function backfill(
       options.dryRun && connector !== undefined
         ? new DryRun(connector, { ...opened.lime.deliverOptions(), dryRun: true }, opened.config, api, now, out)
         : undefined;
+    // One backfill at a time, whoever started it (this command, or the admin pages on any replica): a dry run stores
+    // nothing and needs no lease.
+    const holder = `cli-${randomUUID()}`;
+    const lease = () =>
+      opened.store.takeLease({ name: BACKFILL_JOB, holder, now: now(), leaseMs: CLI_BACKFILL_LEASE_MS });
+    if (dryRun === undefined && !(await lease())) {
+      err(
+        'A backfill is already running (started on the admin pages or by another backfill command): try again when it has finished.',
+      );
+      return 1;
+    }
     let result;
     try {
       result = await runBackfill(
         { api, store: opened.store, target: TARGET, now },
-        { since, onFound: dryRun === undefined ? undefined : (found) => dryRun.show(found) },
+        {
+          since,
+          onFound: dryRun === undefined ? undefined : (found) => dryRun.show(found),
+          onPage: dryRun === undefined ? lease : undefined,
+        },
       );
     } catch (error) {
       if (!(error instanceof DciError)) throw error;
       err(`DCI's REST API failed (${error.code}): ${error.message}`);
       return 1;
+    } finally {
+      if (dryRun === undefined) await opened.store.releaseLease({ name: BACKFILL_JOB, holder });
     }
     out(
       `${dryRun ? 'Dry run: nothing stored, nothing written. ' : ''}Conversations DCI lists since ` +

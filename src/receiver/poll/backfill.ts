@@ -9,6 +9,8 @@ export interface BackfillRequest {
   since: Date;
   /** Dry run: nothing is stored; each conversation that would be delivered is handed to `onFound`. */
   onFound?: ((found: { summary: MeetingSummary; rawBody: Buffer }) => Promise<void>) | undefined;
+  /** After each page: false stops the walk (whoever runs it renews its lease here). */
+  onPage?: (() => Promise<boolean>) | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -40,6 +42,7 @@ export async function runBackfill(
       now: deps.now,
       signal: request.signal,
       onFound: request.onFound,
+      onPage: request.onPage,
     },
     from,
   );
