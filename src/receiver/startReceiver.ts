@@ -5,7 +5,7 @@ import type { ConnectionCheck } from './crmConnector';
 import { DeliveryWorker } from './deliver/deliveryWorker';
 import { enrichPayload, type EnrichResult } from './enrich/enrichPayload';
 import type { MeetingSummary } from '../core';
-import { catchUpEnrichment, CATCH_UP_AFTER_MS } from './enrich/enrichmentCatchUp';
+import { catchUpEnrichment, CATCH_UP_AFTER_MS, CATCH_UP_JOB } from './enrich/enrichmentCatchUp';
 import { BackfillJob } from './poll/backfillJob';
 import { DciPoller } from './poll/dciPoller';
 import { createDciSettings, type DciSettings, type MakeDciApi } from './settings/dciSettings';
@@ -159,15 +159,23 @@ export async function startReceiver(
   // Completing partially enriched notes: one round at a time, stopped (and waited for) on shutdown.
   const catchUpAbort = new AbortController();
   let catchUpRound: Promise<unknown> | undefined;
+  // One replica at a time asks DCI for them (a lease like the poller's), so the requests are not spent twice.
+  const catchUpHolder = poller.holder;
   const catchUp = () =>
-    (catchUpRound ??= catchUpEnrichment({
-      store,
-      api: dciApi(),
-      target: 'lime',
-      now: new Date(),
-      logger,
-      signal: catchUpAbort.signal,
-    })
+    (catchUpRound ??= store
+      .takeLease({ name: CATCH_UP_JOB, holder: catchUpHolder, now: new Date(), leaseMs: 2 * CATCH_UP_AFTER_MS })
+      .then((held) =>
+        held
+          ? catchUpEnrichment({
+              store,
+              api: dciApi(),
+              target: 'lime',
+              now: new Date(),
+              logger,
+              signal: catchUpAbort.signal,
+            })
+          : undefined,
+      )
       .catch((error: unknown) => logger.error({ err: error }, 'completing partially enriched notes failed'))
       .finally(() => (catchUpRound = undefined)));
   const catchUpTimer = setInterval(() => void catchUp(), CATCH_UP_AFTER_MS);
@@ -256,6 +264,7 @@ export async function startReceiver(
         clearInterval(catchUpTimer);
         catchUpAbort.abort();
         await catchUpRound;
+        await store.releaseLease({ name: CATCH_UP_JOB, holder: catchUpHolder }).catch(() => undefined);
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await poller.stop();
         await backfill.stop();

@@ -3,6 +3,9 @@ import type { Logger } from '../observability/logger';
 import type { EnrichmentRecord, ReceiverStore } from '../store/receiverStore';
 import { UNREAD_PREFIX } from './enrichPayload';
 
+/** The lease under which one replica at a time runs the catch-up. */
+export const CATCH_UP_JOB = 'dci-enrichment-catch-up';
+
 /** How long after a partial enrichment DCI is asked again, and how often the receiver looks. */
 export const CATCH_UP_AFTER_MS = 5 * 60 * 1000;
 const PER_ROUND = 20;
