@@ -13,7 +13,7 @@ const outDir = join(root, 'dist', 'superoffice');
 function configBlock() {
   return `// DCI CRM Companion — SuperOffice endpoint script ${version}
 // Puts Dstny Conversational Intelligence meeting summaries into SuperOffice as completed follow-ups.
-// Install: see the README's "SuperOffice" section. Change only the values in DCI_CONFIG below.
+// Install: see docs/superoffice.md in the repository. Change only the values in DCI_CONFIG below.
 const DCI_CONFIG = {
   // Task type (follow-up type) of the appointments written, by its name in SuperOffice (Settings → Lists).
   taskTypeName: 'Meeting',

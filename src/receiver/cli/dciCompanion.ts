@@ -40,7 +40,7 @@ const USAGE = `Usage: dci-companion <command> [options]
                  nothing and prints, per participant, what would be written in Lime
 
 Environment: DATABASE_URL (and DATABASE_SCHEMA), else DATA_DIR (default ./data), for deliveries/requeue/erase;
-PORT and DCI_WEBHOOK_SECRETS for send-sample; the receiver's whole configuration (README: Configuration) for
+PORT and DCI_WEBHOOK_SECRETS for send-sample; the receiver's whole configuration (docs/receiver.md: Configuration) for
 test-connection and backfill, with the DCI and Lime connections saved on the admin pages when the environment
 does not set them (SECRET_KEY opens their secrets).`;
 

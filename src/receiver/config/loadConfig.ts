@@ -33,7 +33,7 @@ const int = (name: string, fallback: number, min: number, max: number) =>
 /** A PostgreSQL schema name the store accepts (it is written into SQL unquoted-safe). */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/u;
 
-/** The environment, as read: every variable the receiver understands (README: Configuration). */
+/** The environment, as read: every variable the receiver understands (docs/receiver.md: Configuration). */
 const environmentSchema = z.object({
   PORT: int('PORT', 8080, 0, 65535),
   DATA_DIR: z.string().optional(),
@@ -226,7 +226,7 @@ export type StoreLocation =
       schema: string;
     };
 
-/** The receiver's configuration. Every field is documented in the README's configuration table. */
+/** The receiver's configuration. Every field is documented in the configuration table of docs/receiver.md. */
 export interface ReceiverConfig {
   port: number;
   /** `DATA_DIR`: where the SQLite database lives (unused when `store` is PostgreSQL). */
@@ -235,7 +235,7 @@ export interface ReceiverConfig {
   store: StoreLocation;
   /** Every secret that may sign a webhook (several during a rotation); empty in poll mode without webhooks. */
   webhookSecrets: string[];
-  /** How summaries come from DCI, and DCI's REST API (README: Connect DCI). */
+  /** How summaries come from DCI, and DCI's REST API (docs/connect-dci.md). */
   dci: DciConfig;
   /** The Lime connection; undefined while none is configured (deliveries wait). */
   lime?:
