@@ -17,7 +17,7 @@ import { normalizeEmail, toE164 } from '../src/core';
 import { LimeConnector } from '../src/lime-addon';
 import type { StoreLocation } from '../src/receiver/config/loadConfig';
 import { syncContactIndex } from '../src/receiver/contactIndex/syncContactIndex';
-import type { ContactIndexEntry, CrmConnector } from '../src/receiver/crmConnector';
+import type { ContactIndexEntry, CrmConnector } from '../src/crm/crmConnector';
 import { openStore } from '../src/receiver/store/openStore';
 import { startLimeEmulator } from '../src/sandbox/lime';
 import { machineLine, markdownTable, percentile, round, writeReport } from './benchReport';

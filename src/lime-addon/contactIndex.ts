@@ -6,7 +6,7 @@ import {
   type MatchDecision,
   type PersonCandidate,
 } from '../core';
-import type { ContactIndexEntry } from '../receiver/crmConnector';
+import type { ContactIndexEntry } from '../crm/crmConnector';
 import type { LimeSchema } from './discoverSchema';
 import { findMeetingCandidates, personFormat, queryPersons, toCandidates } from './findMeetingCandidates';
 import type { LimeFieldMap } from './limeConfig';

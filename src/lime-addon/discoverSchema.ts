@@ -1,4 +1,4 @@
-import { CrmError } from '../receiver/crmError';
+import { CrmError } from '../crm/crmError';
 import type { LimeFieldMap } from './limeConfig';
 import type { LimeHttp } from './limeHttp';
 import { limetypeSchema, parseLime, type LimeProperty, type Limetype } from './limeSchemas';

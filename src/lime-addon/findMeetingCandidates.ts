@@ -1,7 +1,7 @@
 import { phoneWrittenForms, type ClassifiedParticipant, type PersonCandidate } from '../core';
 import type { LimeSchema } from './discoverSchema';
 import type { LimeFieldMap } from './limeConfig';
-import { CrmError } from '../receiver/crmError';
+import { CrmError } from '../crm/crmError';
 import type { LimeHttp } from './limeHttp';
 import { fieldsOf, idOf, runQuery, textOf, type LimeFilter } from './limeQuery';
 

@@ -18,8 +18,8 @@ import type {
   DeliveryReport,
   NotificationSignature,
   ParticipantOutcome,
-} from '../receiver/crmConnector';
-import { CrmError } from '../receiver/crmError';
+} from '../crm/crmConnector';
+import { CrmError } from '../crm/crmError';
 import { createContact } from './createContact';
 import { discoverSchema, type LimeSchema } from './discoverSchema';
 import { confirmedIndexCandidates, exportLimeContacts } from './contactIndex';

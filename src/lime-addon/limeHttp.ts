@@ -1,6 +1,6 @@
 import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
-import { CrmError, type CrmErrorCode } from '../receiver/crmError';
+import { CrmError, type CrmErrorCode } from '../crm/crmError';
 import { DEFAULT_TIMEOUTS, type LimeConnectionOptions, type LimeTimeouts } from './limeConfig';
 
 export type QueryParams = Record<string, string | number | readonly string[] | undefined>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CrmError } from '../receiver/crmError';
+import { CrmError } from '../crm/crmError';
 
 // Shapes of Lime's REST answers (shared/specs/lime-rest-api.md §2–§4). Loose objects: Lime adds properties per
 // installation, and we read only what we need.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ContactChangeSubscription } from '../receiver/crmConnector';
-import { CrmError } from '../receiver/crmError';
+import type { ContactChangeSubscription } from '../crm/crmConnector';
+import { CrmError } from '../crm/crmError';
 import type { LimeFieldMap } from './limeConfig';
 import type { LimeHttp } from './limeHttp';
 import { parseLime } from './limeSchemas';

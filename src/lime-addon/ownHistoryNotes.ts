@@ -1,5 +1,5 @@
 import { conversationReference, findConversationReference } from '../core';
-import { CrmError } from '../receiver/crmError';
+import { CrmError } from '../crm/crmError';
 import type { LimeFieldMap } from './limeConfig';
 import type { LimeHttp } from './limeHttp';
 import { fieldsOf, idOf, runQuery, textOf } from './limeQuery';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { toE164 } from '../core';
-import type { ContactIndexChange, ContactNotification } from '../receiver/crmConnector';
-import { CrmError } from '../receiver/crmError';
+import type { ContactIndexChange, ContactNotification } from '../crm/crmConnector';
+import { CrmError } from '../crm/crmError';
 import { toEntry } from './contactIndex';
 import type { LimeSchema } from './discoverSchema';
 import { queryPersons } from './findMeetingCandidates';

@@ -1,5 +1,5 @@
-import type { ConnectionCheck, ConnectionCheckStep } from '../receiver/crmConnector';
-import { CrmError } from '../receiver/crmError';
+import type { ConnectionCheck, ConnectionCheckStep } from '../crm/crmConnector';
+import { CrmError } from '../crm/crmError';
 import { discoverSchema, type LimeSchema } from './discoverSchema';
 import type { LimeFieldMap } from './limeConfig';
 import type { LimeHttp } from './limeHttp';

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { NotificationSignature } from '../receiver/crmConnector';
+import type { NotificationSignature } from '../crm/crmConnector';
 
 /**
  * Checks a Lime webhook delivery: `X-Lime-Signature: sha256=<hex HMAC-SHA256 of the payload with the subscription

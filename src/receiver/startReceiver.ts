@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ReceiverConfig } from './config/loadConfig';
-import type { ConnectionCheck } from './crmConnector';
+import type { ConnectionCheck } from '../crm/crmConnector';
 import { DeliveryWorker } from './deliver/deliveryWorker';
 import { enrichPayload, type EnrichResult } from './enrich/enrichPayload';
 import type { MeetingSummary } from '../core';

@@ -1,5 +1,5 @@
 import { conversationReference, referenceLine, type MeetingSummary } from '../../src/core';
-import { CrmError } from '../../src/receiver/crmError';
+import { CrmError } from '../../src/crm/crmError';
 import { coreModel, type LimeEmulator } from '../../src/sandbox/lime';
 import { buildParticipant, buildSummary, loadFixture, summaryOf } from '../support/payloads';
 import { closeAll, connectTo, DELIVER, notesOf, startLime, TEST_API_KEY } from '../support/lime';

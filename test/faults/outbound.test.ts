@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { LimeConnector } from '../../src/lime-addon';
 import { LimeHttp } from '../../src/lime-addon/limeHttp';
 import { loadConfig } from '../../src/receiver/config/loadConfig';
-import { CrmError } from '../../src/receiver/crmError';
+import { CrmError } from '../../src/crm/crmError';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
 import { createLogger } from '../../src/receiver/observability/logger';
 import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ContactIndexEntry, ParticipantOutcome } from '../../src/receiver/crmConnector';
+import type { ContactIndexEntry, ParticipantOutcome } from '../../src/crm/crmConnector';
 import type {
   AcceptedSummary,
   AttemptRecord,

@@ -1,5 +1,5 @@
 import { LimeConnector, type LimeConnectorOptions } from '../../src/lime-addon';
-import type { DeliverOptions } from '../../src/receiver/crmConnector';
+import type { DeliverOptions } from '../../src/crm/crmConnector';
 import { startLimeEmulator, type LimeEmulator, type LimeEmulatorOptions } from '../../src/sandbox/lime';
 
 export const TEST_API_KEY = 'test-api-key';

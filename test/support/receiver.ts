@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { CrmConnector, DeliverOptions } from '../../src/receiver/crmConnector';
+import type { CrmConnector, DeliverOptions } from '../../src/crm/crmConnector';
 import { DeliveryWorker } from '../../src/receiver/deliver/deliveryWorker';
 import { createApp, type ReceiverApp } from '../../src/receiver/http/createApp';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
@@ -10,7 +10,7 @@ import { createLogger } from '../../src/receiver/observability/logger';
 import { createMetrics } from '../../src/receiver/observability/metrics';
 import type { DeliveryStatus, ReceiverStore } from '../../src/receiver/store/receiverStore';
 import { openSqliteStore } from '../../src/receiver/store/sqliteStore';
-import type { ConnectionCheck } from '../../src/receiver/crmConnector';
+import type { ConnectionCheck } from '../../src/crm/crmConnector';
 
 export const WEBHOOK_SECRET = 'test-webhook-secret';
 

@@ -1,6 +1,6 @@
 import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffDelayMs } from '../../src/receiver/deliver/backoff';
 import { classifyFailure } from '../../src/receiver/deliver/classifyFailure';
-import { CrmError, type CrmErrorCode } from '../../src/receiver/crmError';
+import { CrmError, type CrmErrorCode } from '../../src/crm/crmError';
 
 describe('backoffDelayMs', () => {
   it.each([

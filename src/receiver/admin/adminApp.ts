@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { parseSummaryPayload, type MeetingSummary } from '../../core';
-import type { DeliveryReport } from '../crmConnector';
+import type { DeliveryReport } from '../../crm/crmConnector';
 import type { Logger } from '../observability/logger';
 import { SettingsError, type ConnectionSettingsService, type SettingsInput } from '../settings/connectionSettings';
 import {

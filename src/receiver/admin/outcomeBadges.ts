@@ -1,4 +1,4 @@
-import type { ParticipantOutcome } from '../crmConnector';
+import type { ParticipantOutcome } from '../../crm/crmConnector';
 
 /** A participant outcome as the admin pages show it: a short label and a style class. */
 export interface Badge {

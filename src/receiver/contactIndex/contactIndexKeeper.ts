@@ -4,8 +4,8 @@ import type {
   ContactIndexChange,
   CrmConnector,
   NotificationSignature,
-} from '../crmConnector';
-import { CrmError } from '../crmError';
+} from '../../crm/crmConnector';
+import { CrmError } from '../../crm/crmError';
 import type { AppliedNotification, ContactNotificationReceiver } from '../http/limeWebhookRoute';
 import type { Logger } from '../observability/logger';
 import type { ReceiverStore } from '../store/receiverStore';

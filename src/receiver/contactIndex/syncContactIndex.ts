@@ -1,4 +1,4 @@
-import type { ContactIndexEntry, CrmConnector } from '../crmConnector';
+import type { ContactIndexEntry, CrmConnector } from '../../crm/crmConnector';
 import type { ReceiverStore } from '../store/receiverStore';
 
 /**

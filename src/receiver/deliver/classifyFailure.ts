@@ -1,5 +1,5 @@
 import { DciError } from '../../dci-api/dciApi';
-import { CrmError, type CrmErrorCode } from '../crmError';
+import { CrmError, type CrmErrorCode } from '../../crm/crmError';
 
 export type FailureDecision =
   /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { classifyParticipants, parseSummaryPayload, type MeetingSummary } from '../../core';
-import type { CrmConnector, DeliverOptions } from '../crmConnector';
+import type { CrmConnector, DeliverOptions } from '../../crm/crmConnector';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
 import type { EnrichResult } from '../enrich/enrichPayload';

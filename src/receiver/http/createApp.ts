@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import type { TrustProxy } from '../config/loadConfig';
-import type { ConnectionCheck } from '../crmConnector';
+import type { ConnectionCheck } from '../../crm/crmConnector';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
 import type { ReceiverStore } from '../store/receiverStore';

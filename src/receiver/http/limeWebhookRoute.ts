@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import express, { type Request, type Response, type Router } from 'express';
-import type { NotificationSignature } from '../crmConnector';
-import { CrmError } from '../crmError';
+import type { NotificationSignature } from '../../crm/crmConnector';
+import { CrmError } from '../../crm/crmError';
 import type { Logger } from '../observability/logger';
 import { HttpError } from './httpError';
 import { readRequestBody } from './readRequestBody';

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseSummaryPayload } from '../../core';
-import type { ConnectionCheck } from '../crmConnector';
+import type { ConnectionCheck } from '../../crm/crmConnector';
 import { readWebhookEnvelope, repeatedWebhookHeader } from '../ingest/readWebhookEnvelope';
 import { verifySignature } from '../ingest/verifySignature';
 import type { Logger } from '../observability/logger';

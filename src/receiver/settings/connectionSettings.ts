@@ -1,4 +1,4 @@
-import type { ConnectionCheck, CrmConnector, DeliverOptions } from '../crmConnector';
+import type { ConnectionCheck, CrmConnector, DeliverOptions } from '../../crm/crmConnector';
 
 /** The Lime connection settings an admin can change on the Lime connection page. */
 export interface LimeConnectionSettings {

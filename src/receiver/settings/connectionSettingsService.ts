@@ -12,7 +12,7 @@ import type {
   DeliverOptions,
   DeliveryReport,
   NotificationSignature,
-} from '../crmConnector';
+} from '../../crm/crmConnector';
 import type { Logger } from '../observability/logger';
 import type { ReceiverStore } from '../store/receiverStore';
 import {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CrmId } from '../../core';
-import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
+import type { ContactIndexEntry, ParticipantOutcome } from '../../crm/crmConnector';
 import type { AttemptRecord, DeliveryStatus, JobState } from './receiverStore';
 import type { RateBucketRow } from './rateBucket';
 import { integer, optionalText, storedRowReaders } from './storedRowReaders';

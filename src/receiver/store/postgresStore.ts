@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Pool, type PoolClient, type QueryResult } from 'pg';
 import { assertNever } from '../../core/assertNever';
-import type { ContactIndexChange, ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
+import type { ContactIndexChange, ContactIndexEntry, ParticipantOutcome } from '../../crm/crmConnector';
 import { latestPerPerson } from './latestPerPerson';
 import { applyPostgresMigrations } from './migrations/applyPostgresMigrations';
 import { POSTGRES_MIGRATIONS } from './migrations/postgresMigrations';

@@ -1,4 +1,4 @@
-import type { ContactIndexChange, ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
+import type { ContactIndexChange, ContactIndexEntry, ParticipantOutcome } from '../../crm/crmConnector';
 
 // The receiver's durable store: the queue and the audit trail. One interface, intention-named methods, one
 // contract test suite (test/store/storeContract.ts) run against every adapter (SQLite now, PostgreSQL later).

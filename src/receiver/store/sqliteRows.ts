@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CrmId } from '../../core';
-import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
+import type { ContactIndexEntry, ParticipantOutcome } from '../../crm/crmConnector';
 import type { AttemptRecord, ClaimedDelivery, DeliveryStatus, JobState, StoredPayload } from './receiverStore';
 import type { RateBucketRow } from './rateBucket';
 import { integer, optionalInteger, optionalText, storedRowReaders } from './storedRowReaders';

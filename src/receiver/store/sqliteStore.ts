@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { assertNever } from '../../core/assertNever';
-import type { ContactIndexChange, ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
+import type { ContactIndexChange, ContactIndexEntry, ParticipantOutcome } from '../../crm/crmConnector';
 import { latestPerPerson } from './latestPerPerson';
 import { applySqliteMigrations } from './migrations/applySqliteMigrations';
 import { SQLITE_MIGRATIONS } from './migrations/sqliteMigrations';

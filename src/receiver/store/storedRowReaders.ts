@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CrmId } from '../../core';
-import type { ContactIndexEntry, ParticipantOutcome } from '../crmConnector';
+import type { ContactIndexEntry, ParticipantOutcome } from '../../crm/crmConnector';
 import type { AttemptRecord, DeliveryRow, DeliveryStatus, EnrichmentRecord, HeldPayload } from './receiverStore';
 import { ATTEMPT_OUTCOMES, ENRICHMENT_STATES, MATCHED_BY, OUTCOME_KINDS, SOURCES, STATUSES } from './storedValues';
 
