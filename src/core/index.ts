@@ -53,6 +53,7 @@ export {
 } from './decideMatch';
 export { conversationReference, findConversationReference, referenceLine } from './conversationReference';
 export { formatMeetingTime, isValidTimeZone } from './formatMeetingTime';
+export { parseRetryAfter } from './parseRetryAfter';
 export {
   DEFAULT_NOTE_MAX_LENGTH,
   DEFAULT_TIME_ZONE,

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
-import { parseRetryAfter } from '../lime-addon/limeHttp';
+import { parseRetryAfter } from '../core';
 import {
   DciError,
   type DciAccount,

@@ -9,4 +9,5 @@ export {
   type LimeFieldOverrides,
   type LimeTimeouts,
 } from './limeConfig';
-export { LimeHttp, apiRootOf, parseRetryAfter } from './limeHttp';
+export { parseRetryAfter } from '../core';
+export { LimeHttp, apiRootOf } from './limeHttp';

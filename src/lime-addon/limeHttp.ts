@@ -1,5 +1,6 @@
 import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
+import { parseRetryAfter } from '../core';
 import { CrmError, type CrmErrorCode } from '../crm/crmError';
 import { DEFAULT_TIMEOUTS, type LimeConnectionOptions, type LimeTimeouts } from './limeConfig';
 
@@ -175,14 +176,6 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** `Retry-After` in seconds or as an HTTP date, in ms from now; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string, now: number = Date.now()): number | undefined {
-  if (value.trim() === '') return undefined;
-  if (/^\d+$/u.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /**

@@ -96,7 +96,7 @@ export async function startReceiver(
       store,
       config,
       secretKey: config.secretKey,
-      makeApi: deps.makeDciApi ?? (() => undefinedApi()),
+      makeApi: deps.makeDciApi,
       logger,
       onChange: () => onSettingsChange(),
     });
@@ -105,7 +105,7 @@ export async function startReceiver(
     await store.close();
     throw error;
   }
-  const dciApi = () => (deps.makeDciApi === undefined ? undefined : dci.api());
+  const dciApi = () => dci.api();
   const metrics = createMetrics(store);
   // The worker and the admin pages' Dry run enrich the same way.
   const enrich = (
@@ -286,11 +286,6 @@ function describeModeReason(config: ReceiverConfig, dci: DciSettings): string {
   if (secrets && token) return 'webhook secrets and a DCI API token are both set; DCI_MODE is not set';
   if (token) return 'a DCI API token is set and no webhook secrets; DCI_MODE is not set';
   return 'webhook secrets are set and no DCI API token; DCI_MODE is not set';
-}
-
-/** Never called: without a DCI client factory `dciApi()` answers undefined before any client is asked for. */
-function undefinedApi(): never {
-  throw new Error('no DCI REST client factory was given to startReceiver');
 }
 
 /**

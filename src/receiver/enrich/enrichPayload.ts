@@ -1,7 +1,7 @@
 import { parseSummaryPayload, type MeetingSummary } from '../../core';
 import { DciError, type DciApi, type DciConversation } from '../../dci-api/dciApi';
 import type { EnrichmentRecord } from '../store/receiverStore';
-import { mergeConversation } from './mergeConversation';
+import { isBlank, mergeConversation } from './mergeConversation';
 
 // Enrichment: DCI's documented webhook carries no links, manual notes, end time or participant phones
 // (shared/specs/dci-api.md §3.4), though the help articles promise them in the note and phone matching needs them.
@@ -151,8 +151,4 @@ export async function enrichPayload(
 function readMark(payload: Record<string, unknown>): unknown {
   const meta = payload['_meta'];
   return typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>)['source'] : undefined;
-}
-
-function isBlank(value: unknown): boolean {
-  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 }

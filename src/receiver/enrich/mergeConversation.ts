@@ -75,7 +75,8 @@ function fillGaps(base: Json, rest: Json, skip: readonly string[]): Json {
   return merged;
 }
 
-function isBlank(value: unknown): boolean {
+/** Absent, null or blank text: a field the payload does not really give. */
+export function isBlank(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 }
 

@@ -65,7 +65,8 @@ export async function createDciSettings(deps: {
   store: Pick<ReceiverStore, 'readSettings' | 'writeSettings' | 'takeRateToken' | 'pauseRateBucket'>;
   config: { dci: DciConfig; webhookSecrets: readonly string[] };
   secretKey?: Buffer | undefined;
-  makeApi: MakeDciApi;
+  /** Without it the receiver never calls DCI: `api()` stays undefined whatever is configured. */
+  makeApi?: MakeDciApi | undefined;
   logger: Logger;
   onChange?: (() => void) | undefined;
 }): Promise<DciSettings> {
@@ -97,7 +98,7 @@ export async function createDciSettings(deps: {
     lastCheck = undefined;
     const url = env.url ?? storedUrl;
     const token = env.token ?? storedToken;
-    if (url === undefined || token === undefined) {
+    if (url === undefined || token === undefined || makeApi === undefined) {
       api = undefined;
       return;
     }

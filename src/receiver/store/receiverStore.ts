@@ -24,8 +24,6 @@ export type SignatureScheme = 'dci' | 'standard_webhooks';
  */
 export type SummarySource = 'webhook' | 'poll' | 'backfill';
 
-export const SUMMARY_SOURCES: readonly SummarySource[] = ['webhook', 'poll', 'backfill'];
-
 /**
  * What DCI's REST API added to a delivery's payload before matching (the webhook has no links, notes, end time or
  * phones). Shown on the admin pages; never contains personal data (parts and reasons only).
