@@ -26,14 +26,21 @@ const TOP_LEVEL: Readonly<Record<string, 'anything' | readonly string[]>> = {
  * not import each other. `.` is the receiver's own top files (startReceiver.ts, main.ts).
  */
 const RECEIVER_LAYERS: ReadonlyArray<readonly string[]> = [
+  // Leaves: the durable rows, sealing and hashing, the HTTP error and body reader every route shares.
   ['store', 'secrets', 'httpEdge'],
+  // Metrics read the queue's depth from the store.
   ['observability'],
+  // The environment, parsed once; the saved settings build on it (what it sets wins, shown locked).
   ['config'],
   ['settings'],
+  // The work, each beside its own route where it has one.
   ['ingest', 'enrich', 'contactIndex', 'privacy'],
+  // Both complete a payload through enrich.
   ['deliver', 'poll'],
   ['admin'],
+  // createApp mounts every route and the admin pages.
   ['http'],
+  // The composition root, then the demo that starts it, then the CLI (which sends the demo's sample payloads).
   ['.'],
   ['demo'],
   ['cli'],
@@ -116,7 +123,8 @@ function violations(edges: readonly ImportEdge[]): string[] {
       const allowed = TOP_LEVEL[fromTop];
       if (allowed === undefined) found.push(`${arrow} (src/${fromTop} has no rule in TOP_LEVEL)`);
       else if (allowed !== 'anything' && !allowed.includes(toTop)) {
-        found.push(`${arrow} (src/${fromTop} may import only ${allowed.join(', ') || 'nothing else in src/'})`);
+        const may = allowed.length > 0 ? `may import only ${allowed.join(', ')}` : 'imports nothing else in src/';
+        found.push(`${arrow} (src/${fromTop} ${may})`);
       }
       continue;
     }
