@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { normalizeEmail, toE164 } from '../src/core';
 import { LimeConnector } from '../src/lime-addon';
-import type { StoreLocation } from '../src/receiver/config/loadConfig';
+import type { StoreLocation } from '../src/receiver/store/storeLocation';
 import { syncContactIndex } from '../src/receiver/contactIndex/syncContactIndex';
 import type { ContactIndexEntry, CrmConnector } from '../src/crm/crmConnector';
 import { openStore } from '../src/receiver/store/openStore';

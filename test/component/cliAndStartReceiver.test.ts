@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { LimeConnector } from '../../src/lime-addon';
 import { runCli } from '../../src/receiver/cli/dciCompanion';
 import { loadConfig } from '../../src/receiver/config/loadConfig';
-import { verifyAdminPassword } from '../../src/receiver/settings/adminPassword';
+import { verifyAdminPassword } from '../../src/receiver/secrets/adminPassword';
 import { createLogger } from '../../src/receiver/observability/logger';
 import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
 import { seedDemoData, type LimeEmulator } from '../../src/sandbox/lime';

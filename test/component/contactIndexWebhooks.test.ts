@@ -8,7 +8,7 @@ import { LimeConnector } from '../../src/lime-addon';
 import { loadConfig } from '../../src/receiver/config/loadConfig';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
 import { createLogger } from '../../src/receiver/observability/logger';
-import { deriveSubscriptionSecret } from '../../src/receiver/settings/subscriptionSecret';
+import { deriveSubscriptionSecret } from '../../src/receiver/secrets/subscriptionSecret';
 import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
 import type { LimeEmulator, LimeEmulatorOptions } from '../../src/sandbox/lime';
 import { ADMIN_PASSWORD, SECRET_KEY, untilDeliveryStatus } from '../support/adminHarness';

@@ -15,7 +15,7 @@ import { loadConfig, type TrustProxy } from '../../src/receiver/config/loadConfi
 import { createApp } from '../../src/receiver/http/createApp';
 import { createLogger } from '../../src/receiver/observability/logger';
 import { createMetrics } from '../../src/receiver/observability/metrics';
-import { verifyAdminPassword } from '../../src/receiver/settings/adminPassword';
+import { verifyAdminPassword } from '../../src/receiver/secrets/adminPassword';
 import {
   createConnectionSettingsService,
   type OwnedConnectionSettingsService,

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
-import { openSecret, parseSecretKey } from '../../src/receiver/settings/secretBox';
+import { openSecret, parseSecretKey } from '../../src/receiver/secrets/secretBox';
 import type { DeliveryRow, DeliveryStatus } from '../../src/receiver/store/receiverStore';
 import { openSqliteStore, type SqliteStore } from '../../src/receiver/store/sqliteStore';
 import { seedDemoData, type LimeEmulator } from '../../src/sandbox/lime';

@@ -2,7 +2,7 @@ import {
   hashAdminPassword,
   parseAdminPasswordHash,
   verifyAdminPassword,
-} from '../../src/receiver/settings/adminPassword';
+} from '../../src/receiver/secrets/adminPassword';
 
 describe('the admin password', () => {
   it('a hash made by hashAdminPassword verifies the password and nothing else', async () => {

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { verifyLimeSignature } from '../../src/lime-addon/verifyLimeSignature';
-import { deriveSubscriptionSecret } from '../../src/receiver/settings/subscriptionSecret';
+import { deriveSubscriptionSecret } from '../../src/receiver/secrets/subscriptionSecret';
 
 const body = Buffer.from(
   '{"event":"person.update","body":{"id":1002,"limetype":"person","values":{"firstname":"Åsa"}}}',

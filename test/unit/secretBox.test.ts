@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { openSecret, parseSecretKey, sealSecret, SecretBoxError } from '../../src/receiver/settings/secretBox';
+import { openSecret, parseSecretKey, sealSecret, SecretBoxError } from '../../src/receiver/secrets/secretBox';
 
 const KEY = Buffer.alloc(32, 7);
 const OTHER_KEY = Buffer.alloc(32, 8);

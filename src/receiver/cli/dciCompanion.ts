@@ -7,7 +7,7 @@ import { regeneratedSample, samplePayloads } from '../demo/samplePayloads';
 import { signDci } from '../ingest/signWebhook';
 import { backfill, testConnection } from './dciCommands';
 import { erasePerson } from '../privacy/erasePerson';
-import { hashAdminPassword } from '../settings/adminPassword';
+import { hashAdminPassword } from '../secrets/adminPassword';
 import {
   DELIVERY_STATUSES,
   PAYLOAD_ERASED,

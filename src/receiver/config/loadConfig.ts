@@ -1,8 +1,9 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { isSupportedRegion, isValidTimeZone } from '../../core';
-import { parseAdminPasswordHash } from '../settings/adminPassword';
-import { parseSecretKey } from '../settings/secretBox';
+import { parseAdminPasswordHash } from '../secrets/adminPassword';
+import { parseSecretKey } from '../secrets/secretBox';
+import type { StoreLocation } from '../store/storeLocation';
 
 const list = (value: string | undefined) =>
   (value ?? '')
@@ -211,20 +212,6 @@ export interface SettingsFromEnv {
   /** `INTERNAL_EMAIL_DOMAINS` */
   internalDomains?: string[] | undefined;
 }
-
-/**
- * Where the receiver keeps its queue, audit trail and saved settings: PostgreSQL when `DATABASE_URL` is set (several
- * replicas can share it), else SQLite in `DATA_DIR` (one process, or several on one machine).
- */
-export type StoreLocation =
-  | { kind: 'sqlite'; file: string }
-  | {
-      kind: 'postgres';
-      /** `DATABASE_URL`; contains the password: never log it. */
-      connectionString: string;
-      /** `DATABASE_SCHEMA`, default `public`. */
-      schema: string;
-    };
 
 /** The receiver's configuration. Every field is documented in the configuration table of docs/receiver.md. */
 export interface ReceiverConfig {

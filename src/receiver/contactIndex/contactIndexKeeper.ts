@@ -6,10 +6,23 @@ import type {
   NotificationSignature,
 } from '../../crm/crmConnector';
 import { CrmError } from '../../crm/crmError';
-import type { AppliedNotification, ContactNotificationReceiver } from '../http/limeWebhookRoute';
 import type { Logger } from '../observability/logger';
 import type { ReceiverStore } from '../store/receiverStore';
 import { syncContactIndex, updateContactIndex } from './syncContactIndex';
+
+/** What became of a verified change notification. */
+export type AppliedNotification =
+  | { kind: 'applied'; event: string }
+  | { kind: 'ignored'; event: string; reason: string }
+  | { kind: 'invalid'; message: string };
+
+/** The port Lime's webhook route (`limeWebhookRoute`) calls: the keeper implements it. */
+export interface ContactNotificationReceiver {
+  /** The signature check on the exact bytes received; `off` when this receiver takes no notifications now. */
+  verifyNotification(rawBody: Buffer, headers: IncomingHttpHeaders): NotificationSignature | 'off';
+  /** Applies a verified notification to the contact index. Throws when the CRM or the store fails. */
+  applyNotification(notification: unknown): Promise<AppliedNotification>;
+}
 
 /**
  * The CRM's change notifications (Lime webhooks): `on` with where the CRM is to post them and the secret they are

@@ -7,8 +7,9 @@ import type { ReceiverMetrics } from '../observability/metrics';
 import type { ReceiverStore } from '../store/receiverStore';
 import { adminApp, type AdminDeps } from '../admin/adminApp';
 import { errorHandler } from './errorHandler';
-import { limeWebhookRoute, type ContactNotificationReceiver } from './limeWebhookRoute';
-import { ingestHandler, INGEST_PATH, isIngestRequest } from './webhookRoute';
+import type { ContactNotificationReceiver } from '../contactIndex/contactIndexKeeper';
+import { limeWebhookRoute } from '../contactIndex/limeWebhookRoute';
+import { ingestHandler, INGEST_PATH, isIngestRequest } from '../ingest/webhookRoute';
 
 export interface AppDeps {
   store: ReceiverStore;

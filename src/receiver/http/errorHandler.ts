@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../observability/logger';
-import { HttpError } from './httpError';
-import { RequestAbortedError } from './readRequestBody';
+import { HttpError } from '../httpEdge/httpError';
+import { RequestAbortedError } from '../httpEdge/readRequestBody';
 
 /**
  * The one place that maps errors to HTTP answers. Body-parser failures keep their status (413 too large, 400

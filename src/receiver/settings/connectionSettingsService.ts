@@ -24,7 +24,7 @@ import {
   type SettingsView,
 } from './connectionSettings';
 import { validateSettingsInput } from './validateSettings';
-import { openSecret, sealSecret, SecretBoxError } from './secretBox';
+import { openSecret, sealSecret, SecretBoxError } from '../secrets/secretBox';
 
 /** What a connector is built from: the settings in effect plus the TLS options of the environment. */
 export interface ConnectorOptions {

@@ -4,7 +4,7 @@ import type { DciApi, DciRequestBudget } from '../../dci-api/dciApi';
 import { testDciConnection, type DciConnectionCheck } from '../../dci-api/testDciConnection';
 import type { Logger } from '../observability/logger';
 import type { ReceiverStore } from '../store/receiverStore';
-import { openSecret, sealSecret, SecretBoxError } from './secretBox';
+import { openSecret, sealSecret, SecretBoxError } from '../secrets/secretBox';
 import { ConfigError } from '../config/loadConfig';
 
 /** What a DCI REST client is built from. */

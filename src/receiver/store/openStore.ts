@@ -1,4 +1,4 @@
-import type { StoreLocation } from '../config/loadConfig';
+import type { StoreLocation } from './storeLocation';
 import { openPostgresStore } from './postgresStore';
 import type { ReceiverStore } from './receiverStore';
 import { openSqliteStore } from './sqliteStore';

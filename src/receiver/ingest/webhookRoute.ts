@@ -3,13 +3,13 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseSummaryPayload } from '../../core';
 import type { ConnectionCheck } from '../../crm/crmConnector';
-import { readWebhookEnvelope, repeatedWebhookHeader } from '../ingest/readWebhookEnvelope';
-import { verifySignature } from '../ingest/verifySignature';
+import { readWebhookEnvelope, repeatedWebhookHeader } from './readWebhookEnvelope';
+import { verifySignature } from './verifySignature';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
 import type { ReceiverStore } from '../store/receiverStore';
-import { HttpError } from './httpError';
-import { readRequestBody, RequestAbortedError } from './readRequestBody';
+import { HttpError } from '../httpEdge/httpError';
+import { readRequestBody, RequestAbortedError } from '../httpEdge/readRequestBody';
 
 export interface WebhookRouteDeps {
   store: ReceiverStore;

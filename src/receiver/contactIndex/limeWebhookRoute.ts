@@ -1,24 +1,9 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import express, { type Request, type Response, type Router } from 'express';
-import type { NotificationSignature } from '../../crm/crmConnector';
 import { CrmError } from '../../crm/crmError';
 import type { Logger } from '../observability/logger';
-import { HttpError } from './httpError';
-import { readRequestBody } from './readRequestBody';
-
-/** What became of a verified change notification. */
-export type AppliedNotification =
-  | { kind: 'applied'; event: string }
-  | { kind: 'ignored'; event: string; reason: string }
-  | { kind: 'invalid'; message: string };
-
-/** The port the route needs: the contact index keeper implements it. */
-export interface ContactNotificationReceiver {
-  /** The signature check on the exact bytes received; `off` when this receiver takes no notifications now. */
-  verifyNotification(rawBody: Buffer, headers: IncomingHttpHeaders): NotificationSignature | 'off';
-  /** Applies a verified notification to the contact index. Throws when the CRM or the store fails. */
-  applyNotification(notification: unknown): Promise<AppliedNotification>;
-}
+import type { AppliedNotification, ContactNotificationReceiver } from './contactIndexKeeper';
+import { HttpError } from '../httpEdge/httpError';
+import { readRequestBody } from '../httpEdge/readRequestBody';
 
 /** Where Lime posts its webhook deliveries, below the receiver's public URL. */
 export const LIME_WEBHOOK_PATH = '/api/v1/lime/webhook';
