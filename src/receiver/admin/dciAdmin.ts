@@ -1,11 +1,9 @@
-import type express from 'express';
-import type { Request, Response } from 'express';
 import type { DciMode } from '../config/loadConfig';
 import type { EnrichResult } from '../enrich/enrichPayload';
 import type { MeetingSummary } from '../../core';
-import type { BackfillJob, BackfillStart } from '../poll/backfillJob';
+import type { BackfillJob } from '../poll/backfillJob';
 import { DCI_WINDOW_MS, type PollStatus } from '../poll/dciPoller';
-import { DciSettingsError, type DciSettings } from '../settings/dciSettings';
+import type { DciSettings } from '../settings/dciSettings';
 import type { EnrichmentRecord, SummarySource } from '../store/receiverStore';
 import type { Badge } from './outcomeBadges';
 
@@ -36,6 +34,12 @@ export interface DciAdminDeps {
   /** `RECEIVER_PUBLIC_URL`: the address DCI reaches the receiver at, for the webhook URL to enter in DCI. */
   publicUrl?: string | undefined;
 }
+
+/** What the connection page's DCI section reads. */
+export type DciSectionDeps = Pick<DciAdminDeps, 'dci' | 'dciModeReason' | 'publicUrl'>;
+
+/** What the overview's DCI panel reads. */
+export type DciOverviewDeps = Pick<DciAdminDeps, 'dci' | 'dciModeReason' | 'pollState' | 'backfill'>;
 
 /** One line on what each mode means. */
 export const MODE_MEANING: Record<DciMode, string> = {
@@ -90,7 +94,7 @@ export function dciWebhookUrl(publicUrl: string | undefined): { url: string; kno
 
 /** The connection page's DCI section. */
 export function dciConnectionSection(
-  deps: DciAdminDeps,
+  deps: DciSectionDeps,
   extra: {
     error?: { field: 'url' | 'token'; message: string } | undefined;
     typedUrl?: string | undefined;
@@ -115,7 +119,7 @@ export function dciConnectionSection(
 }
 
 /** The overview's DCI panel. */
-export async function dciOverviewPanel(deps: DciAdminDeps, now: Date, notice: unknown) {
+export async function dciOverviewPanel(deps: DciOverviewDeps, now: Date, notice: unknown) {
   if (deps.dci === undefined) return undefined;
   const view = deps.dci.view();
   const configured = view.url !== undefined && view.tokenSet;
@@ -154,68 +158,4 @@ export async function dciOverviewPanel(deps: DciAdminDeps, now: Date, notice: un
         typeof notice === 'string' && ['started', 'running', 'off', 'invalid'].includes(notice) ? notice : undefined,
     },
   };
-}
-
-/** Adds the DCI routes: Save, Test connection and Remove on the connection page, Backfill on the overview. */
-export function addDciRoutes(
-  app: express.Express,
-  deps: DciAdminDeps & { logger: { info: (fields: object, message: string) => void } },
-  options: {
-    now: () => Date;
-    renderConnection: (request: Request, response: Response, status: number, dci: unknown) => Promise<void>;
-    wakeWorker: () => void;
-  },
-): void {
-  const notConfigured = (response: Response) =>
-    response.status(404).render('message', {
-      title: 'DCI is not configured here',
-      message: 'This receiver has no DCI REST client: the DCI settings are not available.',
-      session: undefined,
-    });
-
-  app.post('/connection/dci', async (request, response) => {
-    if (deps.dci === undefined) return notConfigured(response);
-    const body = request.body as Record<string, unknown>;
-    const field = (name: string) => (typeof body[name] === 'string' ? body[name] : undefined);
-    const url = field('dciUrl');
-    const token = field('dciToken');
-    try {
-      await deps.dci.save({ url, token: token === '' ? undefined : token });
-    } catch (error) {
-      if (!(error instanceof DciSettingsError)) throw error;
-      // The URL as typed is kept; a typed token is never sent back.
-      return options.renderConnection(
-        request,
-        response,
-        400,
-        dciConnectionSection(deps, { error: { field: error.field, message: error.message }, typedUrl: url }),
-      );
-    }
-    options.wakeWorker();
-    return response.redirect(303, '/admin/connection?dci=saved#dci');
-  });
-
-  app.post('/connection/dci/test', async (_request, response) => {
-    if (deps.dci === undefined) return notConfigured(response);
-    const check = await deps.dci.testConnection();
-    return response.redirect(303, `/admin/connection?dci=${check === undefined ? 'off' : 'tested'}#dci-test`);
-  });
-
-  app.post('/connection/dci/remove', async (_request, response) => {
-    if (deps.dci === undefined) return notConfigured(response);
-    await deps.dci.clear();
-    return response.redirect(303, '/admin/connection?dci=removed#dci');
-  });
-
-  app.post('/dci/backfill', async (request, response) => {
-    if (deps.dci === undefined || deps.backfill === undefined) return notConfigured(response);
-    const since = (request.body as Record<string, unknown>)['since'];
-    const day =
-      typeof since === 'string' && /^\d{4}-\d{2}-\d{2}$/u.test(since) ? Date.parse(`${since}T00:00:00Z`) : NaN;
-    let outcome: BackfillStart | 'invalid';
-    if (Number.isNaN(day) || day > options.now().getTime()) outcome = 'invalid';
-    else outcome = await deps.backfill.start(new Date(day));
-    if (outcome === 'started') deps.logger.info({ since }, 'DCI backfill started from the admin pages');
-    return response.redirect(303, `/admin?backfill=${outcome}#dci`);
-  });
 }

@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_HISTORY_TYPE } from '../settings/connectionSettings';
 import { isSupportedRegion, isValidTimeZone } from '../../core';
 import { parseAdminPasswordHash } from '../secrets/adminPassword';
 import { parseSecretKey } from '../secrets/secretBox';
@@ -350,7 +351,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
         ? {
             url: e.LIME_URL.trim(),
             apiKey: e.LIME_API_KEY.trim(),
-            historyType: historyType ?? 'comment',
+            historyType: historyType ?? DEFAULT_HISTORY_TYPE,
             createMissingContacts: e.LIME_CREATE_MISSING_CONTACTS,
             caFile,
             rejectUnauthorized: e.LIME_TLS_REJECT_UNAUTHORIZED,

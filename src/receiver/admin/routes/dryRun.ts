@@ -1,0 +1,54 @@
+import type { Router } from 'express';
+import type { DeliveryReport } from '../../../crm/crmConnector';
+import type { ConnectionSettingsService } from '../../settings/connectionSettings';
+import type { EnrichmentRecord } from '../../store/receiverStore';
+import type { DciAdminDeps } from '../dciAdmin';
+import { deliveryPage, type DeliveryPageStore } from '../deliveryPage';
+import { notFound } from '../messagePages';
+import type { SessionRequest } from '../sessionRequest';
+
+/** Dry run on a delivery's page: matches its participants in Lime now and shows what it would write, writing nothing. */
+export function addDryRunRoute(
+  router: Router,
+  deps: Pick<DciAdminDeps, 'enrich'> & {
+    store: DeliveryPageStore;
+    settings: Pick<ConnectionSettingsService, 'connector' | 'deliverOptions'>;
+  },
+): void {
+  router.post('/deliveries/:id/dry-run', async (request: SessionRequest, response) => {
+    const page = await deliveryPage(deps.store, String(request.params['id']), false);
+    if (!page) return response.status(404).render('message', notFound(request));
+    const connector = deps.settings.connector();
+    let dryRun: { report?: DeliveryReport; error?: string; enrichment?: string; record?: EnrichmentRecord };
+    if (!connector || !page.summary || !page.payload) {
+      dryRun = {
+        error: page.detail.payloadRemoved
+          ? 'The payload was removed: there is nothing to match.'
+          : connector
+            ? 'The stored payload cannot be read.'
+            : 'No Lime connection is configured.',
+      };
+    } else {
+      try {
+        // What the real delivery sees: the payload completed from DCI's REST API first.
+        let summary = page.summary;
+        let enrichment: string | undefined;
+        let record: EnrichmentRecord | undefined;
+        if (deps.enrich) {
+          const enriched = await deps.enrich(page.payload, page.summary, { firstReceivedAt: page.detail.createdAt });
+          if (enriched.kind === 'wait') {
+            enrichment = `DCI could not be read: ${enriched.error.message} This dry run uses the payload as stored.`;
+          } else {
+            summary = enriched.summary;
+            record = enriched.record;
+          }
+        }
+        const report = await connector.deliver(summary, { ...deps.settings.deliverOptions(), dryRun: true });
+        dryRun = { report, ...(enrichment === undefined ? {} : { enrichment }), ...(record ? { record } : {}) };
+      } catch (error) {
+        dryRun = { error: error instanceof Error ? error.message : 'The dry run failed.' };
+      }
+    }
+    return response.render('delivery', { session: request.adminSession, ...page, dryRun, notice: undefined });
+  });
+}

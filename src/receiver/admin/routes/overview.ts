@@ -1,0 +1,57 @@
+import type { Router } from 'express';
+import type { ConnectionSettingsService } from '../../settings/connectionSettings';
+import type { DeliveryRow, DeliveryStatus, ReceiverStore } from '../../store/receiverStore';
+import { dciOverviewPanel, type DciOverviewDeps } from '../dciAdmin';
+import type { SessionRequest } from '../sessionRequest';
+
+/** The overview (`/admin`): counts of the last day and week, failures, the contact index, DCI's panel. */
+export function addOverviewRoute(
+  router: Router,
+  deps: DciOverviewDeps & {
+    store: Pick<ReceiverStore, 'listDeliveries' | 'counts' | 'contactIndexState' | 'contactIndexDuplicates'>;
+    settings: Pick<ConnectionSettingsService, 'view' | 'lastCheck'>;
+    /** How the contact index is kept fresh, in words ('off' when it is off). */
+    contactIndexMode?: (() => string) | undefined;
+    now: () => Date;
+  },
+): void {
+  const { now } = deps;
+  router.get('/', async (request: SessionRequest, response) => {
+    const rows = await deps.store.listDeliveries({ limit: 1000 });
+    const counts = await deps.store.counts();
+    const at = now().getTime();
+    const since = (ms: number) => tally(rows.filter((row) => at - row.createdAt.getTime() <= ms));
+    const view = await deps.settings.view();
+    const index = await deps.store.contactIndexState('lime');
+    response.render('overview', {
+      index: {
+        ...index,
+        age: index.syncedAt ? describeAge(at - index.syncedAt.getTime()) : undefined,
+        mode: deps.contactIndexMode?.() ?? 'off',
+        duplicates: index.size > 0 ? await deps.store.contactIndexDuplicates('lime', 25) : [],
+      },
+      session: request.adminSession,
+      connected: view.connected,
+      check: deps.settings.lastCheck(),
+      day: since(24 * 3600 * 1000),
+      week: since(7 * 24 * 3600 * 1000),
+      counts,
+      oldestOpenAge: counts.oldestOpenSince ? describeAge(at - counts.oldestOpenSince.getTime()) : undefined,
+      failures: rows.filter((row) => row.status === 'dead' || row.status === 'retrying').slice(0, 10),
+      dci: await dciOverviewPanel(deps, now(), request.query['backfill']),
+    });
+  });
+}
+
+function tally(rows: readonly DeliveryRow[]): Record<DeliveryStatus, number> & { total: number } {
+  const counts = { pending: 0, in_progress: 0, retrying: 0, delivered: 0, dead: 0, total: rows.length };
+  for (const row of rows) counts[row.status] += 1;
+  return counts;
+}
+
+function describeAge(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
+}
