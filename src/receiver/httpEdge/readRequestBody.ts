@@ -64,7 +64,9 @@ export function readRequestBody(request: IncomingMessage, limit: number): Promis
         request.unpipe();
         source.destroy();
       }
-      settle(() => refuse(error).catch(reject));
+      settle(() => {
+        refuse(error).catch(reject);
+      });
     };
     source.on('data', (chunk: Buffer) => {
       length += chunk.length;

@@ -121,6 +121,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     // Run on each new connection before the pool hands it out, so unqualified table names mean this schema in every
     // query of the store. (Not the `options` startup parameter: a DATABASE_URL's own `?options=` would replace it.)
     // Should it fail, the pool discards the connection and the query that asked for it fails with the error.
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- pg-pool awaits onConnect; @types/pg says void
     onConnect: async (client) => {
       await client.query(`SET search_path TO "${schema}"`);
     },
