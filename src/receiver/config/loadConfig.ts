@@ -1,10 +1,12 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_HISTORY_TYPE } from '../settings/connectionSettings';
 import { isSupportedRegion, isValidTimeZone } from '../../core';
 import { parseAdminPasswordHash } from '../secrets/adminPassword';
 import { parseSecretKey } from '../secrets/secretBox';
 import type { StoreLocation } from '../store/storeLocation';
+
+/** The history type our notes get when neither LIME_HISTORY_TYPE nor the admin pages choose one. */
+export const DEFAULT_HISTORY_TYPE = 'comment';
 
 const list = (value: string | undefined) =>
   (value ?? '')

@@ -13,12 +13,6 @@ export interface LimeConnectionSettings {
   internalDomains: string[];
 }
 
-/**
- * The history type our notes get when neither LIME_HISTORY_TYPE nor the admin pages choose one. The Lime adapter
- * keeps the same fallback for callers that pass none (lime-addon cannot import the receiver): change both together.
- */
-export const DEFAULT_HISTORY_TYPE = 'comment';
-
 export type SettingName = 'url' | 'apiKey' | 'historyType' | 'createMissingContacts' | 'internalDomains';
 
 export interface SettingsView {

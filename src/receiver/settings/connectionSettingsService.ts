@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, type ReceiverConfig, type SettingsFromEnv } from '../config/loadConfig';
+import { ConfigError, DEFAULT_HISTORY_TYPE, type ReceiverConfig, type SettingsFromEnv } from '../config/loadConfig';
 import type { ConnectionCheck, CrmConnector, DeliverOptions } from '../../crm/crmConnector';
 import type { Logger } from '../observability/logger';
 import type { ReceiverStore } from '../store/receiverStore';
 import {
-  DEFAULT_HISTORY_TYPE,
   SettingsError,
   type ConnectionSettingsService,
   type LimeConnectionSettings,
