@@ -63,3 +63,11 @@ export {
   type RenderNoteOptions,
   type ShortenedPart,
 } from './renderNote';
+export { type CandidateSearch, type CreatedContact, type MeetingCrm, type NoteTarget } from './meetingCrm';
+export {
+  deliverMeeting,
+  type MeetingPolicy,
+  type MeetingResult,
+  type ParticipantOutcome,
+  type ParticipantOutcomeKind,
+} from './deliverMeeting';

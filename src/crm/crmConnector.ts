@@ -125,11 +125,14 @@ export interface DeliverOptions {
    */
   knownNotesComplete?: boolean | undefined;
   /**
-   * Candidates from the local contact index for this meeting's participants. When given, the connector decides
-   * on them (finding numbers stored in any format) and confirms the chosen persons live before writing; when the
-   * CRM disagrees (a stale index) it matches live instead.
+   * The local contact index as a candidate source, when one is synced: the entries holding any of the meeting's
+   * normalized e-mails or E.164 numbers. When given, the connector decides on them (finding numbers stored in any
+   * format) and confirms the chosen persons live before writing; when the CRM disagrees (a stale index) it matches
+   * live instead.
    */
-  indexedCandidates?: readonly ContactIndexEntry[] | undefined;
+  findIndexedCandidates?:
+    | ((keys: { emails: readonly string[]; phones: readonly string[] }) => Promise<readonly ContactIndexEntry[]>)
+    | undefined;
   signal?: AbortSignal | undefined;
 }
 

@@ -1,10 +1,10 @@
 import {
-  assertNever,
-  classifyParticipants,
-  decideMatch,
+  deliverMeeting,
   renderNote,
   type ClassifiedParticipant,
+  type CrmId,
   type MeetingSummary,
+  type NoteTarget,
   type PersonCandidate,
 } from '../core';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -17,7 +17,6 @@ import type {
   DeliverOptions,
   DeliveryReport,
   NotificationSignature,
-  ParticipantOutcome,
 } from '../crm/crmConnector';
 import { CrmError } from '../crm/crmError';
 import { createContact } from './createContact';
@@ -29,6 +28,7 @@ import { resolveFieldMap, type LimeConnectorOptions, type LimeFieldMap } from '.
 import { LimeHttp } from './limeHttp';
 import { testLimeConnection } from './testLimeConnection';
 import { findOwnNotes, writeHistoryNote } from './ownHistoryNotes';
+import { mapWithConcurrency } from './mapWithConcurrency';
 import { subscribeToLimeChanges } from './limeSubscriptions';
 import { readLimeNotification } from './readLimeNotification';
 import { verifyLimeSignature } from './verifyLimeSignature';
@@ -38,16 +38,6 @@ export const DEFAULT_HISTORY_TYPE = 'comment';
 const WRITE_CONCURRENCY = 4;
 /** How long a presenter's coworker id is reused. */
 const COWORKER_CACHE_MS = 5 * 60 * 1000;
-
-interface PersonToWrite {
-  participantIndex: number;
-  personId: number;
-  companyId: number | undefined;
-  matchedBy: ParticipantOutcome['matchedBy'];
-  created: ParticipantOutcome['created'];
-  trace: string;
-  noteId?: number;
-}
 
 /**
  * Lime CRM behind the `CrmConnector` port: matches each external participant against Lime and writes one
@@ -76,130 +66,80 @@ export class LimeConnector implements CrmConnector {
     const callsBefore = this.http.callCount;
     const { signal } = options;
     const schema = await this.currentSchema(signal);
-    const classified = classifyParticipants(summary, {
-      internalDomains: options.internalDomains,
-      defaultRegion: options.defaultRegion,
-    });
-    const outcomes: ParticipantOutcome[] = [
-      ...classified.internal.map((participant): ParticipantOutcome => ({
-        participantIndex: participant.index,
-        outcome: 'internal',
-        trace: `internal (${participant.reason.replace('_', ' ')}) → not matched`,
-      })),
-      ...classified.notMatchable.map((participant): ParticipantOutcome => ({
-        participantIndex: participant.index,
-        outcome: 'not_matchable',
-        trace:
-          participant.unreadablePhones.length > 0
-            ? 'no e-mail, and no phone number that could be read safely → not matched'
-            : 'no e-mail or phone → not matched',
-      })),
-    ];
     const note = renderNote(summary, { timeZone: options.timeZone, maxLength: schema.noteMaxLength });
+    const { outcomes } = await deliverMeeting(
+      summary,
+      {
+        names: { crm: 'Lime', note: 'note' },
+        findPresenter: (email) => this.coworkerFor(email, schema, signal),
+        candidates: { per: 'meeting', find: (participants) => this.findCandidates(participants, schema, options) },
+        createContact: (participant) => createContact(this.http, this.fields, schema, participant, signal),
+        writeNotes: (targets, coworkerId) => this.writeNotes(summary, note.text, targets, coworkerId, options),
+      },
+      options,
+    );
     const preview = options.dryRun === true ? { preview: { title: note.title, text: note.text } } : {};
-    if (classified.external.length === 0) {
-      return { outcomes: sortByIndex(outcomes), apiCalls: this.http.callCount - callsBefore, ...preview };
+    return { outcomes, apiCalls: this.http.callCount - callsBefore, ...preview };
+  }
+
+  /** The meeting's candidates: from the receiver's contact index (confirmed live) when it has one, else live. */
+  private async findCandidates(
+    participants: readonly ClassifiedParticipant[],
+    schema: LimeSchema,
+    options: DeliverOptions,
+  ): Promise<PersonCandidate[]> {
+    const { findIndexedCandidates, signal } = options;
+    if (findIndexedCandidates === undefined) {
+      return findMeetingCandidates(this.http, this.fields, schema, participants, signal);
     }
+    const entries = await findIndexedCandidates({
+      emails: participants.flatMap((participant) => participant.email ?? []),
+      phones: participants.flatMap((participant) => participant.phones.map((phone) => phone.e164)),
+    });
+    const { http, fields } = this;
+    return confirmedIndexCandidates(http, fields, schema, participants, entries, options.defaultRegion, signal);
+  }
 
-    const coworkerId = await this.coworkerFor(summary.presenter?.email, schema, signal);
-    const date = options.noteDate === 'meeting_start' ? summary.startsAt : new Date().toISOString();
-    const candidates =
-      options.indexedCandidates === undefined
-        ? await findMeetingCandidates(this.http, this.fields, schema, classified.external, signal)
-        : await confirmedIndexCandidates(
-            this.http,
-            this.fields,
-            schema,
-            classified.external,
-            options.indexedCandidates,
-            options.defaultRegion,
-            signal,
-          );
-
-    // Decide every participant locally from the one candidate list; one note per person.
-    const writes: PersonToWrite[] = [];
-    const sameAs: Array<{ outcome: ParticipantOutcome; first: PersonToWrite }> = [];
-    for (const participant of classified.external) {
-      const resolved = await this.resolvePerson(participant, candidates, schema, options);
-      if (resolved.kind === 'outcome') {
-        outcomes.push(resolved.outcome);
-        continue;
-      }
-      const first = writes.find((write) => write.personId === resolved.personId);
-      if (first) {
-        const outcome: ParticipantOutcome = {
-          participantIndex: participant.index,
-          outcome: 'same_person',
-          matchedBy: resolved.matchedBy,
-          personId: resolved.personId,
-          companyId: resolved.companyId,
-          trace: `${resolved.trace} → same person as participant ${first.participantIndex + 1}: one note`,
-        };
-        sameAs.push({ outcome, first });
-        outcomes.push(outcome);
-        continue;
-      }
-      const { personId, companyId, matchedBy, created, trace } = resolved;
-      writes.push({ participantIndex: participant.index, personId, companyId, matchedBy, created, trace });
-    }
-
-    if (options.dryRun === true) {
-      for (const write of writes) {
-        outcomes.push({
-          participantIndex: write.participantIndex,
-          outcome: 'would_write',
-          matchedBy: write.matchedBy,
-          personId: write.personId,
-          companyId: write.companyId,
-          trace: `${write.trace} → note would be written (dry run: nothing written)`,
-        });
-      }
-      return { outcomes: sortByIndex(outcomes), apiCalls: this.http.callCount - callsBefore, ...preview };
-    }
-
+  /**
+   * Our note on each person, a few at a time. A note the receiver recorded is updated directly; unless that record
+   * is complete, our notes for the conversation are searched first (one query), so a note an interrupted attempt
+   * wrote is updated rather than written twice.
+   */
+  private async writeNotes(
+    summary: MeetingSummary,
+    text: string,
+    targets: readonly NoteTarget[],
+    coworkerId: CrmId | undefined,
+    options: DeliverOptions,
+  ) {
+    const { signal } = options;
     const existing = new Map<number, number>();
     for (const known of options.knownNotes ?? []) existing.set(Number(known.personId), Number(known.noteId));
-    if (writes.length > 0 && options.knownNotesComplete !== true) {
+    if (options.knownNotesComplete !== true) {
       for (const [personId, noteId] of await findOwnNotes(this.http, this.fields, summary.conversationId, signal)) {
         existing.set(personId, noteId);
       }
     }
-    const written = await this.explainingRefusedWrites(signal, () =>
-      mapWithConcurrency(writes, WRITE_CONCURRENCY, (write) =>
+    const date = options.noteDate === 'meeting_start' ? summary.startsAt : new Date().toISOString();
+    return this.explainingRefusedWrites(signal, () =>
+      mapWithConcurrency(targets, WRITE_CONCURRENCY, (target) =>
         writeHistoryNote(
           this.http,
           this.fields,
           {
-            personId: write.personId,
-            companyId: write.companyId,
-            coworkerId,
-            text: note.text,
+            personId: Number(target.personId),
+            companyId: target.companyId === undefined ? undefined : Number(target.companyId),
+            coworkerId: coworkerId === undefined ? undefined : Number(coworkerId),
+            text,
             type: this.historyType,
             date,
             updateDate: options.noteDate === 'meeting_start',
           },
-          existing.get(write.personId),
+          existing.get(Number(target.personId)),
           signal,
         ),
       ),
     );
-    writes.forEach((write, index) => {
-      const result = written[index];
-      if (!result) return;
-      write.noteId = result.noteId;
-      outcomes.push({
-        participantIndex: write.participantIndex,
-        outcome: result.action === 'created' ? 'written' : 'updated',
-        matchedBy: write.matchedBy,
-        created: write.created,
-        personId: write.personId,
-        companyId: write.companyId,
-        noteId: result.noteId,
-        trace: `${write.trace} → note ${result.noteId} ${result.action}`,
-      });
-    });
-    for (const { outcome, first } of sameAs) outcome.noteId = first.noteId;
-    return { outcomes: sortByIndex(outcomes), apiCalls: this.http.callCount - callsBefore, ...preview };
   }
 
   /**
@@ -219,8 +159,7 @@ export class LimeConnector implements CrmConnector {
   }
 
   /** The presenter's coworker id, cached for a few minutes: one lookup per presenter, not per meeting. */
-  private async coworkerFor(email: string | undefined, schema: LimeSchema, signal?: AbortSignal) {
-    if (email === undefined) return undefined;
+  private async coworkerFor(email: string, schema: LimeSchema, signal?: AbortSignal) {
     const cached = this.coworkers.get(email);
     if (cached && cached.until > Date.now()) return cached.id;
     const id = await findCoworker(this.http, this.fields, schema, email, signal);
@@ -290,111 +229,4 @@ export class LimeConnector implements CrmConnector {
     }
     return this.schema;
   }
-
-  private async resolvePerson(
-    participant: ClassifiedParticipant,
-    candidates: readonly PersonCandidate[],
-    schema: LimeSchema,
-    options: DeliverOptions,
-  ): Promise<
-    | { kind: 'outcome'; outcome: ParticipantOutcome }
-    | {
-        kind: 'person';
-        personId: number;
-        companyId: number | undefined;
-        matchedBy: ParticipantOutcome['matchedBy'];
-        created: ParticipantOutcome['created'];
-        trace: string;
-      }
-  > {
-    const decision = decideMatch(participant, { persons: candidates }, { defaultRegion: options.defaultRegion });
-    switch (decision.kind) {
-      case 'matched':
-        return {
-          kind: 'person',
-          personId: Number(decision.personId),
-          companyId: decision.companyId === undefined ? undefined : Number(decision.companyId),
-          matchedBy: decision.by,
-          created: undefined,
-          trace: decision.trace,
-        };
-      case 'ambiguous':
-        return {
-          kind: 'outcome',
-          outcome: {
-            participantIndex: participant.index,
-            outcome: 'ambiguous',
-            matchedBy: decision.by,
-            companyId: decision.companyId,
-            trace: `${decision.trace} → nothing written; ${
-              decision.reason === 'company_main_number'
-                ? 'a switchboard number names a company, not a person'
-                : 'check for duplicate persons in Lime'
-            }`,
-          },
-        };
-      case 'none': {
-        if (!options.createMissingContacts) {
-          return {
-            kind: 'outcome',
-            outcome: {
-              participantIndex: participant.index,
-              outcome: 'no_match',
-              trace: `${decision.trace} → no match; creating contacts is off`,
-            },
-          };
-        }
-        // Dry run: creating looks up the company and writes in one go, so the company lookup is skipped too.
-        if (options.dryRun === true) {
-          const company = participant.company !== undefined && participant.company.trim() !== '';
-          return {
-            kind: 'outcome',
-            outcome: {
-              participantIndex: participant.index,
-              outcome: 'would_write',
-              matchedBy: 'created',
-              wouldCreate: { company, person: true },
-              trace: `${decision.trace} → no match; a person would be created${
-                company ? ' (and the company, unless Lime has one by that name)' : ''
-              } and get the note (dry run: nothing written)`,
-            },
-          };
-        }
-        const contact = await createContact(this.http, this.fields, schema, participant, options.signal);
-        return {
-          kind: 'person',
-          personId: contact.personId,
-          companyId: contact.companyId,
-          matchedBy: 'created',
-          created: { company: contact.companyCreated, person: true },
-          trace: `${decision.trace} → ${contact.trace} → person ${contact.personId} created`,
-        };
-      }
-      default:
-        return assertNever(decision);
-    }
-  }
-}
-
-function sortByIndex(outcomes: ParticipantOutcome[]): ParticipantOutcome[] {
-  return [...outcomes].sort((a, b) => a.participantIndex - b.participantIndex);
-}
-
-/** `work` over `items`, at most `limit` at a time, results in the items' order; the first failure rejects. */
-async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await work(items[index] as T);
-    }
-  });
-  await Promise.all(runners);
-  return results;
 }

@@ -1,4 +1,4 @@
-import { normalizeCompanyName, type ClassifiedParticipant } from '../core';
+import { normalizeCompanyName, type ClassifiedParticipant, type CreatedContact } from '../core';
 import { archiveInt, quote, searchArchive } from './archiveQuery';
 import type { SuperOfficeAgents } from './superOfficeApi';
 
@@ -9,7 +9,7 @@ import type { SuperOfficeAgents } from './superOfficeApi';
 export async function createSuperOfficeContact(
   agents: SuperOfficeAgents,
   participant: ClassifiedParticipant,
-): Promise<{ personId: number; contactId?: number | undefined; contactCreated: boolean; trace: string }> {
+): Promise<CreatedContact> {
   const company = await resolveContact(agents, participant.company);
   const person = await agents.person.createDefaultPersonEntityAsync();
   person.firstname = participant.firstName ?? participant.email?.slice(0, participant.email.indexOf('@')) ?? 'Unknown';
@@ -23,8 +23,8 @@ export async function createSuperOfficeContact(
   const saved = await agents.person.savePersonEntityAsync(person);
   return {
     personId: saved.personId ?? 0,
-    contactId: company.contactId,
-    contactCreated: company.created,
+    companyId: company.contactId,
+    companyCreated: company.created,
     trace: company.trace,
   };
 }
@@ -44,7 +44,8 @@ async function resolveContact(
     return { contactId, created: false, trace: `company name → contact ${contactId} (unique)` };
   }
   if (same.length > 1) {
-    return { created: false, trace: `company name matches ${same.length} contacts → person without company` };
+    const ids = same.map((row) => String(archiveInt(row.cells['contactId']) ?? row.primaryKey)).join(', ');
+    return { created: false, trace: `company name matches ${same.length} contacts (${ids}) → person without company` };
   }
   const contact = await agents.contact.createDefaultContactEntityAsync();
   contact.name = name;

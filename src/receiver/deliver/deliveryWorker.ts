@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { classifyParticipants, parseSummaryPayload, type MeetingSummary } from '../../core';
+import { parseSummaryPayload, type MeetingSummary } from '../../core';
 import type { CrmConnector, DeliverOptions } from '../../crm/crmConnector';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
@@ -151,19 +151,11 @@ export class DeliveryWorker {
     return this.options.leaseMs ?? 5 * 60 * 1000;
   }
 
-  /** The contact index's candidates for the meeting's external participants; undefined while no index is synced. */
-  private async indexedCandidates(target: string, summary: MeetingSummary) {
+  /** The contact index as a candidate source for the connector; undefined while no index is synced. */
+  private async contactIndexSource(target: string): Promise<DeliverOptions['findIndexedCandidates']> {
     const { store } = this.options;
     if ((await store.contactIndexState(target)).size === 0) return undefined;
-    const options = this.currentDeliverOptions();
-    const { external } = classifyParticipants(summary, {
-      internalDomains: options.internalDomains,
-      defaultRegion: options.defaultRegion,
-    });
-    return store.findContactCandidates(target, {
-      emails: external.flatMap((participant) => participant.email ?? []),
-      phones: external.flatMap((participant) => participant.phones.map((phone) => phone.e164)),
-    });
+    return (keys) => store.findContactCandidates(target, keys);
   }
 
   private async knownNotes(deliveryId: string) {
@@ -235,11 +227,11 @@ export class DeliveryWorker {
             failure = enriched.error;
           } else {
             if (enriched) ({ summary, record: enrichment } = enriched);
-            const indexedCandidates = await this.indexedCandidates(delivery.target, summary);
+            const findIndexedCandidates = await this.contactIndexSource(delivery.target);
             report = await connector.deliver(summary, {
               ...this.currentDeliverOptions(),
               ...(await this.knownNotes(delivery.deliveryId)),
-              ...(indexedCandidates === undefined ? {} : { indexedCandidates }),
+              ...(findIndexedCandidates === undefined ? {} : { findIndexedCandidates }),
               signal: abort.signal,
             });
           }

@@ -1,0 +1,226 @@
+import { assertNever } from './assertNever';
+import { classifyParticipants, type ClassifiedParticipant } from './classifyParticipants';
+import { decideMatch, type CrmId, type MatchCandidates, type MatchDecision, type MatchKey } from './decideMatch';
+import type { CandidateSearch, MeetingCrm, NoteTarget } from './meetingCrm';
+import type { MeetingSummary } from './summaryPayload';
+
+export interface MeetingPolicy {
+  /** The customer's own e-mail domains: participants there are colleagues, never matched as customers. */
+  internalDomains: readonly string[];
+  /** Region for phone numbers written without a country code (`SE`). */
+  defaultRegion: string;
+  /** Create company and person when no person matches. */
+  createMissingContacts: boolean;
+  /** Match as usual but create and write nothing: matched persons get `would_write`. */
+  dryRun?: boolean | undefined;
+}
+
+/** What happened to one participant of the meeting (the receiver stores it; the script answers it). */
+export interface ParticipantOutcome {
+  /** Position in the payload's participants. */
+  participantIndex: number;
+  outcome: ParticipantOutcomeKind;
+  /** How the person was found; `created` when the person was created for this meeting. */
+  matchedBy?: MatchKey | 'created' | undefined;
+  created?: { company: boolean; person: boolean } | undefined;
+  /** Dry run only: what would be created (`company: true` means "unless the CRM has a company of that name"). */
+  wouldCreate?: { company: boolean; person: boolean } | undefined;
+  personId?: CrmId | undefined;
+  companyId?: CrmId | undefined;
+  noteId?: CrmId | undefined;
+  /** Human-readable matching trace (holds the e-mail/phone searched: shown to admins, never logged). */
+  trace: string;
+}
+
+export type ParticipantOutcomeKind =
+  'written' | 'updated' | 'same_person' | 'no_match' | 'ambiguous' | 'internal' | 'not_matchable' | 'would_write';
+
+export interface MeetingResult {
+  /** By participant index. */
+  outcomes: ParticipantOutcome[];
+  /** Every classified participant (colleagues and the not matchable too), for answers that name them. */
+  participants: ClassifiedParticipant[];
+}
+
+interface PersonToWrite extends NoteTarget {
+  participantIndex: number;
+  matchedBy: MatchKey | 'created';
+  created?: { company: boolean; person: boolean } | undefined;
+  trace: string;
+}
+
+/**
+ * A meeting into one CRM: classifies the participants once, finds each external one's candidates through the
+ * port, decides (`decideMatch`), creates missing contacts when allowed, and writes one note per person however many
+ * participants resolved to them. I/O only through `crm`; its failures propagate.
+ */
+export async function deliverMeeting(
+  summary: MeetingSummary,
+  crm: MeetingCrm,
+  policy: MeetingPolicy,
+): Promise<MeetingResult> {
+  const classified = classifyParticipants(summary, {
+    internalDomains: policy.internalDomains,
+    defaultRegion: policy.defaultRegion,
+  });
+  const participants = [...classified.internal, ...classified.notMatchable, ...classified.external];
+  const outcomes: ParticipantOutcome[] = [
+    ...classified.internal.map((participant): ParticipantOutcome => ({
+      participantIndex: participant.index,
+      outcome: 'internal',
+      trace: `internal (${participant.reason.replace('_', ' ')}) → not matched`,
+    })),
+    ...classified.notMatchable.map((participant): ParticipantOutcome => ({
+      participantIndex: participant.index,
+      outcome: 'not_matchable',
+      trace:
+        participant.unreadablePhones.length > 0
+          ? 'no e-mail, and no phone number that could be read safely → not matched'
+          : 'no e-mail or phone → not matched',
+    })),
+  ];
+  const done = () => ({ outcomes: outcomes.sort((a, b) => a.participantIndex - b.participantIndex), participants });
+  if (classified.external.length === 0) return done();
+
+  const presenterEmail = summary.presenter?.email;
+  const presenterId = presenterEmail === undefined ? undefined : await crm.findPresenter(presenterEmail);
+  const candidatesOf = await searchCandidates(crm.candidates, classified.external);
+
+  // Decide every participant in turn; one note per person.
+  const writes: PersonToWrite[] = [];
+  const sameAs: Array<{ outcome: ParticipantOutcome; first: PersonToWrite }> = [];
+  for (const participant of classified.external) {
+    const found = await candidatesOf(participant);
+    const decision = decideMatch(participant, found, { defaultRegion: policy.defaultRegion });
+    const resolved = await resolvePerson(participant, decision, crm, policy);
+    if ('outcome' in resolved) {
+      outcomes.push(resolved);
+      continue;
+    }
+    const first = writes.find((write) => write.personId === resolved.personId);
+    if (!first) {
+      writes.push(resolved);
+      continue;
+    }
+    const outcome: ParticipantOutcome = {
+      participantIndex: participant.index,
+      outcome: 'same_person',
+      matchedBy: resolved.matchedBy,
+      personId: resolved.personId,
+      companyId: resolved.companyId,
+      trace: `${resolved.trace} → same person as participant ${first.participantIndex + 1}: one ${crm.names.note}`,
+    };
+    sameAs.push({ outcome, first });
+    outcomes.push(outcome);
+  }
+
+  if (policy.dryRun === true) {
+    for (const write of writes) {
+      outcomes.push({
+        participantIndex: write.participantIndex,
+        outcome: 'would_write',
+        matchedBy: write.matchedBy,
+        personId: write.personId,
+        companyId: write.companyId,
+        trace: `${write.trace} → ${crm.names.note} would be written (dry run: nothing written)`,
+      });
+    }
+    return done();
+  }
+
+  const targets = writes.map(({ personId, companyId }) => ({ personId, companyId }));
+  const written = writes.length === 0 ? [] : await crm.writeNotes(targets, presenterId);
+  const noteIds = new Map<PersonToWrite, CrmId>();
+  writes.forEach((write, index) => {
+    const result = written[index];
+    if (!result) return;
+    noteIds.set(write, result.noteId);
+    outcomes.push({
+      participantIndex: write.participantIndex,
+      outcome: result.action === 'created' ? 'written' : 'updated',
+      matchedBy: write.matchedBy,
+      created: write.created,
+      personId: write.personId,
+      companyId: write.companyId,
+      noteId: result.noteId,
+      trace: `${write.trace} → ${crm.names.note} ${String(result.noteId)} ${result.action}`,
+    });
+  });
+  for (const { outcome, first } of sameAs) outcome.noteId = noteIds.get(first);
+  return done();
+}
+
+/** Each participant's candidates: the meeting's, searched once now, or the participant's own, searched when asked. */
+async function searchCandidates(
+  search: CandidateSearch,
+  participants: readonly ClassifiedParticipant[],
+): Promise<(participant: ClassifiedParticipant) => Promise<MatchCandidates>> {
+  if (search.per === 'participant') return (participant) => search.find(participant);
+  const persons = await search.find(participants);
+  return () => Promise.resolve({ persons });
+}
+
+/** The person a participant's decision names (created when allowed), or the outcome when there is none. */
+async function resolvePerson(
+  participant: ClassifiedParticipant,
+  decision: MatchDecision,
+  crm: MeetingCrm,
+  policy: MeetingPolicy,
+): Promise<PersonToWrite | ParticipantOutcome> {
+  const participantIndex = participant.index;
+  switch (decision.kind) {
+    case 'matched':
+      return {
+        participantIndex,
+        personId: decision.personId,
+        companyId: decision.companyId,
+        matchedBy: decision.by,
+        trace: decision.trace,
+      };
+    case 'ambiguous':
+      return {
+        participantIndex,
+        outcome: 'ambiguous',
+        matchedBy: decision.by,
+        companyId: decision.companyId,
+        trace: `${decision.trace} → nothing written; ${
+          decision.reason === 'company_main_number'
+            ? 'a switchboard number names a company, not a person'
+            : `check for duplicate persons in ${crm.names.crm}`
+        }`,
+      };
+    case 'none': {
+      if (!policy.createMissingContacts) {
+        return {
+          participantIndex,
+          outcome: 'no_match',
+          trace: `${decision.trace} → no match; creating contacts is off`,
+        };
+      }
+      // Dry run: creating looks up the company and writes in one go, so the company lookup is skipped too.
+      if (policy.dryRun === true) {
+        const company = participant.company !== undefined && participant.company.trim() !== '';
+        return {
+          participantIndex,
+          outcome: 'would_write',
+          matchedBy: 'created',
+          wouldCreate: { company, person: true },
+          trace: `${decision.trace} → no match; a person would be created${
+            company ? ` (and the company, unless ${crm.names.crm} has one by that name)` : ''
+          } and get the ${crm.names.note} (dry run: nothing written)`,
+        };
+      }
+      const contact = await crm.createContact(participant);
+      return {
+        participantIndex,
+        personId: contact.personId,
+        companyId: contact.companyId,
+        matchedBy: 'created',
+        created: { company: contact.companyCreated, person: true },
+        trace: `${decision.trace} → ${contact.trace} → person ${String(contact.personId)} created`,
+      };
+    }
+    default:
+      return assertNever(decision);
+  }
+}
