@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { CrmId, MatchKey, MeetingSummary } from '../core';
+import type { CrmId, MeetingSummary, ParticipantOutcome } from '../core';
 
 /**
  * The port through which the receiver delivers a meeting to a CRM. The receiver sees only this: which CRM, its
@@ -136,47 +136,8 @@ export interface DeliverOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** What happened to one participant of the meeting. */
-export type ParticipantOutcomeKind =
-  /** A new note was written on the person. */
-  | 'written'
-  /** Our note for this conversation already existed on the person and was updated. */
-  | 'updated'
-  /** Another participant resolved to the same person, whose note covers both. */
-  | 'same_person'
-  /** No person matched and contacts are not created. */
-  | 'no_match'
-  /** Several persons fit and nothing told them apart: nothing written, shown for review. */
-  | 'ambiguous'
-  /** A colleague of the presenter. */
-  | 'internal'
-  /** Neither an e-mail nor a readable phone number. */
-  | 'not_matchable'
-  /**
-   * Dry run only: the person matched (or would be created, see `wouldCreate`) and would get the note — a new one,
-   * or our existing note for the conversation updated. Nothing was written.
-   */
-  | 'would_write';
-
-export interface ParticipantOutcome {
-  /** Position in the payload's participants. */
-  participantIndex: number;
-  outcome: ParticipantOutcomeKind;
-  /** How the person was found; `created` when the person was created for this meeting. */
-  matchedBy?: MatchKey | 'created' | undefined;
-  /** Whether the company and/or person were created for this meeting. */
-  created?: { company: boolean; person: boolean } | undefined;
-  /**
-   * Dry run only: no person matched and contacts are created, so the person would be created — with its company
-   * when the participant names one Lime does not have (`company: true` means "if Lime has no company of that name").
-   */
-  wouldCreate?: { company: boolean; person: boolean } | undefined;
-  personId?: CrmId | undefined;
-  companyId?: CrmId | undefined;
-  noteId?: CrmId | undefined;
-  /** Human-readable matching trace (contains the e-mail/phone searched: stored, shown to admins, never logged). */
-  trace: string;
-}
+/** What happened to one participant: decided in core (`deliverMeeting`), stored by the receiver. */
+export type { ParticipantOutcome, ParticipantOutcomeKind } from '../core';
 
 export interface DeliveryReport {
   outcomes: ParticipantOutcome[];
