@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { DEFAULT_HISTORY_TYPE } from '../src/receiver/config/loadConfig';
 import { normalizeEmail, toE164 } from '../src/core';
 import { LimeConnector } from '../src/lime-addon';
 import type { StoreLocation } from '../src/receiver/store/storeLocation';
@@ -142,7 +143,7 @@ async function syncChild(kind: 'sqlite' | 'postgres', baseUrl: string): Promise<
     kind === 'sqlite' ? { kind: 'sqlite', file } : { kind: 'postgres', connectionString: POSTGRES_URL, schema };
   const store = await openStore(location);
   let storeOpen = true;
-  const connector = new LimeConnector({ baseUrl, apiKey: API_KEY });
+  const connector = new LimeConnector({ baseUrl, apiKey: API_KEY, historyType: DEFAULT_HISTORY_TYPE });
   try {
     let pages = 0;
     let withEmail = 0;

@@ -1,4 +1,4 @@
-export { LimeConnector, DEFAULT_HISTORY_TYPE } from './limeConnector';
+export { LimeConnector } from './limeConnector';
 export {
   DEFAULT_FIELD_MAP,
   DEFAULT_TIMEOUTS,

@@ -93,7 +93,10 @@ export interface LimeConnectionOptions {
 }
 
 export interface LimeConnectorOptions extends LimeConnectionOptions {
-  /** The history type (option key of `history.type`) our notes get. Default `comment`, as the seed maps it. */
-  historyType?: string | undefined;
+  /**
+   * The history type (option key of `history.type`) our notes get. The caller chooses: the receiver's default is
+   * `comment`, as the seed maps it (`DEFAULT_HISTORY_TYPE` in its config).
+   */
+  historyType: string;
   fields?: LimeFieldOverrides | undefined;
 }

@@ -33,7 +33,6 @@ import { subscribeToLimeChanges } from './limeSubscriptions';
 import { readLimeNotification } from './readLimeNotification';
 import { verifyLimeSignature } from './verifyLimeSignature';
 
-export const DEFAULT_HISTORY_TYPE = 'comment';
 /** Notes written at once for one meeting: a few, so a big meeting is quick without flooding Lime. */
 const WRITE_CONCURRENCY = 4;
 /** How long a presenter's coworker id is reused. */
@@ -53,7 +52,7 @@ export class LimeConnector implements CrmConnector {
   constructor(options: LimeConnectorOptions) {
     this.http = new LimeHttp(options);
     this.fields = resolveFieldMap(options.fields);
-    this.historyType = options.historyType ?? DEFAULT_HISTORY_TYPE;
+    this.historyType = options.historyType;
   }
 
   async testConnection(signal?: AbortSignal): Promise<ConnectionCheck> {

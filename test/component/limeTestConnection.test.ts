@@ -1,3 +1,4 @@
+import { DEFAULT_HISTORY_TYPE } from '../../src/receiver/config/loadConfig';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +20,7 @@ function connector(baseUrl: string, options: Partial<ConstructorParameters<typeo
   return new LimeConnector({
     baseUrl,
     apiKey: TEST_API_KEY,
+    historyType: DEFAULT_HISTORY_TYPE,
     timeouts: { connectMs: 2000, headersMs: 2000 },
     ...options,
   });
@@ -95,7 +97,11 @@ describe('Test connection', () => {
 
   it('an invalid API key fails with unauthorized after the server was reached', async () => {
     const lime = await startLime();
-    const check = await new LimeConnector({ baseUrl: lime.baseUrl, apiKey: 'wrong' }).testConnection();
+    const check = await new LimeConnector({
+      baseUrl: lime.baseUrl,
+      apiKey: 'wrong',
+      historyType: DEFAULT_HISTORY_TYPE,
+    }).testConnection();
     expect(check).toMatchObject({ ok: false, code: 'unauthorized' });
     expect(check.steps.map((step) => [step.step, step.ok])).toEqual([
       ['reach', true],

@@ -1,3 +1,4 @@
+import { DEFAULT_HISTORY_TYPE } from '../../src/receiver/config/loadConfig';
 import { LimeConnector, type LimeConnectorOptions } from '../../src/lime-addon';
 import type { DeliverOptions } from '../../src/crm/crmConnector';
 import { startLimeEmulator, type LimeEmulator, type LimeEmulatorOptions } from '../../src/sandbox/lime';
@@ -23,7 +24,12 @@ export async function startLime(options: LimeEmulatorOptions = {}): Promise<Lime
 }
 
 export function connectTo(emulator: LimeEmulator, options: Partial<LimeConnectorOptions> = {}): LimeConnector {
-  const connector = new LimeConnector({ baseUrl: emulator.baseUrl, apiKey: TEST_API_KEY, ...options });
+  const connector = new LimeConnector({
+    baseUrl: emulator.baseUrl,
+    apiKey: TEST_API_KEY,
+    historyType: DEFAULT_HISTORY_TYPE,
+    ...options,
+  });
   open.push(connector);
   return connector;
 }
