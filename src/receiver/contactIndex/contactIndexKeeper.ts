@@ -8,7 +8,7 @@ import type {
 import { CrmError } from '../../crm/crmError';
 import type { AppliedNotification, ContactNotificationReceiver } from '../http/limeWebhookRoute';
 import type { Logger } from '../observability/logger';
-import type { ReceiverStore } from '../store/receiverStore';
+import type { ContactIndexStore } from '../store/ports/contactIndexStore';
 import { syncContactIndex, updateContactIndex } from './syncContactIndex';
 
 /**
@@ -18,7 +18,7 @@ import { syncContactIndex, updateContactIndex } from './syncContactIndex';
 export type ContactNotifications = { kind: 'on'; targetUrl: string; secret: string } | { kind: 'off'; reason: string };
 
 export interface ContactIndexKeeperOptions {
-  store: ReceiverStore;
+  store: ContactIndexStore;
   /** The connector in effect now (it changes when an admin saves the connection). */
   connector: () => CrmConnector | undefined;
   target: string;

@@ -7,12 +7,12 @@ import { readWebhookEnvelope, repeatedWebhookHeader } from '../ingest/readWebhoo
 import { verifySignature } from '../ingest/verifySignature';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
-import type { ReceiverStore } from '../store/receiverStore';
+import type { DeliveryQueue } from '../store/ports/deliveryQueue';
 import { HttpError } from './httpError';
 import { readRequestBody, RequestAbortedError } from './readRequestBody';
 
 export interface WebhookRouteDeps {
-  store: ReceiverStore;
+  store: Pick<DeliveryQueue, 'acceptSummary' | 'recordIgnoredEvent'>;
   secrets: readonly string[];
   maxBodyBytes: number;
   /** The CRM target deliveries are for. */
