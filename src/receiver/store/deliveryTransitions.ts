@@ -1,6 +1,6 @@
 import { assertNever } from '../../core/assertNever';
 import type { ParticipantOutcome } from '../../crm/crmConnector';
-import type { DeliveryStatus, EnrichmentRecord, FinishedAttempt } from './ports/deliveryQueue';
+import type { DeliveryQueue, DeliveryStatus, EnrichmentRecord, FinishedAttempt } from './ports/deliveryQueue';
 import type { ErasureResult } from './ports/personalDataStore';
 
 // How a delivery moves between statuses, decided once, above the SQL: each adapter reads the delivery's row under
@@ -63,6 +63,24 @@ export function finishAttempt<S extends Settlement>(
   if (superseded) return { result: 'superseded', writes };
   writes.push({ kind: 'settle', columns: settledColumns(asked, finished) });
   return { result: settlement.status, writes };
+}
+
+/**
+ * The queue's three ways to end an attempt, each the settlement it asks for, run by the adapter's `finish`: read the
+ * lease under its lock, then `finishAttempt`'s writes, in one transaction.
+ */
+export function attemptEndings(
+  finish: <S extends Settlement>(
+    finished: FinishedAttempt,
+    settlement: S,
+  ) => Promise<S['status'] | 'superseded' | 'lost'>,
+): Pick<DeliveryQueue, 'completeDelivery' | 'retryDelivery' | 'deadLetterDelivery'> {
+  return {
+    completeDelivery: (done) =>
+      finish(done, { status: 'delivered', outcomes: done.outcomes, enrichment: done.enrichment }),
+    retryDelivery: (failed) => finish(failed, { status: 'retrying', nextAttemptAt: failed.nextAttemptAt }),
+    deadLetterDelivery: (failed) => finish(failed, { status: 'dead' }),
+  };
 }
 
 function settledColumns(settlement: Settlement, finished: FinishedAttempt): SettledColumns {

@@ -49,6 +49,11 @@ export interface ColumnCodecs {
   optionalJson: z.ZodType<unknown>;
 }
 
+/** A CRM id as JSON text (jsonb in PostgreSQL, text in SQLite): 123 stays a number, "abc" a string. */
+export function crmIdJson(id: CrmId | undefined): string | null {
+  return id === undefined ? null : JSON.stringify(id);
+}
+
 export const integer = z.number().int();
 export const optionalInteger = integer.nullable().transform((value) => value ?? undefined);
 export const optionalText = z

@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { assertNever } from '../../../core/assertNever';
 import {
+  attemptEndings,
   eventInstant,
   finishAttempt,
   isStale,
@@ -174,14 +175,12 @@ export function postgresDeliveryQueue({ pool, transaction }: PostgresConnection)
         // attempt count and the attempt log agree.
         const expired = due.filter((delivery) => delivery.leaseExpired).map((delivery) => delivery.deliveryId);
         if (expired.length > 0) {
-          await db.query(
-            `INSERT INTO attempts (delivery_id, version, attempt, started_at, duration_ms, outcome, error_code,
-               error_message)
-             SELECT id, version, attempts, updated_at,
-               GREATEST(round(extract(epoch FROM $1::timestamptz - updated_at) * 1000), 0)::integer, 'retry', $3, $4
-             FROM deliveries WHERE id = ANY($2::text[])`,
-            [now, expired, LEASE_EXPIRED.code, LEASE_EXPIRED.message],
-          );
+          await db.query(`${logCurrentAttempt('$1', '$3', '$4')} WHERE id = ANY($2::text[])`, [
+            now,
+            expired,
+            LEASE_EXPIRED.code,
+            LEASE_EXPIRED.message,
+          ]);
         }
         await db.query(
           `UPDATE deliveries SET status = 'in_progress', locked_by = $2, locked_until = $3, attempts = attempts + 1,
@@ -215,27 +214,13 @@ export function postgresDeliveryQueue({ pool, transaction }: PostgresConnection)
       });
     },
 
-    async completeDelivery(done) {
-      return finish(done, { status: 'delivered', outcomes: done.outcomes, enrichment: done.enrichment });
-    },
-
-    async retryDelivery(failed) {
-      return finish(failed, { status: 'retrying', nextAttemptAt: failed.nextAttemptAt });
-    },
-
-    async deadLetterDelivery(failed) {
-      return finish(failed, { status: 'dead' });
-    },
+    ...attemptEndings(finish),
 
     /** Back to pending and due now; the attempt it was counted as did not happen. Ignored unless `workerId` holds it. */
     async releaseDelivery(release) {
       await transaction(async (db) => {
         await db.query(
-          `INSERT INTO attempts (delivery_id, version, attempt, started_at, duration_ms, outcome, error_code,
-             error_message)
-           SELECT id, version, attempts, updated_at,
-             GREATEST(round(extract(epoch FROM $3::timestamptz - updated_at) * 1000), 0)::integer, 'retry', $4, $5
-           FROM deliveries WHERE id = $1 AND status = 'in_progress' AND locked_by = $2 FOR UPDATE`,
+          `${logCurrentAttempt('$3', '$4', '$5')} WHERE id = $1 AND status = 'in_progress' AND locked_by = $2 FOR UPDATE`,
           [release.deliveryId, release.workerId, release.now, RELEASED.code, RELEASED.message],
         );
         await db.query(
@@ -344,6 +329,19 @@ async function runAttemptWrite(db: PoolClient, finished: FinishedAttempt, write:
 
 async function eventIdForKey(db: PoolClient, deliveryKey: string): Promise<string> {
   return toId(single(await db.query('SELECT id FROM events WHERE delivery_key = $1', [deliveryKey]), 'the event'));
+}
+
+/**
+ * Logs the attempt each delivery selected (`… WHERE`) is on, without counting it: as `retry` with the error `code` and
+ * `message`, lasting from its claim until `now` (the parameters' placeholders).
+ */
+function logCurrentAttempt(now: string, code: string, message: string): string {
+  return `INSERT INTO attempts (delivery_id, version, attempt, started_at, duration_ms, outcome, error_code,
+      error_message)
+    SELECT id, version, attempts, updated_at,
+      GREATEST(round(extract(epoch FROM ${now}::timestamptz - updated_at) * 1000), 0)::integer, 'retry', ${code},
+      ${message}
+    FROM deliveries`;
 }
 
 /** Reopens a delivered or dead delivery: due `now` with fresh attempts; the attempt log keeps the old errors. */

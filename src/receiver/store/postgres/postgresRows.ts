@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type { CrmId } from '../../../core';
 import type { ContactIndexEntry, ParticipantOutcome } from '../../../crm/crmConnector';
 import type { AttemptRecord, DeliveryStatus } from '../ports/deliveryQueue';
-import { integer, storedRowReaders } from '../storedRowReaders';
+import { crmIdJson, integer, storedRowReaders } from '../storedRowReaders';
 import { STATUSES } from '../storedValues';
 
 // Rows come out of node-postgres as `unknown`: these schemas turn them into the store's types (NULL becomes an absent
@@ -14,11 +13,6 @@ const date = z.date();
 const optionalDate = date.nullable().transform((value) => value ?? undefined);
 const crmId = z.union([z.number(), z.string()]);
 const optionalCrmId = crmId.nullable().transform((id) => id ?? undefined);
-
-/** A CRM id as a jsonb parameter: 123 stays a number, "abc" a string. */
-function crmIdParam(id: CrmId | undefined): string | null {
-  return id === undefined ? null : JSON.stringify(id);
-}
 
 const settingRecord = z.object({ key: z.string(), value: z.unknown() });
 /** A saved setting; its value is the jsonb, parsed. */
@@ -90,9 +84,9 @@ export function outcomeParams(deliveryId: string, outcome: ParticipantOutcome): 
     outcome.matchedBy ?? null,
     outcome.created?.company ?? null,
     outcome.created?.person ?? null,
-    crmIdParam(outcome.personId),
-    crmIdParam(outcome.companyId),
-    crmIdParam(outcome.noteId),
+    crmIdJson(outcome.personId),
+    crmIdJson(outcome.companyId),
+    crmIdJson(outcome.noteId),
     outcome.trace,
   ];
 }
@@ -107,7 +101,7 @@ export function contactColumnParams(entries: readonly ContactIndexEntry[]): unkn
     entries.map((entry) => entry.email ?? null),
     entries.map((entry) => entry.mobileE164 ?? null),
     entries.map((entry) => entry.phoneE164 ?? null),
-    entries.map((entry) => crmIdParam(entry.companyId)),
+    entries.map((entry) => crmIdJson(entry.companyId)),
     entries.map((entry) => entry.companyName ?? null),
     entries.map((entry) => entry.companyMainE164 ?? null),
     entries.map((entry) => entry.inactive),

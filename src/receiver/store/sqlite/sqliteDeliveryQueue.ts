@@ -1,5 +1,6 @@
 import { assertNever } from '../../../core/assertNever';
 import {
+  attemptEndings,
   finishAttempt,
   LEASE_EXPIRED,
   RELEASED,
@@ -44,7 +45,7 @@ export function sqliteDeliveryQueue(connection: SqliteConnection, acceptThread?:
   }
 
   /** Ends the claimed attempt as deliveryTransitions decides, in one transaction with the lease's read. */
-  function finish<S extends Settlement>(finished: FinishedAttempt, settlement: S) {
+  async function finish<S extends Settlement>(finished: FinishedAttempt, settlement: S) {
     return writeTransaction(() => {
       const row = sql(
         `SELECT version FROM deliveries
@@ -117,11 +118,7 @@ export function sqliteDeliveryQueue(connection: SqliteConnection, acceptThread?:
             .all({ now })
             .map((row) => String((row as { id: unknown }).id)),
         );
-        const recordLost = sql(
-          `INSERT INTO attempts (delivery_id, version, attempt, started_at, duration_ms, outcome, error_code, error_message)
-           SELECT id, version, attempts, updated_at, MAX(@now - updated_at, 0), 'retry', @code, @message
-           FROM deliveries WHERE id = @deliveryId`,
-        );
+        const recordLost = sql(LOG_CURRENT_ATTEMPT);
         for (const delivery of due) {
           if (expired.has(delivery.deliveryId)) {
             recordLost.run({ deliveryId: delivery.deliveryId, now, ...LEASE_EXPIRED });
@@ -138,27 +135,16 @@ export function sqliteDeliveryQueue(connection: SqliteConnection, acceptThread?:
       });
     },
 
-    async completeDelivery(done) {
-      return finish(done, { status: 'delivered', outcomes: done.outcomes, enrichment: done.enrichment });
-    },
-
-    async retryDelivery(failed) {
-      return finish(failed, { status: 'retrying', nextAttemptAt: failed.nextAttemptAt });
-    },
-
-    async deadLetterDelivery(failed) {
-      return finish(failed, { status: 'dead' });
-    },
+    ...attemptEndings(finish),
 
     /** Back to pending and due now; the attempt it was counted as did not happen. Ignored unless `workerId` holds it. */
     async releaseDelivery(release) {
       const params = { deliveryId: release.deliveryId, workerId: release.workerId, now: release.now.getTime() };
       writeTransaction(() => {
-        sql(
-          `INSERT INTO attempts (delivery_id, version, attempt, started_at, duration_ms, outcome, error_code, error_message)
-           SELECT id, version, attempts, updated_at, MAX(@now - updated_at, 0), 'retry', @code, @message
-           FROM deliveries WHERE id = @deliveryId AND status = 'in_progress' AND locked_by = @workerId`,
-        ).run({ ...params, ...RELEASED });
+        sql(`${LOG_CURRENT_ATTEMPT} AND status = 'in_progress' AND locked_by = @workerId`).run({
+          ...params,
+          ...RELEASED,
+        });
         sql(
           `UPDATE deliveries SET status = 'pending', attempts = MAX(attempts - 1, 0), next_attempt_at = @now,
              locked_by = NULL, locked_until = NULL, updated_at = @now
@@ -260,6 +246,15 @@ function runAttemptWrite({ sql }: SqliteConnection, finished: FinishedAttempt, w
       assertNever(write);
   }
 }
+
+/**
+ * Logs the attempt the delivery @deliveryId is on, without counting it: as `retry` with @code and @message, lasting
+ * from its claim until @now.
+ */
+const LOG_CURRENT_ATTEMPT = `INSERT INTO attempts (delivery_id, version, attempt, started_at, duration_ms, outcome,
+    error_code, error_message)
+  SELECT id, version, attempts, updated_at, MAX(@now - updated_at, 0), 'retry', @code, @message
+  FROM deliveries WHERE id = @deliveryId`;
 
 /** Reopens a delivered or dead delivery: due now with fresh attempts; the attempt log keeps the old errors. */
 const REOPEN = `status = 'pending', attempts = 0, next_attempt_at = @now, open_since = @now,

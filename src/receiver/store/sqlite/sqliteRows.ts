@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type { CrmId } from '../../../core';
 import type { ContactIndexEntry, ParticipantOutcome } from '../../../crm/crmConnector';
 import type { AttemptRecord, ClaimedDelivery, DeliveryStatus } from '../ports/deliveryQueue';
-import { integer, optionalInteger, storedRowReaders } from '../storedRowReaders';
+import { crmIdJson, integer, optionalInteger, storedRowReaders } from '../storedRowReaders';
 import { STATUSES } from '../storedValues';
 
 // Rows come out of SQLite as `unknown`: these schemas turn them into the store's types (NULL becomes an absent
@@ -18,10 +17,6 @@ const crmId = z
   .transform((json): unknown => JSON.parse(json))
   .pipe(z.union([z.number(), z.string()]));
 const optionalCrmId = crmId.nullable().transform((id) => id ?? undefined);
-
-function crmIdColumn(id: CrmId | undefined): string | null {
-  return id === undefined ? null : JSON.stringify(id);
-}
 
 const settingRecord = z.object({ key: z.string(), value: z.string() });
 /** A saved setting; its value is JSON text. */
@@ -89,9 +84,9 @@ export function outcomeParams(deliveryId: string, outcome: ParticipantOutcome) {
     matchedBy: outcome.matchedBy ?? null,
     createdCompany: outcome.created === undefined ? null : Number(outcome.created.company),
     createdPerson: outcome.created === undefined ? null : Number(outcome.created.person),
-    personId: crmIdColumn(outcome.personId),
-    companyId: crmIdColumn(outcome.companyId),
-    noteId: crmIdColumn(outcome.noteId),
+    personId: crmIdJson(outcome.personId),
+    companyId: crmIdJson(outcome.companyId),
+    noteId: crmIdJson(outcome.noteId),
     trace: outcome.trace,
   };
 }
@@ -103,7 +98,7 @@ export function contactParams(target: string, entry: ContactIndexEntry) {
     email: entry.email ?? null,
     mobileE164: entry.mobileE164 ?? null,
     phoneE164: entry.phoneE164 ?? null,
-    companyId: crmIdColumn(entry.companyId),
+    companyId: crmIdJson(entry.companyId),
     companyName: entry.companyName ?? null,
     companyMainE164: entry.companyMainE164 ?? null,
     inactive: Number(entry.inactive),
