@@ -69,13 +69,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return new PostgresStore(pool, schema);
 }
 
+// The ports' methods are assigned in the constructor; this declaration, merged with the class, gives it their types.
+export interface PostgresStore extends ReceiverStore {}
+
 /**
  * ReceiverStore on a PostgreSQL connection pool, every port's SQL on it (postgres/, one file per port). Several
  * replicas share the schema: every read-then-write holds row locks in its transaction (READ COMMITTED), claims skip
  * rows another transaction holds.
  */
-// The ports' methods are assigned in the constructor; this declaration gives the class their types.
-export interface PostgresStore extends ReceiverStore {}
 export class PostgresStore {
   private closing: Promise<void> | undefined;
 

@@ -88,13 +88,14 @@ function cannotOpen(file: string, error: unknown): unknown {
   );
 }
 
+// The ports' methods are assigned in the constructor; this declaration, merged with the class, gives it their types.
+export interface SqliteStore extends ReceiverStore {}
+
 /**
  * ReceiverStore on SQLite: one connection (and the accept thread's, when it has one), every port's SQL on it
  * (sqlite/, one file per port). Several instances (processes) may share the file: every read-then-write runs in a
  * `BEGIN IMMEDIATE` transaction.
  */
-// The ports' methods are assigned in the constructor; this declaration gives the class their types.
-export interface SqliteStore extends ReceiverStore {}
 export class SqliteStore {
   constructor(
     private readonly db: Database.Database,

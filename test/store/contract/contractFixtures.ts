@@ -4,6 +4,7 @@ import type {
   AcceptedSummary,
   AttemptRecord,
   ClaimedDelivery,
+  FinishedAttempt,
   ReceiverStore,
 } from '../../../src/receiver/store/receiverStore';
 
@@ -141,6 +142,22 @@ export async function claimOne(store: ReceiverStore, now: Date, workerId = 'work
   return claimed[0] as ClaimedDelivery;
 }
 
+/** The claimed attempt, ended at `now` by `workerId`, as the queue's endings take it. */
+export function finished(
+  claimed: ClaimedDelivery,
+  now: Date,
+  workerId: string,
+  fields: Partial<AttemptRecord> = {},
+): FinishedAttempt {
+  return {
+    deliveryId: claimed.deliveryId,
+    workerId,
+    version: claimed.version,
+    attempt: attemptOf(claimed, now, fields),
+    now,
+  };
+}
+
 export async function complete(
   store: ReceiverStore,
   claimed: ClaimedDelivery,
@@ -148,14 +165,7 @@ export async function complete(
   outcomes: ParticipantOutcome[] = WRITTEN,
   workerId = 'worker-a',
 ) {
-  return store.completeDelivery({
-    deliveryId: claimed.deliveryId,
-    workerId,
-    version: claimed.version,
-    attempt: attemptOf(claimed, now),
-    outcomes,
-    now,
-  });
+  return store.completeDelivery({ ...finished(claimed, now, workerId), outcomes });
 }
 
 export async function retry(
@@ -165,24 +175,11 @@ export async function retry(
   nextAttemptAt: Date,
   workerId = 'worker-a',
 ) {
-  return store.retryDelivery({
-    deliveryId: claimed.deliveryId,
-    workerId,
-    version: claimed.version,
-    attempt: attemptOf(claimed, now, SERVER_ERROR),
-    nextAttemptAt,
-    now,
-  });
+  return store.retryDelivery({ ...finished(claimed, now, workerId, SERVER_ERROR), nextAttemptAt });
 }
 
 export async function deadLetter(store: ReceiverStore, claimed: ClaimedDelivery, now: Date, workerId = 'worker-a') {
-  return store.deadLetterDelivery({
-    deliveryId: claimed.deliveryId,
-    workerId,
-    version: claimed.version,
-    attempt: attemptOf(claimed, now, UNAUTHORIZED),
-    now,
-  });
+  return store.deadLetterDelivery(finished(claimed, now, workerId, UNAUTHORIZED));
 }
 
 export async function detail(store: ReceiverStore, deliveryId: string) {

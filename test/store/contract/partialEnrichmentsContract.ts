@@ -2,12 +2,12 @@ import type { ClaimedDelivery, EnrichmentRecord, ReceiverStore } from '../../../
 import {
   acceptedSummary,
   at,
-  attemptOf,
   claimOne,
   complete,
   type ContractStores,
   DAY,
   detail,
+  finished,
   HOUR,
   LEASE_MS,
   MINUTE,
@@ -43,15 +43,7 @@ export function describePartialEnrichmentsContract({ openStore }: ContractStores
       enrichment: EnrichmentRecord,
       workerId = 'worker-a',
     ) {
-      return store.completeDelivery({
-        deliveryId: claimed.deliveryId,
-        workerId,
-        version: claimed.version,
-        attempt: attemptOf(claimed, now),
-        outcomes: WRITTEN,
-        enrichment,
-        now,
-      });
+      return store.completeDelivery({ ...finished(claimed, now, workerId), outcomes: WRITTEN, enrichment });
     }
 
     /** Queues one delivery per enrichment (undefined: completed without one) and completes each at `now`. */
