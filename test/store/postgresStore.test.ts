@@ -6,7 +6,7 @@ import {
 } from '../../src/receiver/store/postgresStore';
 import type { AcceptedSummary } from '../../src/receiver/store/receiverStore';
 import { dropSchema, postgresAvailable, runSql, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres';
-import { describeStoreContract } from './storeContract';
+import { describeStoreContract } from './contract/storeContract';
 
 // The contract suite and PostgreSQL's own behaviour, in one schema of this file's own: every test starts with the
 // schema dropped, so its first store creates and migrates it afresh.

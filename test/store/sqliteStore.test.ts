@@ -7,7 +7,8 @@ import { applySqliteMigrations } from '../../src/receiver/store/migrations/apply
 import { SQLITE_MIGRATIONS } from '../../src/receiver/store/migrations/sqliteMigrations';
 import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from '../../src/receiver/store/sqliteStore';
 import { buildAcceptWorker } from '../support/acceptWorker';
-import { acceptedSummary, describeStoreContract } from './storeContract';
+import { acceptedSummary } from './contract/contractFixtures';
+import { describeStoreContract } from './contract/storeContract';
 
 let dir: string;
 beforeEach(() => {

@@ -20,7 +20,9 @@ import {
   type OwnedConnectionSettingsService,
 } from '../settings/connectionSettingsService';
 import { createDciSettings, type DciSettings } from '../settings/dciSettings';
-import type { ReceiverStore } from '../store/receiverStore';
+import type { DeliveryQueue } from '../store/ports/deliveryQueue';
+import type { DeliveryReads } from '../store/ports/deliveryReads';
+import type { JobLeases } from '../store/ports/jobLeases';
 import { openStore } from '../store/openStore';
 
 type Output = (line: string) => void;
@@ -32,7 +34,7 @@ const TARGET = 'lime';
 /** What the commands work with: the configuration, the store, and both connections as the receiver sees them. */
 interface Connections {
   config: ReceiverConfig;
-  store: ReceiverStore;
+  store: Pick<DeliveryQueue, 'acceptSummary'> & Pick<DeliveryReads, 'heldPayloads'> & JobLeases;
   dci: DciSettings;
   lime: OwnedConnectionSettingsService;
   close(): Promise<void>;

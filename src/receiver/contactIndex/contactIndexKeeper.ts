@@ -7,7 +7,7 @@ import type {
 } from '../../crm/crmConnector';
 import { CrmError } from '../../crm/crmError';
 import type { Logger } from '../observability/logger';
-import type { ReceiverStore } from '../store/receiverStore';
+import type { ContactIndexStore } from '../store/ports/contactIndexStore';
 import { syncContactIndex, updateContactIndex } from './syncContactIndex';
 
 /** What became of a verified change notification. */
@@ -31,7 +31,7 @@ export interface ContactNotificationReceiver {
 export type ContactNotifications = { kind: 'on'; targetUrl: string; secret: string } | { kind: 'off'; reason: string };
 
 export interface ContactIndexKeeperOptions {
-  store: ReceiverStore;
+  store: ContactIndexStore;
   /** The connector in effect now (it changes when an admin saves the connection). */
   connector: () => CrmConnector | undefined;
   target: string;

@@ -1,12 +1,12 @@
 import type { ContactIndexEntry, CrmConnector } from '../../crm/crmConnector';
-import type { ReceiverStore } from '../store/receiverStore';
+import type { ContactIndexStore } from '../store/ports/contactIndexStore';
 
 /**
  * A full sync of the local contact index: every person the CRM exports, normalized, replacing the target's index
  * in one store transaction. Returns how many entries it holds now; undefined when the CRM offers no export.
  */
 export async function syncContactIndex(
-  store: ReceiverStore,
+  store: ContactIndexStore,
   connector: CrmConnector,
   options: { target: string; defaultRegion: string; now: () => Date; signal?: AbortSignal | undefined },
 ): Promise<number | undefined> {
@@ -25,7 +25,7 @@ export async function syncContactIndex(
  * yet (a full sync comes first). A CRM that cannot filter on its change time throws (`bad_request`).
  */
 export async function updateContactIndex(
-  store: ReceiverStore,
+  store: ContactIndexStore,
   connector: CrmConnector,
   options: { target: string; defaultRegion: string; signal?: AbortSignal | undefined },
 ): Promise<number | undefined> {

@@ -4,18 +4,14 @@ import type { CrmConnector, DeliverOptions } from '../../crm/crmConnector';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
 import type { EnrichResult } from '../enrich/enrichPayload';
-import type {
-  AttemptRecord,
-  ClaimedDelivery,
-  DeliveryDetail,
-  EnrichmentRecord,
-  ReceiverStore,
-} from '../store/receiverStore';
+import type { ContactIndexStore } from '../store/ports/contactIndexStore';
+import type { AttemptRecord, ClaimedDelivery, DeliveryQueue, EnrichmentRecord } from '../store/ports/deliveryQueue';
+import type { DeliveryDetail, DeliveryReads } from '../store/ports/deliveryReads';
 import { backoffDelayMs } from './backoff';
 import { classifyFailure, type FailureDecision } from './classifyFailure';
 
 export interface DeliveryWorkerOptions {
-  store: ReceiverStore;
+  store: DeliveryQueue & DeliveryReads & ContactIndexStore;
   /** The CRM connection, or undefined while none is configured: deliveries then wait ("awaiting connection"). */
   getConnector: () => CrmConnector | undefined;
   /**

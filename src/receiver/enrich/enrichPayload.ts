@@ -1,6 +1,6 @@
 import { parseSummaryPayload, type MeetingSummary } from '../../core';
 import { DciError, type DciApi, type DciConversation } from '../../dci-api/dciApi';
-import type { EnrichmentRecord } from '../store/receiverStore';
+import type { EnrichmentRecord } from '../store/ports/deliveryQueue';
 import { isBlank, mergeConversation } from './mergeConversation';
 
 // Enrichment: DCI's documented webhook carries no links, manual notes, end time or participant phones

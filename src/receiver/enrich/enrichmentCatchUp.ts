@@ -1,6 +1,8 @@
 import { DciError, type DciApi } from '../../dci-api/dciApi';
 import type { Logger } from '../observability/logger';
-import type { EnrichmentRecord, ReceiverStore } from '../store/receiverStore';
+import type { DeliveryQueue, EnrichmentRecord } from '../store/ports/deliveryQueue';
+import type { DeliveryReads } from '../store/ports/deliveryReads';
+import type { PartialEnrichments } from '../store/ports/partialEnrichments';
 import { UNREAD_PREFIX } from './enrichPayload';
 
 /** The lease under which one replica at a time runs the catch-up. */
@@ -18,7 +20,7 @@ const PER_ROUND = 20;
  * refused token), so a down DCI costs one request a round, not one per delivery.
  */
 export async function catchUpEnrichment(deps: {
-  store: Pick<ReceiverStore, 'listPartiallyEnriched' | 'touchEnrichment' | 'requeue' | 'getDelivery'>;
+  store: PartialEnrichments & Pick<DeliveryQueue, 'requeue'> & Pick<DeliveryReads, 'getDelivery'>;
   api: DciApi | undefined;
   target: string;
   now: Date;

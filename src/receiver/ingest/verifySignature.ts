@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { SignatureScheme } from '../store/receiverStore';
+import type { SignatureScheme } from './signatureScheme';
 
 /** Standard Webhooks' tolerance for `webhook-timestamp` (its timestamp is signed, so it can stop replays). */
 export const STANDARD_WEBHOOKS_TOLERANCE_MS = 5 * 60 * 1000;

@@ -7,12 +7,12 @@ import { readWebhookEnvelope, repeatedWebhookHeader } from './readWebhookEnvelop
 import { verifySignature } from './verifySignature';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
-import type { ReceiverStore } from '../store/receiverStore';
+import type { DeliveryQueue } from '../store/ports/deliveryQueue';
 import { HttpError } from '../httpEdge/httpError';
 import { readRequestBody, RequestAbortedError } from '../httpEdge/readRequestBody';
 
 export interface WebhookRouteDeps {
-  store: ReceiverStore;
+  store: Pick<DeliveryQueue, 'acceptSummary' | 'recordIgnoredEvent'>;
   secrets: readonly string[];
   maxBodyBytes: number;
   /** The CRM target deliveries are for. */

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ReceiverStore } from '../store/receiverStore';
+import type { DeliveryReads } from '../store/ports/deliveryReads';
 
 /** The receiver's Prometheus metrics, on a registry of its own (several receivers can live in one test process). */
 export interface ReceiverMetrics {
@@ -11,7 +11,10 @@ export interface ReceiverMetrics {
   attemptDuration: Histogram;
 }
 
-export function createMetrics(store: ReceiverStore, now: () => Date = () => new Date()): ReceiverMetrics {
+export function createMetrics(
+  store: Pick<DeliveryReads, 'counts'>,
+  now: () => Date = () => new Date(),
+): ReceiverMetrics {
   const registry = new Registry();
   const metrics: ReceiverMetrics = {
     registry,

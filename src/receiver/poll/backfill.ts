@@ -1,6 +1,7 @@
 import type { MeetingSummary } from '../../core';
 import type { DciApi } from '../../dci-api/dciApi';
-import type { ReceiverStore } from '../store/receiverStore';
+import type { DeliveryQueue } from '../store/ports/deliveryQueue';
+import type { DeliveryReads } from '../store/ports/deliveryReads';
 import { DCI_WINDOW_MS } from './dciPoller';
 import { walkConversations, type WalkResult } from './walkConversations';
 
@@ -27,7 +28,12 @@ export interface BackfillResult extends WalkResult {
  * updates its notes. Conversations whose summary is not ready yet are reported, not stored.
  */
 export async function runBackfill(
-  deps: { api: DciApi; store: Pick<ReceiverStore, 'acceptSummary' | 'heldPayloads'>; target: string; now: () => Date },
+  deps: {
+    api: DciApi;
+    store: Pick<DeliveryQueue, 'acceptSummary'> & Pick<DeliveryReads, 'heldPayloads'>;
+    target: string;
+    now: () => Date;
+  },
   request: BackfillRequest,
 ): Promise<BackfillResult> {
   const oldest = deps.now().getTime() - DCI_WINDOW_MS;

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DciError, type DciApi } from '../../dci-api/dciApi';
 import type { Logger } from '../observability/logger';
-import type { ReceiverStore } from '../store/receiverStore';
+import type { DeliveryQueue } from '../store/ports/deliveryQueue';
+import type { DeliveryReads } from '../store/ports/deliveryReads';
+import type { JobLeases } from '../store/ports/jobLeases';
 import { runBackfill } from './backfill';
 import { DCI_WINDOW_MS } from './dciPoller';
 
@@ -42,10 +44,7 @@ export interface BackfillCounts {
 export type BackfillStart = 'started' | 'running' | 'off';
 
 export interface BackfillJobOptions {
-  store: Pick<
-    ReceiverStore,
-    'acceptSummary' | 'heldPayloads' | 'takeLease' | 'releaseLease' | 'readJobState' | 'writeJobState'
-  >;
+  store: Pick<DeliveryQueue, 'acceptSummary'> & Pick<DeliveryReads, 'heldPayloads'> & JobLeases;
   /** The REST client in effect; undefined while no DCI API URL and token are configured. */
   api: () => DciApi | undefined;
   target: string;

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DciError, type DciApi } from '../../dci-api/dciApi';
 import type { Logger } from '../observability/logger';
-import type { ReceiverStore } from '../store/receiverStore';
+import type { DeliveryQueue } from '../store/ports/deliveryQueue';
+import type { DeliveryReads } from '../store/ports/deliveryReads';
+import type { JobLeases } from '../store/ports/jobLeases';
 import { storeConversations, walkConversations, type NotReady, type WalkDeps } from './walkConversations';
 
 /** The job (lease and saved state) the poller runs under: one replica at a time. */
@@ -72,10 +74,7 @@ export type PollOutcome =
   | { kind: 'polled'; record: PollRecord };
 
 export interface DciPollerOptions {
-  store: Pick<
-    ReceiverStore,
-    'acceptSummary' | 'heldPayloads' | 'takeLease' | 'releaseLease' | 'readJobState' | 'writeJobState'
-  >;
+  store: Pick<DeliveryQueue, 'acceptSummary'> & Pick<DeliveryReads, 'heldPayloads'> & JobLeases;
   /** The REST client in effect (the token may be saved on the admin pages later). */
   api: () => DciApi | undefined;
   /** Whether the mode in effect polls (`poll` or `both`). */

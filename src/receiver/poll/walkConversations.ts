@@ -1,6 +1,7 @@
 import type { MeetingSummary } from '../../core';
 import { DciError, type DciApi, type DciConversation } from '../../dci-api/dciApi';
-import type { ReceiverStore, SummarySource } from '../store/receiverStore';
+import type { DeliveryQueue, SummarySource } from '../store/ports/deliveryQueue';
+import type { DeliveryReads } from '../store/ports/deliveryReads';
 import { conversationFingerprint, hasSummary, heldFingerprint, isWholeConversation, restPayload } from './restPayload';
 
 /** A conversation listed before DCI had its summary: asked for again until it has one or leaves the 30-day window. */
@@ -27,7 +28,7 @@ export interface WalkResult {
 
 export interface WalkDeps {
   api: DciApi;
-  store: Pick<ReceiverStore, 'acceptSummary' | 'heldPayloads'>;
+  store: Pick<DeliveryQueue, 'acceptSummary'> & Pick<DeliveryReads, 'heldPayloads'>;
   target: string;
   source: SummarySource;
   now: () => Date;

@@ -1,6 +1,6 @@
 import { normalizeEmail, parseSummaryPayload } from '../../core';
 import { mentionsAddress } from '../store/mentionsAddress';
-import type { ErasureResult, ReceiverStore } from '../store/receiverStore';
+import type { ErasureResult, PersonalDataStore } from '../store/ports/personalDataStore';
 
 /** Payloads read per page while looking for the person. */
 const SCAN_PAGE = 200;
@@ -10,7 +10,7 @@ const SCAN_PAGE = 200;
  * the titles and traces that came from it, traces elsewhere that name them, and their contact index entries. What
  * the CRM holds is not touched.
  */
-export async function erasePerson(store: ReceiverStore, email: string, now: Date): Promise<ErasureResult> {
+export async function erasePerson(store: PersonalDataStore, email: string, now: Date): Promise<ErasureResult> {
   const eventIds: string[] = [];
   let afterEventId: string | undefined;
   for (;;) {

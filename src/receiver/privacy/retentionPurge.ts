@@ -1,10 +1,10 @@
 import type { Logger } from '../observability/logger';
-import type { ReceiverStore, RetentionPurgeResult } from '../store/receiverStore';
+import type { PersonalDataStore, RetentionPurgeResult } from '../store/ports/personalDataStore';
 
 const DAY_MS = 24 * 3600 * 1000;
 
 export interface RetentionPurgeOptions {
-  store: ReceiverStore;
+  store: PersonalDataStore;
   /**
    * Days a delivered payload is kept after its delivery. 0: removed by the first purge after delivery (within one
    * interval).

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConfigError, DEFAULT_HISTORY_TYPE, type ReceiverConfig, type SettingsFromEnv } from '../config/loadConfig';
 import type { ConnectionCheck, CrmConnector, DeliverOptions } from '../../crm/crmConnector';
 import type { Logger } from '../observability/logger';
-import type { ReceiverStore } from '../store/receiverStore';
+import type { SettingsStore } from '../store/ports/settingsStore';
 import {
   SettingsError,
   type ConnectionSettingsService,
@@ -80,7 +80,7 @@ interface EffectiveSettings {
  * the start with a ConfigError naming SECRET_KEY, rather than running with a garbled key.
  */
 export async function createConnectionSettingsService(deps: {
-  store: Pick<ReceiverStore, 'readSettings' | 'writeSettings'>;
+  store: SettingsStore;
   config: ReceiverConfig;
   /** `SECRET_KEY`: seals the API key saved on the admin pages. */
   secretKey?: Buffer | undefined;

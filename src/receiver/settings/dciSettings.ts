@@ -3,7 +3,8 @@ import { resolveDciMode, type DciConfig, type DciMode } from '../config/loadConf
 import type { DciApi, DciRequestBudget } from '../../dci-api/dciApi';
 import { testDciConnection, type DciConnectionCheck } from '../../dci-api/testDciConnection';
 import type { Logger } from '../observability/logger';
-import type { ReceiverStore } from '../store/receiverStore';
+import type { RateBuckets } from '../store/ports/rateBuckets';
+import type { SettingsStore } from '../store/ports/settingsStore';
 import { openSecret, sealSecret, SecretBoxError } from '../secrets/secretBox';
 import { ConfigError } from '../config/loadConfig';
 
@@ -62,7 +63,7 @@ export function rateBucketKey(token: string): string {
 }
 
 export async function createDciSettings(deps: {
-  store: Pick<ReceiverStore, 'readSettings' | 'writeSettings' | 'takeRateToken' | 'pauseRateBucket'>;
+  store: SettingsStore & RateBuckets;
   config: { dci: DciConfig; webhookSecrets: readonly string[] };
   secretKey?: Buffer | undefined;
   /** Without it the receiver never calls DCI: `api()` stays undefined whatever is configured. */

@@ -1,4 +1,4 @@
-// The token bucket behind `ReceiverStore.takeRateToken`, as a pure function: each adapter reads the bucket's row
+// The token bucket behind `RateBuckets.takeRateToken`, as a pure function: each adapter reads the bucket's row
 // under its write lock, asks this what to do, and writes the answer back in the same transaction. The decision is
 // written once, here, above the SQL.
 

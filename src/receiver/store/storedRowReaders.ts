@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import type { CrmId } from '../../core';
 import type { ContactIndexEntry, ParticipantOutcome } from '../../crm/crmConnector';
-import type { AttemptRecord, DeliveryRow, DeliveryStatus, EnrichmentRecord, HeldPayload } from './receiverStore';
+import type { AttemptRecord, DeliveryStatus, EnrichmentRecord } from './ports/deliveryQueue';
+import type { DeliveryCounts, DeliveryRow, HeldPayload } from './ports/deliveryReads';
+import type { JobState } from './ports/jobLeases';
+import type { StoredPayload } from './ports/personalDataStore';
+import type { RateBucketRow } from './rateBucket';
 import { ATTEMPT_OUTCOMES, ENRICHMENT_STATES, MATCHED_BY, OUTCOME_KINDS, SOURCES, STATUSES } from './storedValues';
 
 // The rows both adapters read the same way: one column list and one mapping to the store's types each. What
@@ -25,6 +29,9 @@ export const OUTCOME_COLUMNS =
 export const CONTACT_COLUMNS =
   'person_id, email, mobile_e164, phone_e164, company_id, company_name, company_main_e164, inactive, updated_at';
 
+/** A new payload is held again: whatever an earlier purge or erasure removed no longer applies. */
+export const PAYLOAD_HELD = 'payload_removed_reason = NULL, payload_removed_at = NULL';
+
 /** How one dialect's columns arrive, as zod schemas producing the store's values. */
 export interface ColumnCodecs {
   date: z.ZodType<Date>;
@@ -40,6 +47,11 @@ export interface ColumnCodecs {
    * undefined, and what the value must look like is checked by its reader.
    */
   optionalJson: z.ZodType<unknown>;
+}
+
+/** A CRM id as JSON text (jsonb in PostgreSQL, text in SQLite): 123 stays a number, "abc" a string. */
+export function crmIdJson(id: CrmId | undefined): string | null {
+  return id === undefined ? null : JSON.stringify(id);
 }
 
 export const integer = z.number().int();
@@ -102,6 +114,18 @@ export function storedRowReaders(codecs: ColumnCodecs) {
     updated_at: optionalText,
   });
   const contactIndexStateRecord = z.object({ size: integer, synced_at: codecs.date });
+  const oldestRecord = z.object({ oldest: codecs.optionalDate });
+  const jobRecord = z.object({
+    holder: optionalText,
+    held_until: codecs.optionalDate,
+    state: codecs.optionalJson,
+    updated_at: codecs.optionalDate,
+  });
+  const rateBucketRecord = z.object({
+    tokens: z.number().nullable(),
+    refilled_at: codecs.optionalDate,
+    paused_until: codecs.optionalDate,
+  });
 
   return {
     /** A row selected with `DELIVERY_COLUMNS`. */
@@ -178,10 +202,77 @@ export function storedRowReaders(codecs: ColumnCodecs) {
       const r = contactIndexStateRecord.parse(row);
       return { size: r.size, syncedAt: r.synced_at };
     },
+    /** `MIN(open_since) AS oldest`. */
+    toOldest(row: unknown): Date | undefined {
+      return oldestRecord.parse(row).oldest;
+    },
+    /** A `jobs` row (`holder, held_until, state, updated_at`). */
+    toJobState(row: unknown): JobState {
+      const r = jobRecord.parse(row);
+      return { holder: r.holder, heldUntil: r.held_until, state: r.state, updatedAt: r.updated_at };
+    },
+    /** A `rate_buckets` row (`tokens, refilled_at, paused_until`), in epoch ms. */
+    toRateBucket(row: unknown): RateBucketRow {
+      const r = rateBucketRecord.parse(row);
+      return {
+        tokens: r.tokens ?? undefined,
+        refilledAt: r.refilled_at?.getTime(),
+        pausedUntil: r.paused_until?.getTime(),
+      };
+    },
   };
 }
 
-// Rows whose columns read the same in both dialects (text and integers only).
+// Rows whose columns read the same in both dialects (text, integers and bytes only).
+
+const idRecord = z.object({ id: z.string() });
+export function toId(row: unknown): string {
+  return idRecord.parse(row).id;
+}
+
+const eventRefRecord = z.object({ event_id: z.string() });
+export function toEventRef(row: unknown): string {
+  return eventRefRecord.parse(row).event_id;
+}
+
+const versionRecord = z.object({ version: integer });
+export function toVersion(row: unknown): number {
+  return versionRecord.parse(row).version;
+}
+
+const statusRecord = z.object({ status: z.enum(STATUSES) });
+export function toStatus(row: unknown): DeliveryStatus {
+  return statusRecord.parse(row).status;
+}
+
+/** `count` is selected as an integer (in PostgreSQL `COUNT(*)::integer`: a bigint would arrive as text). */
+const statusCountRecord = z.object({ status: z.enum(STATUSES), count: integer });
+export function toStatusCount(row: unknown): { status: DeliveryStatus; count: number } {
+  return statusCountRecord.parse(row);
+}
+
+/** The counts by status (`status, count` rows; a status without deliveries has none), and the oldest open one. */
+export function toDeliveryCounts(statusRows: readonly unknown[], oldestOpenSince: Date | undefined): DeliveryCounts {
+  const byStatus: Record<DeliveryStatus, number> = { pending: 0, in_progress: 0, retrying: 0, delivered: 0, dead: 0 };
+  for (const row of statusRows) {
+    const { status, count } = toStatusCount(row);
+    byStatus[status] = count;
+  }
+  return { byStatus, oldestOpenSince };
+}
+
+const bodyRecord = z.object({ raw_body: z.instanceof(Buffer).nullable() });
+/** An event's raw body; ignored events have none, and retention or erasure removes it. */
+export function toEventBody(row: unknown): Buffer | undefined {
+  return bodyRecord.parse(row).raw_body ?? undefined;
+}
+
+const storedPayloadRecord = z.object({ id: z.string(), raw_body: z.instanceof(Buffer) });
+/** An event that holds its body (`id, raw_body`). */
+export function toStoredPayload(row: unknown): StoredPayload {
+  const r = storedPayloadRecord.parse(row);
+  return { eventId: r.id, rawBody: r.raw_body };
+}
 
 /** An instant as JSON holds it (ISO 8601), revived as a Date. */
 const isoDate = z.string().transform((iso, context) => {

@@ -1,5 +1,5 @@
 import type { ParticipantOutcome } from '../../crm/crmConnector';
-import type { AttemptRecord, DeliveryStatus, EnrichmentRecord, SummarySource } from './receiverStore';
+import type { AttemptRecord, DeliveryStatus, EnrichmentRecord, SummarySource } from './ports/deliveryQueue';
 
 // The values the stores' text columns may hold, as zod enums take them (z.enum(STATUSES)); shared by every adapter.
 
@@ -46,3 +46,6 @@ export const ENRICHMENT_STATES = {
   partial: 'partial',
   off: 'off',
 } as const satisfies { [S in EnrichmentRecord['state']]: S };
+
+/** The event type of a summary, as the `events` table records it beside ignored events' own types. */
+export const SUMMARY_EVENT_TYPE = 'conversation.completed';

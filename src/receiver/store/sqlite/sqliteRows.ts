@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import type { CrmId } from '../../core';
-import type { ContactIndexEntry, ParticipantOutcome } from '../../crm/crmConnector';
-import type { AttemptRecord, ClaimedDelivery, DeliveryStatus, JobState, StoredPayload } from './receiverStore';
-import type { RateBucketRow } from './rateBucket';
-import { integer, optionalInteger, optionalText, storedRowReaders } from './storedRowReaders';
-import { STATUSES } from './storedValues';
+import type { ContactIndexEntry, ParticipantOutcome } from '../../../crm/crmConnector';
+import type { AttemptRecord, ClaimedDelivery, DeliveryStatus } from '../ports/deliveryQueue';
+import { crmIdJson, integer, optionalInteger, storedRowReaders } from '../storedRowReaders';
+import { STATUSES } from '../storedValues';
 
 // Rows come out of SQLite as `unknown`: these schemas turn them into the store's types (NULL becomes an absent
-// field, epoch milliseconds a Date), and the `…Params` functions turn the store's types into bind parameters.
+// field, epoch milliseconds a Date), and the `…Params` functions turn the store's types into bind parameters. Rows
+// both dialects read alike are in storedRowReaders.ts.
 
 const date = integer.transform((ms) => new Date(ms));
 const optionalDate = integer.nullable().transform((ms) => (ms === null ? undefined : new Date(ms)));
@@ -19,56 +18,10 @@ const crmId = z
   .pipe(z.union([z.number(), z.string()]));
 const optionalCrmId = crmId.nullable().transform((id) => id ?? undefined);
 
-function crmIdColumn(id: CrmId | undefined): string | null {
-  return id === undefined ? null : JSON.stringify(id);
-}
-
 const settingRecord = z.object({ key: z.string(), value: z.string() });
 /** A saved setting; its value is JSON text. */
 export function toSettingRow(row: unknown): { key: string; value: string } {
   return settingRecord.parse(row);
-}
-
-const idRecord = z.object({ id: z.string() });
-export function toId(row: unknown): string {
-  return idRecord.parse(row).id;
-}
-
-const eventRefRecord = z.object({ event_id: z.string() });
-export function toEventRef(row: unknown): string {
-  return eventRefRecord.parse(row).event_id;
-}
-
-const versionRecord = z.object({ version: integer });
-export function toVersion(row: unknown): number {
-  return versionRecord.parse(row).version;
-}
-
-const statusRecord = z.object({ status: z.enum(STATUSES) });
-export function toStatus(row: unknown): DeliveryStatus {
-  return statusRecord.parse(row).status;
-}
-
-const statusCountRecord = z.object({ status: z.enum(STATUSES), count: integer });
-export function toStatusCount(row: unknown): { status: DeliveryStatus; count: number } {
-  return statusCountRecord.parse(row);
-}
-
-const oldestRecord = z.object({ oldest: optionalDate });
-export function toOldest(row: unknown): Date | undefined {
-  return oldestRecord.parse(row).oldest;
-}
-
-const bodyRecord = z.object({ raw_body: z.instanceof(Buffer).nullable() });
-/** An event's raw body; ignored events have none. */
-export function toEventBody(row: unknown): Buffer | undefined {
-  return bodyRecord.parse(row).raw_body ?? undefined;
-}
-
-const storedPayloadRecord = z.object({ id: z.string(), raw_body: z.instanceof(Buffer) });
-export function toStoredPayload(row: unknown): StoredPayload {
-  const r = storedPayloadRecord.parse(row);
-  return { eventId: r.id, rawBody: r.raw_body };
 }
 
 const heldDeliveryRecord = z.object({ id: z.string(), status: z.enum(STATUSES), event_timestamp: optionalInteger });
@@ -131,9 +84,9 @@ export function outcomeParams(deliveryId: string, outcome: ParticipantOutcome) {
     matchedBy: outcome.matchedBy ?? null,
     createdCompany: outcome.created === undefined ? null : Number(outcome.created.company),
     createdPerson: outcome.created === undefined ? null : Number(outcome.created.person),
-    personId: crmIdColumn(outcome.personId),
-    companyId: crmIdColumn(outcome.companyId),
-    noteId: crmIdColumn(outcome.noteId),
+    personId: crmIdJson(outcome.personId),
+    companyId: crmIdJson(outcome.companyId),
+    noteId: crmIdJson(outcome.noteId),
     trace: outcome.trace,
   };
 }
@@ -145,45 +98,12 @@ export function contactParams(target: string, entry: ContactIndexEntry) {
     email: entry.email ?? null,
     mobileE164: entry.mobileE164 ?? null,
     phoneE164: entry.phoneE164 ?? null,
-    companyId: crmIdColumn(entry.companyId),
+    companyId: crmIdJson(entry.companyId),
     companyName: entry.companyName ?? null,
     companyMainE164: entry.companyMainE164 ?? null,
     inactive: Number(entry.inactive),
     updatedAt: entry.updatedAt ?? null,
   };
-}
-
-/** A JSON text column, parsed; NULL, or text that is not JSON, is undefined. */
-const optionalJson = z.unknown().transform((text): unknown => {
-  if (typeof text !== 'string') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-});
-
-const jobRecord = z.object({
-  holder: optionalText,
-  held_until: optionalDate,
-  state: optionalJson,
-  updated_at: optionalDate,
-});
-/** A `jobs` row (`holder, held_until, state, updated_at`). */
-export function toJobState(row: unknown): JobState {
-  const r = jobRecord.parse(row);
-  return { holder: r.holder, heldUntil: r.held_until, state: r.state, updatedAt: r.updated_at };
-}
-
-const rateBucketRecord = z.object({
-  tokens: z.number().nullable(),
-  refilled_at: optionalInteger,
-  paused_until: optionalInteger,
-});
-/** A `rate_buckets` row (`tokens, refilled_at, paused_until`), in epoch ms. */
-export function toRateBucket(row: unknown): RateBucketRow {
-  const r = rateBucketRecord.parse(row);
-  return { tokens: r.tokens ?? undefined, refilledAt: r.refilled_at, pausedUntil: r.paused_until };
 }
 
 /** SQLite's columns: dates as epoch ms, booleans as 0/1, CRM ids and other JSON as text. */
@@ -194,7 +114,23 @@ const readers = storedRowReaders({
   optionalBool: flag.transform((value) => (value === null ? undefined : value === 1)),
   crmId,
   optionalCrmId,
-  optionalJson,
+  /** A JSON text column, parsed; NULL, or text that is not JSON, is undefined. */
+  optionalJson: z.unknown().transform((text): unknown => {
+    if (typeof text !== 'string') return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return undefined;
+    }
+  }),
 });
-export const { toDeliveryRow, toAttemptRecord, toParticipantOutcome, toContactIndexEntry, toContactIndexState } =
-  readers;
+export const {
+  toDeliveryRow,
+  toAttemptRecord,
+  toParticipantOutcome,
+  toContactIndexEntry,
+  toContactIndexState,
+  toOldest,
+  toJobState,
+  toRateBucket,
+} = readers;

@@ -1,24 +1,18 @@
 import type Database from 'better-sqlite3';
-import { z } from 'zod';
-import { assertNever } from '../../core/assertNever';
-import type { AcceptedSummary, AcceptResult } from './receiverStore';
-import { foldForSearch } from './searchText';
-import { toHeldDelivery, toId } from './sqliteRows';
-import { timeOrderedId } from './timeOrderedId';
+import { eventInstant, isStale, payloadReplacement } from '../deliveryTransitions';
+import type { AcceptedSummary, AcceptResult } from '../ports/deliveryQueue';
+import { foldForSearch } from '../searchText';
+import { PAYLOAD_HELD, toId } from '../storedRowReaders';
+import { SUMMARY_EVENT_TYPE } from '../storedValues';
+import { timeOrderedId } from '../timeOrderedId';
+import type { PreparedSql } from './sqliteConnection';
+import { toHeldDelivery } from './sqliteRows';
 
 // Storing accepted summaries in SQLite: what the store does in its own connection, and what the accept thread
 // (sqliteAcceptWorker.ts) does in its connection. One implementation for both.
 
-/** A prepared statement for an SQL text, prepared once per connection. */
-export type PreparedSql = (source: string) => Database.Statement;
-
 /** What became of one accept of a burst: stored (or a duplicate), or refused with the error. */
 export type AcceptOutcome = { ok: true; result: AcceptResult } | { ok: false; error: unknown };
-
-const SUMMARY_EVENT_TYPE = 'conversation.completed';
-
-/** A new payload is held again: whatever an earlier purge or erasure removed no longer applies. */
-export const PAYLOAD_HELD = 'payload_removed_reason = NULL, payload_removed_at = NULL';
 
 const DATABASE_REFUSED = /^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN|PERM|CORRUPT|NOTADB)/u;
 
@@ -63,14 +57,14 @@ function acceptOne(sql: PreparedSql, summary: AcceptedSummary): AcceptResult {
   if (original !== undefined) return { kind: 'duplicate', eventId: original };
 
   const now = summary.receivedAt.getTime();
-  const eventTimestamp = epochMs(summary.eventTimestamp);
+  const eventTimestamp = eventInstant(summary.eventTimestamp);
   const heldRow = sql(
     `SELECT d.id, d.status, e.event_timestamp
        FROM deliveries d JOIN events e ON e.id = d.event_id
        WHERE d.conversation_id = @conversationId AND d.target = @target`,
   ).get({ conversationId: summary.conversationId, target: summary.target });
   const held = heldRow === undefined ? undefined : toHeldDelivery(heldRow);
-  const stale = held?.eventTimestamp !== undefined && eventTimestamp !== null && eventTimestamp < held.eventTimestamp;
+  const stale = held !== undefined && isStale(eventTimestamp, held.eventTimestamp);
 
   const eventId = timeOrderedId();
   sql(
@@ -104,61 +98,20 @@ function acceptOne(sql: PreparedSql, summary: AcceptedSummary): AcceptResult {
   }
   if (stale) return { kind: 'stale', eventId, deliveryId: held.id };
 
-  switch (held.status) {
-    case 'in_progress':
-      // The lease is left alone: the worker's completion sees the new version and makes the delivery due again.
-      sql(
-        `UPDATE deliveries SET event_id = @eventId, title = @title, title_folded = @titleFolded,
-             version = version + 1, updated_at = @now, ${PAYLOAD_HELD}
-           WHERE id = @deliveryId`,
-      ).run({ ...content, deliveryId: held.id });
-      break;
-    case 'pending':
-    case 'retrying':
-    case 'delivered':
-    case 'dead':
-      // A new payload gets fresh attempts; a closed delivery reopens, restarting its max-age clock.
-      sql(
-        `UPDATE deliveries SET event_id = @eventId, title = @title, title_folded = @titleFolded,
-             version = version + 1, status = 'pending', attempts = 0, next_attempt_at = @now,
-             last_error_code = NULL, last_error_message = NULL, updated_at = @now, ${PAYLOAD_HELD},
-             open_since = CASE WHEN status IN ('delivered', 'dead') THEN @now ELSE open_since END
-           WHERE id = @deliveryId`,
-      ).run({ ...content, deliveryId: held.id });
-      break;
-    default:
-      assertNever(held.status);
+  if (payloadReplacement(held.status) === 'keep_lease') {
+    sql(
+      `UPDATE deliveries SET event_id = @eventId, title = @title, title_folded = @titleFolded,
+           version = version + 1, updated_at = @now, ${PAYLOAD_HELD}
+         WHERE id = @deliveryId`,
+    ).run({ ...content, deliveryId: held.id });
+  } else {
+    sql(
+      `UPDATE deliveries SET event_id = @eventId, title = @title, title_folded = @titleFolded,
+           version = version + 1, status = 'pending', attempts = 0, next_attempt_at = @now,
+           last_error_code = NULL, last_error_message = NULL, updated_at = @now, ${PAYLOAD_HELD},
+           open_since = CASE WHEN status IN ('delivered', 'dead') THEN @now ELSE open_since END
+         WHERE id = @deliveryId`,
+    ).run({ ...content, deliveryId: held.id });
   }
   return { kind: 'queued', eventId, deliveryId: held.id };
-}
-
-export function epochMs(iso: string | undefined): number | null {
-  if (iso === undefined) return null;
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? null : ms;
-}
-
-export const SYNCHRONOUS_LEVELS = ['off', 'normal', 'full', 'extra'] as const;
-
-/** The connection's `synchronous` setting as SQLite reports it: what a commit's durability rests on. */
-export function synchronousOf(db: Database.Database): (typeof SYNCHRONOUS_LEVELS)[number] {
-  return z
-    .number()
-    .int()
-    .transform((level) => SYNCHRONOUS_LEVELS[level])
-    .pipe(z.enum(SYNCHRONOUS_LEVELS))
-    .parse(db.pragma('synchronous', { simple: true }));
-}
-
-/** Prepares each SQL text once on `db`. */
-export function preparedOnce(db: Database.Database): PreparedSql {
-  const statements = new Map<string, Database.Statement>();
-  return (source) => {
-    let statement = statements.get(source);
-    if (statement === undefined) {
-      statement = db.prepare(source);
-      statements.set(source, statement);
-    }
-    return statement;
-  };
 }

@@ -1,0 +1,2 @@
+/** How the sender signed the request. */
+export type SignatureScheme = 'dci' | 'standard_webhooks';

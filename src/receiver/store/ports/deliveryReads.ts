@@ -1,0 +1,74 @@
+import type { ParticipantOutcome } from '../../../crm/crmConnector';
+import type { AttemptRecord, DeliveryStatus, EnrichmentRecord, SummarySource } from './deliveryQueue';
+
+export interface DeliveryRow {
+  id: string;
+  conversationId: string;
+  target: string;
+  title: string;
+  status: DeliveryStatus;
+  /** Attempts made so far (for the current payload). */
+  attempts: number;
+  nextAttemptAt?: Date | undefined;
+  lastErrorCode?: string | undefined;
+  lastErrorMessage?: string | undefined;
+  createdAt: Date;
+  updatedAt: Date;
+  deliveredAt?: Date | undefined;
+  /** Where the payload the delivery holds came from. */
+  source: SummarySource;
+  /** What DCI's REST API added in the last recorded attempt; undefined before one. */
+  enrichment?: EnrichmentRecord | undefined;
+  /**
+   * Set once the delivery's personal data was removed: its payloads, its title (then empty) and its matching traces.
+   * Status, times, attempts and the CRM ids of the outcomes stay. A newer payload for the conversation clears it.
+   */
+  payloadRemoved?: PayloadRemoval | undefined;
+}
+
+/** Why and when a delivery's personal data was removed. */
+export interface PayloadRemoval {
+  /** `retention`: purged after delivery (RETENTION_DAYS); `erasure`: removed by `dci-companion erase`. */
+  reason: 'retention' | 'erasure';
+  at: Date;
+}
+
+export interface DeliveryDetail extends DeliveryRow {
+  eventId: string;
+  attemptLog: AttemptRecord[];
+  /** The outcome per participant of the last completed attempt. */
+  outcomes: ParticipantOutcome[];
+}
+
+export interface DeliveryCounts {
+  byStatus: Record<DeliveryStatus, number>;
+  /** The oldest delivery that is not delivered or dead, by when it became open (its `firstReceivedAt`). */
+  oldestOpenSince?: Date | undefined;
+}
+
+/** The payload a conversation's delivery holds now: poll and backfill compare DCI's copy with it. */
+export interface HeldPayload {
+  conversationId: string;
+  deliveryId: string;
+  status: DeliveryStatus;
+  source: SummarySource;
+  /** Undefined once retention or erasure removed it. */
+  rawBody?: Buffer | undefined;
+}
+
+/** What the deliveries hold and how they stand: the admin pages, metrics, the CLI, and the poll's comparison. */
+export interface DeliveryReads {
+  /** Newest first; `search` matches the meeting title (case-insensitive substring) or the conversation id. */
+  listDeliveries(query: {
+    status?: DeliveryStatus | undefined;
+    search?: string | undefined;
+    limit: number;
+    offset?: number | undefined;
+  }): Promise<DeliveryRow[]>;
+  getDelivery(deliveryId: string): Promise<DeliveryDetail | undefined>;
+  /** The raw body of a stored event (replay, dry run), or undefined. */
+  getEventBody(eventId: string): Promise<Buffer | undefined>;
+  counts(): Promise<DeliveryCounts>;
+  /** The payloads the deliveries of these conversations hold now (conversations without a delivery are left out). */
+  heldPayloads(target: string, conversationIds: readonly string[]): Promise<HeldPayload[]>;
+}

@@ -1,0 +1,116 @@
+import type { DeliveryDetail, DeliveryReads, HeldPayload } from '../ports/deliveryReads';
+import { escapeLike, foldForSearch } from '../searchText';
+import {
+  ATTEMPT_COLUMNS,
+  DELIVERY_COLUMNS,
+  DELIVERY_FROM,
+  OUTCOME_COLUMNS,
+  toDeliveryCounts,
+  toEventBody,
+  toEventRef,
+  toHeldPayload,
+} from '../storedRowReaders';
+import { single, type PostgresConnection } from './postgresConnection';
+import { toAttemptRecord, toDeliveryRow, toOldest, toParticipantOutcome } from './postgresRows';
+
+/** Conversations per `heldPayloads` query: a list far longer than a poll's page is looked up in parts. */
+const HELD_PAYLOADS_CHUNK = 500;
+
+export function postgresDeliveryReads({ pool, transaction }: PostgresConnection): DeliveryReads {
+  return {
+    async listDeliveries(query) {
+      if (query.limit < 1) return [];
+      const conditions: string[] = [];
+      const params: unknown[] = [];
+      const param = (value: unknown): string => {
+        params.push(value);
+        return `$${params.length}`;
+      };
+      if (query.status !== undefined) conditions.push(`d.status = ${param(query.status)}`);
+      const search = query.search?.trim() ?? '';
+      if (search !== '') {
+        const titleContains = param(`%${escapeLike(foldForSearch(search))}%`);
+        const idPrefix = param(`${escapeLike(search)}%`);
+        conditions.push(
+          `(d.title_folded LIKE ${titleContains} ESCAPE '\\' OR d.conversation_id LIKE ${idPrefix} ESCAPE '\\')`,
+        );
+      }
+      const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+      const limit = param(query.limit);
+      const offset = param(query.offset ?? 0);
+      const result = await pool.query(
+        `SELECT ${DELIVERY_COLUMNS} FROM ${DELIVERY_FROM} ${where}
+         ORDER BY d.created_at DESC, d.id DESC LIMIT ${limit} OFFSET ${offset}`,
+        params,
+      );
+      return result.rows.map(toDeliveryRow);
+    },
+
+    async getDelivery(deliveryId) {
+      // The row, its attempts and its outcomes from one snapshot.
+      return transaction(async (db): Promise<DeliveryDetail | undefined> => {
+        const row = (
+          await db.query(`SELECT ${DELIVERY_COLUMNS}, d.event_id FROM ${DELIVERY_FROM} WHERE d.id = $1`, [deliveryId])
+        ).rows[0];
+        if (row === undefined) return undefined;
+        const attemptLog = await db.query(
+          `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE delivery_id = $1 ORDER BY started_at, seq`,
+          [deliveryId],
+        );
+        const outcomes = await db.query(
+          `SELECT ${OUTCOME_COLUMNS} FROM participant_outcomes WHERE delivery_id = $1 ORDER BY participant_index`,
+          [deliveryId],
+        );
+        return {
+          ...toDeliveryRow(row),
+          eventId: toEventRef(row),
+          attemptLog: attemptLog.rows.map(toAttemptRecord),
+          outcomes: outcomes.rows.map(toParticipantOutcome),
+        };
+      }, 'snapshot');
+    },
+
+    async getEventBody(eventId) {
+      const row = (await pool.query('SELECT raw_body FROM events WHERE id = $1', [eventId])).rows[0];
+      return row === undefined ? undefined : toEventBody(row);
+    },
+
+    async counts() {
+      return transaction(
+        async (db) =>
+          toDeliveryCounts(
+            (await db.query('SELECT status, COUNT(*)::integer AS count FROM deliveries GROUP BY status')).rows,
+            toOldest(
+              single(
+                await db.query(
+                  `SELECT MIN(open_since) AS oldest FROM deliveries WHERE status NOT IN ('delivered', 'dead')`,
+                ),
+                'the oldest open delivery',
+              ),
+            ),
+          ),
+        'snapshot',
+      );
+    },
+
+    async heldPayloads(target, conversationIds) {
+      const wanted = [...new Set(conversationIds)];
+      if (wanted.length === 0) return [];
+      const found = new Map<string, HeldPayload>();
+      // The parts of a long list from one snapshot; each conversation is looked up in the (conversation_id, target)
+      // index.
+      await transaction(async (db) => {
+        for (let start = 0; start < wanted.length; start += HELD_PAYLOADS_CHUNK) {
+          const { rows } = await db.query(
+            `SELECT d.conversation_id, d.id, d.status, e.source, e.raw_body
+             FROM deliveries d JOIN events e ON e.id = d.event_id
+             WHERE d.target = $1 AND d.conversation_id = ANY($2::text[])`,
+            [target, wanted.slice(start, start + HELD_PAYLOADS_CHUNK)],
+          );
+          for (const held of rows.map(toHeldPayload)) found.set(held.conversationId, held);
+        }
+      }, 'snapshot');
+      return wanted.flatMap((id) => found.get(id) ?? []);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import type { ReceiverStore } from '../../../src/receiver/store/receiverStore';
+import { describeContactIndexStoreContract } from './contactIndexStoreContract';
+import { describeDeliveryQueueContract } from './deliveryQueueContract';
+import { describeDeliveryReadsContract } from './deliveryReadsContract';
+import { describeJobLeasesContract } from './jobLeasesContract';
+import { describePartialEnrichmentsContract } from './partialEnrichmentsContract';
+import { describePersonalDataStoreContract } from './personalDataStoreContract';
+import { describeRateBucketsContract } from './rateBucketsContract';
+import { describeSettingsStoreContract } from './settingsStoreContract';
+import { describeStoreHealthContract } from './storeHealthContract';
+
+// The behaviour every ReceiverStore adapter must show, one suite per port, registered as Jest blocks so each
+// adapter's test file runs the same suites: `describeStoreContract('SQLite', () => openSqliteStore({ file }))`.
+
+/**
+ * Registers every port's contract suite. `open` opens the database under test: every call within one test opens the
+ * same database (a second instance, or the same data again after close), and the caller gives each test a fresh,
+ * empty one (in a `beforeEach`). The suites close what they opened.
+ */
+export function describeStoreContract(name: string, open: () => Promise<ReceiverStore>): void {
+  describe(`${name} store (contract)`, () => {
+    const opened = new Set<ReceiverStore>();
+    const stores = {
+      async openStore(): Promise<ReceiverStore> {
+        const store = await open();
+        opened.add(store);
+        return store;
+      },
+      async closeStore(store: ReceiverStore): Promise<void> {
+        opened.delete(store);
+        await store.close();
+      },
+    };
+
+    afterEach(async () => {
+      const all = [...opened];
+      opened.clear();
+      await Promise.all(all.map((store) => store.close()));
+    });
+
+    describeDeliveryQueueContract(stores);
+    describeDeliveryReadsContract(stores);
+    describeSettingsStoreContract(stores);
+    describeContactIndexStoreContract(stores);
+    describePersonalDataStoreContract(stores);
+    describePartialEnrichmentsContract(stores);
+    describeJobLeasesContract(stores);
+    describeRateBucketsContract(stores);
+    describeStoreHealthContract(stores);
+  });
+}
