@@ -1,5 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CrmId, MeetingSummary, ParticipantOutcome } from '../core';
+import type { ContactIndexChange, ContactIndexEntry } from './contactIndexRecords';
+
+export type { ContactIndexChange, ContactIndexEntry } from './contactIndexRecords';
 
 /**
  * The port through which the receiver delivers a meeting to a CRM. The receiver sees only this: which CRM, its
@@ -59,18 +62,6 @@ export type ContactChangeSubscription =
 
 export type NotificationSignature = 'ok' | 'missing_signature' | 'bad_signature';
 
-/** Changes to apply to the contact index, in one transaction. */
-export interface ContactIndexChange {
-  /** Persons added or changed: their entries as the CRM holds them now. */
-  upsert: ContactIndexEntry[];
-  /** Persons deleted. */
-  removePersons: CrmId[];
-  /** Companies whose name or main number is now this: every entry of the company takes it. */
-  companies: Array<{ companyId: CrmId; companyName?: string | undefined; companyMainE164?: string | undefined }>;
-  /** Companies deleted: their persons' entries lose the company. */
-  removeCompanies: CrmId[];
-}
-
 /** What one change notification means. */
 export type ContactNotification =
   | { kind: 'change'; event: string; change: ContactIndexChange }
@@ -78,24 +69,6 @@ export type ContactNotification =
   | { kind: 'ignored'; event: string; reason: string }
   /** Not a notification the CRM sends (a body of another shape). */
   | { kind: 'invalid'; message: string };
-
-/**
- * One person in the local contact index: what matching needs, normalized once at sync time (phones stored in any
- * written form — "mobil 0701234567", "+46 (0)70-123 45 67" — become E.164 here).
- */
-export interface ContactIndexEntry {
-  personId: CrmId;
-  /** Normalized (lower-case) e-mail. */
-  email?: string | undefined;
-  mobileE164?: string | undefined;
-  phoneE164?: string | undefined;
-  companyId?: CrmId | undefined;
-  companyName?: string | undefined;
-  companyMainE164?: string | undefined;
-  inactive: boolean;
-  /** The CRM's last change of the person, ISO 8601. */
-  updatedAt?: string | undefined;
-}
 
 export interface DeliverOptions {
   /** The customer's own e-mail domains: participants there are colleagues, never matched as customers. */

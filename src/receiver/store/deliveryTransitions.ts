@@ -1,5 +1,5 @@
 import { assertNever } from '../../core/assertNever';
-import type { ParticipantOutcome } from '../../crm/crmConnector';
+import type { ParticipantOutcome } from '../../core';
 import type { DeliveryQueue, DeliveryStatus, EnrichmentRecord, FinishedAttempt } from './ports/deliveryQueue';
 import type { ErasureResult } from './ports/personalDataStore';
 

@@ -1,4 +1,4 @@
-import type { ContactIndexEntry } from '../../crm/crmConnector';
+import type { ContactIndexEntry } from '../../crm/contactIndexRecords';
 
 /**
  * One entry per person, the last one given winning: a sync paging through a CRM that changes meanwhile can see a

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CrmId } from '../../core';
-import type { ContactIndexEntry, ParticipantOutcome } from '../../crm/crmConnector';
+import type { ParticipantOutcome } from '../../core';
+import type { ContactIndexEntry } from '../../crm/contactIndexRecords';
 import type { AttemptRecord, DeliveryStatus, EnrichmentRecord } from './ports/deliveryQueue';
 import type { DeliveryCounts, DeliveryRow, HeldPayload } from './ports/deliveryReads';
 import type { JobState } from './ports/jobLeases';

@@ -1,4 +1,4 @@
-import type { ParticipantOutcome } from '../../crm/crmConnector';
+import type { ParticipantOutcome } from '../../core';
 import type { AttemptRecord, DeliveryStatus, EnrichmentRecord, SummarySource } from './ports/deliveryQueue';
 
 // The values the stores' text columns may hold, as zod enums take them (z.enum(STATUSES)); shared by every adapter.

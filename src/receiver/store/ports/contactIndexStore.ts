@@ -1,4 +1,4 @@
-import type { ContactIndexChange, ContactIndexEntry } from '../../../crm/crmConnector';
+import type { ContactIndexChange, ContactIndexEntry } from '../../../crm/contactIndexRecords';
 
 /** One e-mail or number that several persons in the contact index share. */
 export interface ContactDuplicate {

@@ -1,4 +1,4 @@
-import type { ParticipantOutcome } from '../../../crm/crmConnector';
+import type { ParticipantOutcome } from '../../../core';
 
 /**
  * Where a delivery stands.

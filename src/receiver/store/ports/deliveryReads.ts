@@ -1,4 +1,4 @@
-import type { ParticipantOutcome } from '../../../crm/crmConnector';
+import type { ParticipantOutcome } from '../../../core';
 import type { AttemptRecord, DeliveryStatus, EnrichmentRecord, SummarySource } from './deliveryQueue';
 
 export interface DeliveryRow {

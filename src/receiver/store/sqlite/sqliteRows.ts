@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { ContactIndexEntry, ParticipantOutcome } from '../../../crm/crmConnector';
+import type { ParticipantOutcome } from '../../../core';
+import type { ContactIndexEntry } from '../../../crm/contactIndexRecords';
 import type { AttemptRecord, ClaimedDelivery, DeliveryStatus } from '../ports/deliveryQueue';
 import { crmIdJson, integer, optionalInteger, storedRowReaders } from '../storedRowReaders';
 import { STATUSES } from '../storedValues';
