@@ -25,8 +25,8 @@ import {
 } from './settings/connectionSettingsService';
 import type { ReceiverStore } from './store/receiverStore';
 import { describeStore, openStore } from './store/openStore';
-import { COMPILED_ACCEPT_WORKER } from './store/sqliteAcceptThread';
-import { SqliteStore } from './store/sqliteStore';
+import { COMPILED_ACCEPT_WORKER } from './store/sqlite/sqliteAcceptThread';
+import { SqliteStore } from './store/sqlite/sqliteStore';
 
 /** How often the CRM connection is checked in the background (the result answers `integration.test` and /readyz). */
 const CONNECTION_CHECK_INTERVAL_MS = 5 * 60 * 1000;

@@ -14,7 +14,7 @@ import {
 } from '../../src/receiver/settings/connectionSettingsService';
 import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
 import type { DeliveryStatus } from '../../src/receiver/store/receiverStore';
-import { openSqliteStore, type SqliteStore } from '../../src/receiver/store/sqliteStore';
+import { openSqliteStore, type SqliteStore } from '../../src/receiver/store/sqlite/sqliteStore';
 import type { LimeEmulator } from '../../src/sandbox/lime';
 import { closeAll, notesOf, startLime, TEST_API_KEY } from '../support/lime';
 import { buildParticipant, buildPayload, buildSummary } from '../support/payloads';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DciApi, DciConversation, DciConversationPage } from '../../src/dci-api';
 import { walkConversations } from '../../src/receiver/poll/walkConversations';
-import { openSqliteStore, type SqliteStore } from '../../src/receiver/store/sqliteStore';
+import { openSqliteStore, type SqliteStore } from '../../src/receiver/store/sqlite/sqliteStore';
 
 // DCI's cursor parameter and the field that carries the next cursor are not documented (shared/specs/dci-api.md
 // §1.4), and the emulator answers only the way we assume. These cases stand in for a DCI that answers otherwise — a

@@ -327,7 +327,7 @@ describe('the compiled receiver on SQLite', () => {
     const brokenDist = join(workDir!, 'dist-broken-accept-thread');
     cpSync(builtProduct().distDir, brokenDist, { recursive: true });
     writeFileSync(
-      join(brokenDist, 'receiver', 'store', 'sqliteAcceptWorker.js'),
+      join(brokenDist, 'receiver', 'store', 'sqlite', 'sqliteAcceptWorker.js'),
       "throw new Error('this copy of the accept thread is damaged');\n",
     );
 

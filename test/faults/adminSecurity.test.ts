@@ -20,7 +20,7 @@ import {
   createConnectionSettingsService,
   type OwnedConnectionSettingsService,
 } from '../../src/receiver/settings/connectionSettingsService';
-import { openSqliteStore, type SqliteStore } from '../../src/receiver/store/sqliteStore';
+import { openSqliteStore, type SqliteStore } from '../../src/receiver/store/sqlite/sqliteStore';
 import { buildParticipant, buildPayload } from '../support/payloads';
 import { signedDci, TestClock, WEBHOOK_SECRET } from '../support/receiver';
 

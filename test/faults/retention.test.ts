@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from '../../src/receiver/config/loadConfig';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
 import { createLogger } from '../../src/receiver/observability/logger';
 import { RetentionPurge } from '../../src/receiver/privacy/retentionPurge';
-import { openSqliteStore } from '../../src/receiver/store/sqliteStore';
+import { openSqliteStore } from '../../src/receiver/store/sqlite/sqliteStore';
 import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
 import { seedDemoData, type LimeEmulator } from '../../src/sandbox/lime';
 import { ADMIN_PASSWORD, ADMIN_WEBHOOK_SECRET, startAdminReceiver, untilDeliveryStatus } from '../support/adminHarness';

@@ -10,7 +10,7 @@ import { LimeConnector } from '../../src/lime-addon';
 import { loadConfig } from '../../src/receiver/config/loadConfig';
 import { createLogger } from '../../src/receiver/observability/logger';
 import { createConnectionSettingsService } from '../../src/receiver/settings/connectionSettingsService';
-import { openSqliteStore } from '../../src/receiver/store/sqliteStore';
+import { openSqliteStore } from '../../src/receiver/store/sqlite/sqliteStore';
 import { seedDemoData, type LimeEmulator } from '../../src/sandbox/lime';
 import { closeAll, startLime, TEST_API_KEY } from '../support/lime';
 import { builtProduct, killAllReceivers, startReceiverProcess } from '../support/receiverProcess';

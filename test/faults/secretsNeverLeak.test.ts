@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
 import { openSecret, parseSecretKey } from '../../src/receiver/secrets/secretBox';
 import type { DeliveryRow, DeliveryStatus } from '../../src/receiver/store/receiverStore';
-import { openSqliteStore, type SqliteStore } from '../../src/receiver/store/sqliteStore';
+import { openSqliteStore, type SqliteStore } from '../../src/receiver/store/sqlite/sqliteStore';
 import { seedDemoData, type LimeEmulator } from '../../src/sandbox/lime';
 import { closeAll, startLime } from '../support/lime';
 import { buildParticipant, buildPayload } from '../support/payloads';

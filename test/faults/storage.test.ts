@@ -11,9 +11,9 @@ import { createApp } from '../../src/receiver/http/createApp';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
 import { createLogger } from '../../src/receiver/observability/logger';
 import { createMetrics } from '../../src/receiver/observability/metrics';
-import { openPostgresStore } from '../../src/receiver/store/postgresStore';
+import { openPostgresStore } from '../../src/receiver/store/postgres/postgresStore';
 import type { ReceiverStore } from '../../src/receiver/store/receiverStore';
-import { openSqliteStore, SqliteStore } from '../../src/receiver/store/sqliteStore';
+import { openSqliteStore, SqliteStore } from '../../src/receiver/store/sqlite/sqliteStore';
 import type { LimeEmulator } from '../../src/sandbox/lime';
 import {
   ext4Available,

@@ -14,7 +14,7 @@ require.extensions['.ts'] = (module, filename) => {
   module._compile(outputText, filename);
 };
 
-const { openSqliteStore } = require('../../src/receiver/store/sqliteStore');
+const { openSqliteStore } = require('../../src/receiver/store/sqlite/sqliteStore');
 
 async function claimUntilEmpty({ file, workerId, now, limit, leaseMs, start }) {
   const store = await openSqliteStore({ file });

@@ -3,7 +3,7 @@ import {
   openPostgresStore,
   type PostgresStore,
   type PostgresStoreOptions,
-} from '../../src/receiver/store/postgresStore';
+} from '../../src/receiver/store/postgres/postgresStore';
 import type { AcceptedSummary } from '../../src/receiver/store/receiverStore';
 import { dropSchema, postgresAvailable, runSql, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres';
 import { describeStoreContract } from './contract/storeContract';

@@ -5,7 +5,11 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { applySqliteMigrations } from '../../src/receiver/store/migrations/applySqliteMigrations';
 import { SQLITE_MIGRATIONS } from '../../src/receiver/store/migrations/sqliteMigrations';
-import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from '../../src/receiver/store/sqliteStore';
+import {
+  openSqliteStore,
+  type SqliteStore,
+  type SqliteStoreOptions,
+} from '../../src/receiver/store/sqlite/sqliteStore';
 import { buildAcceptWorker } from '../support/acceptWorker';
 import { acceptedSummary } from './contract/contractFixtures';
 import { describeStoreContract } from './contract/storeContract';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 
 const REPO_ROOT = join(__dirname, '..', '..');
-const WORKER_SOURCE = join(REPO_ROOT, 'src', 'receiver', 'store', 'sqliteAcceptWorker.ts');
+const WORKER_SOURCE = join(REPO_ROOT, 'src', 'receiver', 'store', 'sqlite', 'sqliteAcceptWorker.ts');
 
 /**
  * The SQLite accept thread's entry (`sqliteAcceptWorker.ts`) as one JavaScript file, for tests that run the store

@@ -9,7 +9,7 @@ import { signDci } from '../../src/receiver/ingest/signWebhook';
 import { createLogger } from '../../src/receiver/observability/logger';
 import { createMetrics } from '../../src/receiver/observability/metrics';
 import type { DeliveryStatus, ReceiverStore } from '../../src/receiver/store/receiverStore';
-import { openSqliteStore } from '../../src/receiver/store/sqliteStore';
+import { openSqliteStore } from '../../src/receiver/store/sqlite/sqliteStore';
 import type { ConnectionCheck } from '../../src/crm/crmConnector';
 
 export const WEBHOOK_SECRET = 'test-webhook-secret';

@@ -3,7 +3,9 @@ import express, { type NextFunction, type Response } from 'express';
 import helmet from 'helmet';
 import type { Logger } from '../observability/logger';
 import type { ConnectionSettingsService } from '../settings/connectionSettings';
-import type { ReceiverStore } from '../store/receiverStore';
+import type { ContactIndexStore } from '../store/ports/contactIndexStore';
+import type { DeliveryQueue } from '../store/ports/deliveryQueue';
+import type { DeliveryReads } from '../store/ports/deliveryReads';
 import { AdminSessions, csrfMatches } from './adminSessions';
 import type { DciAdminDeps } from './dciAdmin';
 import { notFound } from './messagePages';
@@ -25,8 +27,13 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** views/ at the repository root: the same from src/ (tests) and dist/ (production). */
 export const VIEWS_DIR = join(__dirname, '..', '..', '..', 'views');
 
+/** What the admin pages read and change in the store: the delivery log, requeues, the contact index's state. */
+export type AdminStore = DeliveryReads &
+  Pick<DeliveryQueue, 'requeue' | 'requeueAllDead'> &
+  Pick<ContactIndexStore, 'contactIndexState' | 'contactIndexDuplicates'>;
+
 export interface AdminDeps extends DciAdminDeps {
-  store: ReceiverStore;
+  store: AdminStore;
   settings: ConnectionSettingsService;
   /** Checks the admin password; undefined when none is configured: the pages are off. */
   checkPassword: ((password: string) => Promise<boolean>) | undefined;

@@ -4,7 +4,7 @@ import type { MeetingSummary } from '../../core';
 import type { BackfillJob } from '../poll/backfillJob';
 import { DCI_WINDOW_MS, type PollStatus } from '../poll/dciPoller';
 import type { DciSettings } from '../settings/dciSettings';
-import type { EnrichmentRecord, SummarySource } from '../store/receiverStore';
+import type { EnrichmentRecord, SummarySource } from '../store/ports/deliveryQueue';
 import type { Badge } from './outcomeBadges';
 
 /** The path DCI posts `conversation.completed` to. */

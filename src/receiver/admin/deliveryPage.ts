@@ -1,10 +1,10 @@
 import { parseSummaryPayload, type MeetingSummary } from '../../core';
-import type { ReceiverStore } from '../store/receiverStore';
+import type { DeliveryReads } from '../store/ports/deliveryReads';
 import { enrichmentBadge, SOURCE_LABEL } from './dciAdmin';
 import { badgeFor } from './outcomeBadges';
 
 /** What a delivery's page reads of the store. */
-export type DeliveryPageStore = Pick<ReceiverStore, 'getDelivery' | 'getEventBody'>;
+export type DeliveryPageStore = Pick<DeliveryReads, 'getDelivery' | 'getEventBody'>;
 
 /** A delivery's page data: the row, its stored payload (when it still parses) and each participant's outcome. */
 export async function deliveryPage(store: DeliveryPageStore, id: string, showSummary: boolean) {

@@ -4,15 +4,16 @@ import type { TrustProxy } from '../config/loadConfig';
 import type { ConnectionCheck } from '../../crm/crmConnector';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
-import type { ReceiverStore } from '../store/receiverStore';
-import { adminApp, type AdminDeps } from '../admin/adminApp';
+import type { DeliveryQueue } from '../store/ports/deliveryQueue';
+import type { StoreHealth } from '../store/ports/storeHealth';
+import { adminApp, type AdminDeps, type AdminStore } from '../admin/adminApp';
 import { errorHandler } from './errorHandler';
 import type { ContactNotificationReceiver } from '../contactIndex/contactIndexKeeper';
 import { limeWebhookRoute } from '../contactIndex/limeWebhookRoute';
 import { ingestHandler, INGEST_PATH, isIngestRequest } from '../ingest/webhookRoute';
 
 export interface AppDeps {
-  store: ReceiverStore;
+  store: AdminStore & DeliveryQueue & StoreHealth;
   logger: Logger;
   metrics: ReceiverMetrics;
   webhookSecrets: readonly string[];

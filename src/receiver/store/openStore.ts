@@ -1,7 +1,7 @@
 import type { StoreLocation } from './storeLocation';
-import { openPostgresStore } from './postgresStore';
+import { openPostgresStore } from './postgres/postgresStore';
 import type { ReceiverStore } from './receiverStore';
-import { openSqliteStore } from './sqliteStore';
+import { openSqliteStore } from './sqlite/sqliteStore';
 
 /**
  * Opens (creating and migrating when needed) the store at `location`: the one place that picks the adapter, for the

@@ -1,12 +1,13 @@
 import type { Router } from 'express';
-import type { ReceiverStore } from '../../store/receiverStore';
+import type { DeliveryQueue } from '../../store/ports/deliveryQueue';
+import type { DeliveryReads } from '../../store/ports/deliveryReads';
 import type { SessionRequest } from '../sessionRequest';
 
 /** The dead letters page and its Requeue buttons (one delivery, or all of them). */
 export function addDeadLetterRoutes(
   router: Router,
   deps: {
-    store: Pick<ReceiverStore, 'listDeliveries' | 'requeue' | 'requeueAllDead'>;
+    store: Pick<DeliveryReads, 'listDeliveries'> & Pick<DeliveryQueue, 'requeue' | 'requeueAllDead'>;
     wakeWorker: () => void;
     now: () => Date;
   },

@@ -1,5 +1,6 @@
 import type { Router } from 'express';
-import { DELIVERY_STATUSES, type DeliveryStatus, type ReceiverStore } from '../../store/receiverStore';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../../store/ports/deliveryQueue';
+import type { DeliveryReads } from '../../store/ports/deliveryReads';
 import { SOURCE_LABEL } from '../dciAdmin';
 import { badgeFor } from '../outcomeBadges';
 import type { SessionRequest } from '../sessionRequest';
@@ -7,7 +8,7 @@ import type { SessionRequest } from '../sessionRequest';
 /** The deliveries list, filtered by status, search text and a range of days. */
 export function addDeliveriesRoute(
   router: Router,
-  deps: { store: Pick<ReceiverStore, 'listDeliveries' | 'getDelivery'> },
+  deps: { store: Pick<DeliveryReads, 'listDeliveries' | 'getDelivery'> },
 ): void {
   router.get('/deliveries', async (request: SessionRequest, response) => {
     const status = DELIVERY_STATUSES.includes(String(request.query['status']) as DeliveryStatus)

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { ReceiverStore } from '../../store/receiverStore';
+import type { DeliveryQueue } from '../../store/ports/deliveryQueue';
 import { deliveryPage, type DeliveryPageStore } from '../deliveryPage';
 import { notFound } from '../messagePages';
 import type { SessionRequest } from '../sessionRequest';
@@ -7,7 +7,7 @@ import type { SessionRequest } from '../sessionRequest';
 /** A delivery's page and its Retry now and Run again buttons (both requeue; the notice says which was pressed). */
 export function addDeliveryRoutes(
   router: Router,
-  deps: { store: DeliveryPageStore & Pick<ReceiverStore, 'requeue'>; wakeWorker: () => void; now: () => Date },
+  deps: { store: DeliveryPageStore & Pick<DeliveryQueue, 'requeue'>; wakeWorker: () => void; now: () => Date },
 ): void {
   router.get('/deliveries/:id', async (request: SessionRequest, response) => {
     const page = await deliveryPage(deps.store, String(request.params['id']), request.query['summary'] === '1');

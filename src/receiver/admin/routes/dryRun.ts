@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import type { DeliveryReport } from '../../../crm/crmConnector';
 import type { ConnectionSettingsService } from '../../settings/connectionSettings';
-import type { EnrichmentRecord } from '../../store/receiverStore';
+import type { EnrichmentRecord } from '../../store/ports/deliveryQueue';
 import type { DciAdminDeps } from '../dciAdmin';
 import { deliveryPage, type DeliveryPageStore } from '../deliveryPage';
 import { notFound } from '../messagePages';

@@ -1,6 +1,8 @@
 import type { Router } from 'express';
 import type { ConnectionSettingsService } from '../../settings/connectionSettings';
-import type { DeliveryRow, DeliveryStatus, ReceiverStore } from '../../store/receiverStore';
+import type { ContactIndexStore } from '../../store/ports/contactIndexStore';
+import type { DeliveryStatus } from '../../store/ports/deliveryQueue';
+import type { DeliveryReads, DeliveryRow } from '../../store/ports/deliveryReads';
 import { dciOverviewPanel, type DciOverviewDeps } from '../dciAdmin';
 import type { SessionRequest } from '../sessionRequest';
 
@@ -8,7 +10,8 @@ import type { SessionRequest } from '../sessionRequest';
 export function addOverviewRoute(
   router: Router,
   deps: DciOverviewDeps & {
-    store: Pick<ReceiverStore, 'listDeliveries' | 'counts' | 'contactIndexState' | 'contactIndexDuplicates'>;
+    store: Pick<DeliveryReads, 'listDeliveries' | 'counts'> &
+      Pick<ContactIndexStore, 'contactIndexState' | 'contactIndexDuplicates'>;
     settings: Pick<ConnectionSettingsService, 'view' | 'lastCheck'>;
     /** How the contact index is kept fresh, in words ('off' when it is off). */
     contactIndexMode?: (() => string) | undefined;

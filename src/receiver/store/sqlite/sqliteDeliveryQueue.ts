@@ -9,7 +9,7 @@ import {
   type Settlement,
 } from '../deliveryTransitions';
 import type { AcceptedSummary, AcceptResult, DeliveryQueue, FinishedAttempt } from '../ports/deliveryQueue';
-import type { SqliteAcceptThread } from '../sqliteAcceptThread';
+import type { SqliteAcceptThread } from './sqliteAcceptThread';
 import { ATTEMPT_COLUMNS, enrichmentJson, OUTCOME_COLUMNS, toStatus, toVersion } from '../storedRowReaders';
 import { timeOrderedId } from '../timeOrderedId';
 import { applyAccepts, eventIdForKey } from './sqliteAccept';

@@ -2,7 +2,7 @@ import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { StoreHealth } from '../ports/storeHealth';
-import type { SqliteAcceptThread } from '../sqliteAcceptThread';
+import type { SqliteAcceptThread } from './sqliteAcceptThread';
 import type { SqliteConnection } from './sqliteConnection';
 
 export function sqliteStoreHealth({ db, sql }: SqliteConnection, acceptThread?: SqliteAcceptThread): StoreHealth {

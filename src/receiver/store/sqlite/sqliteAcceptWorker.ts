@@ -1,9 +1,9 @@
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { AcceptedSummary } from './ports/deliveryQueue';
-import { applyAccepts } from './sqlite/sqliteAccept';
-import { preparedOnce, synchronousOf } from './sqlite/sqliteConnection';
+import type { AcceptedSummary } from '../ports/deliveryQueue';
+import { applyAccepts } from './sqliteAccept';
+import { preparedOnce, synchronousOf } from './sqliteConnection';
 import type { AcceptThreadReply, AcceptThreadRequest, AcceptWorkerData, ThreadError } from './sqliteAcceptThread';
 
 // The accept thread's entry (a worker thread started by SqliteStore, see sqliteAcceptThread.ts): its own connection

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import type { AcceptedSummary, AcceptResult } from './ports/deliveryQueue';
+import type { AcceptedSummary, AcceptResult } from '../ports/deliveryQueue';
 
 /** What the accept thread is started with. */
 export interface AcceptWorkerData {

@@ -1,17 +1,17 @@
 import { Pool } from 'pg';
-import { applyPostgresMigrations } from './migrations/applyPostgresMigrations';
-import { POSTGRES_MIGRATIONS } from './migrations/postgresMigrations';
-import { postgresConnection } from './postgres/postgresConnection';
-import { postgresContactIndexStore } from './postgres/postgresContactIndexStore';
-import { postgresDeliveryQueue } from './postgres/postgresDeliveryQueue';
-import { postgresDeliveryReads } from './postgres/postgresDeliveryReads';
-import { postgresJobLeases } from './postgres/postgresJobLeases';
-import { postgresPartialEnrichments } from './postgres/postgresPartialEnrichments';
-import { postgresPersonalDataStore } from './postgres/postgresPersonalDataStore';
-import { postgresRateBuckets } from './postgres/postgresRateBuckets';
-import { postgresSettingsStore } from './postgres/postgresSettingsStore';
-import { postgresStoreHealth } from './postgres/postgresStoreHealth';
-import type { ReceiverStore } from './receiverStore';
+import { applyPostgresMigrations } from '../migrations/applyPostgresMigrations';
+import { POSTGRES_MIGRATIONS } from '../migrations/postgresMigrations';
+import { postgresConnection } from './postgresConnection';
+import { postgresContactIndexStore } from './postgresContactIndexStore';
+import { postgresDeliveryQueue } from './postgresDeliveryQueue';
+import { postgresDeliveryReads } from './postgresDeliveryReads';
+import { postgresJobLeases } from './postgresJobLeases';
+import { postgresPartialEnrichments } from './postgresPartialEnrichments';
+import { postgresPersonalDataStore } from './postgresPersonalDataStore';
+import { postgresRateBuckets } from './postgresRateBuckets';
+import { postgresSettingsStore } from './postgresSettingsStore';
+import { postgresStoreHealth } from './postgresStoreHealth';
+import type { ReceiverStore } from '../receiverStore';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/database` (node-postgres connection string: sslmode and friends apply). */
