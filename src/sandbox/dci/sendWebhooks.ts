@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { postWithRetries } from '../shared/postWithRetries';
 import { webhookConversation } from './serializeConversation';
 import type { DciStoredConversation, DciWebhookAttempt } from './types';
 
@@ -84,33 +84,29 @@ export class WebhookSender {
     await this.settled();
   }
 
-  private async deliver(subscription: Subscription, conversationId: string, deliveryId: string, body: Buffer) {
+  private async deliver(
+    subscription: Subscription,
+    conversationId: string,
+    deliveryId: string,
+    body: Buffer,
+  ): Promise<void> {
     const signature = `sha256=${createHmac('sha256', subscription.secret).update(body).digest('hex')}`;
-    const attempts = this.options.retryDelaysMs.length + 1;
-    for (let attempt = 1; attempt <= attempts && !this.stopping.signal.aborted; attempt += 1) {
-      const entry: DciWebhookAttempt = { deliveryId, conversationId, url: subscription.url, attempt };
-      try {
-        const response = await fetch(subscription.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'x-webhook-signature': signature,
-            'x-webhook-event': 'conversation.completed',
-            'x-webhook-delivery-id': deliveryId,
-            'x-webhook-timestamp': String(Math.floor(this.options.now().getTime() / 1000)),
-          },
-          body,
-          signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.options.timeoutMs)]),
-        });
-        await response.arrayBuffer();
-        entry.status = response.status;
-      } catch (error) {
-        entry.error = error instanceof Error ? error.message : String(error);
-      }
-      this.log.push(entry);
-      if (entry.status !== undefined && entry.status >= 200 && entry.status < 300) return;
-      const delay = this.options.retryDelaysMs[attempt - 1];
-      if (delay !== undefined) await sleep(delay, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-    }
+    await postWithRetries<DciWebhookAttempt>({
+      url: subscription.url,
+      body,
+      headers: () => ({
+        'content-type': 'application/json',
+        'x-webhook-signature': signature,
+        'x-webhook-event': 'conversation.completed',
+        'x-webhook-delivery-id': deliveryId,
+        'x-webhook-timestamp': String(Math.floor(this.options.now().getTime() / 1000)),
+      }),
+      attempts: this.options.retryDelaysMs.length + 1,
+      retryDelayMs: (attempt) => this.options.retryDelaysMs[attempt - 1] ?? 0,
+      timeoutMs: this.options.timeoutMs,
+      stopping: this.stopping.signal,
+      entry: (attempt) => ({ deliveryId, conversationId, url: subscription.url, attempt }),
+      log: this.log,
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { postWithRetries } from '../shared/postWithRetries';
 import type { ObjectChange } from './objectStore';
 import type { LimeRecord, LimeSubscription, LimeWebhookDelivery } from './types';
 import type { WebhookSubscriptions } from './webhookSubscriptions';
@@ -55,36 +55,27 @@ export class WebhookDeliveries {
       subscription.secret === undefined || subscription.secret === ''
         ? undefined
         : `sha256=${createHmac('sha256', subscription.secret).update(body, 'utf8').digest('hex')}`;
-    for (let attempt = 1; attempt <= this.options.attempts && !this.stopping.signal.aborted; attempt += 1) {
-      const entry: LimeWebhookDelivery = {
+    await postWithRetries<LimeWebhookDelivery>({
+      url: subscription.target_url,
+      body,
+      headers: () => ({
+        'content-type': 'application/json',
+        'user-agent': 'lime-webhooks (emulator)',
+        ...(signature === undefined ? {} : { 'x-lime-signature': signature }),
+      }),
+      attempts: this.options.attempts,
+      retryDelayMs: (attempt) => this.options.delayMs * attempt,
+      timeoutMs: this.options.timeoutMs,
+      stopping: this.stopping.signal,
+      entry: (attempt) => ({
         subscriptionId: subscription.id,
         event,
         targetUrl: subscription.target_url,
         attempt,
         body,
-      };
-      try {
-        const response = await fetch(subscription.target_url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'user-agent': 'lime-webhooks (emulator)',
-            ...(signature === undefined ? {} : { 'x-lime-signature': signature }),
-          },
-          body,
-          signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.options.timeoutMs)]),
-        });
-        await response.arrayBuffer();
-        entry.status = response.status;
-      } catch (error) {
-        entry.error = error instanceof Error ? error.message : String(error);
-      }
-      this.log.push(entry);
-      if (entry.status !== undefined && entry.status >= 200 && entry.status < 300) return;
-      if (attempt < this.options.attempts) {
-        await sleep(this.options.delayMs * attempt, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-      }
-    }
+      }),
+      log: this.log,
+    });
   }
 }
 
