@@ -87,12 +87,12 @@ import { randomBytes } from 'node:crypto';
 import { applyFault } from '../shared/applyFault';
 import { FaultQueue, type HttpFault } from '../shared/faultQueue';
 import { listenOnLoopback } from '../shared/listenOnLoopback';
+import { MatchedFaults } from '../shared/matchedFaults';
 import { readHttpRequest } from '../shared/readHttpRequest';
 import { writeAnswer } from '../shared/writeAnswer';
 import { ConversationStore } from './conversationStore';
 import { injectedError } from './dciAnswers';
 import { DEFAULT_SHAPES } from './endpointContext';
-import { MatchedFaults } from './matchedFaults';
 import { DailyConversationQuota, MinuteRateLimit } from './rateLimits';
 import { routeDciRequest, type RouteContext } from './routeDciRequest';
 import { WebhookSender } from './sendWebhooks';
@@ -126,7 +126,7 @@ export async function startDciEmulator(options: DciEmulatorOptions = {}): Promis
     tokens,
   };
   const faults = new FaultQueue<HttpFault>();
-  const matchedFaults = new MatchedFaults();
+  const matchedFaults = new MatchedFaults<DciRequestView, HttpFault>();
   const requests: DciRequestLogEntry[] = [];
 
   async function handle(request: IncomingMessage, response: ServerResponse, closing: AbortSignal): Promise<void> {

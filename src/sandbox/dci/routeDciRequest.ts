@@ -1,3 +1,4 @@
+import { decodeSegments } from '../shared/decodeSegments';
 import type { HttpAnswer } from '../shared/writeAnswer';
 import {
   getConversation,
@@ -70,6 +71,7 @@ function findRoute(segments: readonly string[]): Route | undefined {
 
 /** Route (404/405), then the token (401), the per-minute limit (429), the scope (403), then the endpoint. */
 export function routeDciRequest(context: RouteContext, request: DciRequest): HttpAnswer {
+  // A trailing slash is ignored, as Express does.
   const segments = request.path === undefined ? undefined : decodeSegments(request.path);
   const route = segments === undefined ? undefined : findRoute(segments);
   if (route === undefined) return dciError(404, `Cannot ${request.method} ${request.fullPath}`);
@@ -101,16 +103,4 @@ function missingAccess(scope: DciScope | undefined, settings: TokenSettings): st
   if (!hasScope && !included) return 'The token lacks the recordings scope and the include_recordings setting.';
   if (!hasScope) return 'The token lacks the recordings scope.';
   return included ? undefined : 'The token lacks the include_recordings setting (include_recordings=true).';
-}
-
-/** Decoded non-empty segments (a trailing slash is ignored, as Express does); undefined for bad escapes. */
-function decodeSegments(path: string): string[] | undefined {
-  try {
-    return path
-      .split('/')
-      .filter((segment) => segment !== '')
-      .map((segment) => decodeURIComponent(segment));
-  } catch {
-    return undefined;
-  }
 }

@@ -78,22 +78,24 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { applyFault } from '../shared/applyFault';
+import { decodeSegments } from '../shared/decodeSegments';
 import { FaultQueue } from '../shared/faultQueue';
 import { listenOnLoopback } from '../shared/listenOnLoopback';
+import { MatchedFaults } from '../shared/matchedFaults';
 import { requestLogEntry } from '../shared/requestLogEntry';
 import { writeAnswer } from '../shared/writeAnswer';
 import { apiError, type ApiResponse } from './apiResponses';
 import { coreModel } from './coreModel';
+import { createHold, waitForRelease, type HoldFault } from './heldRequests';
 import { createHrefs, type LimeHrefs } from './limeHrefs';
 import { createMonotonicClock } from './limeTime';
 import { LimeObjectStore, type WriteOutcome } from './objectStore';
 import { createRateLimiter } from './rateLimiter';
-import { decodeSegments, pathBelowApp, readRequest, type IncomingRequest } from './readRequest';
+import { pathBelowApp, readRequest, type IncomingRequest } from './readRequest';
 import { routeApiRequest } from './routeApiRequest';
 import { WebhookDeliveries } from './webhookDeliveries';
 import { WebhookSubscriptions } from './webhookSubscriptions';
 import { serializeStored } from './serializeObject';
-import { createHold, TargetedFaults, waitForRelease, type HoldFault } from './targetedFaults';
 import type {
   LimeEmulator,
   LimeEmulatorOptions,
@@ -131,7 +133,7 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
     },
   );
   const faults = new FaultQueue<LimeFault>();
-  const targetedFaults = new TargetedFaults();
+  const targetedFaults = new MatchedFaults<LimeRequestView, LimeFault | HoldFault>();
   const requests: LimeRequestLogEntry[] = [];
   let latencyMs = options.latencyMs ?? 0;
   const rateLimit =

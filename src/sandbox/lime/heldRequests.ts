@@ -1,4 +1,4 @@
-import type { HeldRequest, HoldStage, LimeFault, LimeRequestView } from './types';
+import type { HeldRequest, HoldStage } from './types';
 
 /** A request held until the test releases it: before it is handled, or handled with its answer held back. */
 export interface HoldFault {
@@ -8,34 +8,6 @@ export interface HoldFault {
   arrived(): void;
   /** Resolves when the test releases the request. */
   released: Promise<void>;
-}
-
-interface Rule {
-  match: (request: LimeRequestView) => boolean;
-  fault: LimeFault | HoldFault;
-  remaining: number;
-}
-
-/**
- * Faults for the next requests that match a predicate (`failWhen`, `hold`), checked before the plain `failNext`
- * queue: a test can fail the note write itself, whatever schema reads and lookups come first.
- */
-export class TargetedFaults {
-  private readonly rules: Rule[] = [];
-
-  add(match: Rule['match'], fault: Rule['fault'], count: number): void {
-    if (count > 0) this.rules.push({ match, fault, remaining: count });
-  }
-
-  /** The fault of the first rule the request matches, if any; taking it uses one of the rule's requests up. */
-  take(request: LimeRequestView): LimeFault | HoldFault | undefined {
-    const index = this.rules.findIndex((rule) => rule.match(request));
-    const rule = this.rules[index];
-    if (rule === undefined) return undefined;
-    rule.remaining -= 1;
-    if (rule.remaining === 0) this.rules.splice(index, 1);
-    return rule.fault;
-  }
 }
 
 /** A hold and the handle a test keeps to see it reached and to release it. */
