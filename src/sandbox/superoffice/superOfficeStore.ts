@@ -4,72 +4,35 @@ import type {
   ContactRecord,
   ForeignKeyRecord,
   PersonRecord,
-  SoActivityStatus,
-  SoAppointmentType,
-  SoTaskDirection,
-  SoTaskType,
-  SoUserType,
   TaskListItemRecord,
 } from './types';
 
 /** A write that the CRM accepts, or refuses with a message (a 400 over HTTP, a thrown error when seeding). */
 export type WriteOutcome<T> = { kind: 'written'; record: T } | { kind: 'invalid'; message: string };
 
-export interface ContactFields {
-  name: string;
-  phones: string[];
-  emails: string[];
-}
+// What a write gives: the stored row without what the store itself sets (the id, the created/updated dates, a rank).
 
-export interface PersonFields {
-  firstname: string;
-  lastname: string;
-  contactId: number;
-  emails: string[];
-  mobilePhones: string[];
-  officePhones: string[];
-  retired: boolean;
+export type ContactFields = Omit<ContactRecord, 'contactId' | 'createdDate' | 'updatedDate'>;
+
+export type PersonFields = Omit<PersonRecord, 'personId' | 'createdDate' | 'updatedDate'> & {
   /** Default: now. */
   updatedDate?: string;
-}
+};
 
-export interface AssociateFields {
-  personId: number;
-  name: string;
-  type: SoUserType;
-  deleted: boolean;
-}
+export type AssociateFields = Omit<AssociateRecord, 'associateId'>;
 
-export interface TaskListItemFields {
-  value: string;
-  deleted: boolean;
-  type: SoTaskType;
-  direction: SoTaskDirection;
-}
+export type TaskListItemFields = Omit<TaskListItemRecord, 'taskListItemId' | 'rank'>;
 
-export interface AppointmentFields {
-  title: string;
-  description: string;
-  location: string;
+/** The dates may be missing: a follow-up without them is refused. */
+export type AppointmentFields = Omit<
+  AppointmentRecord,
+  'appointmentId' | 'startDate' | 'endDate' | 'createdDate' | 'updatedDate'
+> & {
   startDate: string | undefined;
   endDate: string | undefined;
-  contactId: number;
-  personId: number;
-  associateId: number;
-  taskListItemId: number;
-  completed: SoActivityStatus;
-  type: SoAppointmentType;
-}
+};
 
-export interface ForeignKeyFields {
-  applicationName: string;
-  deviceName: string;
-  deviceIdentifier: string;
-  key: string;
-  value: string;
-  recordId: number;
-  tableName: string;
-}
+export type ForeignKeyFields = Omit<ForeignKeyRecord, 'foreignKeyId' | 'createdDate' | 'updatedDate'>;
 
 /** Table names a foreign key may point at ("" = bound to no table). */
 const FOREIGN_KEY_TABLES = ['', 'appointment', 'associate', 'contact', 'document', 'person', 'project', 'sale'];
