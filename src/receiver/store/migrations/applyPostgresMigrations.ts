@@ -1,11 +1,10 @@
 import type { ClientBase } from 'pg';
 import { z } from 'zod';
-import type { Migration } from './sqliteMigrations';
+import { pendingMigrations, type Migration } from './pendingMigrations';
 
 /** The advisory-lock class of the receiver's migrations (ASCII "DCIC"); the second key is the schema's hash. */
 const MIGRATION_LOCK_CLASS = 0x44434943;
 
-const appliedVersions = z.array(z.object({ version: z.number().int() }));
 const existing = z.array(z.object({ exists: z.literal(1) }));
 
 /**
@@ -19,8 +18,6 @@ export async function applyPostgresMigrations(
   migrations: readonly Migration[],
   now: Date,
 ): Promise<void> {
-  const ordered = [...migrations].sort((a, b) => a.version - b.version);
-  const latest = ordered.at(-1)?.version ?? 0;
   await client.query('BEGIN');
   try {
     // Replicas starting together queue here: the first migrates and commits, the others then find nothing to do.
@@ -37,18 +34,8 @@ export async function applyPostgresMigrations(
       name text NOT NULL,
       applied_at timestamptz NOT NULL
     )`);
-    const applied = new Set(
-      appliedVersions.parse((await client.query('SELECT version FROM schema_migrations')).rows).map((r) => r.version),
-    );
-    const unknown = [...applied].filter((version) => version > latest);
-    if (unknown.length > 0) {
-      throw new Error(
-        `database schema version ${Math.max(...unknown)} is newer than this build knows (${latest}): ` +
-          'upgrade the receiver',
-      );
-    }
-    for (const migration of ordered) {
-      if (applied.has(migration.version)) continue;
+    const applied = (await client.query('SELECT version FROM schema_migrations')).rows;
+    for (const migration of pendingMigrations(migrations, applied)) {
       await client.query(migration.sql);
       await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
         migration.version,

@@ -1,8 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { z } from 'zod';
-import type { Migration } from './sqliteMigrations';
-
-const appliedVersions = z.array(z.object({ version: z.number().int() }));
+import { pendingMigrations, type Migration } from './pendingMigrations';
 
 /**
  * Brings the schema up to the last of `migrations`, applied in version order, recording each in `schema_migrations`.
@@ -14,25 +11,13 @@ export function applySqliteMigrations(db: Database, migrations: readonly Migrati
     name TEXT NOT NULL,
     applied_at INTEGER NOT NULL
   ) STRICT`);
-  const ordered = [...migrations].sort((a, b) => a.version - b.version);
-  const latest = ordered.at(-1)?.version ?? 0;
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
 
   // IMMEDIATE: the versions are read under the write lock, so two processes starting together cannot both apply
   // the same migration; a failing migration rolls back with its record, and the next start tries it again.
   db.transaction(() => {
-    const applied = new Set(
-      appliedVersions.parse(db.prepare('SELECT version FROM schema_migrations').all()).map((row) => row.version),
-    );
-    const unknown = [...applied].filter((version) => version > latest);
-    if (unknown.length > 0) {
-      throw new Error(
-        `database schema version ${Math.max(...unknown)} is newer than this build knows (${latest}): ` +
-          'upgrade the receiver',
-      );
-    }
-    for (const migration of ordered) {
-      if (applied.has(migration.version)) continue;
+    const applied = db.prepare('SELECT version FROM schema_migrations').all();
+    for (const migration of pendingMigrations(migrations, applied)) {
       db.exec(migration.sql);
       record.run(migration.version, migration.name, now.getTime());
     }

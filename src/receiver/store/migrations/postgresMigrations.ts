@@ -1,4 +1,4 @@
-import type { Migration } from './sqliteMigrations';
+import type { Migration } from './pendingMigrations';
 
 // The same tables, columns and meaning as SQLITE_MIGRATIONS, version for version, in PostgreSQL's types: instants are
 // timestamptz (readable in psql; the store passes Dates), raw bodies bytea, CRM ids and settings jsonb. Ids stay text

@@ -1,9 +1,4 @@
-/** One schema change. Applied once, in `version` order; a released migration is never edited, only followed. */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import type { Migration } from './pendingMigrations';
 
 // Dates are integer epoch milliseconds, ids are text (UUIDs). STRICT tables make SQLite enforce the column types.
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
