@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CrmId } from '../../core';
 import type { ParticipantOutcome } from '../../core';
 import type { ContactIndexEntry } from '../../crm/contactIndexRecords';
-import type { AttemptRecord, DeliveryStatus, EnrichmentRecord } from './ports/deliveryQueue';
+import type { AttemptRecord, ClaimedDelivery, DeliveryStatus, EnrichmentRecord } from './ports/deliveryQueue';
 import type { DeliveryCounts, DeliveryRow, HeldPayload } from './ports/deliveryReads';
 import type { JobState } from './ports/jobLeases';
 import type { StoredPayload } from './ports/personalDataStore';
@@ -62,6 +62,9 @@ export const optionalText = z
   .nullable()
   .transform((value) => value ?? undefined);
 
+/** A due delivery as a claim selects it; each dialect reads the event's body its own way. */
+export type DueDelivery = Omit<ClaimedDelivery, 'rawBody'>;
+
 /** Readers for the rows selected with the column lists above. */
 export function storedRowReaders(codecs: ColumnCodecs) {
   const deliveryRecord = z.object({
@@ -114,6 +117,15 @@ export function storedRowReaders(codecs: ColumnCodecs) {
     inactive: codecs.bool,
     updated_at: optionalText,
   });
+  const dueRecord = z.object({
+    id: z.string(),
+    conversation_id: z.string(),
+    target: z.string(),
+    event_id: z.string(),
+    version: integer,
+    attempts: integer,
+    open_since: codecs.date,
+  });
   const contactIndexStateRecord = z.object({ size: integer, synced_at: codecs.date });
   const oldestRecord = z.object({ oldest: codecs.optionalDate });
   const jobRecord = z.object({
@@ -151,6 +163,22 @@ export function storedRowReaders(codecs: ColumnCodecs) {
           r.payload_removed_reason === null || r.payload_removed_at === undefined
             ? undefined
             : { reason: r.payload_removed_reason, at: r.payload_removed_at },
+      };
+    },
+    /**
+     * A due delivery (`id, conversation_id, target, event_id, version, attempts, open_since`), before the claim
+     * counts the attempt.
+     */
+    toDueDelivery(row: unknown): DueDelivery {
+      const r = dueRecord.parse(row);
+      return {
+        deliveryId: r.id,
+        conversationId: r.conversation_id,
+        target: r.target,
+        eventId: r.event_id,
+        version: r.version,
+        attempt: r.attempts + 1,
+        firstReceivedAt: r.open_since,
       };
     },
     /** A row selected with `ATTEMPT_COLUMNS`. */

@@ -27,7 +27,7 @@ import {
 import { SUMMARY_EVENT_TYPE } from '../storedValues';
 import { timeOrderedId } from '../timeOrderedId';
 import { single, type PostgresConnection } from './postgresConnection';
-import { attemptParams, outcomeParams, toDueDelivery, toEventTimestamp, toHeldDelivery } from './postgresRows';
+import { attemptParams, outcomeParams, toEventTimestamp, toHeldDelivery, toLockedDelivery } from './postgresRows';
 
 /**
  * The queue on PostgreSQL. Several replicas share the schema: every read-then-write holds row locks in its
@@ -167,7 +167,7 @@ export function postgresDeliveryQueue({ pool, transaction }: PostgresConnection)
              FOR UPDATE SKIP LOCKED`,
             [now, request.limit],
           )
-        ).rows.map(toDueDelivery);
+        ).rows.map(toLockedDelivery);
         if (due.length === 0) return [];
         const ids = due.map((delivery) => delivery.deliveryId);
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ParticipantOutcome } from '../../../core';
 import type { ContactIndexEntry } from '../../../crm/contactIndexRecords';
 import type { AttemptRecord, DeliveryStatus } from '../ports/deliveryQueue';
-import { crmIdJson, integer, storedRowReaders } from '../storedRowReaders';
+import { crmIdJson, storedRowReaders, type DueDelivery } from '../storedRowReaders';
 import { STATUSES } from '../storedValues';
 
 // Rows come out of node-postgres as `unknown`: these schemas turn them into the store's types (NULL becomes an absent
@@ -33,30 +33,11 @@ export function toEventTimestamp(row: unknown): Date | undefined {
   return eventTimestampRecord.parse(row).event_timestamp;
 }
 
-const dueRecord = z.object({
-  id: z.string(),
-  conversation_id: z.string(),
-  target: z.string(),
-  event_id: z.string(),
-  version: integer,
-  attempts: integer,
-  open_since: date,
-  lease_expired: z.boolean(),
-});
+const leaseRecord = z.object({ lease_expired: z.boolean() });
 
 /** A due delivery as the claim locks it, before the attempt is counted (its body is read after). */
-export function toDueDelivery(row: unknown) {
-  const r = dueRecord.parse(row);
-  return {
-    deliveryId: r.id,
-    conversationId: r.conversation_id,
-    target: r.target,
-    eventId: r.event_id,
-    version: r.version,
-    attempt: r.attempts + 1,
-    firstReceivedAt: r.open_since,
-    leaseExpired: r.lease_expired,
-  };
+export function toLockedDelivery(row: unknown): DueDelivery & { leaseExpired: boolean } {
+  return { ...readers.toDueDelivery(row), leaseExpired: leaseRecord.parse(row).lease_expired };
 }
 
 /** Parameters for `delivery_id, version, ATTEMPT_COLUMNS`, in that order ($1…$10). */

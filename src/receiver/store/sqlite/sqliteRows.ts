@@ -35,30 +35,11 @@ export function toHeldDelivery(row: unknown): { id: string; status: DeliveryStat
     : { id: r.id, status: r.status, eventTimestamp: r.event_timestamp };
 }
 
-const claimRecord = z.object({
-  id: z.string(),
-  conversation_id: z.string(),
-  target: z.string(),
-  event_id: z.string(),
-  raw_body: z.instanceof(Buffer),
-  version: integer,
-  attempts: integer,
-  open_since: date,
-});
+const claimBodyRecord = z.object({ raw_body: z.instanceof(Buffer) });
 
-/** A due delivery joined with its event, before the claim counts the attempt. */
+/** A due delivery joined with its event's body, before the claim counts the attempt. */
 export function toClaimedDelivery(row: unknown): ClaimedDelivery {
-  const r = claimRecord.parse(row);
-  return {
-    deliveryId: r.id,
-    conversationId: r.conversation_id,
-    target: r.target,
-    eventId: r.event_id,
-    rawBody: r.raw_body,
-    version: r.version,
-    attempt: r.attempts + 1,
-    firstReceivedAt: r.open_since,
-  };
+  return { ...readers.toDueDelivery(row), rawBody: claimBodyRecord.parse(row).raw_body };
 }
 
 export function attemptParams(deliveryId: string, version: number, attempt: AttemptRecord) {
