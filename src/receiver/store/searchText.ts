@@ -1,3 +1,5 @@
+import type { DeliveryStatus } from './ports/deliveryQueue';
+
 // How the stores search the delivery log: titles folded in the application, so the match is the same on every
 // adapter and whatever the database's collation, and LIKE patterns built from what the admin typed.
 
@@ -9,4 +11,26 @@ export function foldForSearch(text: string): string {
 /** `text` as a LIKE pattern that matches it literally (with `ESCAPE '\'`): % and _ are plain characters. */
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+/**
+ * The delivery log's WHERE clause over `DELIVERY_FROM` (empty when nothing filters): the status, and what the admin
+ * typed found in the folded title or at the start of the conversation id. `param` binds a value and returns its
+ * placeholder in the dialect's syntax.
+ */
+export function deliveryLogFilter(
+  query: { status?: DeliveryStatus | undefined; search?: string | undefined },
+  param: (value: string) => string,
+): string {
+  const conditions: string[] = [];
+  if (query.status !== undefined) conditions.push(`d.status = ${param(query.status)}`);
+  const search = query.search?.trim() ?? '';
+  if (search !== '') {
+    const titleContains = param(`%${escapeLike(foldForSearch(search))}%`);
+    const idPrefix = param(`${escapeLike(search)}%`);
+    conditions.push(
+      `(d.title_folded LIKE ${titleContains} ESCAPE '\\' OR d.conversation_id LIKE ${idPrefix} ESCAPE '\\')`,
+    );
+  }
+  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
 }

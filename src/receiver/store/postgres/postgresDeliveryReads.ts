@@ -1,5 +1,5 @@
 import type { DeliveryDetail, DeliveryReads, HeldPayload } from '../ports/deliveryReads';
-import { escapeLike, foldForSearch } from '../searchText';
+import { deliveryLogFilter } from '../searchText';
 import {
   ATTEMPT_COLUMNS,
   DELIVERY_COLUMNS,
@@ -20,22 +20,12 @@ export function postgresDeliveryReads({ pool, transaction }: PostgresConnection)
   return {
     async listDeliveries(query) {
       if (query.limit < 1) return [];
-      const conditions: string[] = [];
       const params: unknown[] = [];
       const param = (value: unknown): string => {
         params.push(value);
         return `$${params.length}`;
       };
-      if (query.status !== undefined) conditions.push(`d.status = ${param(query.status)}`);
-      const search = query.search?.trim() ?? '';
-      if (search !== '') {
-        const titleContains = param(`%${escapeLike(foldForSearch(search))}%`);
-        const idPrefix = param(`${escapeLike(search)}%`);
-        conditions.push(
-          `(d.title_folded LIKE ${titleContains} ESCAPE '\\' OR d.conversation_id LIKE ${idPrefix} ESCAPE '\\')`,
-        );
-      }
-      const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+      const where = deliveryLogFilter(query, param);
       const limit = param(query.limit);
       const offset = param(query.offset ?? 0);
       const result = await pool.query(

@@ -1,5 +1,5 @@
 import type { DeliveryDetail, DeliveryReads, HeldPayload } from '../ports/deliveryReads';
-import { escapeLike, foldForSearch } from '../searchText';
+import { deliveryLogFilter } from '../searchText';
 import {
   ATTEMPT_COLUMNS,
   DELIVERY_COLUMNS,
@@ -20,26 +20,16 @@ export function sqliteDeliveryReads({ db, sql }: SqliteConnection): DeliveryRead
   return {
     async listDeliveries(query) {
       if (query.limit < 1) return [];
-      const conditions: string[] = [];
-      const params: Record<string, string | number> = { limit: query.limit, offset: query.offset ?? 0 };
-      if (query.status !== undefined) {
-        conditions.push('d.status = @status');
-        params['status'] = query.status;
-      }
-      const search = query.search?.trim() ?? '';
-      if (search !== '') {
-        conditions.push(
-          `(d.title_folded LIKE @titleContains ESCAPE '\\' OR d.conversation_id LIKE @idPrefix ESCAPE '\\')`,
-        );
-        params['titleContains'] = `%${escapeLike(foldForSearch(search))}%`;
-        params['idPrefix'] = `${escapeLike(search)}%`;
-      }
-      const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+      const params: string[] = [];
+      const where = deliveryLogFilter(query, (value) => {
+        params.push(value);
+        return '?';
+      });
       return sql(
         `SELECT ${DELIVERY_COLUMNS} FROM ${DELIVERY_FROM} ${where}
-         ORDER BY d.created_at DESC, d.id DESC LIMIT @limit OFFSET @offset`,
+         ORDER BY d.created_at DESC, d.id DESC LIMIT ? OFFSET ?`,
       )
-        .all(params)
+        .all(...params, query.limit, query.offset ?? 0)
         .map(toDeliveryRow);
     },
 
