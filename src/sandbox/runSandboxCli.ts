@@ -38,12 +38,7 @@ export async function runSandboxCli(argv: readonly string[], io: SandboxIo): Pro
       io.out(
         `  Try:              curl -H 'x-api-key: ${settings.apiKey}' ${emulator.baseUrl}/api/v1/limeobject/person/`,
       );
-      io.out('Press Ctrl+C to stop.');
-      io.onStarted?.(emulator);
-      await io.stopped.catch(() => undefined);
-      await emulator.close();
-      io.out('Lime CRM emulator stopped.');
-      return 0;
+      return serveUntilStopped(io, emulator, 'Lime CRM emulator', () => io.onStarted?.(emulator));
     }
     case 'dci': {
       const { settings } = command;
@@ -55,12 +50,22 @@ export async function runSandboxCli(argv: readonly string[], io: SandboxIo): Pro
       io.out(
         `  Try:               curl -H 'Authorization: Bearer ${settings.token}' '${emulator.baseUrl}/conversations?limit=25'`,
       );
-      io.out('Press Ctrl+C to stop.');
-      io.onDciStarted?.(emulator);
-      await io.stopped.catch(() => undefined);
-      await emulator.close();
-      io.out('DCI emulator stopped.');
-      return 0;
+      return serveUntilStopped(io, emulator, 'DCI emulator', () => io.onDciStarted?.(emulator));
     }
   }
+}
+
+/** Calls `started`, serves until `io.stopped` settles, then closes the emulator; the exit code is 0. */
+async function serveUntilStopped(
+  io: SandboxIo,
+  emulator: { close(): Promise<void> },
+  name: string,
+  started: () => void,
+): Promise<number> {
+  io.out('Press Ctrl+C to stop.');
+  started();
+  await io.stopped.catch(() => undefined);
+  await emulator.close();
+  io.out(`${name} stopped.`);
+  return 0;
 }
