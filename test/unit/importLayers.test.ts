@@ -50,12 +50,6 @@ const RECEIVER_LAYERS: ReadonlyArray<readonly string[]> = [
 ];
 
 /**
- * Arrows that run up today and that another part of issue 14, not yet merged, removes: `file -> import` as the
- * failure message writes it. Each entry must still exist (the test says when one can go); empty once merged.
- */
-const KNOWN_UNTIL_MERGE: readonly string[] = [];
-
-/**
  * The relative module specifiers in one file: `import … from`, `export … from`, `import '…'`, `import('…')` and
  * `require('…')`; never one in a comment or a string.
  */
@@ -158,8 +152,6 @@ function violations(edges: readonly ImportEdge[]): string[] {
   return found;
 }
 
-const arrowOf = (violation: string) => violation.replace(/ \(.*\)$/u, '');
-
 describe('import layers', () => {
   it.each([
     ["import { a } from './a';", ['./a']],
@@ -189,13 +181,7 @@ describe('import layers', () => {
     expect(folders(join(SRC, 'receiver')).filter((name) => receiverLayer(name) < 0)).toEqual([]);
   });
 
-  it('has no import that runs against the layers (other than the known ones, until their fix is merged)', () => {
-    const found = violations(edges);
-    expect(found.filter((violation) => !KNOWN_UNTIL_MERGE.includes(arrowOf(violation)))).toEqual([]);
-  });
-
-  it('lists in KNOWN_UNTIL_MERGE only arrows that still exist', () => {
-    const current = new Set(violations(edges).map(arrowOf));
-    expect(KNOWN_UNTIL_MERGE.filter((arrow) => !current.has(arrow))).toEqual([]);
+  it('has no import that runs against the layers', () => {
+    expect(violations(edges)).toEqual([]);
   });
 });
