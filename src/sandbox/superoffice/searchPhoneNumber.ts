@@ -7,8 +7,10 @@
 // - [verified: docs/en/api/localization/phoneformatter.md] `PhoneFormatter.GetInternationalNumber(578, "96458551")`
 //   gives "4796458551" (country code + number, digits only); `GetBaseNumber(578, "+47 779 645 855")` gives
 //   "779645855".
-// - [verified: SO.COM.IDatabase help, IPhone.StrippedPhone] "the phone number stripped for spaces, but with
-//   country prefix".
+// - [verified: docs/en/api/archive-providers/reference/person.md, contact.md] both archives have
+//   `searchPhone/formattedNumber`, restriction type string, not sortable.
+// - [verified: SO.COM.IDatabase help, IPhone.StrippedPhone, superofficedocs.github.io/superoffice-docs/downloads/
+//   api/COM/SO.COM.IDatabase.zip] "the phone number stripped for spaces, but with country prefix".
 // - [verified: @superoffice/webapi 12.4 __tests__/Person210.json] an entity's phone `Value` "00 44 78 1791 3882"
 //   comes with `StrippedValue` "00447817913882" (digits of the displayed form, international prefix included).
 // - [assumption] which of these forms searchPhoneNumber holds is not documented. The emulator stores the
