@@ -1,4 +1,7 @@
+import fc from 'fast-check';
+import { FLAT_FIELD_ALIASES, FLAT_PRESENTER_ALIASES } from '../../src/core';
 import { seedDemoData, startSuperOfficeEmulator, type SuperOfficeEmulator } from '../../src/sandbox/superoffice';
+import { applyChanges, expectPrototypesUntouched, hostileValue } from '../support/hostileInput';
 import { buildPayload } from '../support/payloads';
 import { buildSuperOfficeScript, rtlFor, runScript, withConfig } from '../support/superOfficeScript';
 
@@ -173,4 +176,35 @@ describe('the SuperOffice script reads the webhook envelope and a flat summary b
       body: { error: { code: 'invalid_payload', issues: [{ path: '$.data.conversation.title' }] } },
     });
   });
+
+  it('a flat body with hostile values under any name it reads answers 200 or a clear 400, never half a meeting', async () => {
+    const paths = [
+      ...Object.values(FLAT_FIELD_ALIASES).flat(),
+      ...Object.values(FLAT_PRESENTER_ALIASES).flat(),
+      'participants',
+      'participant_emails',
+      '__proto__',
+    ].map((key) => [key]);
+    paths.push(['participant_emails', '1'], ['participant_emails', '__proto__']);
+    const changes = fc.array(fc.tuple(fc.constantFrom(...paths), hostileValue), { minLength: 1, maxLength: 4 });
+    await fc.assert(
+      fc.asyncProperty(changes, async (change) => {
+        const before = { appointments: so.appointments(), keys: so.foreignKeys() };
+        const answer = await send(applyChanges(flat(), change));
+        expect([200, 400]).toContain(answer.status);
+        if (answer.status === 400) {
+          expect(answer.body).toMatchObject({ ok: false, error: { code: expect.stringMatching(/^[a-z_]+$/u) } });
+          expect({ appointments: so.appointments(), keys: so.foreignKeys() }).toEqual(before);
+          return;
+        }
+        for (const result of (answer.body['results'] ?? []) as Array<{ outcome: string; appointmentId?: number }>) {
+          if (result.outcome !== 'written' && result.outcome !== 'updated') continue;
+          expect(so.appointments().some((a) => a.appointmentId === result.appointmentId)).toBe(true);
+          expect(so.foreignKeys().some((key) => key.recordId === result.appointmentId)).toBe(true);
+        }
+        expectPrototypesUntouched();
+      }),
+      { numRuns: 80 },
+    );
+  }, 120_000);
 });
