@@ -1,5 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { parseFlatSummaryBody, readSummaryBody, type MeetingSummary } from '../../src/core';
+import {
+  FLAT_FIELD_ALIASES,
+  FLAT_PARTICIPANT_ALIASES,
+  FLAT_PRESENTER_ALIASES,
+  parseFlatSummaryBody,
+  readSummaryBody,
+  type MeetingSummary,
+} from '../../src/core';
 import { buildPayload, summaryOf } from '../support/payloads';
 
 /** The flat body our guess says DCI's SuperOffice push may be: the help article's fields, at the top level. */
@@ -194,5 +203,17 @@ describe('readSummaryBody tells a meeting from a test and from a body it cannot 
         if (read.kind === 'invalid') expect(read.keys.length).toBeLessThanOrEqual(50);
       }),
     );
+  });
+});
+
+describe('the accepted names are documented', () => {
+  it('docs/summary-payload.md names every alias the reader accepts', () => {
+    const docs = readFileSync(join(__dirname, '..', '..', 'docs', 'summary-payload.md'), 'utf8');
+    const aliases = [
+      ...Object.values(FLAT_FIELD_ALIASES).flat(),
+      ...Object.values(FLAT_PRESENTER_ALIASES).flat(),
+      ...FLAT_PARTICIPANT_ALIASES,
+    ];
+    expect(aliases.filter((alias) => !docs.includes(`\`${alias}\``))).toEqual([]);
   });
 });
