@@ -22,14 +22,14 @@ const run = (payload: unknown, text = script) =>
 const results = (body: Record<string, unknown>) => body['results'] as Array<Record<string, unknown>>;
 
 describe('the built SuperOffice script', () => {
-  it('contains no require( or import, and runs with only context and RTL defined', async () => {
+  it('contains no require( or import, and runs with only context and soApi defined', async () => {
     expect(script).not.toMatch(/\brequire\(/u);
     expect(script).not.toMatch(/^\s*import[\s{*]/mu);
     const answer = await run({ event: 'integration.test' });
     expect(answer).toEqual({ status: 200, body: expect.objectContaining({ ok: true, test: true }) });
   });
 
-  it('works whether the runtime gives RTL as a global or binds it in the script scope', async () => {
+  it('works whether the runtime gives soApi as a global or binds it in the script scope', async () => {
     const payload = buildPayload({ participants: [buildParticipant({ email: 'anna.andersson@acme.se' })] });
     const answer = await runScript(script, rtlFor(so.baseUrl, TOKEN), {
       body: JSON.stringify(payload),
