@@ -47,6 +47,8 @@ async function build() {
     conditions: ['import', 'default'],
     // Type-only in the source; the runtime provides the library itself.
     external: ['@superoffice/webapi'],
+    // The version the setup check (a GET, or DCI's Test Integration) reports.
+    define: { __DCI_SCRIPT_VERSION__: JSON.stringify(version) },
     minify: true,
     legalComments: 'none',
     tsconfig: join(root, 'tsconfig.superoffice.json'),

@@ -1,11 +1,13 @@
 import { parseSummaryPayload, type PayloadIssue } from '../core';
+import { diagnoseSetup, type SetupProblem } from './diagnoseSetup';
 import type { ScriptConfig } from './scriptConfig';
 import type { SuperOfficeAgents } from './superOfficeApi';
 import { findTaskType } from './writeAppointment';
 import { writeMeeting, type ParticipantResult } from './writeMeeting';
 
 export type ScriptResponse =
-  | { status: 200; body: { ok: true; results: ParticipantResult[] } | { ok: true; test: true; message: string } }
+  | { status: 200; body: { ok: true; results: ParticipantResult[] } | SetupReport }
+  | { status: 500; body: SetupReport }
   | {
       status: 400;
       body: {
@@ -18,6 +20,31 @@ export type ScriptResponse =
 /** A test call from DCI's "Test Integration": answered without writing anything. */
 const TEST_EVENTS = ['integration.test', 'test'];
 
+/** The setup check's answer: what is wrong and how to fix it in SuperOffice; `ok` only when nothing is. */
+export interface SetupReport {
+  ok: boolean;
+  test: true;
+  version: string;
+  message: string;
+  problems: SetupProblem[];
+}
+
+declare const __DCI_SCRIPT_VERSION__: string;
+
+/** Test Integration and a GET: the setup check, 200 when the script can write meetings, else 500 with the list. */
+async function setupReport(agents: SuperOfficeAgents, config: ScriptConfig): Promise<ScriptResponse> {
+  const problems = await diagnoseSetup(agents, config);
+  const version = typeof __DCI_SCRIPT_VERSION__ === 'string' ? __DCI_SCRIPT_VERSION__ : 'unknown';
+  if (problems.length === 0) {
+    return {
+      status: 200,
+      body: { ok: true, test: true, version, message: 'The DCI summary script is installed and ready.', problems },
+    };
+  }
+  const message = `The DCI summary script is installed but cannot write meetings yet: ${problems.length} problem(s) to fix in SuperOffice.`;
+  return { status: 500, body: { ok: false, test: true, version, message, problems } };
+}
+
 /**
  * The endpoint's job, given the HTTP method and raw body: validate with the shared contract, match each external
  * participant (e-mail, then mobile, then phone; never arbitrary), and write one completed appointment per matched
@@ -28,10 +55,14 @@ export async function handleSummaryRequest(
   agents: SuperOfficeAgents,
   config: ScriptConfig,
 ): Promise<ScriptResponse> {
+  if (request.method === 'GET') return setupReport(agents, config);
   if (request.method !== 'POST') {
     return {
       status: 405,
-      body: { ok: false, error: { code: 'method_not_allowed', message: 'Send the summary with POST.' } },
+      body: {
+        ok: false,
+        error: { code: 'method_not_allowed', message: 'Send the summary with POST (a GET checks the setup).' },
+      },
     };
   }
   let payload: unknown;
@@ -45,12 +76,7 @@ export async function handleSummaryRequest(
   }
   const event =
     typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>)['event'] : undefined;
-  if (typeof event === 'string' && TEST_EVENTS.includes(event)) {
-    return {
-      status: 200,
-      body: { ok: true, test: true, message: 'The DCI summary script is installed and answering.' },
-    };
-  }
+  if (typeof event === 'string' && TEST_EVENTS.includes(event)) return setupReport(agents, config);
   const parsed = parseSummaryPayload(payload);
   if (!parsed.ok) {
     return {

@@ -6,8 +6,8 @@
 //   `packages/superofficedx-vscode-tsfso/src/global-webapi.d.ts`: `declare global { const soApi: WebApi; const
 //   context: Icontext; }`, "A globally accessible instance of the WebApi class"]. Its agents come from
 //   `soApi.getArchiveAgent()`, `getAppointmentAgent()`, `getAssociateAgent()`, `getContactAgent()`,
-//   `getPersonAgent()`, `getForeignSystemAgent()` [verified: @superoffice/webapi `dist/cjs/WebApi.d.ts`, class
-//   `WebApi`]. The README of SuperOffice/typescript-for-superoffice: "It is also important that you import the
+//   `getPersonAgent()`, `getForeignSystemAgent()`, `getSentryAgent()` [verified: @superoffice/webapi
+//   `dist/cjs/WebApi.d.ts`, class `WebApi`]. The README of SuperOffice/typescript-for-superoffice: "It is also important that you import the
 //   webApiHelper as soApi, as that is what the SuperOffice-environment expects" (`Helpers/webApiHelper.ts`:
 //   `export const soApi = new WebApi();`), and the 2025 spec SuperOffice/dev-proposals `specs/2025/001-tsfso.md`
 //   shows `const agent = soApi.getContactAgent();` [verified].
@@ -26,6 +26,7 @@ export interface SuperOfficeAgents {
   contact: ReturnType<WebApi['getContactAgent']>;
   person: ReturnType<WebApi['getPersonAgent']>;
   foreignSystem: ReturnType<WebApi['getForeignSystemAgent']>;
+  sentry: ReturnType<WebApi['getSentryAgent']>;
 }
 
 /** The part of the vendor's `WebApi` class the script calls: what `soApi` (and an `SO` instance) is. */
@@ -37,6 +38,7 @@ type WebApiGlobal = Pick<
   | 'getContactAgent'
   | 'getPersonAgent'
   | 'getForeignSystemAgent'
+  | 'getSentryAgent'
 >;
 
 interface RtlGlobal {
@@ -46,6 +48,7 @@ interface RtlGlobal {
   ContactAgent: new () => SuperOfficeAgents['contact'];
   PersonAgent: new () => SuperOfficeAgents['person'];
   ForeignSystemAgent: new () => SuperOfficeAgents['foreignSystem'];
+  SentryAgent: new () => SuperOfficeAgents['sentry'];
 }
 
 // Free identifiers, not `globalThis.soApi`: the runtime may inject them into the script's own scope (an import line
@@ -67,6 +70,7 @@ function agentsOf(api: WebApiGlobal): SuperOfficeAgents {
     contact: api.getContactAgent(),
     person: api.getPersonAgent(),
     foreignSystem: api.getForeignSystemAgent(),
+    sentry: api.getSentryAgent(),
   };
 }
 
@@ -83,6 +87,7 @@ export function superOfficeAgents(): SuperOfficeAgents | undefined {
       contact: new rtl.ContactAgent(),
       person: new rtl.PersonAgent(),
       foreignSystem: new rtl.ForeignSystemAgent(),
+      sentry: new rtl.SentryAgent(),
     };
   }
   const so = typeof SO === 'undefined' ? undefined : SO;

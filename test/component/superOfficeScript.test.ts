@@ -155,8 +155,11 @@ describe('the built SuperOffice script', () => {
     });
   });
 
-  it('a request without a body (a GET) is a 405', async () => {
-    const answer = await runScript(script, rtlFor(so.baseUrl, TOKEN), { body: '' });
+  it('a PUT is a 405', async () => {
+    const answer = await runScript(script, rtlFor(so.baseUrl, TOKEN), {
+      body: '',
+      cgiVariables: { REQUEST_METHOD: 'PUT' },
+    });
     expect(answer).toMatchObject({ status: 405, body: { ok: false, error: { code: 'method_not_allowed' } } });
   });
 

@@ -21,6 +21,7 @@ const AGENTS = [
   'ContactAgent',
   'PersonAgent',
   'ForeignSystemAgent',
+  'SentryAgent',
 ] as const;
 
 /**
