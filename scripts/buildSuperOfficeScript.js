@@ -1,6 +1,6 @@
 // `npm run build:superoffice`: bundles src/superoffice-script with what it needs from src/core into ONE file an
-// admin pastes into SuperOffice (no import/require; `context`, `RTL`/`SO` left as the runtime's globals), with the
-// configuration block on top, plus the %EJSCRIPT_START% variant. Prints the sizes.
+// admin pastes into SuperOffice (no import/require; `context`, `soApi`/`RTL`/`SO` left as the runtime's globals),
+// with the configuration block on top, plus the %EJSCRIPT_START% variant. Prints the sizes.
 'use strict';
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -47,6 +47,8 @@ async function build() {
     conditions: ['import', 'default'],
     // Type-only in the source; the runtime provides the library itself.
     external: ['@superoffice/webapi'],
+    // The version the setup check (a GET, or DCI's Test Integration) reports.
+    define: { __DCI_SCRIPT_VERSION__: JSON.stringify(version) },
     minify: true,
     legalComments: 'none',
     tsconfig: join(root, 'tsconfig.superoffice.json'),

@@ -64,7 +64,11 @@ export async function runEndpoint(): Promise<void> {
       status: 500,
       body: {
         ok: false,
-        error: { code: 'webapi_missing', message: 'The SuperOffice WebAPI library (RTL) is not available.' },
+        error: {
+          code: 'webapi_missing',
+          message:
+            'The SuperOffice WebAPI (soApi) is not available: save the script as TypeScript on a tenant where TypeScript scripts are enabled.',
+        },
       },
     };
   } else {

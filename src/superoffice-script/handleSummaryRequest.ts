@@ -1,11 +1,13 @@
 import { readSummaryBody, type PayloadIssue } from '../core';
+import { setupReport, type SetupReport } from './diagnoseSetup';
 import type { ScriptConfig } from './scriptConfig';
 import type { SuperOfficeAgents } from './superOfficeApi';
 import { findTaskType } from './writeAppointment';
 import { writeMeeting, type ParticipantResult } from './writeMeeting';
 
 export type ScriptResponse =
-  | { status: 200; body: { ok: true; results: ParticipantResult[] } | { ok: true; test: true; message: string } }
+  | { status: 200; body: { ok: true; results: ParticipantResult[] } | SetupReport }
+  | { status: 500; body: SetupReport }
   | {
       status: 400;
       body: {
@@ -34,10 +36,14 @@ export async function handleSummaryRequest(
   agents: SuperOfficeAgents,
   config: ScriptConfig,
 ): Promise<ScriptResponse> {
+  if (request.method === 'GET') return setupReport(agents, config);
   if (request.method !== 'POST') {
     return {
       status: 405,
-      body: { ok: false, error: { code: 'method_not_allowed', message: 'Send the summary with POST.' } },
+      body: {
+        ok: false,
+        error: { code: 'method_not_allowed', message: 'Send the summary with POST (a GET checks the setup).' },
+      },
     };
   }
   let payload: unknown;
@@ -52,13 +58,10 @@ export async function handleSummaryRequest(
   const event =
     typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>)['event'] : undefined;
   // Envelope or flat body, read by the shared contract; a body with no summary at all is a test (DCI pushes nothing
-  // for a meeting without one), whatever DCI's unpublished test call looks like.
+  // for a meeting without one), whatever DCI's unpublished test call looks like: it gets the setup check.
   const read = readSummaryBody(payload);
   if ((typeof event === 'string' && TEST_EVENTS.includes(event)) || read.kind === 'no_summary') {
-    return {
-      status: 200,
-      body: { ok: true, test: true, message: 'The DCI summary script is installed and answering.' },
-    };
+    return setupReport(agents, config);
   }
   if (read.kind === 'invalid') {
     return {

@@ -22,14 +22,14 @@ const run = (payload: unknown, text = script) =>
 const results = (body: Record<string, unknown>) => body['results'] as Array<Record<string, unknown>>;
 
 describe('the built SuperOffice script', () => {
-  it('contains no require( or import, and runs with only context and RTL defined', async () => {
+  it('contains no require( or import, and runs with only context and soApi defined', async () => {
     expect(script).not.toMatch(/\brequire\(/u);
     expect(script).not.toMatch(/^\s*import[\s{*]/mu);
     const answer = await run({ event: 'integration.test' });
     expect(answer).toEqual({ status: 200, body: expect.objectContaining({ ok: true, test: true }) });
   });
 
-  it('works whether the runtime gives RTL as a global or binds it in the script scope', async () => {
+  it('works whether the runtime gives soApi as a global or binds it in the script scope', async () => {
     const payload = buildPayload({ participants: [buildParticipant({ email: 'anna.andersson@acme.se' })] });
     const answer = await runScript(script, rtlFor(so.baseUrl, TOKEN), {
       body: JSON.stringify(payload),
@@ -155,8 +155,11 @@ describe('the built SuperOffice script', () => {
     });
   });
 
-  it('a request without a body (a GET) is a 405', async () => {
-    const answer = await runScript(script, rtlFor(so.baseUrl, TOKEN), { body: '' });
+  it('a PUT is a 405', async () => {
+    const answer = await runScript(script, rtlFor(so.baseUrl, TOKEN), {
+      body: '',
+      cgiVariables: { REQUEST_METHOD: 'PUT' },
+    });
     expect(answer).toMatchObject({ status: 405, body: { ok: false, error: { code: 'method_not_allowed' } } });
   });
 

@@ -8,14 +8,15 @@ import {
   payloadChanges,
 } from '../support/hostileInput';
 import { buildPayload } from '../support/payloads';
-import { buildSuperOfficeScript, rtlFor, runScript, withConfig, type ScriptRun } from '../support/superOfficeScript';
+import { buildSuperOfficeScript, runScript, webApiFor, withConfig, type ScriptRun } from '../support/superOfficeScript';
 
-// Property-based fuzzing of the SuperOffice script as admins install it: the BUILT text, run in node:vm with the
-// real @superoffice/webapi agents against the SuperOffice emulator. The invariant for every request: a 4xx with a
-// JSON error naming a code and what was wrong and nothing written, or a 200 whose every write is complete (each
-// appointment reported exists with its foreign key; each person or company created belongs to an appointment
-// written); never an unhandled exception, never a 500 while SuperOffice is healthy. fast-check prints the seed and
-// path of any counterexample.
+// Property-based fuzzing of the SuperOffice script as admins install it: the BUILT text, run in node:vm the way
+// TypeScript-for-SuperOffice runs it — `context` and `soApi` (a real @superoffice/webapi WebApi, as the vendor's
+// global-webapi.d.ts declares it) its only globals — against the SuperOffice emulator. The invariant for every
+// request: a 4xx with a JSON error naming a code and what was wrong and nothing written, or a 200 whose every write
+// is complete (each appointment reported exists with its foreign key; each person or company created belongs to an
+// appointment written); never an unhandled exception, never a 500 while SuperOffice is healthy. fast-check prints
+// the seed and path of any counterexample.
 
 const TOKEN = 'fuzz-token';
 const RUNS = 150;
@@ -106,7 +107,7 @@ async function expectCompleteAnswer(run: () => Promise<ScriptRun>, before: Snaps
 const run =
   (script: string, body: string, cgiVariables: Record<string, string> = {}) =>
   () =>
-    runScript(script, rtlFor(so.baseUrl, TOKEN), { body, cgiVariables });
+    runScript(script, webApiFor(so.baseUrl, TOKEN), { body, cgiVariables });
 
 describe('the SuperOffice script under hostile input answers clearly and never writes half a meeting', () => {
   it('any body text', async () => {

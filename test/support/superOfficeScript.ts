@@ -21,13 +21,22 @@ const AGENTS = [
   'ContactAgent',
   'PersonAgent',
   'ForeignSystemAgent',
+  'SentryAgent',
 ] as const;
 
 /**
- * The runtime's `RTL` global for one tenant: the real @superoffice/webapi agents, each built with explicit options
- * (base URL and token), never the package's static authentication helpers — they leak across tenants (spec §3.1).
+ * One tenant's WebAPI as a script runtime offers it. `soApi`: a `WebApi` instance, what TypeScript-for-SuperOffice
+ * gives scripts [verified: SuperOffice/language-tools `packages/superofficedx-vscode-tsfso/src/global-webapi.d.ts`,
+ * `declare global { const soApi: WebApi; const context: Icontext; }`]; its `getContactAgent()`, `getPersonAgent()`, …
+ * return the real @superoffice/webapi agents. `rtl`: the package's agent classes, the older `RTL` form.
  */
-export function rtlFor(baseUrl: string, token: string): Record<string, unknown> {
+export type TenantWebApi = { soApi: webapi.WebApi; rtl: Record<string, unknown> };
+
+/**
+ * The WebAPI for one tenant, always built with explicit options (base URL and token), never the package's static
+ * authentication helpers — they leak across tenants (spec §3.1).
+ */
+export function webApiFor(baseUrl: string, token: string): TenantWebApi {
   const options = {
     baseUrl,
     axiosConfig: { headers: { Authorization: `Bearer ${token}` } },
@@ -43,35 +52,77 @@ export function rtlFor(baseUrl: string, token: string): Record<string, unknown> 
       }
     };
   }
-  return rtl;
+  return { soApi: new webapi.WebApi(options), rtl };
 }
+
+/** The name tests written before `soApi` know: the same tenant WebAPI, injected as `soApi` unless a run asks for RTL. */
+export const rtlFor = webApiFor;
 
 export interface ScriptRun {
   status: number;
   body: Record<string, unknown>;
 }
 
+export interface ScriptRequest {
+  body: string;
+  cgiVariables?: Record<string, string>;
+  /** How the WebAPI global is bound: on the global object (default) or in the script's own scope. */
+  rtlBinding?: 'global' | 'lexical';
+  /** The name the WebAPI is injected under: `soApi` (default, the vendor typings), `RTL` or `SO`. */
+  inject?: 'soApi' | 'RTL' | 'SO';
+}
+
+/** The global name and value to inject; a bare record (not from webApiFor) is an `RTL` object a test built itself. */
+function injectedApi(api: TenantWebApi | Record<string, unknown> | undefined, inject: ScriptRequest['inject']) {
+  if (api === undefined) return undefined;
+  if (!(api['soApi'] instanceof webapi.WebApi)) return { name: 'RTL', value: api };
+  const tenant = api as TenantWebApi;
+  if (inject === 'RTL') return { name: 'RTL', value: tenant.rtl };
+  return { name: inject ?? 'soApi', value: tenant.soApi };
+}
+
 /**
  * Runs the script text as SuperOffice does for one request: in a fresh V8 context whose only globals are `context`
- * and `RTL` [assumption: the runtime awaits top-level awaits, so the text runs inside an async function here].
+ * (shaped like the vendor's `Helpers/logHelper.ts` in SuperOffice/typescript-for-superoffice) and the WebAPI
+ * (`soApi` unless `inject` says otherwise) [assumption: the runtime awaits top-level awaits, so the text runs inside
+ * an async function here].
  */
 export async function runScript(
   script: string,
-  rtl: Record<string, unknown>,
-  request: { body: string; cgiVariables?: Record<string, string>; rtlBinding?: 'global' | 'lexical' },
+  api: TenantWebApi | Record<string, unknown> | undefined,
+  request: ScriptRequest,
 ): Promise<ScriptRun> {
+  const cgiVariables = { action: 'safeParse', includeId: 'dci-summary', key: 'k', ...request.cgiVariables };
   const context = {
-    eventData: {
-      cgiContent: request.body,
-      cgiVariables: { action: 'safeParse', includeId: 'dci-summary', key: 'k', ...request.cgiVariables },
-    },
+    classes: {},
     result: { status: 200, body: '' },
+    vars: {},
+    funcs: {},
+    variables: { activeUser: '', developmentMode: '', includeId: cgiVariables.includeId },
+    eventData: {
+      type: 0,
+      inputValues: {},
+      blockExecution: false,
+      navigateTo: '',
+      message: '',
+      showDialog: '',
+      outputValues: {},
+      stateValues: {},
+      exception: '',
+      cgiVariables,
+      cgiContent: request.body,
+      headers: {},
+      traceExecution: false,
+    },
   };
-  // `global`: RTL is a property of the global object. `lexical`: the runtime prepends an import-like line that
-  // binds RTL in the script's own scope only (the vendor's docs say the import "is added by default").
-  const lexical = request.rtlBinding === 'lexical';
-  const sandbox = createContext(lexical ? { context, __injectedRtl: rtl } : { context, RTL: rtl });
-  const text = lexical ? `const RTL = __injectedRtl;\n${script}` : script;
+  // `global`: the WebAPI is a property of the global object. `lexical`: the runtime prepends an import-like line that
+  // binds it in the script's own scope only (the vendor's docs say the import "is added by default").
+  const injected = injectedApi(api, request.inject);
+  const lexical = request.rtlBinding === 'lexical' && injected !== undefined;
+  const globals: Record<string, unknown> = { context };
+  if (injected) globals[lexical ? '__injectedApi' : injected.name] = injected.value;
+  const sandbox = createContext(globals);
+  const text = lexical ? `const ${injected.name} = __injectedApi;\n${script}` : script;
   await (runInContext(`(async () => {\n${text}\n})()`, sandbox, {
     filename: 'dci-summary-endpoint.js',
   }) as Promise<void>);

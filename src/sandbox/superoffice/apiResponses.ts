@@ -57,3 +57,8 @@ export function methodNotAllowed(): ApiResponse {
 export class InvalidRequestError extends Error {
   override readonly name = 'InvalidRequestError';
 }
+
+/** The API user's rights do not allow the call (SoSecurityException, as NetServer names it). */
+export function forbidden(message: string): ApiResponse {
+  return soError(403, 'SoSecurityException', message);
+}

@@ -1,4 +1,5 @@
 import { badRequest, ok } from './apiResponses';
+import { refusedRight } from './sentryAgent';
 import type { Agent, AgentContext } from './agentMethod';
 import {
   nestedId,
@@ -50,7 +51,10 @@ export const appointmentAgent: Agent = {
 
   SaveAppointmentEntity(context, call) {
     const entity = requestObject(call.body, 'SaveAppointmentEntity');
-    const outcome = context.store.saveAppointment(optionalInteger(entity, 'appointmentId') ?? 0, {
+    const appointmentId = optionalInteger(entity, 'appointmentId') ?? 0;
+    const refused = refusedRight(context, 'appointment', appointmentId === 0 ? 'Insert' : 'Update');
+    if (refused) return refused;
+    const outcome = context.store.saveAppointment(appointmentId, {
       title: optionalString(entity, 'title') ?? '',
       description: optionalString(entity, 'description') ?? '',
       location: optionalString(entity, 'location') ?? '',
@@ -69,6 +73,8 @@ export const appointmentAgent: Agent = {
   },
 
   DeleteAppointmentEntity(context, call) {
+    const refused = refusedRight(context, 'appointment', 'Delete');
+    if (refused) return refused;
     // Agents answer a delete of an unknown id with nothing, like the package's void promise expects [assumption].
     context.store.deleteAppointment(queryId(call.rawQuery, 'AppointmentEntityId'));
     return ok(null);

@@ -2,13 +2,18 @@ import { badRequest, ok } from './apiResponses';
 import type { Agent } from './agentMethod';
 import { optionalInteger, optionalString, requestObject } from './readRequestFields';
 import { runArchiveQuery } from './runArchiveQuery';
+import { refusedRight } from './sentryAgent';
 
 /** `v1/Agents/Archive/*`: the archive search the script matches people with. */
 export const archiveAgent: Agent = {
   GetArchiveListByColumns2(context, call) {
     const request = requestObject(call.body, 'GetArchiveListByColumns2');
+    const providerName = optionalString(request, 'providerName') ?? '';
+    const table = providerName.toLowerCase() === 'contact' ? 'contact' : 'person';
+    const refused = refusedRight(context, table, 'Select');
+    if (refused) return refused;
     const outcome = runArchiveQuery(context.store, {
-      providerName: optionalString(request, 'providerName') ?? '',
+      providerName,
       columns: optionalString(request, 'columns') ?? '',
       sortOrder: optionalString(request, 'sortOrder') ?? '',
       restrictions: optionalString(request, 'restrictions') ?? '',

@@ -1,4 +1,5 @@
 import { badRequest, ok } from './apiResponses';
+import { refusedRight } from './sentryAgent';
 import type { Agent } from './agentMethod';
 import { elementValues, optionalInteger, optionalString, requestObject } from './readRequestFields';
 import { contactEntityCarrier } from './serializeEntities';
@@ -11,7 +12,10 @@ export const contactAgent: Agent = {
 
   SaveContactEntity(context, call) {
     const entity = requestObject(call.body, 'SaveContactEntity');
-    const outcome = context.store.saveContact(optionalInteger(entity, 'contactId') ?? 0, {
+    const contactId = optionalInteger(entity, 'contactId') ?? 0;
+    const refused = refusedRight(context, 'contact', contactId === 0 ? 'Insert' : 'Update');
+    if (refused) return refused;
+    const outcome = context.store.saveContact(contactId, {
       name: optionalString(entity, 'name') ?? '',
       phones: elementValues(entity, 'phones') ?? [],
       emails: elementValues(entity, 'emails') ?? [],

@@ -1,4 +1,5 @@
 import { badRequest, InvalidRequestError, ok } from './apiResponses';
+import { refusedRight } from './sentryAgent';
 import type { Agent } from './agentMethod';
 import { optionalInteger, optionalObject, optionalString, requestObject } from './readRequestFields';
 import { foreignKeyCarrier } from './serializeEntities';
@@ -6,6 +7,8 @@ import { foreignKeyCarrier } from './serializeEntities';
 /** `v1/Agents/ForeignSystem/*`: the script's own references (idempotency keys). */
 export const foreignSystemAgent: Agent = {
   GetKeyByValue(context, call) {
+    const refused = refusedRight(context, 'foreignkey', 'Select');
+    if (refused) return refused;
     const request = requestObject(call.body, 'GetKeyByValue');
     const key = context.store.keyByValue({
       applicationName: optionalString(request, 'applicationName') ?? '',
@@ -18,6 +21,8 @@ export const foreignSystemAgent: Agent = {
   },
 
   AddForeignKey(context, call) {
+    const refused = refusedRight(context, 'foreignkey', 'Insert');
+    if (refused) return refused;
     const request = requestObject(call.body, 'AddForeignKey');
     const foreignKey = optionalObject(request, 'foreignKey');
     if (foreignKey === undefined) throw new InvalidRequestError('"foreignKey" is required.');

@@ -1,4 +1,5 @@
 import { badRequest, ok } from './apiResponses';
+import { refusedRight } from './sentryAgent';
 import type { Agent } from './agentMethod';
 import {
   elementValues,
@@ -18,7 +19,10 @@ export const personAgent: Agent = {
 
   SavePersonEntity(context, call) {
     const entity = requestObject(call.body, 'SavePersonEntity');
-    const outcome = context.store.savePerson(optionalInteger(entity, 'personId') ?? 0, {
+    const personId = optionalInteger(entity, 'personId') ?? 0;
+    const refused = refusedRight(context, 'person', personId === 0 ? 'Insert' : 'Update');
+    if (refused) return refused;
+    const outcome = context.store.savePerson(personId, {
       firstname: optionalString(entity, 'firstname') ?? '',
       lastname: optionalString(entity, 'lastname') ?? '',
       contactId: nestedId(entity, 'contact', 'contactId'),

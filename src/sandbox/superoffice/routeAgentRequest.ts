@@ -7,6 +7,7 @@ import { badRequest, InvalidRequestError, methodNotAllowed, notFound, type ApiRe
 import { contactAgent } from './contactAgent';
 import { foreignSystemAgent } from './foreignSystemAgent';
 import { personAgent } from './personAgent';
+import { sentryAgent } from './sentryAgent';
 
 const AGENTS: Readonly<Record<string, Agent>> = {
   Appointment: appointmentAgent,
@@ -15,6 +16,7 @@ const AGENTS: Readonly<Record<string, Agent>> = {
   Contact: contactAgent,
   ForeignSystem: foreignSystemAgent,
   Person: personAgent,
+  Sentry: sentryAgent,
 };
 
 export interface AgentRequest {

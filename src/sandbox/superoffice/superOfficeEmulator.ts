@@ -48,6 +48,16 @@
 //   or one of appointment, associate, contact, document, person, project, sale (stored lower-case). GetKeyByValue
 //   returns the first (oldest) key with that application, device, key name, value and table; names and values
 //   match case-insensitively. The carrier has no id; `foreignKeys()` adds the emulator's own `foreignKeyId`.
+// - Rights: SentryAgent.GetNewTableRight (`{ tableName }`) answers `{ Mask, Reason }` with Mask the flag names of
+//   `ETableRight` joined by ", " (the package's converter splits a string; a number would break it [verified:
+//   @superoffice/webapi Converters.js `Create_ETableRight_From`]) and an empty Mask for no rights. Only the tables in
+//   SENTRY_TABLES are known (another name → 400). Every right is granted until `setNewTableRight` restricts it, and
+//   a restricted right is enforced with a 403 SoSecurityException: Insert/Update on saving a new/existing
+//   appointment, person or company and on AddForeignKey; Delete on DeleteAppointmentEntity; Select on
+//   GetKeyByValue and on Person/Contact archive queries (a real tenant may hide the rows instead [assumption]).
+//   Whether the real GetNewTableRight reflects the system user's role exactly this way is [inferred] from its name
+//   and the carrier's documentation ("bitflag of permissions").
+// - Associates: GetAssociate (`?associateId=`) answers the associate, deleted or not, else null.
 // - Ids: one sequence per table, started apart (contacts 101, persons 201, associates 11, task list items 1,
 //   appointments 301, foreign keys 1) so an id of the wrong kind misses.
 
@@ -170,6 +180,9 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
     },
     failNext(count, fault) {
       faults.enqueue(count, fault);
+    },
+    setNewTableRight(tableName, rights) {
+      store.setNewTableRight(tableName, rights.join(', '));
     },
     setTokens(next) {
       tokens = new Set(next);

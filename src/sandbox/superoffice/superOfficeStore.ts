@@ -53,7 +53,19 @@ export class SuperOfficeStore {
   private readonly foreignKeyRows = new Map<number, ForeignKeyRecord>();
   private readonly next = { contact: 101, person: 201, associate: 11, task: 1, appointment: 301, foreignKey: 1 };
 
+  /** Table name (lower-case) → the script user's rights on a new row, as SentryAgent.GetNewTableRight spells them. */
+  private readonly tableRightMasks = new Map<string, string>();
+
   constructor(private readonly now: () => Date) {}
+
+  /** The script user's rights on a new row of a table: all of them until a test restricts them. */
+  newTableRight(tableName: string): string {
+    return this.tableRightMasks.get(tableName.toLowerCase()) ?? 'Select, Update, Insert, Delete';
+  }
+
+  setNewTableRight(tableName: string, mask: string): void {
+    this.tableRightMasks.set(tableName.toLowerCase(), mask);
+  }
 
   contact(id: number): ContactRecord | undefined {
     return this.contactRows.get(id);

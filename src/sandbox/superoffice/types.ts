@@ -195,6 +195,10 @@ export interface SuperOfficeEmulatorOptions {
   now?: () => Date;
 }
 
+/** The tables SentryAgent.GetNewTableRight answers for in the emulator; any other name is a 400. */
+export const SENTRY_TABLES = ['appointment', 'associate', 'contact', 'foreignkey', 'person'] as const;
+export type SentryTableName = (typeof SENTRY_TABLES)[number];
+
 export interface SuperOfficeEmulator {
   /** `http://127.0.0.1:<port>/<customerId>`: the package's `baseUrl` (it appends `api/`). */
   readonly baseUrl: string;
@@ -221,6 +225,11 @@ export interface SuperOfficeEmulator {
 
   /** The next `count` requests get `fault` (queued after faults already pending). */
   failNext(count: number, fault: SuperOfficeFault): void;
+  /**
+   * The script user's rights on new rows of a table, as SentryAgent.GetNewTableRight reports them (flag names of
+   * `ETableRight`: Select, Update, Insert, Delete; [] = none). Every table has all four until set.
+   */
+  setNewTableRight(tableName: SentryTableName, rights: Array<'Select' | 'Update' | 'Insert' | 'Delete'>): void;
   /** Replaces the accepted tokens (a revoked ticket → 401 from the next request on). */
   setTokens(tokens: string[]): void;
 

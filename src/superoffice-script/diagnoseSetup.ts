@@ -1,0 +1,132 @@
+import type { ScriptConfig } from './scriptConfig';
+import type { SuperOfficeAgents } from './superOfficeApi';
+import { findTaskType } from './writeAppointment';
+
+/** One thing that keeps the script from writing meetings, and what the SuperOffice admin does about it. */
+export interface SetupProblem {
+  check: 'task_type' | 'default_owner' | 'rights';
+  problem: string;
+  fix: string;
+}
+
+// `ETableRight` flags [verified: @superoffice/webapi `Enums.d.ts`: Select 1, Update 2, Insert 4, Delete 8].
+const SELECT = 1;
+const UPDATE = 2;
+const INSERT = 4;
+const DELETE = 8;
+const RIGHT_NAMES: ReadonlyArray<[number, string]> = [
+  [SELECT, 'read'],
+  [UPDATE, 'change'],
+  [INSERT, 'add'],
+  [DELETE, 'delete'],
+];
+
+/**
+ * The rights the script needs, per table: it reads persons and companies to match, adds and changes appointments
+ * (and deletes the one it just saved when recording its foreign key fails), and reads and adds foreign keys; with
+ * createMissingContacts it also adds persons and companies. Read through SentryAgent.GetNewTableRight: the user's
+ * rights on a new row of the table [inferred: the closest table-wide answer the WebAPI offers].
+ */
+function neededRights(config: ScriptConfig): ReadonlyArray<[string, string, number]> {
+  const create = config.createMissingContacts ? INSERT : 0;
+  return [
+    ['person', 'persons', SELECT | create],
+    ['contact', 'companies', SELECT | create],
+    ['appointment', 'follow-ups (appointments)', SELECT | UPDATE | INSERT | DELETE],
+    ['foreignkey', 'foreign keys', SELECT | INSERT],
+  ];
+}
+
+/** Answers 4xx for a missing row on some tenants and null on others: both mean "not there". */
+function isNotFound(error: unknown): boolean {
+  const status = (error as { response?: { status?: number } }).response?.status;
+  return status === 400 || status === 404;
+}
+
+async function ownerProblem(agents: SuperOfficeAgents, associateId: number): Promise<SetupProblem | undefined> {
+  if (associateId === 0) return undefined;
+  const associate = await agents.associate.getAssociateAsync(associateId).catch((error: unknown) => {
+    if (isNotFound(error)) return null;
+    throw error;
+  });
+  const fix =
+    'Set defaultAssociateId in the configuration block to the id of an active SuperOffice user (Settings and maintenance → Users), or to 0 for the script user.';
+  if (!associate?.associateId) {
+    return { check: 'default_owner', problem: `There is no SuperOffice user with associate id ${associateId}.`, fix };
+  }
+  if (associate.deleted) {
+    return {
+      check: 'default_owner',
+      problem: `The SuperOffice user with associate id ${associateId} is retired.`,
+      fix,
+    };
+  }
+  return undefined;
+}
+
+async function rightsProblems(agents: SuperOfficeAgents, config: ScriptConfig): Promise<SetupProblem[]> {
+  const problems: SetupProblem[] = [];
+  for (const [table, what, needed] of neededRights(config)) {
+    const right = await agents.sentry.getNewTableRightAsync(table);
+    const mask = typeof right?.mask === 'number' ? right.mask : 0;
+    const missing = RIGHT_NAMES.filter(([flag]) => (needed & flag) !== 0 && (mask & flag) === 0).map(
+      ([, name]) => name,
+    );
+    if (missing.length > 0) {
+      problems.push({
+        check: 'rights',
+        problem: `The user the script runs as may not ${missing.join(', ')} ${what}.`,
+        fix: `Give the system user's role the rights to ${missing.join(', ')} ${what} (Settings and maintenance → Roles), or ask SuperOffice support which role the script's system user has.`,
+      });
+    }
+  }
+  return problems;
+}
+
+/**
+ * What Test Integration and a GET check before any meeting arrives: the task type, the default owner and the rights
+ * the writes need. Reads only; writes nothing. SuperOffice failures propagate (the entry answers 500).
+ */
+export async function diagnoseSetup(agents: SuperOfficeAgents, config: ScriptConfig): Promise<SetupProblem[]> {
+  const problems: SetupProblem[] = [];
+  const taskType = await findTaskType(agents, config.taskTypeName);
+  if (taskType.id === undefined) {
+    problems.push({
+      check: 'task_type',
+      problem: `There is no active task type named "${config.taskTypeName}".`,
+      fix: `Set taskTypeName in the configuration block to one of: ${taskType.offered.join(', ')} (Settings and maintenance → Lists → Follow-up types).`,
+    });
+  }
+  const owner = await ownerProblem(agents, config.defaultAssociateId);
+  if (owner) problems.push(owner);
+  problems.push(...(await rightsProblems(agents, config)));
+  return problems;
+}
+
+/** The setup check's answer: what is wrong and how to fix it in SuperOffice; `ok` only when nothing is. */
+export interface SetupReport {
+  ok: boolean;
+  test: true;
+  version: string;
+  message: string;
+  problems: SetupProblem[];
+}
+
+declare const __DCI_SCRIPT_VERSION__: string;
+
+/** Test Integration and a GET: the setup check, 200 when the script can write meetings, else 500 with the list. */
+export async function setupReport(
+  agents: SuperOfficeAgents,
+  config: ScriptConfig,
+): Promise<{ status: 200; body: SetupReport } | { status: 500; body: SetupReport }> {
+  const problems = await diagnoseSetup(agents, config);
+  const version = typeof __DCI_SCRIPT_VERSION__ === 'string' ? __DCI_SCRIPT_VERSION__ : 'unknown';
+  if (problems.length === 0) {
+    return {
+      status: 200,
+      body: { ok: true, test: true, version, message: 'The DCI summary script is installed and ready.', problems },
+    };
+  }
+  const message = `The DCI summary script is installed but cannot write meetings yet: ${problems.length} problem(s) to fix in SuperOffice.`;
+  return { status: 500, body: { ok: false, test: true, version, message, problems } };
+}
