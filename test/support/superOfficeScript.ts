@@ -26,13 +26,13 @@ const AGENTS = [
 /**
  * The runtime's `RTL` global for one tenant: the real @superoffice/webapi agents, each built with explicit options
  * (base URL and token), never the package's static authentication helpers — they leak across tenants (spec §3.1).
+ * No `timezone` option, so no `SO-Timezone` header: the vendor's own helper is a bare `new WebApi()`
+ * (SuperOffice/typescript-for-superoffice `Helpers/webApiHelper.ts`).
  */
 export function rtlFor(baseUrl: string, token: string): Record<string, unknown> {
   const options = {
     baseUrl,
     axiosConfig: { headers: { Authorization: `Bearer ${token}` } },
-    timezone: 'UTC',
-    timezoneInclude: true,
   };
   const rtl: Record<string, unknown> = {};
   for (const name of AGENTS) {
