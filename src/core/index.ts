@@ -1,7 +1,7 @@
 // The shared core: pure code bundled into both the receiver and the SuperOffice script. It imports nothing from
 // the rest of src/ and uses no Node built-ins (checked by tsconfig.core.json).
 export { assertNever } from './assertNever';
-export { formatIssuePath, type PayloadIssue } from './payloadIssue';
+export { formatIssuePath, MAX_REPORTED_KEYS, topLevelKeys, type PayloadIssue } from './payloadIssue';
 export { isIdentifierText, toSingleLine, withoutControlCharacters } from './cleanText';
 export {
   MAX_DURATION_SECONDS,
@@ -15,6 +15,14 @@ export {
   type SummaryPerson,
   type SummaryPresenter,
 } from './summaryPayload';
+export {
+  FLAT_FIELD_ALIASES,
+  FLAT_PARTICIPANT_ALIASES,
+  FLAT_PARTICIPANT_FIELD_ALIASES,
+  FLAT_PRESENTER_ALIASES,
+  parseFlatSummaryBody,
+} from './flatSummaryBody';
+export { readSummaryBody, type BodyShape, type SummaryBodyRead } from './readSummaryBody';
 export { summaryPayloadJsonSchema } from './summaryPayloadJsonSchema';
 export { emailDomain, normalizeEmail } from './normalizeEmail';
 export {

@@ -1,3 +1,4 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { SuperOfficeAgents } from './superOfficeApi';
 
 /** One archive row: its primary key and its cells, decoded. */
@@ -71,4 +72,23 @@ export function quote(value: string): string {
 /** `column in ('a', 'b')` for a list of written forms. */
 export function inList(column: string, values: readonly string[]): string {
   return `${column} in (${values.map(quote).join(', ')})`;
+}
+
+/**
+ * The forms a number may have in SuperOffice's stripped search column (`searchPhone/formattedNumber`, table
+ * `phone.searchPhoneNumber`), for an `in (...)` restriction. The docs call it a "stripped phone number" without
+ * saying which form, so all the stripped forms SuperOffice's own sources show are sent: country code + number
+ * ("46701234567", `PhoneFormatter.GetInternationalNumber`), the same with "00" (an entity phone's `StrippedValue`),
+ * national digits with the trunk "0" ("0701234567"), the national number alone ("701234567",
+ * `GetBaseNumber`) and E.164. Five forms per number whatever way it was written; docs/superoffice.md has the sources.
+ */
+export function searchPhoneForms(e164: string): string[] {
+  const parsed = parsePhoneNumberFromString(e164);
+  if (!parsed) return [e164];
+  const countryCode = parsed.countryCallingCode;
+  const significant = parsed.nationalNumber;
+  const nationalDigits = parsed.formatNational().replace(/\D/gu, '');
+  return [
+    ...new Set([`${countryCode}${significant}`, `00${countryCode}${significant}`, nationalDigits, significant, e164]),
+  ];
 }

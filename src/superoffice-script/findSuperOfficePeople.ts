@@ -5,21 +5,33 @@ import {
   type MatchCandidates,
   type PersonCandidate,
 } from '../core';
-import { archiveBool, archiveDate, archiveInt, inList, quote, searchArchive, type ArchiveRow } from './archiveQuery';
+import {
+  archiveBool,
+  archiveDate,
+  archiveInt,
+  inList,
+  quote,
+  searchArchive,
+  searchPhoneForms,
+  type ArchiveRow,
+} from './archiveQuery';
 import type { SuperOfficeAgents } from './superOfficeApi';
 
 const EMAIL = 'email/emailAddress';
 const MOBILE = 'personMobilePhone/formattedNumber';
 const DIRECT = 'personDirectPhone/formattedNumber';
+const SEARCH_PHONE = 'searchPhone/formattedNumber';
 const COMPANY_NAME = 'personContact/name';
 const UPDATED = 'personUpdatedDate';
 const PERSON_COLUMNS = ['personId', 'contactId', COMPANY_NAME, EMAIL, MOBILE, DIRECT, 'retired', UPDATED];
 
 /**
  * The SuperOffice persons (and switchboard companies) that might be this participant, for `decideMatch`:
- * persons with the e-mail (one archive search); when none has it, persons whose mobile or direct phone is one of
- * the common written forms of the participant's numbers (one search) and contacts whose phone is one of those
- * forms (one search), so a switchboard number never picks a person.
+ * persons with the e-mail (one archive search); when none has it, persons with one of the participant's numbers
+ * (one search) and companies with one (one search), so a switchboard number never picks a person. A number is
+ * looked for in the archive's stripped search column (`searchPhone`, however it was written) and, in case that
+ * column holds another form than assumed, as one of its common written forms in the mobile, direct and company
+ * phone columns. At most three searches per participant, whatever the number of phones.
  */
 export async function findSuperOfficeCandidates(
   agents: SuperOfficeAgents,
@@ -32,13 +44,16 @@ export async function findSuperOfficeCandidates(
     for (const row of rows) addPerson(persons, row, participant.email);
   }
   const forms = participant.phones.flatMap((phone) => phoneWrittenForms(phone.e164));
+  const stripped = [...new Set(participant.phones.flatMap((phone) => searchPhoneForms(phone.e164)))];
   // decideMatch lets any e-mail hit decide, so phones are only searched when the e-mail found nobody.
   if (forms.length === 0 || persons.size > 0) return { persons: [...persons.values()] };
+  // searchPhone covers every phone of the person; decideMatch then reads the mobile and direct cells (mobile
+  // first), so a hit on another kind of phone (private, fax) decides nothing.
   const phoneRows = await searchArchive(
     agents,
     'Person',
     PERSON_COLUMNS,
-    `${inList(MOBILE, forms)} or ${inList(DIRECT, forms)}`,
+    `${inList(SEARCH_PHONE, stripped)} or ${inList(MOBILE, forms)} or ${inList(DIRECT, forms)}`,
   );
   for (const row of phoneRows) addPerson(persons, row, undefined);
 
@@ -46,7 +61,7 @@ export async function findSuperOfficeCandidates(
     agents,
     'Contact',
     ['contactId', 'name', 'phone/formattedNumber'],
-    inList('phone/formattedNumber', forms),
+    `${inList(SEARCH_PHONE, stripped)} or ${inList('phone/formattedNumber', forms)}`,
   );
   const companies = contactRows.flatMap((row): CompanyCandidate[] => {
     const id = archiveInt(row.cells['contactId']) ?? (row.primaryKey > 0 ? row.primaryKey : undefined);

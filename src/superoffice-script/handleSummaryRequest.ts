@@ -1,4 +1,4 @@
-import { parseSummaryPayload, type PayloadIssue } from '../core';
+import { readSummaryBody, type PayloadIssue } from '../core';
 import type { ScriptConfig } from './scriptConfig';
 import type { SuperOfficeAgents } from './superOfficeApi';
 import { findTaskType } from './writeAppointment';
@@ -10,7 +10,13 @@ export type ScriptResponse =
       status: 400;
       body: {
         ok: false;
-        error: { code: 'invalid_json' | 'invalid_payload'; message: string; issues?: PayloadIssue[] };
+        error: {
+          code: 'invalid_json' | 'invalid_payload' | 'unreadable_payload';
+          message: string;
+          issues?: PayloadIssue[];
+          /** For a body whose shape is not read: its top-level keys, never values, so support can adapt. */
+          keys?: string[];
+        };
       };
     }
   | { status: 405 | 500; body: { ok: false; error: { code: string; message: string } } };
@@ -45,23 +51,34 @@ export async function handleSummaryRequest(
   }
   const event =
     typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>)['event'] : undefined;
-  if (typeof event === 'string' && TEST_EVENTS.includes(event)) {
+  // Envelope or flat body, read by the shared contract; a body with no summary at all is a test (DCI pushes nothing
+  // for a meeting without one), whatever DCI's unpublished test call looks like.
+  const read = readSummaryBody(payload);
+  if ((typeof event === 'string' && TEST_EVENTS.includes(event)) || read.kind === 'no_summary') {
     return {
       status: 200,
       body: { ok: true, test: true, message: 'The DCI summary script is installed and answering.' },
     };
   }
-  const parsed = parseSummaryPayload(payload);
-  if (!parsed.ok) {
+  if (read.kind === 'invalid') {
     return {
       status: 400,
       body: {
         ok: false,
-        error: {
-          code: 'invalid_payload',
-          message: 'The payload does not match the summary contract.',
-          issues: parsed.issues,
-        },
+        error:
+          read.shape === 'envelope'
+            ? {
+                code: 'invalid_payload',
+                message: 'The payload does not match the summary contract.',
+                issues: read.issues,
+              }
+            : {
+                code: 'unreadable_payload',
+                message:
+                  'The body carries a summary in a shape this script cannot read; issues say what is missing, keys list the top-level keys received.',
+                issues: read.issues,
+                keys: read.keys,
+              },
       },
     };
   }
@@ -79,5 +96,5 @@ export async function handleSummaryRequest(
       },
     };
   }
-  return { status: 200, body: { ok: true, results: await writeMeeting(parsed.summary, agents, config, taskType.id) } };
+  return { status: 200, body: { ok: true, results: await writeMeeting(read.summary, agents, config, taskType.id) } };
 }

@@ -123,8 +123,15 @@ describe('SuperOffice emulator: finding persons and companies in the archive', (
     expect(byMobile.map((row) => row.primaryKey)).toEqual([ids.persons.lars]);
     expect(cell(byMobile[0], 'personMobilePhone/formattedNumber')).toBe('+46 (0)76 111 22 33');
 
-    const bySearchPhone = await searchPersons("searchPhone/formattedNumber oneOf ('08-555 000 00')");
+    const bySearchPhone = await searchPersons(
+      "searchPhone/formattedNumber oneOf ('46855500000')",
+      'person',
+      'personId,searchPhone/formattedNumber',
+    );
     expect(bySearchPhone.map((row) => row.primaryKey)).toEqual([ids.persons.pia]);
+    expect(cell(bySearchPhone[0], 'searchPhone/formattedNumber')).toBe('08-555 000 00');
+    // The stripped column is compared with its own form only: a written number finds nobody.
+    expect(await searchPersons("searchPhone/formattedNumber oneOf ('08-555 000 00', '0855500000')")).toEqual([]);
   });
 
   it('finds a company by its main phone, the same switchboard number a receptionist has', async () => {

@@ -5,6 +5,7 @@ import {
   decodeCell,
   inList,
   quote,
+  searchPhoneForms,
 } from '../../src/superoffice-script/archiveQuery';
 
 describe('SuperOffice archive cells and restrictions', () => {
@@ -46,5 +47,14 @@ describe('SuperOffice archive cells and restrictions', () => {
     expect(inList('phone/formattedNumber', ['070-1', "x' or 1=1"])).toBe(
       "phone/formattedNumber in ('070-1', 'x\\' or 1=1')",
     );
+  });
+
+  it.each([
+    ['+46701234567', ['46701234567', '0046701234567', '0701234567', '701234567', '+46701234567']],
+    ['+46812345678', ['46812345678', '0046812345678', '0812345678', '812345678', '+46812345678']],
+    // Norway has no trunk "0": the national digits are the number itself, listed once.
+    ['+4741234567', ['4741234567', '004741234567', '41234567', '+4741234567']],
+  ])('the stripped search forms of %s, digits only but for E.164', (e164, forms) => {
+    expect(searchPhoneForms(e164)).toEqual(forms);
   });
 });

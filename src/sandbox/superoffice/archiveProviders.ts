@@ -1,6 +1,7 @@
 // The archive providers GetArchiveListByColumns2 serves, with the subset of their documented columns
 // (SuperOfficeDocs archive-providers/reference/person.md and contact.md) that matching needs.
 
+import { searchPhoneNumber } from './searchPhoneNumber';
 import { fullName } from './serializeCarriers';
 import type { SuperOfficeStore } from './superOfficeStore';
 
@@ -15,7 +16,13 @@ export type CellValues = ReadonlyArray<string | number | boolean>;
 export interface ArchiveColumn {
   name: string;
   type: ColumnType;
+  /** What the cell shows. */
   values(row: ArchiveRow): CellValues;
+  /**
+   * What a restriction on the column is compared with, one per shown value, when that differs from what is shown
+   * (`searchPhone/formattedNumber`: the stripped number, see searchPhoneNumber.ts).
+   */
+  searchValues?: (row: ArchiveRow) => CellValues;
 }
 
 export interface ArchiveRow {
@@ -38,6 +45,16 @@ function column(name: string, type: ColumnType, values: (row: ArchiveRow) => Cel
   return { name, type, values };
 }
 
+/** `searchPhone/formattedNumber`: shows the phones as written, restricts on their stripped search form. */
+function searchPhoneColumn(phones: (row: ArchiveRow) => readonly string[]): ArchiveColumn {
+  return {
+    name: 'searchPhone/formattedNumber',
+    type: 'string',
+    values: phones,
+    searchValues: (row) => phones(row).map(searchPhoneNumber),
+  };
+}
+
 function personProvider(store: SuperOfficeStore): ArchiveProvider {
   const person = (row: ArchiveRow) => {
     const found = store.person(row.personId);
@@ -58,10 +75,7 @@ function personProvider(store: SuperOfficeStore): ArchiveProvider {
       column('email/emailAddress', 'string', (row) => person(row).emails),
       column('personMobilePhone/formattedNumber', 'string', (row) => person(row).mobilePhones),
       column('personDirectPhone/formattedNumber', 'string', (row) => person(row).officePhones),
-      column('searchPhone/formattedNumber', 'string', (row) => [
-        ...person(row).mobilePhones,
-        ...person(row).officePhones,
-      ]),
+      searchPhoneColumn((row) => [...person(row).mobilePhones, ...person(row).officePhones]),
       column('retired', 'boolean', (row) => [person(row).retired]),
       column('personUpdatedDate', 'date', (row) => [person(row).updatedDate]),
     ],
@@ -90,7 +104,7 @@ function contactProvider(store: SuperOfficeStore): ArchiveProvider {
       column('name', 'string', (row) => [contact(row).name]),
       column('phone/formattedNumber', 'string', (row) => contact(row).phones),
       column('contactPhone/formattedNumber', 'string', (row) => contact(row).phones),
-      column('searchPhone/formattedNumber', 'string', (row) => contact(row).phones),
+      searchPhoneColumn((row) => contact(row).phones),
       column('email/emailAddress', 'string', (row) => contact(row).emails),
       column('updatedDate', 'date', (row) => [contact(row).updatedDate]),
     ],

@@ -4,6 +4,7 @@ import {
   type ArchiveColumn,
   type ArchiveProvider,
   type ArchiveRow,
+  type CellValues,
 } from './archiveProviders';
 import { parseRestriction, type Restriction, type RestrictionLiteral } from './parseRestriction';
 import { encodeArchiveDate } from './soDates';
@@ -150,7 +151,7 @@ function matches(restriction: BoundRestriction, row: ArchiveRow): boolean {
     case 'or':
       return matches(restriction.left, row) || matches(restriction.right, row);
     case 'clause':
-      return restriction.bound.column.values(row).some((value) => valueMatches(restriction.bound, value));
+      return searched(restriction.bound.column, row).some((value) => valueMatches(restriction.bound, value));
   }
 }
 
@@ -168,6 +169,11 @@ function valueMatches(bound: BoundClause, value: string | number | boolean): boo
   }
 }
 
+/** The values a restriction on the column compares with: the shown ones unless the column searches others. */
+function searched(column: ArchiveColumn, row: ArchiveRow): CellValues {
+  return column.searchValues?.(row) ?? column.values(row);
+}
+
 function clauses(restriction: BoundRestriction): BoundClause[] {
   return restriction.kind === 'clause'
     ? [restriction.bound]
@@ -182,7 +188,10 @@ function clauses(restriction: BoundRestriction): BoundClause[] {
 function displayValue(column: ArchiveColumn, row: ArchiveRow, leaves: readonly BoundClause[]): string {
   const values = column.values(row);
   const onColumn = leaves.filter((leaf) => leaf.column === column);
-  const value = values.find((candidate) => onColumn.some((leaf) => valueMatches(leaf, candidate))) ?? values[0];
+  const matched = searched(column, row).findIndex((candidate) =>
+    onColumn.some((leaf) => valueMatches(leaf, candidate)),
+  );
+  const value = values[matched] ?? values[0];
   if (value === undefined) return '';
   switch (column.type) {
     case 'integer':

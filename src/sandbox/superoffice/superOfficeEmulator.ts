@@ -32,7 +32,9 @@
 //   numbers are compared as formatted text, not normalised. A person is one row however many emails or phones it
 //   has; a restriction matches if any of them matches, and the cell shows the first value a restriction on that
 //   column matched, else the first value. `searchPhone/formattedNumber` of a person = its mobile and direct phones;
-//   of a company = its phones. Empty `entities` = all entities of the provider. Default order: primary key;
+//   of a company = its phones; it shows them as written but a restriction on it compares with their stripped
+//   search form only ("46701234567": country code + number, digits only; the value is not stripped — see
+//   searchPhoneNumber.ts for the sources and what is assumed). Empty `entities` = all entities of the provider. Default order: primary key;
 //   sortOrder takes `column [asc|desc], …`. pageSize < 1 → 400; page < 0 skips -page rows. Restrictions on date
 //   columns are not supported (400).
 // - Archive cells: integers `[I:210]` (documented); booleans `[I:1]`/`[I:0]` (CultureDataFormatter has no boolean
