@@ -25,7 +25,7 @@ const DCI_CONFIG = {
   internalDomains: [],
   // true: create a missing company and person when nobody matches (DCI's "Create contact in CRM").
   createMissingContacts: false,
-  // Time zone for dates in the appointment text (IANA name).
+  // Your SuperOffice tenant's base time zone (IANA name): appointment times and dates in the text are written in it.
   timeZone: 'Europe/Stockholm',
   // Longest description SuperOffice keeps (its text table holds 2047 characters); longer summaries are shortened.
   maxDescriptionLength: 2047,

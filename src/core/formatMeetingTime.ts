@@ -11,6 +11,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
       day: '2-digit',
       hour: '2-digit',
       minute: '2-digit',
+      second: '2-digit',
       hourCycle: 'h23',
     });
     formatters.set(timeZone, formatter);
@@ -28,12 +29,26 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
-/** `YYYY-MM-DD HH:mm` of an instant in an IANA time zone, daylight saving included. */
-export function formatMeetingTime(isoInstant: string, timeZone: string): string {
-  const parts = Object.fromEntries(
+function wallClock(isoInstant: string, timeZone: string): Record<string, string> {
+  return Object.fromEntries(
     formatterFor(timeZone)
       .formatToParts(new Date(isoInstant))
       .map((part) => [part.type, part.value]),
   );
+}
+
+/** `YYYY-MM-DD HH:mm` of an instant in an IANA time zone, daylight saving included. */
+export function formatMeetingTime(isoInstant: string, timeZone: string): string {
+  const parts = wallClock(isoInstant, timeZone);
   return `${parts['year']}-${parts['month']}-${parts['day']} ${parts['hour']}:${parts['minute']}`;
+}
+
+/**
+ * `YYYY-MM-DDTHH:mm:ss` without an offset: what the clocks in the IANA zone show at the instant (daylight saving
+ * included). ECMAScript's `Intl` with time-zone data is needed; an unknown zone throws a RangeError.
+ */
+export function localDateTime(isoInstant: string, timeZone: string): string {
+  const parts = wallClock(isoInstant, timeZone);
+  const date = `${parts['year']}-${parts['month']}-${parts['day']}`;
+  return `${date}T${parts['hour']}:${parts['minute']}:${parts['second']}`;
 }

@@ -16,7 +16,11 @@ export const scriptConfigSchema = z.object({
   internalDomains: z.array(z.string()),
   /** Create a missing company and person when nobody matches (the seed's "Create contact in CRM"). */
   createMissingContacts: z.boolean(),
-  /** IANA zone for dates in the appointment text. */
+  /**
+   * The tenant's base time zone (IANA name): appointment start/end are written as its wall-clock time (NetServer
+   * stores date+time unchanged in the base zone when no `SO-Timezone` header is sent), and the dates in the text are
+   * shown in it. Default Europe/Stockholm: DCI's customers are mostly Nordic; a tenant elsewhere must set it.
+   */
   timeZone: z.string().refine(isValidTimeZone, { error: 'timeZone must be an IANA zone such as Europe/Stockholm' }),
   /** Longest description SuperOffice keeps: its text table holds 2047 significant characters. */
   maxDescriptionLength: z.number().int().min(200).max(100_000),

@@ -1,4 +1,5 @@
-import type { AppointmentEntity } from '@superoffice/webapi';
+import type { AppointmentEntity, ForeignAppEntity } from '@superoffice/webapi';
+import { localDateTime } from '../core';
 import type { SuperOfficeAgents } from './superOfficeApi';
 
 /**
@@ -6,7 +7,8 @@ import type { SuperOfficeAgents } from './superOfficeApi';
  * (ForeignSystemAgent: application → device → key, value `<conversationId>/<personId>`, pointing at the appointment
  * record). Chosen over searching appointment texts because the foreign key is an exact, indexed lookup the WebAPI
  * offers on every tenant, survives edits of the appointment text by users, and needs no custom field set up by
- * the admin. A re-sent conversation finds its appointment through it and updates it in place.
+ * the admin. A re-sent conversation finds its appointment through it and updates it in place. The application and
+ * the device are created when missing, before any key is read or written (ensureForeignDevice).
  */
 export const FOREIGN_APP = 'DCI CRM Companion';
 export const FOREIGN_DEVICE = 'summary-script';
@@ -30,6 +32,8 @@ export interface AppointmentToWrite {
   description: string;
   startsAt: string;
   endsAt: string;
+  /** The tenant's base time zone (IANA): the appointment's times are written as its wall-clock time. */
+  timeZone: string;
   location?: string | undefined;
 }
 
@@ -38,6 +42,7 @@ export async function writeAppointment(
   agents: SuperOfficeAgents,
   appointment: AppointmentToWrite,
 ): Promise<{ appointmentId: number; action: 'created' | 'updated' }> {
+  await ensureForeignDevice(agents);
   const keyValue = `${appointment.conversationId}/${appointment.personId}`;
   const key = await agents.foreignSystem.getKeyByValueAsync(
     FOREIGN_APP,
@@ -55,8 +60,12 @@ export async function writeAppointment(
 
   entity.title = appointment.title;
   entity.description = appointment.description;
-  entity.startDate = new Date(appointment.startsAt);
-  entity.endDate = new Date(appointment.endsAt);
+  // Wall time in the tenant's base zone, without an offset and without SO-Timezone: NetServer then "stores the
+  // date+time unchanged" in the base time zone (SuperOffice/SDK-Doc `Reference/WebAPI/Headers/SO-Timezone.md`).
+  // A Date would travel as a UTC instant (`…Z`), shown one or two hours off on a Nordic tenant. The package posts
+  // the entity as JSON as it is, so a string goes through unchanged.
+  entity.startDate = localDateTime(appointment.startsAt, appointment.timeZone) as unknown as Date;
+  entity.endDate = localDateTime(appointment.endsAt, appointment.timeZone) as unknown as Date;
   if (appointment.location !== undefined) entity.location = shorten(appointment.location, LOCATION_MAX_LENGTH);
   entity.person = { personId: appointment.personId };
   if (appointment.contactId !== undefined) entity.contact = { contactId: appointment.contactId };
@@ -84,6 +93,68 @@ export async function writeAppointment(
     }
   }
   return { appointmentId, action: found ? 'updated' : 'created' };
+}
+
+// One check per script run (the agents are built once per run): every meeting's writes wait on the same promise.
+const foreignDeviceReady = new WeakMap<SuperOfficeAgents, Promise<void>>();
+
+/**
+ * Creates the foreign application and device the keys live under when they are missing. SuperOffice's only
+ * example creates them before adding a key (SuperOfficeDocs `docs/api/netserver/foreign-keys/index.md`:
+ * SaveForeignAppEntity, SaveForeignDevice, then the key); whether AddForeignKey would create them is not documented.
+ */
+export function ensureForeignDevice(agents: SuperOfficeAgents): Promise<void> {
+  let ready = foreignDeviceReady.get(agents);
+  if (ready === undefined) {
+    ready = createForeignDeviceIfMissing(agents);
+    foreignDeviceReady.set(agents, ready);
+  }
+  return ready;
+}
+
+async function createForeignDeviceIfMissing(agents: SuperOfficeAgents): Promise<void> {
+  const foreign = agents.foreignSystem;
+  const appId = await createIfMissing(
+    async () => (await foreign.getAppByNameAsync(FOREIGN_APP))?.foreignAppId,
+    async () =>
+      (await foreign.saveForeignAppEntityAsync({ foreignAppId: 0, name: FOREIGN_APP } as ForeignAppEntity))
+        ?.foreignAppId,
+  );
+  await createIfMissing(
+    async () =>
+      (await foreign.getDeviceByIdentifierAsync(FOREIGN_APP, FOREIGN_DEVICE, FOREIGN_DEVICE_ID))?.foreignDeviceId,
+    async () =>
+      (
+        await foreign.saveForeignDeviceAsync(
+          { foreignDeviceId: 0, name: FOREIGN_DEVICE, deviceIdentifier: FOREIGN_DEVICE_ID, foreignAppId: appId },
+          FOREIGN_APP,
+        )
+      )?.foreignDeviceId,
+  );
+}
+
+/**
+ * The id `find` gives (a missing row may come back as null or with id 0), else the row `create` saves. When the
+ * save fails, another run may have created it meanwhile: the id found then wins, else the save's error.
+ */
+async function createIfMissing(
+  find: () => Promise<number | undefined>,
+  create: () => Promise<number | undefined>,
+): Promise<number> {
+  const existing = await find();
+  if (existing !== undefined && existing > 0) return existing;
+  let created: number | undefined;
+  try {
+    created = await create();
+  } catch (error) {
+    created = await find();
+    if (created === undefined || created <= 0) throw error;
+  }
+  // A save that answers without an id: trust only what a read shows.
+  if (created === undefined || created <= 0) created = await find();
+  if (created === undefined || created <= 0)
+    throw new Error('SuperOffice did not keep the foreign application or device.');
+  return created;
 }
 
 /** The id of the active task type (follow-up type) with this name, case-insensitively; with the names offered. */

@@ -58,6 +58,7 @@ export async function writeMeeting(
           description: note.text,
           startsAt: summary.startsAt,
           endsAt,
+          timeZone: config.timeZone,
           location: summary.location,
         });
         written.push({ noteId: saved.appointmentId, action: saved.action });

@@ -360,6 +360,11 @@ describe('SuperOffice emulator: associates, foreign keys, new companies and pers
 
   it('finds a foreign key by its value after adding it, updates it on a second add, and finds nothing for another value', async () => {
     const agent = new ForeignSystemAgent(options());
+    const app = await agent.saveForeignAppEntityAsync({ foreignAppId: 0, name: 'DCI CRM Companion' });
+    await agent.saveForeignDeviceAsync(
+      { foreignDeviceId: 0, name: 'superoffice-script', deviceIdentifier: '', foreignAppId: app.foreignAppId ?? 0 },
+      'DCI CRM Companion',
+    );
     const added = await agent.addForeignKeyAsync(
       { key: 'conversationId', value: 'conv-1', recordId: 301, tableName: 'appointment' },
       'DCI CRM Companion',
@@ -440,7 +445,7 @@ describe('SuperOffice emulator: associates, foreign keys, new companies and pers
 });
 
 describe('SuperOffice emulator: the wire', () => {
-  it('writes date-times with Z only when SO-Timezone asks for offsets', async () => {
+  it("writes appointment times in SO-Timezone's zone, else as the tenant's base-zone wall time, with an offset only when asked", async () => {
     const appointments = new AppointmentAgent(options());
     const entity = await appointments.createDefaultAppointmentEntityAsync();
     entity.associate = { associateId: ids.associates.sara };
@@ -448,7 +453,11 @@ describe('SuperOffice emulator: the wire', () => {
     entity.endDate = new Date('2026-10-01T09:00:00Z');
     const { appointmentId } = await appointments.saveAppointmentEntityAsync(entity);
     const path = `Appointment/GetAppointmentEntity?appointmentEntityId=${appointmentId}`;
-    expect((await post(path, 'null')).body.StartDate).toBe('2026-10-01T08:00:00');
+    // The emulated tenant's base time zone is Europe/Stockholm (CEST in October).
+    expect((await post(path, 'null')).body.StartDate).toBe('2026-10-01T10:00:00');
+    expect((await post(path, 'null', { 'SO-Timezone': 'includeTZOffset' })).body.StartDate).toBe(
+      '2026-10-01T10:00:00+02:00',
+    );
     expect((await post(path, 'null', { 'SO-Timezone': 'UTC,includeTZOffset' })).body.StartDate).toBe(
       '2026-10-01T08:00:00Z',
     );

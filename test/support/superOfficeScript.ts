@@ -29,6 +29,8 @@ const AGENTS = [
  * gives scripts [verified: SuperOffice/language-tools `packages/superofficedx-vscode-tsfso/src/global-webapi.d.ts`,
  * `declare global { const soApi: WebApi; const context: Icontext; }`]; its `getContactAgent()`, `getPersonAgent()`, …
  * return the real @superoffice/webapi agents. `rtl`: the package's agent classes, the older `RTL` form.
+ * No `timezone` option, so no `SO-Timezone` header: the vendor's own helper is a bare `new WebApi()`
+ * (SuperOffice/typescript-for-superoffice `Helpers/webApiHelper.ts`).
  */
 export type TenantWebApi = { soApi: webapi.WebApi; rtl: Record<string, unknown> };
 
@@ -40,8 +42,6 @@ export function webApiFor(baseUrl: string, token: string): TenantWebApi {
   const options = {
     baseUrl,
     axiosConfig: { headers: { Authorization: `Bearer ${token}` } },
-    timezone: 'UTC',
-    timezoneInclude: true,
   };
   const rtl: Record<string, unknown> = {};
   for (const name of AGENTS) {

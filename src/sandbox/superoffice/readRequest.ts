@@ -8,6 +8,8 @@ export interface IncomingRequest extends HttpRequest {
   token: string | undefined;
   /** Whether `SO-Timezone` asks for offsets on date-times (`UTC,includeTZOffset`). */
   includeTimezoneOffset: boolean;
+  /** The time zone `SO-Timezone` names (`UTC` in `UTC,includeTZOffset`), if any. */
+  timezoneName: string | undefined;
 }
 
 const AUTHORIZATION = /^(bearer|soticket)\s+(\S+)\s*$/iu;
@@ -20,6 +22,9 @@ export async function readRequest(request: IncomingMessage): Promise<IncomingReq
     ...(await readHttpRequest(request)),
     token: authorization?.[2],
     includeTimezoneOffset: timezoneParts.some((part) => part.trim().toLowerCase() === 'includetzoffset'),
+    timezoneName: timezoneParts
+      .map((part) => part.trim())
+      .find((part) => part !== '' && part.toLowerCase() !== 'includetzoffset'),
   };
 }
 

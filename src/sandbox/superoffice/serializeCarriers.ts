@@ -2,22 +2,28 @@
 // Appointment63.json): Contact, Person, Associate, TaskListItem, plus what every carrier shares. Values the emulator
 // does not model are the CRM's empty values ("", 0, false, null, [], {}, the null date, "00:00:00").
 
-import { formatDateTime } from './soDates';
+import { formatDateTime, formatWallTime, type WireZone } from './soDates';
 import type { SuperOfficeStore } from './superOfficeStore';
 import type { AssociateRecord, ContactRecord, PersonRecord, TaskListItemRecord } from './types';
 
 export interface SerializeContext {
   store: SuperOfficeStore;
-  /** The request's `SO-Timezone` asked for `includeTZOffset`. */
-  includeOffset: boolean;
+  /** How appointment date-times travel in this request (`SO-Timezone`, the tenant's base time zone). */
+  zone: WireZone;
 }
 
 export type Carrier = Record<string, unknown>;
 
 export const ENTITY_RIGHTS = { Mask: 'Select, Update, Insert, Delete', Reason: '' };
 
+/** A created/updated date: always UTC, tagged `Z` with `includeTZOffset` (SO-Timezone.md "Created and Updated Date"). */
 export function date(context: SerializeContext, iso: string | undefined): string {
-  return formatDateTime(iso, context.includeOffset);
+  return formatDateTime(iso, context.zone.includeOffset);
+}
+
+/** An appointment date: wall time in the request's zone (SO-Timezone.md). */
+export function wallTime(context: SerializeContext, iso: string | undefined): string {
+  return formatWallTime(iso, context.zone);
 }
 
 /** `EntityElement[]`: emails and phone numbers with their search form. */

@@ -14,8 +14,16 @@ import {
   taskListItemCarrier,
   type Carrier,
   type SerializeContext,
+  wallTime,
 } from './serializeCarriers';
-import type { AppointmentRecord, ContactRecord, ForeignKeyRecord, PersonRecord } from './types';
+import type {
+  AppointmentRecord,
+  ContactRecord,
+  ForeignAppRecord,
+  ForeignDeviceRecord,
+  ForeignKeyRecord,
+  PersonRecord,
+} from './types';
 
 const NO_DURATION = '00:00:00';
 
@@ -170,8 +178,8 @@ export function appointmentEntityCarrier(context: SerializeContext, appointment:
     CreatedDate: date(context, appointment.createdDate),
     AppointmentId: appointment.appointmentId,
     Description: appointment.description,
-    StartDate: date(context, appointment.startDate),
-    EndDate: date(context, appointment.endDate),
+    StartDate: wallTime(context, appointment.startDate),
+    EndDate: wallTime(context, appointment.endDate),
     InvitedPerson: null,
     Person: person === undefined ? null : personCarrier(context, person),
     MotherId: 0,
@@ -198,7 +206,7 @@ export function appointmentEntityCarrier(context: SerializeContext, appointment:
     AssignmentStatus: 'None',
     InvitationStatus: 'None',
     BookingType: 'None',
-    ActiveDate: date(context, appointment.startDate),
+    ActiveDate: wallTime(context, appointment.startDate),
     HasConflict: false,
     AssignedBy: null,
     MotherAssociate: associateEntity,
@@ -240,6 +248,42 @@ export function foreignKeyCarrier(context: SerializeContext, key: ForeignKeyReco
     CreatedBy: '',
     TableName: key.tableName,
     TableRight: null,
+    FieldProperties: {},
+  };
+}
+
+/** `ForeignDevice` (package `Carriers.ts`). */
+export function foreignDeviceCarrier(context: SerializeContext, device: ForeignDeviceRecord): Carrier {
+  return {
+    ForeignDeviceId: device.foreignDeviceId,
+    Name: device.name,
+    CreatedDate: date(context, device.createdDate),
+    UpdatedDate: date(context, device.updatedDate),
+    AssociateFullName: '',
+    CreatedBy: '',
+    UpdatedBy: '',
+    DeviceIdentifier: device.deviceIdentifier,
+    ForeignAppId: device.foreignAppId,
+    TableRight: null,
+    FieldProperties: {},
+  };
+}
+
+/** `ForeignAppEntity` with its devices (package `Carriers.ts`). */
+export function foreignAppCarrier(
+  context: SerializeContext,
+  app: ForeignAppRecord,
+  devices: readonly ForeignDeviceRecord[],
+): Carrier {
+  return {
+    ForeignAppId: app.foreignAppId,
+    Name: app.name,
+    CreatedDate: date(context, app.createdDate),
+    UpdatedDate: date(context, app.updatedDate),
+    CreatedBy: null,
+    UpdatedBy: null,
+    Devices: devices.map((device) => foreignDeviceCarrier(context, device)),
+    TableRight: ENTITY_RIGHTS,
     FieldProperties: {},
   };
 }

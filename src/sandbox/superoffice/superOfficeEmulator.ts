@@ -13,9 +13,17 @@
 //   a method that takes a request object and gets none (or `null`) → 400; a present field of the wrong JSON type
 //   (e.g. a numeric string for an int) → 400. `null` counts as absent.
 // - Agents answer 200 with `null` for a missing item (GetAppointmentEntity, GetAssociateByPersonId, GetKeyByValue).
-// - Dates: the tenant and user time zone is UTC. Date-times are written `2026-01-02T10:00:00`, with `Z` only when
-//   `SO-Timezone` contains `includeTZOffset` (any zone id is treated as UTC); the null date is
-//   `0001-01-01T00:00:00`. Request dates without an offset are read as UTC.
+// - Dates: the tenant has a base time zone (option `baseTimeZone`, IANA, default Europe/Stockholm). [verified:
+//   SuperOffice/SDK-Doc `NetServer.Web.Services/Reference/WebAPI/Headers/SO-Timezone.md`] without `SO-Timezone`
+//   NetServer "stores the date+time unchanged" in the base time zone and returns it so; with a zone in the header,
+//   dates are converted to and from that zone, and a `Z`/offset on a value is honoured; `includeTZOffset` adds the
+//   offset to returned dates; created/updated dates are always UTC (tagged `Z` with `includeTZOffset`). The
+//   emulator stores instants and, for appointment start/end, speaks wall time in the request's zone. [assumption,
+//   stricter than NetServer is likely to be] without a zone in `SO-Timezone` an offset or `Z` on a request value is
+//   dropped (the doc does not say what NetServer does then), so a client sending UTC instants without the header
+//   sees its meetings moved by the base zone's offset. The only zone the header may name is UTC (`UTC` or id `1`);
+//   SuperOffice's own codes (`NO`, `SE`, …) → 400 [not modelled]. Returned offsets are `Z` or `+02:00`. The null
+//   date is `0001-01-01T00:00:00`.
 // - Archive (GetArchiveListByColumns2): providers `Person` (entities `person`, `retiredPerson` = retired persons)
 //   and `Contact` (entity `contact`), with the columns listed in archiveProviders.ts only; an unknown provider,
 //   column (in columns, restriction or sortOrder) or entity → 400, with a "Did you mean" hint for
@@ -43,7 +51,13 @@
 //   must exist. Contacts: SaveContactEntity needs a name. Id 0 creates, an existing id replaces, an unknown id → 400.
 //   Empty `{ value }` elements are dropped. Phones' StrippedValue keeps the digits and a leading "+".
 // - Associates: GetAssociateByPersonId returns the (possibly deleted) associate of that person, else null.
-// - Foreign keys: AddForeignKey creates the application and device on demand; a key with the same application,
+// - Foreign keys: AddForeignKey does NOT create the application and device on demand: both must exist first
+//   (SaveForeignAppEntity with a unique name; SaveForeignDevice under an existing application, unique name +
+//   identifier), else 400; GetKeyByValue for an application/device that does not exist is a 400 too. [verified:
+//   SuperOfficeDocs `docs/api/netserver/foreign-keys/index.md` — the only example creates app, then device, then
+//   key] [assumption: NetServer's answer to a missing one is undocumented; refusing is the stricter side.]
+//   GetAppByName / GetDeviceByName / GetDeviceByIdentifier answer null when there is none [assumption: NetServer may
+//   answer an empty carrier with id 0; the script reads both]. A key with the same application,
 //   device, device identifier, key name, table and record is updated instead of duplicated. Table names must be ""
 //   or one of appointment, associate, contact, document, person, project, sale (stored lower-case). GetKeyByValue
 //   returns the first (oldest) key with that application, device, key name, value and table; names and values
@@ -70,7 +84,7 @@ import { writeAnswer } from '../shared/writeAnswer';
 import { notFound, soError, unauthorized, type ApiResponse } from './apiResponses';
 import { pathBelowTenant, readRequest, type IncomingRequest } from './readRequest';
 import { routeAgentRequest } from './routeAgentRequest';
-import { parseSeedDate } from './soDates';
+import { isKnownTimeZone, parseSeedDate, wireZone } from './soDates';
 import { SuperOfficeStore, type WriteOutcome } from './superOfficeStore';
 import type {
   SuperOfficeEmulator,
@@ -83,6 +97,9 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
   const customerId = options.customerId ?? 'Cust12345';
   let tokens = new Set(options.tokens ?? ['test-token']);
   const now = options.now ?? (() => new Date());
+  const baseTimeZone = options.baseTimeZone ?? 'Europe/Stockholm';
+  if (!isKnownTimeZone(baseTimeZone))
+    throw new Error('baseTimeZone must be an IANA time zone such as Europe/Stockholm');
   const store = new SuperOfficeStore(now);
   const faults = new FaultQueue<SuperOfficeFault>();
   const requests: SuperOfficeRequestLogEntry[] = [];
@@ -94,9 +111,13 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
       return unauthorized('Authentication required: send Authorization: Bearer <token> or SOTicket <ticket>.');
     }
     if (!tokens.has(incoming.token)) return unauthorized('The token or ticket is not valid.');
+    const zone = wireZone(incoming, baseTimeZone);
+    if (zone === undefined) {
+      return soError(400, 'ArgumentException', 'The emulator knows only the UTC time zone in SO-Timezone.');
+    }
     try {
       return routeAgentRequest(
-        { store, now, includeOffset: incoming.includeTimezoneOffset },
+        { store, now, zone },
         { method: incoming.method, path: below, rawQuery: incoming.rawQuery, body: incoming.body },
       );
     } catch (error) {
@@ -129,6 +150,7 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
 
   return {
     baseUrl: `${server.origin}/${encodeURIComponent(customerId)}`,
+    baseTimeZone,
     port: server.port,
     customerId,
     addContact(seed) {
@@ -172,6 +194,8 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
     taskListItems: () => structuredClone(store.taskListItems()),
     appointments: () => structuredClone(store.appointments()),
     foreignKeys: () => structuredClone(store.foreignKeys()),
+    foreignApps: () => structuredClone(store.foreignApps()),
+    foreignDevices: () => structuredClone(store.foreignDevices()),
     get requests() {
       return requests;
     },

@@ -2,6 +2,8 @@ import type {
   AppointmentRecord,
   AssociateRecord,
   ContactRecord,
+  ForeignAppRecord,
+  ForeignDeviceRecord,
   ForeignKeyRecord,
   PersonRecord,
   TaskListItemRecord,
@@ -51,7 +53,18 @@ export class SuperOfficeStore {
   private readonly taskRows = new Map<number, TaskListItemRecord>();
   private readonly appointmentRows = new Map<number, AppointmentRecord>();
   private readonly foreignKeyRows = new Map<number, ForeignKeyRecord>();
-  private readonly next = { contact: 101, person: 201, associate: 11, task: 1, appointment: 301, foreignKey: 1 };
+  private readonly foreignAppRows = new Map<number, ForeignAppRecord>();
+  private readonly foreignDeviceRows = new Map<number, ForeignDeviceRecord>();
+  private readonly next = {
+    contact: 101,
+    person: 201,
+    associate: 11,
+    task: 1,
+    appointment: 301,
+    foreignKey: 1,
+    foreignApp: 1,
+    foreignDevice: 1,
+  };
 
   /** Table name (lower-case) → the script user's rights on a new row, as SentryAgent.GetNewTableRight spells them. */
   private readonly tableRightMasks = new Map<string, string>();
@@ -247,6 +260,83 @@ export class SuperOfficeStore {
     return undefined;
   }
 
+  foreignApps(): ForeignAppRecord[] {
+    return [...this.foreignAppRows.values()];
+  }
+
+  foreignDevices(): ForeignDeviceRecord[] {
+    return [...this.foreignDeviceRows.values()];
+  }
+
+  /** The application with this name (case-insensitive). */
+  foreignApp(name: string): ForeignAppRecord | undefined {
+    return this.foreignApps().find((app) => sameText(app.name, name));
+  }
+
+  /** The device of this application with this name, and this identifier when one is given. */
+  foreignDevice(applicationName: string, name: string, deviceIdentifier?: string): ForeignDeviceRecord | undefined {
+    const app = this.foreignApp(applicationName);
+    return this.foreignDevices().find(
+      (device) =>
+        device.foreignAppId === app?.foreignAppId &&
+        sameText(device.name, name) &&
+        (deviceIdentifier === undefined || sameText(device.deviceIdentifier, deviceIdentifier)),
+    );
+  }
+
+  /** Creates (id 0) or renames an application; a second application with the same name is refused [assumption]. */
+  saveForeignApp(foreignAppId: number, name: string): WriteOutcome<ForeignAppRecord> {
+    if (name.trim() === '') return invalid('A foreign application needs a name.');
+    const existing = this.foreignAppRows.get(foreignAppId);
+    if (foreignAppId !== 0 && existing === undefined)
+      return invalid(`There is no foreign application ${foreignAppId}.`);
+    const clash = this.foreignApp(name);
+    if (clash !== undefined && clash.foreignAppId !== foreignAppId) {
+      return invalid('A foreign application with that name exists.');
+    }
+    const now = this.timestamp();
+    const record: ForeignAppRecord = {
+      foreignAppId: existing?.foreignAppId ?? this.next.foreignApp++,
+      name,
+      createdDate: existing?.createdDate ?? now,
+      updatedDate: now,
+    };
+    this.foreignAppRows.set(record.foreignAppId, record);
+    return { kind: 'written', record };
+  }
+
+  /**
+   * Creates (id 0) or updates a device of an existing application (the vendor's example saves the application
+   * first); a second device with the same name and identifier is refused [assumption].
+   */
+  saveForeignDevice(
+    applicationName: string,
+    fields: Pick<ForeignDeviceRecord, 'foreignDeviceId' | 'name' | 'deviceIdentifier'>,
+  ): WriteOutcome<ForeignDeviceRecord> {
+    const app = this.foreignApp(applicationName);
+    if (app === undefined) return invalid('There is no foreign application with that name.');
+    if (fields.name.trim() === '') return invalid('A foreign device needs a name.');
+    const existing = this.foreignDeviceRows.get(fields.foreignDeviceId);
+    if (fields.foreignDeviceId !== 0 && existing === undefined) {
+      return invalid(`There is no foreign device ${fields.foreignDeviceId}.`);
+    }
+    const clash = this.foreignDevice(applicationName, fields.name, fields.deviceIdentifier);
+    if (clash !== undefined && clash.foreignDeviceId !== fields.foreignDeviceId) {
+      return invalid('A foreign device with that name and identifier exists.');
+    }
+    const now = this.timestamp();
+    const record: ForeignDeviceRecord = {
+      foreignDeviceId: existing?.foreignDeviceId ?? this.next.foreignDevice++,
+      foreignAppId: app.foreignAppId,
+      name: fields.name,
+      deviceIdentifier: fields.deviceIdentifier,
+      createdDate: existing?.createdDate ?? now,
+      updatedDate: now,
+    };
+    this.foreignDeviceRows.set(record.foreignDeviceId, record);
+    return { kind: 'written', record };
+  }
+
   /**
    * Adds a key, or updates the value of the key with the same application, device, device identifier, key name,
    * table and record ("Returns the new or updated ForeignKey").
@@ -255,6 +345,13 @@ export class SuperOfficeStore {
     if (fields.applicationName.trim() === '') return invalid('A foreign key needs an application name.');
     if (fields.deviceName.trim() === '') return invalid('A foreign key needs a device name.');
     if (fields.key.trim() === '') return invalid('A foreign key needs a key name.');
+    // Not created on demand: the vendor's only example saves the application and the device first [assumption].
+    if (this.foreignApp(fields.applicationName) === undefined) {
+      return invalid('There is no foreign application with that name.');
+    }
+    if (this.foreignDevice(fields.applicationName, fields.deviceName, fields.deviceIdentifier) === undefined) {
+      return invalid('There is no foreign device with that name and identifier in the application.');
+    }
     const tableName = fields.tableName.trim().toLowerCase();
     if (!FOREIGN_KEY_TABLES.includes(tableName)) return invalid(`Unknown table name "${fields.tableName}".`);
     const existing = this.foreignKeys().find(

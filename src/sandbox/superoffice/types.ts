@@ -148,6 +148,22 @@ export interface AppointmentRecord {
 }
 
 /** A stored foreign key. `foreignKeyId` is the emulator's own handle: the WebAPI carrier has no id. */
+export interface ForeignAppRecord {
+  foreignAppId: number;
+  name: string;
+  createdDate: string;
+  updatedDate: string;
+}
+
+export interface ForeignDeviceRecord {
+  foreignDeviceId: number;
+  foreignAppId: number;
+  name: string;
+  deviceIdentifier: string;
+  createdDate: string;
+  updatedDate: string;
+}
+
 export interface ForeignKeyRecord {
   foreignKeyId: number;
   applicationName: string;
@@ -193,6 +209,11 @@ export interface SuperOfficeEmulatorOptions {
   port?: number;
   /** Clock for created/updated dates and default appointment times; default `() => new Date()`. */
   now?: () => Date;
+  /**
+   * The tenant's base time zone (IANA): appointment dates sent without `SO-Timezone` are wall time in it, and come
+   * back so. Default `Europe/Stockholm` (a Nordic tenant, like the script's default `timeZone`).
+   */
+  baseTimeZone?: string;
 }
 
 /** The tables SentryAgent.GetNewTableRight answers for in the emulator; any other name is a 400. */
@@ -204,6 +225,8 @@ export interface SuperOfficeEmulator {
   readonly baseUrl: string;
   readonly port: number;
   readonly customerId: string;
+  /** The tenant's base time zone (IANA). */
+  readonly baseTimeZone: string;
 
   /** Seeding: stores directly (no HTTP, not logged) and returns the new id; throws on invalid input. */
   addContact(seed: ContactSeed): number;
@@ -218,6 +241,10 @@ export interface SuperOfficeEmulator {
   taskListItems(): TaskListItemRecord[];
   appointments(): AppointmentRecord[];
   foreignKeys(): ForeignKeyRecord[];
+  /** Foreign applications (ForeignAppEntity), created through SaveForeignAppEntity. */
+  foreignApps(): ForeignAppRecord[];
+  /** Foreign devices, created through SaveForeignDevice. */
+  foreignDevices(): ForeignDeviceRecord[];
 
   /** Every request handled (or failed by a fault), oldest first. */
   readonly requests: readonly SuperOfficeRequestLogEntry[];
