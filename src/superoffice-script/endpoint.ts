@@ -8,7 +8,14 @@ import { superOfficeAgents } from './superOfficeApi';
 
 /** The runtime's `context` global (vendor Helpers/logHelper.ts), as far as an endpoint uses it. */
 interface ScriptContext {
-  eventData?: { cgiContent?: string; cgiVariables?: Record<string, string | undefined> };
+  eventData?: {
+    cgiContent?: string;
+    /**
+     * A `Map` in the editor typings (SuperOffice/language-tools `global-webapi.d.ts`: `Map<string,string>`), a plain
+     * object in the vendor's `Helpers/logHelper.ts`: both are read.
+     */
+    cgiVariables?: ReadonlyMap<string, string> | Record<string, string | undefined>;
+  };
   result: { status: number; body: string };
 }
 
@@ -20,8 +27,17 @@ declare const DCI_CONFIG: unknown;
  * else a request with a body is taken as the POST DCI sends and one without as a GET.
  */
 function methodOf(eventData: ScriptContext['eventData']): string {
-  const variables = eventData?.cgiVariables ?? {};
-  const declared = variables['REQUEST_METHOD'] ?? variables['request_method'] ?? variables['method'];
+  const variables = eventData?.cgiVariables;
+  const read = (name: string): string | undefined => {
+    // Duck-typed: a Map made in another realm (the host's) is not `instanceof` this one's.
+    if (typeof (variables as { get?: unknown } | undefined)?.get === 'function') {
+      const value: unknown = (variables as ReadonlyMap<string, unknown>).get(name);
+      return typeof value === 'string' ? value : undefined;
+    }
+    const value: unknown = (variables as Record<string, unknown> | undefined)?.[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const declared = read('REQUEST_METHOD') ?? read('request_method') ?? read('method');
   if (declared) return declared.toUpperCase();
   return eventData?.cgiContent ? 'POST' : 'GET';
 }

@@ -136,6 +136,15 @@ describe("DCI's Test Integration and a GET check the setup and say what to fix i
     expect((await testCall()).status).toBe(200);
   });
 
+  it('reads the method from cgiVariables given as a Map, as the editor typings declare them', async () => {
+    const answer = await runScript(script, webApiFor(so.baseUrl, TOKEN), {
+      body: '',
+      cgiVariables: { REQUEST_METHOD: 'PUT' },
+      cgiVariablesAs: 'map',
+    });
+    expect(answer).toMatchObject({ status: 405, body: { error: { code: 'method_not_allowed' } } });
+  });
+
   it('a GET answers the same check', async () => {
     const answer = await runScript(withConfig(script, 'taskTypeName', "'Möte'"), webApiFor(so.baseUrl, TOKEN), {
       body: '',

@@ -66,6 +66,8 @@ export interface ScriptRun {
 export interface ScriptRequest {
   body: string;
   cgiVariables?: Record<string, string>;
+  /** How `context.eventData.cgiVariables` is passed: a plain object (default, `logHelper.ts`) or a `Map` (the typings). */
+  cgiVariablesAs?: 'object' | 'map';
   /** How the WebAPI global is bound: on the global object (default) or in the script's own scope. */
   rtlBinding?: 'global' | 'lexical';
   /** The name the WebAPI is injected under: `soApi` (default, the vendor typings), `RTL` or `SO`. */
@@ -109,7 +111,7 @@ export async function runScript(
       outputValues: {},
       stateValues: {},
       exception: '',
-      cgiVariables,
+      cgiVariables: request.cgiVariablesAs === 'map' ? new Map(Object.entries(cgiVariables)) : cgiVariables,
       cgiContent: request.body,
       headers: {},
       traceExecution: false,
