@@ -1,13 +1,6 @@
 import type { DocumentEntity } from '@superoffice/webapi';
 import type { SuperOfficeAgents } from './superOfficeApi';
-import {
-  ensureForeignDevice,
-  FOREIGN_APP,
-  FOREIGN_DEVICE,
-  FOREIGN_DEVICE_ID,
-  FOREIGN_KEY_NAME,
-  shorten,
-} from './writeAppointment';
+import { keyedRecordId, recordKey, shorten } from './writeAppointment';
 
 /**
  * Where the whole note goes when it does not fit the appointment's text: a SuperOffice **document** (a text file in
@@ -46,16 +39,8 @@ export async function writeSummaryDocument(
   agents: SuperOfficeAgents,
   document: SummaryDocumentToWrite,
 ): Promise<SummaryDocumentOutcome> {
-  await ensureForeignDevice(agents);
   const keyValue = `${document.conversationId}/${document.personId}`;
-  const key = await agents.foreignSystem.getKeyByValueAsync(
-    FOREIGN_APP,
-    FOREIGN_DEVICE,
-    FOREIGN_KEY_NAME,
-    keyValue,
-    'document',
-  );
-  const existingId = key?.recordId && key.recordId > 0 ? key.recordId : undefined;
+  const existingId = await keyedRecordId(agents, keyValue, 'document');
   const existing = existingId === undefined ? undefined : await agents.document.getDocumentEntityAsync(existingId);
   // A key whose document was deleted in SuperOffice: write a new one (and a new key below).
   const found = existing?.documentId && existing.documentId > 0 ? existing : undefined;
@@ -84,14 +69,7 @@ export async function writeSummaryDocument(
       stored.completed = 'Completed' as NonNullable<DocumentEntity['completed']>;
       await agents.document.saveDocumentEntityAsync(stored);
     }
-    if (!found) {
-      await agents.foreignSystem.addForeignKeyAsync(
-        { key: FOREIGN_KEY_NAME, value: keyValue, recordId: documentId, tableName: 'document' },
-        FOREIGN_APP,
-        FOREIGN_DEVICE,
-        FOREIGN_DEVICE_ID,
-      );
-    }
+    if (!found) await recordKey(agents, keyValue, 'document', documentId);
   } catch (error) {
     // Without content or key the document would be written again by DCI's retry: take it back, then fail.
     if (!found) await agents.document.deleteDocumentEntityAsync(documentId).catch(() => undefined);

@@ -67,6 +67,27 @@ describe('a summary longer than a SuperOffice follow-up holds', () => {
     expect(emulator.foreignKeys().filter((key) => key.tableName === 'document')).toHaveLength(2);
   });
 
+  it('a document a user marked Completed is still updated by a re-sent meeting, and stays Completed', async () => {
+    const emulator = await tenant();
+    await run(emulator, longMeeting());
+    const documents = rtlFor(emulator.baseUrl, TOKEN).soApi.getDocumentAgent();
+    for (const row of emulator.documents()) {
+      const entity = await documents.getDocumentEntityAsync(row.documentId);
+      entity.completed = 'Completed' as NonNullable<typeof entity.completed>;
+      await documents.saveDocumentEntityAsync(entity);
+    }
+
+    const revised = longMeeting();
+    revised.data.conversation.summary = `Revised. ${revised.data.conversation.summary}`;
+    const answer = await run(emulator, revised);
+
+    expect(answer.status).toBe(200);
+    for (const document of emulator.documents()) {
+      expect(document.completed).toBe('Completed');
+      expect(document.content).toContain(revised.data.conversation.summary);
+    }
+  });
+
   it('a short summary creates no document', async () => {
     const emulator = await tenant();
     const answer = await run(
@@ -110,5 +131,37 @@ describe('a summary longer than a SuperOffice follow-up holds', () => {
     expect(answer.status).toBe(500);
     expect(emulator.documents()).toEqual([]);
     expect(emulator.foreignKeys().filter((key) => key.tableName === 'document')).toEqual([]);
+  });
+});
+
+describe('the emulator is strict where SuperOffice keeps text', () => {
+  const statusOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 200,
+      (error: unknown) => (error as { response?: { status?: number } }).response?.status,
+    );
+
+  it('refuses a follow-up description over 2047 characters', async () => {
+    const emulator = await tenant();
+    const appointments = rtlFor(emulator.baseUrl, TOKEN).soApi.getAppointmentAgent();
+    const entity = await appointments.createDefaultAppointmentEntityAsync();
+    entity.description = 'x'.repeat(2048);
+    expect(await statusOf(appointments.saveAppointmentEntityAsync(entity))).toBe(400);
+    entity.description = 'x'.repeat(2047);
+    expect(await statusOf(appointments.saveAppointmentEntityAsync(entity))).toBe(200);
+  });
+
+  it('stores a new document content once, and replaces it only when told to overwrite', async () => {
+    const emulator = await tenant();
+    const documents = rtlFor(emulator.baseUrl, TOKEN).soApi.getDocumentAgent();
+    const entity = await documents.createDefaultDocumentEntityAsync();
+    entity.header = 'Notes';
+    entity.name = 'notes.txt';
+    const saved = await documents.saveDocumentEntityAsync(entity);
+    expect(await statusOf(documents.setDocumentStreamAsync(saved, 'första', true))).toBe(400);
+    expect(await statusOf(documents.setDocumentStreamAsync(saved, 'första', false))).toBe(200);
+    expect(await statusOf(documents.setDocumentStreamAsync(saved, 'andra', false))).toBe(400);
+    expect(await statusOf(documents.setDocumentStreamAsync(saved, 'andra', true))).toBe(200);
+    expect(emulator.documents()[0]?.content).toBe('andra');
   });
 });

@@ -1,4 +1,5 @@
 import { badRequest, ok } from './apiResponses';
+import { ACTIVITY_STATUSES } from './appointmentAgent';
 import type { Agent, AgentContext } from './agentMethod';
 import {
   isJsonObject,
@@ -15,9 +16,7 @@ import {
 import { refusedRight } from './sentryAgent';
 import { associateCarrier, contactCarrier, date, personCarrier, type Carrier } from './serializeCarriers';
 import type { DocumentFields } from './documentStore';
-import type { DocumentRecord, SoActivityStatus } from './types';
-
-const ACTIVITY_STATUSES: readonly SoActivityStatus[] = ['Unknown', 'NotStarted', 'Started', 'Completed'];
+import type { DocumentRecord } from './types';
 
 /** `v1/Agents/Document/*`: the document that holds a summary longer than an appointment's text. */
 export const documentAgent: Agent = {
