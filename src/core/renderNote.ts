@@ -16,6 +16,11 @@ export interface RenderNoteOptions {
    * its first line (default); SuperOffice has a title field of its own.
    */
   titleInText?: boolean | undefined;
+  /**
+   * Where the shortened-markers say the full text is, e.g. `in the document "…"`. Default: the session link in DCI
+   * (Lime). SuperOffice keeps the full text in a document of its own and says so.
+   */
+  fullTextAt?: string | undefined;
 }
 
 /** Which parts had to give way so the note fits, in the order they gave way. */
@@ -46,7 +51,8 @@ export function renderNote(summary: MeetingSummary, options: RenderNoteOptions =
   const maxLength = Math.max(options.maxLength ?? DEFAULT_NOTE_MAX_LENGTH, MIN_NOTE_MAX_LENGTH);
   const title = titleLine(summary, timeZone);
   const link = summary.links.session ?? summary.links.transcript ?? summary.links.recording;
-  const where = link === undefined ? ' in DCI' : `: ${link}`;
+  const where =
+    options.fullTextAt !== undefined ? ` ${options.fullTextAt}` : link === undefined ? ' in DCI' : `: ${link}`;
 
   const parts: NoteParts = {
     title: options.titleInText === false ? undefined : title,

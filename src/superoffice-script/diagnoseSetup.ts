@@ -4,7 +4,7 @@ import { findTaskType } from './writeAppointment';
 
 /** One thing that keeps the script from writing meetings, and what the SuperOffice admin does about it. */
 export interface SetupProblem {
-  check: 'task_type' | 'default_owner' | 'rights';
+  check: 'task_type' | 'default_owner' | 'rights' | 'document_template';
   problem: string;
   fix: string;
 }
@@ -34,6 +34,8 @@ function neededRights(config: ScriptConfig): ReadonlyArray<[string, string, numb
     ['contact', 'companies', SELECT | create],
     ['appointment', 'follow-ups (appointments)', SELECT | UPDATE | INSERT | DELETE],
     ['foreignkey', 'foreign keys', SELECT | INSERT],
+    // A summary longer than an appointment's text goes into a document (writeSummaryDocument.ts).
+    ['document', 'documents', SELECT | UPDATE | INSERT | DELETE],
   ];
 }
 
@@ -62,6 +64,23 @@ async function ownerProblem(agents: SuperOfficeAgents, associateId: number): Pro
     };
   }
   return undefined;
+}
+
+/**
+ * A summary that does not fit an appointment's text is kept whole in a document, which needs a document template:
+ * the one CreateDefaultDocumentEntity proposes (it saves nothing). Without one, meetings are still written, with
+ * the shortened text only.
+ */
+async function documentTemplateProblem(agents: SuperOfficeAgents): Promise<SetupProblem | undefined> {
+  const proposed = await agents.document.createDefaultDocumentEntityAsync();
+  const id = proposed?.documentTemplate?.documentTemplateId;
+  if (id !== undefined && id > 0) return undefined;
+  return {
+    check: 'document_template',
+    problem:
+      'SuperOffice proposes no document template, so a summary longer than a follow-up holds (2047 characters) is kept only shortened.',
+    fix: 'Add a document template (Settings and maintenance → Lists → Document templates); the full summaries are written as documents of the default one.',
+  };
 }
 
 async function rightsProblems(agents: SuperOfficeAgents, config: ScriptConfig): Promise<SetupProblem[]> {
@@ -100,6 +119,8 @@ export async function diagnoseSetup(agents: SuperOfficeAgents, config: ScriptCon
   const owner = await ownerProblem(agents, config.defaultAssociateId);
   if (owner) problems.push(owner);
   problems.push(...(await rightsProblems(agents, config)));
+  const template = await documentTemplateProblem(agents);
+  if (template) problems.push(template);
   return problems;
 }
 

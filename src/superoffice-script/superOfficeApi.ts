@@ -6,7 +6,7 @@
 //   `packages/superofficedx-vscode-tsfso/src/global-webapi.d.ts`: `declare global { const soApi: WebApi; const
 //   context: Icontext; }`, "A globally accessible instance of the WebApi class"]. Its agents come from
 //   `soApi.getArchiveAgent()`, `getAppointmentAgent()`, `getAssociateAgent()`, `getContactAgent()`,
-//   `getPersonAgent()`, `getForeignSystemAgent()`, `getSentryAgent()` [verified: @superoffice/webapi
+//   `getPersonAgent()`, `getForeignSystemAgent()`, `getSentryAgent()`, `getDocumentAgent()` [verified: @superoffice/webapi
 //   `dist/cjs/WebApi.d.ts`, class `WebApi`]. The README of SuperOffice/typescript-for-superoffice: "It is also important that you import the
 //   webApiHelper as soApi, as that is what the SuperOffice-environment expects" (`Helpers/webApiHelper.ts`:
 //   `export const soApi = new WebApi();`), and the 2025 spec SuperOffice/dev-proposals `specs/2025/001-tsfso.md`
@@ -27,6 +27,7 @@ export interface SuperOfficeAgents {
   person: ReturnType<WebApi['getPersonAgent']>;
   foreignSystem: ReturnType<WebApi['getForeignSystemAgent']>;
   sentry: ReturnType<WebApi['getSentryAgent']>;
+  document: ReturnType<WebApi['getDocumentAgent']>;
 }
 
 /** The part of the vendor's `WebApi` class the script calls: what `soApi` (and an `SO` instance) is. */
@@ -39,6 +40,7 @@ type WebApiGlobal = Pick<
   | 'getPersonAgent'
   | 'getForeignSystemAgent'
   | 'getSentryAgent'
+  | 'getDocumentAgent'
 >;
 
 interface RtlGlobal {
@@ -49,6 +51,7 @@ interface RtlGlobal {
   PersonAgent: new () => SuperOfficeAgents['person'];
   ForeignSystemAgent: new () => SuperOfficeAgents['foreignSystem'];
   SentryAgent: new () => SuperOfficeAgents['sentry'];
+  DocumentAgent: new () => SuperOfficeAgents['document'];
 }
 
 // Free identifiers, not `globalThis.soApi`: the runtime may inject them into the script's own scope (an import line
@@ -71,6 +74,7 @@ function agentsOf(api: WebApiGlobal): SuperOfficeAgents {
     person: api.getPersonAgent(),
     foreignSystem: api.getForeignSystemAgent(),
     sentry: api.getSentryAgent(),
+    document: api.getDocumentAgent(),
   };
 }
 
@@ -88,6 +92,7 @@ export function superOfficeAgents(): SuperOfficeAgents | undefined {
       person: new rtl.PersonAgent(),
       foreignSystem: new rtl.ForeignSystemAgent(),
       sentry: new rtl.SentryAgent(),
+      document: new rtl.DocumentAgent(),
     };
   }
   const so = typeof SO === 'undefined' ? undefined : SO;

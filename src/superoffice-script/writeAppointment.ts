@@ -42,16 +42,8 @@ export async function writeAppointment(
   agents: SuperOfficeAgents,
   appointment: AppointmentToWrite,
 ): Promise<{ appointmentId: number; action: 'created' | 'updated' }> {
-  await ensureForeignDevice(agents);
   const keyValue = `${appointment.conversationId}/${appointment.personId}`;
-  const key = await agents.foreignSystem.getKeyByValueAsync(
-    FOREIGN_APP,
-    FOREIGN_DEVICE,
-    FOREIGN_KEY_NAME,
-    keyValue,
-    'appointment',
-  );
-  const existingId = key?.recordId && key.recordId > 0 ? key.recordId : undefined;
+  const existingId = await keyedRecordId(agents, keyValue, 'appointment');
   const existing =
     existingId === undefined ? undefined : await agents.appointment.getAppointmentEntityAsync(existingId);
   // A key whose appointment was deleted in SuperOffice: write a new one (and a new key below).
@@ -79,12 +71,7 @@ export async function writeAppointment(
   const appointmentId = saved.appointmentId ?? 0;
   if (!found) {
     try {
-      await agents.foreignSystem.addForeignKeyAsync(
-        { key: FOREIGN_KEY_NAME, value: keyValue, recordId: appointmentId, tableName: 'appointment' },
-        FOREIGN_APP,
-        FOREIGN_DEVICE,
-        FOREIGN_DEVICE_ID,
-      );
+      await recordKey(agents, keyValue, 'appointment', appointmentId);
     } catch (error) {
       // Without its key the appointment would be written again by DCI's retry: take it back, then fail. (If the
       // key was stored but its answer lost, the retry finds it; a lost answer to the delete leaves one duplicate.)
@@ -93,6 +80,41 @@ export async function writeAppointment(
     }
   }
   return { appointmentId, action: found ? 'updated' : 'created' };
+}
+
+/**
+ * The record id a foreign key `<conversation id>/<person id>` on `table` points at, if any (after making sure the
+ * application and device exist).
+ */
+export async function keyedRecordId(
+  agents: SuperOfficeAgents,
+  keyValue: string,
+  table: 'appointment' | 'document',
+): Promise<number | undefined> {
+  await ensureForeignDevice(agents);
+  const key = await agents.foreignSystem.getKeyByValueAsync(
+    FOREIGN_APP,
+    FOREIGN_DEVICE,
+    FOREIGN_KEY_NAME,
+    keyValue,
+    table,
+  );
+  return key?.recordId && key.recordId > 0 ? key.recordId : undefined;
+}
+
+/** Records the foreign key that finds this record again when the same conversation is sent again. */
+export async function recordKey(
+  agents: SuperOfficeAgents,
+  keyValue: string,
+  table: 'appointment' | 'document',
+  recordId: number,
+): Promise<void> {
+  await agents.foreignSystem.addForeignKeyAsync(
+    { key: FOREIGN_KEY_NAME, value: keyValue, recordId, tableName: table },
+    FOREIGN_APP,
+    FOREIGN_DEVICE,
+    FOREIGN_DEVICE_ID,
+  );
 }
 
 // One check per script run (the agents are built once per run): every meeting's writes wait on the same promise.

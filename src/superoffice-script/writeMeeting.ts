@@ -11,6 +11,7 @@ import { findPresenterAssociate, findSuperOfficeCandidates } from './findSuperOf
 import type { ScriptConfig } from './scriptConfig';
 import type { SuperOfficeAgents } from './superOfficeApi';
 import { writeAppointment } from './writeAppointment';
+import { writeSummaryDocument } from './writeSummaryDocument';
 
 /** What happened to one participant, in the script's answer (the seed's outcomes, as on the Lime side). */
 export interface ParticipantResult {
@@ -40,22 +41,40 @@ export async function writeMeeting(
     writeNotes: async (targets, presenterAssociateId) => {
       const associateId =
         presenterAssociateId ?? (config.defaultAssociateId > 0 ? config.defaultAssociateId : undefined);
-      const note = renderNote(summary, {
-        timeZone: config.timeZone,
-        maxLength: config.maxDescriptionLength,
-        titleInText: false,
-      });
+      const noteOptions = { timeZone: config.timeZone, maxLength: config.maxDescriptionLength, titleInText: false };
+      const note = renderNote(summary, noteOptions);
       const endsAt = summary.endsAt ?? new Date(Date.parse(summary.startsAt) + 30 * 60 * 1000).toISOString();
       const written: Array<{ noteId: CrmId; action: 'created' | 'updated' }> = [];
       for (const target of targets) {
+        const contactId = target.companyId === undefined ? undefined : Number(target.companyId);
+        const owner = associateId === undefined ? undefined : Number(associateId);
+        let description = note.text;
+        if (note.shortened.length > 0) {
+          // The whole note does not fit the appointment's text: it goes into a document (writeSummaryDocument.ts),
+          // and the appointment's shortened text says where.
+          const held = await writeSummaryDocument(agents, {
+            conversationId: summary.conversationId,
+            personId: Number(target.personId),
+            contactId,
+            associateId: owner,
+            header: note.title,
+            text: renderNote(summary, { timeZone: config.timeZone, maxLength: Number.POSITIVE_INFINITY }).text,
+          });
+          const link = summary.links.session ?? summary.links.transcript ?? summary.links.recording;
+          const fullTextAt =
+            held.kind === 'written'
+              ? `in the document "${held.header}" on this person`
+              : `only in DCI${link === undefined ? '' : ` (${link})`}: not kept in SuperOffice, which has no document template (see Test Integration)`;
+          description = renderNote(summary, { ...noteOptions, fullTextAt }).text;
+        }
         const saved = await writeAppointment(agents, {
           conversationId: summary.conversationId,
           personId: Number(target.personId),
-          contactId: target.companyId === undefined ? undefined : Number(target.companyId),
-          associateId: associateId === undefined ? undefined : Number(associateId),
+          contactId,
+          associateId: owner,
           taskListItemId,
           title: note.title,
-          description: note.text,
+          description,
           startsAt: summary.startsAt,
           endsAt,
           timeZone: config.timeZone,

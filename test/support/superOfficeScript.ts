@@ -22,6 +22,7 @@ const AGENTS = [
   'PersonAgent',
   'ForeignSystemAgent',
   'SentryAgent',
+  'DocumentAgent',
 ] as const;
 
 /**

@@ -29,7 +29,7 @@ const APPOINTMENT_TYPES: readonly SoAppointmentType[] = [
   'MergeFinal',
 ];
 
-const ACTIVITY_STATUSES: readonly SoActivityStatus[] = ['Unknown', 'NotStarted', 'Started', 'Completed'];
+export const ACTIVITY_STATUSES: readonly SoActivityStatus[] = ['Unknown', 'NotStarted', 'Started', 'Completed'];
 
 const HOUR_MS = 60 * 60 * 1000;
 

@@ -5,6 +5,7 @@ import { archiveAgent } from './archiveAgent';
 import { associateAgent } from './associateAgent';
 import { badRequest, InvalidRequestError, methodNotAllowed, notFound, type ApiResponse } from './apiResponses';
 import { contactAgent } from './contactAgent';
+import { documentAgent } from './documentAgent';
 import { foreignSystemAgent } from './foreignSystemAgent';
 import { personAgent } from './personAgent';
 import { sentryAgent } from './sentryAgent';
@@ -14,6 +15,7 @@ const AGENTS: Readonly<Record<string, Agent>> = {
   Archive: archiveAgent,
   Associate: associateAgent,
   Contact: contactAgent,
+  Document: documentAgent,
   ForeignSystem: foreignSystemAgent,
   Person: personAgent,
   Sentry: sentryAgent,

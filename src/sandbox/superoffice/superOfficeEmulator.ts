@@ -72,8 +72,25 @@
 //   Whether the real GetNewTableRight reflects the system user's role exactly this way is [inferred] from its name
 //   and the carrier's documentation ("bitflag of permissions").
 // - Associates: GetAssociate (`?associateId=`) answers the associate, deleted or not, else null.
+// - Appointment texts: a `description` longer than 2047 characters → 400 [verified: SuperOfficeDocs
+//   `docs/en/database/tables/text.md`, `text.text` "max 2047 significant characters"; the appointment's description
+//   is a `text` row (`appointment.text_id`); assumption, stricter than NetServer is likely to be: what NetServer does
+//   with more (cut, chain `seqno` rows, refuse) is not documented].
+// - Documents (DocumentAgent): CreateDefaultDocumentEntity answers DocumentId 0, Completed NotStarted, the first
+//   document template not deleted (none → DocumentTemplate null) and the API user's associate [assumption: what
+//   NetServer picks as the default template is not documented]. SaveDocumentEntity needs a header (≤ 219) and a file
+//   name (≤ 511), an existing, not deleted document template, an existing owner, contact and person when given, a
+//   description ≤ 2047 [verified: SuperOfficeDocs `docs/en/database/tables/document.md`; the docs' own example sets
+//   header, name and DocumentTemplate, `docs/en/api/netserver/web-services/howto/document/rest-generate-document.md`].
+//   A Completed document cannot be saved again as Completed, nor uploaded to [verified: SuperOfficeDocs
+//   `docs/en/document/howto/crmscript/doc-properties.md` "can't be changed if the document is marked as Completed",
+//   `doc-files.md` "must ensure that the document's status is not Completed"]. SetDocumentStream takes the content
+//   base64 (the package base64-encodes a string as UTF-8 [verified: @superoffice/webapi `src/Base64.ts` ToBase64]);
+//   OverwriteExistingData true only on a document with content, false only on one without [verified: the package's
+//   doc comment of setDocumentStreamAsync]. Rights: Insert/Update/Delete on `document` as for appointments. A real
+//   tenant also needs a working document archive [assumption: not modelled; cloud tenants have one].
 // - Ids: one sequence per table, started apart (contacts 101, persons 201, associates 11, task list items 1,
-//   appointments 301, foreign keys 1) so an id of the wrong kind misses.
+//   appointments 301, documents 501, document templates 1, foreign keys 1) so an id of the wrong kind misses.
 
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { applyFault } from '../shared/applyFault';
@@ -101,6 +118,8 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
   if (!isKnownTimeZone(baseTimeZone))
     throw new Error('baseTimeZone must be an IANA time zone such as Europe/Stockholm');
   const store = new SuperOfficeStore(now);
+  // A new SuperOffice database comes with standard document templates [assumption]; a test passes [] for none.
+  for (const name of options.documentTemplates ?? ['Letter']) store.documents.addTemplate(name, false);
   const faults = new FaultQueue<SuperOfficeFault>();
   const requests: SuperOfficeRequestLogEntry[] = [];
 
@@ -188,6 +207,10 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
       };
       return expectWritten('addTaskListItem', store.addTaskListItem(fields)).taskListItemId;
     },
+    addDocumentTemplate(seed) {
+      return expectWritten('addDocumentTemplate', store.documents.addTemplate(seed.name, seed.deleted ?? false))
+        .documentTemplateId;
+    },
     contacts: () => structuredClone(store.contacts()),
     persons: () => structuredClone(store.persons()),
     associates: () => structuredClone(store.associates()),
@@ -196,6 +219,7 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
     foreignKeys: () => structuredClone(store.foreignKeys()),
     foreignApps: () => structuredClone(store.foreignApps()),
     foreignDevices: () => structuredClone(store.foreignDevices()),
+    documents: () => structuredClone(store.documents.documents()),
     get requests() {
       return requests;
     },

@@ -1,3 +1,4 @@
+import { DocumentStore, TEXT_MAX_LENGTH } from './documentStore';
 import type {
   AppointmentRecord,
   AssociateRecord,
@@ -69,7 +70,12 @@ export class SuperOfficeStore {
   /** Table name (lower-case) → the script user's rights on a new row, as SentryAgent.GetNewTableRight spells them. */
   private readonly tableRightMasks = new Map<string, string>();
 
-  constructor(private readonly now: () => Date) {}
+  /** Documents and document templates (DocumentAgent). */
+  readonly documents: DocumentStore;
+
+  constructor(private readonly now: () => Date) {
+    this.documents = new DocumentStore(this, now);
+  }
 
   /** The script user's rights on a new row of a table: all of them until a test restricts them. */
   newTableRight(tableName: string): string {
@@ -240,6 +246,9 @@ export class SuperOfficeStore {
   }
 
   private appointmentFieldProblem(fields: AppointmentFields): string | undefined {
+    if (fields.description.length > TEXT_MAX_LENGTH) {
+      return `Description is longer than ${TEXT_MAX_LENGTH} characters.`;
+    }
     if (fields.location.length > LOCATION_MAX_LENGTH) {
       return `Location is longer than ${LOCATION_MAX_LENGTH} characters.`;
     }

@@ -147,6 +147,29 @@ export interface AppointmentRecord {
   updatedDate: string;
 }
 
+/** A document template (DocTmpl list item). */
+export interface DocumentTemplateRecord {
+  documentTemplateId: number;
+  name: string;
+  deleted: boolean;
+}
+
+/** A stored document (DocumentEntity) and its physical content; `content` undefined = no physical document yet. */
+export interface DocumentRecord {
+  documentId: number;
+  header: string;
+  name: string;
+  description: string;
+  documentTemplateId: number;
+  contactId: number;
+  personId: number;
+  associateId: number;
+  completed: SoActivityStatus;
+  content: string | undefined;
+  createdDate: string;
+  updatedDate: string;
+}
+
 /** A stored foreign key. `foreignKeyId` is the emulator's own handle: the WebAPI carrier has no id. */
 export interface ForeignAppRecord {
   foreignAppId: number;
@@ -209,6 +232,8 @@ export interface SuperOfficeEmulatorOptions {
   port?: number;
   /** Clock for created/updated dates and default appointment times; default `() => new Date()`. */
   now?: () => Date;
+  /** Document templates the tenant starts with; default `['Letter']`, `[]` for a tenant without any. */
+  documentTemplates?: string[];
   /**
    * The tenant's base time zone (IANA): appointment dates sent without `SO-Timezone` are wall time in it, and come
    * back so. Default `Europe/Stockholm` (a Nordic tenant, like the script's default `timeZone`).
@@ -217,7 +242,7 @@ export interface SuperOfficeEmulatorOptions {
 }
 
 /** The tables SentryAgent.GetNewTableRight answers for in the emulator; any other name is a 400. */
-export const SENTRY_TABLES = ['appointment', 'associate', 'contact', 'foreignkey', 'person'] as const;
+export const SENTRY_TABLES = ['appointment', 'associate', 'contact', 'document', 'foreignkey', 'person'] as const;
 export type SentryTableName = (typeof SENTRY_TABLES)[number];
 
 export interface SuperOfficeEmulator {
@@ -233,6 +258,8 @@ export interface SuperOfficeEmulator {
   addPerson(seed: PersonSeed): number;
   addAssociate(seed: AssociateSeed): number;
   addTaskListItem(seed: TaskListItemSeed): number;
+  /** A document template (DocTmpl list item); the first one not deleted is CreateDefaultDocumentEntity's default. */
+  addDocumentTemplate(seed: { name: string; deleted?: boolean }): number;
 
   /** Reading: copies of the stored rows, in id order. */
   contacts(): ContactRecord[];
@@ -245,6 +272,8 @@ export interface SuperOfficeEmulator {
   foreignApps(): ForeignAppRecord[];
   /** Foreign devices, created through SaveForeignDevice. */
   foreignDevices(): ForeignDeviceRecord[];
+  /** Documents (DocumentEntity) with their stored content (`content`: the UTF-8 text of the last stream stored). */
+  documents(): DocumentRecord[];
 
   /** Every request handled (or failed by a fault), oldest first. */
   readonly requests: readonly SuperOfficeRequestLogEntry[];
