@@ -2,9 +2,14 @@ import type { ScriptConfig } from './scriptConfig';
 import type { SuperOfficeAgents } from './superOfficeApi';
 import { findTaskType } from './writeAppointment';
 
-/** One thing that keeps the script from writing meetings, and what the SuperOffice admin does about it. */
+/** One thing wrong with the setup, and what the SuperOffice admin does about it. */
 export interface SetupProblem {
   check: 'task_type' | 'default_owner' | 'rights' | 'document_template';
+  /**
+   * `true`: meetings cannot be written until it is fixed. `false`: meetings are written, something is lost (a
+   * missing document template keeps long summaries only shortened), so Test Integration still passes and says so.
+   */
+  blocking: boolean;
   problem: string;
   fix: string;
 }
@@ -54,11 +59,17 @@ async function ownerProblem(agents: SuperOfficeAgents, associateId: number): Pro
   const fix =
     'Set defaultAssociateId in the configuration block to the id of an active SuperOffice user (Settings and maintenance → Users), or to 0 for the script user.';
   if (!associate?.associateId) {
-    return { check: 'default_owner', problem: `There is no SuperOffice user with associate id ${associateId}.`, fix };
+    return {
+      check: 'default_owner',
+      blocking: true,
+      problem: `There is no SuperOffice user with associate id ${associateId}.`,
+      fix,
+    };
   }
   if (associate.deleted) {
     return {
       check: 'default_owner',
+      blocking: true,
       problem: `The SuperOffice user with associate id ${associateId} is retired.`,
       fix,
     };
@@ -77,6 +88,7 @@ async function documentTemplateProblem(agents: SuperOfficeAgents): Promise<Setup
   if (id !== undefined && id > 0) return undefined;
   return {
     check: 'document_template',
+    blocking: false,
     problem:
       'SuperOffice proposes no document template, so a summary longer than a follow-up holds (2047 characters) is kept only shortened.',
     fix: 'Add a document template (Settings and maintenance → Lists → Document templates); the full summaries are written as documents of the default one.',
@@ -94,6 +106,7 @@ async function rightsProblems(agents: SuperOfficeAgents, config: ScriptConfig): 
     if (missing.length > 0) {
       problems.push({
         check: 'rights',
+        blocking: true,
         problem: `The user the script runs as may not ${missing.join(', ')} ${what}.`,
         fix: `Give the system user's role the rights to ${missing.join(', ')} ${what} (Settings and maintenance → Roles), or ask SuperOffice support which role the script's system user has.`,
       });
@@ -112,6 +125,7 @@ export async function diagnoseSetup(agents: SuperOfficeAgents, config: ScriptCon
   if (taskType.id === undefined) {
     problems.push({
       check: 'task_type',
+      blocking: true,
       problem: `There is no active task type named "${config.taskTypeName}".`,
       fix: `Set taskTypeName in the configuration block to one of: ${taskType.offered.join(', ')} (Settings and maintenance → Lists → Follow-up types).`,
     });
@@ -135,19 +149,24 @@ export interface SetupReport {
 
 declare const __DCI_SCRIPT_VERSION__: string;
 
-/** Test Integration and a GET: the setup check, 200 when the script can write meetings, else 500 with the list. */
+/**
+ * Test Integration and a GET: the setup check, 200 when the script can write meetings (warnings listed), else 500
+ * with the list.
+ */
 export async function setupReport(
   agents: SuperOfficeAgents,
   config: ScriptConfig,
 ): Promise<{ status: 200; body: SetupReport } | { status: 500; body: SetupReport }> {
   const problems = await diagnoseSetup(agents, config);
   const version = typeof __DCI_SCRIPT_VERSION__ === 'string' ? __DCI_SCRIPT_VERSION__ : 'unknown';
-  if (problems.length === 0) {
-    return {
-      status: 200,
-      body: { ok: true, test: true, version, message: 'The DCI summary script is installed and ready.', problems },
-    };
+  const blocking = problems.filter((problem) => problem.blocking).length;
+  if (blocking === 0) {
+    const message =
+      problems.length === 0
+        ? 'The DCI summary script is installed and ready.'
+        : `The DCI summary script is installed and writes meetings; ${problems.length} warning(s) to look at in SuperOffice.`;
+    return { status: 200, body: { ok: true, test: true, version, message, problems } };
   }
-  const message = `The DCI summary script is installed but cannot write meetings yet: ${problems.length} problem(s) to fix in SuperOffice.`;
+  const message = `The DCI summary script is installed but cannot write meetings yet: ${blocking} problem(s) to fix in SuperOffice.`;
   return { status: 500, body: { ok: false, test: true, version, message, problems } };
 }
