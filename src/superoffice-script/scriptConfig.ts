@@ -1,5 +1,12 @@
 import * as z from 'zod';
 import { isSupportedRegion, isValidTimeZone } from '../core';
+import phoneRegions from './phoneRegions.json';
+
+/**
+ * The regions whose phone numbers the script reads: the build keeps libphonenumber's metadata for these only (the
+ * full metadata would be half the script). A number of another country code is not matched by phone.
+ */
+export const SCRIPT_PHONE_REGIONS: readonly string[] = phoneRegions;
 
 /**
  * The configuration block at the top of the built script (`const DCI_CONFIG = {…}`), which admins edit in
@@ -11,7 +18,9 @@ export const scriptConfigSchema = z.object({
   /** Owner of the appointment when the presenter is not a SuperOffice user; 0: SuperOffice's default (the script user). */
   defaultAssociateId: z.number().int().nonnegative({ error: 'defaultAssociateId must be 0 or an associate id' }),
   /** Region for phone numbers written without a country code. */
-  phoneRegion: z.string().refine(isSupportedRegion, { error: 'phoneRegion must be a region such as SE, NO, DK, FI' }),
+  phoneRegion: z.string().refine((region) => SCRIPT_PHONE_REGIONS.includes(region) && isSupportedRegion(region), {
+    error: `phoneRegion must be one of the regions the script reads phone numbers in: ${SCRIPT_PHONE_REGIONS.join(', ')}`,
+  }),
   /** Your own e-mail domains: participants there are colleagues and never matched as customers. */
   internalDomains: z.array(z.string()),
   /** Create a missing company and person when nobody matches (the seed's "Create contact in CRM"). */
