@@ -1,5 +1,6 @@
 // SuperOffice bundle: builds the one-file script (scripts/buildSuperOfficeScript.js), reports its size, and what
-// running it costs per request: SuperOffice compiles and runs the pasted text on every request, so each run below
+// running it costs per request: SuperOffice sends the pasted text with every request to a worker process that is
+// ended after the run (SuperOffice/javascript-for-superoffice docs/online-architecture.md), so each run below
 // compiles it afresh in a new `node:vm` context (test/support/superOfficeScript.ts runScript) against the
 // SuperOffice emulator with its demo data.
 import { spawnSync } from 'node:child_process';
