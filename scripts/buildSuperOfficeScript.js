@@ -3,7 +3,7 @@
 // with the configuration block on top, plus the %EJSCRIPT_START% variant. Prints the sizes; `--analyze` also prints
 // what takes the bytes (esbuild's metafile analysis).
 'use strict';
-const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const esbuild = require('esbuild');
 const { version } = require('../package.json');
@@ -62,24 +62,14 @@ function restrictedPhoneMetadata() {
   return { version: full.version, country_calling_codes: callingCodes, countries };
 }
 
-/** Threw where the script would output a JSON Schema, which it never does. */
-const NO_JSON_SCHEMA = `() => { throw new Error('zod JSON Schema output is left out of the SuperOffice script'); }`;
-
 /**
  * Only in this bundle: `libphonenumber-js/max` (what src/core imports) becomes libphonenumber's core functions bound
- * to the restricted metadata, and zod's JSON Schema output (its schemas carry a `toJSONSchema` method; the receiver
- * publishes the payload's JSON Schema, the script never does) becomes functions that throw. An export the source
- * imports and these modules lack fails the build, so an upgrade of either package cannot slip through.
+ * to the restricted metadata. An export the source imports and this module lacks fails the build.
  */
 const superOfficeOnly = {
   name: 'superoffice-only',
   setup(build) {
     build.onResolve({ filter: /^libphonenumber-js\/max$/ }, () => ({ path: 'libphonenumber-js/max', namespace: 'so' }));
-    build.onResolve({ filter: /\/core\/(json-schema-processors|to-json-schema)\.js$/ }, (args) =>
-      args.importer.includes(join('zod', 'v4', 'classic'))
-        ? { path: args.path, namespace: 'so', pluginData: join(args.resolveDir, args.path) }
-        : undefined,
-    );
     build.onLoad({ filter: /^libphonenumber-js\/max$/, namespace: 'so' }, () => ({
       resolveDir: root,
       loader: 'js',
@@ -88,19 +78,6 @@ const metadata = ${JSON.stringify(restrictedPhoneMetadata())};
 export function parsePhoneNumberFromString(...args) { return parse(...args, metadata); }
 export function isSupportedCountry(region) { return supported(region, metadata); }
 `,
-    }));
-    build.onLoad({ filter: /json-schema-processors\.js$/, namespace: 'so' }, (args) => {
-      const real = readFileSync(args.pluginData, 'utf8');
-      const names = [...real.matchAll(/^export (?:function|const) (\w+)/gmu)].map((match) => match[1]);
-      return {
-        loader: 'js',
-        contents: `const none = ${NO_JSON_SCHEMA};\nexport { ${names.map((name) => `none as ${name}`).join(', ')} };`,
-      };
-    });
-    build.onLoad({ filter: /to-json-schema\.js$/, namespace: 'so' }, () => ({
-      loader: 'js',
-      contents: `export const createToJSONSchemaMethod = () => ${NO_JSON_SCHEMA};
-export const createStandardJSONSchemaMethod = () => ${NO_JSON_SCHEMA};`,
     }));
   },
 };

@@ -62,4 +62,10 @@ describe('the SuperOffice script reads phone numbers of the regions it carries',
     );
     expect(so.appointments()).toEqual([]);
   });
+
+  it("a setting with no message of its own still gets zod's English wording (the script carries zod/mini)", async () => {
+    const answer = await run(caller('+46701234567'), withConfig(script, 'maxDescriptionLength', '10'));
+    expect(answer.status).toBe(500);
+    expect(JSON.stringify(answer.body)).toContain('Too small: expected number to be >=200');
+  });
 });
