@@ -1,11 +1,13 @@
 // `npm run build:superoffice`: bundles src/superoffice-script with what it needs from src/core into ONE file an
 // admin pastes into SuperOffice (no import/require; `context`, `soApi`/`RTL`/`SO` left as the runtime's globals),
-// with the configuration block on top, plus the %EJSCRIPT_START% variant. Prints the sizes.
+// with the configuration block on top, plus the %EJSCRIPT_START% variant. Prints the sizes; `--analyze` also prints
+// what takes the bytes (esbuild's metafile analysis).
 'use strict';
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const esbuild = require('esbuild');
 const { version } = require('../package.json');
+const phoneRegions = require('../src/superoffice-script/phoneRegions.json');
 
 const root = join(__dirname, '..');
 const outDir = join(root, 'dist', 'superoffice');
@@ -19,7 +21,8 @@ const DCI_CONFIG = {
   taskTypeName: 'Meeting',
   // Associate id that owns an appointment when the presenter is not a SuperOffice user; 0 = the script's user.
   defaultAssociateId: 0,
-  // Region for phone numbers written without a country code: SE, NO, DK, FI, …
+  // Region for phone numbers written without a country code. The script reads numbers of these regions only:
+  // ${phoneRegions.join(', ')}.
   phoneRegion: 'SE',
   // Your own e-mail domains, e.g. ['yourcompany.se']: those participants are colleagues, never matched.
   internalDomains: [],
@@ -33,6 +36,51 @@ const DCI_CONFIG = {
 // ---- Do not change anything below this line. ----
 `;
 }
+
+/**
+ * libphonenumber's full ("max") metadata restricted to the regions the script reads numbers in
+ * (src/superoffice-script/phoneRegions.json): the same per-region data, so a number of those regions reads exactly
+ * as in the receiver; a number of another country code finds no metadata and is `invalid` (never matched), never
+ * read as something else. The full metadata is about 156 KB, half the script.
+ */
+function restrictedPhoneMetadata() {
+  const full = require('libphonenumber-js/metadata.max.json');
+  const countries = {};
+  for (const region of phoneRegions) {
+    if (full.countries[region] === undefined)
+      throw new Error(`phoneRegions.json: libphonenumber has no region ${region}`);
+    countries[region] = full.countries[region];
+  }
+  const callingCodes = {};
+  for (const [code, regions] of Object.entries(full.country_calling_codes)) {
+    const kept = regions.filter((region) => phoneRegions.includes(region));
+    if (kept.length === 0) continue;
+    // The first region of a calling code holds its shared formats (GB for +44, US for +1): it must stay.
+    if (kept[0] !== regions[0]) throw new Error(`phoneRegions.json: +${code} needs its main region ${regions[0]}`);
+    callingCodes[code] = kept;
+  }
+  return { version: full.version, country_calling_codes: callingCodes, countries };
+}
+
+/**
+ * Only in this bundle: `libphonenumber-js/max` (what src/core imports) becomes libphonenumber's core functions bound
+ * to the restricted metadata. An export the source imports and this module lacks fails the build.
+ */
+const superOfficeOnly = {
+  name: 'superoffice-only',
+  setup(build) {
+    build.onResolve({ filter: /^libphonenumber-js\/max$/ }, () => ({ path: 'libphonenumber-js/max', namespace: 'so' }));
+    build.onLoad({ filter: /^libphonenumber-js\/max$/, namespace: 'so' }, () => ({
+      resolveDir: root,
+      loader: 'js',
+      contents: `import { parsePhoneNumberFromString as parse, isSupportedCountry as supported } from 'libphonenumber-js/core';
+const metadata = ${JSON.stringify(restrictedPhoneMetadata())};
+export function parsePhoneNumberFromString(...args) { return parse(...args, metadata); }
+export function isSupportedCountry(region) { return supported(region, metadata); }
+`,
+    }));
+  },
+};
 
 async function build() {
   mkdirSync(outDir, { recursive: true });
@@ -53,7 +101,10 @@ async function build() {
     legalComments: 'none',
     tsconfig: join(root, 'tsconfig.superoffice.json'),
     logLevel: 'warning',
+    plugins: [superOfficeOnly],
+    metafile: true,
   });
+  if (process.argv.includes('--analyze')) console.log(await esbuild.analyzeMetafile(result.metafile));
   const [output] = result.outputFiles;
   const bundle = output.text;
   if (/\brequire\(|^\s*import[\s{*]|^\s*export\s/mu.test(bundle)) {

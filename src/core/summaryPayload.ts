@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { isIdentifierText, toSingleLine, withoutControlCharacters } from './cleanText';
 import { normalizeEmail } from './normalizeEmail';
 import { formatIssuePath, type PayloadIssue } from './payloadIssue';
@@ -41,26 +42,33 @@ const blankToUndefined = (value: string | null | undefined): string | undefined 
 const text = (maxLength: number, lines: 'single' | 'multi' = 'single') =>
   z
     .string()
-    .max(maxLength, { error: `must be at most ${maxLength} characters` })
-    .overwrite(lines === 'single' ? toSingleLine : withoutControlCharacters);
+    .check(
+      z.maxLength(maxLength, { error: `must be at most ${maxLength} characters` }),
+      z.overwrite(lines === 'single' ? toSingleLine : withoutControlCharacters),
+    );
 
 /** Optional free text: absent, `null` and blank all mean "not given". */
 const optionalText = (maxLength: number, lines: 'single' | 'multi' = 'single') =>
-  text(maxLength, lines).nullish().transform(blankToUndefined);
+  z.pipe(z.nullish(text(maxLength, lines)), z.transform(blankToUndefined));
 
 const requiredText = (maxLength: number, lines: 'single' | 'multi' = 'single') =>
-  text(maxLength, lines).trim().min(1, { error: 'must not be empty' });
+  text(maxLength, lines).check(z.trim(), z.minLength(1, { error: 'must not be empty' }));
 
 /** Ids are UUID strings in DCI 2.0 and integers in the old API; both are kept as strings. */
-const idValue = z
-  .union([z.string().max(200, { error: 'must be at most 200 characters' }), z.number().int()], {
-    error: (issue) => (issue.input === undefined ? 'is required' : 'must be a text string or an integer'),
-  })
-  .transform((value) => String(value).trim());
+const idValue = z.pipe(
+  z.union(
+    [z.string().check(z.maxLength(200, { error: 'must be at most 200 characters' })), z.number().check(z.int())],
+    {
+      error: (issue) => (issue.input === undefined ? 'is required' : 'must be a text string or an integer'),
+    },
+  ),
+  z.transform((value: string | number) => String(value).trim()),
+);
 
-const optionalId = idValue
-  .nullish()
-  .transform((value) => (value ? toSingleLine(value).trim() || undefined : undefined));
+const optionalId = z.pipe(
+  z.nullish(idValue),
+  z.transform((value: string | null | undefined) => (value ? toSingleLine(value).trim() || undefined : undefined)),
+);
 
 const zonedDateTime = z.iso.datetime({
   offset: true,
@@ -75,7 +83,10 @@ const participantSchema = z.object({
   phone: optionalText(100),
   mobile_phone: optionalText(100),
   company: optionalText(300),
-  role: optionalText(100).transform((role) => role?.toLowerCase()),
+  role: z.pipe(
+    optionalText(100),
+    z.transform((role: string | undefined) => role?.toLowerCase()),
+  ),
 });
 
 const presenterSchema = z.object({
@@ -87,48 +98,55 @@ const presenterSchema = z.object({
 
 const conversationSchema = z
   .object({
-    id: idValue
-      .refine((id) => id !== '', { error: 'must not be empty' })
+    id: idValue.check(
+      z.refine((id) => id !== '', { error: 'must not be empty' }),
       // It becomes the note's reference token (`dci-conversation:<id>`), which must be one word, and the key of
       // the delivery in the store and in the CRM: control and invisible characters would make it unfindable.
-      .refine(isIdentifierText, { error: 'must not contain spaces, line breaks or control characters' }),
+      z.refine(isIdentifierText, { error: 'must not contain spaces, line breaks or control characters' }),
+    ),
     title: requiredText(1000),
     date: zonedDateTime,
-    end_date: zonedDateTime.nullish(),
-    duration: z
-      .number()
-      .nonnegative({ error: 'must be a number of seconds, 0 or more' })
-      .max(MAX_DURATION_SECONDS, { error: `must be at most ${MAX_DURATION_SECONDS} seconds (a week)` })
-      .nullish(),
+    end_date: z.nullish(zonedDateTime),
+    duration: z.nullish(
+      z
+        .number()
+        .check(
+          z.nonnegative({ error: 'must be a number of seconds, 0 or more' }),
+          z.maximum(MAX_DURATION_SECONDS, { error: `must be at most ${MAX_DURATION_SECONDS} seconds (a week)` }),
+        ),
+    ),
     medium: optionalText(100),
     conversation_type: optionalText(200),
     sentiment: optionalText(100),
-    department: z.object({ id: optionalId, name: optionalText(300) }).nullish(),
+    department: z.nullish(z.object({ id: optionalId, name: optionalText(300) })),
     company: optionalText(300),
     summary: z
       .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a text string') })
-      .max(MAX_SUMMARY_LENGTH, { error: `must be at most ${MAX_SUMMARY_LENGTH} characters` })
-      .overwrite(withoutControlCharacters)
-      .trim()
-      .min(1, {
-        error: 'must not be empty: DCI sends no summary for a meeting without one',
-      }),
+      .check(
+        z.maxLength(MAX_SUMMARY_LENGTH, { error: `must be at most ${MAX_SUMMARY_LENGTH} characters` }),
+        z.overwrite(withoutControlCharacters),
+        z.trim(),
+        z.minLength(1, { error: 'must not be empty: DCI sends no summary for a meeting without one' }),
+      ),
     notes: optionalText(100_000, 'multi'),
     location: optionalText(1000),
     url: optionalText(2048),
     recording_url: optionalText(2048),
     transcript_url: optionalText(2048),
-    user: presenterSchema.nullish(),
-    participants: z
-      .array(participantSchema)
-      .max(MAX_PARTICIPANTS, { error: `must list at most ${MAX_PARTICIPANTS} participants` })
-      .nullish(),
+    user: z.nullish(presenterSchema),
+    participants: z.nullish(
+      z
+        .array(participantSchema)
+        .check(z.maxLength(MAX_PARTICIPANTS, { error: `must list at most ${MAX_PARTICIPANTS} participants` })),
+    ),
   })
-  .superRefine((conversation, ctx) => {
-    if (conversation.end_date && Date.parse(conversation.end_date) < Date.parse(conversation.date)) {
-      ctx.addIssue({ code: 'custom', path: ['end_date'], message: 'must not be before date' });
-    }
-  });
+  .check(
+    z.superRefine((conversation, ctx) => {
+      if (conversation.end_date && Date.parse(conversation.end_date) < Date.parse(conversation.date)) {
+        ctx.addIssue({ code: 'custom', path: ['end_date'], message: 'must not be before date' });
+      }
+    }),
+  );
 
 /**
  * The wire format, exactly as accepted. `z.toJSONSchema(summaryPayloadSchema, { io: 'input' })` publishes it
@@ -138,14 +156,14 @@ export const summaryPayloadSchema = z.object({
   event: z.literal('conversation.completed', {
     error: (issue) => (issue.input === undefined ? 'is required' : 'must be "conversation.completed"'),
   }),
-  timestamp: zonedDateTime.nullish(),
+  timestamp: z.nullish(zonedDateTime),
   data: z.object({ conversation: conversationSchema }),
-  _meta: z
-    .object({
+  _meta: z.nullish(
+    z.object({
       token_prefix: optionalText(200),
       delivery_id: optionalText(200),
-    })
-    .nullish(),
+    }),
+  ),
 });
 
 type WirePayload = z.output<typeof summaryPayloadSchema>;
@@ -211,7 +229,9 @@ export type SummaryParseResult = { ok: true; summary: MeetingSummary } | { ok: f
  * Never throws: anything that is not a usable summary gives `{ ok: false, issues }`.
  */
 export function parseSummaryPayload(input: unknown): SummaryParseResult {
-  const parsed = summaryPayloadSchema.safeParse(input, { error: describeIssue });
+  const parsed = summaryPayloadSchema.safeParse(input, {
+    error: (issue) => describeIssue(issue) ?? englishMessage(issue),
+  });
   if (!parsed.success) {
     return {
       ok: false,
@@ -309,6 +329,12 @@ const TYPE_NAMES: Record<string, string> = {
   object: 'an object',
   array: 'an array',
 };
+
+/**
+ * zod's own English wording for what neither the schema nor describeIssue words: `zod/mini` (kept small for the
+ * SuperOffice script) loads no locale by itself, and the messages must not depend on who else imported zod.
+ */
+const englishMessage = en().localeError;
 
 /** Plain-language messages for the structural problems zod reports with its own wording. */
 function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {

@@ -3,7 +3,7 @@
 // `context.eventData`, the answer goes to `context.result`; the configuration block above the bundle defines
 // `DCI_CONFIG`. Nothing here touches Node: the runtime may offer nothing but the script's globals.
 import { handleSummaryRequest, type ScriptResponse } from './handleSummaryRequest';
-import { scriptConfigSchema } from './scriptConfig';
+import { parseScriptConfig } from './scriptConfig';
 import { superOfficeAgents } from './superOfficeApi';
 
 /** The runtime's `context` global (vendor Helpers/logHelper.ts), as far as an endpoint uses it. */
@@ -62,7 +62,7 @@ function superOfficeFailure(error: unknown): ScriptResponse {
 
 export async function runEndpoint(): Promise<void> {
   let response: ScriptResponse;
-  const config = scriptConfigSchema.safeParse(typeof DCI_CONFIG === 'undefined' ? undefined : DCI_CONFIG);
+  const config = parseScriptConfig(typeof DCI_CONFIG === 'undefined' ? undefined : DCI_CONFIG);
   const agents = superOfficeAgents();
   if (!config.success) {
     response = {
