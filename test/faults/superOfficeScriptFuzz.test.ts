@@ -52,6 +52,7 @@ function snapshot() {
     persons: so.persons(),
     contacts: so.contacts(),
     foreignKeys: so.foreignKeys(),
+    documents: so.documents(),
   };
 }
 type Snapshot = ReturnType<typeof snapshot>;
@@ -96,7 +97,22 @@ async function expectCompleteAnswer(run: () => Promise<ScriptRun>, before: Snaps
       after.foreignKeys.some((key) => key.recordId === result.appointmentId && key.tableName === 'appointment'),
     ).toBe(true);
   }
-  for (const key of newKeys) expect(after.appointments.some((item) => item.appointmentId === key.recordId)).toBe(true);
+  // Every new key names a record the run wrote: a follow-up, or the document that keeps a long summary whole, on a
+  // person who got a follow-up and with its content stored (never half a document).
+  for (const key of newKeys) {
+    if (key.tableName === 'document') {
+      const document = after.documents.find((item) => item.documentId === key.recordId);
+      expect(document?.content).toEqual(expect.any(String));
+      expect(after.appointments.some((item) => item.personId === document?.personId)).toBe(true);
+    } else {
+      expect(key.tableName).toBe('appointment');
+      expect(after.appointments.some((item) => item.appointmentId === key.recordId)).toBe(true);
+    }
+  }
+  const newDocuments = after.documents.filter((item) => isNew(before.documents, 'documentId', item));
+  for (const document of newDocuments) {
+    expect(newKeys.some((key) => key.tableName === 'document' && key.recordId === document.documentId)).toBe(true);
+  }
   for (const person of newPersons) expect(newAppointments.some((item) => item.personId === person.personId)).toBe(true);
   for (const contact of newContacts) {
     expect(newPersons.some((person) => person.contactId === contact.contactId)).toBe(true);
