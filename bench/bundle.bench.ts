@@ -11,7 +11,7 @@ import { createContext, Script } from 'node:vm';
 import { gzipSync } from 'node:zlib';
 import { seedDemoData, startSuperOfficeEmulator } from '../src/sandbox/superoffice';
 import { buildParticipant, buildPayload } from '../test/support/payloads';
-import { rtlFor, runScript } from '../test/support/superOfficeScript';
+import { webApiFor, runScript } from '../test/support/superOfficeScript';
 import { machineLine, markdownTable, percentile, REPO_ROOT, round, writeReport } from './benchReport';
 
 const FILES = ['dci-summary-endpoint.js', 'dci-summary-endpoint.ejscript.txt'];
@@ -43,7 +43,7 @@ async function evaluationTimes(script: string): Promise<Timing[]> {
   const so = await startSuperOfficeEmulator({ tokens: [TOKEN] });
   try {
     seedDemoData(so);
-    const api = rtlFor(so.baseUrl, TOKEN);
+    const api = webApiFor(so.baseUrl, TOKEN);
     // A unique last line per run: V8 caches compiled code by source text within a process; SuperOffice's runtime
     // is not known to keep it between requests, so every run here pays the full compile.
     const fresh = (run: number) => `${script}\n// run ${run}\n`;

@@ -20,14 +20,14 @@ export type BodyShape = 'envelope' | 'flat';
 /** Reads a JSON-parsed body. Never throws. */
 export function readSummaryBody(input: unknown): SummaryBodyRead {
   if (Array.isArray(input)) {
-    return input.some((entry) => isPlainObject(entry) && carriesSummary(entry))
+    return input.some((entry) => isPlainObject(entry) && hasFlatSummary(entry))
       ? invalid('unknown', input, [{ path: '$', message: 'must be one meeting object, not a list' }])
       : { kind: 'no_summary' };
   }
   if (!isPlainObject(input)) return { kind: 'no_summary' };
 
   if (isEnvelope(input)) {
-    if (!carriesSummary(conversationOf(input) ?? {})) return { kind: 'no_summary' };
+    if (!hasFlatSummary(conversationOf(input) ?? {})) return { kind: 'no_summary' };
     const parsed = parseSummaryPayload(input);
     return parsed.ok
       ? { kind: 'summary', shape: 'envelope', summary: parsed.summary }
@@ -43,7 +43,7 @@ export function readSummaryBody(input: unknown): SummaryBodyRead {
   // meeting sent in an unexpected shape is seen instead of lost.
   const wrapper = Object.keys(input).find((key) => {
     const value = input[key];
-    return isPlainObject(value) && (carriesSummary(value) || carriesSummary(conversationOf(value) ?? {}));
+    return isPlainObject(value) && (hasFlatSummary(value) || hasFlatSummary(conversationOf(value) ?? {}));
   });
   if (wrapper !== undefined) {
     return invalid('unknown', input, [
@@ -67,9 +67,6 @@ function conversationOf(body: Record<string, unknown>): Record<string, unknown> 
   const conversation = data['conversation'];
   return isPlainObject(conversation) ? conversation : undefined;
 }
-
-/** A summary under any of its names (flatSummaryBody.ts), holding something other than null or blank text. */
-const carriesSummary = hasFlatSummary;
 
 function invalid(shape: BodyShape | 'unknown', input: unknown, issues: PayloadIssue[]): SummaryBodyRead {
   return { kind: 'invalid', shape, issues, keys: topLevelKeys(input) };

@@ -2,17 +2,23 @@ import type { ScriptConfig } from './scriptConfig';
 import type { SuperOfficeAgents } from './superOfficeApi';
 import { findTaskType } from './writeAppointment';
 
+/**
+ * Checks whose problem does not stop meetings, only loses something (a missing document template keeps long summaries
+ * only shortened): Test Integration still passes and lists them as warnings.
+ */
+const WARNING_CHECKS: ReadonlySet<SetupProblem['check']> = new Set(['document_template']);
+
 /** One thing wrong with the setup, and what the SuperOffice admin does about it. */
 export interface SetupProblem {
   check: 'task_type' | 'default_owner' | 'rights' | 'document_template';
-  /**
-   * `true`: meetings cannot be written until it is fixed. `false`: meetings are written, something is lost (a
-   * missing document template keeps long summaries only shortened), so Test Integration still passes and says so.
-   */
+  /** Whether meetings cannot be written until it is fixed (`WARNING_CHECKS` are the ones that are not). */
   blocking: boolean;
   problem: string;
   fix: string;
 }
+
+/** A problem as a check finds it; whether it blocks follows from its check. */
+type Finding = Omit<SetupProblem, 'blocking'>;
 
 // `ETableRight` flags [verified: @superoffice/webapi `Enums.d.ts`: Select 1, Update 2, Insert 4, Delete 8].
 const SELECT = 1;
@@ -50,7 +56,7 @@ function isNotFound(error: unknown): boolean {
   return status === 400 || status === 404;
 }
 
-async function ownerProblem(agents: SuperOfficeAgents, associateId: number): Promise<SetupProblem | undefined> {
+async function ownerProblem(agents: SuperOfficeAgents, associateId: number): Promise<Finding | undefined> {
   if (associateId === 0) return undefined;
   const associate = await agents.associate.getAssociateAsync(associateId).catch((error: unknown) => {
     if (isNotFound(error)) return null;
@@ -61,7 +67,6 @@ async function ownerProblem(agents: SuperOfficeAgents, associateId: number): Pro
   if (!associate?.associateId) {
     return {
       check: 'default_owner',
-      blocking: true,
       problem: `There is no SuperOffice user with associate id ${associateId}.`,
       fix,
     };
@@ -69,7 +74,6 @@ async function ownerProblem(agents: SuperOfficeAgents, associateId: number): Pro
   if (associate.deleted) {
     return {
       check: 'default_owner',
-      blocking: true,
       problem: `The SuperOffice user with associate id ${associateId} is retired.`,
       fix,
     };
@@ -82,21 +86,20 @@ async function ownerProblem(agents: SuperOfficeAgents, associateId: number): Pro
  * the one CreateDefaultDocumentEntity proposes (it saves nothing). Without one, meetings are still written, with
  * the shortened text only.
  */
-async function documentTemplateProblem(agents: SuperOfficeAgents): Promise<SetupProblem | undefined> {
+async function documentTemplateProblem(agents: SuperOfficeAgents): Promise<Finding | undefined> {
   const proposed = await agents.document.createDefaultDocumentEntityAsync();
   const id = proposed?.documentTemplate?.documentTemplateId;
   if (id !== undefined && id > 0) return undefined;
   return {
     check: 'document_template',
-    blocking: false,
     problem:
       'SuperOffice proposes no document template, so a summary longer than a follow-up holds (2047 characters) is kept only shortened.',
     fix: 'Add a document template (Settings and maintenance → Lists → Document templates); the full summaries are written as documents of the default one.',
   };
 }
 
-async function rightsProblems(agents: SuperOfficeAgents, config: ScriptConfig): Promise<SetupProblem[]> {
-  const problems: SetupProblem[] = [];
+async function rightsProblems(agents: SuperOfficeAgents, config: ScriptConfig): Promise<Finding[]> {
+  const problems: Finding[] = [];
   for (const [table, what, needed] of neededRights(config)) {
     const right = await agents.sentry.getNewTableRightAsync(table);
     const mask = typeof right?.mask === 'number' ? right.mask : 0;
@@ -106,7 +109,6 @@ async function rightsProblems(agents: SuperOfficeAgents, config: ScriptConfig): 
     if (missing.length > 0) {
       problems.push({
         check: 'rights',
-        blocking: true,
         problem: `The user the script runs as may not ${missing.join(', ')} ${what}.`,
         fix: `Give the system user's role the rights to ${missing.join(', ')} ${what} (Settings and maintenance → Roles), or ask SuperOffice support which role the script's system user has.`,
       });
@@ -120,12 +122,11 @@ async function rightsProblems(agents: SuperOfficeAgents, config: ScriptConfig): 
  * the writes need. Reads only; writes nothing. SuperOffice failures propagate (the entry answers 500).
  */
 export async function diagnoseSetup(agents: SuperOfficeAgents, config: ScriptConfig): Promise<SetupProblem[]> {
-  const problems: SetupProblem[] = [];
+  const problems: Finding[] = [];
   const taskType = await findTaskType(agents, config.taskTypeName);
   if (taskType.id === undefined) {
     problems.push({
       check: 'task_type',
-      blocking: true,
       problem: `There is no active task type named "${config.taskTypeName}".`,
       fix: `Set taskTypeName in the configuration block to one of: ${taskType.offered.join(', ')} (Settings and maintenance → Lists → Follow-up types).`,
     });
@@ -135,7 +136,7 @@ export async function diagnoseSetup(agents: SuperOfficeAgents, config: ScriptCon
   problems.push(...(await rightsProblems(agents, config)));
   const template = await documentTemplateProblem(agents);
   if (template) problems.push(template);
-  return problems;
+  return problems.map((problem) => ({ ...problem, blocking: !WARNING_CHECKS.has(problem.check) }));
 }
 
 /** The setup check's answer: what is wrong and how to fix it in SuperOffice; `ok` only when nothing is. */

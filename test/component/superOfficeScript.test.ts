@@ -1,7 +1,7 @@
 import { referenceLine } from '../../src/core';
 import { seedDemoData, startSuperOfficeEmulator, type SuperOfficeEmulator } from '../../src/sandbox/superoffice';
 import { buildParticipant, buildPayload, loadFixture } from '../support/payloads';
-import { buildSuperOfficeScript, rtlFor, runScript, withConfig } from '../support/superOfficeScript';
+import { buildSuperOfficeScript, webApiFor, runScript, withConfig } from '../support/superOfficeScript';
 
 const TOKEN = 'test-token';
 let script: string;
@@ -18,7 +18,7 @@ beforeEach(async () => {
 afterEach(() => so.close());
 
 const run = (payload: unknown, text = script) =>
-  runScript(text, rtlFor(so.baseUrl, TOKEN), { body: JSON.stringify(payload) });
+  runScript(text, webApiFor(so.baseUrl, TOKEN), { body: JSON.stringify(payload) });
 const results = (body: Record<string, unknown>) => body['results'] as Array<Record<string, unknown>>;
 
 describe('the built SuperOffice script', () => {
@@ -31,7 +31,7 @@ describe('the built SuperOffice script', () => {
 
   it('works whether the runtime gives soApi as a global or binds it in the script scope', async () => {
     const payload = buildPayload({ participants: [buildParticipant({ email: 'anna.andersson@acme.se' })] });
-    const answer = await runScript(script, rtlFor(so.baseUrl, TOKEN), {
+    const answer = await runScript(script, webApiFor(so.baseUrl, TOKEN), {
       body: JSON.stringify(payload),
       rtlBinding: 'lexical',
     });
@@ -156,7 +156,7 @@ describe('the built SuperOffice script', () => {
   });
 
   it('a PUT is a 405', async () => {
-    const answer = await runScript(script, rtlFor(so.baseUrl, TOKEN), {
+    const answer = await runScript(script, webApiFor(so.baseUrl, TOKEN), {
       body: '',
       cgiVariables: { REQUEST_METHOD: 'PUT' },
     });

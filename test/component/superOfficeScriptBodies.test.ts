@@ -3,7 +3,7 @@ import { FLAT_FIELD_ALIASES, FLAT_PRESENTER_ALIASES } from '../../src/core';
 import { seedDemoData, startSuperOfficeEmulator, type SuperOfficeEmulator } from '../../src/sandbox/superoffice';
 import { applyChanges, expectPrototypesUntouched, hostileValue } from '../support/hostileInput';
 import { buildPayload } from '../support/payloads';
-import { buildSuperOfficeScript, rtlFor, runScript, withConfig } from '../support/superOfficeScript';
+import { buildSuperOfficeScript, webApiFor, runScript, withConfig } from '../support/superOfficeScript';
 
 // The bodies DCI may push to the SuperOffice script: the documented webhook envelope, or a flat body with the help
 // article's fields (meeting name, summary, start and end, meeting type, presenter and participant e-mails, recording
@@ -31,7 +31,7 @@ async function freshTenant(): Promise<void> {
 }
 
 const send = (body: unknown) =>
-  runScript(script, rtlFor(so.baseUrl, TOKEN), { body: typeof body === 'string' ? body : JSON.stringify(body) });
+  runScript(script, webApiFor(so.baseUrl, TOKEN), { body: typeof body === 'string' ? body : JSON.stringify(body) });
 
 const CONVERSATION_ID = '7b0c4e2a-5d1f-4c3b-9a8e-2f6d1c0b9a71';
 const RECORDING = `https://app.dci.example/recording/${CONVERSATION_ID}`;

@@ -3,7 +3,7 @@
 // in the receiver, a number elsewhere is never matched, and a phoneRegion outside the list is refused by name.
 import { seedDemoData, startSuperOfficeEmulator, type SuperOfficeEmulator } from '../../src/sandbox/superoffice';
 import { buildPayload } from '../support/payloads';
-import { buildSuperOfficeScript, rtlFor, runScript, withConfig } from '../support/superOfficeScript';
+import { buildSuperOfficeScript, webApiFor, runScript, withConfig } from '../support/superOfficeScript';
 
 const TOKEN = 'test-token';
 let script: string;
@@ -20,7 +20,7 @@ beforeEach(async () => {
 afterEach(() => so.close());
 
 const run = (payload: unknown, text = script) =>
-  runScript(text, rtlFor(so.baseUrl, TOKEN), { body: JSON.stringify(payload) });
+  runScript(text, webApiFor(so.baseUrl, TOKEN), { body: JSON.stringify(payload) });
 const firstResult = (body: Record<string, unknown>) => (body['results'] as Array<Record<string, unknown>>)[0];
 const caller = (phone: string) => buildPayload({ participants: [{ name: 'Caller', phone, role: 'customer' }] });
 

@@ -1,6 +1,6 @@
 import { seedDemoData, startSuperOfficeEmulator, type SuperOfficeEmulator } from '../../src/sandbox/superoffice';
 import { buildParticipant, buildPayload, loadFixture } from '../support/payloads';
-import { buildSuperOfficeScript, rtlFor, runScript, withConfig } from '../support/superOfficeScript';
+import { buildSuperOfficeScript, webApiFor, runScript, withConfig } from '../support/superOfficeScript';
 
 const TOKEN = 'test-token';
 let script: string;
@@ -18,7 +18,7 @@ async function tenant(options: { documentTemplates?: string[] } = {}): Promise<S
 }
 
 const run = (emulator: SuperOfficeEmulator, payload: unknown) =>
-  runScript(script, rtlFor(emulator.baseUrl, TOKEN), { body: JSON.stringify(payload) });
+  runScript(script, webApiFor(emulator.baseUrl, TOKEN), { body: JSON.stringify(payload) });
 
 const longMeeting = () => loadFixture('long-summary') as { data: { conversation: { summary: string } } };
 
@@ -70,7 +70,7 @@ describe('a summary longer than a SuperOffice follow-up holds', () => {
   it('a document a user marked Completed is still updated by a re-sent meeting, and stays Completed', async () => {
     const emulator = await tenant();
     await run(emulator, longMeeting());
-    const documents = rtlFor(emulator.baseUrl, TOKEN).soApi.getDocumentAgent();
+    const documents = webApiFor(emulator.baseUrl, TOKEN).soApi.getDocumentAgent();
     for (const row of emulator.documents()) {
       const entity = await documents.getDocumentEntityAsync(row.documentId);
       entity.completed = 'Completed' as NonNullable<typeof entity.completed>;
@@ -148,7 +148,7 @@ describe('the emulator is strict where SuperOffice keeps text', () => {
 
   it('refuses a follow-up description over 2047 characters', async () => {
     const emulator = await tenant();
-    const appointments = rtlFor(emulator.baseUrl, TOKEN).soApi.getAppointmentAgent();
+    const appointments = webApiFor(emulator.baseUrl, TOKEN).soApi.getAppointmentAgent();
     const entity = await appointments.createDefaultAppointmentEntityAsync();
     entity.description = 'x'.repeat(2048);
     expect(await statusOf(appointments.saveAppointmentEntityAsync(entity))).toBe(400);
@@ -158,7 +158,7 @@ describe('the emulator is strict where SuperOffice keeps text', () => {
 
   it('stores a new document content once, and replaces it only when told to overwrite', async () => {
     const emulator = await tenant();
-    const documents = rtlFor(emulator.baseUrl, TOKEN).soApi.getDocumentAgent();
+    const documents = webApiFor(emulator.baseUrl, TOKEN).soApi.getDocumentAgent();
     const entity = await documents.createDefaultDocumentEntityAsync();
     entity.header = 'Notes';
     entity.name = 'notes.txt';

@@ -1,6 +1,6 @@
 import { startSuperOfficeEmulator, type SuperOfficeEmulator } from '../../src/sandbox/superoffice';
 import { buildPayload } from '../support/payloads';
-import { buildSuperOfficeScript, rtlFor, runScript, withConfig } from '../support/superOfficeScript';
+import { buildSuperOfficeScript, webApiFor, runScript, withConfig } from '../support/superOfficeScript';
 
 // Phone matching against SuperOffice's stripped search column (`searchPhone/formattedNumber`): the emulator
 // compares it with "46701234567" only (src/sandbox/superoffice/searchPhoneNumber.ts), so each number here is
@@ -25,7 +25,7 @@ beforeEach(async () => {
 afterEach(() => so.close());
 
 const callWith = async (participant: Record<string, string>) => {
-  const answer = await runScript(script, rtlFor(so.baseUrl, TOKEN), {
+  const answer = await runScript(script, webApiFor(so.baseUrl, TOKEN), {
     body: JSON.stringify(buildPayload({ participants: [{ ...participant, role: 'customer' }] })),
   });
   expect(answer.status).toBe(200);

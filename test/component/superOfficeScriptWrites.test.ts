@@ -1,7 +1,7 @@
 import { ForeignSystemAgent } from '@superoffice/webapi';
 import { seedDemoData, startSuperOfficeEmulator, type SuperOfficeEmulator } from '../../src/sandbox/superoffice';
 import { buildParticipant, buildPayload } from '../support/payloads';
-import { buildSuperOfficeScript, rtlFor, runScript, withConfig } from '../support/superOfficeScript';
+import { buildSuperOfficeScript, webApiFor, runScript, withConfig } from '../support/superOfficeScript';
 
 const TOKEN = 'test-token';
 let script: string;
@@ -18,7 +18,7 @@ async function tenant(baseTimeZone = 'Europe/Stockholm'): Promise<void> {
 }
 
 const run = (payload: unknown, text = script) =>
-  runScript(text, rtlFor(so.baseUrl, TOKEN), { body: JSON.stringify(payload) });
+  runScript(text, webApiFor(so.baseUrl, TOKEN), { body: JSON.stringify(payload) });
 
 const annaMeeting = (conversation: Record<string, unknown> = {}) =>
   buildPayload({ participants: [buildParticipant({ email: 'anna.andersson@acme.se' })], ...conversation });

@@ -56,9 +56,6 @@ export function webApiFor(baseUrl: string, token: string): TenantWebApi {
   return { soApi: new webapi.WebApi(options), rtl };
 }
 
-/** The name tests written before `soApi` know: the same tenant WebAPI, injected as `soApi` unless a run asks for RTL. */
-export const rtlFor = webApiFor;
-
 export interface ScriptRun {
   status: number;
   body: Record<string, unknown>;
