@@ -17,6 +17,11 @@ export interface CrmConnector {
    */
   deliver(summary: MeetingSummary, options: DeliverOptions): Promise<DeliveryReport>;
   /**
+   * One cheap request that shows whether the CRM answers at all (after an outage): resolves on any answer that is
+   * not a failure of the CRM itself, throws the `CrmError` otherwise. Counts as a 'probe' against the budget.
+   */
+  probe?(signal?: AbortSignal): Promise<void>;
+  /**
    * Every person in the CRM, page by page, normalized for the local contact index (optional: a CRM without it is
    * matched live only).
    */

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import type { RequestBudget } from '../crm/requestBudget';
 
 /**
  * Which limetypes and properties hold what. Lime applications differ (fields renamed, limetypes relabelled), so
@@ -90,6 +91,8 @@ export interface LimeConnectionOptions {
   rejectUnauthorized?: boolean | undefined;
   /** An undici dispatcher to use instead of the connector's own keep-alive pool. */
   dispatcher?: Dispatcher | undefined;
+  /** Asked before every request (Lime's rate limit); undefined: requests are sent as they come. */
+  budget?: RequestBudget | undefined;
 }
 
 export interface LimeConnectorOptions extends LimeConnectionOptions {

@@ -44,6 +44,8 @@ const COWORKER_CACHE_MS = 5 * 60 * 1000;
  */
 export class LimeConnector implements CrmConnector {
   readonly http: LimeHttp;
+  /** The same Lime, spending the budget as probes. */
+  private readonly probeHttp: LimeHttp;
   readonly fields: LimeFieldMap;
   readonly historyType: string;
   private schema: LimeSchema | undefined;
@@ -51,6 +53,7 @@ export class LimeConnector implements CrmConnector {
 
   constructor(options: LimeConnectorOptions) {
     this.http = new LimeHttp(options);
+    this.probeHttp = this.http.forPurpose('probe');
     this.fields = resolveFieldMap(options.fields);
     this.historyType = options.historyType;
   }
@@ -59,6 +62,11 @@ export class LimeConnector implements CrmConnector {
     const { check, schema } = await testLimeConnection(this.http, this.fields, this.historyType, signal);
     if (schema) this.schema = schema;
     return check;
+  }
+
+  /** `GET limetype/<history>/`: small, read by every delivery anyway, and needs the key to be valid. */
+  async probe(signal?: AbortSignal): Promise<void> {
+    await this.probeHttp.send('GET', `limetype/${encodeURIComponent(this.fields.history.limetype)}/`, { signal });
   }
 
   async deliver(summary: MeetingSummary, options: DeliverOptions): Promise<DeliveryReport> {

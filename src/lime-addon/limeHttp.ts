@@ -2,6 +2,7 @@ import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import { parseRetryAfter } from '../core';
 import { CrmError, type CrmErrorCode } from '../crm/crmError';
+import type { RequestBudget, RequestPurpose } from '../crm/requestBudget';
 import { DEFAULT_TIMEOUTS, type LimeConnectionOptions, type LimeTimeouts } from './limeConfig';
 
 export type QueryParams = Record<string, string | number | readonly string[] | undefined>;
@@ -26,13 +27,23 @@ export class LimeHttp {
   private readonly ownsDispatcher: boolean;
   private readonly apiKey: string;
   private readonly timeouts: LimeTimeouts;
+  private readonly budget: RequestBudget | undefined;
+  /** What this client's requests are for, as the budget sees them (`forPurpose` makes a client for another). */
+  readonly purpose: RequestPurpose;
 
-  constructor(options: LimeConnectionOptions) {
+  constructor(
+    private readonly options: LimeConnectionOptions,
+    purpose: RequestPurpose = 'delivery',
+    shared?: LimeHttp,
+  ) {
     this.apiRoot = apiRootOf(options.baseUrl);
     this.apiKey = options.apiKey;
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    this.ownsDispatcher = options.dispatcher === undefined;
+    this.budget = options.budget;
+    this.purpose = purpose;
+    this.ownsDispatcher = shared === undefined && options.dispatcher === undefined;
     this.dispatcher =
+      shared?.dispatcher ??
       options.dispatcher ??
       new Agent({
         connections: 8,
@@ -46,6 +57,14 @@ export class LimeHttp {
           rejectUnauthorized: options.rejectUnauthorized ?? true,
         },
       });
+  }
+
+  /**
+   * A client for the same Lime (same connection pool and budget) whose requests count as `purpose`: the contact
+   * index sync spends the budget as 'sync', behind live deliveries. Closing it leaves the pool open.
+   */
+  forPurpose(purpose: RequestPurpose): LimeHttp {
+    return new LimeHttp(this.options, purpose, this);
   }
 
   /** The host part of the base URL, for messages. */
@@ -92,6 +111,9 @@ export class LimeHttp {
     };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
 
+    await this.budget?.take(this.purpose, init.signal).catch((error: unknown) => {
+      throw networkError(error, operation, this.apiRoot.host);
+    });
     this.callCount += 1;
     let response: Dispatcher.ResponseData;
     try {
@@ -126,7 +148,9 @@ export class LimeHttp {
       }
       return { status, contentType, json };
     }
-    throw statusError(status, operation, json, headerValue(response.headers['retry-after']), this.apiKey);
+    const failure = statusError(status, operation, json, headerValue(response.headers['retry-after']), this.apiKey);
+    if (status === 429) this.budget?.rateLimited(failure.retryAfterMs);
+    throw failure;
   }
 
   /**

@@ -36,6 +36,12 @@ export class SharedConnector implements CrmConnector {
     return this.use(() => this.inner.deliver(summary, options));
   }
 
+  /** The inner connector's probe; a connector without one is taken to answer when asked. */
+  async probe(signal?: AbortSignal): Promise<void> {
+    const { inner } = this;
+    if (inner.probe) await this.use(() => inner.probe?.(signal) ?? Promise.resolve());
+  }
+
   /** The inner connector's export (nothing when it has none); counts as a call in flight until it ends. */
   async *exportContacts(options: {
     defaultRegion: string;

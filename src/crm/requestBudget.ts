@@ -1,0 +1,19 @@
+/**
+ * What a CRM request is for. A shared budget serves them in this order: live deliveries first, then probes of an
+ * unavailable CRM, then the contact-index sync (which may only spend a share of the budget).
+ */
+export type RequestPurpose = 'delivery' | 'probe' | 'sync';
+
+/**
+ * A budget of requests to one CRM origin (Lime Cloud allows 3,000 per 5 minutes per IP), shared by everything that
+ * calls it — and, on PostgreSQL, by every replica. A connector asks it before every request it sends.
+ */
+export interface RequestBudget {
+  /**
+   * Waits until one request for `purpose` may be sent, and counts it as spent. Rejects with the signal's reason
+   * when `signal` aborts while waiting.
+   */
+  take(purpose: RequestPurpose, signal?: AbortSignal): Promise<void>;
+  /** The CRM answered 429 (with `Retry-After` when it sent one): spend less until the window has passed. */
+  rateLimited(retryAfterMs: number | undefined): void;
+}
