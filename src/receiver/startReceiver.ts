@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ReceiverConfig } from './config/loadConfig';
 import type { ConnectionCheck } from '../crm/crmConnector';
 import { DeliveryWorker } from './deliver/deliveryWorker';
+import { WorkerHeartbeat } from './deliver/workerHeartbeat';
 import { enrichPayload, type EnrichResult } from './enrich/enrichPayload';
 import type { MeetingSummary } from '../core';
 import { catchUpEnrichment, CATCH_UP_AFTER_MS, CATCH_UP_JOB } from './enrich/enrichmentCatchUp';
@@ -132,6 +133,14 @@ export async function startReceiver(
     maxAgeMs: config.maxAgeMs,
     leaseMs: config.leaseMs,
   });
+  // Registers the worker, and takes back the deliveries of workers that died (a killed predecessor, a lost replica).
+  const heartbeat = new WorkerHeartbeat({
+    store,
+    workerId: worker.workerId,
+    intervalMs: config.workerHeartbeatMs,
+    logger,
+    onTakenBack: () => worker.wake(),
+  });
 
   const contactIndex = new ContactIndexKeeper({
     store,
@@ -243,6 +252,7 @@ export async function startReceiver(
     const listening = createServer(app).listen(config.port, deps.host ?? '0.0.0.0', () => resolve(listening));
   });
   const { port } = server.address() as AddressInfo;
+  await heartbeat.start();
   worker.start();
   const connected = settings.connector() !== undefined;
   logger.info({ port, crmConfigured: connected }, 'receiver listening');
@@ -269,6 +279,7 @@ export async function startReceiver(
         await poller.stop();
         await backfill.stop();
         await worker.stop();
+        await heartbeat.stop();
         await contactIndex.stop();
         await retention.stop();
         await settings.close();

@@ -109,6 +109,7 @@ const environmentSchema = z.object({
   MAX_ATTEMPTS: int('MAX_ATTEMPTS', 25, 1, 1000),
   MAX_AGE_HOURS: int('MAX_AGE_HOURS', 72, 1, 24 * 90),
   LEASE_SECONDS: int('LEASE_SECONDS', 300, 5, 24 * 3600),
+  WORKER_HEARTBEAT_SECONDS: int('WORKER_HEARTBEAT_SECONDS', 5, 1, 60),
   RETENTION_DAYS: int('RETENTION_DAYS', 30, 0, 3650),
   CONTACT_INDEX_SYNC_HOURS: int('CONTACT_INDEX_SYNC_HOURS', 24, 0, 24 * 30),
   CONTACT_INDEX_INCREMENTAL_MINUTES: int('CONTACT_INDEX_INCREMENTAL_MINUTES', 5, 0, 24 * 60),
@@ -254,6 +255,12 @@ export interface ReceiverConfig {
    */
   leaseMs: number;
   /**
+   * `WORKER_HEARTBEAT_SECONDS`: how often the delivery worker says it runs and looks for the deliveries of workers
+   * that died, to take them back before their lease runs out. On PostgreSQL a worker silent for four beats is presumed
+   * dead; on SQLite a dead process is known at once (its lock is free), so only the periodic look depends on this.
+   */
+  workerHeartbeatMs: number;
+  /**
    * `RETENTION_DAYS`: how long after a successful delivery its payloads, title and matching traces are kept (purged
    * hourly). 0 purges them at the first purge after delivery. Undelivered and dead deliveries keep theirs.
    */
@@ -369,6 +376,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     maxAttempts: e.MAX_ATTEMPTS,
     maxAgeMs: e.MAX_AGE_HOURS * 3600 * 1000,
     leaseMs: e.LEASE_SECONDS * 1000,
+    workerHeartbeatMs: e.WORKER_HEARTBEAT_SECONDS * 1000,
     retentionDays: e.RETENTION_DAYS,
     contactIndexSyncMs: e.CONTACT_INDEX_SYNC_HOURS * 3600 * 1000,
     contactIndexIncrementalMs: e.CONTACT_INDEX_INCREMENTAL_MINUTES * 60 * 1000,

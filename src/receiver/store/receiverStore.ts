@@ -7,6 +7,7 @@ import type { PersonalDataStore } from './ports/personalDataStore';
 import type { RateBuckets } from './ports/rateBuckets';
 import type { SettingsStore } from './ports/settingsStore';
 import type { StoreHealth } from './ports/storeHealth';
+import type { WorkerRegistry } from './ports/workerRegistry';
 
 // The receiver's durable store: the queue and the audit trail. Narrow ports (ports/), each consumer taking only the
 // ones it needs; one contract suite per port (test/store/contract/) run against every adapter (SQLite, PostgreSQL).
@@ -25,7 +26,8 @@ export interface ReceiverStore
     PartialEnrichments,
     JobLeases,
     RateBuckets,
-    StoreHealth {
+    StoreHealth,
+    WorkerRegistry {
   close(): Promise<void>;
 }
 
@@ -47,3 +49,4 @@ export type { ContactDuplicate } from './ports/contactIndexStore';
 export type { ErasureRequest, ErasureResult, RetentionPurgeResult, StoredPayload } from './ports/personalDataStore';
 export { ERASED_MESSAGE, PAYLOAD_ERASED } from './ports/personalDataStore';
 export type { JobState } from './ports/jobLeases';
+export type { TakenBack, WorkerLiveness } from './ports/workerRegistry';

@@ -8,6 +8,7 @@ import { describePersonalDataStoreContract } from './personalDataStoreContract';
 import { describeRateBucketsContract } from './rateBucketsContract';
 import { describeSettingsStoreContract } from './settingsStoreContract';
 import { describeStoreHealthContract } from './storeHealthContract';
+import { describeWorkerRegistryContract } from './workerRegistryContract';
 
 // The behaviour every ReceiverStore adapter must show, one suite per port, registered as Jest blocks so each
 // adapter's test file runs the same suites: `describeStoreContract('SQLite', () => openSqliteStore({ file }))`.
@@ -47,5 +48,6 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
     describeJobLeasesContract(stores);
     describeRateBucketsContract(stores);
     describeStoreHealthContract(stores);
+    describeWorkerRegistryContract(stores);
   });
 }

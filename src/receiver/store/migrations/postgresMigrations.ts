@@ -189,4 +189,18 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'workers',
+    sql: `
+      -- The delivery workers of every replica on this schema, each registered at its start, beating every few seconds
+      -- (beat_at) and removed at its graceful stop. A worker whose beat stopped is presumed dead: its row is removed
+      -- and its deliveries are taken back (the heartbeat table above is the health check's single row, not this).
+      CREATE TABLE workers (
+        id text PRIMARY KEY,
+        started_at timestamptz NOT NULL,
+        beat_at timestamptz NOT NULL
+      );
+    `,
+  },
 ];

@@ -186,4 +186,18 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    name: 'workers',
+    sql: `
+      -- The delivery workers running on this database, each registered at its start and removed at its graceful stop.
+      -- A process holds a lock file of its own per worker while it runs (sqliteWorkerLocks.ts): a registered worker
+      -- whose lock is free died, and its deliveries are taken back at once. beat_at is when it last said it runs.
+      CREATE TABLE workers (
+        id TEXT PRIMARY KEY,
+        started_at INTEGER NOT NULL,
+        beat_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -11,6 +11,7 @@ import { postgresPersonalDataStore } from './postgresPersonalDataStore';
 import { postgresRateBuckets } from './postgresRateBuckets';
 import { postgresSettingsStore } from './postgresSettingsStore';
 import { postgresStoreHealth } from './postgresStoreHealth';
+import { postgresWorkerRegistry } from './postgresWorkerRegistry';
 import type { ReceiverStore } from '../receiverStore';
 
 export interface PostgresStoreOptions {
@@ -98,6 +99,7 @@ export class PostgresStore {
       ...postgresJobLeases(connection),
       ...postgresRateBuckets(connection),
       ...postgresStoreHealth(connection),
+      ...postgresWorkerRegistry(connection),
     };
     Object.assign(this, ports);
   }

@@ -15,6 +15,8 @@ import { sqlitePersonalDataStore } from './sqlitePersonalDataStore';
 import { sqliteRateBuckets } from './sqliteRateBuckets';
 import { sqliteSettingsStore } from './sqliteSettingsStore';
 import { sqliteStoreHealth } from './sqliteStoreHealth';
+import { SqliteWorkerLocks } from './sqliteWorkerLocks';
+import { sqliteWorkerRegistry } from './sqliteWorkerRegistry';
 import { SqliteAcceptThread, type AcceptThreadSettings } from './sqliteAcceptThread';
 
 export interface SqliteStoreOptions {
@@ -97,11 +99,14 @@ export interface SqliteStore extends ReceiverStore {}
  * `BEGIN IMMEDIATE` transaction.
  */
 export class SqliteStore {
+  private readonly workerLocks: SqliteWorkerLocks;
+
   constructor(
     private readonly db: Database.Database,
     private readonly acceptThread?: SqliteAcceptThread,
   ) {
     const connection = sqliteConnection(db);
+    this.workerLocks = new SqliteWorkerLocks(db.memory ? undefined : db.name);
     // Typed as the whole store but for `close`: a port left out fails to compile here.
     const ports: Omit<ReceiverStore, 'close'> = {
       ...sqliteDeliveryQueue(connection, acceptThread),
@@ -113,12 +118,15 @@ export class SqliteStore {
       ...sqliteJobLeases(connection),
       ...sqliteRateBuckets(connection),
       ...sqliteStoreHealth(connection, acceptThread),
+      ...sqliteWorkerRegistry(connection, this.workerLocks),
     };
     Object.assign(this, ports);
   }
 
   async close(): Promise<void> {
     await this.acceptThread?.close();
+    // As when the process dies: the workers registered here are dead to every other connection.
+    this.workerLocks.close();
     this.db.close();
   }
 
