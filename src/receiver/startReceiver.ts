@@ -140,6 +140,7 @@ export async function startReceiver(
     intervalMs: config.workerHeartbeatMs,
     logger,
     onTakenBack: () => worker.wake(),
+    onSilent: () => worker.abortInFlight(),
   });
 
   const contactIndex = new ContactIndexKeeper({

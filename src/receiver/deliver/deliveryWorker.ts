@@ -104,6 +104,14 @@ export class DeliveryWorker {
   }
 
   /**
+   * Stops the attempts in flight, which give their deliveries back (WorkerHeartbeat's onSilent: a worker that cannot
+   * say it runs is about to be presumed dead, and must not still be writing when another takes its deliveries).
+   */
+  abortInFlight(): void {
+    for (const entry of this.inFlight.values()) entry.abort.abort();
+  }
+
+  /**
    * Claims and delivers everything due now, once (no loop): for tests and the CLI. Returns how many deliveries it
    * processed.
    */
