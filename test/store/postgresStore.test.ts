@@ -67,6 +67,7 @@ describeWithPostgres('on PostgreSQL', () => {
         'rate_buckets',
         'schema_migrations',
         'settings',
+        'workers',
       ]);
     });
 

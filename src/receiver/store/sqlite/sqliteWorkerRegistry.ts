@@ -33,6 +33,9 @@ export function sqliteWorkerRegistry(connection: SqliteConnection, locks: Sqlite
       // Probed outside the write transaction (file opens): a dead process cannot come back, so the answer holds.
       const dead = registered.filter((id) => !locks.isHeld(id));
       if (dead.length === 0) return { workers: [], deliveryIds: [] };
+      // Another process on the file may take back the same dead worker at the same time: the one that removes its
+      // row reports it.
+      const forgotten: string[] = [];
       const deliveryIds = writeTransaction(() => {
         const ended: string[] = [];
         const endLeases = sql(
@@ -45,12 +48,12 @@ export function sqliteWorkerRegistry(connection: SqliteConnection, locks: Sqlite
           for (const row of endLeases.all({ deadId, now: now.getTime() })) {
             ended.push(String((row as { id: unknown }).id));
           }
-          forget.run(deadId);
+          if (forget.run(deadId).changes > 0) forgotten.push(deadId);
         }
         return ended;
       });
       for (const id of dead) locks.remove(id);
-      return { workers: dead, deliveryIds };
+      return { workers: forgotten, deliveryIds };
     },
   };
 }
