@@ -262,7 +262,8 @@ async function runEverything(): Promise<void> {
       fault: {
         kind: 'status',
         status: 503,
-        retryAfterSec: 30,
+        // Short: a 503 marks Lime unavailable, and the delivery waits for the probe after Retry-After.
+        retryAfterSec: 1,
         body: { error: 'Service Unavailable', message: `upstream failed for x-api-key=${SECRETS.limeApiKey}` },
       },
     },
