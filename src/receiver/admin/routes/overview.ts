@@ -50,7 +50,11 @@ export function addOverviewRoute(
       alerts:
         deps.alerts === undefined
           ? undefined
-          : { configured: deps.alerts.configured, format: deps.alerts.format, recent: deps.alerts.recent().slice(0, 10) },
+          : {
+              configured: deps.alerts.configured,
+              format: deps.alerts.format,
+              recent: deps.alerts.recent().slice(0, 10),
+            },
     });
   });
 }
@@ -73,7 +77,10 @@ function describeOutage(state: CrmAvailabilityState | undefined, at: number) {
   if (state?.kind !== 'unavailable') return undefined;
   return {
     since: state.since,
-    age: describeAge(at - state.since.getTime()),
+    age:
+      at - state.since.getTime() < 120_000
+        ? `${Math.round((at - state.since.getTime()) / 1000)} s`
+        : describeAge(at - state.since.getTime()),
     code: state.code,
     status: state.status,
     nextProbeAt: state.nextProbeAt,
