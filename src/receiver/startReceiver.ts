@@ -173,6 +173,8 @@ export async function startReceiver(
     send: (event) => alerts.send(event),
     availability,
     pollStatus: deps.makeDciApi === undefined ? undefined : () => poller.status(),
+    // The poll's state changes once per poll: look at it as often.
+    dciCheckMs: config.dci.pollIntervalMs,
     afterMs: config.alerts.afterMs,
     logger,
   });

@@ -1,7 +1,7 @@
 import { AlertSender } from '../../src/receiver/alerts/alertSender';
 import { AlertWatch } from '../../src/receiver/alerts/alertWatch';
-import type { PollStatus } from '../../src/receiver/poll/dciPoller';
 import type { LimeEmulator } from '../../src/sandbox/lime';
+import { ALL_SCOPES, DCI_TOKEN, startDciSetup } from '../support/dci';
 import { closeAll, startLime, TEST_API_KEY } from '../support/lime';
 import { startOutageReceiver, type OutageReceiver } from '../support/outageHarness';
 import { waitFor } from '../support/waitFor';
@@ -31,9 +31,7 @@ afterEach(async () => {
 });
 
 /** The receiver's delivery side with alerting wired as startReceiver wires it, posting to the sink. */
-async function start(
-  options: { format?: 'chat' | 'teams_workflow' | 'generic'; pollStatus?: () => Promise<PollStatus> } = {},
-) {
+async function start(options: { format?: 'chat' | 'teams_workflow' | 'generic' } = {}) {
   let alertWatch: AlertWatch | undefined;
   receiver = await startOutageReceiver(lime, {
     maxAttempts: 1,
@@ -52,10 +50,8 @@ async function start(
   watch = alertWatch = new AlertWatch({
     send: (event) => alerts.send(event),
     availability: receiver.availability,
-    pollStatus: options.pollStatus,
     afterMs: 300,
     deadLetterWindowMs: 400,
-    dciCheckMs: 60_000,
     logger: receiver.logger,
   });
   alertWatch.start();
@@ -150,38 +146,33 @@ describe('alerts', () => {
     expect(logged.every((line) => line.includes('"code":"http_500"') && !line.includes('127.0.0.1'))).toBe(true);
   });
 
-  it("DCI's API refusing the token is alerted once, and its recovery once", async () => {
-    let status: PollStatus = {
-      intervalMs: 60_000,
-      lease: 'this replica',
-      state: {
-        startedAt: new Date().toISOString(),
-        waiting: [],
-        lastFullWalkAt: new Date().toISOString(),
-        last: {
-          at: new Date().toISOString(),
-          ok: false,
-          pages: 0,
-          listed: 0,
-          queued: 0,
-          unchanged: 0,
-          waiting: 0,
-          invalid: 0,
-          full: false,
-          error: { code: 'dci_unauthorized', message: 'DCI refused the API token (401).' },
-        },
+  it("DCI's REST API refusing the token is alerted once, and its recovery once (the receiver as it runs)", async () => {
+    const setup = await startDciSetup({
+      env: {
+        DCI_MODE: 'poll',
+        DCI_POLL_INTERVAL_S: '5',
+        ALERT_WEBHOOK_URL: sink.url,
+        ALERT_FORMAT: 'generic',
+        RECEIVER_PUBLIC_URL: 'https://companion.example.com',
       },
-    };
-    await start({ pollStatus: async () => status });
-    await watch!.checkDci();
-    await watch!.checkDci();
-    status = { ...status, state: { ...status.state!, last: { ...status.state!.last!, ok: true, error: undefined } } };
-    await watch!.checkDci();
-    await watch!.checkDci();
-    await sender!.settled();
-    expect(bodies().map((body) => [body['event'], (body['details'] as { code?: string }).code])).toEqual([
-      ['dci_failing', 'dci_unauthorized'],
-      ['dci_recovered', undefined],
-    ]);
-  });
+    });
+    try {
+      const polls = async () => (await setup.receiver.poller.status()).state?.last;
+      await waitFor(async () => (await polls())?.ok === true, 15_000, 'a first poll');
+      setup.dci.setToken(DCI_TOKEN, undefined);
+      await waitFor(() => events().includes('dci_failing'), 20_000, 'the DCI alert');
+      setup.dci.setToken(DCI_TOKEN, ALL_SCOPES);
+      await waitFor(() => events().includes('dci_recovered'), 20_000, 'the recovery alert');
+
+      const dciAlerts = bodies().filter((body) => String(body['event']).startsWith('dci_'));
+      expect(dciAlerts.map((body) => [body['event'], (body['details'] as { code?: string }).code])).toEqual([
+        ['dci_failing', 'dci_unauthorized'],
+        ['dci_recovered', undefined],
+      ]);
+      expect(dciAlerts[0]).toMatchObject({ adminUrl: 'https://companion.example.com/admin', severity: 'critical' });
+      expect(sink.received.map((request) => request.body.toString('utf8')).join('\n')).not.toContain(DCI_TOKEN);
+    } finally {
+      await setup.close();
+    }
+  }, 60_000);
 });
