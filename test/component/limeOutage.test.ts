@@ -1,4 +1,4 @@
-import { closeAll, notesOf, startLime } from '../support/lime';
+import { closeAll, notesOf, startLime, TEST_API_KEY } from '../support/lime';
 import { startOutageReceiver, type OutageReceiver } from '../support/outageHarness';
 import { waitFor } from '../support/waitFor';
 import type { LimeEmulator } from '../../src/sandbox/lime';
@@ -139,5 +139,20 @@ describe('when Lime is out', () => {
     await receiver.accept('conv-good');
     receiver.worker.wake();
     await waitFor(async () => (await deliveryOf('conv-good')).status === 'delivered', 10_000, 'the good meeting');
+  });
+
+  it('a probe that Lime answers with 401 (the key revoked during the outage) ends it: the delivery goes to the dead letters', async () => {
+    receiver = await startOutageReceiver(lime, { firstProbeMs: 50, probeCapMs: 100 });
+    let down = true;
+    lime.failWhen(() => down, { kind: 'status', status: 503 }, 1_000_000);
+    await receiver.accept('conv-revoked');
+    receiver.worker.start();
+    await waitFor(() => !receiver!.availability.isAvailable(), 10_000, 'the outage');
+    lime.setApiKey(TEST_API_KEY, undefined);
+    down = false;
+
+    await waitFor(async () => (await deliveryOf('conv-revoked')).status === 'dead', 10_000, 'the dead letter');
+    expect(await deliveryOf('conv-revoked')).toMatchObject({ lastErrorCode: 'unauthorized', attempts: 1 });
+    expect(receiver.availability.isAvailable()).toBe(true);
   });
 });
