@@ -4,6 +4,9 @@ import type { ReceiverConfig } from './config/loadConfig';
 import type { ConnectionCheck } from '../crm/crmConnector';
 import { DeliveryWorker } from './deliver/deliveryWorker';
 import { WorkerHeartbeat } from './deliver/workerHeartbeat';
+import { CrmAvailability } from './deliver/crmAvailability';
+import { AlertSender } from './alerts/alertSender';
+import { AlertWatch } from './alerts/alertWatch';
 import { enrichPayload, type EnrichResult } from './enrich/enrichPayload';
 import type { MeetingSummary } from '../core';
 import { catchUpEnrichment, CATCH_UP_AFTER_MS, CATCH_UP_JOB } from './enrich/enrichmentCatchUp';
@@ -16,7 +19,7 @@ import { deriveSubscriptionSecret } from './secrets/subscriptionSecret';
 import { createApp } from './http/createApp';
 import { verifyAdminPassword } from './secrets/adminPassword';
 import type { Logger } from './observability/logger';
-import { createMetrics } from './observability/metrics';
+import { addCrmAvailabilityGauges, createMetrics } from './observability/metrics';
 import { RetentionPurge } from './privacy/retentionPurge';
 import type { ConnectionSettingsService } from './settings/connectionSettings';
 import {
@@ -121,6 +124,15 @@ export async function startReceiver(
       now: () => new Date(),
     });
 
+  const availability = new CrmAvailability({ getConnector: () => settings.connector(), logger });
+  addCrmAvailabilityGauges(metrics, () => availability.state());
+  const alerts = new AlertSender({
+    webhookUrl: config.alerts.webhookUrl,
+    format: config.alerts.format,
+    adminUrl: config.publicUrl === undefined ? undefined : `${config.publicUrl}/admin`,
+    logger,
+  });
+  let alertWatch: AlertWatch | undefined;
   const worker = new DeliveryWorker({
     store,
     getConnector: () => settings.connector(),
@@ -132,6 +144,8 @@ export async function startReceiver(
     maxAttempts: config.maxAttempts,
     maxAgeMs: config.maxAgeMs,
     leaseMs: config.leaseMs,
+    availability,
+    onSettled: (settled) => alertWatch?.settled(settled),
   });
   // Registers the worker, and takes back the deliveries of workers that died (a killed predecessor, a lost replica).
   const heartbeat = new WorkerHeartbeat({
@@ -164,6 +178,15 @@ export async function startReceiver(
     intervalMs: config.dci.pollIntervalMs,
     logger,
     onQueued: () => worker.wake(),
+  });
+  alertWatch = new AlertWatch({
+    send: (event) => alerts.send(event),
+    availability,
+    pollStatus: deps.makeDciApi === undefined ? undefined : () => poller.status(),
+    // The poll's state changes once per poll: look at it as often.
+    dciCheckMs: config.dci.pollIntervalMs,
+    afterMs: config.alerts.afterMs,
+    logger,
   });
   const backfill = new BackfillJob({ store, api: dciApi, target: 'lime', logger, onQueued: () => worker.wake() });
   // Completing partially enriched notes: one round at a time, stopped (and waited for) on shutdown.
@@ -199,6 +222,7 @@ export async function startReceiver(
     maxBodyBytes: config.maxBodyBytes,
     target: 'lime',
     connectionState: () => settings.lastCheck(),
+    crmAvailability: () => availability.state(),
     onQueued: () => worker.wake(),
     contactNotifications: contactIndex,
     trustProxy: config.trustProxy,
@@ -207,6 +231,8 @@ export async function startReceiver(
       settings,
       checkPassword: adminPasswordCheck(config),
       wakeWorker: () => worker.wake(),
+      crmAvailability: () => availability.state(),
+      alerts,
       contactIndexMode: () => contactIndex.mode(),
       logger,
       // Without a DCI client factory the receiver never calls DCI: no DCI section to show.
@@ -246,6 +272,7 @@ export async function startReceiver(
   contactIndex.start();
   retention.start();
   poller.start();
+  alertWatch.start();
   const checkTimer = setInterval(() => void checkConnection(), CONNECTION_CHECK_INTERVAL_MS);
   checkTimer.unref();
 
@@ -281,6 +308,9 @@ export async function startReceiver(
         await backfill.stop();
         await worker.stop();
         await heartbeat.stop();
+        availability.stop();
+        await alertWatch?.stop();
+        await alerts.settled({ graceMs: 2000 });
         await contactIndex.stop();
         await retention.stop();
         await settings.close();

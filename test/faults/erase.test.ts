@@ -13,6 +13,7 @@ import { closeAll, startLime, TEST_API_KEY } from '../support/lime';
 import { buildParticipant, buildPayload } from '../support/payloads';
 import { dropSchema, postgresAvailable, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres';
 import { builtProduct } from '../support/receiverProcess';
+import { waitFor } from '../support/waitFor';
 
 // `dci-companion erase --email` as an operator runs it: the compiled CLI in its own process, against the store of a
 // receiver that is running and has delivered real meetings to the Lime emulator — on SQLite and on PostgreSQL.
@@ -156,7 +157,17 @@ describe.each(STORES)('dci-companion erase on $name', (store) => {
         participants: [buildParticipant({ name: 'Anna Andersson', email: ANNA })],
       }),
     );
-    const waitingRow = await untilDeliveryStatus(receiver, `${prefix}-anna-waiting`, 'retrying');
+    // Lime answers 503: it is marked unavailable and the delivery, given back uncounted, waits (pending) for it.
+    await waitFor(
+      async () => {
+        const [row] = await receiver.store.listDeliveries({ search: `${prefix}-anna-waiting`, limit: 1 });
+        const log = row === undefined ? [] : ((await receiver.store.getDelivery(row.id))?.attemptLog ?? []);
+        return row?.status === 'pending' && log.some((attempt) => attempt.errorCode === 'crm_unavailable');
+      },
+      10_000,
+      'the delivery waiting for Lime',
+    );
+    const waitingRow = await untilDeliveryStatus(receiver, `${prefix}-anna-waiting`, 'pending');
     expect((await receiver.store.findContactCandidates('lime', { emails: [ANNA], phones: [] })).length).toBe(1);
     const annaTrace = (await receiver.store.getDelivery(annaRow.id))?.outcomes[0]?.trace;
     expect(annaTrace).toContain(ANNA);
@@ -171,7 +182,7 @@ describe.each(STORES)('dci-companion erase on $name', (store) => {
     expect(result.stdout).toMatch(new RegExp(`${annaRow.id}  delivered  payload, title and traces removed`, 'u'));
     expect(result.stdout).toMatch(new RegExp(`${mentionRow.id}  delivered  payload, title and traces removed`, 'u'));
     expect(result.stdout).toContain(
-      `${waitingRow.id}  retrying -> dead  payload, title and traces removed; it was not delivered and now never will be`,
+      `${waitingRow.id}  pending -> dead  payload, title and traces removed; it was not delivered and now never will be`,
     );
     expect(result.stdout).toContain('erase the person there with its own tools');
     expect(result.stdout).not.toContain(larsRow.id);

@@ -33,6 +33,8 @@ const SECRETS = {
   oldWebhookSecret: 'dci-whsec-previous-3Jm9Xc4Lb8Ds1Fy',
   adminPassword: 'AdminPw-9Tz4 Qn7&Kd2=Vh5',
   secretKey: '4f1c9e7a2b8d6035e1f47a9c0b3d5e7f61a2c4e8b0d9f3a57c6e1b2d4f8a0c9e',
+  // Nothing listens on port 9 (discard): every alert send fails, and the failure is logged.
+  alertWebhookUrl: 'http://127.0.0.1:9/hooks/T0AlertTok3n/B8Vq2Lm5Xz?sig=Ws7Pd3Kf9Qa',
 } as const;
 
 /** Personal data in the payloads: never in logs, metrics, health or error answers. */
@@ -204,6 +206,7 @@ async function runEverything(): Promise<void> {
     MAX_ATTEMPTS: '1', // a failure is a dead letter at once: no retry takes a fault meant for the next delivery
     LEASE_SECONDS: '5', // an attempt is stopped after 4 s: the timeout case
     MAX_BODY_BYTES: '65536',
+    ALERT_WEBHOOK_URL: SECRETS.alertWebhookUrl,
   });
   store = await openSqliteStore({ file: join(dataDir, 'receiver.sqlite') });
 
@@ -262,7 +265,8 @@ async function runEverything(): Promise<void> {
       fault: {
         kind: 'status',
         status: 503,
-        retryAfterSec: 30,
+        // Short: a 503 marks Lime unavailable, and the delivery waits for the probe after Retry-After.
+        retryAfterSec: 1,
         body: { error: 'Service Unavailable', message: `upstream failed for x-api-key=${SECRETS.limeApiKey}` },
       },
     },

@@ -40,6 +40,8 @@ const RECEIVER_LAYERS: ReadonlyArray<readonly string[]> = [
   ['ingest', 'enrich', 'contactIndex', 'privacy'],
   // Both complete a payload through enrich.
   ['deliver', 'poll'],
+  // Alerts watch the delivery worker's outage circuit and the DCI poll.
+  ['alerts'],
   ['admin'],
   // createApp mounts every route and the admin pages.
   ['http'],

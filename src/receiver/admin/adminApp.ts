@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import express, { type NextFunction, type Response } from 'express';
 import helmet from 'helmet';
+import type { AlertSender } from '../alerts/alertSender';
+import type { CrmAvailabilityState } from '../deliver/crmAvailability';
 import type { Logger } from '../observability/logger';
 import type { ConnectionSettingsService } from '../settings/connectionSettings';
 import type { ContactIndexStore } from '../store/ports/contactIndexStore';
@@ -39,6 +41,10 @@ export interface AdminDeps extends DciAdminDeps {
   checkPassword: ((password: string) => Promise<boolean>) | undefined;
   /** How the contact index is kept fresh, in words ('off' when it is off), for the overview. */
   contactIndexMode?: (() => string) | undefined;
+  /** The Lime outage circuit, for the overview; absent: not shown. */
+  crmAvailability?: (() => CrmAvailabilityState) | undefined;
+  /** Alerting (whether it is configured, the recent alerts), for the overview; absent: not shown. */
+  alerts?: Pick<AlertSender, 'configured' | 'format' | 'recent'> | undefined;
   /** Makes the worker look for due work now (after Retry now / requeue). */
   wakeWorker: () => void;
   logger: Logger;

@@ -120,6 +120,17 @@ const environmentSchema = z.object({
       error:
         'RECEIVER_PUBLIC_URL must be the http(s) address Lime reaches the receiver at, e.g. https://companion.example.com',
     }),
+  ALERT_WEBHOOK_URL: z
+    .string()
+    .optional()
+    .refine((url) => url === undefined || url.trim() === '' || isHttpUrl(url.trim(), { query: true }), {
+      error: 'ALERT_WEBHOOK_URL must be the http(s) address of an incoming webhook (Slack, Teams, or another)',
+    }),
+  ALERT_FORMAT: z
+    .enum(['chat', 'teams_workflow', 'generic', ''], { error: 'ALERT_FORMAT must be chat, teams_workflow or generic' })
+    .optional()
+    .transform((value) => (value === '' || value === undefined ? 'chat' : value)),
+  ALERT_AFTER_MINUTES: int('ALERT_AFTER_MINUTES', 15, 0, 7 * 24 * 60),
   ADMIN_PASSWORD: z.string().optional(),
   ADMIN_PASSWORD_HASH: z
     .string()
@@ -300,6 +311,12 @@ export interface ReceiverConfig {
    * sign-in limit counts per client address, and the admin cookie is `Secure` when the request came over TLS.
    */
   trustProxy?: TrustProxy | undefined;
+  /**
+   * Alerts to an incoming webhook: `ALERT_WEBHOOK_URL` (a secret: never logged or shown; undefined: alerts are only
+   * shown on the overview), `ALERT_FORMAT` (chat, teams_workflow or generic) and `ALERT_AFTER_MINUTES` (how long an
+   * outage of Lime or of DCI's poll lasts before it is alerted).
+   */
+  alerts: { webhookUrl?: string | undefined; format: 'chat' | 'teams_workflow' | 'generic'; afterMs: number };
 }
 
 export class ConfigError extends Error {
@@ -392,13 +409,19 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     admin: password !== undefined || passwordHash !== undefined ? { password, passwordHash } : undefined,
     secretKey: e.SECRET_KEY,
     trustProxy: e.TRUST_PROXY,
+    alerts: {
+      webhookUrl: nonEmpty(e.ALERT_WEBHOOK_URL) ? e.ALERT_WEBHOOK_URL.trim() : undefined,
+      format: e.ALERT_FORMAT,
+      afterMs: e.ALERT_AFTER_MINUTES * 60 * 1000,
+    },
   };
 }
 
-function isHttpUrl(text: string): boolean {
+function isHttpUrl(text: string, allow: { query?: boolean } = {}): boolean {
   try {
     const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '';
+    const queryOk = allow.query === true || url.search === '';
+    return (url.protocol === 'http:' || url.protocol === 'https:') && queryOk && url.hash === '';
   } catch {
     return false;
   }

@@ -9,6 +9,7 @@ import type { AttemptRecord, ClaimedDelivery, DeliveryQueue, EnrichmentRecord } 
 import type { DeliveryDetail, DeliveryReads } from '../store/ports/deliveryReads';
 import { backoffDelayMs } from './backoff';
 import { classifyFailure, type FailureDecision } from './classifyFailure';
+import type { CrmAvailability } from './crmAvailability';
 
 export interface DeliveryWorkerOptions {
   store: DeliveryQueue & DeliveryReads & ContactIndexStore;
@@ -46,6 +47,13 @@ export interface DeliveryWorkerOptions {
   now?: (() => Date) | undefined;
   random?: (() => number) | undefined;
   workerId?: string | undefined;
+  /**
+   * The CRM's outage circuit: while it is open nothing is claimed, and an attempt that failed because the CRM is
+   * out is given back without counting; it closing wakes the worker. Undefined: every failure counts (backoff only).
+   */
+  availability?: CrmAvailability | undefined;
+  /** Told of every delivery that ended delivered or dead (alerts count dead letters): codes only. */
+  onSettled?: ((settled: { result: 'delivered' | 'dead'; code?: string | undefined }) => void) | undefined;
 }
 
 /**
@@ -65,6 +73,7 @@ export class DeliveryWorker {
   constructor(options: DeliveryWorkerOptions) {
     this.options = options;
     this.workerId = options.workerId ?? `worker-${randomUUID()}`;
+    options.availability?.onChange((state) => state.kind === 'available' && this.wake());
   }
 
   private get now(): Date {
@@ -168,6 +177,7 @@ export class DeliveryWorker {
 
   private async claim(limit: number): Promise<ClaimedDelivery[]> {
     if (this.options.getConnector() === undefined) return [];
+    if (this.options.availability?.isAvailable() === false) return [];
     return this.options.store.claimDue({ workerId: this.workerId, now: this.now, limit, leaseMs: this.leaseMs });
   }
 
@@ -258,6 +268,8 @@ export class DeliveryWorker {
           now: this.now,
         });
         metrics?.deliveries.inc({ outcome: result });
+        this.options.availability?.deliverySucceeded(delivery.deliveryId);
+        if (result === 'delivered') this.options.onSettled?.({ result });
         log.info(
           { result, apiCalls: report.apiCalls, participants: report.outcomes.length, enrichment: enrichment?.state },
           'delivery attempt finished',
@@ -270,7 +282,9 @@ export class DeliveryWorker {
           errorCode: 'invalid_payload',
           errorMessage: `The stored payload no longer passes validation (${parsed.issues.length} issue(s)); it cannot be delivered.`,
         });
-        metrics?.deliveries.inc({ outcome: await store.deadLetterDelivery({ ...base, attempt, now: this.now }) });
+        const result = await store.deadLetterDelivery({ ...base, attempt, now: this.now });
+        metrics?.deliveries.inc({ outcome: result });
+        if (result === 'dead') this.options.onSettled?.({ result, code: 'invalid_payload' });
         log.warn({ code: 'invalid_payload' }, 'delivery dead-lettered');
         return;
       }
@@ -288,6 +302,25 @@ export class DeliveryWorker {
         await store.releaseDelivery({ deliveryId: delivery.deliveryId, workerId: this.workerId, now: this.now });
         metrics?.deliveries.inc({ outcome: 'released' });
         log.info('delivery given back on shutdown');
+        return;
+      }
+      if (
+        decision.retry &&
+        !overran &&
+        this.options.availability?.deliveryFailed(delivery.deliveryId, failure) === 'release'
+      ) {
+        const reason = {
+          code: 'crm_unavailable',
+          message: `Lime was unavailable (${decision.code}${decision.status === undefined ? '' : `, ${decision.status}`}): the attempt was given back without counting, to be tried when Lime answers again.`,
+        };
+        await store.releaseDelivery({
+          deliveryId: delivery.deliveryId,
+          workerId: this.workerId,
+          now: this.now,
+          reason,
+        });
+        metrics?.deliveries.inc({ outcome: 'released' });
+        log.info({ code: decision.code, status: decision.status }, 'delivery given back: the CRM is unavailable');
         return;
       }
       const details = { errorCode: decision.code, errorMessage: decision.message, crmStatus: decision.status };
@@ -317,6 +350,7 @@ export class DeliveryWorker {
         now: this.now,
       });
       metrics?.deliveries.inc({ outcome: result });
+      if (result === 'dead') this.options.onSettled?.({ result, code: decision.code });
       log.warn({ code: decision.code, status: decision.status, result }, 'delivery dead-lettered');
     } catch (error) {
       // The store itself failed: the lease will expire and another attempt will pick the delivery up.

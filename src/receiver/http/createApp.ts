@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import type { TrustProxy } from '../config/loadConfig';
 import type { ConnectionCheck } from '../../crm/crmConnector';
+import type { CrmAvailabilityState } from '../deliver/crmAvailability';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
 import type { DeliveryQueue } from '../store/ports/deliveryQueue';
@@ -20,6 +21,8 @@ export interface AppDeps {
   maxBodyBytes: number;
   target: string;
   connectionState: () => ConnectionCheck | undefined;
+  /** The CRM's outage circuit, for the /readyz detail; absent: not shown. */
+  crmAvailability?: (() => CrmAvailabilityState) | undefined;
   onQueued: () => void;
   /** Lime's change notifications for the contact index (`POST /api/v1/lime/webhook`); absent: no such route. */
   contactNotifications?: ContactNotificationReceiver | undefined;
@@ -84,11 +87,14 @@ export function createApp(deps: AppDeps): ReceiverApp {
     const connection = deps.connectionState();
     const crm = connection === undefined ? 'unchecked' : connection.ok ? 'ok' : (connection.code ?? 'failing');
     const store = await storeReadiness(deps);
+    // Detail only: a Lime outage leaves the receiver ready, since it still stores what DCI sends (and delivers later).
+    const availability = deps.crmAvailability?.();
+    const detail = availability === undefined ? {} : { crmAvailability: describeAvailability(availability) };
     if (store !== 'ok') {
-      response.status(503).json({ status: 'unavailable', store, crm });
+      response.status(503).json({ status: 'unavailable', store, crm, ...detail });
       return;
     }
-    response.json({ status: 'ready', store, crm });
+    response.json({ status: 'ready', store, crm, ...detail });
   });
 
   app.get('/metrics', async (_request, response) => {
@@ -127,4 +133,15 @@ async function storeReadiness(deps: AppDeps): Promise<'ok' | 'not_writable' | 'f
     return 'full';
   }
   return 'ok';
+}
+
+/** The outage circuit for /readyz: `available`, or since when it is out, why, and when the next probe goes. */
+function describeAvailability(state: CrmAvailabilityState) {
+  if (state.kind === 'available') return { state: 'available' };
+  return {
+    state: 'unavailable',
+    since: state.since.toISOString(),
+    code: state.code,
+    nextProbeAt: state.nextProbeAt?.toISOString() ?? 'probing now',
+  };
 }

@@ -67,3 +67,43 @@ export function createMetrics(
   });
   return metrics;
 }
+
+/** The CRM's outage circuit as the gauges read it (the delivery worker's CrmAvailability). */
+export interface CrmAvailabilityReading {
+  kind: 'available' | 'unavailable';
+  since?: Date | undefined;
+  nextProbeAt?: Date | undefined;
+}
+
+/**
+ * Gauges of the CRM's outage circuit: `dci_crm_available` (1 or 0), and while it is out since when and when the next
+ * probe goes (Unix seconds; 0 when available, or while a probe is under way).
+ */
+export function addCrmAvailabilityGauges(metrics: ReceiverMetrics, read: () => CrmAvailabilityReading): void {
+  const registers = [metrics.registry];
+  const seconds = (date: Date | undefined) => (date === undefined ? 0 : date.getTime() / 1000);
+  new Gauge({
+    name: 'dci_crm_available',
+    help: 'Whether the CRM answers (1) or the delivery worker waits out an outage (0)',
+    registers,
+    collect() {
+      this.set(read().kind === 'available' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'dci_crm_unavailable_since_seconds',
+    help: 'When the current CRM outage began (Unix time; 0 when the CRM is available)',
+    registers,
+    collect() {
+      this.set(seconds(read().since));
+    },
+  });
+  new Gauge({
+    name: 'dci_crm_next_probe_seconds',
+    help: 'When the next probe of an unavailable CRM goes (Unix time; 0 when available or while probing)',
+    registers,
+    collect() {
+      this.set(seconds(read().nextProbeAt));
+    },
+  });
+}

@@ -1,4 +1,6 @@
 import type { Router } from 'express';
+import type { AlertSender } from '../../alerts/alertSender';
+import type { CrmAvailabilityState } from '../../deliver/crmAvailability';
 import type { ConnectionSettingsService } from '../../settings/connectionSettings';
 import type { ContactIndexStore } from '../../store/ports/contactIndexStore';
 import type { DeliveryStatus } from '../../store/ports/deliveryQueue';
@@ -15,6 +17,8 @@ export function addOverviewRoute(
     settings: Pick<ConnectionSettingsService, 'view' | 'lastCheck'>;
     /** How the contact index is kept fresh, in words ('off' when it is off). */
     contactIndexMode?: (() => string) | undefined;
+    crmAvailability?: (() => CrmAvailabilityState) | undefined;
+    alerts?: Pick<AlertSender, 'configured' | 'format' | 'recent'> | undefined;
     now: () => Date;
   },
 ): void {
@@ -42,6 +46,15 @@ export function addOverviewRoute(
       oldestOpenAge: counts.oldestOpenSince ? describeAge(at - counts.oldestOpenSince.getTime()) : undefined,
       failures: rows.filter((row) => row.status === 'dead' || row.status === 'retrying').slice(0, 10),
       dci: await dciOverviewPanel(deps, now(), request.query['backfill']),
+      outage: describeOutage(deps.crmAvailability?.(), at),
+      alerts:
+        deps.alerts === undefined
+          ? undefined
+          : {
+              configured: deps.alerts.configured,
+              format: deps.alerts.format,
+              recent: deps.alerts.recent().slice(0, 10),
+            },
     });
   });
 }
@@ -57,4 +70,20 @@ function describeAge(ms: number): string {
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.round(minutes / 60);
   return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
+}
+
+/** "Lime unavailable since …, next probe …" for the overview; undefined while Lime answers. */
+function describeOutage(state: CrmAvailabilityState | undefined, at: number) {
+  if (state?.kind !== 'unavailable') return undefined;
+  return {
+    since: state.since,
+    age:
+      at - state.since.getTime() < 120_000
+        ? `${Math.round((at - state.since.getTime()) / 1000)} s`
+        : describeAge(at - state.since.getTime()),
+    code: state.code,
+    status: state.status,
+    nextProbeAt: state.nextProbeAt,
+    failedProbes: state.failedProbes,
+  };
 }

@@ -154,8 +154,16 @@ export interface DeliveryQueue {
   retryDelivery(failed: FinishedAttempt & { nextAttemptAt: Date }): Promise<'retrying' | 'superseded' | 'lost'>;
   /** Records a failed attempt and moves the delivery to the dead letters with the reason (a newer payload wins). */
   deadLetterDelivery(failed: FinishedAttempt): Promise<'dead' | 'superseded' | 'lost'>;
-  /** Gives a claimed delivery back without counting the attempt (graceful shutdown). */
-  releaseDelivery(release: { deliveryId: string; workerId: string; now: Date }): Promise<void>;
+  /**
+   * Gives a claimed delivery back, due now, without counting the attempt (graceful shutdown; the CRM out, in which
+   * case the worker claims nothing until it answers). `reason` is what the attempt log shows; default: shutdown.
+   */
+  releaseDelivery(release: {
+    deliveryId: string;
+    workerId: string;
+    now: Date;
+    reason?: { code: string; message: string } | undefined;
+  }): Promise<void>;
 
   /**
    * Makes a dead (or delivered) delivery due now with attempts reset; false when it does not exist, is busy, or its

@@ -221,7 +221,13 @@ export function postgresDeliveryQueue({ pool, transaction }: PostgresConnection)
       await transaction(async (db) => {
         await db.query(
           `${logCurrentAttempt('$3', '$4', '$5')} WHERE id = $1 AND status = 'in_progress' AND locked_by = $2 FOR UPDATE`,
-          [release.deliveryId, release.workerId, release.now, RELEASED.code, RELEASED.message],
+          [
+            release.deliveryId,
+            release.workerId,
+            release.now,
+            (release.reason ?? RELEASED).code,
+            (release.reason ?? RELEASED).message,
+          ],
         );
         await db.query(
           `UPDATE deliveries SET status = 'pending', attempts = GREATEST(attempts - 1, 0), next_attempt_at = $3,

@@ -143,7 +143,7 @@ export function sqliteDeliveryQueue(connection: SqliteConnection, acceptThread?:
       writeTransaction(() => {
         sql(`${LOG_CURRENT_ATTEMPT} AND status = 'in_progress' AND locked_by = @workerId`).run({
           ...params,
-          ...RELEASED,
+          ...(release.reason ?? RELEASED),
         });
         sql(
           `UPDATE deliveries SET status = 'pending', attempts = MAX(attempts - 1, 0), next_attempt_at = @now,
