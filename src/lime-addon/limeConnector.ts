@@ -7,6 +7,7 @@ import {
   type NoteTarget,
   type PersonCandidate,
 } from '../core';
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import type {
   ConnectionCheck,
@@ -72,6 +73,12 @@ export class LimeConnector implements CrmConnector {
   async deliver(summary: MeetingSummary, options: DeliverOptions): Promise<DeliveryReport> {
     const callsBefore = this.http.callCount;
     const { signal } = options;
+    // Every request of the meeting's round trips listens on this signal at once (a note per participant, the query
+    // parts): more than Node's default of 10 is expected here, not a leak.
+    if (signal !== undefined) {
+      const atOnce = summary.participants.length + 20;
+      if (getMaxListeners(signal) < atOnce) setMaxListeners(atOnce, signal);
+    }
     const schema = await this.currentSchema(signal);
     const note = renderNote(summary, { timeZone: options.timeZone, maxLength: schema.noteMaxLength });
     // Our notes already in Lime, searched in the candidates' round trip (not a third one) unless the receiver's
