@@ -76,24 +76,37 @@ export function splitQuery(http: LimeHttp, query: ListQuery): LimeQuery[] {
   const documents: LimeQuery[] = [];
   let current: Array<Array<string | number>> = lists.map(() => []);
   let packed = 0;
+  let length = 0;
   lists.forEach((list, index) => {
     for (const value of list.values) {
-      current[index]?.push(value);
-      if (lineOf(documentOf(query, current)) <= MAX_REQUEST_LINE) {
+      const chunk = current[index] ?? [];
+      chunk.push(value);
+      // Measured in full when a list opens (its condition appears); else grown by what one more value adds to
+      // each of its IN lists, `,<value>` URL-encoded (encoding is per character, so lengths add up exactly).
+      length =
+        chunk.length === 1
+          ? lineOf(documentOf(query, current))
+          : length + list.keys.length * encodedLength(`,${JSON.stringify(value)}`);
+      if (length <= MAX_REQUEST_LINE) {
         packed += 1;
         continue;
       }
-      current[index]?.pop();
+      chunk.pop();
       if (packed > 0) documents.push(documentOf(query, current));
       current = lists.map(() => []);
       current[index]?.push(value);
       packed = 1;
-      const alone = lineOf(documentOf(query, current));
-      if (alone > MAX_REQUEST_LINE) throw tooLong(`One value of ${list.keys.join('/')} alone`, alone);
+      length = lineOf(documentOf(query, current));
+      if (length > MAX_REQUEST_LINE) throw tooLong(`One value of ${list.keys.join('/')} alone`, length);
     }
   });
   if (packed > 0) documents.push(documentOf(query, current));
   return documents;
+}
+
+/** The length of `text` as a query-string value (URLSearchParams' encoding, as the request is sent). */
+function encodedLength(text: string): number {
+  return new URLSearchParams({ q: text }).toString().length - 'q='.length;
 }
 
 /** The Query API document for `values` (one array per list of `anyOf`), ordered by `_id` unless told otherwise. */
