@@ -5,9 +5,11 @@ import type { ContactIndexEntry } from '../../src/crm/crmConnector';
 import { CrmError } from '../../src/crm/crmError';
 import type { LimeConnector } from '../../src/lime-addon';
 import { queryObjects } from '../../src/lime-addon/queryObjects';
+import { syncContactIndex, updateContactIndex } from '../../src/receiver/contactIndex/syncContactIndex';
 import type { LimeEmulator, LimeRequestLogEntry } from '../../src/sandbox/lime';
 import { buildParticipant, buildSummary } from '../support/payloads';
 import { closeAll, connectTo, DELIVER, startLime } from '../support/lime';
+import { buildReceiver } from '../support/receiver';
 import { waitFor } from '../support/waitFor';
 
 afterEach(closeAll);
@@ -164,6 +166,24 @@ describe('Lime refusing _timestamp in queries', () => {
     const pages = connector.exportContactsChangedSince('2026-01-01T00:00:00Z', { defaultRegion: 'SE' });
     await expect(pages[Symbol.asyncIterator]().next()).rejects.toMatchObject({ code: 'bad_request' });
     expect(lime.requests.length).toBe(before);
+  });
+
+  it('the receiver keeps to full syncs: its incremental pass says it cannot run, without asking Lime', async () => {
+    const lime = await startLime({ refuseTimestampInQueries: true });
+    seedCustomers(lime, 3);
+    const connector = connectTo(lime);
+    const receiver = await buildReceiver({ connector });
+    try {
+      const options = { target: 'lime', defaultRegion: 'SE' };
+      expect(await syncContactIndex(receiver.store, connector, { ...options, now: () => new Date() })).toBe(3);
+      const before = lime.requests.length;
+      await expect(updateContactIndex(receiver.store, connector, options)).rejects.toMatchObject({
+        code: 'bad_request',
+      });
+      expect(lime.requests.length).toBe(before);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('a 400 for another reason is not blamed on _timestamp', async () => {
