@@ -61,7 +61,8 @@ export class LimeConnector implements CrmConnector {
   async testConnection(signal?: AbortSignal): Promise<ConnectionCheck> {
     const { check, schema } = await testLimeConnection(this.http, this.fields, this.historyType, signal);
     if (schema) this.schema = schema;
-    if (check.ok) await this.learnPaging(signal);
+    // A failure here resurfaces at the first delivery, which learns it again; the check has said what it can.
+    if (check.ok) await this.learnPaging().catch(() => undefined);
     return check;
   }
 
@@ -248,9 +249,13 @@ export class LimeConnector implements CrmConnector {
     return this.http.close();
   }
 
-  /** How long this server's pages can be, learned once per connection (before the first meeting needs it). */
-  private async learnPaging(signal?: AbortSignal): Promise<void> {
-    this.pagingLearned ??= learnPageSize(this.http, this.fields.person.limetype, signal).catch((error: unknown) => {
+  /**
+   * How long this server's pages can be, learned once per connection (before the first meeting needs it). Shared by
+   * whoever asks meanwhile, so it takes no caller's signal (one caller giving up must not fail the others); the
+   * request timeouts bound it.
+   */
+  private async learnPaging(): Promise<void> {
+    this.pagingLearned ??= learnPageSize(this.http, this.fields.person.limetype).catch((error: unknown) => {
       this.pagingLearned = undefined;
       throw error;
     });
@@ -258,13 +263,14 @@ export class LimeConnector implements CrmConnector {
   }
 
   private async currentSchema(signal?: AbortSignal): Promise<LimeSchema> {
-    if (this.schema === undefined) {
-      const [schema] = await Promise.all([
-        discoverSchema(this.http, this.fields, this.historyType, signal),
-        this.learnPaging(signal),
-      ]);
-      this.schema = schema;
-    }
+    // Learned beside the data model (no extra round trip), and again after a failure; its own failure is reported
+    // only when the data model fits: a renamed person limetype must read as schema_mismatch, not as a refused query.
+    const learning = this.learnPaging().then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+    this.schema ??= await discoverSchema(this.http, this.fields, this.historyType, signal);
+    const paging = await learning;
     const [problem] = this.schema.problems;
     if (problem) {
       const schemaProblem = this.schema;
@@ -273,6 +279,7 @@ export class LimeConnector implements CrmConnector {
         detail: schemaProblem.problems.map((each) => each.message).join(' '),
       });
     }
+    if (paging !== undefined) throw paging.error;
     return this.schema;
   }
 }

@@ -30,7 +30,6 @@ export async function* queryPages(
       if (unconfirmed !== undefined) traits.confirmedWhole(unconfirmed);
       return;
     }
-    if (unconfirmed !== undefined) traits.cutAt(unconfirmed);
     const first = page[0]?.['_id'];
     if (offset > 0 && first !== undefined && first === previousFirst) {
       // Without this, a server that ignores `offset` would be read forever.
@@ -39,6 +38,7 @@ export async function* queryPages(
       });
     }
     previousFirst = first;
+    if (unconfirmed !== undefined) traits.cutAt(unconfirmed);
     traits.served(page.length, limit);
     yield page;
     offset += page.length;
