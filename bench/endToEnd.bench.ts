@@ -162,6 +162,11 @@ async function main(): Promise<void> {
   const results: CaseResult[] = [];
   try {
     await until(() => receiver.connection() !== undefined, 'the first connection check');
+    // The contact index's first full sync reads Lime too: measured meetings start after it, not beside it.
+    await until(
+      async () => (await receiver.store.contactIndexState('lime')).syncedAt !== undefined,
+      'the contact index sync',
+    );
     lime.setLatency(LATENCY_MS);
     // Warm: the data model is discovered and the presenter's coworker id cached by the first delivery.
     await throughReceiver(receiver, lime, people.slice(0, 1));
