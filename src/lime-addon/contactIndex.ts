@@ -11,14 +11,12 @@ import type { LimeSchema } from './discoverSchema';
 import { findMeetingCandidates, personFormat, queryPersons, toCandidates } from './findMeetingCandidates';
 import type { LimeFieldMap } from './limeConfig';
 import type { LimeHttp } from './limeHttp';
-import { runQuery } from './limeQuery';
-
-const EXPORT_PAGE = 500;
+import { queryPages } from './queryPages';
 
 /**
- * Every Lime person (or every one changed since `changedSince`), page by page through the Query API, normalized
- * for the receiver's contact index: e-mails lower-cased, every phone field read into E.164 whatever its written
- * form ("mobil 0701234567" included).
+ * Every Lime person (or every one changed since `changedSince`), page by page through the Query API (pages of 200
+ * advanced by the rows received, until an empty page: queryPages.ts), normalized for the receiver's contact index:
+ * e-mails lower-cased, every phone field read into E.164 whatever its written form ("mobil 0701234567" included).
  */
 export async function* exportLimeContacts(
   http: LimeHttp,
@@ -28,23 +26,20 @@ export async function* exportLimeContacts(
   signal?: AbortSignal,
   changedSince?: string,
 ): AsyncIterable<ContactIndexEntry[]> {
-  for (let offset = 0; ; offset += EXPORT_PAGE) {
-    const objects = await runQuery(
-      http,
-      {
-        limetype: fields.person.limetype,
-        responseFormat: { object: personFormat(fields, schema) },
-        // An incremental pass: persons changed at or after the last change the index holds ([inferred] filtering
-        // on `_timestamp`, spec §7; a server that refuses it answers 400 and the receiver keeps to full syncs).
-        ...(changedSince === undefined ? {} : { filter: { key: '_timestamp', op: '>=', exp: changedSince } as const }),
-        orderBy: [{ _id: 'ASC' }],
-        limit: EXPORT_PAGE,
-        offset,
-      },
-      signal,
-    );
+  const pages = queryPages(
+    http,
+    {
+      limetype: fields.person.limetype,
+      responseFormat: { object: personFormat(fields, schema) },
+      // An incremental pass: persons changed at or after the last change the index holds ([inferred] filtering
+      // on `_timestamp`, spec §7; a server that refuses it answers 400 and the receiver keeps to full syncs).
+      ...(changedSince === undefined ? {} : { filter: { key: '_timestamp', op: '>=', exp: changedSince } as const }),
+      orderBy: [{ _id: 'ASC' }],
+    },
+    signal,
+  );
+  for await (const objects of pages) {
     yield toCandidates(objects, fields).map((candidate) => toEntry(candidate, defaultRegion));
-    if (objects.length < EXPORT_PAGE) return;
   }
 }
 
@@ -80,9 +75,10 @@ export function entryToCandidate(entry: ContactIndexEntry): PersonCandidate {
 
 /**
  * The candidates to decide on when the receiver's contact index answered: decided on the index first; the persons
- * it chose are read back live in ONE call and must still hold the key they were matched by (a changed e-mail or
- * number, or a deleted person, means the index is stale: everything is then matched live); participants the
- * index did not match are searched live too, so a person added in Lime since the last sync is still found.
+ * it chose are read back live and must still hold the key they were matched by (a changed e-mail or number, or a
+ * deleted person, means the index is stale: everything is then matched live, one more round trip); participants
+ * the index did not match are searched live too, at the same time (one round trip for both), so a person added in
+ * Lime since the last sync is still found.
  */
 export async function confirmedIndexCandidates(
   http: LimeHttp,
@@ -100,17 +96,13 @@ export async function confirmedIndexCandidates(
   const chosen = [
     ...new Set(decisions.flatMap((decision) => (decision.kind === 'matched' ? [decision.personId] : []))),
   ];
-  const live =
+  const unmatched = participants.filter((_, index) => decisions[index]?.kind === 'none');
+  const [live, searched] = await Promise.all([
     chosen.length === 0
       ? []
-      : await queryPersons(
-          http,
-          fields,
-          schema,
-          { key: '_id', op: 'IN', exp: chosen },
-          Math.max(chosen.length, 1) + 1,
-          signal,
-        );
+      : queryPersons(http, fields, schema, { anyOf: [{ keys: ['_id'], values: chosen }] }, signal),
+    unmatched.length === 0 ? [] : findMeetingCandidates(http, fields, schema, unmatched, signal),
+  ]);
   const stillHolds = (decision: MatchDecision, participant: ClassifiedParticipant) => {
     if (decision.kind !== 'matched') return true;
     const person = live.find((candidate) => String(candidate.id) === String(decision.personId));
@@ -128,8 +120,6 @@ export async function confirmedIndexCandidates(
   if (!decisions.every((decision, index) => stillHolds(decision, participants[index] as ClassifiedParticipant))) {
     return findMeetingCandidates(http, fields, schema, participants, signal);
   }
-  const unmatched = participants.filter((_, index) => decisions[index]?.kind === 'none');
-  const searched = unmatched.length === 0 ? [] : await findMeetingCandidates(http, fields, schema, unmatched, signal);
   // Live records win over the index's copies of the same persons.
   const byId = new Map<string, PersonCandidate>();
   for (const candidate of [...fromIndex, ...searched, ...live]) byId.set(String(candidate.id), candidate);

@@ -2,8 +2,12 @@ import { normalizeCompanyName, type ClassifiedParticipant } from '../core';
 import type { LimeSchema } from './discoverSchema';
 import type { LimeFieldMap } from './limeConfig';
 import type { LimeHttp } from './limeHttp';
-import { fieldsOf, idOf, runQuery, textOf } from './limeQuery';
+import { fieldsOf, idOf, textOf } from './limeQuery';
+import { queryObjects } from './queryObjects';
 import { limeObjectSchema, parseLime } from './limeSchemas';
+
+/** Companies read whose name shares the participant's company's first word: every page, up to this many. */
+const MAX_NAMESAKES = 2_000;
 
 export interface CreatedContact {
   personId: number;
@@ -70,16 +74,18 @@ async function resolveCompany(
 
   const { company } = fields;
   const [firstWord = key] = key.split(' ');
-  const objects = await runQuery(
+  const objects = await queryObjects(
     http,
     {
       limetype: company.limetype,
       responseFormat: { object: fieldsOf('_id', company.name) },
-      filter: { key: company.name, op: '?', exp: firstWord },
-      orderBy: [{ _id: 'ASC' }],
-      limit: 200,
+      where: { key: company.name, op: '?', exp: firstWord },
     },
-    signal,
+    {
+      signal,
+      maxRows: MAX_NAMESAKES,
+      tooMany: `More than ${MAX_NAMESAKES} Lime companies contain the first word of the participant's company name; the company cannot be chosen safely`,
+    },
   );
   const same = objects.filter((object) => normalizeCompanyName(textOf(object, company.name) ?? '') === key);
   const [only] = same;

@@ -7,6 +7,7 @@ import {
   type NoteTarget,
   type PersonCandidate,
 } from '../core';
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import type {
   ConnectionCheck,
@@ -28,13 +29,11 @@ import { resolveFieldMap, type LimeConnectorOptions, type LimeFieldMap } from '.
 import { LimeHttp } from './limeHttp';
 import { testLimeConnection } from './testLimeConnection';
 import { findOwnNotes, writeHistoryNote } from './ownHistoryNotes';
-import { mapWithConcurrency } from './mapWithConcurrency';
+import { learnPageSize } from './queryPages';
 import { subscribeToLimeChanges } from './limeSubscriptions';
 import { readLimeNotification } from './readLimeNotification';
 import { verifyLimeSignature } from './verifyLimeSignature';
 
-/** Notes written at once for one meeting: a few, so a big meeting is quick without flooding Lime. */
-const WRITE_CONCURRENCY = 4;
 /** How long a presenter's coworker id is reused. */
 const COWORKER_CACHE_MS = 5 * 60 * 1000;
 
@@ -50,6 +49,7 @@ export class LimeConnector implements CrmConnector {
   readonly historyType: string;
   private schema: LimeSchema | undefined;
   private readonly coworkers = new Map<string, { id: number | undefined; until: number }>();
+  private pagingLearned: Promise<void> | undefined;
 
   constructor(options: LimeConnectorOptions) {
     this.http = new LimeHttp(options);
@@ -61,6 +61,8 @@ export class LimeConnector implements CrmConnector {
   async testConnection(signal?: AbortSignal): Promise<ConnectionCheck> {
     const { check, schema } = await testLimeConnection(this.http, this.fields, this.historyType, signal);
     if (schema) this.schema = schema;
+    // A failure here resurfaces at the first delivery, which learns it again; the check has said what it can.
+    if (check.ok) await this.learnPaging().catch(() => undefined);
     return check;
   }
 
@@ -72,16 +74,36 @@ export class LimeConnector implements CrmConnector {
   async deliver(summary: MeetingSummary, options: DeliverOptions): Promise<DeliveryReport> {
     const callsBefore = this.http.callCount;
     const { signal } = options;
+    // Every request of the meeting's round trips listens on this signal at once (a note per participant, the query
+    // parts): more than Node's default of 10 is expected here, not a leak.
+    if (signal !== undefined) {
+      const atOnce = summary.participants.length + 20;
+      if (getMaxListeners(signal) < atOnce) setMaxListeners(atOnce, signal);
+    }
     const schema = await this.currentSchema(signal);
     const note = renderNote(summary, { timeZone: options.timeZone, maxLength: schema.noteMaxLength });
+    // Our notes already in Lime, searched in the candidates' round trip (not a third one) unless the receiver's
+    // record of them is complete; a dry run writes nothing and needs none.
+    let ownNotes: Promise<Map<number, number>> | undefined;
+    const searchOwnNotes = options.knownNotesComplete !== true && options.dryRun !== true;
     const { outcomes } = await deliverMeeting(
       summary,
       {
         names: { crm: 'Lime', note: 'note' },
         findPresenter: (email) => this.coworkerFor(email, schema, signal),
-        candidates: { per: 'meeting', find: (participants) => this.findCandidates(participants, schema, options) },
+        candidates: {
+          per: 'meeting',
+          find: async (participants) => {
+            ownNotes = searchOwnNotes
+              ? findOwnNotes(this.http, this.fields, summary.conversationId, signal)
+              : undefined;
+            const [candidates] = await Promise.all([this.findCandidates(participants, schema, options), ownNotes]);
+            return candidates;
+          },
+        },
         createContact: (participant) => createContact(this.http, this.fields, schema, participant, signal),
-        writeNotes: (targets, coworkerId) => this.writeNotes(summary, note.text, targets, coworkerId, options),
+        writeNotes: async (targets, coworkerId) =>
+          this.writeNotes(summary, note.text, targets, coworkerId, options, await ownNotes),
       },
       options,
     );
@@ -108,9 +130,10 @@ export class LimeConnector implements CrmConnector {
   }
 
   /**
-   * Our note on each person, a few at a time. A note the receiver recorded is updated directly; unless that record
-   * is complete, our notes for the conversation are searched first (one query), so a note an interrupted attempt
-   * wrote is updated rather than written twice.
+   * Our note on each person, all at once (one round trip: the request budget, not a fixed cap, bounds the rate). A
+   * note the receiver recorded is updated directly; unless that record is complete, our notes for the conversation
+   * (`found`, searched with the candidates) are updated too, so a note an interrupted attempt wrote is not written
+   * twice.
    */
   private async writeNotes(
     summary: MeetingSummary,
@@ -118,32 +141,31 @@ export class LimeConnector implements CrmConnector {
     targets: readonly NoteTarget[],
     coworkerId: CrmId | undefined,
     options: DeliverOptions,
+    found: ReadonlyMap<number, number> | undefined,
   ) {
     const { signal } = options;
     const existing = new Map<number, number>();
     for (const known of options.knownNotes ?? []) existing.set(Number(known.personId), Number(known.noteId));
-    if (options.knownNotesComplete !== true) {
-      for (const [personId, noteId] of await findOwnNotes(this.http, this.fields, summary.conversationId, signal)) {
-        existing.set(personId, noteId);
-      }
-    }
+    for (const [personId, noteId] of found ?? []) existing.set(personId, noteId);
     const date = options.noteDate === 'meeting_start' ? summary.startsAt : new Date().toISOString();
     return this.explainingRefusedWrites(signal, () =>
-      mapWithConcurrency(targets, WRITE_CONCURRENCY, (target) =>
-        writeHistoryNote(
-          this.http,
-          this.fields,
-          {
-            personId: Number(target.personId),
-            companyId: target.companyId === undefined ? undefined : Number(target.companyId),
-            coworkerId: coworkerId === undefined ? undefined : Number(coworkerId),
-            text,
-            type: this.historyType,
-            date,
-            updateDate: options.noteDate === 'meeting_start',
-          },
-          existing.get(Number(target.personId)),
-          signal,
+      Promise.all(
+        targets.map((target) =>
+          writeHistoryNote(
+            this.http,
+            this.fields,
+            {
+              personId: Number(target.personId),
+              companyId: target.companyId === undefined ? undefined : Number(target.companyId),
+              coworkerId: coworkerId === undefined ? undefined : Number(coworkerId),
+              text,
+              type: this.historyType,
+              date,
+              updateDate: options.noteDate === 'meeting_start',
+            },
+            existing.get(Number(target.personId)),
+            signal,
+          ),
         ),
       ),
     );
@@ -183,7 +205,10 @@ export class LimeConnector implements CrmConnector {
     yield* exportLimeContacts(this.http, this.fields, schema, options.defaultRegion, options.signal);
   }
 
-  /** The Lime persons changed since `since` (Lime's own `_timestamp`), for an incremental pass of the index. */
+  /**
+   * The Lime persons changed since `since` (Lime's own `_timestamp`), for an incremental pass of the index. A server
+   * known to refuse `_timestamp` fails at once with `bad_request` (the receiver then keeps to full syncs).
+   */
   async *exportContactsChangedSince(
     since: string,
     options: { defaultRegion: string; signal?: AbortSignal | undefined },
@@ -224,8 +249,28 @@ export class LimeConnector implements CrmConnector {
     return this.http.close();
   }
 
+  /**
+   * How long this server's pages can be, learned once per connection (before the first meeting needs it). Shared by
+   * whoever asks meanwhile, so it takes no caller's signal (one caller giving up must not fail the others); the
+   * request timeouts bound it.
+   */
+  private async learnPaging(): Promise<void> {
+    this.pagingLearned ??= learnPageSize(this.http, this.fields.person.limetype).catch((error: unknown) => {
+      this.pagingLearned = undefined;
+      throw error;
+    });
+    await this.pagingLearned;
+  }
+
   private async currentSchema(signal?: AbortSignal): Promise<LimeSchema> {
+    // Learned beside the data model (no extra round trip), and again after a failure; its own failure is reported
+    // only when the data model fits: a renamed person limetype must read as schema_mismatch, not as a refused query.
+    const learning = this.learnPaging().then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
     this.schema ??= await discoverSchema(this.http, this.fields, this.historyType, signal);
+    const paging = await learning;
     const [problem] = this.schema.problems;
     if (problem) {
       const schemaProblem = this.schema;
@@ -234,6 +279,7 @@ export class LimeConnector implements CrmConnector {
         detail: schemaProblem.problems.map((each) => each.message).join(' '),
       });
     }
+    if (paging !== undefined) throw paging.error;
     return this.schema;
   }
 }

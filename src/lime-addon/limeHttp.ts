@@ -4,6 +4,22 @@ import { parseRetryAfter } from '../core';
 import { CrmError, type CrmErrorCode } from '../crm/crmError';
 import type { RequestBudget, RequestPurpose } from '../crm/requestBudget';
 import { DEFAULT_TIMEOUTS, type LimeConnectionOptions, type LimeTimeouts } from './limeConfig';
+import { LimeServerTraits } from './limeServerTraits';
+
+/**
+ * The longest request line (`GET /app/api/v1/query/?q=… HTTP/1.1`) the client sends. [assumption] Lime's own limit
+ * is unknown, but an on-prem Lime often sits behind IIS or a proxy (IIS allows a 2,048-byte query string by
+ * default): long lists in a query are split over several requests instead (limeQuery.ts).
+ */
+export const MAX_REQUEST_LINE = 2_000;
+
+/**
+ * Connections kept to one Lime. A meeting writes all its notes at once (one round trip, issue 16), so a 20-person
+ * meeting needs 20 sockets; more than that queue here, and the request budget bounds the rate in any case.
+ */
+const POOL_CONNECTIONS = 32;
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export type QueryParams = Record<string, string | number | readonly string[] | undefined>;
 
@@ -30,6 +46,8 @@ export class LimeHttp {
   private readonly budget: RequestBudget | undefined;
   /** What this client's requests are for, as the budget sees them (`forPurpose` makes a client for another). */
   readonly purpose: RequestPurpose;
+  /** What this Lime server has shown about itself (page cap, `_timestamp`), shared with `forPurpose` clients. */
+  readonly traits: LimeServerTraits;
 
   constructor(
     private readonly options: LimeConnectionOptions,
@@ -41,12 +59,13 @@ export class LimeHttp {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.budget = options.budget;
     this.purpose = purpose;
+    this.traits = shared?.traits ?? new LimeServerTraits();
     this.ownsDispatcher = shared === undefined && options.dispatcher === undefined;
     this.dispatcher =
       shared?.dispatcher ??
       options.dispatcher ??
       new Agent({
-        connections: 8,
+        connections: POOL_CONNECTIONS,
         keepAliveTimeout: 10_000,
         headersTimeout: this.timeouts.headersMs,
         bodyTimeout: this.timeouts.bodyMs,
@@ -84,26 +103,39 @@ export class LimeHttp {
     return (await this.send('PUT', path, { body, signal })).json;
   }
 
+  /** The length of the request line this request would be sent with: method, path, encoded query, protocol. */
+  requestLineLength(method: HttpMethod, path: string, params: QueryParams = {}): number {
+    const url = this.urlWith(path, params);
+    return `${method} ${url.pathname}${url.search} HTTP/1.1`.length;
+  }
+
   /**
    * One request. Answers 2xx resolve; anything else rejects with a `CrmError` carrying the status, Lime's message
-   * (as `detail`) and `Retry-After`. `acceptStatuses` lets a caller take other statuses as answers (test connection).
+   * (as `detail`) and `Retry-After`. `acceptStatuses` lets a caller take other statuses as answers, and
+   * `acceptAnyBody` a 2xx without JSON (test connection).
    */
   async send(
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    method: HttpMethod,
     path: string,
     init: {
       params?: QueryParams;
       body?: unknown;
       signal?: AbortSignal | undefined;
       acceptStatuses?: readonly number[];
+      acceptAnyBody?: boolean;
     } = {},
   ): Promise<LimeRawResponse> {
-    const url = this.urlOf(path);
-    for (const [name, value] of Object.entries(init.params ?? {})) {
-      if (value === undefined) continue;
-      for (const item of Array.isArray(value) ? value : [String(value)]) url.searchParams.append(name, item);
-    }
+    const url = this.urlWith(path, init.params ?? {});
     const operation = `${method} ${operationPath(path)}`;
+    const line = `${method} ${url.pathname}${url.search} HTTP/1.1`.length;
+    if (line > MAX_REQUEST_LINE) {
+      // Callers split long lists (limeQuery.ts); reaching this is a bug or a single value too long to send.
+      throw new CrmError(
+        'bad_request',
+        `The request line of ${operation} would be ${line} characters, over the ${MAX_REQUEST_LINE} a server or proxy in front of Lime may accept`,
+        { operation },
+      );
+    }
     const headers: Record<string, string> = {
       'x-api-key': this.apiKey,
       accept: 'application/hal+json, application/json;q=0.9',
@@ -140,7 +172,8 @@ export class LimeHttp {
     const json = /[/+]json\b/iu.test(contentType) && text !== '' ? parseJson(text) : undefined;
     const status = response.statusCode;
     if ((status >= 200 && status < 300) || init.acceptStatuses?.includes(status)) {
-      if (status >= 200 && status < 300 && status !== 204 && json === undefined && method !== 'DELETE') {
+      const mayBeEmpty = status === 204 || method === 'DELETE' || init.acceptAnyBody === true;
+      if (status >= 200 && status < 300 && json === undefined && !mayBeEmpty) {
         throw new CrmError('bad_response', `Lime answered ${operation} with ${status} but no JSON body`, {
           status,
           operation,
@@ -157,7 +190,7 @@ export class LimeHttp {
    * `path` below the API root, pinned there: an absolute URL, a `//host` path or `../` (from a caller, or from a
    * name or link Lime answered with) never sends the API key, or anything else, to another origin or application.
    */
-  private urlOf(path: string): URL {
+  private urlWith(path: string, params: QueryParams): URL {
     const url = new URL(path, this.apiRoot);
     if (url.origin !== this.apiRoot.origin || !url.pathname.startsWith(this.apiRoot.pathname)) {
       throw new CrmError(
@@ -165,6 +198,10 @@ export class LimeHttp {
         `Refused to call an address outside the configured Lime API (${this.apiRoot.host}${this.apiRoot.pathname})`,
         { operation: 'pin to the Lime API' },
       );
+    }
+    for (const [name, value] of Object.entries(params)) {
+      if (value === undefined) continue;
+      for (const item of Array.isArray(value) ? value : [String(value)]) url.searchParams.append(name, item);
     }
     return url;
   }

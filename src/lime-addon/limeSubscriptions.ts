@@ -38,15 +38,20 @@ export function contactEvents(fields: LimeFieldMap): { required: string[]; optio
 
 /**
  * Makes sure Lime posts person and company changes to `targetUrl`, signed with `secret`: probes the events Lime
- * offers, then updates our subscription (found by its target URL; duplicates are deleted) or creates it. The
- * secret is written on every call, because Lime never shows it: the one Lime signs with is then always ours.
+ * offers, creates a subscription with the secret, then deletes every other subscription to `targetUrl`.
+ *
+ * Why delete-and-recreate: Lime never shows a secret, so whether the existing subscription signs with ours cannot
+ * be known, and Lime's docs list only `events`, `target_url` and `enabled` for a PUT (a `secret` there is not
+ * documented: never sent). Why create first: between the two steps both subscriptions exist and a change is
+ * delivered twice (harmless: each delivery is read back from Lime), never zero times. When several replicas do this
+ * at once, each keeps the newest subscription (the highest id) and deletes the others, so they agree on one.
  */
 export async function subscribeToLimeChanges(
   http: LimeHttp,
   fields: LimeFieldMap,
   request: { targetUrl: string; secret: string; signal?: AbortSignal | undefined },
 ): Promise<ContactChangeSubscription> {
-  const { signal } = request;
+  const { signal, targetUrl } = request;
   let availableJson: unknown;
   try {
     availableJson = await http.getJson('subscription/available/', {}, signal);
@@ -63,27 +68,38 @@ export async function subscribeToLimeChanges(
   }
   const events = [...wanted.required, ...wanted.optional.filter((event) => available.has(event))];
 
-  const listed = parseLime(
+  const created = parseLime(
+    subscriptionSchema,
+    await http.postJson(
+      'subscription/',
+      { name: SUBSCRIPTION_NAME, events, target_url: targetUrl, secret: request.secret, enabled: true },
+      signal,
+    ),
+    'POST subscription',
+  );
+  const ours = parseLime(
     subscriptionListSchema,
-    await http.getJson('subscription/', { target_url: request.targetUrl }, signal),
+    await http.getJson('subscription/', { target_url: targetUrl }, signal),
     'GET subscription',
-  ).filter((subscription) => subscription.target_url === request.targetUrl);
-  const desired = { name: SUBSCRIPTION_NAME, events, target_url: request.targetUrl, secret: request.secret };
-  const [ours, ...duplicates] = listed;
-  const saved =
-    ours === undefined
-      ? await http.postJson('subscription/', desired, signal)
-      : await http.putJson(
-          `subscription/${encodeURIComponent(String(ours.id))}/`,
-          { ...desired, enabled: true },
-          signal,
-        );
-  const { id } = parseLime(subscriptionSchema, saved, ours === undefined ? 'POST subscription' : 'PUT subscription');
-  // Two subscriptions to one target would deliver every change twice (an earlier start that lost its answer).
-  for (const duplicate of duplicates) {
-    await http.send('DELETE', `subscription/${encodeURIComponent(String(duplicate.id))}/`, { signal });
+  ).filter((subscription) => subscription.target_url === targetUrl);
+  const kept = newest([created, ...ours.filter((subscription) => String(subscription.id) !== String(created.id))]);
+  for (const other of ours) {
+    if (String(other.id) === String(kept.id)) continue;
+    try {
+      await http.send('DELETE', `subscription/${encodeURIComponent(String(other.id))}/`, { signal });
+    } catch (error) {
+      // Another replica deleted it first.
+      if (!(error instanceof CrmError && error.code === 'not_found')) throw error;
+    }
   }
-  return { kind: 'subscribed', id: String(id), events };
+  return { kind: 'subscribed', id: String(kept.id), events };
+}
+
+/** The subscription with the highest numeric id (the newest); the first when ids are not numbers. */
+function newest<T extends { id: number | string }>(subscriptions: readonly [T, ...T[]]): T {
+  const numeric = subscriptions.every((subscription) => Number.isFinite(Number(subscription.id)));
+  if (!numeric) return subscriptions[0];
+  return subscriptions.reduce((best, each) => (Number(each.id) > Number(best.id) ? each : best), subscriptions[0]);
 }
 
 function eventNames(available: z.infer<typeof availableSchema>): string[] {

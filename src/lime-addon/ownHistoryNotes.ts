@@ -2,11 +2,13 @@ import { conversationReference, findConversationReference } from '../core';
 import { CrmError } from '../crm/crmError';
 import type { LimeFieldMap } from './limeConfig';
 import type { LimeHttp } from './limeHttp';
-import { fieldsOf, idOf, runQuery, textOf } from './limeQuery';
+import { fieldsOf, idOf, textOf } from './limeQuery';
+import { queryObjects } from './queryObjects';
 import { limeObjectSchema, parseLime } from './limeSchemas';
 
 /**
- * Our notes for a conversation, by person, in one Query API call: history notes whose text carries the
+ * Our notes for a conversation, by person, in one Query API call (more pages only past 200 notes): history notes
+ * whose text carries the
  * conversation's reference line. "Contains" also finds conv-10 when looking for conv-1, and ignores case: only a
  * note whose reference line is exactly ours counts.
  */
@@ -17,16 +19,14 @@ export async function findOwnNotes(
   signal?: AbortSignal,
 ): Promise<Map<number, number>> {
   const { history } = fields;
-  const objects = await runQuery(
+  const objects = await queryObjects(
     http,
     {
       limetype: history.limetype,
       responseFormat: { object: fieldsOf('_id', history.note, history.person) },
-      filter: { key: history.note, op: '?', exp: conversationReference(conversationId) },
-      orderBy: [{ _id: 'ASC' }],
-      limit: 500,
+      where: { key: history.note, op: '?', exp: conversationReference(conversationId) },
     },
-    signal,
+    { signal },
   );
   const notes = new Map<number, number>();
   for (const object of objects) {

@@ -62,8 +62,7 @@ export async function readLimeNotification(
       http,
       fields,
       schema,
-      { key: '_id', op: '=', exp: body.id },
-      2,
+      { where: { key: '_id', op: '=', exp: body.id } },
       options.signal,
     );
     return current === undefined

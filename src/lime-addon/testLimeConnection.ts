@@ -36,31 +36,37 @@ export async function testLimeConnection(
   };
   const apiUrl = http.apiRoot.href;
 
+  // Any non-error answer from the API root will do, JSON or not (Lime's own credential test asks no more); reading
+  // the data model below says what is wrong when it is not Lime after all.
   let status: number;
+  let rootJson: unknown;
   try {
-    ({ status } = await http.send('GET', '', { acceptStatuses: [401, 403, 404], signal }));
+    ({ status, json: rootJson } = await http.send('GET', '', {
+      acceptStatuses: [401, 403, 404],
+      acceptAnyBody: true,
+      signal,
+    }));
   } catch (error) {
     if (!(error instanceof CrmError)) throw error;
-    if (error.code === 'bad_response') {
-      return fail('reach', 'wrong_base_url', wrongUrlMessage(http.host, apiUrl, 'no JSON'));
-    }
     return fail('reach', error.code, `${error.message}. ${REACH_HINTS[error.code] ?? ''}`.trim());
   }
   if (status === 404) return fail('reach', 'wrong_base_url', wrongUrlMessage(http.host, apiUrl, '404'));
   steps.push({ step: 'reach', ok: true, message: `Lime's REST API answers at ${apiUrl}.` });
-  if (status === 401) {
-    return fail(
-      'authenticate',
-      'unauthorized',
-      'Lime rejected the API key (401). Check that the key is copied whole and still active: creating a new key for the API user replaces the old one.',
-    );
-  }
+  if (status === 401) return fail('authenticate', 'unauthorized', UNAUTHORIZED_MESSAGE);
   steps.push({ step: 'authenticate', ok: true, message: 'The API key is accepted.' });
 
   let schema: LimeSchema;
   try {
     schema = await discoverSchema(http, fields, historyType, signal);
   } catch (error) {
+    if (error instanceof CrmError && error.code === 'bad_response') {
+      return fail('permissions', 'wrong_base_url', wrongUrlMessage(http.host, apiUrl, 'no JSON data model'));
+    }
+    if (error instanceof CrmError && error.code === 'unauthorized') {
+      // The root answered without asking for the key; the data model did ask, and refused it.
+      steps.pop();
+      return fail('authenticate', 'unauthorized', UNAUTHORIZED_MESSAGE);
+    }
     if (error instanceof CrmError && error.code === 'forbidden') {
       return fail('permissions', 'forbidden', `${permissionMessage(error)} ${PERMISSION_HINT(fields)}`);
     }
@@ -87,6 +93,11 @@ export async function testLimeConnection(
   });
 
   const noteFacts = { noteTypes: schema.historyTypes, noteMaxLength: schema.noteMaxLength };
+  const noLimetypes = schema.problems.filter((problem) => problem.property === undefined).length === 4;
+  if (rootJson === undefined && noLimetypes) {
+    // The root answered without JSON and none of the four limetypes exists: not a Lime application's API.
+    return fail('schema', 'wrong_base_url', wrongUrlMessage(http.host, apiUrl, 'no data model'));
+  }
   if (schema.problems.length > 0) {
     steps.push({ step: 'schema', ok: false, message: schema.problems.map((problem) => problem.message).join(' ') });
     return { check: { ok: false, code: 'schema_mismatch', steps, ...noteFacts }, schema };
@@ -98,6 +109,9 @@ export async function testLimeConnection(
   });
   return { check: { ok: true, steps, ...noteFacts }, schema };
 }
+
+const UNAUTHORIZED_MESSAGE =
+  'Lime rejected the API key (401). Check that the key is copied whole and still active: creating a new key for the API user replaces the old one.';
 
 function wrongUrlMessage(host: string, apiUrl: string, what: string): string {
   return (

@@ -134,10 +134,12 @@ describe('contact index freshness through Lime webhooks', () => {
       expect.arrayContaining(['person.new', 'person.update', 'person.delete', 'company.update', 'company.delete']),
     );
     expect(subscription?.secret).toBe(deriveSubscriptionSecret(Buffer.from(SECRET_KEY, 'hex'), targetUrl));
-    // Registering again (a restart, another replica) updates that subscription instead of adding a second one.
+    // Registering again (a restart, another replica) replaces that subscription (a new one with the secret, the old
+    // one deleted: a PUT may not carry a secret) instead of adding a second one.
     const again = await connectTo(lime).subscribeToContactChanges({ targetUrl, secret: 'rotated-secret' });
-    expect(again).toMatchObject({ kind: 'subscribed', id: String(subscription?.id) });
     expect(subscribed()).toHaveLength(1);
+    expect(again).toMatchObject({ kind: 'subscribed', id: String(subscribed()[0]?.id) });
+    expect(subscribed()[0]?.id).not.toBe(subscription?.id);
     expect(subscribed()[0]?.secret).toBe('rotated-secret');
   });
 

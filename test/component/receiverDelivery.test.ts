@@ -115,7 +115,10 @@ describe('delivery to Lime', () => {
       const payload = buildPayload({ id: 'conv-7', participants: [buildParticipant({ email: 'anna@acme.se' })] });
       const { body, headers } = signedDci(payload);
       await request(strict.app).post('/api/v1/dci/webhook').set(headers).send(body);
-      lime.failNext(2, { kind: 'status', status: 502 });
+      // The note write fails in both attempts (a first attempt also reads Lime's data model and page size at once).
+      const isNoteWrite = (view: { method: string; path: string }) =>
+        view.method === 'POST' && view.path === '/api/v1/limeobject/history/';
+      lime.failWhen(isNoteWrite, { kind: 'status', status: 502 }, 2);
       await deliverUntil(strict, 'conv-7', 'retrying');
       strict.clock.advance(60 * 60 * 1000);
       const dead = await deliverUntil(strict, 'conv-7', 'dead');

@@ -1,4 +1,5 @@
 import type { ContactIndexEntry, CrmConnector } from '../../crm/crmConnector';
+import { CrmError } from '../../crm/crmError';
 import type { ContactIndexStore } from '../store/ports/contactIndexStore';
 
 /**
@@ -22,15 +23,26 @@ export async function syncContactIndex(
 /**
  * An incremental pass: the persons the CRM changed since the newest change the index holds, added or replaced in
  * the index (deletions wait for the next full sync). Returns how many changed; undefined when there is no index
- * yet (a full sync comes first). A CRM that cannot filter on its change time throws (`bad_request`).
+ * yet (a full sync comes first). A CRM that cannot filter on its change time throws (`bad_request`), and so does an
+ * index whose entries have no change time at all (a Lime that refuses `_timestamp`: there is no "since" to ask).
  */
 export async function updateContactIndex(
   store: ContactIndexStore,
   connector: CrmConnector,
   options: { target: string; defaultRegion: string; signal?: AbortSignal | undefined },
 ): Promise<number | undefined> {
+  if (!connector.exportContactsChangedSince) return undefined;
   const since = await store.newestContactUpdate(options.target);
-  if (since === undefined || !connector.exportContactsChangedSince) return undefined;
+  if (since === undefined) {
+    if ((await store.contactIndexState(options.target)).size === 0) return undefined;
+    throw new CrmError(
+      'bad_request',
+      'The CRM gives its contacts no change time: changes since a moment cannot be asked for',
+      {
+        operation: 'incremental contact index pass',
+      },
+    );
+  }
   const entries: ContactIndexEntry[] = [];
   for await (const page of connector.exportContactsChangedSince(since, {
     defaultRegion: options.defaultRegion,

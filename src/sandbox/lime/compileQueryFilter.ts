@@ -1,4 +1,4 @@
-import { beginsWith, coerceOperand, compareFieldValues, containsText, valuesEqual } from './compareValues';
+import { beginsWith, coerceOperand, compareFieldValues, containsText, foldText, valuesEqual } from './compareValues';
 import type { Field, FieldValue } from './readField';
 import { resolveFieldPath, type QueryContext } from './resolveFieldPath';
 import type { LimeRecord, LimetypeDef } from './types';
@@ -86,8 +86,13 @@ function compileLeaf(
       if (!operand.ok) return { problem: operand.message };
       operands.push(operand.value);
     }
+    // Text against text operands is a set lookup of folded text (what valuesEqual compares), not a scan per record.
+    const texts = operands.every((operand) => typeof operand === 'string')
+      ? new Set(operands.map((operand) => foldText(String(operand))))
+      : undefined;
     return (record) => {
       const actual = path.read(record);
+      if (texts !== undefined && typeof actual === 'string') return texts.has(foldText(actual));
       return operands.some((operand) => valuesEqual(field, actual, operand));
     };
   }

@@ -8,6 +8,8 @@ import type { LimetypeDef } from './types';
 
 export interface QueryRunContext extends QueryContext {
   mayRead(limetype: string): boolean;
+  /** The largest page served: a larger `limit`, or none, is silently cut to it. */
+  maxLimit?: number | undefined;
 }
 
 interface OrderKey {
@@ -59,7 +61,8 @@ export function evaluateQuery(context: QueryRunContext, document: unknown): ApiR
     return a._id - b._id;
   });
   const start = offset ?? 0;
-  const page = matching.slice(start, limit === undefined ? undefined : start + limit);
+  const served = context.maxLimit === undefined ? limit : Math.min(limit ?? context.maxLimit, context.maxLimit);
+  const page = matching.slice(start, served === undefined ? undefined : start + served);
   return plainJson(200, { objects: page.map(format) });
 }
 

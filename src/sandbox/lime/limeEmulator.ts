@@ -38,9 +38,18 @@
 //   starts after that object. `_embed` works on belongsto/hasone only; an unset relation embeds as null.
 // - Query API: also accepted as POST with a JSON body; `?` is a plain substring "contains" (no wildcards), `=?`
 //   begins-with, both case-insensitive; `!` negates its `exp` expression; `exp: null` matches null, "" and the
-//   `empty` option; option operands by key (or option id); no default or maximum `limit`; results ordered by
+//   `empty` option; option operands by key (or option id); no default or maximum `limit` unless `maxQueryLimit`
+//   is set (see below); results ordered by
 //   `orderBy` then `_id`; dotted keys and nested formats need read permission on every limetype they reach;
 //   hasmany properties cannot be filtered or ordered on (400), only belongsto/hasone can be traversed.
+// - Query API page cap (`maxQueryLimit`, off by default): a `limit` above it, or none, is silently served that
+//   many objects, with no sign of the cut (Lime's maximum page is undocumented; Lime's own client reads pages of
+//   200, Lundalogik/lime-n8n-nodes-crm getManyObjects).
+// - Request-line limit (`maxRequestLine`, on at 2,000 characters by default; `false` turns it off): a longer
+//   `METHOD target HTTP/1.1` line is answered 414 with an HTML body before anything else (faults, rate limit, key),
+//   as IIS (2,048-byte query strings by default) or a proxy in front of an on-prem Lime would.
+// - `_timestamp` refused (`refuseTimestampInQueries`, off by default): a Query API document naming `_timestamp`
+//   anywhere (responseFormat, filter, orderBy) is a 400 naming it, as a server that does not expose it would.
 // - Rate limit: a sliding window per client IP over the `now` clock; 429 + Retry-After (whole seconds) +
 //   {"error": "Too Many Requests"}. Requests answered by a `status` or `drop` fault do not count.
 // - A path outside /<app>/ is a plain HTML 404, as a web server in front of Lime would answer a wrong base URL.
@@ -61,7 +70,8 @@
 //   any of them), `target_url` (exact) and `enabled` filter it. The secret is never shown.
 // - POST /subscription/ needs a non-empty `events` list of available events and an http(s) `target_url` (else 400
 //   with details); `name`, `secret` and `enabled` (default true) are optional → 201 with the subscription. PUT
-//   /subscription/{id}/ is partial (the secret can be replaced) → 200; DELETE → 204; an unknown id → 404. Only a
+//   /subscription/{id}/ is partial → 200, but a `secret` in it is a 400 (Lime's docs list only `events`, `target_url`
+//   and `enabled` for a PUT: the emulator is strict where they are silent); DELETE → 204; an unknown id → 404. Only a
 //   key with every permission ('all', an administrator) may use these routes; any other key gets 403.
 // - Every write — through the REST API or the direct methods (insert/update/remove) tests use to play a user
 //   editing in Lime — is delivered to each enabled subscription to `<limetype>.<new|update|delete>`, after the
@@ -139,6 +149,8 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
   const rateLimit =
     options.rateLimit === undefined ? undefined : createRateLimiter(options.rateLimit, () => now().getTime());
   const listLimit = options.listLimit ?? { default: 10, max: 50 };
+  const queryLimits = { maxLimit: options.maxQueryLimit, refuseTimestamp: options.refuseTimestampInQueries ?? false };
+  const maxRequestLine = options.maxRequestLine ?? 2_000;
   let hrefs: LimeHrefs = createHrefs('');
 
   function userIdFor(key: string): number {
@@ -173,6 +185,7 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
       store,
       hrefs,
       listLimit,
+      queryLimits,
       permissions,
       userId: userIdFor(apiKey),
       subscriptions: webhooksInstalled ? subscriptions : undefined,
@@ -199,6 +212,17 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
       });
     };
     if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closing });
+    const requestLine = `${request.method ?? ''} ${request.url ?? ''} HTTP/${request.httpVersion}`;
+    if (maxRequestLine !== false && requestLine.length > maxRequestLine) {
+      // A proxy in front of Lime answers before Lime sees the request: no fault, rate limit or key check applies.
+      log(414);
+      writeAnswer(response, {
+        status: 414,
+        body: '<!doctype html>\n<html><body><h1>414 Request-URI Too Long</h1></body></html>\n',
+        headers: { 'content-type': 'text/html; charset=utf-8' },
+      });
+      return;
+    }
     const view: LimeRequestView = {
       method: incoming.method,
       path: below ?? incoming.path,

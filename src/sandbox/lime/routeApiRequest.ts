@@ -28,6 +28,8 @@ export interface ApiContext {
   store: LimeObjectStore;
   hrefs: LimeHrefs;
   listLimit: { default: number; max: number };
+  /** Query API switches: the largest page served, and whether `_timestamp` is refused. */
+  queryLimits: { maxLimit: number | undefined; refuseTimestamp: boolean };
   permissions: LimeKeyPermissions;
   /** The API key's user, recorded in `_createduser`/`_updateduser`. */
   userId: number;
@@ -289,8 +291,16 @@ function routeQuery(context: ApiContext, request: ApiRequest): ApiResponse {
       return badRequest('The "q" parameter is not valid JSON.');
     }
   }
+  if (context.queryLimits.refuseTimestamp && JSON.stringify(document).includes('"_timestamp"')) {
+    return badRequest('The property "_timestamp" cannot be used in a query.');
+  }
   return evaluateQuery(
-    { model: context.model, store: context.store, mayRead: (name) => mayPerform(context.permissions, name, 'read') },
+    {
+      model: context.model,
+      store: context.store,
+      mayRead: (name) => mayPerform(context.permissions, name, 'read'),
+      maxLimit: context.queryLimits.maxLimit,
+    },
     document,
   );
 }

@@ -172,6 +172,18 @@ export interface LimeEmulatorOptions {
   rateLimit?: { requests: number; windowMs: number };
   /** Limeobject list page size when `_limit` is absent, and its cap. Default 10 and 50 (assumption). */
   listLimit?: { default: number; max: number };
+  /**
+   * The largest Query API page: a larger `limit` (or none) is silently served this many objects, as a server with a
+   * maximum page size would. Default: none (assumption; Lime's maximum is not documented).
+   */
+  maxQueryLimit?: number;
+  /**
+   * The longest request line (`GET /app/api/v1/…?… HTTP/1.1`) answered; a longer one gets 414 before anything else,
+   * as IIS or a proxy in front of an on-prem Lime would. Default 2,000 characters; `false` turns the limit off.
+   */
+  maxRequestLine?: number | false;
+  /** Refuse `_timestamp` anywhere in a Query API document with 400 naming it (a server that does). Default false. */
+  refuseTimestampInQueries?: boolean;
   /** Latency added to every request, in ms. Default 0. */
   latencyMs?: number;
   /** Clock for `_timestamp`/`_createdtime`; default `() => new Date()`. */

@@ -110,6 +110,11 @@ export class WebhookSubscriptions {
   }
 
   private update(current: LimeSubscription, body: RequestBody): ApiResponse {
+    if (body.kind === 'json' && typeof body.value === 'object' && body.value !== null && 'secret' in body.value) {
+      return badRequest('The subscription is not valid.', {
+        secret: 'A secret cannot be changed; create a new subscription.',
+      });
+    }
     const fields = this.readFields(body, false);
     if ('response' in fields) return fields.response;
     const updated: LimeSubscription = { ...current };
@@ -117,7 +122,6 @@ export class WebhookSubscriptions {
     if (fields.events !== undefined) updated.events = fields.events;
     if (fields.target_url !== undefined) updated.target_url = fields.target_url;
     if (fields.enabled !== undefined) updated.enabled = fields.enabled;
-    if (fields.secret !== undefined) updated.secret = fields.secret;
     this.byId.set(updated.id, updated);
     return plainJson(200, shown(updated));
   }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +30,8 @@ export async function listenOnLoopback(
   options: LoopbackListenOptions,
 ): Promise<LoopbackServer> {
   const closing = new AbortController();
+  // Every request in flight (a delay, a hold) listens for the close: many at once is the normal case, not a leak.
+  setMaxListeners(0, closing.signal);
   const listener = (request: IncomingMessage, response: ServerResponse): void => {
     // Only a request cut short (the emulator closing during a delay, a client gone) ends up here.
     handle(request, response, closing.signal).catch(() => response.destroy());
