@@ -5,6 +5,7 @@ import type { JobLeases } from './ports/jobLeases';
 import type { PartialEnrichments } from './ports/partialEnrichments';
 import type { PersonalDataStore } from './ports/personalDataStore';
 import type { RateBuckets } from './ports/rateBuckets';
+import type { RateBudgetStore } from './ports/rateBudgetStore';
 import type { SettingsStore } from './ports/settingsStore';
 import type { StoreHealth } from './ports/storeHealth';
 
@@ -25,6 +26,7 @@ export interface ReceiverStore
     PartialEnrichments,
     JobLeases,
     RateBuckets,
+    RateBudgetStore,
     StoreHealth {
   close(): Promise<void>;
 }

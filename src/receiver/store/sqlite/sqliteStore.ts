@@ -13,6 +13,7 @@ import { sqliteJobLeases } from './sqliteJobLeases';
 import { sqlitePartialEnrichments } from './sqlitePartialEnrichments';
 import { sqlitePersonalDataStore } from './sqlitePersonalDataStore';
 import { sqliteRateBuckets } from './sqliteRateBuckets';
+import { sqliteRateBudgetStore } from './sqliteRateBudgetStore';
 import { sqliteSettingsStore } from './sqliteSettingsStore';
 import { sqliteStoreHealth } from './sqliteStoreHealth';
 import { SqliteAcceptThread, type AcceptThreadSettings } from './sqliteAcceptThread';
@@ -112,6 +113,7 @@ export class SqliteStore {
       ...sqlitePartialEnrichments(connection),
       ...sqliteJobLeases(connection),
       ...sqliteRateBuckets(connection),
+      ...sqliteRateBudgetStore(connection),
       ...sqliteStoreHealth(connection, acceptThread),
     };
     Object.assign(this, ports);
