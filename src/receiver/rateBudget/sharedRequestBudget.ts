@@ -125,7 +125,8 @@ export class SharedRequestBudget implements RequestBudget {
       }
       let result;
       try {
-        result = await this.options.store.takeFromRateBudget({ ...this.window(), purpose });
+        const clock = () => new Date(this.nowMs());
+        result = await this.options.store.takeFromRateBudget({ ...this.window(), purpose, clock });
       } catch (error) {
         // The store failed: this request fails (its delivery is retried later); the next waiter asks again.
         this.queues[purpose].shift()?.reject(error);
@@ -140,6 +141,10 @@ export class SharedRequestBudget implements RequestBudget {
       waiter.detach();
       this.options.observer?.spent(purpose, this.nowMs() - waiter.since);
       waiter.resolve();
+      // Let the request go out before the next take: a spend is stamped when taken, and the server counts it when it
+      // arrives. A store that works synchronously (SQLite) would otherwise stamp a burst of takes first and send
+      // them all afterwards, later than their stamps say.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

@@ -37,7 +37,17 @@ export interface RateBudgetStore {
    * Deliveries may spend the whole limit; a probe and a sync wait while a delivery waits; a sync spends at most a
    * third of the limit (`SYNC_SHARE`).
    */
-  takeFromRateBudget(request: BudgetWindow & { purpose: BudgetPurpose }): Promise<BudgetTake>;
+  takeFromRateBudget(
+    request: BudgetWindow & {
+      purpose: BudgetPurpose;
+      /**
+       * When given, the time is read from it once the origin's row is locked, instead of `now`: the spend is stamped
+       * when it was granted, not when it was asked for (a new pooled connection or another replica's lock can keep a
+       * take waiting, and the server counts the request when it arrives).
+       */
+      clock?: (() => Date) | undefined;
+    },
+  ): Promise<BudgetTake>;
   /**
    * The CRM answered 429: the last request spent is marked refused, the limit is lowered to what the CRM let
    * through in the window until the window has passed (longer when it happens again right after), and nothing is

@@ -103,10 +103,11 @@ async function spentAt(db: PoolClient, window: BudgetWindow, leaving: LeavingSpe
 
 export function postgresRateBudgetStore({ transaction }: PostgresConnection): RateBudgetStore {
   return {
-    async takeFromRateBudget(request) {
+    async takeFromRateBudget(asked) {
       return transaction(async (db) => {
         // Every replica's take waits for the row lock of the one before it, and counts what that one spent.
-        const row = await lockRow(db, request.origin);
+        const row = await lockRow(db, asked.origin);
+        const request = asked.clock === undefined ? asked : { ...asked, now: asked.clock() };
         await db.query('DELETE FROM rate_budget_spends WHERE origin = $1 AND spent_at <= $2', [
           request.origin,
           new Date(forgetBefore(request)),

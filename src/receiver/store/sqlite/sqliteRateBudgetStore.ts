@@ -90,10 +90,11 @@ export function sqliteRateBudgetStore({ sql, writeTransaction, db }: SqliteConne
   };
 
   return {
-    async takeFromRateBudget(request) {
-      const now = request.now.getTime();
+    async takeFromRateBudget(asked) {
       // Counted and spent under the write lock: every process on the file shares the budget.
       return writeTransaction(() => {
+        const request = asked.clock === undefined ? asked : { ...asked, now: asked.clock() };
+        const now = request.now.getTime();
         sql('DELETE FROM rate_budget_spends WHERE origin = ? AND spent_at <= ?').run(
           request.origin,
           forgetBefore(request),
