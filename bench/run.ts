@@ -1,6 +1,6 @@
 // `npm run bench [-- <name>…]`: runs the benchmarks one after another, each in a process of its own (so none
 // inherits another's heap or timers), then gathers their tables into bench/results/latest.md.
-// Names: core, ingest, e2e (also `cost`: the same run reports both), footprint, bundle, index, dci. No name: all of
+// Names: core, ingest, e2e (also `cost`: the same run reports both), footprint, bundle, index, dci, budget. No name: all of
 // them.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,9 +16,10 @@ const BENCHMARKS: Record<string, string> = {
   bundle: 'bundle.bench.js',
   index: 'contactIndex.bench.js',
   dci: 'dci.bench.js',
+  budget: 'rateBudget.bench.js',
 };
 const ALIASES: Record<string, string> = { cost: 'e2e', 'end-to-end': 'e2e' };
-const ORDER = ['ingest', 'e2e', 'footprint', 'bundle', 'index', 'dci', 'core'];
+const ORDER = ['ingest', 'e2e', 'footprint', 'bundle', 'index', 'dci', 'budget', 'core'];
 
 async function main(): Promise<number> {
   const asked = process.argv.slice(2).map((name) => ALIASES[name] ?? name);
@@ -49,6 +50,7 @@ const SECTION_STARTS: Record<string, string> = {
   bundle: '### 5.',
   index: '### 6.',
   dci: '### 7.',
+  budget: '### 8.',
   core: '### Core',
 };
 

@@ -111,9 +111,10 @@ export class LimeHttp {
     };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
 
-    await this.budget?.take(this.purpose, init.signal).catch((error: unknown) => {
+    const granted = await this.budget?.take(this.purpose, init.signal).catch((error: unknown) => {
       throw networkError(error, operation, this.apiRoot.host);
     });
+    const answered = typeof granted === 'function' ? granted : () => {};
     this.callCount += 1;
     let response: Dispatcher.ResponseData;
     try {
@@ -127,6 +128,7 @@ export class LimeHttp {
         ...(init.signal === undefined ? {} : { signal: init.signal }),
       });
     } catch (error) {
+      answered();
       throw networkError(error, operation, this.apiRoot.host);
     }
 
@@ -136,6 +138,8 @@ export class LimeHttp {
       text = await response.body.text();
     } catch (error) {
       throw networkError(error, operation, this.apiRoot.host);
+    } finally {
+      answered();
     }
     const json = /[/+]json\b/iu.test(contentType) && text !== '' ? parseJson(text) : undefined;
     const status = response.statusCode;

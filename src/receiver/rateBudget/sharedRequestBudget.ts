@@ -21,7 +21,7 @@ const PRIORITY: readonly RequestPurpose[] = ['delivery', 'probe', 'sync'];
 
 interface Waiter {
   since: number;
-  resolve(): void;
+  resolve(answered: () => void): void;
   reject(reason: unknown): void;
   detach(): void;
 }
@@ -36,6 +36,9 @@ export class SharedRequestBudget implements RequestBudget {
   private readonly notBefore: Record<RequestPurpose, number> = { delivery: 0, probe: 0, sync: 0 };
   private pumping = false;
   private wakePump: (() => void) | undefined;
+  /** Spends whose answers came, to be moved to then (`restampRateBudgetSpends`), written a few at a time. */
+  private answered: Array<{ id: string; at: Date }> = [];
+  private restampTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: {
@@ -61,9 +64,9 @@ export class SharedRequestBudget implements RequestBudget {
     return { origin, limit: limit.requests, windowMs: limit.windowMs, now: new Date(this.nowMs()) };
   }
 
-  take(purpose: RequestPurpose, signal?: AbortSignal): Promise<void> {
+  take(purpose: RequestPurpose, signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<() => void>((resolve, reject) => {
       const queue = this.queues[purpose];
       const onAbort = () => {
         const index = queue.indexOf(waiter);
@@ -140,12 +143,36 @@ export class SharedRequestBudget implements RequestBudget {
       if (waiter === undefined) continue; // aborted while the store answered: the request is spent, nobody sends it
       waiter.detach();
       this.options.observer?.spent(purpose, this.nowMs() - waiter.since);
-      waiter.resolve();
+      const { spendId } = result;
+      waiter.resolve(() => this.restampLater(spendId));
       // Let the request go out before the next take: a spend is stamped when taken, and the server counts it when it
       // arrives. A store that works synchronously (SQLite) would otherwise stamp a burst of takes first and send
       // them all afterwards, later than their stamps say.
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /**
+   * The answer to spend `id` came now: it counts from now. Written within a twentieth of the window (at most a
+   * second), long before the spend could leave the window, and in one write for every answer meanwhile.
+   */
+  private restampLater(id: string): void {
+    this.answered.push({ id, at: new Date(this.nowMs()) });
+    if (this.restampTimer !== undefined) return;
+    this.restampTimer = setTimeout(
+      () => {
+        this.restampTimer = undefined;
+        const spends = this.answered;
+        this.answered = [];
+        this.options.store
+          .restampRateBudgetSpends({ origin: this.origin, spends })
+          .catch((error: unknown) =>
+            this.options.logger.error({ err: error }, 'recording Lime answers in the rate budget failed'),
+          );
+      },
+      Math.min(1000, this.options.limit.windowMs / 20),
+    );
+    this.restampTimer.unref();
   }
 
   /** Until `ms` have passed, or a new take arrives (it may be of a purpose that can go now). */

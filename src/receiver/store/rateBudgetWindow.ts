@@ -32,21 +32,9 @@ export interface WindowCounts {
   refused: number;
 }
 
-/**
- * How long a spend counts: the window and a margin (2 % of it, at least 250 ms, at most 2 s). A spend is stamped
- * when it is taken; the server counts the request when it arrives, a little later and not always equally later (a
- * new connection, a busy event loop, a slow network). Without the margin, a request sent the moment an old one
- * leaves our window can reach the server while that old one is still in the server's: measured with a 3 s window,
- * 2 429s in a 60-meeting backlog with no margin and with 60 ms (the first request of a process, on a new connection,
- * arrived over 60 ms after its stamp). Lime Cloud's 300 s window loses 2 s of it (0.7 %).
- */
-export function countedForMs(windowMs: number): number {
-  return windowMs + Math.min(2000, Math.max(250, Math.ceil(windowMs / 50)));
-}
-
 /** A spend older than this is out of the window: `spent_at > windowStart(…)` counts. */
 export function windowStart(window: Pick<BudgetWindow, 'now' | 'windowMs'>): number {
-  return window.now.getTime() - countedForMs(window.windowMs);
+  return window.now.getTime() - window.windowMs;
 }
 
 /** Spends older than this are no longer needed by any decision (the cushion covers replicas with slower clocks). */
@@ -111,9 +99,7 @@ export function retryAtOf(
 ): number {
   const now = window.now.getTime();
   const lowered = row?.loweredLimit !== undefined && (row.loweredUntil ?? 0) > now ? row.loweredUntil : undefined;
-  const leaves = leavingSpentAt.map((spentAt) =>
-    Math.min(spentAt + countedForMs(window.windowMs), lowered ?? Infinity),
-  );
+  const leaves = leavingSpentAt.map((spentAt) => Math.min(spentAt + window.windowMs, lowered ?? Infinity));
   return Math.max(plan.until, ...leaves, now + 1);
 }
 
@@ -175,10 +161,7 @@ export function stateOf(
   const lowered = row?.loweredLimit !== undefined && (row.loweredUntil ?? 0) > now ? row.loweredUntil : undefined;
   let freesAt: number | undefined;
   if (free === 0) {
-    const leaves =
-      oldestInTheWay === undefined
-        ? now
-        : Math.min(oldestInTheWay + countedForMs(window.windowMs), lowered ?? Infinity);
+    const leaves = oldestInTheWay === undefined ? now : Math.min(oldestInTheWay + window.windowMs, lowered ?? Infinity);
     freesAt = Math.max(blocked ? (row?.blockedUntil ?? now) : now, leaves, now + 1);
   }
   return {

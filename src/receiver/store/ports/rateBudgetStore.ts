@@ -10,8 +10,8 @@ export interface BudgetWindow {
   now: Date;
 }
 
-/** What a take got: one request counted as spent, or the time to ask again (none spent). */
-export type BudgetTake = { taken: true } | { taken: false; retryAt: Date };
+/** What a take got: one request counted as spent (`spendId` names it), or the time to ask again (none spent). */
+export type BudgetTake = { taken: true; spendId: string } | { taken: false; retryAt: Date };
 
 /** The budget as it stands, for the worker (how much room) and the metrics. */
 export interface BudgetState {
@@ -54,6 +54,11 @@ export interface RateBudgetStore {
    * spent before `Retry-After` has passed.
    */
   recordRateLimited(request: BudgetWindow & { retryAfterMs?: number | undefined }): Promise<void>;
+  /**
+   * Moves spends to when their answers came (never earlier than they were): a spend counts from then, when the
+   * server has surely counted the request, however long it waited for a connection before it left.
+   */
+  restampRateBudgetSpends(request: { origin: string; spends: ReadonlyArray<{ id: string; at: Date }> }): Promise<void>;
   /** Reads the budget without spending. */
   readRateBudget(request: BudgetWindow): Promise<BudgetState>;
 }

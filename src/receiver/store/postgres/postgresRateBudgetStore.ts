@@ -39,13 +39,17 @@ const countsRecord = z.object({
   refused: z.number(),
 });
 const spentAtRecord = z.object({ spent_at: z.date() });
+const spendIdRecord = z.object({ id: z.union([z.string(), z.number()]) });
 
-/** The origin's row, locked until the transaction ends; created first, so there is always one to lock. */
+/** The origin's row, locked until the transaction ends; created when missing, so there is always one to lock. */
 async function lockRow(db: PoolClient, origin: string): Promise<RateBudgetRow> {
-  await db.query('INSERT INTO rate_budgets (origin) VALUES ($1) ON CONFLICT (origin) DO NOTHING', [origin]);
-  const r = budgetRecord.parse(
-    single(await db.query('SELECT * FROM rate_budgets WHERE origin = $1 FOR UPDATE', [origin]), 'the rate budget'),
-  );
+  const lock = () => db.query('SELECT * FROM rate_budgets WHERE origin = $1 FOR UPDATE', [origin]);
+  let locked = await lock();
+  if (locked.rows.length === 0) {
+    await db.query('INSERT INTO rate_budgets (origin) VALUES ($1) ON CONFLICT (origin) DO NOTHING', [origin]);
+    locked = await lock();
+  }
+  const r = budgetRecord.parse(single(locked, 'the rate budget'));
   return {
     blockedUntil: r.blocked_until,
     loweredLimit: r.lowered_limit,
@@ -74,15 +78,21 @@ async function writeRow(db: PoolClient, origin: string, row: RateBudgetRow): Pro
   );
 }
 
-async function countWindow(db: PoolClient, window: BudgetWindow): Promise<WindowCounts> {
+/**
+ * The spends in the window, counted after the row lock was taken (a statement of its own: under READ COMMITTED it
+ * sees what the take before committed). With `forget`, spends older than that are deleted in the same statement
+ * (they are out of the window: the count is the same either way).
+ */
+async function countWindow(db: PoolClient, window: BudgetWindow, forget?: number): Promise<WindowCounts> {
   const c = countsRecord.parse(
     single(
       await db.query(
-        `SELECT count(*)::int AS total, count(*) FILTER (WHERE purpose = 'delivery')::int AS delivery,
+        `${forget === undefined ? '' : 'WITH forgotten AS (DELETE FROM rate_budget_spends WHERE origin = $1 AND spent_at <= $3) '}
+         SELECT count(*)::int AS total, count(*) FILTER (WHERE purpose = 'delivery')::int AS delivery,
            count(*) FILTER (WHERE purpose = 'probe')::int AS probe,
            count(*) FILTER (WHERE purpose = 'sync')::int AS sync, count(*) FILTER (WHERE refused)::int AS refused
          FROM rate_budget_spends WHERE origin = $1 AND spent_at > $2`,
-        [window.origin, new Date(windowStart(window))],
+        [window.origin, new Date(windowStart(window)), ...(forget === undefined ? [] : [new Date(forget)])],
       ),
       'the window count',
     ),
@@ -101,25 +111,21 @@ async function spentAt(db: PoolClient, window: BudgetWindow, leaving: LeavingSpe
   return row === undefined ? undefined : spentAtRecord.parse(row).spent_at.getTime();
 }
 
-export function postgresRateBudgetStore({ transaction }: PostgresConnection): RateBudgetStore {
+export function postgresRateBudgetStore({ pool, transaction }: PostgresConnection): RateBudgetStore {
   return {
     async takeFromRateBudget(asked) {
       return transaction(async (db) => {
         // Every replica's take waits for the row lock of the one before it, and counts what that one spent.
         const row = await lockRow(db, asked.origin);
         const request = asked.clock === undefined ? asked : { ...asked, now: asked.clock() };
-        await db.query('DELETE FROM rate_budget_spends WHERE origin = $1 AND spent_at <= $2', [
-          request.origin,
-          new Date(forgetBefore(request)),
-        ]);
-        const plan = planTake(row, await countWindow(db, request), request);
+        const plan = planTake(row, await countWindow(db, request, forgetBefore(request)), request);
         if (plan.kind === 'take') {
-          await db.query('INSERT INTO rate_budget_spends (origin, spent_at, purpose) VALUES ($1, $2, $3)', [
-            request.origin,
-            request.now,
-            request.purpose,
-          ]);
-          return { taken: true as const };
+          const inserted = await db.query(
+            'INSERT INTO rate_budget_spends (origin, spent_at, purpose) VALUES ($1, $2, $3) RETURNING id',
+            [request.origin, request.now, request.purpose],
+          );
+          const { id } = spendIdRecord.parse(single(inserted, 'the new spend'));
+          return { taken: true as const, spendId: String(id) };
         }
         const leaving: number[] = [];
         for (const spend of plan.leaving) {
@@ -143,6 +149,16 @@ export function postgresRateBudgetStore({ transaction }: PostgresConnection): Ra
         );
         await writeRow(db, request.origin, lowerAfterRateLimited(row, await countWindow(db, request), request));
       });
+    },
+
+    async restampRateBudgetSpends(request) {
+      if (request.spends.length === 0) return;
+      await pool.query(
+        `UPDATE rate_budget_spends AS s SET spent_at = GREATEST(s.spent_at, v.at)
+         FROM unnest($2::bigint[], $3::timestamptz[]) AS v(id, at)
+         WHERE s.id = v.id AND s.origin = $1`,
+        [request.origin, request.spends.map((spend) => spend.id), request.spends.map((spend) => spend.at)],
+      );
     },
 
     async readRateBudget(request) {

@@ -102,12 +102,10 @@ export function sqliteRateBudgetStore({ sql, writeTransaction, db }: SqliteConne
         const row = readRow(request.origin);
         const plan = planTake(row, countWindow(request), request);
         if (plan.kind === 'take') {
-          sql('INSERT INTO rate_budget_spends (origin, spent_at, purpose) VALUES (?, ?, ?)').run(
-            request.origin,
-            now,
-            request.purpose satisfies BudgetPurpose,
-          );
-          return { taken: true as const };
+          const { lastInsertRowid } = sql(
+            'INSERT INTO rate_budget_spends (origin, spent_at, purpose) VALUES (?, ?, ?)',
+          ).run(request.origin, now, request.purpose satisfies BudgetPurpose);
+          return { taken: true as const, spendId: String(lastInsertRowid) };
         }
         const leaving = plan.leaving.flatMap((spend) => spentAt(request, spend) ?? []);
         const retryAt = retryAtOf(plan, leaving, row, request);
@@ -124,6 +122,18 @@ export function sqliteRateBudgetStore({ sql, writeTransaction, db }: SqliteConne
              ORDER BY spent_at DESC, id DESC LIMIT 1)`,
         ).run(request.origin, windowStart(request));
         writeRow(request.origin, lowerAfterRateLimited(readRow(request.origin), countWindow(request), request));
+      });
+    },
+
+    async restampRateBudgetSpends(request) {
+      writeTransaction(() => {
+        for (const spend of request.spends) {
+          sql('UPDATE rate_budget_spends SET spent_at = max(spent_at, ?) WHERE id = ? AND origin = ?').run(
+            spend.at.getTime(),
+            Number(spend.id),
+            request.origin,
+          );
+        }
       });
     },
 
