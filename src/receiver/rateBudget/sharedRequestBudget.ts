@@ -131,8 +131,15 @@ export class SharedRequestBudget implements RequestBudget {
         const clock = () => new Date(this.nowMs());
         result = await this.options.store.takeFromRateBudget({ ...this.window(), purpose, clock });
       } catch (error) {
-        // The store failed: this request fails (its delivery is retried later); the next waiter asks again.
-        this.queues[purpose].shift()?.reject(error);
+        // The store cannot count it: the request goes uncounted rather than failing as if Lime had. What needs the
+        // store next (recording the delivery, the index) reports the store's own failure; the next waiter asks again.
+        this.options.logger.warn(
+          { err: error },
+          'the rate budget could not be kept in the store; a request went uncounted',
+        );
+        const waiter = this.queues[purpose].shift();
+        waiter?.detach();
+        waiter?.resolve(() => {});
         continue;
       }
       if (!result.taken) {
