@@ -1,6 +1,6 @@
 // `npm run bench [-- <name>…]`: runs the benchmarks one after another, each in a process of its own (so none
 // inherits another's heap or timers), then gathers their tables into bench/results/latest.md.
-// Names: core, ingest, e2e (also `cost`: the same run reports both), footprint, bundle, index, dci, outage. No name: all of
+// Names: core, ingest, e2e (also `cost`: the same run reports both), footprint, bundle, index, dci, outage, budget. No name: all of
 // them.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,9 +17,10 @@ const BENCHMARKS: Record<string, string> = {
   index: 'contactIndex.bench.js',
   dci: 'dci.bench.js',
   outage: 'outage.bench.js',
+  budget: 'rateBudget.bench.js',
 };
 const ALIASES: Record<string, string> = { cost: 'e2e', 'end-to-end': 'e2e' };
-const ORDER = ['ingest', 'e2e', 'footprint', 'bundle', 'index', 'dci', 'outage', 'core'];
+const ORDER = ['ingest', 'e2e', 'footprint', 'bundle', 'index', 'dci', 'outage', 'budget', 'core'];
 
 async function main(): Promise<number> {
   const asked = process.argv.slice(2).map((name) => ALIASES[name] ?? name);
@@ -51,6 +52,7 @@ const SECTION_STARTS: Record<string, string> = {
   index: '### 6.',
   dci: '### 7.',
   outage: '### 8.',
+  budget: '### 9.',
   core: '### Core',
 };
 

@@ -11,9 +11,11 @@ export type RequestPurpose = 'delivery' | 'probe' | 'sync';
 export interface RequestBudget {
   /**
    * Waits until one request for `purpose` may be sent, and counts it as spent. Rejects with the signal's reason
-   * when `signal` aborts while waiting.
+   * when `signal` aborts while waiting. May resolve to a function the caller calls once the answer has come (or the
+   * request failed): the spend then counts from that moment, when the server has surely counted it, not from when it
+   * was granted (a request can wait for a pooled connection before it leaves).
    */
-  take(purpose: RequestPurpose, signal?: AbortSignal): Promise<void>;
+  take(purpose: RequestPurpose, signal?: AbortSignal): Promise<(() => void) | void>;
   /** The CRM answered 429 (with `Retry-After` when it sent one): spend less until the window has passed. */
   rateLimited(retryAfterMs: number | undefined): void;
 }

@@ -202,7 +202,7 @@ export class LimeConnector implements CrmConnector {
     signal?: AbortSignal | undefined;
   }): AsyncIterable<ContactIndexEntry[]> {
     const schema = await this.currentSchema(options.signal);
-    yield* exportLimeContacts(this.http, this.fields, schema, options.defaultRegion, options.signal);
+    yield* exportLimeContacts(this.http.forPurpose('sync'), this.fields, schema, options.defaultRegion, options.signal);
   }
 
   /**
@@ -214,7 +214,8 @@ export class LimeConnector implements CrmConnector {
     options: { defaultRegion: string; signal?: AbortSignal | undefined },
   ): AsyncIterable<ContactIndexEntry[]> {
     const schema = await this.currentSchema(options.signal);
-    yield* exportLimeContacts(this.http, this.fields, schema, options.defaultRegion, options.signal, since);
+    const sync = this.http.forPurpose('sync');
+    yield* exportLimeContacts(sync, this.fields, schema, options.defaultRegion, options.signal, since);
   }
 
   /** Our webhook subscription to person and company changes (Lime's webhooks package), found or created. */
@@ -237,7 +238,7 @@ export class LimeConnector implements CrmConnector {
     options: { defaultRegion: string; signal?: AbortSignal | undefined },
   ): Promise<ContactNotification> {
     const schema = await this.currentSchema(options.signal);
-    return readLimeNotification(this.http, this.fields, schema, notification, options);
+    return readLimeNotification(this.http.forPurpose('sync'), this.fields, schema, notification, options);
   }
 
   /** Forgets the discovered data model, so the next delivery reads it again (after an admin changed Lime). */

@@ -143,9 +143,10 @@ export class LimeHttp {
     };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
 
-    await this.budget?.take(this.purpose, init.signal).catch((error: unknown) => {
+    const granted = await this.budget?.take(this.purpose, init.signal).catch((error: unknown) => {
       throw networkError(error, operation, this.apiRoot.host);
     });
+    const answered = typeof granted === 'function' ? granted : () => {};
     this.callCount += 1;
     let response: Dispatcher.ResponseData;
     try {
@@ -159,6 +160,7 @@ export class LimeHttp {
         ...(init.signal === undefined ? {} : { signal: init.signal }),
       });
     } catch (error) {
+      answered();
       throw networkError(error, operation, this.apiRoot.host);
     }
 
@@ -168,6 +170,8 @@ export class LimeHttp {
       text = await response.body.text();
     } catch (error) {
       throw networkError(error, operation, this.apiRoot.host);
+    } finally {
+      answered();
     }
     const json = /[/+]json\b/iu.test(contentType) && text !== '' ? parseJson(text) : undefined;
     const status = response.statusCode;

@@ -21,6 +21,7 @@ import { verifyAdminPassword } from './secrets/adminPassword';
 import type { Logger } from './observability/logger';
 import { addCrmAvailabilityGauges, createMetrics } from './observability/metrics';
 import { RetentionPurge } from './privacy/retentionPurge';
+import { metricsObserver, RateBudgets, spendingBudget } from './rateBudget/rateBudgets';
 import type { ConnectionSettingsService } from './settings/connectionSettings';
 import {
   createConnectionSettingsService,
@@ -79,6 +80,13 @@ export async function startReceiver(
   // SQLite's durability settings (and its accept thread's) as the connections report them, for the operator to see.
   const durability = store instanceof SqliteStore ? { sqlite: store.settings() } : {};
   logger.info({ ...describeStore(config.store), ...durability }, 'store opened');
+  const metrics = createMetrics(store, undefined, () => budgets?.state() ?? Promise.resolve(undefined));
+  // Lime's request budget, shared through the store by every replica on it; the connector of each origin spends it.
+  const budgets =
+    config.limeRateLimit === undefined
+      ? undefined
+      : new RateBudgets({ store, limit: config.limeRateLimit, logger, observer: metricsObserver(metrics) });
+  const makeConnector: MakeConnector = spendingBudget(deps.makeConnector, budgets);
   let onSettingsChange = () => {};
   let settings: OwnedConnectionSettingsService;
   try {
@@ -86,7 +94,7 @@ export async function startReceiver(
       store,
       config,
       secretKey: config.secretKey,
-      makeConnector: deps.makeConnector,
+      makeConnector,
       logger,
       onChange: () => onSettingsChange(),
     });
@@ -110,7 +118,6 @@ export async function startReceiver(
     throw error;
   }
   const dciApi = () => dci.api();
-  const metrics = createMetrics(store);
   // The worker and the admin pages' Dry run enrich the same way.
   const enrich = (
     payload: Record<string, unknown>,
@@ -144,6 +151,7 @@ export async function startReceiver(
     maxAttempts: config.maxAttempts,
     maxAgeMs: config.maxAgeMs,
     leaseMs: config.leaseMs,
+    budgetRoom: budgets === undefined ? undefined : () => budgets.deliveryRoom(),
     availability,
     onSettled: (settled) => alertWatch?.settled(settled),
   });

@@ -65,6 +65,8 @@ describeWithPostgres('on PostgreSQL', () => {
         'jobs',
         'participant_outcomes',
         'rate_buckets',
+        'rate_budget_spends',
+        'rate_budgets',
         'schema_migrations',
         'settings',
         'workers',

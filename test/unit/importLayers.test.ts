@@ -35,7 +35,8 @@ const RECEIVER_LAYERS: ReadonlyArray<readonly string[]> = [
   ['observability'],
   // The environment, parsed once; the saved settings build on it (what it sets wins, shown locked).
   ['config'],
-  ['settings'],
+  // The saved settings, and Lime's request budget the connection they make spends.
+  ['settings', 'rateBudget'],
   // The work, each beside its own route where it has one.
   ['ingest', 'enrich', 'contactIndex', 'privacy'],
   // Both complete a payload through enrich.

@@ -13,6 +13,7 @@ import { CrmError } from '../../crm/crmError';
 import { enrichPayload } from '../enrich/enrichPayload';
 import { createLogger } from '../observability/logger';
 import { runBackfill } from '../poll/backfill';
+import { RateBudgets, spendingBudget } from '../rateBudget/rateBudgets';
 import { BACKFILL_JOB } from '../poll/backfillJob';
 import { DCI_WINDOW_MS } from '../poll/dciPoller';
 import {
@@ -63,7 +64,13 @@ async function openConnections(env: Env, err: Output): Promise<Connections | und
       store,
       config,
       secretKey: config.secretKey,
-      makeConnector: (options) => new LimeConnector(options),
+      // Test connection spends Lime's request budget like the receivers on the same store.
+      makeConnector: spendingBudget(
+        (options) => new LimeConnector(options),
+        config.limeRateLimit === undefined
+          ? undefined
+          : new RateBudgets({ store, limit: config.limeRateLimit, logger }),
+      ),
       logger,
     });
     const dci = await createDciSettings({

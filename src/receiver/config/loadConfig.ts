@@ -87,6 +87,21 @@ const environmentSchema = z.object({
   LIME_HISTORY_TYPE: z.string().optional(),
   LIME_CA_FILE: z.string().optional(),
   LIME_TLS_REJECT_UNAUTHORIZED: bool('LIME_TLS_REJECT_UNAUTHORIZED', true),
+  LIME_RATE_LIMIT: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const limit = parseRateLimit(value);
+      if (limit === null) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'LIME_RATE_LIMIT must be <requests>/<seconds> (e.g. 3000/300: 3,000 requests in any 300 seconds) or off',
+        });
+        return z.NEVER;
+      }
+      return limit;
+    }),
   DEFAULT_PHONE_REGION: z
     .string()
     .optional()
@@ -257,6 +272,11 @@ export interface ReceiverConfig {
   logLevel: string;
   maxBodyBytes: number;
   workerConcurrency: number;
+  /**
+   * `LIME_RATE_LIMIT`: at most `requests` Lime requests in any `windowMs`, shared by every replica on the store
+   * (default 3,000 in 300 s, Lime Cloud's limit per IP); undefined when `off`.
+   */
+  limeRateLimit?: { requests: number; windowMs: number } | undefined;
   maxAttempts: number;
   maxAgeMs: number;
   /**
@@ -390,6 +410,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     logLevel: e.LOG_LEVEL ?? 'info',
     maxBodyBytes: e.MAX_BODY_BYTES,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    limeRateLimit: e.LIME_RATE_LIMIT,
     maxAttempts: e.MAX_ATTEMPTS,
     maxAgeMs: e.MAX_AGE_HOURS * 3600 * 1000,
     leaseMs: e.LEASE_SECONDS * 1000,
@@ -415,6 +436,18 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
       afterMs: e.ALERT_AFTER_MINUTES * 60 * 1000,
     },
   };
+}
+
+/** `3000/300` → 3,000 requests in 300 s; `off` → undefined; unset → Lime Cloud's limit; anything else → null. */
+function parseRateLimit(value: string | undefined): { requests: number; windowMs: number } | undefined | null {
+  const text = value?.trim().toLowerCase() ?? '';
+  if (text === '') return { requests: 3000, windowMs: 300_000 };
+  if (text === 'off') return undefined;
+  const match = /^(\d{1,7})\s*\/\s*(\d{1,6})$/u.exec(text);
+  const requests = Number(match?.[1]);
+  const seconds = Number(match?.[2]);
+  if (match === null || requests < 1 || seconds < 1 || seconds > 86_400) return null;
+  return { requests, windowMs: seconds * 1000 };
 }
 
 function isHttpUrl(text: string, allow: { query?: boolean } = {}): boolean {

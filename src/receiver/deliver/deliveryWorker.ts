@@ -33,6 +33,11 @@ export interface DeliveryWorkerOptions {
         context: { firstReceivedAt: Date; signal: AbortSignal },
       ) => Promise<EnrichResult>)
     | undefined;
+  /**
+   * How many deliveries the CRM's request budget has room for now, and when it has room again when none (undefined:
+   * no budget). The worker claims no more than that: a claimed delivery must not wait out its lease for the budget.
+   */
+  budgetRoom?: (() => Promise<{ deliveries: number; freesAt?: Date | undefined } | undefined>) | undefined;
   /** Deliveries in flight at once. */
   concurrency: number;
   maxAttempts: number;
@@ -69,6 +74,7 @@ export class DeliveryWorker {
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private pendingWake = false;
+  private budgetTimer: NodeJS.Timeout | undefined;
 
   constructor(options: DeliveryWorkerOptions) {
     this.options = options;
@@ -178,7 +184,26 @@ export class DeliveryWorker {
   private async claim(limit: number): Promise<ClaimedDelivery[]> {
     if (this.options.getConnector() === undefined) return [];
     if (this.options.availability?.isAvailable() === false) return [];
-    return this.options.store.claimDue({ workerId: this.workerId, now: this.now, limit, leaseMs: this.leaseMs });
+    const room = await this.budgetRoom(limit);
+    if (room === 0) return [];
+    return this.options.store.claimDue({ workerId: this.workerId, now: this.now, limit: room, leaseMs: this.leaseMs });
+  }
+
+  /** At most `limit`, no more than the request budget has room for; with none, a wake-up when it has. */
+  private async budgetRoom(limit: number): Promise<number> {
+    const room = await this.options.budgetRoom?.();
+    if (room === undefined) return limit;
+    if (room.deliveries === 0 && room.freesAt !== undefined && this.budgetTimer === undefined) {
+      this.budgetTimer = setTimeout(
+        () => {
+          this.budgetTimer = undefined;
+          this.wake();
+        },
+        Math.max(0, room.freesAt.getTime() - this.now.getTime()),
+      );
+      this.budgetTimer.unref();
+    }
+    return Math.min(limit, room.deliveries);
   }
 
   private spawn(delivery: ClaimedDelivery): void {

@@ -9,11 +9,22 @@ export interface ReceiverMetrics {
   rejected: Counter<'reason'>;
   deliveries: Counter<'outcome'>;
   attemptDuration: Histogram;
+  /** Lime's request budget (LIME_RATE_LIMIT): requests let through and time waited, by purpose; 429s answered. */
+  budget: { requests: Counter<'purpose'>; waitSeconds: Counter<'purpose'>; rateLimited: Counter };
+}
+
+/** The request budget in effect as it stands, for the gauges. */
+export interface BudgetReading {
+  /** The limit in force per window (lower than configured while a 429 holds it down). */
+  limit: number;
+  /** Requests spent in the window, by purpose, by every replica on the store. */
+  spent: Record<string, number>;
 }
 
 export function createMetrics(
   store: Pick<DeliveryReads, 'counts'>,
   now: () => Date = () => new Date(),
+  readBudget?: () => Promise<BudgetReading | undefined>,
 ): ReceiverMetrics {
   const registry = new Registry();
   const metrics: ReceiverMetrics = {
@@ -46,7 +57,47 @@ export function createMetrics(
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
+    budget: {
+      requests: new Counter({
+        name: 'dci_lime_budget_requests_total',
+        help: 'Lime requests let through by the request budget, by purpose (delivery, probe, sync)',
+        labelNames: ['purpose'],
+        registers: [registry],
+      }),
+      waitSeconds: new Counter({
+        name: 'dci_lime_budget_wait_seconds_total',
+        help: 'Time Lime requests waited for the request budget, by purpose',
+        labelNames: ['purpose'],
+        registers: [registry],
+      }),
+      rateLimited: new Counter({
+        name: 'dci_lime_rate_limited_total',
+        help: 'Lime answers 429 (each lowers the request budget until its window has passed)',
+        registers: [registry],
+      }),
+    },
   };
+  if (readBudget) {
+    new Gauge({
+      name: 'dci_lime_budget_window_requests',
+      help: 'Lime requests spent in the current window of the request budget (all replicas), by purpose',
+      labelNames: ['purpose'],
+      registers: [registry],
+      async collect() {
+        const reading = await readBudget();
+        for (const [purpose, spent] of Object.entries(reading?.spent ?? {})) this.set({ purpose }, spent);
+      },
+    });
+    new Gauge({
+      name: 'dci_lime_budget_limit',
+      help: 'Lime requests allowed per window now (LIME_RATE_LIMIT, lower while a 429 holds it down)',
+      registers: [registry],
+      async collect() {
+        const reading = await readBudget();
+        if (reading) this.set(reading.limit);
+      },
+    });
+  }
   new Gauge({
     name: 'dci_queue_depth',
     help: 'Deliveries not yet delivered or dead',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, DEFAULT_HISTORY_TYPE, type ReceiverConfig, type SettingsFromEnv } from '../config/loadConfig';
 import type { ConnectionCheck, CrmConnector, DeliverOptions } from '../../crm/crmConnector';
+import type { RequestBudget } from '../../crm/requestBudget';
 import type { Logger } from '../observability/logger';
 import type { SettingsStore } from '../store/ports/settingsStore';
 import {
@@ -24,6 +25,8 @@ export interface ConnectorOptions {
   /** PEM of `LIME_CA_FILE`, when set. */
   ca?: string | undefined;
   rejectUnauthorized: boolean;
+  /** The request budget of the connection's origin (LIME_RATE_LIMIT); none when it is off. */
+  budget?: RequestBudget | undefined;
 }
 
 export type ClosableConnector = CrmConnector & { close(): Promise<void> };

@@ -5,6 +5,7 @@ import type { JobLeases } from './ports/jobLeases';
 import type { PartialEnrichments } from './ports/partialEnrichments';
 import type { PersonalDataStore } from './ports/personalDataStore';
 import type { RateBuckets } from './ports/rateBuckets';
+import type { RateBudgetStore } from './ports/rateBudgetStore';
 import type { SettingsStore } from './ports/settingsStore';
 import type { StoreHealth } from './ports/storeHealth';
 import type { WorkerRegistry } from './ports/workerRegistry';
@@ -26,6 +27,7 @@ export interface ReceiverStore
     PartialEnrichments,
     JobLeases,
     RateBuckets,
+    RateBudgetStore,
     StoreHealth,
     WorkerRegistry {
   close(): Promise<void>;

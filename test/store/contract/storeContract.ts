@@ -6,6 +6,7 @@ import { describeJobLeasesContract } from './jobLeasesContract';
 import { describePartialEnrichmentsContract } from './partialEnrichmentsContract';
 import { describePersonalDataStoreContract } from './personalDataStoreContract';
 import { describeRateBucketsContract } from './rateBucketsContract';
+import { describeRateBudgetStoreContract } from './rateBudgetStoreContract';
 import { describeSettingsStoreContract } from './settingsStoreContract';
 import { describeStoreHealthContract } from './storeHealthContract';
 import { describeWorkerRegistryContract } from './workerRegistryContract';
@@ -47,6 +48,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
     describePartialEnrichmentsContract(stores);
     describeJobLeasesContract(stores);
     describeRateBucketsContract(stores);
+    describeRateBudgetStoreContract(stores);
     describeStoreHealthContract(stores);
     describeWorkerRegistryContract(stores);
   });

@@ -203,4 +203,33 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'rate budgets',
+    sql: `
+      -- The CRM's request budget (LIME_RATE_LIMIT), shared by every replica on this schema: one row per origin
+      -- (locked FOR UPDATE by each take, so two replicas never both spend the last request), and every request spent
+      -- in the window. blocked_until is the CRM's Retry-After; lowered_limit holds until lowered_until after a 429;
+      -- the waiting_until columns say a delivery (or probe) waits, so probes and syncs hold back.
+      CREATE TABLE rate_budgets (
+        origin text PRIMARY KEY,
+        blocked_until timestamptz,
+        lowered_limit integer,
+        lowered_until timestamptz,
+        lowerings integer NOT NULL DEFAULT 0,
+        delivery_waiting_until timestamptz,
+        probe_waiting_until timestamptz
+      );
+
+      -- A request spent: refused when the CRM answered it 429. Rows older than two windows are deleted by the takes.
+      CREATE TABLE rate_budget_spends (
+        id bigserial PRIMARY KEY,
+        origin text NOT NULL,
+        spent_at timestamptz NOT NULL,
+        purpose text NOT NULL CHECK (purpose IN ('delivery', 'probe', 'sync')),
+        refused boolean NOT NULL DEFAULT false
+      );
+      CREATE INDEX rate_budget_spends_window ON rate_budget_spends (origin, spent_at);
+    `,
+  },
 ];

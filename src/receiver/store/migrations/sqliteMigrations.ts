@@ -200,4 +200,33 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    name: 'rate budgets',
+    sql: `
+      -- The CRM's request budget (LIME_RATE_LIMIT), shared by every process on this database: one row per origin
+      -- (locked by each take), and every request spent in the window. blocked_until is the CRM's Retry-After;
+      -- lowered_limit holds until lowered_until after a 429; the waiting_until columns say a delivery (or probe)
+      -- waits, so probes and syncs hold back. Times are epoch milliseconds.
+      CREATE TABLE rate_budgets (
+        origin TEXT PRIMARY KEY,
+        blocked_until INTEGER,
+        lowered_limit INTEGER,
+        lowered_until INTEGER,
+        lowerings INTEGER NOT NULL DEFAULT 0,
+        delivery_waiting_until INTEGER,
+        probe_waiting_until INTEGER
+      ) STRICT;
+
+      -- A request spent: refused when the CRM answered it 429. Rows older than two windows are deleted by the takes.
+      CREATE TABLE rate_budget_spends (
+        id INTEGER PRIMARY KEY,
+        origin TEXT NOT NULL,
+        spent_at INTEGER NOT NULL,
+        purpose TEXT NOT NULL CHECK (purpose IN ('delivery', 'probe', 'sync')),
+        refused INTEGER NOT NULL DEFAULT 0 CHECK (refused IN (0, 1))
+      ) STRICT;
+      CREATE INDEX rate_budget_spends_window ON rate_budget_spends (origin, spent_at);
+    `,
+  },
 ];

@@ -9,6 +9,7 @@ import { postgresJobLeases } from './postgresJobLeases';
 import { postgresPartialEnrichments } from './postgresPartialEnrichments';
 import { postgresPersonalDataStore } from './postgresPersonalDataStore';
 import { postgresRateBuckets } from './postgresRateBuckets';
+import { postgresRateBudgetStore } from './postgresRateBudgetStore';
 import { postgresSettingsStore } from './postgresSettingsStore';
 import { postgresStoreHealth } from './postgresStoreHealth';
 import { postgresWorkerRegistry } from './postgresWorkerRegistry';
@@ -98,6 +99,7 @@ export class PostgresStore {
       ...postgresPartialEnrichments(connection),
       ...postgresJobLeases(connection),
       ...postgresRateBuckets(connection),
+      ...postgresRateBudgetStore(connection),
       ...postgresStoreHealth(connection),
       ...postgresWorkerRegistry(connection),
     };

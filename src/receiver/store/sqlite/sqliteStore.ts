@@ -13,6 +13,7 @@ import { sqliteJobLeases } from './sqliteJobLeases';
 import { sqlitePartialEnrichments } from './sqlitePartialEnrichments';
 import { sqlitePersonalDataStore } from './sqlitePersonalDataStore';
 import { sqliteRateBuckets } from './sqliteRateBuckets';
+import { sqliteRateBudgetStore } from './sqliteRateBudgetStore';
 import { sqliteSettingsStore } from './sqliteSettingsStore';
 import { sqliteStoreHealth } from './sqliteStoreHealth';
 import { SqliteWorkerLocks } from './sqliteWorkerLocks';
@@ -117,6 +118,7 @@ export class SqliteStore {
       ...sqlitePartialEnrichments(connection),
       ...sqliteJobLeases(connection),
       ...sqliteRateBuckets(connection),
+      ...sqliteRateBudgetStore(connection),
       ...sqliteStoreHealth(connection, acceptThread),
       ...sqliteWorkerRegistry(connection, this.workerLocks),
     };
