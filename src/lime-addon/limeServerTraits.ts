@@ -17,8 +17,24 @@ export class LimeServerTraits {
    * page confirmed as the end. A short page no longer than this ends a read without asking further.
    */
   private servedWhole = 0;
-  /** The server answered 400 to a query asking `_timestamp` and served the same query without it. */
+  /** The server refuses `_timestamp` in a query: see `timestampSeemsRefused`. */
   timestampRefused = false;
+  /** 400s to a query asking `_timestamp` that the same query without it then passed, Lime's message not naming it. */
+  private unexplainedTimestampRefusals = 0;
+
+  /**
+   * A query asking `_timestamp` was refused (400) and served without it. Taken as the server refusing it when Lime's
+   * message names `_timestamp`, or the second time it happens: a single 400 for another reason (a stray failure)
+   * must not cost the connection every person's update time.
+   */
+  timestampSeemsRefused(limeMessage: string | undefined): void {
+    if (limeMessage !== undefined && /_?timestamp/iu.test(limeMessage)) {
+      this.timestampRefused = true;
+      return;
+    }
+    this.unexplainedTimestampRefusals += 1;
+    if (this.unexplainedTimestampRefusals >= 2) this.timestampRefused = true;
+  }
 
   /** The `limit` to ask: 200, or the server's cap once it has shown one. */
   get pageSize(): number {

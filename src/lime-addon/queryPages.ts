@@ -83,7 +83,9 @@ export async function learnPageSize(http: LimeHttp, limetype: string, signal?: A
 /**
  * One page request that copes with a server refusing `_timestamp` [assumption: no vendor query asks it; lime-rest-
  * api.md §3]: a 400 to a query whose responseFormat asks it is tried once more without it; when that is served,
- * the server is remembered as refusing it and later queries leave it out (persons then have no update time). A
+ * the server is remembered as refusing it (at once when Lime's message names it, else the second time: one
+ * stray 400 must not cost the connection its update times) and later queries leave it out (persons then have no
+ * update time). A
  * filter on `_timestamp` cannot be left out: once refused, it fails at once with `bad_request`.
  */
 export async function runAdaptingQuery(
@@ -113,7 +115,7 @@ export async function runAdaptingQuery(
       // Refused again: `_timestamp` was not the reason, and the first answer says what was.
       throw retryError instanceof CrmError && retryError.code === 'bad_request' ? error : retryError;
     }
-    traits.timestampRefused = true;
+    traits.timestampSeemsRefused(error.detail);
     return objects;
   }
 }

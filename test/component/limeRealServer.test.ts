@@ -196,6 +196,24 @@ describe('Lime refusing _timestamp in queries', () => {
     await expect(delivered).rejects.toMatchObject({ code: 'bad_request' });
     expect(connector.http.traits.timestampRefused).toBe(false);
   });
+
+  it('one stray 400 that does not name _timestamp does not cost the connection its update times; a second does', async () => {
+    const lime = await startLime();
+    seedCustomers(lime, 1);
+    const connector = connectTo(lime);
+    await connector.testConnection();
+    const DELIVER_ONCE = { ...DELIVER, knownNotesComplete: true };
+    const isPersonQuery = (entry: { method: string; path: string; query: string }) =>
+      isQuery(entry) && decodeURIComponent(entry.query).includes('"limetype":"person"');
+
+    lime.failWhen(isPersonQuery, { kind: 'status', status: 400 }, 1);
+    expect((await connector.deliver(meetingWith(1, 'conv-stray-1'), DELIVER_ONCE)).outcomes).toHaveLength(1);
+    expect(connector.http.traits.timestampRefused).toBe(false);
+
+    lime.failWhen(isPersonQuery, { kind: 'status', status: 400 }, 1);
+    expect((await connector.deliver(meetingWith(1, 'conv-stray-2'), DELIVER_ONCE)).outcomes).toHaveLength(1);
+    expect(connector.http.traits.timestampRefused).toBe(true);
+  });
 });
 
 describe('Test connection against an API root that answers without JSON', () => {
