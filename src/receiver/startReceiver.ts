@@ -163,6 +163,7 @@ export async function startReceiver(
     logger,
     onTakenBack: () => worker.wake(),
     onSilent: () => worker.abortInFlight(),
+    onClaimsPaused: (paused) => worker.pauseClaims(paused),
   });
 
   const contactIndex = new ContactIndexKeeper({

@@ -75,6 +75,7 @@ export class DeliveryWorker {
   private wakeUp: (() => void) | undefined;
   private pendingWake = false;
   private budgetTimer: NodeJS.Timeout | undefined;
+  private claimsPaused = false;
 
   constructor(options: DeliveryWorkerOptions) {
     this.options = options;
@@ -124,6 +125,15 @@ export class DeliveryWorker {
    */
   abortInFlight(): void {
     for (const entry of this.inFlight.values()) entry.abort.abort();
+  }
+
+  /**
+   * Stops claiming until told otherwise (WorkerHeartbeat's onClaimsPaused: the worker cannot say it runs, so what it
+   * claimed could be taken back from under it); a claim that returns after the pause gives its deliveries back.
+   */
+  pauseClaims(paused: boolean): void {
+    this.claimsPaused = paused;
+    if (!paused) this.wake();
   }
 
   /**
@@ -182,6 +192,7 @@ export class DeliveryWorker {
   }
 
   private async claim(limit: number): Promise<ClaimedDelivery[]> {
+    if (this.claimsPaused) return [];
     if (this.options.getConnector() === undefined) return [];
     if (this.options.availability?.isAvailable() === false) return [];
     const room = await this.budgetRoom(limit);
@@ -208,6 +219,7 @@ export class DeliveryWorker {
 
   private spawn(delivery: ClaimedDelivery): void {
     const abort = new AbortController();
+    if (this.claimsPaused) abort.abort();
     const promise = this.process(delivery, abort).finally(() => {
       this.inFlight.delete(delivery.deliveryId);
       // A slot is free: there may be more due work.

@@ -1,7 +1,10 @@
 import type { Logger } from '../observability/logger';
 import type { TakenBack, WorkerRegistry } from '../store/ports/workerRegistry';
 
-/** Beats a worker misses before it is presumed dead (heartbeat stores; SQLite knows at once). */
+/**
+ * Beats a worker misses before it is presumed dead (heartbeat stores, each worker by its own interval, on the store's
+ * clock; SQLite knows at once).
+ */
 export const SILENT_BEATS = 4;
 
 export interface WorkerHeartbeatOptions {
@@ -19,6 +22,14 @@ export interface WorkerHeartbeatOptions {
    * do, or two workers could write the same meeting's notes at once.
    */
   onSilent: () => void;
+  /**
+   * Told `true` when a beat failed or has hung for a whole interval (heartbeat stores only), and `false` when a beat
+   * reached the store again: the worker claims nothing in between. Claims may still work on other connections while
+   * the beats do not (a half-open connection), but the others judge this worker by its beats alone: what it claimed
+   * would be taken back from under it.
+   */
+  onClaimsPaused?: ((paused: boolean) => void) | undefined;
+  /** The worker's clock: when it beat last, for its own silence (the store judges others' silence on its own clock). */
   now?: (() => Date) | undefined;
 }
 
@@ -37,6 +48,8 @@ export class WorkerHeartbeat {
   private lastBeatOkAt: number | undefined;
   /** Whether onSilent was told since the last beat that reached the store. */
   private silenced = false;
+  /** What onClaimsPaused was last told. */
+  private claimsPaused = false;
   private stopped = false;
 
   constructor(options: WorkerHeartbeatOptions) {
@@ -49,6 +62,8 @@ export class WorkerHeartbeat {
     if (this.stopped) return;
     this.timer = setInterval(() => {
       this.checkSilence();
+      // The beat started an interval ago has not reached the store yet: as good as failed, for claiming.
+      if (this.beating !== undefined) this.pauseClaims(true);
       this.beating ??= this.beatOnce()
         .then(() => undefined)
         .finally(() => (this.beating = undefined));
@@ -72,6 +87,15 @@ export class WorkerHeartbeat {
     return (this.options.now ?? (() => new Date()))();
   }
 
+  /** Tells the worker to stop or resume claiming, where silence is death (see onClaimsPaused); once per change. */
+  private pauseClaims(paused: boolean): void {
+    if (this.options.store.workerLiveness !== 'heartbeat' || paused === this.claimsPaused) return;
+    this.claimsPaused = paused;
+    if (paused) this.options.logger.warn('the delivery worker claims nothing until it can say it runs again');
+    else this.options.logger.info('the delivery worker could say it runs again: it claims again');
+    this.options.onClaimsPaused?.(paused);
+  }
+
   /** A beat that hangs (a lost connection) counts as failed as much as one that throws. */
   private checkSilence(): void {
     const { intervalMs, logger } = this.options;
@@ -92,28 +116,26 @@ export class WorkerHeartbeat {
    * when the beat failed or came after a failed one (no look then).
    */
   async beatOnce(): Promise<TakenBack | undefined> {
-    const { store, workerId, logger } = this.options;
+    const { store, workerId, logger, intervalMs } = this.options;
     const now = this.now;
     const previousBeatOk = this.lastBeatOk;
     try {
-      await store.beatWorker({ workerId, now });
+      await store.beatWorker({ workerId, now, intervalMs });
       this.lastBeatOk = true;
       this.lastBeatOkAt = now.getTime();
       this.silenced = false;
+      this.pauseClaims(false);
     } catch (error) {
       if (previousBeatOk) logger.error({ err: error }, 'the delivery worker could not say it runs');
       this.lastBeatOk = false;
+      this.pauseClaims(true);
       return undefined;
     }
     // A process whose own beats failed was likely cut off from the database like the others: their beats are old
     // because they could not beat either, not because they died. It looks again once it beat on time.
     if (!previousBeatOk && store.workerLiveness === 'heartbeat') return undefined;
     try {
-      const taken = await store.takeBackAbandoned({
-        workerId,
-        now,
-        silentForMs: SILENT_BEATS * this.options.intervalMs,
-      });
+      const taken = await store.takeBackAbandoned({ workerId, now, silentBeats: SILENT_BEATS });
       if (taken.workers.length === 0) return taken;
       logger.warn(
         { deadWorkers: taken.workers, deliveries: taken.deliveryIds.length, liveness: store.workerLiveness },

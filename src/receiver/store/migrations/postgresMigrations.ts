@@ -193,13 +193,15 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     version: 6,
     name: 'workers',
     sql: `
-      -- The delivery workers of every replica on this schema, each registered at its start, beating every few seconds
-      -- (beat_at) and removed at its graceful stop. A worker whose beat stopped is presumed dead: its row is removed
-      -- and its deliveries are taken back (the heartbeat table above is the health check's single row, not this).
+      -- The delivery workers of every replica on this schema, each registered at its start, beating every
+      -- interval_ms (its own WORKER_HEARTBEAT_SECONDS) and removed at its graceful stop. beat_at is the server's now()
+      -- at its last beat. A worker silent for four of its own intervals, on the server's clock, is presumed dead: its
+      -- row is removed and its deliveries are taken back (the heartbeat table above is the health check's single row).
       CREATE TABLE workers (
         id text PRIMARY KEY,
         started_at timestamptz NOT NULL,
-        beat_at timestamptz NOT NULL
+        beat_at timestamptz NOT NULL,
+        interval_ms integer NOT NULL CHECK (interval_ms > 0)
       );
     `,
   },

@@ -192,11 +192,13 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     sql: `
       -- The delivery workers running on this database, each registered at its start and removed at its graceful stop.
       -- A process holds a lock file of its own per worker while it runs (sqliteWorkerLocks.ts): a registered worker
-      -- whose lock is free died, and its deliveries are taken back at once. beat_at is when it last said it runs.
+      -- whose lock is free died, and its deliveries are taken back at once. beat_at is when it last said it runs
+      -- (its own clock) and interval_ms how often it beats: kept for the record, liveness does not depend on them.
       CREATE TABLE workers (
         id TEXT PRIMARY KEY,
         started_at INTEGER NOT NULL,
-        beat_at INTEGER NOT NULL
+        beat_at INTEGER NOT NULL,
+        interval_ms INTEGER NOT NULL CHECK (interval_ms > 0)
       ) STRICT;
     `,
   },

@@ -6,18 +6,20 @@ const idRows = z.array(z.object({ id: z.string() }));
 
 /**
  * The registry on PostgreSQL: replicas on several hosts share it, so a worker is alive while it beats. One that has
- * not beaten for `silentForMs` is presumed dead; should it be merely cut off and come back, its results for the
- * deliveries taken back are `lost` (the claim moved on), and its next beat registers it again.
+ * not beaten for `silentBeats` of its own intervals (interval_ms, from its row) is presumed dead; should it be merely
+ * cut off and come back, its results for the deliveries taken back are `lost` (the claim moved on), and its next beat
+ * registers it again. Beats are stamped and silence measured with the server's now(), never a replica's clock: a
+ * replica whose clock is off is judged like any other.
  */
 export function postgresWorkerRegistry({ pool, transaction }: PostgresConnection): WorkerRegistry {
   return {
     workerLiveness: 'heartbeat',
 
-    async beatWorker({ workerId, now }) {
+    async beatWorker({ workerId, intervalMs }) {
       await pool.query(
-        `INSERT INTO workers (id, started_at, beat_at) VALUES ($1, $2, $2)
-         ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at`,
-        [workerId, now],
+        `INSERT INTO workers (id, started_at, beat_at, interval_ms) VALUES ($1, now(), now(), $2)
+         ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at, interval_ms = excluded.interval_ms`,
+        [workerId, Math.max(1, Math.round(intervalMs))],
       );
     },
 
@@ -25,16 +27,18 @@ export function postgresWorkerRegistry({ pool, transaction }: PostgresConnection
       await pool.query('DELETE FROM workers WHERE id = $1', [workerId]);
     },
 
-    async takeBackAbandoned({ workerId, now, silentForMs }) {
+    async takeBackAbandoned({ workerId, now, silentBeats }) {
       return transaction(async (db) => {
         // The DELETE locks each dead worker's row: of two replicas taking back at once, the second finds it gone.
         const workers = idRows
           .parse(
             (
-              await db.query('DELETE FROM workers WHERE id <> $1 AND beat_at < $2 RETURNING id', [
-                workerId,
-                new Date(now.getTime() - silentForMs),
-              ])
+              await db.query(
+                `DELETE FROM workers
+                 WHERE id <> $1 AND beat_at < now() - interval_ms * $2::double precision * interval '1 millisecond'
+                 RETURNING id`,
+                [workerId, silentBeats],
+              )
             ).rows,
           )
           .map((row) => row.id);

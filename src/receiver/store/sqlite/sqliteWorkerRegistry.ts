@@ -12,13 +12,13 @@ export function sqliteWorkerRegistry(connection: SqliteConnection, locks: Sqlite
   return {
     workerLiveness: 'process_lock',
 
-    async beatWorker({ workerId, now }) {
+    async beatWorker({ workerId, now, intervalMs }) {
       // The lock first: a registered worker whose lock is free is dead.
       locks.hold(workerId);
       sql(
-        `INSERT INTO workers (id, started_at, beat_at) VALUES (@workerId, @now, @now)
-         ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at`,
-      ).run({ workerId, now: now.getTime() });
+        `INSERT INTO workers (id, started_at, beat_at, interval_ms) VALUES (@workerId, @now, @now, @intervalMs)
+         ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at, interval_ms = excluded.interval_ms`,
+      ).run({ workerId, now: now.getTime(), intervalMs: Math.max(1, Math.round(intervalMs)) });
     },
 
     async retireWorker(workerId) {
