@@ -89,6 +89,7 @@ export class SharedRequestBudget implements RequestBudget {
           waiter.deadline.exceeded = true;
         }
         reject(signal?.reason);
+        this.wakePump?.(); // nobody may be left to sleep for
       };
       const waiter: Waiter = {
         since: this.nowMs(),
@@ -119,6 +120,7 @@ export class SharedRequestBudget implements RequestBudget {
       waiter.deadline.exceeded = true;
       waiter.reject(new BudgetWaitTooLong(mayGoAt));
     }
+    this.wakePump?.();
   }
 
   rateLimited(retryAfterMs: number | undefined): void {
