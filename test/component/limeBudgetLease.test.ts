@@ -84,7 +84,10 @@ describe("Lime's rate limit and the attempt's lease", () => {
     lime.failWhen(mentions('bo@acme.se'), { kind: 'status', status: 429, retryAfterSec: 6 });
     const receiver = await startReplica(lime);
 
-    await send(receiver, buildPayload({ id: 'conv-anna', participants: [buildParticipant({ email: 'anna@acme.se' })] }));
+    await send(
+      receiver,
+      buildPayload({ id: 'conv-anna', participants: [buildParticipant({ email: 'anna@acme.se' })] }),
+    );
     await held.reached;
     await send(receiver, buildPayload({ id: 'conv-bo', participants: [buildParticipant({ email: 'bo@acme.se' })] }));
     await waitFor(() => lime.requests.some((entry) => entry.status === 429), 10_000, "Bo's 429");
@@ -98,16 +101,15 @@ describe("Lime's rate limit and the attempt's lease", () => {
     );
     const rows = await receiver.store.listDeliveries({ limit: 10 });
     const details = await Promise.all(rows.map(async (row) => receiver.store.getDelivery(row.id)));
-    const byConversation = Object.fromEntries(details.map((detail) => [detail?.conversationId, detail]));
+    const byConversation = new Map(details.map((detail) => [detail?.conversationId, detail] as const));
     expect(rows.map((row) => row.attempts)).toEqual([1, 1]);
     const codes = (conversationId: string) =>
-      byConversation[conversationId]?.attemptLog.map((entry) => entry.errorCode ?? entry.outcome);
+      byConversation.get(conversationId)?.attemptLog.map((entry) => entry.errorCode ?? entry.outcome);
     // Anna's attempt waited for the budget and was given back; Bo's met the 429 itself (the outage circuit's release).
     expect(codes('conv-anna')).toEqual(['budget_wait', 'delivered']);
     expect(codes('conv-bo')).toEqual(['crm_unavailable', 'delivered']);
-    expect(details.flatMap((detail) => detail?.attemptLog ?? []).map((entry) => entry.errorCode)).not.toContain(
-      'attempt_timeout',
-    );
+    const errorCodes = details.flatMap((detail) => detail?.attemptLog.map((entry) => entry.errorCode) ?? []);
+    expect(errorCodes).not.toContain('attempt_timeout');
     const notes = lime.all('history');
     expect([anna, bo].map((id) => notes.filter((note) => note['person'] === id).length)).toEqual([1, 1]);
   });

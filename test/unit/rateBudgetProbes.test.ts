@@ -45,7 +45,11 @@ describe('the window rule (planTake)', () => {
   it('a probe still waits for a full window and for a Retry-After', () => {
     expect(planTake(deliveryWaiting, counts(6), request('probe')).kind).toBe('wait');
     const blocked: RateBudgetRow = { lowerings: 0, blockedUntil: NOW.getTime() + 1_000 };
-    expect(planTake(blocked, counts(0), request('probe'))).toEqual({ kind: 'wait', until: blocked.blockedUntil, leaving: [] });
+    expect(planTake(blocked, counts(0), request('probe'))).toEqual({
+      kind: 'wait',
+      until: blocked.blockedUntil,
+      leaving: [],
+    });
   });
 });
 
@@ -69,10 +73,12 @@ describe('SharedRequestBudget over a real SQLite store', () => {
   function takeMany(on: SharedRequestBudget, purpose: 'delivery' | 'probe' | 'sync', count: number) {
     let done = 0;
     const all = Promise.all(
-      Array.from({ length: count }, () => on.take(purpose).then((answered) => {
-        done += 1;
-        answered();
-      })),
+      Array.from({ length: count }, () =>
+        on.take(purpose).then((answered) => {
+          done += 1;
+          answered();
+        }),
+      ),
     );
     return { all, done: () => done };
   }
@@ -107,7 +113,7 @@ describe('SharedRequestBudget over a real SQLite store', () => {
 
   it('a delivery whose wait would pass its deadline is refused at once and marked; one with time left waits', async () => {
     const shared = budget(60_000, 1);
-    await (await shared.take('delivery'))?.();
+    (await shared.take('delivery'))();
     const late = new AbortController();
     const deadline = limitBudgetWait(late.signal, Date.now() + 2_000);
     const patient = new AbortController();
