@@ -29,6 +29,9 @@ export interface BudgetObserver {
  */
 const PRIORITY: readonly RequestPurpose[] = ['probe', 'delivery', 'sync'];
 
+/** How early by this clock an abort may come and still be the attempt's lease running out. */
+const DEADLINE_SLACK_MS = 100;
+
 interface Waiter {
   since: number;
   /** A delivery attempt's lease: the take is refused rather than served after it. */
@@ -84,8 +87,9 @@ export class SharedRequestBudget implements RequestBudget {
       const onAbort = () => {
         const index = queue.indexOf(waiter);
         if (index >= 0) queue.splice(index, 1);
-        // Still waiting for the budget when the attempt's lease ran out: the budget held it up.
-        if (index >= 0 && waiter.deadline !== undefined && this.nowMs() >= waiter.deadline.at) {
+        // Still waiting for the budget when the attempt's lease ran out (a timer may fire a few ms early by this
+        // clock): the budget held it up.
+        if (index >= 0 && waiter.deadline !== undefined && this.nowMs() >= waiter.deadline.at - DEADLINE_SLACK_MS) {
           waiter.deadline.exceeded = true;
         }
         reject(signal?.reason);
