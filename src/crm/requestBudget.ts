@@ -1,6 +1,6 @@
 /**
- * What a CRM request is for. A shared budget serves them in this order: live deliveries first, then probes of an
- * unavailable CRM, then the contact-index sync (which may only spend a share of the budget).
+ * What a CRM request is for: live deliveries, probes of an unavailable CRM (one request per probe interval, never held
+ * back by deliveries waiting), and the contact-index sync, which goes last and may only spend a share of the budget.
  */
 export type RequestPurpose = 'delivery' | 'probe' | 'sync';
 
@@ -18,4 +18,39 @@ export interface RequestBudget {
   take(purpose: RequestPurpose, signal?: AbortSignal): Promise<(() => void) | void>;
   /** The CRM answered 429 (with `Retry-After` when it sent one): spend less until the window has passed. */
   rateLimited(retryAfterMs: number | undefined): void;
+}
+
+/**
+ * How long the requests sent under one signal (a delivery attempt's) may wait for the budget: until `at`, when the
+ * attempt's lease runs out. A budget that would make one wait longer rejects it with `BudgetWaitTooLong` and sets
+ * `exceeded`, and so does a wait the signal aborted after `at`: the attempt is then given back without counting,
+ * since Lime's limit, not the meeting, held it up.
+ */
+export interface BudgetDeadline {
+  readonly at: number;
+  exceeded: boolean;
+}
+
+const deadlines = new WeakMap<AbortSignal, BudgetDeadline>();
+
+/** Sets how long the requests sent under `signal` may wait for the budget (epoch ms). */
+export function limitBudgetWait(signal: AbortSignal, at: number): BudgetDeadline {
+  const deadline: BudgetDeadline = { at, exceeded: false };
+  deadlines.set(signal, deadline);
+  return deadline;
+}
+
+/** The budget deadline of `signal`, if one was set. */
+export function budgetDeadlineOf(signal: AbortSignal | undefined): BudgetDeadline | undefined {
+  return signal === undefined ? undefined : deadlines.get(signal);
+}
+
+/** A take rejected because the budget would only have room after the caller's deadline. */
+export class BudgetWaitTooLong extends Error {
+  readonly code = 'budget_wait';
+
+  constructor(readonly mayGoAt: number) {
+    super('The request budget has no room before the attempt would run out of its lease');
+    this.name = 'BudgetWaitTooLong';
+  }
 }

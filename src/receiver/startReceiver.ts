@@ -153,7 +153,10 @@ export async function startReceiver(
     leaseMs: config.leaseMs,
     budgetRoom: budgets === undefined ? undefined : () => budgets.deliveryRoom(),
     availability,
-    onSettled: (settled) => alertWatch?.settled(settled),
+    onSettled: (settled) => {
+      if (settled.apiCalls !== undefined) budgets?.delivered(settled.apiCalls);
+      alertWatch?.settled(settled);
+    },
   });
   // Registers the worker, and takes back the deliveries of workers that died (a killed predecessor, a lost replica).
   const heartbeat = new WorkerHeartbeat({

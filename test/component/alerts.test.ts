@@ -52,6 +52,7 @@ async function start(options: { format?: 'chat' | 'teams_workflow' | 'generic' }
     availability: receiver.availability,
     afterMs: 300,
     deadLetterWindowMs: 400,
+    deadLetterGroupingMs: 200,
     logger: receiver.logger,
   });
   alertWatch.start();
@@ -87,7 +88,7 @@ describe('alerts', () => {
 
     expect(events().filter((event) => event === 'connection_lost')).toHaveLength(1);
     const grouped = bodies().filter((body) => body['event'] === 'dead_letters');
-    // Four dead letters within one window: the first at once, the rest together when the window has passed.
+    // Four dead letters within one window: grouped after the grouping delay, any late ones when the window has passed.
     expect(grouped.length).toBeLessThanOrEqual(2);
     expect(grouped[0]).toMatchObject({
       severity: 'warning',
@@ -127,6 +128,11 @@ describe('alerts', () => {
     await running.accept('conv-x');
     running.worker.start();
     await waitFor(async () => (await running.store.counts()).byStatus.dead === 1, 10_000, 'the dead letter');
+    await waitFor(
+      () => sender!.recent().some((alert) => alert.event === 'dead_letters'),
+      5_000,
+      'the dead-letter alert (after the grouping delay)',
+    );
     await sender!.settled();
 
     expect(sink.received.length).toBeGreaterThanOrEqual(3);

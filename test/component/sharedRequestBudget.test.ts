@@ -31,7 +31,7 @@ function budget(requests: number, windowMs: number): SharedRequestBudget {
 }
 
 describe('the request budget of one process', () => {
-  it('when the window has room again, waiting deliveries go first, then the probe, then the sync', async () => {
+  it('when the window has room again, the probe goes first (one request per probe interval), then the waiting deliveries, then the sync', async () => {
     const shared = budget(4, 300);
     for (let i = 0; i < 4; i += 1) (await shared.take('delivery'))();
 
@@ -39,7 +39,7 @@ describe('the request budget of one process', () => {
     const wanted: RequestPurpose[] = ['sync', 'probe', 'delivery', 'delivery'];
     await Promise.all(wanted.map((purpose) => shared.take(purpose).then(() => order.push(purpose))));
 
-    expect(order).toEqual(['delivery', 'delivery', 'probe', 'sync']);
+    expect(order).toEqual(['probe', 'delivery', 'delivery', 'sync']);
   });
 
   it('a take whose signal aborts while it waits rejects with the reason, and spends nothing', async () => {

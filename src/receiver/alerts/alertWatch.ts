@@ -9,6 +9,11 @@ const CONNECTION_LOST_CODES: ReadonlySet<string> = new Set(['unauthorized', 'for
 const DCI_REFUSED: ReadonlySet<string> = new Set(['dci_unauthorized', 'dci_forbidden']);
 /** At most one dead-letter alert per this long. */
 export const DEAD_LETTER_WINDOW_MS = 15 * 60 * 1000;
+/**
+ * The first dead letter waits this long for others before it is alerted: a revoked key kills a burst within seconds,
+ * and the alert says how many at once rather than "1" now and the rest a window later.
+ */
+export const DEAD_LETTER_GROUPING_MS = 60 * 1000;
 /** How often the DCI poll's state is looked at. */
 const DCI_CHECK_MS = 60_000;
 
@@ -21,6 +26,8 @@ export interface AlertWatchOptions {
   /** `ALERT_AFTER_MINUTES`: how long an outage (Lime's, or DCI's poll) lasts before it is alerted. */
   afterMs: number;
   deadLetterWindowMs?: number | undefined;
+  /** How long the first dead letter waits for others (default DEAD_LETTER_GROUPING_MS). */
+  deadLetterGroupingMs?: number | undefined;
   dciCheckMs?: number | undefined;
   logger: Logger;
   now?: (() => Date) | undefined;
@@ -29,7 +36,8 @@ export interface AlertWatchOptions {
 /**
  * Turns what the receiver sees into alerts, once per event: the Lime connection lost (dead letters for a refused key,
  * a missing permission or a retired history type; again only after a delivery went through), a Lime outage longer
- * than `afterMs` and its end, dead letters grouped (at most one alert per window), and DCI's REST API refusing the
+ * than `afterMs` and its end, dead letters grouped (the first waits a minute for others, then at most one alert
+ * per window), and DCI's REST API refusing the
  * token or not answering the poll for longer than `afterMs` (only on the replica that polls) and its recovery.
  * The state is this process's own: each replica alerts for what it sees.
  */
@@ -86,14 +94,14 @@ export class AlertWatch {
     }
     this.deadLetters[code] = (this.deadLetters[code] ?? 0) + 1;
     this.deadLetterCount += 1;
+    if (this.deadLetterTimer !== undefined) return;
+    // Sent after the grouping delay, and no sooner than a window after the last dead-letter alert.
     const windowMs = this.options.deadLetterWindowMs ?? DEAD_LETTER_WINDOW_MS;
-    const waitMs =
-      this.lastDeadLetterAlertAt === undefined ? 0 : this.lastDeadLetterAlertAt + windowMs - this.now.getTime();
-    if (waitMs <= 0) this.flushDeadLetters();
-    else if (this.deadLetterTimer === undefined) {
-      this.deadLetterTimer = setTimeout(() => this.flushDeadLetters(), waitMs);
-      this.deadLetterTimer.unref();
-    }
+    const groupingMs = this.options.deadLetterGroupingMs ?? DEAD_LETTER_GROUPING_MS;
+    const nowMs = this.now.getTime();
+    const sendAt = Math.max(nowMs + groupingMs, (this.lastDeadLetterAlertAt ?? -Infinity) + windowMs);
+    this.deadLetterTimer = setTimeout(() => this.flushDeadLetters(), Math.max(0, sendAt - nowMs));
+    this.deadLetterTimer.unref();
   }
 
   /** Looks at the DCI poll's state once (the timer calls it; tests may too). */

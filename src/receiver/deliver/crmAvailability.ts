@@ -64,7 +64,8 @@ export interface CrmAvailabilityOptions {
  * A failure that only one meeting causes (a 500 on its data) would open the circuit, see the probe succeed at once,
  * and come round again forever without spending an attempt. So a delivery that opened (or failed during) an outage
  * that no probe confirmed is a suspect: its next outage-like failure counts as an attempt, as before the circuit
- * existed, and leaves the circuit closed. It stops being one when it is delivered.
+ * existed, and leaves the circuit closed. It stops being one when it is delivered. A 429 (`rate_limited`) is never
+ * one meeting's fault: it makes no delivery a suspect, and always gives the attempt back.
  *
  * The state is this process's own: each replica learns of an outage from its own deliveries.
  */
@@ -112,13 +113,15 @@ export class CrmAvailability {
    */
   deliveryFailed(deliveryId: string, error: unknown): OutageVerdict {
     if (this.stopping.signal.aborted || !CrmAvailability.isOutage(error)) return 'count';
+    // Lime's rate limit is about every request, never one meeting's: no suspect is made or judged by it.
+    const rateLimited = error.code === 'rate_limited';
     if (this.current.kind === 'unavailable') {
-      this.released.add(deliveryId);
+      if (!rateLimited) this.released.add(deliveryId);
       return 'release';
     }
     // Failed again right after an outage the probe did not confirm: the meeting, not the CRM.
-    if (this.suspects.has(deliveryId)) return 'count';
-    this.released = new Set([deliveryId]);
+    if (!rateLimited && this.suspects.has(deliveryId)) return 'count';
+    this.released = rateLimited ? new Set() : new Set([deliveryId]);
     this.delayMs = this.options.firstProbeMs ?? FIRST_PROBE_MS;
     const waitMs = this.firstWait(error);
     this.current = {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseSummaryPayload, type MeetingSummary } from '../../core';
 import type { CrmConnector, DeliverOptions } from '../../crm/crmConnector';
+import { limitBudgetWait } from '../../crm/requestBudget';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
 import type { EnrichResult } from '../enrich/enrichPayload';
@@ -35,7 +36,8 @@ export interface DeliveryWorkerOptions {
     | undefined;
   /**
    * How many deliveries the CRM's request budget has room for now, and when it has room again when none (undefined:
-   * no budget). The worker claims no more than that: a claimed delivery must not wait out its lease for the budget.
+   * no budget). The worker claims no more than that; a claimed delivery whose wait for the budget would still pass
+   * 80 % of its lease is given back without counting (`budget_wait`).
    */
   budgetRoom?: (() => Promise<{ deliveries: number; freesAt?: Date | undefined } | undefined>) | undefined;
   /** Deliveries in flight at once. */
@@ -57,8 +59,13 @@ export interface DeliveryWorkerOptions {
    * out is given back without counting; it closing wakes the worker. Undefined: every failure counts (backoff only).
    */
   availability?: CrmAvailability | undefined;
-  /** Told of every delivery that ended delivered or dead (alerts count dead letters): codes only. */
-  onSettled?: ((settled: { result: 'delivered' | 'dead'; code?: string | undefined }) => void) | undefined;
+  /**
+   * Told of every delivery that ended delivered (with the requests it spent: the budget's cost estimate) or dead
+   * (alerts count dead letters): codes only.
+   */
+  onSettled?:
+    | ((settled: { result: 'delivered' | 'dead'; code?: string | undefined; apiCalls?: number | undefined }) => void)
+    | undefined;
 }
 
 /**
@@ -256,15 +263,14 @@ export class DeliveryWorker {
       let report;
       let enrichment: EnrichmentRecord | undefined;
       // An attempt must end before its lease does, or another worker takes the delivery over while this one still
-      // writes: stop it at 80 % of the lease and retry later.
+      // writes: stop it at 80 % of the lease and retry later. Its requests may wait for Lime's budget until then.
       let overran = false;
-      const overrun = setTimeout(
-        () => {
-          overran = true;
-          abort.abort();
-        },
-        Math.max(1000, this.leaseMs * 0.8),
-      );
+      const overrunMs = Math.max(1000, this.leaseMs * 0.8);
+      const budgetDeadline = limitBudgetWait(abort.signal, startedAt.getTime() + overrunMs);
+      const overrun = setTimeout(() => {
+        overran = true;
+        abort.abort();
+      }, overrunMs);
       if (parsed.ok) {
         try {
           let summary = parsed.summary;
@@ -306,7 +312,7 @@ export class DeliveryWorker {
         });
         metrics?.deliveries.inc({ outcome: result });
         this.options.availability?.deliverySucceeded(delivery.deliveryId);
-        if (result === 'delivered') this.options.onSettled?.({ result });
+        if (result === 'delivered') this.options.onSettled?.({ result, apiCalls: report.apiCalls });
         log.info(
           { result, apiCalls: report.apiCalls, participants: report.outcomes.length, enrichment: enrichment?.state },
           'delivery attempt finished',
@@ -326,6 +332,20 @@ export class DeliveryWorker {
         return;
       }
 
+      if (budgetDeadline.exceeded) {
+        // Lime's request budget had no room before the lease ran out: its limit, not the meeting, held the attempt
+        // up. Stop what is left of it and give it back uncounted; the next attempt looks for notes it wrote.
+        abort.abort();
+        await store.releaseDelivery({
+          deliveryId: delivery.deliveryId,
+          workerId: this.workerId,
+          now: this.now,
+          reason: BUDGET_WAIT,
+        });
+        metrics?.deliveries.inc({ outcome: 'released' });
+        log.info('delivery given back: the request budget has no room before its lease runs out');
+        return;
+      }
       const decision: FailureDecision = overran
         ? {
             retry: true,
@@ -395,6 +415,13 @@ export class DeliveryWorker {
     }
   }
 }
+
+/** The attempt log's entry for an attempt given back because Lime's request budget had no room in time. */
+const BUDGET_WAIT = {
+  code: 'budget_wait',
+  message:
+    "Lime's request limit left no room for this attempt before its lease ran out: it was given back without counting; the next attempt looks for notes it may have written.",
+};
 
 /**
  * The notes earlier attempts recorded for this delivery, and whether that record is complete: it is when there was

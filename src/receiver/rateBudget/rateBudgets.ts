@@ -5,11 +5,13 @@ import type { BudgetState, RateBudgetStore } from '../store/ports/rateBudgetStor
 import { SharedRequestBudget, type BudgetObserver, type RateLimit } from './sharedRequestBudget';
 
 /**
- * Requests one delivery spends, about: confirm the candidates, read the data model or our own notes, write the notes
- * (issue 16 measured ~4 round trips for 10 participants). The worker claims no more deliveries than the budget has
- * room for at this many each, so a claimed delivery does not wait out its lease for the budget.
+ * Requests one delivery is assumed to spend before any was delivered here: confirm the candidates, read the data
+ * model or our own notes, write a note. Real meetings spend more (a note per participant, reads in pages), so the
+ * estimate then follows the mean `apiCalls` of the last `COST_SAMPLES` delivered attempts.
  */
 export const REQUESTS_PER_DELIVERY = 4;
+/** Delivered attempts the cost estimate averages over. */
+const COST_SAMPLES = 50;
 
 /** How many deliveries the budget has room for now, and when it has room again when it has none. */
 export interface DeliveryRoom {
@@ -24,6 +26,8 @@ export interface DeliveryRoom {
 export class RateBudgets {
   private readonly budgets = new Map<string, SharedRequestBudget>();
   private latest: SharedRequestBudget | undefined;
+  /** `apiCalls` of the last delivered attempts, newest last. */
+  private readonly costs: number[] = [];
 
   constructor(
     private readonly options: {
@@ -57,11 +61,27 @@ export class RateBudgets {
     return budget === undefined ? undefined : { ...(await budget.state()), origin: budget.origin };
   }
 
-  /** Room for deliveries in the budget in effect; undefined (no limit) before any connection is built. */
+  /** A delivery was delivered with `apiCalls` requests: the cost estimate follows it. */
+  delivered(apiCalls: number): void {
+    if (!Number.isFinite(apiCalls) || apiCalls <= 0) return;
+    this.costs.push(apiCalls);
+    if (this.costs.length > COST_SAMPLES) this.costs.shift();
+  }
+
+  /** Requests one delivery is expected to spend: the recent mean, or `REQUESTS_PER_DELIVERY` before any. */
+  requestsPerDelivery(): number {
+    if (this.costs.length === 0) return REQUESTS_PER_DELIVERY;
+    return this.costs.reduce((sum, cost) => sum + cost, 0) / this.costs.length;
+  }
+
+  /**
+   * Room for deliveries in the budget in effect; undefined (no limit) before any connection is built. Rounded up: a
+   * delivery that then waits for the rest is given back if its wait would pass its lease (`limitBudgetWait`).
+   */
   async deliveryRoom(): Promise<DeliveryRoom | undefined> {
     const state = await this.state();
     if (state === undefined) return undefined;
-    return { deliveries: Math.ceil(state.free / REQUESTS_PER_DELIVERY), freesAt: state.freesAt };
+    return { deliveries: Math.ceil(state.free / this.requestsPerDelivery()), freesAt: state.freesAt };
   }
 }
 

@@ -1,4 +1,10 @@
-import type { RequestBudget, RequestPurpose } from '../../crm/requestBudget';
+import {
+  budgetDeadlineOf,
+  BudgetWaitTooLong,
+  type BudgetDeadline,
+  type RequestBudget,
+  type RequestPurpose,
+} from '../../crm/requestBudget';
 import type { Logger } from '../observability/logger';
 import type { BudgetState, RateBudgetStore } from '../store/ports/rateBudgetStore';
 
@@ -16,11 +22,20 @@ export interface BudgetObserver {
   rateLimited(): void;
 }
 
-/** Highest priority first: a purpose is served only while every purpose before it has nobody waiting. */
-const PRIORITY: readonly RequestPurpose[] = ['delivery', 'probe', 'sync'];
+/**
+ * The order in which waiting purposes are served when several may go: a probe first (one request per probe interval,
+ * and a replica whose circuit is open must learn that Lime answers while deliveries drain a backlog), then
+ * deliveries, then the sync, which goes only while no delivery or probe waits here.
+ */
+const PRIORITY: readonly RequestPurpose[] = ['probe', 'delivery', 'sync'];
+
+/** How early by this clock an abort may come and still be the attempt's lease running out. */
+const DEADLINE_SLACK_MS = 100;
 
 interface Waiter {
   since: number;
+  /** A delivery attempt's lease: the take is refused rather than served after it. */
+  deadline?: BudgetDeadline | undefined;
   resolve(answered: () => void): void;
   reject(reason: unknown): void;
   detach(): void;
@@ -28,8 +43,9 @@ interface Waiter {
 
 /**
  * The request budget of one CRM origin, kept in the store (`RateBudgetStore`) so that every replica on it spends
- * the same one. Within this process, callers queue by purpose and one take at a time asks the store: deliveries
- * first, then probes, then the sync; a purpose the store told to wait is asked again when it said.
+ * the same one. Within this process, callers queue by purpose and one take at a time asks the store (`PRIORITY`); a
+ * purpose the store told to wait is asked again when it said. A delivery's take that could only go after its
+ * attempt's deadline (`limitBudgetWait`) is refused at once with `BudgetWaitTooLong`.
  */
 export class SharedRequestBudget implements RequestBudget {
   private readonly queues: Record<RequestPurpose, Waiter[]> = { delivery: [], probe: [], sync: [] };
@@ -71,18 +87,44 @@ export class SharedRequestBudget implements RequestBudget {
       const onAbort = () => {
         const index = queue.indexOf(waiter);
         if (index >= 0) queue.splice(index, 1);
+        // Still waiting for the budget when the attempt's lease ran out (a timer may fire a few ms early by this
+        // clock): the budget held it up.
+        if (index >= 0 && waiter.deadline !== undefined && this.nowMs() >= waiter.deadline.at - DEADLINE_SLACK_MS) {
+          waiter.deadline.exceeded = true;
+        }
         reject(signal?.reason);
+        this.wakePump?.(); // nobody may be left to sleep for
       };
       const waiter: Waiter = {
         since: this.nowMs(),
+        deadline: purpose === 'delivery' ? budgetDeadlineOf(signal) : undefined,
         resolve,
         reject,
         detach: () => signal?.removeEventListener('abort', onAbort),
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       queue.push(waiter);
+      this.refuseLateDeliveries();
       this.pump();
     });
+  }
+
+  /**
+   * Refuses the waiting deliveries whose deadline comes before deliveries may go again (a 429's Retry-After, or the
+   * store's answer): their attempts are given back rather than left to wait out their leases.
+   */
+  private refuseLateDeliveries(): void {
+    const mayGoAt = this.notBefore.delivery;
+    if (mayGoAt <= this.nowMs()) return;
+    const queue = this.queues.delivery;
+    for (const waiter of [...queue]) {
+      if (waiter.deadline === undefined || waiter.deadline.at > mayGoAt) continue;
+      queue.splice(queue.indexOf(waiter), 1);
+      waiter.detach();
+      waiter.deadline.exceeded = true;
+      waiter.reject(new BudgetWaitTooLong(mayGoAt));
+    }
+    this.wakePump?.();
   }
 
   rateLimited(retryAfterMs: number | undefined): void {
@@ -90,6 +132,7 @@ export class SharedRequestBudget implements RequestBudget {
     // This process stops at once; the store tells the other replicas.
     const until = this.nowMs() + (retryAfterMs ?? 0);
     for (const purpose of PRIORITY) this.notBefore[purpose] = Math.max(this.notBefore[purpose], until);
+    this.refuseLateDeliveries();
     this.options.store
       .recordRateLimited({ ...this.window(), retryAfterMs })
       .catch((error: unknown) =>
@@ -119,9 +162,9 @@ export class SharedRequestBudget implements RequestBudget {
 
   private async serve(): Promise<void> {
     for (;;) {
-      const purpose = PRIORITY.find((p) => this.queues[p].length > 0);
-      if (purpose === undefined) return;
-      const waitMs = this.notBefore[purpose] - this.nowMs();
+      const next = this.next();
+      if (next === undefined) return;
+      const { purpose, waitMs } = next;
       if (waitMs > 0) {
         await this.sleep(waitMs);
         continue;
@@ -144,6 +187,7 @@ export class SharedRequestBudget implements RequestBudget {
       }
       if (!result.taken) {
         this.notBefore[purpose] = result.retryAt.getTime();
+        if (purpose === 'delivery') this.refuseLateDeliveries();
         continue;
       }
       const waiter = this.queues[purpose].shift();
@@ -157,6 +201,23 @@ export class SharedRequestBudget implements RequestBudget {
       // them all afterwards, later than their stamps say.
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /**
+   * The purpose to serve next (`PRIORITY`, among those whose store answer allows them now), or, when none may go yet,
+   * the one that may go soonest and how long until then. The sync waits while a delivery or a probe waits here.
+   */
+  private next(): { purpose: RequestPurpose; waitMs: number } | undefined {
+    const now = this.nowMs();
+    let soonest: { purpose: RequestPurpose; waitMs: number } | undefined;
+    for (const purpose of PRIORITY) {
+      if (this.queues[purpose].length === 0) continue;
+      if (purpose === 'sync' && soonest !== undefined) break;
+      const waitMs = this.notBefore[purpose] - now;
+      if (waitMs <= 0) return { purpose, waitMs: 0 };
+      if (soonest === undefined || waitMs < soonest.waitMs) soonest = { purpose, waitMs };
+    }
+    return soonest;
   }
 
   /**

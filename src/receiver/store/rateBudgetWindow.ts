@@ -18,7 +18,7 @@ export interface RateBudgetRow {
   loweredUntil?: number | undefined;
   /** How many lowerings in a row came right after the one before ended (the hold doubles each time). */
   lowerings: number;
-  /** A delivery is waiting for the budget until about then: probes and syncs hold back. */
+  /** A delivery is waiting for the budget until about then: syncs hold back. */
   deliveryWaitingUntil?: number | undefined;
   /** A probe is waiting until about then: syncs hold back. */
   probeWaitingUntil?: number | undefined;
@@ -75,9 +75,10 @@ export function planTake(
   const now = request.now.getTime();
   const limit = limitInForce(row, request);
   const holds = [row?.blockedUntil ?? 0];
-  // Priority across every process on the store: a delivery waiting anywhere holds probes and syncs back.
-  if (request.purpose !== 'delivery') holds.push(row?.deliveryWaitingUntil ?? 0);
-  if (request.purpose === 'sync') holds.push(row?.probeWaitingUntil ?? 0);
+  // Priority across every process on the store: a delivery or a probe waiting anywhere holds the sync back. A probe
+  // is not held back by waiting deliveries: it is one request per probe interval, and a replica whose circuit is
+  // open must learn that Lime answers while another replica drains its backlog.
+  if (request.purpose === 'sync') holds.push(row?.deliveryWaitingUntil ?? 0, row?.probeWaitingUntil ?? 0);
   const until = Math.max(...holds);
   const leaving: LeavingSpend[] = [];
   if (counts.total >= limit) leaving.push({ purpose: 'all', offset: counts.total - limit });
@@ -105,7 +106,7 @@ export function retryAtOf(
 
 /**
  * The row after a take of `purpose` was told to wait until `retryAt`: a waiting delivery (or probe) marks itself, so
- * lower purposes on every process hold back until a little after it may go.
+ * the sync on every process holds back until a little after it may go.
  */
 export function markWaiting(
   row: RateBudgetRow | undefined,

@@ -34,8 +34,8 @@ export interface BudgetState {
 export interface RateBudgetStore {
   /**
    * Spends one request for `purpose` if the window has room for it, or answers when to ask again and spends none.
-   * Deliveries may spend the whole limit; a probe and a sync wait while a delivery waits; a sync spends at most a
-   * third of the limit (`SYNC_SHARE`).
+   * Deliveries may spend the whole limit; a sync waits while a delivery or a probe waits (a probe does not wait for
+   * deliveries); a sync spends at most a third of the limit (`SYNC_SHARE`).
    */
   takeFromRateBudget(
     request: BudgetWindow & {
