@@ -212,7 +212,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       -- The CRM's request budget (LIME_RATE_LIMIT), shared by every replica on this schema: one row per origin
       -- (locked FOR UPDATE by each take, so two replicas never both spend the last request), and every request spent
       -- in the window. blocked_until is the CRM's Retry-After; lowered_limit holds until lowered_until after a 429;
-      -- the waiting_until columns say a delivery (or probe) waits, so probes and syncs hold back.
+      -- the waiting_until columns say a delivery (or probe) waits, so syncs hold back (a probe does not).
       CREATE TABLE rate_budgets (
         origin text PRIMARY KEY,
         blocked_until timestamptz,

@@ -209,7 +209,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       -- The CRM's request budget (LIME_RATE_LIMIT), shared by every process on this database: one row per origin
       -- (locked by each take), and every request spent in the window. blocked_until is the CRM's Retry-After;
       -- lowered_limit holds until lowered_until after a 429; the waiting_until columns say a delivery (or probe)
-      -- waits, so probes and syncs hold back. Times are epoch milliseconds.
+      -- waits, so syncs hold back (a probe does not). Times are epoch milliseconds.
       CREATE TABLE rate_budgets (
         origin TEXT PRIMARY KEY,
         blocked_until INTEGER,
