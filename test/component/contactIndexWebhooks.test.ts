@@ -2,12 +2,10 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import request from 'supertest';
 import { LimeConnector } from '../../src/lime-addon';
 import { loadConfig } from '../../src/receiver/config/loadConfig';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
-import { createLogger } from '../../src/receiver/observability/logger';
 import { deriveSubscriptionSecret } from '../../src/receiver/secrets/subscriptionSecret';
 import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
 import type { LimeEmulator, LimeEmulatorOptions } from '../../src/sandbox/lime';
@@ -16,6 +14,7 @@ import { closeAll, connectTo, startLime, TEST_API_KEY } from '../support/lime';
 import { buildPayload } from '../support/payloads';
 import { freePort } from '../support/receiverProcess';
 import { waitFor } from '../support/waitFor';
+import { loggerInto } from '../support/capturedLogs';
 
 const DCI_SECRET = 'webhooks-test-dci-secret';
 const WEBHOOK_PATH = '/api/v1/lime/webhook';
@@ -64,15 +63,7 @@ async function start(options: { lime?: LimeEmulatorOptions; env?: Record<string,
     ...options.env,
   });
   receiver = await startReceiver(config, {
-    logger: createLogger(
-      'debug',
-      new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          logs.push(chunk.toString('utf8'));
-          callback();
-        },
-      }),
-    ),
+    logger: loggerInto(logs),
     makeConnector: (connection) => new LimeConnector(connection),
     host: '127.0.0.1',
   });

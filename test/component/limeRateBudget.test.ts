@@ -1,16 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LimeConnector } from '../../src/lime-addon';
-import { loadConfig } from '../../src/receiver/config/loadConfig';
-import { signDci } from '../../src/receiver/ingest/signWebhook';
-import { createLogger } from '../../src/receiver/observability/logger';
-import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
+import type { RunningReceiver } from '../../src/receiver/startReceiver';
 import type { LimeEmulator, LimeRequestLogEntry } from '../../src/sandbox/lime';
 import { buildParticipant, buildPayload } from '../support/payloads';
-import { closeAll, startLime, TEST_API_KEY } from '../support/lime';
+import { closeAll, startLime } from '../support/lime';
 import { dropSchema, postgresAvailable, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres';
 import { WEBHOOK_SECRET } from '../support/receiver';
+import { sendSigned, startLimeReceiver } from '../support/limeReceiver';
 import { waitFor } from '../support/waitFor';
 
 // Lime's request budget (LIME_RATE_LIMIT) against the Lime emulator's own rate limit (a sliding window per client
@@ -35,22 +32,15 @@ afterEach(async () => {
 });
 
 async function startReplica(lime: LimeEmulator, env: Record<string, string> = {}): Promise<RunningReceiver> {
-  const config = loadConfig({
-    PORT: '0',
-    DATA_DIR: dataDir,
-    DCI_WEBHOOK_SECRETS: WEBHOOK_SECRET,
-    LIME_URL: lime.baseUrl,
-    LIME_API_KEY: TEST_API_KEY,
-    INTERNAL_EMAIL_DOMAINS: 'seller.se',
-    CONTACT_INDEX_SYNC_HOURS: '0',
-    WORKER_CONCURRENCY: '8',
-    LIME_RATE_LIMIT: `60/${WINDOW_MS / 1000}`,
-    ...env,
-  });
-  const receiver = await startReceiver(config, {
-    logger: createLogger('silent'),
-    makeConnector: (options) => new LimeConnector(options),
-    host: '127.0.0.1',
+  const receiver = await startLimeReceiver(lime, {
+    dataDir,
+    webhookSecret: WEBHOOK_SECRET,
+    env: {
+      CONTACT_INDEX_SYNC_HOURS: '0',
+      WORKER_CONCURRENCY: '8',
+      LIME_RATE_LIMIT: `60/${WINDOW_MS / 1000}`,
+      ...env,
+    },
   });
   running.push(receiver);
   return receiver;
@@ -67,13 +57,7 @@ function meetings(lime: LimeEmulator, count: number): Array<{ personId: number; 
 }
 
 async function send(receiver: RunningReceiver, payload: unknown): Promise<void> {
-  const body = JSON.stringify(payload);
-  const response = await fetch(`${receiver.url}/api/v1/dci/webhook`, {
-    method: 'POST',
-    headers: signDci(body, WEBHOOK_SECRET),
-    body,
-  });
-  expect(response.status).toBeLessThan(300);
+  expect(await sendSigned(receiver, payload, WEBHOOK_SECRET)).toBeLessThan(300);
 }
 
 async function allDelivered(receiver: RunningReceiver, count: number, timeoutMs = 40_000): Promise<void> {

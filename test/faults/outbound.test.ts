@@ -6,17 +6,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LimeConnector } from '../../src/lime-addon';
 import { LimeHttp } from '../../src/lime-addon/limeHttp';
-import { loadConfig } from '../../src/receiver/config/loadConfig';
 import { CrmError } from '../../src/crm/crmError';
-import { signDci } from '../../src/receiver/ingest/signWebhook';
-import { createLogger } from '../../src/receiver/observability/logger';
-import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
+import type { RunningReceiver } from '../../src/receiver/startReceiver';
 import { seedDemoData, type LimeEmulator } from '../../src/sandbox/lime';
 import { untilDeliveryStatus } from '../support/adminHarness';
 import { closeAll, startLime, TEST_API_KEY } from '../support/lime';
 import { buildParticipant, buildPayload } from '../support/payloads';
+import { sendSigned, startLimeReceiver } from '../support/limeReceiver';
 import { waitFor } from '../support/waitFor';
 
 const WEBHOOK_SECRET = 'outbound-test-secret';
@@ -60,33 +57,17 @@ afterEach(async () => {
 });
 
 async function start(lime: LimeEmulator, env: Record<string, string> = {}): Promise<RunningReceiver> {
-  const config = loadConfig({
-    PORT: '0',
-    DATA_DIR: dataDir,
-    DCI_WEBHOOK_SECRETS: WEBHOOK_SECRET,
-    LIME_URL: lime.baseUrl,
-    LIME_API_KEY: TEST_API_KEY,
-    LIME_CREATE_MISSING_CONTACTS: 'true',
-    INTERNAL_EMAIL_DOMAINS: 'seller.se',
-    ...env,
-  });
-  const receiver = await startReceiver(config, {
-    logger: createLogger('silent'),
-    makeConnector: (options) => new LimeConnector(options),
-    host: '127.0.0.1',
+  const receiver = await startLimeReceiver(lime, {
+    dataDir,
+    webhookSecret: WEBHOOK_SECRET,
+    env: { LIME_CREATE_MISSING_CONTACTS: 'true', ...env },
   });
   receivers.push(receiver);
   return receiver;
 }
 
 async function send(receiver: RunningReceiver, payload: unknown): Promise<void> {
-  const body = JSON.stringify(payload);
-  const response = await fetch(`${receiver.url}/api/v1/dci/webhook`, {
-    method: 'POST',
-    headers: signDci(body, WEBHOOK_SECRET),
-    body,
-  });
-  expect(response.status).toBe(202);
+  expect(await sendSigned(receiver, payload, WEBHOOK_SECRET)).toBe(202);
 }
 
 /** A meeting whose every string field carries a link to the canary (http and https), participants included. */

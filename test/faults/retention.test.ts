@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import request from 'supertest';
 import { LimeConnector } from '../../src/lime-addon';
 import { ConfigError, loadConfig } from '../../src/receiver/config/loadConfig';
@@ -14,6 +13,7 @@ import { seedDemoData, type LimeEmulator } from '../../src/sandbox/lime';
 import { ADMIN_PASSWORD, ADMIN_WEBHOOK_SECRET, startAdminReceiver, untilDeliveryStatus } from '../support/adminHarness';
 import { closeAll, startLime, TEST_API_KEY } from '../support/lime';
 import { buildParticipant, buildPayload } from '../support/payloads';
+import { loggerInto } from '../support/capturedLogs';
 
 // Retention: a delivered meeting's personal data (payload, title, matching traces) is purged RETENTION_DAYS after its
 // delivery by the running receiver (at start, then hourly); what remains still shows on the admin pages.
@@ -135,15 +135,7 @@ describe('the running receiver', () => {
       CONTACT_INDEX_SYNC_HOURS: '0',
       RETENTION_DAYS: retentionDays,
     });
-    const logger = createLogger(
-      'info',
-      new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          logs.push(chunk.toString('utf8'));
-          callback();
-        },
-      }),
-    );
+    const logger = loggerInto(logs, 'info');
     return startReceiver(config, {
       logger,
       makeConnector: (options) => new LimeConnector(options),

@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { RequestBudget, RequestPurpose } from '../../src/crm/requestBudget';
 import { CrmAvailability } from '../../src/receiver/deliver/crmAvailability';
 import { DeliveryWorker, type DeliveryWorkerOptions } from '../../src/receiver/deliver/deliveryWorker';
-import { createLogger, type Logger } from '../../src/receiver/observability/logger';
+import type { Logger } from '../../src/receiver/observability/logger';
 import { createMetrics, type ReceiverMetrics } from '../../src/receiver/observability/metrics';
 import type { ReceiverStore } from '../../src/receiver/store/receiverStore';
 import { openSqliteStore } from '../../src/receiver/store/sqlite/sqliteStore';
@@ -13,6 +12,7 @@ import type { LimeEmulator } from '../../src/sandbox/lime';
 import { connectTo } from './lime';
 import { buildParticipant, buildPayload } from './payloads';
 import { RECEIVER_DELIVER_OPTIONS } from './receiver';
+import { loggerInto } from './capturedLogs';
 
 /** Every request the Lime connector asked the budget for, in order: what it was for and when. */
 export interface CountingBudget extends RequestBudget {
@@ -63,15 +63,7 @@ export async function startOutageReceiver(
   const dataDir = mkdtempSync(join(tmpdir(), 'dci-outage-test-'));
   const store = await openSqliteStore({ file: join(dataDir, 'receiver.sqlite') });
   const logs: string[] = [];
-  const logger = createLogger(
-    'debug',
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        logs.push(chunk.toString('utf8'));
-        callback();
-      },
-    }),
-  );
+  const logger = loggerInto(logs);
   const budget = countingBudget();
   const connector = connectTo(lime, { budget });
   const availability = new CrmAvailability({

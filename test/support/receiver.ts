@@ -1,16 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { CrmConnector, DeliverOptions } from '../../src/crm/crmConnector';
 import { DeliveryWorker } from '../../src/receiver/deliver/deliveryWorker';
 import { createApp, type ReceiverApp } from '../../src/receiver/http/createApp';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
-import { createLogger } from '../../src/receiver/observability/logger';
 import { createMetrics } from '../../src/receiver/observability/metrics';
 import type { DeliveryStatus, ReceiverStore } from '../../src/receiver/store/receiverStore';
 import { openSqliteStore } from '../../src/receiver/store/sqlite/sqliteStore';
 import type { ConnectionCheck } from '../../src/crm/crmConnector';
+import { loggerInto } from './capturedLogs';
 
 export const WEBHOOK_SECRET = 'test-webhook-secret';
 
@@ -64,15 +63,7 @@ export async function buildReceiver(
   const dataDir = mkdtempSync(join(tmpdir(), 'dci-receiver-test-'));
   const store = await openSqliteStore({ file: join(dataDir, 'receiver.sqlite') });
   const logs: string[] = [];
-  const logger = createLogger(
-    'debug',
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        logs.push(chunk.toString('utf8'));
-        callback();
-      },
-    }),
-  );
+  const logger = loggerInto(logs);
   const clock = new TestClock();
   const metrics = createMetrics(store, clock.now);
   let connector = options.connector;

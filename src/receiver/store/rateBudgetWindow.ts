@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { BudgetPurpose, BudgetState, BudgetWindow } from './ports/rateBudgetStore';
 
 // The sliding-window budget behind `RateBudgetStore`, as pure functions: each adapter locks the origin's row, counts
@@ -30,6 +31,20 @@ export interface WindowCounts {
   byPurpose: Record<BudgetPurpose, number>;
   /** Spends the CRM refused with 429 (they still count: the real server may have counted them). */
   refused: number;
+}
+
+const countsRecord = z.object({
+  total: z.number(),
+  delivery: z.number(),
+  probe: z.number(),
+  sync: z.number(),
+  refused: z.number(),
+});
+
+/** A dialect's count row (columns total, delivery, probe, sync, refused, all numbers) as window counts. */
+export function windowCountsOf(row: unknown): WindowCounts {
+  const c = countsRecord.parse(row);
+  return { total: c.total, byPurpose: { delivery: c.delivery, probe: c.probe, sync: c.sync }, refused: c.refused };
 }
 
 /** A spend older than this is out of the window: `spent_at > windowStart(…)` counts. */

@@ -9,6 +9,7 @@ import {
   planTake,
   retryAtOf,
   stateOf,
+  windowCountsOf,
   windowStart,
   type LeavingSpend,
   type RateBudgetRow,
@@ -30,13 +31,6 @@ const budgetRecord = z.object({
   lowerings: z.number(),
   delivery_waiting_until: optionalMs,
   probe_waiting_until: optionalMs,
-});
-const countsRecord = z.object({
-  total: z.number(),
-  delivery: z.number(),
-  probe: z.number(),
-  sync: z.number(),
-  refused: z.number(),
 });
 const spentAtRecord = z.object({ spent_at: z.date() });
 const spendIdRecord = z.object({ id: z.union([z.string(), z.number()]) });
@@ -84,7 +78,7 @@ async function writeRow(db: PoolClient, origin: string, row: RateBudgetRow): Pro
  * (they are out of the window: the count is the same either way).
  */
 async function countWindow(db: PoolClient, window: BudgetWindow, forget?: number): Promise<WindowCounts> {
-  const c = countsRecord.parse(
+  return windowCountsOf(
     single(
       await db.query(
         `${forget === undefined ? '' : 'WITH forgotten AS (DELETE FROM rate_budget_spends WHERE origin = $1 AND spent_at <= $3) '}
@@ -97,7 +91,6 @@ async function countWindow(db: PoolClient, window: BudgetWindow, forget?: number
       'the window count',
     ),
   );
-  return { total: c.total, byPurpose: { delivery: c.delivery, probe: c.probe, sync: c.sync }, refused: c.refused };
 }
 
 async function spentAt(db: PoolClient, window: BudgetWindow, leaving: LeavingSpend): Promise<number | undefined> {

@@ -8,6 +8,7 @@ import {
   planTake,
   retryAtOf,
   stateOf,
+  windowCountsOf,
   windowStart,
   type LeavingSpend,
   type RateBudgetRow,
@@ -26,13 +27,6 @@ const budgetRecord = z.object({
   lowerings: z.number(),
   delivery_waiting_until: optionalMs,
   probe_waiting_until: optionalMs,
-});
-const countsRecord = z.object({
-  total: z.number(),
-  delivery: z.number(),
-  probe: z.number(),
-  sync: z.number(),
-  refused: z.number(),
 });
 const spentAtRecord = z.object({ spent_at: z.number() });
 
@@ -70,7 +64,7 @@ export function sqliteRateBudgetStore({ sql, writeTransaction, db }: SqliteConne
     });
   };
   const countWindow = (window: BudgetWindow): WindowCounts => {
-    const c = countsRecord.parse(
+    return windowCountsOf(
       sql(
         `SELECT count(*) AS total, coalesce(sum(purpose = 'delivery'), 0) AS delivery,
            coalesce(sum(purpose = 'probe'), 0) AS probe, coalesce(sum(purpose = 'sync'), 0) AS sync,
@@ -78,7 +72,6 @@ export function sqliteRateBudgetStore({ sql, writeTransaction, db }: SqliteConne
          FROM rate_budget_spends WHERE origin = ? AND spent_at > ?`,
       ).get(window.origin, windowStart(window)),
     );
-    return { total: c.total, byPurpose: { delivery: c.delivery, probe: c.probe, sync: c.sync }, refused: c.refused };
   };
   const spentAt = (window: BudgetWindow, leaving: LeavingSpend): number | undefined => {
     const row = sql(
