@@ -1,9 +1,11 @@
 // `npm run build:superoffice`: bundles src/superoffice-script with what it needs from src/core into ONE file an
 // admin pastes into SuperOffice (no import/require; `context`, `soApi`/`RTL`/`SO` left as the runtime's globals),
-// with the configuration block on top, plus the %EJSCRIPT_START% variant. Prints the sizes; `--analyze` also prints
-// what takes the bytes (esbuild's metafile analysis).
+// with the configuration block on top, plus the %EJSCRIPT_START% variant; the include form (the code, including a
+// configuration script of its own, so an update leaves the settings alone) with that configuration script; and a
+// sample summary to send by hand. Prints the sizes; `--analyze` also prints what takes the bytes (esbuild's metafile
+// analysis).
 'use strict';
-const { mkdirSync, writeFileSync } = require('node:fs');
+const { copyFileSync, mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const esbuild = require('esbuild');
 const { version } = require('../package.json');
@@ -12,11 +14,11 @@ const phoneRegions = require('../src/superoffice-script/phoneRegions.json');
 const root = join(__dirname, '..');
 const outDir = join(root, 'dist', 'superoffice');
 
-function configBlock() {
-  return `// DCI CRM Companion — SuperOffice endpoint script ${version}
-// Puts Dstny Conversational Intelligence meeting summaries into SuperOffice as completed follow-ups.
-// Install: see docs/superoffice.md in the repository. Change only the values in DCI_CONFIG below.
-const DCI_CONFIG = {
+/** The include name of the configuration script the include form of the endpoint script includes. */
+const CONFIG_INCLUDE_ID = 'dci-summary-config';
+
+function configDeclaration() {
+  return `const DCI_CONFIG = {
   // Task type (follow-up type) of the appointments written, by its name in SuperOffice (Settings → Lists).
   taskTypeName: 'Meeting',
   // Associate id that owns an appointment when the presenter is not a SuperOffice user; 0 = the script's user.
@@ -33,7 +35,33 @@ const DCI_CONFIG = {
   // Longest description SuperOffice keeps (its text table holds 2047 characters); longer summaries are shortened.
   maxDescriptionLength: 2047,
 };
-// ---- Do not change anything below this line. ----
+`;
+}
+
+/** The one-file form: the configuration block on top, then the code. */
+function configBlock() {
+  return `// DCI CRM Companion — SuperOffice endpoint script ${version}
+// Puts Dstny Conversational Intelligence meeting summaries into SuperOffice as completed follow-ups.
+// Install: see docs/superoffice.md in the repository. Change only the values in DCI_CONFIG below.
+${configDeclaration()}// ---- Do not change anything below this line. ----
+`;
+}
+
+/** The include form, part 1: the configuration script, saved once with Include name CONFIG_INCLUDE_ID and kept. */
+function configScript() {
+  return `// DCI CRM Companion — configuration of the SuperOffice endpoint script (written by version ${version})
+// Save it as a script of its own with Include name "${CONFIG_INCLUDE_ID}"; the endpoint script includes it.
+// Keep this script when you update the endpoint script: your settings stay here. A setting left out takes its
+// default (Test Integration lists which). Change only the values below.
+${configDeclaration()}`;
+}
+
+/** The include form, part 2: the endpoint script without settings; an update replaces all of it. */
+function includingHeader() {
+  return `// DCI CRM Companion — SuperOffice endpoint script ${version} (include form)
+// Reads its settings from the script with Include name "${CONFIG_INCLUDE_ID}" (dci-summary-config.js).
+// To update, replace this whole script with the new version's text. Do not change anything here.
+///<include includeId="${CONFIG_INCLUDE_ID}">
 `;
 }
 
@@ -96,7 +124,10 @@ async function build() {
     // Type-only in the source; the runtime provides the library itself.
     external: ['@superoffice/webapi'],
     // The version the setup check (a GET, or DCI's Test Integration) reports.
-    define: { __DCI_SCRIPT_VERSION__: JSON.stringify(version) },
+    define: {
+      __DCI_SCRIPT_VERSION__: JSON.stringify(version),
+      __DCI_CONFIG_INCLUDE_ID__: JSON.stringify(CONFIG_INCLUDE_ID),
+    },
     minify: true,
     legalComments: 'none',
     tsconfig: join(root, 'tsconfig.superoffice.json'),
@@ -116,9 +147,19 @@ async function build() {
   const wrappedFile = join(outDir, 'dci-summary-endpoint.ejscript.txt');
   writeFileSync(scriptFile, script);
   writeFileSync(wrappedFile, wrapped);
+  // The include form: settings in a script of their own, so an update replaces the endpoint script without them.
+  const includingFile = join(outDir, 'dci-summary-endpoint-include-form.js');
+  const configFile = join(outDir, 'dci-summary-config.js');
+  writeFileSync(includingFile, `${includingHeader()}${bundle}`);
+  writeFileSync(configFile, configScript());
+  // A summary to send by hand (docs/superoffice.md, "Test without DCI").
+  const sampleFile = join(outDir, 'dci-summary-sample.json');
+  copyFileSync(join(__dirname, 'superOfficeSampleSummary.json'), sampleFile);
   const kib = (text) => `${(Buffer.byteLength(text) / 1024).toFixed(1)} KiB`;
   console.log(`SuperOffice script: ${scriptFile} (${kib(script)})`);
   console.log(`  wrapped for the %EJSCRIPT% editor form: ${wrappedFile} (${kib(wrapped)})`);
+  console.log(`  include form: ${includingFile}, with its settings in ${configFile}`);
+  console.log(`  a summary to send by hand: ${sampleFile}`);
 }
 
 build().catch((error) => {

@@ -6,11 +6,11 @@ import { findTaskType } from './writeAppointment';
  * Checks whose problem does not stop meetings, only loses something (a missing document template keeps long summaries
  * only shortened): Test Integration still passes and lists them as warnings.
  */
-const WARNING_CHECKS: ReadonlySet<SetupProblem['check']> = new Set(['document_template']);
+const WARNING_CHECKS: ReadonlySet<SetupProblem['check']> = new Set(['document_template', 'config_defaults']);
 
 /** One thing wrong with the setup, and what the SuperOffice admin does about it. */
 export interface SetupProblem {
-  check: 'task_type' | 'default_owner' | 'rights' | 'document_template';
+  check: 'task_type' | 'default_owner' | 'rights' | 'document_template' | 'config_defaults';
   /** Whether meetings cannot be written until it is fixed (`WARNING_CHECKS` are the ones that are not). */
   blocking: boolean;
   problem: string;
@@ -118,11 +118,32 @@ async function rightsProblems(agents: SuperOfficeAgents, config: ScriptConfig): 
 }
 
 /**
- * What Test Integration and a GET check before any meeting arrives: the task type, the default owner and the rights
- * the writes need. Reads only; writes nothing. SuperOffice failures propagate (the entry answers 500).
+ * Settings the configuration block leaves out, typically added by a newer version of the script than the
+ * configuration script was saved for: they work with their defaults, and the admin sees which.
  */
-export async function diagnoseSetup(agents: SuperOfficeAgents, config: ScriptConfig): Promise<SetupProblem[]> {
+function defaultsFinding(config: ScriptConfig, defaulted: readonly string[]): Finding | undefined {
+  if (defaulted.length === 0) return undefined;
+  const values = defaulted.map((key) => `${key}: ${JSON.stringify(config[key as keyof ScriptConfig])}`);
+  return {
+    check: 'config_defaults',
+    problem: `The configuration does not set ${defaulted.join(', ')}, so the script uses the default (${values.join(', ')}).`,
+    fix: 'To choose another value, add the setting to the configuration script (dci-summary-config.js of this version lists every setting with its default).',
+  };
+}
+
+/**
+ * What Test Integration and a GET check before any meeting arrives: the task type, the default owner and the rights
+ * the writes need, and settings left to their defaults. Reads only; writes nothing. SuperOffice failures propagate
+ * (the entry answers 500).
+ */
+export async function diagnoseSetup(
+  agents: SuperOfficeAgents,
+  config: ScriptConfig,
+  defaulted: readonly string[] = [],
+): Promise<SetupProblem[]> {
   const problems: Finding[] = [];
+  const defaults = defaultsFinding(config, defaulted);
+  if (defaults) problems.push(defaults);
   const taskType = await findTaskType(agents, config.taskTypeName);
   if (taskType.id === undefined) {
     problems.push({
@@ -157,8 +178,9 @@ declare const __DCI_SCRIPT_VERSION__: string;
 export async function setupReport(
   agents: SuperOfficeAgents,
   config: ScriptConfig,
+  defaulted: readonly string[] = [],
 ): Promise<{ status: 200; body: SetupReport } | { status: 500; body: SetupReport }> {
-  const problems = await diagnoseSetup(agents, config);
+  const problems = await diagnoseSetup(agents, config, defaulted);
   const version = typeof __DCI_SCRIPT_VERSION__ === 'string' ? __DCI_SCRIPT_VERSION__ : 'unknown';
   const blocking = problems.filter((problem) => problem.blocking).length;
   if (blocking === 0) {

@@ -1,9 +1,9 @@
 // The endpoint script's entry: SuperOffice runs the bundled text for every
 // `customer.fcgi?action=safeParse&includeId=…&key=…` request (shared/specs/superoffice.md §1, §9). Input comes from
-// `context.eventData`, the answer goes to `context.result`; the configuration block above the bundle defines
-// `DCI_CONFIG`. Nothing here touches Node: the runtime may offer nothing but the script's globals.
+// `context.eventData`, the answer goes to `context.result`; the configuration block above the bundle (or the
+// configuration script it includes) defines `DCI_CONFIG`. Nothing here touches Node: the runtime may offer nothing but the script's globals.
 import { handleSummaryRequest, type ScriptResponse } from './handleSummaryRequest';
-import { parseScriptConfig } from './scriptConfig';
+import { readScriptConfig } from './scriptConfig';
 import { superOfficeAgents } from './superOfficeApi';
 
 /** The runtime's `context` global (vendor Helpers/logHelper.ts), as far as an endpoint uses it. */
@@ -62,19 +62,10 @@ function superOfficeFailure(error: unknown): ScriptResponse {
 
 export async function runEndpoint(): Promise<void> {
   let response: ScriptResponse;
-  const config = parseScriptConfig(typeof DCI_CONFIG === 'undefined' ? undefined : DCI_CONFIG);
+  const config = readScriptConfig(typeof DCI_CONFIG === 'undefined' ? undefined : DCI_CONFIG);
   const agents = superOfficeAgents();
-  if (!config.success) {
-    response = {
-      status: 500,
-      body: {
-        ok: false,
-        error: {
-          code: 'config_invalid',
-          message: `The configuration block at the top of the script is invalid: ${config.error.issues.map((issue) => issue.message).join('; ')}`,
-        },
-      },
-    };
+  if (!config.ok) {
+    response = { status: 500, body: { ok: false, error: { code: config.code, message: config.message } } };
   } else if (!agents) {
     response = {
       status: 500,
@@ -92,7 +83,8 @@ export async function runEndpoint(): Promise<void> {
       response = await handleSummaryRequest(
         { method: methodOf(context.eventData), body: context.eventData?.cgiContent ?? '' },
         agents,
-        config.data,
+        config.config,
+        config.defaulted,
       );
     } catch (error) {
       response = superOfficeFailure(error);

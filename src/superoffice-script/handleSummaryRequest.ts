@@ -30,13 +30,15 @@ const TEST_EVENTS = ['integration.test', 'test'];
  * The endpoint's job, given the HTTP method and raw body: validate with the shared contract, match each external
  * participant (e-mail, then mobile, then phone; never arbitrary), and write one completed appointment per matched
  * person, exactly once per (conversation, person). SuperOffice failures propagate (the entry turns them into 500).
+ * `defaultedSettings`: settings the configuration block leaves out (they took their defaults), for the setup check.
  */
 export async function handleSummaryRequest(
   request: { method: string; body: string },
   agents: SuperOfficeAgents,
   config: ScriptConfig,
+  defaultedSettings: readonly string[] = [],
 ): Promise<ScriptResponse> {
-  if (request.method === 'GET') return setupReport(agents, config);
+  if (request.method === 'GET') return setupReport(agents, config, defaultedSettings);
   if (request.method !== 'POST') {
     return {
       status: 405,
@@ -61,7 +63,7 @@ export async function handleSummaryRequest(
   // for a meeting without one), whatever DCI's unpublished test call looks like: it gets the setup check.
   const read = readSummaryBody(payload);
   if ((typeof event === 'string' && TEST_EVENTS.includes(event)) || read.kind === 'no_summary') {
-    return setupReport(agents, config);
+    return setupReport(agents, config, defaultedSettings);
   }
   if (read.kind === 'invalid') {
     return {

@@ -10,10 +10,12 @@ import phoneRegions from './phoneRegions.json';
 export const SCRIPT_PHONE_REGIONS: readonly string[] = phoneRegions;
 
 /**
- * The configuration block at the top of the built script (`const DCI_CONFIG = {…}`), which admins edit in
- * SuperOffice's script editor. Parsed like any other boundary: a typo gives a clear 500 naming the setting.
+ * The configuration block (`const DCI_CONFIG = {…}`), which admins edit in SuperOffice's script editor: at the top of
+ * the one-file script, or alone in the configuration script the endpoint script includes (docs/superoffice.md,
+ * "Update"). Parsed like any other boundary: a typo gives a clear 500 naming the setting; an unknown key is refused,
+ * so a misspelt setting is never silently ignored.
  */
-export const scriptConfigSchema = z.object({
+export const scriptConfigSchema = z.strictObject({
   /** Task type (follow-up type) of the appointments, by its name in SuperOffice, e.g. "Meeting". */
   taskTypeName: z
     .string()
@@ -44,11 +46,6 @@ export const scriptConfigSchema = z.object({
   maxDescriptionLength: z.number().check(z.int(), z.minimum(200), z.maximum(100_000)),
 });
 
-/** The configuration block parsed; zod's English wording where the schema has none (`zod/mini` loads no locale). */
-export function parseScriptConfig(value: unknown) {
-  return scriptConfigSchema.safeParse(value, { error: en().localeError });
-}
-
 export type ScriptConfig = z.infer<typeof scriptConfigSchema>;
 
 /** What the build writes into the configuration block. */
@@ -61,3 +58,39 @@ export const DEFAULT_SCRIPT_CONFIG: ScriptConfig = {
   timeZone: 'Europe/Stockholm',
   maxDescriptionLength: 2047,
 };
+
+/** The configuration block as read: the settings, and which of them it leaves out (they take their defaults). */
+export type ConfigRead =
+  | { ok: true; config: ScriptConfig; defaulted: string[] }
+  | { ok: false; code: 'config_missing' | 'config_invalid'; message: string };
+
+declare const __DCI_CONFIG_INCLUDE_ID__: string;
+
+/**
+ * Reads the configuration block. A setting it leaves out takes its default and is named in `defaulted` (the setup
+ * check lists it): a configuration script saved for an older version keeps working after the endpoint script is
+ * updated to one with a new setting. zod's English wording where the schema has none (`zod/mini` loads no locale).
+ */
+export function readScriptConfig(value: unknown): ConfigRead {
+  if (value === undefined) {
+    const includeId = typeof __DCI_CONFIG_INCLUDE_ID__ === 'string' ? __DCI_CONFIG_INCLUDE_ID__ : 'dci-summary-config';
+    return {
+      ok: false,
+      code: 'config_missing',
+      message: `The script has no configuration (DCI_CONFIG): save dci-summary-config.js as a script with Include name "${includeId}", or paste the one-file form dci-summary-endpoint.js.`,
+    };
+  }
+  const given = typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
+  const defaulted = given === undefined ? [] : Object.keys(DEFAULT_SCRIPT_CONFIG).filter((key) => !(key in given));
+  const parsed = scriptConfigSchema.safeParse(given === undefined ? value : { ...DEFAULT_SCRIPT_CONFIG, ...given }, {
+    error: en().localeError,
+  });
+  if (!parsed.success) {
+    return {
+      ok: false,
+      code: 'config_invalid',
+      message: `The configuration block is invalid: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`,
+    };
+  }
+  return { ok: true, config: parsed.data, defaulted };
+}
