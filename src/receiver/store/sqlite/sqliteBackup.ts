@@ -1,4 +1,14 @@
-import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
@@ -118,6 +128,8 @@ export function restoreSqliteDatabase(backupFile: string, databaseFile: string, 
   if (workers > 0) return { kind: 'receiver_running', workers };
 
   const incoming = `${databaseFile}.restoring-${process.pid}`;
+  // A new DATA_DIR (restoring onto a new machine) is created, as the receiver's first start would.
+  mkdirSync(dirname(databaseFile), { recursive: true });
   copyFileSync(backupFile, incoming);
   syncFile(incoming);
   let keptAs: string | undefined;
