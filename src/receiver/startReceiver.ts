@@ -16,7 +16,7 @@ import { createDciSettings, type DciSettings, type MakeDciApi } from './settings
 import { ContactIndexKeeper, type ContactNotifications } from './contactIndex/contactIndexKeeper';
 import { LIME_WEBHOOK_PATH } from './contactIndex/limeWebhookRoute';
 import { deriveSubscriptionSecret } from './secrets/subscriptionSecret';
-import { createApp } from './http/createApp';
+import { createApp, type AppDeps } from './http/createApp';
 import { verifyAdminPassword } from './secrets/adminPassword';
 import type { Logger } from './observability/logger';
 import { addCrmAvailabilityGauges, createMetrics } from './observability/metrics';
@@ -229,7 +229,7 @@ export async function startReceiver(
   const catchUpTimer = setInterval(() => void catchUp(), CATCH_UP_AFTER_MS);
   catchUpTimer.unref();
 
-  const appDeps: Parameters<typeof createApp>[0] = {
+  const appDeps: AppDeps = {
     store,
     logger,
     metrics,

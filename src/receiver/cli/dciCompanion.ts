@@ -52,8 +52,8 @@ const USAGE = `Usage: dci-companion <command> [options]
                  receiver to deliver; already delivered ones are not written again. --dry-run stores and writes
                  nothing and prints, per participant, what would be written in Lime
 
-deliveries, requeue, erase and backfill refuse a DATA_DIR without a receiver database (a mistyped one);
---create starts an empty one there instead.
+deliveries, requeue, erase, backfill and backup refuse a DATA_DIR without a receiver database (a mistyped
+one); --create starts an empty one there instead (not for backup).
 
 Environment: DATABASE_URL (and DATABASE_SCHEMA), else DATA_DIR (default ./data), for deliveries/requeue/erase/
 backup/restore;
