@@ -3,7 +3,7 @@
 import { DciClient } from '../dci-api';
 import { LimeConnector } from '../lime-addon';
 import { ConfigError, loadConfig, type ReceiverConfig } from './config/loadConfig';
-import { createLogger, type Logger } from './observability/logger';
+import { createLogger, readableLogsHint, type Logger } from './observability/logger';
 import { startReceiver, type RunningReceiver } from './startReceiver';
 
 /**
@@ -30,6 +30,9 @@ async function main(): Promise<void> {
     exitOnStartError(error);
   }
   const logger = createLogger(config.logLevel);
+  // On stderr: stdout stays JSON lines only, whatever reads it.
+  const hint = readableLogsHint({ nodeEnv: config.nodeEnv, stdoutIsTerminal: process.stdout.isTTY === true });
+  if (hint !== undefined) process.stderr.write(`${hint}\n`);
   let receiver: RunningReceiver;
   try {
     // Settings saved on the admin pages are read here: a SECRET_KEY that does not open the saved API key stops us.

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ReceiverConfig } from './config/loadConfig';
 import type { ConnectionCheck } from '../crm/crmConnector';
@@ -16,7 +16,7 @@ import { createDciSettings, type DciSettings, type MakeDciApi } from './settings
 import { ContactIndexKeeper, type ContactNotifications } from './contactIndex/contactIndexKeeper';
 import { LIME_WEBHOOK_PATH } from './contactIndex/limeWebhookRoute';
 import { deriveSubscriptionSecret } from './secrets/subscriptionSecret';
-import { createApp } from './http/createApp';
+import { createApp, type AppDeps } from './http/createApp';
 import { verifyAdminPassword } from './secrets/adminPassword';
 import type { Logger } from './observability/logger';
 import { addCrmAvailabilityGauges, createMetrics } from './observability/metrics';
@@ -37,8 +37,10 @@ import { SqliteStore } from './store/sqlite/sqliteStore';
 const CONNECTION_CHECK_INTERVAL_MS = 5 * 60 * 1000;
 
 export interface RunningReceiver {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>`: the public listener (DCI's and Lime's webhooks; everything when there is one). */
   url: string;
+  /** The admin listener (admin pages, /metrics, /readyz) when ADMIN_PORT sets one apart; else the same as `url`. */
+  adminUrl: string;
   store: ReceiverStore;
   worker: DeliveryWorker;
   /** The Lime connection settings (environment and admin pages), and the connector they make. */
@@ -67,6 +69,7 @@ export async function startReceiver(
     makeConnector: MakeConnector;
     /** Builds DCI's REST client; without it the receiver never calls DCI (webhooks only, no enrichment). */
     makeDciApi?: MakeDciApi | undefined;
+    /** Binds both listeners to this host instead of HOST and ADMIN_HOST (the tests: 127.0.0.1). */
     host?: string | undefined;
     /** SQLite's accept thread entry; by default the compiled one when the receiver runs compiled (none from sources). */
     sqliteAcceptWorker?: string | undefined;
@@ -226,7 +229,7 @@ export async function startReceiver(
   const catchUpTimer = setInterval(() => void catchUp(), CATCH_UP_AFTER_MS);
   catchUpTimer.unref();
 
-  const app = createApp({
+  const appDeps: AppDeps = {
     store,
     logger,
     metrics,
@@ -259,7 +262,7 @@ export async function startReceiver(
           }),
       publicUrl: config.publicUrl,
     },
-  });
+  };
 
   const checkConnection = async () => {
     try {
@@ -288,19 +291,39 @@ export async function startReceiver(
   const checkTimer = setInterval(() => void checkConnection(), CONNECTION_CHECK_INTERVAL_MS);
   checkTimer.unref();
 
-  const server: Server = await new Promise((resolve) => {
-    const listening = createServer(app).listen(config.port, deps.host ?? '0.0.0.0', () => resolve(listening));
-  });
-  const { port } = server.address() as AddressInfo;
+  const { adminListener } = config;
+  const server = await listen(
+    createApp({ ...appDeps, serve: adminListener === undefined ? 'all' : 'public' }),
+    config.port,
+    deps.host ?? config.host,
+  );
+  const servers = [server];
+  if (adminListener !== undefined) {
+    // The admin pages, /metrics and /readyz apart from the webhooks, for an internal address (ADMIN_HOST).
+    const adminHost = deps.host ?? adminListener.host;
+    servers.push(
+      await listen(createApp({ ...appDeps, serve: 'admin' }), adminListener.port, adminHost).catch(
+        async (error: unknown) => {
+          await closeServer(server);
+          throw error;
+        },
+      ),
+    );
+  }
+  const [port, adminPort] = servers.map((listening) => (listening.address() as AddressInfo).port);
   await heartbeat.start();
   worker.start();
   const connected = settings.connector() !== undefined;
-  logger.info({ port, crmConfigured: connected }, 'receiver listening');
+  logger.info(
+    { port, ...(adminListener === undefined ? {} : { adminPort }), crmConfigured: connected },
+    'receiver listening',
+  );
   if (!connected) logger.warn('no CRM connection configured: summaries are stored and wait for one');
 
   let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
+    adminUrl: `http://127.0.0.1:${adminPort ?? port}`,
     store,
     worker,
     settings,
@@ -315,7 +338,7 @@ export async function startReceiver(
         catchUpAbort.abort();
         await catchUpRound;
         await store.releaseLease({ name: CATCH_UP_JOB, holder: catchUpHolder }).catch(() => undefined);
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await Promise.all(servers.map(closeServer));
         await poller.stop();
         await backfill.stop();
         await worker.stop();
@@ -330,6 +353,22 @@ export async function startReceiver(
         logger.info('receiver stopped');
       })()),
   };
+}
+
+/** A server on `port` at `host`, once it listens; rejects when it cannot (the port is taken …). */
+function listen(app: RequestListener, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer(app);
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 /** Why the DCI mode in effect is the one it is, in words, for the admin pages. */

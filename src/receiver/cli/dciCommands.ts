@@ -25,6 +25,7 @@ import type { DeliveryQueue } from '../store/ports/deliveryQueue';
 import type { DeliveryReads } from '../store/ports/deliveryReads';
 import type { JobLeases } from '../store/ports/jobLeases';
 import { openStore } from '../store/openStore';
+import { missingDatabase } from './cliStore';
 
 type Output = (line: string) => void;
 type Env = Record<string, string | undefined>;
@@ -46,13 +47,22 @@ interface Connections {
  * pages and the token's shared request budget) and the two connections. Undefined (after saying why) on a
  * configuration error.
  */
-async function openConnections(env: Env, err: Output): Promise<Connections | undefined> {
+async function openConnections(
+  env: Env,
+  err: Output,
+  need: { requireDatabase: boolean } = { requireDatabase: false },
+): Promise<Connections | undefined> {
   let config: ReceiverConfig;
   try {
     config = loadConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     err(error.message);
+    return undefined;
+  }
+  const missing = need.requireDatabase ? missingDatabase(config.store, env) : undefined;
+  if (missing !== undefined) {
+    err(missing);
     return undefined;
   }
   const logger = createLogger('silent');
@@ -197,7 +207,7 @@ export function parseSince(text: string | true | undefined, now: Date): Date | s
 const CLI_BACKFILL_LEASE_MS = 2 * 60_000;
 
 export async function backfill(
-  options: { since: string | true | undefined; dryRun: boolean },
+  options: { since: string | true | undefined; dryRun: boolean; create?: boolean | undefined },
   env: Env,
   out: Output,
   err: Output,
@@ -208,7 +218,8 @@ export async function backfill(
     err(since);
     return 2;
   }
-  const opened = await openConnections(env, err);
+  // What it stores is for the receiver on this store: a mistyped DATA_DIR must not get a database of its own.
+  const opened = await openConnections(env, err, { requireDatabase: options.create !== true });
   if (opened === undefined) return 2;
   try {
     const api = opened.dci.api();

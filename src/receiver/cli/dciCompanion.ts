@@ -1,10 +1,14 @@
 // `dci-companion`: operator commands for a receiver. `send-sample` posts signed sample payloads to a running
 // receiver; `deliveries`, `requeue` and `erase` work on the receiver's store (DATABASE_URL, else DATA_DIR; it may be
-// running); `test-connection` and `backfill` (dciCommands.ts) read the receiver's whole configuration.
+// running); `backup` and `restore` (backupCommands.ts) copy the SQLite store; `test-connection` and `backfill`
+// (dciCommands.ts) read the receiver's whole configuration.
+import { randomUUID } from 'node:crypto';
 import { normalizeEmail } from '../../core';
 import { ConfigError, storeLocationFrom } from '../config/loadConfig';
-import { regeneratedSample, samplePayloads } from '../demo/samplePayloads';
+import { regeneratedSample, samplePayloads, type SamplePayload } from '../demo/samplePayloads';
 import { signDci } from '../ingest/signWebhook';
+import { backup, restore } from './backupCommands';
+import { missingDatabase } from './cliStore';
 import { backfill, testConnection } from './dciCommands';
 import { erasePerson } from '../privacy/erasePerson';
 import { hashAdminPassword } from '../secrets/adminPassword';
@@ -16,12 +20,16 @@ import {
   type ReceiverStore,
 } from '../store/receiverStore';
 import { openStore } from '../store/openStore';
+import type { StoreLocation } from '../store/storeLocation';
 
 const USAGE = `Usage: dci-companion <command> [options]
 
-  send-sample [--url URL] [--secret SECRET] [--sample N]
+  send-sample [--url URL] [--secret SECRET] [--sample N] [--fresh]
                  post the sample payloads (or only sample N, 1-based) signed like DCI to a receiver
-                 (default URL http://127.0.0.1:$PORT or :8080; default secret: the first of DCI_WEBHOOK_SECRETS)
+                 (default URL http://127.0.0.1:$PORT or :8080; default secret: the first of DCI_WEBHOOK_SECRETS).
+                 They carry fixed delivery ids: sent again, the receiver answers "duplicate". --fresh sends them
+                 with new delivery ids and the current time, as DCI re-sending the same meetings: delivered again,
+                 the notes updated in place
   deliveries [--status STATUS] [--limit N]
                  list deliveries, newest first (STATUS: ${DELIVERY_STATUSES.join(', ')})
   requeue <delivery-id> | --dead
@@ -30,6 +38,11 @@ const USAGE = `Usage: dci-companion <command> [options]
                  remove what this receiver stores about one person: payloads naming the address, with their
                  titles and matching traces, other traces naming it, and their contact index entries
                  (notes already in the CRM stay: erase the person there too)
+  backup <file> [--force]
+                 write an online backup of the SQLite store (consistent while the receiver runs) to <file>;
+                 an existing <file> is replaced only with --force. PostgreSQL: use pg_dump
+  restore <file> check the backup <file> and put it in place of the SQLite store; the receiver must be
+                 stopped; the current database is kept as receiver.sqlite.before-restore-<time>
   hash-password  read a password on standard input and print its ADMIN_PASSWORD_HASH value
   test-connection
                  test DCI's REST API (token, scopes, recordings, rate limit) and Lime, each step with what to
@@ -39,7 +52,11 @@ const USAGE = `Usage: dci-companion <command> [options]
                  receiver to deliver; already delivered ones are not written again. --dry-run stores and writes
                  nothing and prints, per participant, what would be written in Lime
 
-Environment: DATABASE_URL (and DATABASE_SCHEMA), else DATA_DIR (default ./data), for deliveries/requeue/erase;
+deliveries, requeue, erase, backfill and backup refuse a DATA_DIR without a receiver database (a mistyped
+one); --create starts an empty one there instead (not for backup).
+
+Environment: DATABASE_URL (and DATABASE_SCHEMA), else DATA_DIR (default ./data), for deliveries/requeue/erase/
+backup/restore;
 PORT and DCI_WEBHOOK_SECRETS for send-sample; the receiver's whole configuration (docs/receiver.md: Configuration) for
 test-connection and backfill, with the DCI and Lime connections saved on the admin pages when the environment
 does not set them (SECRET_KEY opens their secrets).`;
@@ -69,6 +86,10 @@ export async function runCli(
       return requeue(options, env, out, err);
     case 'erase':
       return erase(options, env, out, err);
+    case 'backup':
+      return backup(options.positional[0], { force: options.flags['force'] === true }, env, out, err);
+    case 'restore':
+      return restore(options.positional[0], env, out, err);
     case 'hash-password':
       return hashPassword(stdin, out, err);
     case 'test-connection':
@@ -82,7 +103,16 @@ export async function runCli(
         err(`backfill takes --since YYYY-MM-DD and --dry-run only.\n\n${USAGE}`);
         return 2;
       }
-      return backfill({ since: options.flags['since'], dryRun: options.flags['dry-run'] === true }, env, out, err);
+      return backfill(
+        {
+          since: options.flags['since'],
+          dryRun: options.flags['dry-run'] === true,
+          create: options.flags['create'] === true,
+        },
+        env,
+        out,
+        err,
+      );
     default:
       err(
         command === undefined || command === 'help' || command === '--help'
@@ -93,9 +123,9 @@ export async function runCli(
   }
 }
 
-const BACKFILL_FLAGS = new Set(['since', 'dry-run']);
+const BACKFILL_FLAGS = new Set(['since', 'dry-run', 'create']);
 /** Flags that take no value. */
-const SWITCHES = new Set(['dead', 'dry-run']);
+const SWITCHES = new Set(['dead', 'dry-run', 'create', 'force', 'fresh']);
 
 interface Options {
   flags: Record<string, string | true>;
@@ -138,8 +168,9 @@ async function sendSample(options: Options, env: Record<string, string | undefin
     err(`--sample must be 1 to ${all.length}.`);
     return 2;
   }
+  const chosen = index === undefined ? all : [all[index]!];
   let failed = 0;
-  for (const sample of index === undefined ? all : [all[index]!]) {
+  for (const sample of options.flags['fresh'] === true ? freshSamples(chosen, new Date()) : chosen) {
     const body = JSON.stringify(sample.payload);
     const deliveryId = String((sample.payload['_meta'] as Record<string, unknown>)['delivery_id']);
     try {
@@ -158,6 +189,21 @@ async function sendSample(options: Options, env: Record<string, string | undefin
   return failed === 0 ? 0 : 1;
 }
 
+/**
+ * The samples as a new send of the same meetings: new delivery ids (so none is a duplicate) and event times from
+ * `now` on, one millisecond apart in the order sent (so none is older than what the receiver holds, and the
+ * regenerated summary stays the newer of its two).
+ */
+function freshSamples(samples: SamplePayload[], now: Date): SamplePayload[] {
+  return samples.map((sample, position) => {
+    const payload = structuredClone(sample.payload);
+    const meta = payload['_meta'] as Record<string, unknown>;
+    meta['delivery_id'] = `${String(meta['delivery_id'])}-${randomUUID()}`;
+    payload['timestamp'] = new Date(now.getTime() + position).toISOString();
+    return { ...sample, payload };
+  });
+}
+
 async function listDeliveries(options: Options, env: Record<string, string | undefined>, out: Output, err: Output) {
   const status = options.flags['status'];
   if (status !== undefined && !DELIVERY_STATUSES.includes(status as DeliveryStatus)) {
@@ -165,7 +211,7 @@ async function listDeliveries(options: Options, env: Record<string, string | und
     return 2;
   }
   const limit = Number(options.flags['limit'] ?? 20);
-  const store = await openCliStore(env, err);
+  const store = await openCliStore(env, options, err);
   if (store === undefined) return 2;
   try {
     const rows = await store.listDeliveries({
@@ -191,7 +237,7 @@ async function requeue(options: Options, env: Record<string, string | undefined>
     err('requeue needs a delivery id or --dead.');
     return 2;
   }
-  const store = await openCliStore(env, err);
+  const store = await openCliStore(env, options, err);
   if (store === undefined) return 2;
   try {
     if (options.flags['dead'] === true) {
@@ -217,7 +263,7 @@ async function erase(options: Options, env: Record<string, string | undefined>, 
     err('--email must be an e-mail address (name@example.com).');
     return 2;
   }
-  const store = await openCliStore(env, err);
+  const store = await openCliStore(env, options, err);
   if (store === undefined) return 2;
   try {
     for (const line of erasureReport(email, await erasePerson(store, email, new Date()))) out(line);
@@ -254,15 +300,29 @@ function erasureReport(email: string, result: ErasureResult): string[] {
   return lines;
 }
 
-/** The receiver's store, or undefined (after saying why) when its environment variables are invalid. */
-async function openCliStore(env: Record<string, string | undefined>, err: Output): Promise<ReceiverStore | undefined> {
+/**
+ * The receiver's store, or undefined (after saying why) when its environment variables are invalid, or when DATA_DIR
+ * holds no database and `--create` was not given.
+ */
+async function openCliStore(
+  env: Record<string, string | undefined>,
+  options: Options,
+  err: Output,
+): Promise<ReceiverStore | undefined> {
+  let location: StoreLocation;
   try {
-    return await openStore(storeLocationFrom(env));
+    location = storeLocationFrom(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     err(error.message);
     return undefined;
   }
+  const missing = options.flags['create'] === true ? undefined : missingDatabase(location, env);
+  if (missing !== undefined) {
+    err(missing);
+    return undefined;
+  }
+  return openStore(location);
 }
 
 async function hashPassword(stdin: AsyncIterable<Buffer | string>, out: Output, err: Output): Promise<number> {

@@ -39,7 +39,22 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/u;
 
 /** The environment, as read: every variable the receiver understands (docs/receiver.md: Configuration). */
 const environmentSchema = z.object({
+  HOST: z.string().optional(),
   PORT: int('PORT', 8080, 0, 65535),
+  ADMIN_HOST: z.string().optional(),
+  ADMIN_PORT: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return undefined;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
+        ctx.addIssue({ code: 'custom', message: 'ADMIN_PORT must be a whole number from 0 to 65535' });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  NODE_ENV: z.string().optional(),
   DATA_DIR: z.string().optional(),
   DATABASE_URL: z
     .string()
@@ -245,7 +260,21 @@ export interface SettingsFromEnv {
 
 /** The receiver's configuration. Every field is documented in the configuration table of docs/receiver.md. */
 export interface ReceiverConfig {
+  /** `HOST`: the address the public listener binds (default 0.0.0.0, every interface). */
+  host: string;
+  /** `PORT`: the public listener's port (default 8080; 0 picks a free one). */
   port: number;
+  /**
+   * `ADMIN_HOST`/`ADMIN_PORT`: a second listener for the admin pages, `/metrics` and `/readyz`; the public one then
+   * serves only the webhooks (DCI's and Lime's) and `/healthz`. Undefined (ADMIN_PORT unset): one listener serves all.
+   * ADMIN_HOST defaults to 127.0.0.1.
+   */
+  adminListener?: { host: string; port: number } | undefined;
+  /**
+   * Whether this is a development run (`NODE_ENV=development`) or explicitly a production one (`NODE_ENV=production`);
+   * `undefined` otherwise. Only the start-up hint on reading the logs depends on it.
+   */
+  nodeEnv?: 'development' | 'production' | undefined;
   /** `DATA_DIR`: where the SQLite database lives (unused when `store` is PostgreSQL). */
   dataDir: string;
   /** The store to open. */
@@ -369,6 +398,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
   if (nonEmpty(env['DATABASE_SCHEMA']) && !nonEmpty(env['DATABASE_URL'])) {
     problems.push('DATABASE_SCHEMA: goes with DATABASE_URL (the SQLite store in DATA_DIR has no schemas)');
   }
+  problems.push(...listenerProblems(env));
   if (nonEmpty(env['ADMIN_PASSWORD']) && nonEmpty(env['ADMIN_PASSWORD_HASH'])) {
     problems.push('ADMIN_PASSWORD_HASH: set ADMIN_PASSWORD or ADMIN_PASSWORD_HASH, not both');
   }
@@ -378,8 +408,13 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
   const caFile = e.LIME_CA_FILE?.trim() || undefined;
   const password = nonEmpty(e.ADMIN_PASSWORD) ? e.ADMIN_PASSWORD : undefined;
   const passwordHash = nonEmpty(e.ADMIN_PASSWORD_HASH) ? e.ADMIN_PASSWORD_HASH.trim() : undefined;
+  const nodeEnv = e.NODE_ENV?.trim();
   return {
+    host: e.HOST?.trim() || '0.0.0.0',
     port: e.PORT,
+    adminListener:
+      e.ADMIN_PORT === undefined ? undefined : { host: e.ADMIN_HOST?.trim() || '127.0.0.1', port: e.ADMIN_PORT },
+    nodeEnv: nodeEnv === 'development' || nodeEnv === 'production' ? nodeEnv : undefined,
     dataDir: dataDirFrom({ DATA_DIR: e.DATA_DIR }, cwd),
     store: storeLocation(e, cwd),
     webhookSecrets: e.DCI_WEBHOOK_SECRETS,
@@ -482,6 +517,29 @@ function dciProblems(env: Record<string, string | undefined>): string[] {
     problems.push(`DCI_API_URL: DCI_MODE=${mode} polls DCI's REST API, so its base URL is required`);
   }
   return problems;
+}
+
+/** Hosts that bind every interface: a port taken on one of them is taken on any address. */
+const EVERY_INTERFACE = new Set(['0.0.0.0', '::', '[::]']);
+
+/** The two listeners must not ask for the same address: ADMIN_PORT = PORT on one host cannot be bound twice. */
+function listenerProblems(env: Record<string, string | undefined>): string[] {
+  const adminPort = env['ADMIN_PORT']?.trim() || undefined;
+  if (adminPort === undefined) {
+    return nonEmpty(env['ADMIN_HOST'])
+      ? ['ADMIN_HOST: goes with ADMIN_PORT (the admin listener is off without it)']
+      : [];
+  }
+  const port = env['PORT']?.trim() || '8080';
+  if (Number(adminPort) !== Number(port) || Number(port) === 0) return [];
+  const host = env['HOST']?.trim() || '0.0.0.0';
+  const adminHost = env['ADMIN_HOST']?.trim() || '127.0.0.1';
+  const overlap = host === adminHost || EVERY_INTERFACE.has(host) || EVERY_INTERFACE.has(adminHost);
+  return overlap
+    ? [
+        `ADMIN_PORT: must differ from PORT (both ${port}) on the same host (${host} and ${adminHost}): the admin pages need a listener of their own`,
+      ]
+    : [];
 }
 
 function nonEmpty(value: string | undefined): value is string {

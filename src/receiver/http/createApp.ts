@@ -31,7 +31,15 @@ export interface AppDeps {
   now?: (() => Date) | undefined;
   /** TRUST_PROXY: the proxies whose X-Forwarded-For/-Proto are believed; default none. */
   trustProxy?: TrustProxy | undefined;
+  /**
+   * Which routes this listener answers (`/healthz` on each); the others get 404. `public`: DCI's and Lime's webhooks;
+   * `admin`: the admin pages, `/metrics` and `/readyz`; `all` (default): both, on one listener.
+   */
+  serve?: AppRoutes | undefined;
 }
+
+/** The routes a listener serves: all on one, or split between a public and an admin listener (ADMIN_PORT). */
+export type AppRoutes = 'all' | 'public' | 'admin';
 
 /**
  * Node's request listener: what `http.createServer` serves and what supertest drives in the tests. For inspection
@@ -54,6 +62,9 @@ export function createApp(deps: AppDeps): ReceiverApp {
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy ?? false);
   const now = deps.now ?? (() => new Date());
+  const serve = deps.serve ?? 'all';
+  const publicRoutes = serve !== 'admin';
+  const adminRoutes = serve !== 'public';
 
   const ingest = ingestHandler({
     store: deps.store,
@@ -67,7 +78,7 @@ export function createApp(deps: AppDeps): ReceiverApp {
     now,
   });
 
-  if (deps.contactNotifications) {
+  if (publicRoutes && deps.contactNotifications) {
     app.use(
       limeWebhookRoute({
         receiver: deps.contactNotifications,
@@ -77,12 +88,29 @@ export function createApp(deps: AppDeps): ReceiverApp {
     );
   }
 
-  if (deps.admin) app.use('/admin', adminApp({ now, ...deps.admin }));
+  if (adminRoutes && deps.admin) app.use('/admin', adminApp({ now, ...deps.admin }));
 
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
   });
 
+  if (adminRoutes) addOperatorRoutes(app, deps);
+
+  app.use((_request, response) => {
+    response.status(404).json({ error: { code: 'not_found', message: 'No such route.' } });
+  });
+  app.use(errorHandler(deps.logger));
+  // DCI's ingest route on the admin listener falls through to Express, which answers 404 like any unknown route.
+  const listener = (request: IncomingMessage, response: ServerResponse) => {
+    if (publicRoutes && isIngestRequest(request)) ingest(request, response);
+    else app(request, response);
+  };
+  const directRoutes = publicRoutes ? [{ method: 'POST', path: INGEST_PATH }] : [];
+  return Object.assign(listener, { directRoutes, express: app });
+}
+
+/** `/readyz` and `/metrics`: for the operator's probes and scraper, on the admin listener when there are two. */
+function addOperatorRoutes(app: Express, deps: AppDeps): void {
   app.get('/readyz', async (_request, response) => {
     const connection = deps.connectionState();
     const crm = connection === undefined ? 'unchecked' : connection.ok ? 'ok' : (connection.code ?? 'failing');
@@ -100,16 +128,6 @@ export function createApp(deps: AppDeps): ReceiverApp {
   app.get('/metrics', async (_request, response) => {
     response.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
-
-  app.use((_request, response) => {
-    response.status(404).json({ error: { code: 'not_found', message: 'No such route.' } });
-  });
-  app.use(errorHandler(deps.logger));
-  const listener = (request: IncomingMessage, response: ServerResponse) => {
-    if (isIngestRequest(request)) ingest(request, response);
-    else app(request, response);
-  };
-  return Object.assign(listener, { directRoutes: [{ method: 'POST', path: INGEST_PATH }], express: app });
 }
 
 /**

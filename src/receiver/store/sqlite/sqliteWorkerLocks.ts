@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -36,17 +36,7 @@ export class SqliteWorkerLocks {
     if (this.held.has(workerId)) return true;
     // A running worker's file exists from before its registration until after its retirement.
     if (this.databaseFile === undefined || !existsSync(this.fileOf(workerId))) return false;
-    const probe = new Database(this.fileOf(workerId), { timeout: 0 });
-    try {
-      probe.exec('BEGIN EXCLUSIVE');
-      probe.exec('ROLLBACK');
-      return false;
-    } catch (error) {
-      if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return true;
-      throw error;
-    } finally {
-      probe.close();
-    }
+    return lockHeld(this.fileOf(workerId));
   }
 
   /** Releases `workerId`'s lock (when this process holds it) and removes its file. */
@@ -69,11 +59,50 @@ export class SqliteWorkerLocks {
   }
 
   private directory(): string {
-    return `${this.databaseFile ?? ''}.workers`;
+    return workersDirectory(this.databaseFile ?? '');
   }
 
   /** A worker id is any text: the file is named after its hash. */
   private fileOf(workerId: string): string {
     return join(this.directory(), `${createHash('sha256').update(workerId).digest('hex').slice(0, 32)}.lock`);
   }
+}
+
+/** Where the worker locks of the database `databaseFile` are. */
+function workersDirectory(databaseFile: string): string {
+  return `${databaseFile}.workers`;
+}
+
+/** Whether a process holds the lock in `file` (a worker of a running process). */
+function lockHeld(file: string): boolean {
+  let probe: Database.Database;
+  try {
+    // fileMustExist: a worker that retires meanwhile removes its file, which the probe must not create again.
+    probe = new Database(file, { timeout: 0, fileMustExist: true });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'SQLITE_CANTOPEN') return false;
+    throw error;
+  }
+  try {
+    probe.exec('BEGIN EXCLUSIVE');
+    probe.exec('ROLLBACK');
+    return false;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return true;
+    throw error;
+  } finally {
+    probe.close();
+  }
+}
+
+/**
+ * How many workers run on the database `databaseFile` now, in any process: the locks held in its `.workers/`
+ * directory. A receiver holds one from its start until it stops, whichever way it stops.
+ */
+export function runningWorkers(databaseFile: string): number {
+  const directory = workersDirectory(databaseFile);
+  if (!existsSync(directory)) return 0;
+  return readdirSync(directory)
+    .filter((name) => name.endsWith('.lock'))
+    .filter((name) => lockHeld(join(directory, name))).length;
 }
