@@ -292,23 +292,47 @@ export async function startReceiver(
   checkTimer.unref();
 
   const { adminListener } = config;
-  const server = await listen(
-    createApp({ ...appDeps, serve: adminListener === undefined ? 'all' : 'public' }),
-    config.port,
-    deps.host ?? config.host,
-  );
-  const servers = [server];
-  if (adminListener !== undefined) {
-    // The admin pages, /metrics and /readyz apart from the webhooks, for an internal address (ADMIN_HOST).
-    const adminHost = deps.host ?? adminListener.host;
+  const servers: Server[] = [];
+  let closing: Promise<void> | undefined;
+  // Everything started above stops here, on close and when a listener cannot be bound (the port is taken …).
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(checkTimer);
+      clearInterval(catchUpTimer);
+      catchUpAbort.abort();
+      await catchUpRound;
+      await store.releaseLease({ name: CATCH_UP_JOB, holder: catchUpHolder }).catch(() => undefined);
+      await Promise.all(servers.map(closeServer));
+      await poller.stop();
+      await backfill.stop();
+      await worker.stop();
+      await heartbeat.stop();
+      availability.stop();
+      await alertWatch?.stop();
+      await alerts.settled({ graceMs: 2000 });
+      await contactIndex.stop();
+      await retention.stop();
+      await settings.close();
+      await store.close();
+      logger.info('receiver stopped');
+    })());
+  try {
     servers.push(
-      await listen(createApp({ ...appDeps, serve: 'admin' }), adminListener.port, adminHost).catch(
-        async (error: unknown) => {
-          await closeServer(server);
-          throw error;
-        },
+      await listen(
+        createApp({ ...appDeps, serve: adminListener === undefined ? 'all' : 'public' }),
+        config.port,
+        deps.host ?? config.host,
       ),
     );
+    if (adminListener !== undefined) {
+      // The admin pages, /metrics and /readyz apart from the webhooks, for an internal address (ADMIN_HOST).
+      servers.push(
+        await listen(createApp({ ...appDeps, serve: 'admin' }), adminListener.port, deps.host ?? adminListener.host),
+      );
+    }
+  } catch (error) {
+    await close();
+    throw error;
   }
   const [port, adminPort] = servers.map((listening) => (listening.address() as AddressInfo).port);
   await heartbeat.start();
@@ -320,7 +344,6 @@ export async function startReceiver(
   );
   if (!connected) logger.warn('no CRM connection configured: summaries are stored and wait for one');
 
-  let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
     adminUrl: `http://127.0.0.1:${adminPort ?? port}`,
@@ -331,27 +354,7 @@ export async function startReceiver(
     poller,
     backfill,
     connection: () => settings.lastCheck(),
-    close: () =>
-      (closing ??= (async () => {
-        clearInterval(checkTimer);
-        clearInterval(catchUpTimer);
-        catchUpAbort.abort();
-        await catchUpRound;
-        await store.releaseLease({ name: CATCH_UP_JOB, holder: catchUpHolder }).catch(() => undefined);
-        await Promise.all(servers.map(closeServer));
-        await poller.stop();
-        await backfill.stop();
-        await worker.stop();
-        await heartbeat.stop();
-        availability.stop();
-        await alertWatch?.stop();
-        await alerts.settled({ graceMs: 2000 });
-        await contactIndex.stop();
-        await retention.stop();
-        await settings.close();
-        await store.close();
-        logger.info('receiver stopped');
-      })()),
+    close,
   };
 }
 

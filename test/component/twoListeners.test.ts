@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LimeConnector } from '../../src/lime-addon';
@@ -114,6 +116,33 @@ describe('with ADMIN_PORT set, the receiver listens twice', () => {
     await closing.close();
     await expect(fetch(`${closing.url}/healthz`)).rejects.toThrow();
     await expect(fetch(`${closing.adminUrl}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('an admin port that is taken', () => {
+  it('fails the start with the reason and stops what it started (no timer left; the same DATA_DIR starts again)', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const takenPort = (taken.address() as AddressInfo).port;
+    const dataDir = mkdtempSync(join(tmpdir(), 'dci-listeners-test-'));
+    dataDirs.push(dataDir);
+    const options = { dataDir, webhookSecret: SECRET };
+    const env = { ADMIN_PASSWORD, SECRET_KEY, CONTACT_INDEX_SYNC_HOURS: '0' };
+    // The receiver's timers that keep the process alive: a failed start must leave none of its own behind.
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timers();
+    try {
+      await expect(
+        startLimeReceiver(lime, { ...options, env: { ...env, ADMIN_PORT: String(takenPort) } }),
+      ).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      taken.close();
+    }
+    expect(timers()).toBeLessThanOrEqual(before);
+    // The failed start closed its store (and the public listener): a receiver on the same files starts and answers.
+    const again = await startLimeReceiver(lime, { ...options, env: { ...env, ADMIN_PORT: '0' } });
+    receivers.push(again);
+    expect((await get(`${again.adminUrl}/readyz`)).status).toBe(200);
   });
 });
 
