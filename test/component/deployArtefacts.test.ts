@@ -10,7 +10,6 @@ import { receiverNodeFlags } from '../support/receiverProcess';
 // Dockerfile's staging script, CMD and HEALTHCHECK); the systemd unit goes through `systemd-analyze verify`.
 
 // js-yaml is in node_modules through Jest's coverage (istanbul); it has no types of its own.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { load: loadYaml } = require('js-yaml') as { load(text: string): unknown };
 
 const DEPLOY = join(REPOSITORY_ROOT, 'deploy');
