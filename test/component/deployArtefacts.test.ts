@@ -2,6 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LIME_WEBHOOK_PATH } from '../../src/receiver/contactIndex/limeWebhookRoute';
+import { loadConfig } from '../../src/receiver/config/loadConfig';
+import { INGEST_PATH } from '../../src/receiver/ingest/webhookRoute';
+import { addCrmAvailabilityGauges, createMetrics } from '../../src/receiver/observability/metrics';
 import { envOf, instructionsOf, lastInstruction, readDockerfile, REPOSITORY_ROOT } from '../support/dockerfile';
 import { receiverNodeFlags } from '../support/receiverProcess';
 
@@ -14,6 +18,8 @@ const { load: loadYaml } = require('js-yaml') as { load(text: string): unknown }
 
 const DEPLOY = join(REPOSITORY_ROOT, 'deploy');
 const UNIT_FILE = join(DEPLOY, 'systemd', 'dci-companion.service');
+/** MAX_BODY_BYTES when it is not set. */
+const DEFAULT_MAX_BODY_BYTES = loadConfig({ DCI_WEBHOOK_SECRETS: 'unused' }).maxBodyBytes;
 /** The receiver gives deliveries in flight 10 s on SIGTERM (DeliveryWorker's grace), then closes the database. */
 const RECEIVER_SHUTDOWN_SECONDS = 10;
 
@@ -280,5 +286,49 @@ describe('the systemd unit (deploy/systemd/dci-companion.service)', () => {
     expect(one('Restart')).toBe('on-failure');
     expect(one('KillSignal') ?? 'SIGTERM').toBe('SIGTERM');
     expect(seconds(one('TimeoutStopSec')!)).toBeGreaterThanOrEqual(RECEIVER_SHUTDOWN_SECONDS * 2);
+  });
+});
+
+describe('the deployment docs (docs/deploy.md, docs/operate.md) match the code', () => {
+  const deployDoc = readFileSync(join(REPOSITORY_ROOT, 'docs', 'deploy.md'), 'utf8');
+  const operateDoc = readFileSync(join(REPOSITORY_ROOT, 'docs', 'operate.md'), 'utf8');
+  const codeBlock = (language: string): string => {
+    const match = new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, 'u').exec(deployDoc);
+    if (match === null) throw new Error(`docs/deploy.md has no ${language} example`);
+    return match[1]!;
+  };
+  const publicPaths = [INGEST_PATH, LIME_WEBHOOK_PATH].sort();
+
+  it('the nginx example forwards exactly the two webhook routes, with a body limit of at least MAX_BODY_BYTES', () => {
+    const nginx = codeBlock('nginx');
+    const exact = [...nginx.matchAll(/location = (\S+) \{/gu)].map((match) => match[1]).sort();
+    expect(exact).toEqual(publicPaths);
+    expect(nginx).toMatch(/location \/ \{\s*return 404;/u);
+    const limit = /client_max_body_size (\d+)m;/u.exec(nginx);
+    expect(Number(limit![1]) * 1024 * 1024).toBeGreaterThanOrEqual(DEFAULT_MAX_BODY_BYTES);
+  });
+
+  it('the Caddy example forwards exactly the two webhook routes, with a body limit of at least MAX_BODY_BYTES', () => {
+    const caddy = codeBlock('caddy');
+    expect(/^\s*path (.+)$/mu.exec(caddy)![1]!.trim().split(/\s+/u).sort()).toEqual(publicPaths);
+    expect(caddy).toMatch(/method POST/u);
+    expect(Number(/max_size (\d+)MB/u.exec(caddy)![1]) * 1000 * 1000).toBeGreaterThanOrEqual(DEFAULT_MAX_BODY_BYTES);
+  });
+
+  it('every metric Operate names is one the receiver serves', () => {
+    const named = new Set([...operateDoc.matchAll(/`(dci_[a-z_]+)/gu)].map((match) => match[1]!));
+    expect(named.size).toBeGreaterThanOrEqual(10);
+    const metrics = createMetrics(
+      {
+        counts: () => Promise.reject(new Error('not read: the registry is only looked up')),
+      },
+      () => new Date(),
+      () => Promise.resolve(undefined),
+    );
+    addCrmAvailabilityGauges(metrics, () => {
+      throw new Error('not read: the registry is only looked up');
+    });
+    const missing = [...named].filter((name) => metrics.registry.getSingleMetric(name) === undefined);
+    expect(missing).toEqual([]);
   });
 });
