@@ -47,7 +47,9 @@ function main(argv) {
     shell: process.platform === 'win32',
   });
   if (result.status !== 0) {
-    fail(`npm ci --omit=dev failed in ${target} (${result.error?.message ?? `exit ${result.status ?? result.signal}`})`);
+    fail(
+      `npm ci --omit=dev failed in ${target} (${result.error?.message ?? `exit ${result.status ?? result.signal}`})`,
+    );
   }
   process.stdout.write(`stageRelease: ${target} is ready: node dist/receiver/main.js (or npm start) there\n`);
 }
