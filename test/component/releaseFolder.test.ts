@@ -160,7 +160,7 @@ describe('the release folder scripts/stageRelease.js makes (what the Dockerfile 
     expect(installed('typescript') || installed('jest') || installed('ts-jest')).toBe(false);
   });
 
-  it('started with the Dockerfile CMD and nothing but DATA_DIR writable, is ready, takes a signed summary and delivers it to Lime, and stops on SIGTERM', async () => {
+  it('started with the Dockerfile CMD and nothing but DATA_DIR writable, is ready, renders the admin pages, takes a signed summary and delivers it to Lime, stops on SIGTERM, and its CLI lists the delivery', async () => {
     const lime: LimeEmulator = await startLime();
     lime.insert('coworker', { firstname: 'Sara', lastname: 'Säljare', email: 'sara@seller.se' });
     const companyId = lime.insert('company', { name: 'Acme AB' });
@@ -192,6 +192,7 @@ describe('the release folder scripts/stageRelease.js makes (what the Dockerfile 
         LIME_API_KEY: TEST_API_KEY,
         INTERNAL_EMAIL_DOMAINS: 'seller.se',
         LOG_LEVEL: 'info',
+        ADMIN_PASSWORD: 'release-folder-admin-password',
       }),
     });
     const url = `http://127.0.0.1:${port}`;
@@ -199,6 +200,10 @@ describe('the release folder scripts/stageRelease.js makes (what the Dockerfile 
 
     const ready = await fetch(`${url}/readyz`);
     expect([ready.status, ((await ready.json()) as { status: string }).status]).toEqual([200, 'ready']);
+    // The admin pages render from the folder's views/ with its ejs.
+    const signIn = await fetch(`${url}/admin/sign-in`);
+    expect([signIn.status, signIn.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(await signIn.text()).toMatch(/<form[^>]*method="post"/iu);
     // The image's HEALTHCHECK command, as Docker runs it inside the container.
     const healthcheck = lastInstruction(runtimeStage, 'HEALTHCHECK').exec!;
     const healthy = await run(process.execPath, healthcheck.slice(1), {
@@ -220,6 +225,12 @@ describe('the release folder scripts/stageRelease.js makes (what the Dockerfile 
     // in DATA_DIR.
     expect(snapshot(release)).toEqual(before);
     expect(readdirSync(dataDir)).toContain('receiver.sqlite');
+    // The operator CLI runs from the folder too (bin/ → dist/), on the same DATA_DIR.
+    const cli = await run(process.execPath, ['bin/dci-companion.js', 'deliveries'], {
+      cwd: release,
+      env: cleanEnv({ DATA_DIR: dataDir }),
+    }).finished;
+    expect([cli.code, cli.output]).toEqual([0, expect.stringMatching(/\bdelivered\b/u)]);
     // And the HEALTHCHECK fails once nothing answers.
     const unhealthy = await run(process.execPath, healthcheck.slice(1), {
       cwd: release,
