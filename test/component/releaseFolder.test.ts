@@ -174,18 +174,22 @@ describe('the release folder scripts/stageRelease.js makes (what the Dockerfile 
     const dataDir = join(workDir, 'data');
     mkdirSync(dataDir);
     const port = await freePort();
+    const adminPort = await freePort();
     const before = snapshot(release);
     const [command, ...args] = lastInstruction(runtimeStage, 'CMD').exec!;
     expect(command).toBe('node');
-    // The image's environment (ENV), with the admin pages on the webhook's listener (ADMIN_PORT unset) and the
-    // ports and folder of this test.
-    const { ADMIN_PORT: _adminPort, ADMIN_HOST: _adminHost, ...imageEnv } = envOf(runtimeStage);
+    // The image's environment (ENV): the webhooks on PORT, the admin pages, /metrics and /readyz on ADMIN_PORT; with
+    // the ports, host and folder of this test.
+    const imageEnv = envOf(runtimeStage);
+    expect(imageEnv).toEqual(expect.objectContaining({ ADMIN_PORT: expect.any(String), ADMIN_HOST: '0.0.0.0' }));
     const receiver = run(process.execPath, args, {
       cwd: release,
       env: cleanEnv({
         ...imageEnv,
         HOST: '127.0.0.1',
         PORT: String(port),
+        ADMIN_HOST: '127.0.0.1',
+        ADMIN_PORT: String(adminPort),
         DATA_DIR: dataDir,
         DCI_WEBHOOK_SECRETS: SECRET,
         LIME_URL: lime.baseUrl,
@@ -196,19 +200,22 @@ describe('the release folder scripts/stageRelease.js makes (what the Dockerfile 
       }),
     });
     const url = `http://127.0.0.1:${port}`;
-    await waitUntilAnswering(receiver, `${url}/healthz`);
+    const adminUrl = `http://127.0.0.1:${adminPort}`;
+    await waitUntilAnswering(receiver, `${adminUrl}/healthz`);
 
-    const ready = await fetch(`${url}/readyz`);
+    const ready = await fetch(`${adminUrl}/readyz`);
     expect([ready.status, ((await ready.json()) as { status: string }).status]).toEqual([200, 'ready']);
     // The admin pages render from the folder's views/ with its ejs.
-    const signIn = await fetch(`${url}/admin/sign-in`);
+    const signIn = await fetch(`${adminUrl}/admin/sign-in`);
     expect([signIn.status, signIn.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
     expect(await signIn.text()).toMatch(/<form[^>]*method="post"/iu);
-    // The image's HEALTHCHECK command, as Docker runs it inside the container.
+    // The public listener keeps the admin pages and /readyz to itself: 404 there.
+    expect((await fetch(`${url}/readyz`)).status).toBe(404);
+    // The image's HEALTHCHECK command, as Docker runs it inside the container (it asks ADMIN_PORT).
     const healthcheck = lastInstruction(runtimeStage, 'HEALTHCHECK').exec!;
     const healthy = await run(process.execPath, healthcheck.slice(1), {
       cwd: release,
-      env: cleanEnv({ PORT: String(port) }),
+      env: cleanEnv({ PORT: String(port), ADMIN_PORT: String(adminPort) }),
     }).finished;
     expect(healthy.code).toBe(0);
 
@@ -234,7 +241,7 @@ describe('the release folder scripts/stageRelease.js makes (what the Dockerfile 
     // And the HEALTHCHECK fails once nothing answers.
     const unhealthy = await run(process.execPath, healthcheck.slice(1), {
       cwd: release,
-      env: cleanEnv({ PORT: String(port) }),
+      env: cleanEnv({ PORT: String(port), ADMIN_PORT: String(adminPort) }),
     }).finished;
     expect(unhealthy.code).toBe(1);
   });
