@@ -258,6 +258,7 @@ export async function startReceiver(
             enrich,
           }),
       publicUrl: config.publicUrl,
+      timeZone: config.timeZone,
     },
   });
 

@@ -33,7 +33,7 @@ export function addOverviewRoute(
     response.render('overview', {
       index: {
         ...index,
-        age: index.syncedAt ? describeAge(at - index.syncedAt.getTime()) : undefined,
+        age: index.syncedAt ? `${describeAge(at - index.syncedAt.getTime())} ago` : undefined,
         mode: deps.contactIndexMode?.() ?? 'off',
         duplicates: index.size > 0 ? await deps.store.contactIndexDuplicates('lime', 25) : [],
       },
@@ -67,6 +67,7 @@ function tally(rows: readonly DeliveryRow[]): Record<DeliveryStatus, number> & {
 
 function describeAge(ms: number): string {
   const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) return 'less than a minute';
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.round(minutes / 60);
   return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
