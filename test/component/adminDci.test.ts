@@ -149,7 +149,9 @@ describe('admin pages: polling and backfill on the overview', () => {
     expect(overview).toContain('a DCI API token is set and no webhook secrets; DCI_MODE is not set');
     expect(overview).toMatch(/<dt>Last poll<\/dt>\s*<dd>[\s\S]*?<span class="badge ok">OK<\/span>/u);
     expect(overview).toMatch(/\d+ queued for delivery, \d+ waiting for DCI's summary/u);
-    expect(overview).toMatch(/Newest conversation seen: \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC; polled every 5 s/u);
+    expect(overview).toMatch(
+      /Newest conversation seen: <time datetime="[^"]+" title="Europe\/Stockholm">\d{1,2} \w{3} \d{4} \d{2}:\d{2} CES?T<\/time>; polled every 5 s/u,
+    );
     expect(overview).toContain('Held by this replica: it polls.');
     expect(overview).toContain('<span class="badge ok">OK</span> The last test passed.');
     // The deliveries list and the delivery page say where it came from.
@@ -194,7 +196,7 @@ describe('admin pages: polling and backfill on the overview', () => {
       'the backfill to finish',
     );
     const overview = (await agent.get('/admin')).text;
-    expect(overview).toMatch(/<span class="badge ok">done<\/span>[^<]*back to \d{4}-\d{2}-\d{2}:/u);
+    expect(overview).toMatch(/<span class="badge ok">done<\/span> <time [^>]+>[^<]+<\/time>, back to \d{4}-\d{2}-\d{2}:/u);
     expect(overview).toMatch(/1 listed, <strong>1<\/strong> queued for delivery, 0 already held unchanged/u);
     expect((await agent.get(`/admin/deliveries/${row.id}`)).text).toContain('<dt>Came from</dt><dd>backfill</dd>');
 

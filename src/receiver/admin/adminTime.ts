@@ -34,7 +34,11 @@ export function adminTime(zone: string): AdminTime {
   const day = (instant: Date | string) => {
     const date = asDate(instant);
     if (date === undefined) return '';
-    const p = Object.fromEntries(dayFormatter(zone).formatToParts(date).map((part) => [part.type, part.value]));
+    const p = Object.fromEntries(
+      dayFormatter(zone)
+        .formatToParts(date)
+        .map((part) => [part.type, part.value]),
+    );
     return `${p['year']}-${p['month']}-${p['day']}`;
   };
   return {

@@ -47,7 +47,12 @@ export async function deliveryPage(store: DeliveryPageStore, id: string, showSum
   const { status } = detail;
   // The outcomes are those of the last completed attempt. While the delivery is not delivered (requeued, matched
   // again, a newer payload, or dead since), they describe an earlier delivery, not the current state.
-  const view = (index: number, name: string | undefined, outcome: ParticipantOutcome | undefined, fromRest: boolean) => {
+  const view = (
+    index: number,
+    name: string | undefined,
+    outcome: ParticipantOutcome | undefined,
+    fromRest: boolean,
+  ) => {
     const base = { index, participant: { name }, outcome, lime: outcome ? limeText(outcome) : undefined, fromRest };
     if (outcome === undefined || status === 'delivered') {
       return { ...base, badge: badgeFor(outcome, status === 'dead') } satisfies ParticipantView;

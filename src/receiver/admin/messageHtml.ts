@@ -7,5 +7,7 @@ import { escapeHtml } from './adminTime';
  */
 export function messageHtml(text: string | undefined): string {
   if (text === undefined) return '';
-  return escapeHtml(text).replace(/`([^`]+)`/gu, '<code>$1</code>').replace(/`/gu, '');
+  return escapeHtml(text)
+    .replace(/`([^`]+)`/gu, '<code>$1</code>')
+    .replace(/`/gu, '');
 }

@@ -23,8 +23,7 @@ export function addDeliveriesRoute(
     const to = parseDay(time, request.query['to'], true);
     const rows = (await deps.store.listDeliveries({ status, search, limit: 200 })).filter(
       (row) =>
-        (from === undefined || row.createdAt.getTime() >= from) &&
-        (to === undefined || row.createdAt.getTime() < to),
+        (from === undefined || row.createdAt.getTime() >= from) && (to === undefined || row.createdAt.getTime() < to),
     );
     const withBadges = await Promise.all(
       rows.slice(0, 100).map(async (row) => {
