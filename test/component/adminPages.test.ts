@@ -234,7 +234,7 @@ describe('admin pages: deliveries', () => {
     expect((await agent.get('/admin/dead-letters')).text).toContain('No dead letters.');
   });
 
-  it('Re-run matching after delivery updates the note in place', async () => {
+  it('Match again after delivery updates the note in place', async () => {
     const { agent, csrf } = await signIn();
     await connect(agent, csrf);
     await pushSummary('conv-admin-4');
