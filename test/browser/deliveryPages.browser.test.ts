@@ -87,7 +87,7 @@ describeInBrowser('the delivery page in a real browser', () => {
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
       await page.screenshot({ path: join(SCREENSHOTS, `delivery-${name}-${width}.png`), fullPage: true });
-      const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+      const scrollWidth = Number(await page.evaluate('document.documentElement.scrollWidth'));
       expect(scrollWidth).toBeLessThanOrEqual(width);
     }
     await page.setViewportSize({ width: 1280, height: 900 });

@@ -10,6 +10,8 @@ export interface Flash {
   page: string;
   text: string;
   at: Date;
+  /** For a page whose view words the message itself (the overview's backfill notices): which one. */
+  code?: string | undefined;
 }
 
 const flashes = new WeakMap<AdminSession, Flash>();

@@ -5,6 +5,7 @@ import type { ConnectionSettingsService } from '../../settings/connectionSetting
 import type { ContactIndexStore } from '../../store/ports/contactIndexStore';
 import type { DeliveryStatus } from '../../store/ports/deliveryQueue';
 import type { DeliveryReads, DeliveryRow } from '../../store/ports/deliveryReads';
+import { takeFlash } from '../adminFlash';
 import { dciOverviewPanel, type DciOverviewDeps } from '../dciAdmin';
 import type { SessionRequest } from '../sessionRequest';
 
@@ -45,7 +46,7 @@ export function addOverviewRoute(
       counts,
       oldestOpenAge: counts.oldestOpenSince ? describeAge(at - counts.oldestOpenSince.getTime()) : undefined,
       failures: rows.filter((row) => row.status === 'dead' || row.status === 'retrying').slice(0, 10),
-      dci: await dciOverviewPanel(deps, now(), request.query['backfill']),
+      dci: await dciOverviewPanel(deps, now(), takeFlash(request.adminSession, '/admin')?.code),
       outage: describeOutage(deps.crmAvailability?.(), at),
       alerts:
         deps.alerts === undefined
