@@ -245,6 +245,22 @@ describe('messages are rendered, not shown with their markup', () => {
     }
   });
 
+  it('the connection page renders a command in its error as code, not with backticks', async () => {
+    const noKey = await startAdminReceiver({ SECRET_KEY: '' });
+    try {
+      const { agent, csrf } = await signInAdmin(noKey.receiver.url);
+      const refused = await agent
+        .post('/admin/connection')
+        .type('form')
+        .send({ _csrf: csrf, url: noKey.lime.baseUrl, apiKey: TEST_API_KEY, historyType: 'comment' });
+
+      expect(refused.text).toContain('<code>openssl rand -hex 32</code>');
+      expect(textOf(refused.text)).not.toContain('`');
+    } finally {
+      await noKey.close();
+    }
+  });
+
   it('Dry run says what would happen in words ("would get the note"), never would_write', async () => {
     const { agent, csrf } = await signInAdmin(receiver.url);
     await connect(agent, csrf);
