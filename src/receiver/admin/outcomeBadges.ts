@@ -104,7 +104,7 @@ export function ambiguityAdvice(outcome: Pick<ParticipantOutcome, 'trace'>): str
   const cause = ambiguityCause(outcome.trace);
   switch (cause.kind) {
     case 'switchboard':
-      return `DCI had only a number, and it is ${cause.companyId === undefined ? "a company's" : `company ${cause.companyId}'s`} switchboard (main number): it names the company, not a person, so no person got the note. Nothing in Lime needs cleaning up: ask for the person's direct number or e-mail (so DCI captures it next time, or add it to the person in Lime), then ${MATCH_AGAIN}.`;
+      return `DCI had only a number, and it is ${cause.companyId === undefined ? "a company's" : `company ${cause.companyId}'s`} switchboard (main number): it names the company, not a person, so no person gets the note. Nothing in Lime needs cleaning up: ask for the person's direct number or e-mail (so DCI captures it next time, or add it to the person in Lime), then ${MATCH_AGAIN}.`;
     case 'shared_number':
       return cause.oneCompany
         ? `${cause.persons ?? 'Several'} persons at one company share this number (a switchboard or a shared line), so it cannot tell them apart. They are different people: do not merge them. Add the person's direct number or e-mail in Lime (matching by e-mail comes first), then ${MATCH_AGAIN}.`
