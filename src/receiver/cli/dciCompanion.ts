@@ -2,6 +2,7 @@
 // receiver; `deliveries`, `requeue` and `erase` work on the receiver's store (DATABASE_URL, else DATA_DIR; it may be
 // running); `test-connection` and `backfill` (dciCommands.ts) read the receiver's whole configuration.
 import { normalizeEmail } from '../../core';
+import { countNoun } from '../../core/countNoun';
 import { ConfigError, storeLocationFrom } from '../config/loadConfig';
 import { regeneratedSample, samplePayloads } from '../demo/samplePayloads';
 import { signDci } from '../ingest/signWebhook';
@@ -195,7 +196,7 @@ async function requeue(options: Options, env: Record<string, string | undefined>
   if (store === undefined) return 2;
   try {
     if (options.flags['dead'] === true) {
-      out(`${await store.requeueAllDead(new Date())} dead deliveries requeued.`);
+      out(`${countNoun(await store.requeueAllDead(new Date()), 'dead delivery', 'dead deliveries')} requeued.`);
       return 0;
     }
     const done = await store.requeue(id ?? '', new Date());
