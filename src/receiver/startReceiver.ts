@@ -261,6 +261,7 @@ export async function startReceiver(
             enrich,
           }),
       publicUrl: config.publicUrl,
+      timeZone: config.timeZone,
     },
   };
 

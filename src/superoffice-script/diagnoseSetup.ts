@@ -1,3 +1,4 @@
+import { countNoun } from '../core/countNoun';
 import type { ScriptConfig } from './scriptConfig';
 import type { SuperOfficeAgents } from './superOfficeApi';
 import { findTaskType } from './writeAppointment';
@@ -187,9 +188,9 @@ export async function setupReport(
     const message =
       problems.length === 0
         ? 'The DCI summary script is installed and ready.'
-        : `The DCI summary script is installed and writes meetings; ${problems.length} warning(s) to look at in SuperOffice.`;
+        : `The DCI summary script is installed and writes meetings; ${countNoun(problems.length, 'warning')} to look at in SuperOffice.`;
     return { status: 200, body: { ok: true, test: true, version, message, problems } };
   }
-  const message = `The DCI summary script is installed but cannot write meetings yet: ${blocking} problem(s) to fix in SuperOffice.`;
+  const message = `The DCI summary script is installed but cannot write meetings yet: ${countNoun(blocking, 'problem')} to fix in SuperOffice.`;
   return { status: 500, body: { ok: false, test: true, version, message, problems } };
 }

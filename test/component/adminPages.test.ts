@@ -175,11 +175,11 @@ describe('admin pages: the contact index', () => {
       }
       const overview = await agent.get('/admin');
       expect(overview.text).toMatch(
-        /<strong>\d+<\/strong> persons, synced \d+ min ago; a full sync at start and every 24 h/u,
+        /<strong>\d+ persons<\/strong>, last full sync <time [^>]+>[^<]+<\/time> \((less than a minute|\d+ min) ago\)\.<\/p>\s*<p>Kept fresh: a full sync at start and every 24 h/u,
       );
       expect(overview.text).toContain('info@dubbel.se');
       // Right after the full sync the incremental pass is probed; the overview then names the active mode.
-      for (let i = 0; i < 100 && (await agent.get('/admin')).text.includes('not run yet'); i += 1) {
+      for (let i = 0; i < 100 && (await agent.get('/admin')).text.includes('still to come'); i += 1) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       expect((await agent.get('/admin')).text).toContain('and every 5 min the persons Lime changed (its _timestamp);');
@@ -234,7 +234,7 @@ describe('admin pages: deliveries', () => {
     expect((await agent.get('/admin/dead-letters')).text).toContain('No dead letters.');
   });
 
-  it('Re-run matching after delivery updates the note in place', async () => {
+  it('Match again after delivery updates the note in place', async () => {
     const { agent, csrf } = await signIn();
     await connect(agent, csrf);
     await pushSummary('conv-admin-4');

@@ -81,7 +81,7 @@ describe('the running receiver and the dci-companion CLI', () => {
     expect(await runCli(['deliveries', '--status', 'dead'], { DATA_DIR: dataDir }, out, out)).toBe(0);
     expect(lines.join('\n')).toContain('bad_request');
     expect(await runCli(['requeue', '--dead'], { DATA_DIR: dataDir }, out, out)).toBe(0);
-    expect(lines.at(-1)).toBe('1 dead deliveries requeued.');
+    expect(lines.at(-1)).toBe('1 dead delivery requeued.');
     receiver.worker.wake();
     await untilQuiet(receiver);
     expect((await receiver.store.counts()).byStatus).toMatchObject({ dead: 0, delivered: 2 });

@@ -282,7 +282,7 @@ describe('contact index freshness through Lime webhooks', () => {
 
   it('without RECEIVER_PUBLIC_URL nothing is subscribed, the route is off and the overview names the variable', async () => {
     await start({ env: { RECEIVER_PUBLIC_URL: '' } });
-    await waitFor(async () => !(await overviewText()).includes('not run yet'), 10_000, 'the incremental probe');
+    await waitFor(async () => !(await overviewText()).includes('still to come'), 10_000, 'the incremental probe');
     expect(await overviewText()).toContain('Lime webhooks are not used: RECEIVER_PUBLIC_URL is not set');
     expect(lime.subscriptions).toEqual([]);
     const off = await request(receiver.url).post(WEBHOOK_PATH).send('{}');

@@ -212,7 +212,7 @@ describe('when the fault will not pass by waiting, the delivery is a dead letter
     }
     const [dead] = await receiver.store.listDeliveries({ search: 'conv-dns', limit: 1 });
     expect(dead).toMatchObject({ status: 'dead', lastErrorCode: 'dns_failed', attempts: 3 });
-    expect(dead?.lastErrorMessage).toMatch(/^Gave up after 3 attempt\(s\)/u);
+    expect(dead?.lastErrorMessage).toMatch(/^Gave up after 3 attempts/u);
     expect(dead?.lastErrorMessage).toContain('LIME_URL');
     expect(dead?.lastErrorMessage).toContain('requeue');
     // The admin corrects the URL and requeues: delivered.

@@ -225,8 +225,11 @@ describe('the admin pages, for a purged delivery', () => {
       expect(page.text).toContain('removed with the payload');
       expect(page.text).not.toContain(EMAIL);
       expect(page.text).not.toContain(TITLE);
-      for (const label of ['Retry now', 'Re-run matching', 'Dry run']) {
-        expect(page.text).toMatch(new RegExp(`<button type="submit" disabled>${label}</button>`, 'u'));
+      // A delivered meeting's actions, shown but disabled: they need the payload.
+      for (const label of ['Match again and update the notes', 'Dry run \\(writes nothing\\)']) {
+        expect(page.text).toMatch(
+          new RegExp(`<button type="submit" aria-describedby="[^"]+" disabled>${label}</button>`, 'u'),
+        );
       }
       // A stale page's button still posts: nothing is requeued, and the page says why.
       const retried = await agent.post(`/admin/deliveries/${row.id}/retry`).type('form').send({ _csrf: csrf });

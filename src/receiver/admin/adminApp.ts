@@ -8,8 +8,11 @@ import type { ConnectionSettingsService } from '../settings/connectionSettings';
 import type { ContactIndexStore } from '../store/ports/contactIndexStore';
 import type { DeliveryQueue } from '../store/ports/deliveryQueue';
 import type { DeliveryReads } from '../store/ports/deliveryReads';
+import { countNoun } from '../../core/countNoun';
 import { AdminSessions, csrfMatches } from './adminSessions';
+import { adminTime } from './adminTime';
 import type { DciAdminDeps } from './dciAdmin';
+import { messageHtml } from './messageHtml';
 import { notFound } from './messagePages';
 import { addDciBackfillRoute } from './routes/dciBackfill';
 import { addDciConnectionRoutes } from './routes/dciConnection';
@@ -49,6 +52,8 @@ export interface AdminDeps extends DciAdminDeps {
   wakeWorker: () => void;
   logger: Logger;
   now?: (() => Date) | undefined;
+  /** TIME_ZONE: every time on the pages is shown in it (the zone the notes use); UTC when not given. */
+  timeZone?: string | undefined;
 }
 
 /**
@@ -63,6 +68,15 @@ export function adminApp(deps: AdminDeps): express.Express {
   app.disable('x-powered-by');
   const now = deps.now ?? (() => new Date());
   const sessions = new AdminSessions(() => now().getTime());
+  // What every view may use: times in the one configured zone, messages with `code` rendered, counted nouns.
+  const time = adminTime(deps.timeZone ?? 'UTC');
+  Object.assign(app.locals, {
+    timeHtml: time.html,
+    timeText: time.text,
+    timeZone: time.zone,
+    messageHtml,
+    countNoun,
+  });
 
   app.use(
     helmet({
@@ -131,7 +145,7 @@ export function adminApp(deps: AdminDeps): express.Express {
   addLimeConnectionRoutes(app, { ...deps, wakeWorker });
   addDciConnectionRoutes(app, { ...deps, wakeWorker });
   addDciBackfillRoute(app, { dci: deps.dci, backfill: deps.backfill, logger, now });
-  addDeliveriesRoute(app, { store });
+  addDeliveriesRoute(app, { store, timeZone: deps.timeZone });
   addDeliveryRoutes(app, { store, wakeWorker, now });
   addDryRunRoute(app, { store, settings, enrich: deps.enrich });
   addDeadLetterRoutes(app, { store, wakeWorker, now });

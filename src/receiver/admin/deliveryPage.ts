@@ -1,10 +1,29 @@
 import { parseSummaryPayload, type MeetingSummary } from '../../core';
+import type { ParticipantOutcome } from '../../crm/crmConnector';
 import type { DeliveryReads } from '../store/ports/deliveryReads';
+import { deliveryActions } from './deliveryActions';
+import { attemptLines, durationText } from './deliveryAttempts';
 import { enrichmentBadge, SOURCE_LABEL } from './dciAdmin';
-import { badgeFor } from './outcomeBadges';
+import { badgeFor, earlierBadge, type Badge } from './outcomeBadges';
 
 /** What a delivery's page reads of the store. */
 export type DeliveryPageStore = Pick<DeliveryReads, 'getDelivery' | 'getEventBody'>;
+
+/** One participant on a delivery's page. */
+export interface ParticipantView {
+  index: number;
+  participant: { name?: string | undefined };
+  outcome: ParticipantOutcome | undefined;
+  badge: Badge;
+  /** What Lime holds for the participant, in words (`person 1001 at company 1003, history note 55`). */
+  lime: string | undefined;
+  /**
+   * Set when the outcome is an earlier delivery's (the delivery is not delivered now): shown as what was matched
+   * then, never as the current match. `badge` is then the current state's.
+   */
+  earlier?: { badge: Badge; at?: Date | undefined } | undefined;
+  fromRest: boolean;
+}
 
 /** A delivery's page data: the row, its stored payload (when it still parses) and each participant's outcome. */
 export async function deliveryPage(store: DeliveryPageStore, id: string, showSummary: boolean) {
@@ -25,41 +44,72 @@ export async function deliveryPage(store: DeliveryPageStore, id: string, showSum
       summary = undefined;
     }
   }
+  const { status } = detail;
+  // The outcomes are those of the last completed attempt. While the delivery is not delivered (requeued, matched
+  // again, a newer payload, or dead since), they describe an earlier delivery, not the current state.
+  const view = (
+    index: number,
+    name: string | undefined,
+    outcome: ParticipantOutcome | undefined,
+    fromRest: boolean,
+  ) => {
+    const base = { index, participant: { name }, outcome, lime: outcome ? limeText(outcome) : undefined, fromRest };
+    if (outcome === undefined || status === 'delivered') {
+      return { ...base, badge: badgeFor(outcome, status === 'dead') } satisfies ParticipantView;
+    }
+    return {
+      ...base,
+      badge: earlierBadge(status),
+      earlier: { badge: badgeFor(outcome), at: detail.deliveredAt },
+    } satisfies ParticipantView;
+  };
   const stored = summary?.participants.length ?? 0;
-  const participants = summary
+  const participants: ParticipantView[] = summary
     ? [
-        ...summary.participants.map((participant, index) => {
-          const outcome = detail.outcomes.find((candidate) => candidate.participantIndex === index);
-          return { index, participant, outcome, badge: badgeFor(outcome, detail.status === 'dead'), fromRest: false };
-        }),
+        ...summary.participants.map((participant, index) =>
+          view(
+            index,
+            participant.name,
+            detail.outcomes.find((candidate) => candidate.participantIndex === index),
+            false,
+          ),
+        ),
         // Participants DCI's REST API added (not in the stored payload): their outcomes are all there is to show.
         ...detail.outcomes
           .filter((outcome) => outcome.participantIndex >= stored)
-          .map((outcome) => ({
-            index: outcome.participantIndex,
-            participant: { name: undefined },
-            outcome,
-            badge: badgeFor(outcome, detail.status === 'dead'),
-            fromRest: true,
-          })),
+          .map((outcome) => view(outcome.participantIndex, undefined, outcome, true)),
       ]
     : // The payload was removed: the outcomes (kinds and Lime ids, no names) are all that is left to show.
-      detail.outcomes.map((outcome) => ({
-        index: outcome.participantIndex,
-        participant: { name: undefined },
-        outcome,
-        badge: badgeFor(outcome, detail.status === 'dead'),
-        fromRest: false,
-      }));
+      detail.outcomes.map((outcome) => view(outcome.participantIndex, undefined, outcome, false));
   return {
     detail,
     summary,
     payload,
     participants,
+    attempts: attemptLines(detail.attemptLog),
+    durationText,
+    // With the payload removed the view shows them disabled: there is nothing left to deliver or match.
+    actions: deliveryActions(status, detail.nextAttemptAt),
     showSummary,
     source: SOURCE_LABEL[detail.source],
     enrichment: detail.enrichment
       ? { record: detail.enrichment, badge: enrichmentBadge(detail.enrichment) }
       : undefined,
   };
+}
+
+/**
+ * What Lime holds for a participant, in words: `person 1001 at company 1003, history note 55`,
+ * `company 1003 only, no person`, `nothing written`.
+ */
+export function limeText(outcome: Pick<ParticipantOutcome, 'personId' | 'companyId' | 'noteId'>): string {
+  const { personId, companyId, noteId } = outcome;
+  const who =
+    personId !== undefined
+      ? `person ${String(personId)}${companyId === undefined ? '' : ` at company ${String(companyId)}`}`
+      : companyId !== undefined
+        ? `company ${String(companyId)} only, no person`
+        : undefined;
+  if (noteId !== undefined) return `${who ?? 'no person'}, history note ${String(noteId)}`;
+  return who === undefined ? 'nothing written' : `${who}; no note written`;
 }

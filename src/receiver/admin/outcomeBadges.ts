@@ -8,6 +8,9 @@ export interface Badge {
   help: string;
 }
 
+/** The button on a delivered delivery's page that matches again and updates the notes (see deliveryActions). */
+export const MATCH_AGAIN = 'Match again and update the notes';
+
 /** The badge for one participant's outcome; `failed` when the delivery itself is dead. */
 export function badgeFor(outcome: ParticipantOutcome | undefined, deliveryDead = false): Badge {
   if (!outcome) {
@@ -46,14 +49,10 @@ export function badgeFor(outcome: ParticipantOutcome | undefined, deliveryDead =
       return {
         label: 'no match',
         tone: 'warn',
-        help: 'Nobody in Lime has this e-mail or phone: add the contact in Lime (or turn on Create contacts), then Re-run matching.',
+        help: `Nobody in Lime has this e-mail or phone: add the contact in Lime (or turn on Create contacts), then ${MATCH_AGAIN}.`,
       };
     case 'ambiguous':
-      return {
-        label: 'ambiguous',
-        tone: 'warn',
-        help: 'Several persons fit (shared e-mail or number, or a switchboard number): clean up duplicates in Lime, then Re-run matching.',
-      };
+      return { label: 'ambiguous', tone: 'warn', help: ambiguityAdvice(outcome) };
     case 'internal':
       return {
         label: 'internal',
@@ -62,7 +61,72 @@ export function badgeFor(outcome: ParticipantOutcome | undefined, deliveryDead =
       };
     case 'not_matchable':
       return { label: 'not matchable', tone: 'muted', help: 'DCI sent neither an e-mail nor a readable phone number.' };
+    case 'would_write':
+      return outcome.wouldCreate?.person === true
+        ? {
+            label: 'would be created',
+            tone: 'info',
+            help: `No person matches: the person${outcome.wouldCreate.company ? ' (and the company, if Lime has none of that name)' : ''} would be created and get the note.`,
+          }
+        : {
+            label: `would get the note (matched by ${outcome.matchedBy ?? '?'})`,
+            tone: 'ok',
+            help: 'This person matches and would get the note: a new one, or the note already written for this meeting updated.',
+          };
     default:
-      return { label: outcome.outcome, tone: 'muted', help: '' };
+      return { label: String(outcome.outcome).replace(/_/gu, ' '), tone: 'muted', help: '' };
   }
+}
+
+/**
+ * Why matching refused to choose, read from the stored matching trace (decideMatch writes the reason into it; the
+ * outcome row keeps no separate column). `unknown` once the trace was removed with the payload.
+ */
+export type AmbiguityCause =
+  | { kind: 'switchboard'; companyId?: string | undefined }
+  | { kind: 'shared_number'; persons?: number | undefined; oneCompany: boolean }
+  | { kind: 'duplicate_email' }
+  | { kind: 'unknown' };
+
+export function ambiguityCause(trace: string | undefined): AmbiguityCause {
+  if (trace === undefined || trace === '') return { kind: 'unknown' };
+  const switchboard = /main number of company ([^\s→;,]+)/u.exec(trace);
+  if (switchboard) return { kind: 'switchboard', companyId: switchboard[1] };
+  if (trace.includes('a switchboard number names a company')) return { kind: 'switchboard' };
+  const shared = /held by (\d+) persons \([^)]*\) → no person chosen(; company \S+ only)?/u.exec(trace);
+  if (shared) return { kind: 'shared_number', persons: Number(shared[1]), oneCompany: shared[2] !== undefined };
+  if (trace.includes('nothing tells them apart')) return { kind: 'duplicate_email' };
+  return { kind: 'unknown' };
+}
+
+/** What to do about an ambiguous participant: advice that fits why it was ambiguous. */
+export function ambiguityAdvice(outcome: Pick<ParticipantOutcome, 'trace'>): string {
+  const cause = ambiguityCause(outcome.trace);
+  switch (cause.kind) {
+    case 'switchboard':
+      return `DCI had only a number, and it is ${cause.companyId === undefined ? "a company's" : `company ${cause.companyId}'s`} switchboard (main number): it names the company, not a person, so no person gets the note. Nothing in Lime needs cleaning up: ask for the person's direct number or e-mail (so DCI captures it next time, or add it to the person in Lime), then ${MATCH_AGAIN}.`;
+    case 'shared_number':
+      return cause.oneCompany
+        ? `${cause.persons ?? 'Several'} persons at one company share this number (a switchboard or a shared line), so it cannot tell them apart. They are different people: do not merge them. Add the person's direct number or e-mail in Lime (matching by e-mail comes first), then ${MATCH_AGAIN}.`
+        : `${cause.persons ?? 'Several'} persons at different companies have this number: check in Lime which of them really has it and remove it where it is outdated, then ${MATCH_AGAIN}.`;
+    case 'duplicate_email':
+      return `Several persons in Lime have this e-mail and nothing tells them apart: clean up the duplicates in Lime (merge them, or remove the e-mail where it is wrong), then ${MATCH_AGAIN}.`;
+    case 'unknown':
+      return `Several persons fit (a shared e-mail or number, or a switchboard number): see the matching trace, fix the contacts in Lime, then ${MATCH_AGAIN}.`;
+  }
+}
+
+/** An outcome kept from an earlier delivery, shown while the delivery is not delivered: never as the current match. */
+export function earlierBadge(status: 'pending' | 'in_progress' | 'retrying' | 'dead'): Badge {
+  return status === 'dead'
+    ? {
+        label: 'failed',
+        tone: 'bad',
+        help: 'The latest attempt failed, so nothing was matched in it; see the attempts. What an earlier delivery matched is shown below, as it was then.',
+      }
+    : {
+        label: 'pending',
+        tone: 'muted',
+        help: 'Being delivered again; what the earlier delivery matched is shown below, as it was then.',
+      };
 }

@@ -1,3 +1,5 @@
+import { countNoun } from '../../core/countNoun';
+
 /**
  * What the receiver alerts an operator about. Counts, codes and times only: never an e-mail, a phone, a meeting
  * title or summary text (an alert leaves for a chat channel that many people read).
@@ -63,8 +65,8 @@ export function describeAlert(event: AlertEvent): AlertText {
         .join(', ');
       return {
         severity: 'warning',
-        title: `${event.count} meeting(s) in the dead letters`,
-        text: `${event.count} meeting(s) could not be delivered (${codes}). See Dead letters on the admin pages for what to fix, then requeue them.`,
+        title: `${countNoun(event.count, 'meeting')} in the dead letters`,
+        text: `${countNoun(event.count, 'meeting')} could not be delivered (${codes}). See Dead letters on the admin pages for what to fix, then requeue them.`,
       };
     }
     case 'dci_failing':

@@ -4,6 +4,7 @@
 // (dciCommands.ts) read the receiver's whole configuration.
 import { randomUUID } from 'node:crypto';
 import { normalizeEmail } from '../../core';
+import { countNoun } from '../../core/countNoun';
 import { ConfigError, storeLocationFrom } from '../config/loadConfig';
 import { regeneratedSample, samplePayloads, type SamplePayload } from '../demo/samplePayloads';
 import { signDci } from '../ingest/signWebhook';
@@ -241,7 +242,7 @@ async function requeue(options: Options, env: Record<string, string | undefined>
   if (store === undefined) return 2;
   try {
     if (options.flags['dead'] === true) {
-      out(`${await store.requeueAllDead(new Date())} dead deliveries requeued.`);
+      out(`${countNoun(await store.requeueAllDead(new Date()), 'dead delivery', 'dead deliveries')} requeued.`);
       return 0;
     }
     const done = await store.requeue(id ?? '', new Date());

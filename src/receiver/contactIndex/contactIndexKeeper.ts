@@ -104,8 +104,9 @@ export class ContactIndexKeeper implements ContactNotificationReceiver {
     const noWebhooks = `Lime webhooks are not used: ${this.webhooksOffReason()}`;
     if (incrementalMs === 0) return `${full} (incremental passes off); ${noWebhooks}`;
     if (this.incremental === false) return `${full} only: this Lime cannot filter on _timestamp; ${noWebhooks}`;
+    // "Not run yet" is the incremental pass's, never the full sync's (which the overview dates separately).
     return `${full}, and every ${Math.round(incrementalMs / 60_000)} min the persons Lime changed (its _timestamp)${
-      this.incremental === undefined ? ' — not run yet' : ''
+      this.incremental === undefined ? ', the first of these passes still to come' : ''
     }; ${noWebhooks}`;
   }
 

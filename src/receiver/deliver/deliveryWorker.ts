@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { countNoun } from '../../core/countNoun';
 import { parseSummaryPayload, type MeetingSummary } from '../../core';
 import type { CrmConnector, DeliverOptions } from '../../crm/crmConnector';
 import { limitBudgetWait } from '../../crm/requestBudget';
@@ -323,7 +324,7 @@ export class DeliveryWorker {
         // Validated at ingest; only a contract change between versions gets here. Waiting will not help.
         const attempt = attemptOf('dead', {
           errorCode: 'invalid_payload',
-          errorMessage: `The stored payload no longer passes validation (${parsed.issues.length} issue(s)); it cannot be delivered.`,
+          errorMessage: `The stored payload no longer passes validation (${countNoun(parsed.issues.length, 'issue')}); it cannot be delivered.`,
         });
         const result = await store.deadLetterDelivery({ ...base, attempt, now: this.now });
         metrics?.deliveries.inc({ outcome: result });
@@ -399,7 +400,7 @@ export class DeliveryWorker {
         return;
       }
       const message = decision.retry
-        ? `Gave up after ${delivery.attempt} attempt(s)${tooOld ? ' (too old)' : ''}: ${decision.message.replace(/\.$/u, '')}. ${decision.giveUpAdvice}`
+        ? `Gave up after ${countNoun(delivery.attempt, 'attempt')}${tooOld ? ' (too old)' : ''}: ${decision.message.replace(/\.$/u, '')}. ${decision.giveUpAdvice}`
         : decision.message;
       const result = await store.deadLetterDelivery({
         ...base,

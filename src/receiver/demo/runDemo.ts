@@ -3,6 +3,7 @@
 // participant; then lets DCI's emulator send its documented webhook and shows what enrichment from its REST API added.
 // The demo launcher is the one product entry point allowed to import the sandbox.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { countNoun } from '../../core/countNoun';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DciClient } from '../../dci-api';
@@ -89,7 +90,7 @@ async function runDemo(): Promise<number> {
     }
     unexpected += await showEnrichedWebhook({ receiver, dci, lime, webhookSecret: SECRET, out });
     const notes = lime.all('history').filter((note) => String(note['note']).includes('dci-conversation:'));
-    out(`Lime now holds ${notes.length} DCI note(s); the re-sent meeting updated its notes in place.`);
+    out(`Lime now holds ${countNoun(notes.length, 'DCI note')}; the re-sent meeting updated its notes in place.`);
     summarize(await receiver.store.listDeliveries({ limit: 50 }), out);
     return unexpected === 0 ? 0 : 1;
   } finally {

@@ -1,9 +1,13 @@
 import type { Router } from 'express';
+import { countNoun } from '../../../core/countNoun';
 import type { DeliveryQueue } from '../../store/ports/deliveryQueue';
 import type { DeliveryReads } from '../../store/ports/deliveryReads';
+import { setFlash, takeFlash } from '../adminFlash';
 import type { SessionRequest } from '../sessionRequest';
 
-/** The dead letters page and its Requeue buttons (one delivery, or all of them). */
+const PAGE = '/admin/dead-letters';
+
+/** The dead letters page and its Requeue buttons (one delivery, or all of them); the result is a one-shot flash. */
 export function addDeadLetterRoutes(
   router: Router,
   deps: {
@@ -16,19 +20,31 @@ export function addDeadLetterRoutes(
     response.render('dead-letters', {
       session: request.adminSession,
       deliveries: await deps.store.listDeliveries({ status: 'dead', limit: 200 }),
-      notice: request.query['notice'],
+      flash: takeFlash(request.adminSession, PAGE),
     });
   });
 
-  router.post('/dead-letters/requeue-all', async (_request, response) => {
+  router.post('/dead-letters/requeue-all', async (request: SessionRequest, response) => {
     const count = await deps.store.requeueAllDead(deps.now());
     deps.wakeWorker();
-    response.redirect(303, `/admin/dead-letters?notice=${count}`);
+    setFlash(request.adminSession, { page: PAGE, at: deps.now(), text: requeuedText(count) });
+    response.redirect(303, PAGE);
   });
 
-  router.post('/dead-letters/:id/requeue', async (request, response) => {
-    await deps.store.requeue(String(request.params['id']), deps.now());
+  router.post('/dead-letters/:id/requeue', async (request: SessionRequest, response) => {
+    const done = await deps.store.requeue(String(request.params['id']), deps.now());
     deps.wakeWorker();
-    response.redirect(303, '/admin/dead-letters?notice=1');
+    setFlash(request.adminSession, {
+      page: PAGE,
+      at: deps.now(),
+      text: done
+        ? requeuedText(1)
+        : 'Nothing was requeued: the delivery was being worked on, or its payload was removed.',
+    });
+    response.redirect(303, PAGE);
   });
+}
+
+function requeuedText(count: number): string {
+  return `${countNoun(count, 'delivery', 'deliveries')} requeued: ${count === 1 ? 'it is' : 'they are'} tried again now with fresh attempts.`;
 }

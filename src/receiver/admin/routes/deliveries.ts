@@ -1,35 +1,43 @@
 import type { Router } from 'express';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../../store/ports/deliveryQueue';
 import type { DeliveryReads } from '../../store/ports/deliveryReads';
+import { adminTime, type AdminTime } from '../adminTime';
 import { SOURCE_LABEL } from '../dciAdmin';
-import { badgeFor } from '../outcomeBadges';
+import { badgeFor, type Badge } from '../outcomeBadges';
 import type { SessionRequest } from '../sessionRequest';
 
 /** The deliveries list, filtered by status, search text and a range of days. */
 export function addDeliveriesRoute(
   router: Router,
-  deps: { store: Pick<DeliveryReads, 'listDeliveries' | 'getDelivery'> },
+  deps: { store: Pick<DeliveryReads, 'listDeliveries' | 'getDelivery'>; timeZone?: string | undefined },
 ): void {
+  // From and To are days in the zone the pages show times in.
+  const time = adminTime(deps.timeZone ?? 'UTC');
   router.get('/deliveries', async (request: SessionRequest, response) => {
     const status = DELIVERY_STATUSES.includes(String(request.query['status']) as DeliveryStatus)
       ? (String(request.query['status']) as DeliveryStatus)
       : undefined;
     const search =
       typeof request.query['q'] === 'string' && request.query['q'].trim() !== '' ? request.query['q'] : undefined;
-    const from = parseDay(request.query['from']);
-    const to = parseDay(request.query['to']);
+    const from = parseDay(time, request.query['from']);
+    const to = parseDay(time, request.query['to'], true);
     const rows = (await deps.store.listDeliveries({ status, search, limit: 200 })).filter(
       (row) =>
-        (from === undefined || row.createdAt.getTime() >= from) &&
-        (to === undefined || row.createdAt.getTime() < to + 24 * 3600 * 1000),
+        (from === undefined || row.createdAt.getTime() >= from) && (to === undefined || row.createdAt.getTime() < to),
     );
     const withBadges = await Promise.all(
       rows.slice(0, 100).map(async (row) => {
         const detail = await deps.store.getDelivery(row.id);
-        return {
-          row,
-          badges: (detail?.outcomes ?? []).map((outcome) => badgeFor(outcome)),
-        };
+        // Outcomes are the last completed attempt's: on a delivery that is not delivered now they are an earlier
+        // delivery's, shown as such (muted, "earlier: …"), never as the current match.
+        const current = row.status === 'delivered';
+        const badges: Badge[] = (detail?.outcomes ?? []).map((outcome) => {
+          const badge = badgeFor(outcome);
+          return current
+            ? badge
+            : { label: `earlier: ${badge.label}`, tone: 'muted', help: `An earlier delivery's outcome. ${badge.help}` };
+        });
+        return { row, badges };
       }),
     );
     response.render('deliveries', {
@@ -42,8 +50,11 @@ export function addDeliveriesRoute(
   });
 }
 
-function parseDay(value: unknown): number | undefined {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/u.test(value)) return undefined;
-  const time = Date.parse(`${value}T00:00:00Z`);
-  return Number.isNaN(time) ? undefined : time;
+/** The start (epoch ms) of a `YYYY-MM-DD` day in the pages' zone; with `end`, of the day after (its end). */
+function parseDay(time: AdminTime, value: unknown, end = false): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const start = time.startOfDay(value);
+  if (start === undefined || !end) return start?.getTime();
+  // 36 hours on is always inside the next day (a day lasts 23 to 25 hours around daylight-saving changes).
+  return time.startOfDay(time.day(new Date(start.getTime() + 36 * 3600 * 1000)))?.getTime();
 }

@@ -1,36 +1,54 @@
 import type { Router } from 'express';
 import type { DeliveryQueue } from '../../store/ports/deliveryQueue';
+import { setFlash, takeFlash } from '../adminFlash';
 import { deliveryPage, type DeliveryPageStore } from '../deliveryPage';
 import { notFound } from '../messagePages';
 import type { SessionRequest } from '../sessionRequest';
 
-/** A delivery's page and its Retry now and Run again buttons (both requeue; the notice says which was pressed). */
+/**
+ * A delivery's page and its Retry now and Match again buttons. Both requeue (the store decides what that means for
+ * the status); the result is a one-shot flash for the next view of the page (POST → 303 → GET), never a URL parameter.
+ */
 export function addDeliveryRoutes(
   router: Router,
   deps: { store: DeliveryPageStore & Pick<DeliveryQueue, 'requeue'>; wakeWorker: () => void; now: () => Date },
 ): void {
   router.get('/deliveries/:id', async (request: SessionRequest, response) => {
-    const page = await deliveryPage(deps.store, String(request.params['id']), request.query['summary'] === '1');
+    const id = String(request.params['id']);
+    const page = await deliveryPage(deps.store, id, request.query['summary'] === '1');
     if (!page) return response.status(404).render('message', notFound(request));
     return response.render('delivery', {
       session: request.adminSession,
       ...page,
       dryRun: undefined,
-      notice: request.query['notice'],
+      flash: takeFlash(request.adminSession, pagePath(id)),
     });
   });
 
-  router.post('/deliveries/:id/retry', async (request, response) => {
-    const id = String(request.params['id']);
-    const done = await deps.store.requeue(id, deps.now());
-    deps.wakeWorker();
-    response.redirect(303, `/admin/deliveries/${encodeURIComponent(id)}?notice=${done ? 'requeued' : 'busy'}`);
-  });
+  for (const action of ['retry', 'rerun'] as const) {
+    router.post(`/deliveries/:id/${action}`, async (request: SessionRequest, response) => {
+      const id = String(request.params['id']);
+      const before = await deps.store.getDelivery(id);
+      const done = await deps.store.requeue(id, deps.now());
+      deps.wakeWorker();
+      setFlash(request.adminSession, {
+        page: pagePath(id),
+        at: deps.now(),
+        text: !done
+          ? before?.payloadRemoved
+            ? 'Nothing was requeued: the payload was removed, so there is nothing left to deliver.'
+            : 'Nothing was requeued: the delivery was being worked on at that moment. Its status below is current; try again if it is still needed.'
+          : before?.status === 'delivered'
+            ? 'Matching was started again: notes already written are updated in place, a person matched for the first time gets a new note.'
+            : before?.status === 'dead'
+              ? 'The delivery was started over with fresh attempts.'
+              : 'The delivery was made due at once.',
+      });
+      response.redirect(303, pagePath(id));
+    });
+  }
+}
 
-  router.post('/deliveries/:id/rerun', async (request, response) => {
-    const id = String(request.params['id']);
-    const done = await deps.store.requeue(id, deps.now());
-    deps.wakeWorker();
-    response.redirect(303, `/admin/deliveries/${encodeURIComponent(id)}?notice=${done ? 'rerun' : 'busy'}`);
-  });
+function pagePath(id: string): string {
+  return `/admin/deliveries/${encodeURIComponent(id)}`;
 }

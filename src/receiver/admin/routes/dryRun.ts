@@ -5,6 +5,7 @@ import type { EnrichmentRecord } from '../../store/ports/deliveryQueue';
 import type { DciAdminDeps } from '../dciAdmin';
 import { deliveryPage, type DeliveryPageStore } from '../deliveryPage';
 import { notFound } from '../messagePages';
+import { badgeFor, type Badge } from '../outcomeBadges';
 import type { SessionRequest } from '../sessionRequest';
 
 /** Dry run on a delivery's page: matches its participants in Lime now and shows what it would write, writing nothing. */
@@ -19,7 +20,14 @@ export function addDryRunRoute(
     const page = await deliveryPage(deps.store, String(request.params['id']), false);
     if (!page) return response.status(404).render('message', notFound(request));
     const connector = deps.settings.connector();
-    let dryRun: { report?: DeliveryReport; error?: string; enrichment?: string; record?: EnrichmentRecord };
+    let dryRun: {
+      report?: DeliveryReport;
+      /** Each participant's outcome in words: `would get the note`, never the raw `would_write`. */
+      outcomes?: Array<{ name: string; badge: Badge; outcome: DeliveryReport['outcomes'][number] }>;
+      error?: string;
+      enrichment?: string;
+      record?: EnrichmentRecord;
+    };
     if (!connector || !page.summary || !page.payload) {
       dryRun = {
         error: page.detail.payloadRemoved
@@ -44,11 +52,21 @@ export function addDryRunRoute(
           }
         }
         const report = await connector.deliver(summary, { ...deps.settings.deliverOptions(), dryRun: true });
-        dryRun = { report, ...(enrichment === undefined ? {} : { enrichment }), ...(record ? { record } : {}) };
+        const outcomes = report.outcomes.map((outcome) => ({
+          name: summary.participants[outcome.participantIndex]?.name ?? `Participant ${outcome.participantIndex + 1}`,
+          badge: badgeFor(outcome),
+          outcome,
+        }));
+        dryRun = {
+          report,
+          outcomes,
+          ...(enrichment === undefined ? {} : { enrichment }),
+          ...(record ? { record } : {}),
+        };
       } catch (error) {
         dryRun = { error: error instanceof Error ? error.message : 'The dry run failed.' };
       }
     }
-    return response.render('delivery', { session: request.adminSession, ...page, dryRun, notice: undefined });
+    return response.render('delivery', { session: request.adminSession, ...page, dryRun, flash: undefined });
   });
 }

@@ -5,6 +5,7 @@ import type { ConnectionSettingsService } from '../../settings/connectionSetting
 import type { ContactIndexStore } from '../../store/ports/contactIndexStore';
 import type { DeliveryStatus } from '../../store/ports/deliveryQueue';
 import type { DeliveryReads, DeliveryRow } from '../../store/ports/deliveryReads';
+import { takeFlash } from '../adminFlash';
 import { dciOverviewPanel, type DciOverviewDeps } from '../dciAdmin';
 import type { SessionRequest } from '../sessionRequest';
 
@@ -33,7 +34,7 @@ export function addOverviewRoute(
     response.render('overview', {
       index: {
         ...index,
-        age: index.syncedAt ? describeAge(at - index.syncedAt.getTime()) : undefined,
+        age: index.syncedAt ? `${describeAge(at - index.syncedAt.getTime())} ago` : undefined,
         mode: deps.contactIndexMode?.() ?? 'off',
         duplicates: index.size > 0 ? await deps.store.contactIndexDuplicates('lime', 25) : [],
       },
@@ -45,7 +46,7 @@ export function addOverviewRoute(
       counts,
       oldestOpenAge: counts.oldestOpenSince ? describeAge(at - counts.oldestOpenSince.getTime()) : undefined,
       failures: rows.filter((row) => row.status === 'dead' || row.status === 'retrying').slice(0, 10),
-      dci: await dciOverviewPanel(deps, now(), request.query['backfill']),
+      dci: await dciOverviewPanel(deps, now(), takeFlash(request.adminSession, '/admin')?.code),
       outage: describeOutage(deps.crmAvailability?.(), at),
       alerts:
         deps.alerts === undefined
@@ -67,6 +68,7 @@ function tally(rows: readonly DeliveryRow[]): Record<DeliveryStatus, number> & {
 
 function describeAge(ms: number): string {
   const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) return 'less than a minute';
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.round(minutes / 60);
   return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;

@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { countNoun } from '../../../core/countNoun';
 import type { Logger } from '../../observability/logger';
 import type { AdminSessions } from '../adminSessions';
 import { setSessionCookie } from '../sessionCookie';
@@ -31,7 +32,7 @@ export function addSignInRoutes(
       response.set('Retry-After', String(Math.ceil(attempt.waitMs / 1000)));
       return response.status(429).render('sign-in', {
         session: request.adminSession,
-        error: `Too many failed attempts. Try again in ${Math.ceil(attempt.waitMs / 60_000)} minute(s).`,
+        error: `Too many failed attempts. Try again in ${countNoun(Math.ceil(attempt.waitMs / 60_000), 'minute')}.`,
       });
     }
     const password = (request.body as Record<string, unknown>)['password'];
