@@ -31,13 +31,23 @@ export function addSignInRoutes(
       response.set('Retry-After', String(Math.ceil(attempt.waitMs / 1000)));
       return response.status(429).render('sign-in', {
         session: request.adminSession,
-        error: `Too many failed attempts. Try again in ${Math.ceil(attempt.waitMs / 60_000)} minute(s).`,
+        error: { message: `Too many failed attempts. Try again in ${minutes(attempt.waitMs)}.` },
       });
     }
     const password = (request.body as Record<string, unknown>)['password'];
-    if (typeof password !== 'string' || !(await checkPassword(password))) {
+    if (typeof password !== 'string' || password === '') {
+      // Counted like a wrong password (resetting the count here would let guesses skip the limit).
+      return response.status(400).render('sign-in', {
+        session: request.adminSession,
+        error: { field: 'password', message: 'Enter the admin password.' },
+      });
+    }
+    if (!(await checkPassword(password))) {
       logger.warn({ event: 'admin_sign_in_failed' }, 'admin sign-in failed');
-      return response.status(401).render('sign-in', { session: request.adminSession, error: 'Wrong password.' });
+      return response.status(401).render('sign-in', {
+        session: request.adminSession,
+        error: { field: 'password', message: 'Wrong password.' },
+      });
     }
     attempt.succeeded();
     const session = sessions.signIn(request.adminSession);
@@ -45,4 +55,10 @@ export function addSignInRoutes(
     logger.info({ event: 'admin_signed_in' }, 'admin signed in');
     return response.redirect(303, '/admin');
   });
+}
+
+/** "1 minute", "3 minutes". */
+function minutes(ms: number): string {
+  const count = Math.ceil(ms / 60_000);
+  return `${count} minute${count === 1 ? '' : 's'}`;
 }

@@ -1,0 +1,193 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { signDci } from '../../src/receiver/ingest/signWebhook';
+import {
+  ADMIN_PASSWORD,
+  ADMIN_WEBHOOK_SECRET,
+  signInAdmin,
+  startAdminReceiver,
+  untilDeliveryStatus,
+} from '../support/adminHarness';
+import { closeAll, TEST_API_KEY } from '../support/lime';
+import { buildParticipant, buildPayload } from '../support/payloads';
+import { describeInBrowser, launchChromium, SCREENSHOTS } from '../support/browser';
+
+// Every admin page, with data on it (a delivered meeting, a dead one, one whose participant matched no one), at a
+// desktop width and a phone's (390 px): nothing wider than the screen, no serious or critical axe-core violation, the
+// page's place marked in the nav, and a screenshot of each for a person to look at. Then the forms: what was typed
+// stays after a validation error, the error sits at its field, and Disconnect asks first — in a real browser, without
+// any script (the pages send `script-src 'none'`).
+
+const WIDTHS = [1280, 390] as const;
+/** axe-core's bundle, injected into each page; the pages' CSP forbids scripts, so only the axe context bypasses it. */
+const AXE = require.resolve('axe-core/axe.min.js');
+
+jest.setTimeout(180_000);
+
+interface AdminPage {
+  name: string;
+  /** The nav link that must be marked current ('none' for pages outside the nav). */
+  nav: 'Overview' | 'Connections' | 'Deliveries' | 'Dead letters' | 'none';
+  /** Opens the page in a signed-in browser page (a GET, or a button that posts). */
+  open(page: Page): Promise<void>;
+  /** Opens it signed out (the sign-in page). */
+  signedOut?: true;
+}
+
+describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () => {
+  let browser: Browser;
+  let env: Awaited<ReturnType<typeof startAdminReceiver>>;
+  /** The pages as a person sees them, CSP in force. */
+  let plain: { context: BrowserContext; page: Page };
+  /** The same pages with CSP bypassed, so axe-core's script can run in them. */
+  let audited: { context: BrowserContext; page: Page };
+  const ids: Record<'delivered' | 'dead' | 'noMatch', string> = { delivered: '', dead: '', noMatch: '' };
+
+  const url = (path: string) => `${env.receiver.url}${path}`;
+
+  async function push(conversationId: string, title: string, email: string) {
+    const body = JSON.stringify(
+      buildPayload({
+        id: conversationId,
+        title,
+        participants: [buildParticipant({ name: 'Anna Andersson', email })],
+      }),
+    );
+    const response = await fetch(url('/api/v1/dci/webhook'), {
+      method: 'POST',
+      headers: signDci(body, ADMIN_WEBHOOK_SECRET),
+      body,
+    });
+    expect(response.status).toBe(202);
+  }
+
+  async function signedInContext(bypassCSP: boolean) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP });
+    const page = await context.newPage();
+    await page.goto(url('/admin/sign-in'));
+    await page.getByLabel('Admin password').fill(ADMIN_PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    return { context, page };
+  }
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    env = await startAdminReceiver();
+    // Connected to Lime, with the three kinds of delivery on the pages.
+    const { agent, csrf } = await signInAdmin(env.receiver.url);
+    await agent
+      .post('/admin/connection')
+      .type('form')
+      .send({ _csrf: csrf, url: env.lime.baseUrl, apiKey: TEST_API_KEY, historyType: 'comment' })
+      .expect(303);
+    await push('conv-every-delivered', 'Offer review with Acme', 'anna.andersson@acme.se');
+    ids.delivered = (await untilDeliveryStatus(env.receiver, 'conv-every-delivered', 'delivered')).id;
+    await push('conv-every-nomatch', 'Intro call with a stranger', 'nobody@unknown-company.example');
+    ids.noMatch = (await untilDeliveryStatus(env.receiver, 'conv-every-nomatch', 'delivered')).id;
+    env.lime.failWhen((request) => request.method === 'POST' && request.path.includes('/limeobject/history'), {
+      kind: 'status',
+      status: 400,
+      body: { error: 'Bad Request', message: 'Invalid value.' },
+    });
+    await push('conv-every-dead', 'Quarterly review that Lime refused', 'anna.andersson@acme.se');
+    ids.dead = (await untilDeliveryStatus(env.receiver, 'conv-every-dead', 'dead')).id;
+
+    browser = await launchChromium();
+    plain = await signedInContext(false);
+    audited = await signedInContext(true);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await env?.close();
+    await closeAll();
+  });
+
+  const go = (path: string) => async (page: Page) => {
+    await page.goto(url(path));
+  };
+  const PAGES: AdminPage[] = [
+    { name: 'sign-in', nav: 'none', open: go('/admin/sign-in'), signedOut: true },
+    { name: 'overview', nav: 'Overview', open: go('/admin') },
+    { name: 'connection', nav: 'Connections', open: go('/admin/connection') },
+    { name: 'disconnect-confirm', nav: 'Connections', open: go('/admin/connection/disconnect') },
+    { name: 'deliveries', nav: 'Deliveries', open: go('/admin/deliveries') },
+    { name: 'delivery-delivered', nav: 'Deliveries', open: (page) => go(`/admin/deliveries/${ids.delivered}`)(page) },
+    { name: 'delivery-no-match', nav: 'Deliveries', open: (page) => go(`/admin/deliveries/${ids.noMatch}`)(page) },
+    { name: 'delivery-dead', nav: 'Deliveries', open: (page) => go(`/admin/deliveries/${ids.dead}`)(page) },
+    {
+      name: 'dry-run',
+      nav: 'Deliveries',
+      open: async (page) => {
+        await page.goto(url(`/admin/deliveries/${ids.noMatch}`));
+        await Promise.all([page.waitForURL(/dry-run/u), page.locator('form[action$="/dry-run"] button').click()]);
+      },
+    },
+    { name: 'dead-letters', nav: 'Dead letters', open: go('/admin/dead-letters') },
+    { name: 'not-found', nav: 'none', open: go('/admin/no-such-page') },
+  ];
+
+  /** Run in the page (a string: this project's types have no DOM): how far it sticks out, and what sticks out. */
+  const OVERFLOW = `(() => {
+    const root = document.documentElement;
+    return {
+      fits: root.scrollWidth <= window.innerWidth,
+      wide: [...document.querySelectorAll('body *')]
+        .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 1)
+        .slice(0, 5)
+        .map((element) => element.tagName.toLowerCase() + (element.className ? '.' + element.className : '')),
+    };
+  })()`;
+
+  /** Serious and critical axe-core violations, each as `rule: target, target`. */
+  const AXE_RUN = `axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => violation.id + ': ' + violation.nodes.slice(0, 3).map((node) => node.target.join(' ')).join(', ')))`;
+
+  /** The nav's links marked current, and whether the mark shows (a different font weight or border than the rest). */
+  const NAV_MARK = `(() => [...document.querySelectorAll('nav a[aria-current]')].map((link) => ({
+    name: link.textContent.trim(),
+    current: link.getAttribute('aria-current'),
+    styled: getComputedStyle(link).fontWeight !== getComputedStyle(document.querySelector('nav a:not([aria-current])')).fontWeight
+      || getComputedStyle(link).borderBottomStyle !== 'none',
+  })))()`;
+
+  async function pageFor(adminPage: AdminPage, bypassCSP: boolean): Promise<{ page: Page; close?: () => Promise<void> }> {
+    if (adminPage.signedOut) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP });
+      return { page: await context.newPage(), close: () => context.close() };
+    }
+    return { page: bypassCSP ? audited.page : plain.page };
+  }
+
+  describe.each(PAGES.map((adminPage) => [adminPage.name, adminPage] as const))('%s', (_name, adminPage) => {
+    it.each(WIDTHS.map((width) => [width]))(
+      'at %i px: fits the screen, has no serious axe violation, marks its place in the nav',
+      async (width) => {
+        const seen = await pageFor(adminPage, false);
+        await seen.page.setViewportSize({ width, height: 900 });
+        await adminPage.open(seen.page);
+        await seen.page.screenshot({ path: join(SCREENSHOTS, `every-${adminPage.name}-${width}.png`), fullPage: true });
+        const overflow = await seen.page.evaluate(OVERFLOW);
+        const nav = await seen.page.evaluate(NAV_MARK);
+        await seen.close?.();
+
+        const audit = await pageFor(adminPage, true);
+        await audit.page.setViewportSize({ width, height: 900 });
+        await adminPage.open(audit.page);
+        await audit.page.addScriptTag({ path: AXE });
+        const violations = await audit.page.evaluate(AXE_RUN);
+        await audit.close?.();
+
+        // One expectation, so a failure shows everything that is wrong with the page at this width.
+        expect({ width, overflow, nav, violations }).toEqual({
+          width,
+          overflow: { fits: true, wide: [] },
+          nav: adminPage.nav === 'none' ? [] : [{ name: adminPage.nav, current: expect.any(String), styled: true }],
+          violations: [],
+        });
+      },
+    );
+  });
+});
