@@ -126,6 +126,21 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
     },
     { name: 'dead-letters', nav: 'Dead letters', open: go('/admin/dead-letters') },
     { name: 'not-found', nav: 'none', open: go('/admin/no-such-page') },
+    {
+      name: 'admin-off',
+      nav: 'none',
+      signedOut: true,
+      // A receiver without an admin password: the page that says how to turn the pages on.
+      open: async (page) => {
+        const off = await startAdminReceiver({ ADMIN_PASSWORD: '' });
+        try {
+          await page.goto(`${off.receiver.url}/admin`);
+          await page.getByRole('heading', { name: 'Admin pages are off' }).waitFor();
+        } finally {
+          await off.close();
+        }
+      },
+    },
   ];
 
   /** Run in the page (a string: this project's types have no DOM): how far it sticks out, and what sticks out. */
@@ -133,8 +148,15 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
     const root = document.documentElement;
     return {
       fits: root.scrollWidth <= window.innerWidth,
+      // What sticks out of the screen, except inside a box that scrolls or clips on its own.
       wide: [...document.querySelectorAll('body *')]
         .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 1)
+        .filter((element) => {
+          for (let box = element.parentElement; box; box = box.parentElement) {
+            if (getComputedStyle(box).overflowX !== 'visible') return false;
+          }
+          return true;
+        })
         .slice(0, 5)
         .map((element) => element.tagName.toLowerCase() + (element.className ? '.' + element.className : '')),
     };
@@ -153,7 +175,10 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
       || getComputedStyle(link).borderBottomStyle !== 'none',
   })))()`;
 
-  async function pageFor(adminPage: AdminPage, bypassCSP: boolean): Promise<{ page: Page; close?: () => Promise<void> }> {
+  async function pageFor(
+    adminPage: AdminPage,
+    bypassCSP: boolean,
+  ): Promise<{ page: Page; close?: () => Promise<void> }> {
     if (adminPage.signedOut) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP });
       return { page: await context.newPage(), close: () => context.close() };
@@ -189,5 +214,99 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
         });
       },
     );
+  });
+
+  it('the checks above can fail: a page wider than the screen and an unlabelled field are caught', async () => {
+    const { page } = audited;
+    await page.setViewportSize({ width: 390, height: 900 });
+    await page.setContent('<html><body><main><input><div style="width: 2000px">wide</div></main></body></html>');
+    expect(await page.evaluate(OVERFLOW)).toMatchObject({ fits: false });
+    await page.addScriptTag({ path: AXE });
+    const violations = (await page.evaluate(AXE_RUN)) as string[];
+    expect(violations.map((violation) => violation.split(':')[0])).toEqual(
+      expect.arrayContaining(['html-has-lang', 'label']),
+    );
+  });
+
+  describe('the Lime form in a real browser', () => {
+    /** Types into the Lime form with an invalid domain list and saves: the server refuses it (400). */
+    async function submitInvalid(page: Page) {
+      await page.goto(url('/admin/connection'));
+      // INTERNAL_EMAIL_DOMAINS locks the domains here; the URL is the field in error, the box the input to keep.
+      await page.getByLabel('Lime CRM API URL').fill('acme.lime-crm.com/acme');
+      await page.getByLabel('API key').fill('typed-key-never-echoed');
+      await page.getByLabel('Create contacts in CRM').check();
+      const [response] = await Promise.all([
+        page.waitForResponse((each) => each.request().method() === 'POST'),
+        page.getByRole('button', { name: 'Save Lime settings' }).click(),
+      ]);
+      expect(response.status()).toBe(400);
+    }
+
+    it.each(WIDTHS.map((width) => [width]))(
+      'at %i px: a validation error keeps what was typed (not the key), shows the error at its field and on top',
+      async (width) => {
+        const { page } = plain;
+        await page.setViewportSize({ width, height: 900 });
+        await submitInvalid(page);
+        await page.screenshot({ path: join(SCREENSHOTS, `every-connection-error-${width}.png`), fullPage: true });
+        const field = page.getByLabel('Lime CRM API URL');
+        await expect(field.inputValue()).resolves.toBe('acme.lime-crm.com/acme');
+        await expect(field.getAttribute('aria-invalid')).resolves.toBe('true');
+        await expect(field.getAttribute('aria-describedby')).resolves.toContain('url-error');
+        await expect(page.locator('#url-error').textContent()).resolves.toContain(
+          'Enter the Lime address as a full URL',
+        );
+        await expect(page.getByLabel('Create contacts in CRM').isChecked()).resolves.toBe(true);
+        await expect(page.getByLabel('API key').inputValue()).resolves.toBe('');
+        await page
+          .getByText('The key you typed was not saved (another field needs a change): enter it again.')
+          .waitFor();
+        expect(await page.content()).not.toContain('typed-key-never-echoed');
+        // The summary on top links to the field.
+        await page
+          .getByRole('alert')
+          .getByRole('link', { name: /Enter the Lime address as a full URL/u })
+          .click();
+        await expect(page.evaluate('document.activeElement.id')).resolves.toBe('url');
+        expect(await page.evaluate(OVERFLOW)).toEqual({ fits: true, wide: [] });
+
+        await audited.page.setViewportSize({ width, height: 900 });
+        await submitInvalid(audited.page);
+        await audited.page.addScriptTag({ path: AXE });
+        expect(await audited.page.evaluate(AXE_RUN)).toEqual([]);
+      },
+    );
+
+    it('Disconnect asks first; after it, Test connection says why it is off and a half-done save says what is missing', async () => {
+      const { page } = plain;
+      await page.setViewportSize({ width: 390, height: 900 });
+      await page.goto(url('/admin/connection'));
+      await page.getByRole('button', { name: 'Disconnect Lime…' }).click();
+      await page.getByRole('heading', { name: 'Disconnect Lime?' }).waitFor();
+      await page.getByText('Nothing is deleted').waitFor();
+      await page.screenshot({ path: join(SCREENSHOTS, `every-disconnect-asks-390.png`), fullPage: true });
+      // "No" changes nothing.
+      await page.getByRole('link', { name: 'No, keep the connection' }).click();
+      await page.getByRole('heading', { name: 'Connections' }).waitFor();
+      expect((await env.receiver.settings.view()).connected).toBe(true);
+
+      await page.getByRole('button', { name: 'Disconnect Lime…' }).click();
+      await page.getByRole('button', { name: 'Yes, disconnect Lime' }).click();
+      await page.getByText('Lime is disconnected').waitFor();
+      expect((await env.receiver.settings.view()).connected).toBe(false);
+      await expect(page.getByRole('button', { name: 'Test Lime connection' }).isDisabled()).resolves.toBe(true);
+      await page
+        .getByText('Test connection is not available yet: it needs the Lime CRM API URL and the API key.')
+        .waitFor();
+      await page.screenshot({ path: join(SCREENSHOTS, `every-disconnected-390.png`), fullPage: true });
+
+      // A URL without a key: saved, and the page says what is still missing.
+      await page.getByLabel('Lime CRM API URL').fill(env.lime.baseUrl);
+      await page.getByRole('button', { name: 'Save Lime settings' }).click();
+      await page.getByText('Saved. Still missing: the API key — Test connection needs it.').waitFor();
+      await page.getByText('Test connection is not available yet: it needs the API key.').waitFor();
+      await page.screenshot({ path: join(SCREENSHOTS, `every-saved-missing-key-390.png`), fullPage: true });
+    });
   });
 });
