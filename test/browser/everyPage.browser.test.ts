@@ -5,10 +5,12 @@ import { signDci } from '../../src/receiver/ingest/signWebhook';
 import {
   ADMIN_PASSWORD,
   ADMIN_WEBHOOK_SECRET,
+  SECRET_KEY,
   signInAdmin,
   startAdminReceiver,
   untilDeliveryStatus,
 } from '../support/adminHarness';
+import { DCI_SECRET, DCI_TOKEN, startDciSetup, type DciSetup } from '../support/dci';
 import { closeAll, TEST_API_KEY } from '../support/lime';
 import { buildParticipant, buildPayload } from '../support/payloads';
 import { describeInBrowser, launchChromium, SCREENSHOTS } from '../support/browser';
@@ -33,6 +35,8 @@ interface AdminPage {
   open(page: Page): Promise<void>;
   /** Opens it signed out (the sign-in page). */
   signedOut?: true;
+  /** On the receiver with DCI's REST API connected (the connection page's DCI section, the overview's DCI panel). */
+  dci?: true;
 }
 
 describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () => {
@@ -42,6 +46,10 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
   let plain: { context: BrowserContext; page: Page };
   /** The same pages with CSP bypassed, so axe-core's script can run in them. */
   let audited: { context: BrowserContext; page: Page };
+  /** A second receiver, with DCI's REST API saved on its connection page, and its two contexts. */
+  let dciSetup: DciSetup;
+  let dciPlain: { context: BrowserContext; page: Page };
+  let dciAudited: { context: BrowserContext; page: Page };
   const ids: Record<'delivered' | 'dead' | 'noMatch', string> = { delivered: '', dead: '', noMatch: '' };
 
   const url = (path: string) => `${env.receiver.url}${path}`;
@@ -62,10 +70,10 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
     expect(response.status).toBe(202);
   }
 
-  async function signedInContext(bypassCSP: boolean) {
+  async function signedInContext(bypassCSP: boolean, base = env.receiver.url) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP });
     const page = await context.newPage();
-    await page.goto(url('/admin/sign-in'));
+    await page.goto(`${base}/admin/sign-in`);
     await page.getByLabel('Admin password').fill(ADMIN_PASSWORD);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
@@ -94,12 +102,32 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
     await push('conv-every-dead', 'Quarterly review that Lime refused', 'anna.andersson@acme.se');
     ids.dead = (await untilDeliveryStatus(env.receiver, 'conv-every-dead', 'dead')).id;
 
+    dciSetup = await startDciSetup({
+      env: {
+        ADMIN_PASSWORD,
+        SECRET_KEY,
+        DCI_WEBHOOK_SECRETS: DCI_SECRET,
+        DCI_API_URL: '',
+        DCI_API_TOKEN: '',
+        RECEIVER_PUBLIC_URL: 'https://companion.example.com',
+      },
+    });
+    const dciAdmin = await signInAdmin(dciSetup.receiver.url);
+    await dciAdmin.agent
+      .post('/admin/connection/dci')
+      .type('form')
+      .send({ _csrf: dciAdmin.csrf, dciUrl: dciSetup.dci.baseUrl, dciToken: DCI_TOKEN })
+      .expect(303);
+
     browser = await launchChromium();
     plain = await signedInContext(false);
     audited = await signedInContext(true);
+    dciPlain = await signedInContext(false, dciSetup.receiver.url);
+    dciAudited = await signedInContext(true, dciSetup.receiver.url);
   });
   afterAll(async () => {
     await browser?.close();
+    await dciSetup?.close();
     await env?.close();
     await closeAll();
   });
@@ -107,11 +135,17 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
   const go = (path: string) => async (page: Page) => {
     await page.goto(url(path));
   };
+  const goDci = (path: string) => async (page: Page) => {
+    await page.goto(`${dciSetup.receiver.url}${path}`);
+  };
   const PAGES: AdminPage[] = [
     { name: 'sign-in', nav: 'none', open: go('/admin/sign-in'), signedOut: true },
     { name: 'overview', nav: 'Overview', open: go('/admin') },
     { name: 'connection', nav: 'Connections', open: go('/admin/connection') },
     { name: 'disconnect-confirm', nav: 'Connections', open: go('/admin/connection/disconnect') },
+    { name: 'overview-with-dci', nav: 'Overview', open: goDci('/admin'), dci: true },
+    { name: 'connection-with-dci', nav: 'Connections', open: goDci('/admin/connection'), dci: true },
+    { name: 'dci-remove-confirm', nav: 'Connections', open: goDci('/admin/connection/dci/remove'), dci: true },
     { name: 'deliveries', nav: 'Deliveries', open: go('/admin/deliveries') },
     { name: 'delivery-delivered', nav: 'Deliveries', open: (page) => go(`/admin/deliveries/${ids.delivered}`)(page) },
     { name: 'delivery-no-match', nav: 'Deliveries', open: (page) => go(`/admin/deliveries/${ids.noMatch}`)(page) },
@@ -183,6 +217,7 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP });
       return { page: await context.newPage(), close: () => context.close() };
     }
+    if (adminPage.dci) return { page: bypassCSP ? dciAudited.page : dciPlain.page };
     return { page: bypassCSP ? audited.page : plain.page };
   }
 
