@@ -79,10 +79,7 @@ describe('admin pages: connecting DCI', () => {
     const unconfirmed = await agent.post('/admin/connection/dci/remove').type('form').send({ _csrf: csrf });
     expect(unconfirmed.headers['location']).toBe('/admin/connection/dci/remove');
     expect(setup.receiver.dci.api()).toBeDefined();
-    const removed = await agent
-      .post('/admin/connection/dci/remove')
-      .type('form')
-      .send({ _csrf: csrf, confirm: 'yes' });
+    const removed = await agent.post('/admin/connection/dci/remove').type('form').send({ _csrf: csrf, confirm: 'yes' });
     expect(removed.headers['location']).toBe('/admin/connection?dci=removed#dci');
     const after = await agent.get('/admin/connection?dci=removed');
     expect(after.text).toContain('The saved DCI API URL and token were removed.');

@@ -112,10 +112,7 @@ export function dciConnectionSection(
     meaning: MODE_MEANING[view.mode],
     reason: deps.dciModeReason?.(),
     configured: view.url !== undefined && view.tokenSet,
-    missing: [
-      ...(view.url === undefined ? ['the DCI API URL'] : []),
-      ...(view.tokenSet ? [] : ['the DCI API token']),
-    ],
+    missing: [...(view.url === undefined ? ['the DCI API URL'] : []), ...(view.tokenSet ? [] : ['the DCI API token'])],
     check: deps.dci.lastCheck(),
     webhook: dciWebhookUrl(deps.publicUrl),
     error: extra.error,
