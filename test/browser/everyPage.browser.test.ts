@@ -263,6 +263,67 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
     );
   });
 
+  describe('the sign-in and DCI forms in a real browser', () => {
+    it.each(WIDTHS.map((width) => [width]))(
+      'at %i px: a wrong password is shown at the field, the page fits and passes axe',
+      async (width) => {
+        for (const bypassCSP of [false, true]) {
+          const context = await browser.newContext({ viewport: { width, height: 900 }, bypassCSP });
+          const page = await context.newPage();
+          await page.goto(url('/admin/sign-in'));
+          await page.getByLabel('Admin password').fill('not-the-password');
+          await page.keyboard.press('Enter');
+          await page.getByText('Wrong password.').waitFor();
+          const field = page.getByLabel('Admin password');
+          await expect(field.getAttribute('aria-invalid')).resolves.toBe('true');
+          await expect(field.getAttribute('aria-describedby')).resolves.toBe('password-error');
+          await expect(field.inputValue()).resolves.toBe('');
+          if (bypassCSP) {
+            await page.addScriptTag({ path: AXE });
+            expect(await page.evaluate(AXE_RUN)).toEqual([]);
+          } else {
+            await page.screenshot({ path: join(SCREENSHOTS, `every-sign-in-error-${width}.png`), fullPage: true });
+            expect(await page.evaluate(OVERFLOW)).toEqual({ fits: true, wide: [] });
+          }
+          // The right password afterwards clears this address's failures, so the sign-in limit stays out of the way.
+          await page.getByLabel('Admin password').fill(ADMIN_PASSWORD);
+          await page.keyboard.press('Enter');
+          await page.getByRole('heading', { name: 'Overview' }).waitFor();
+          await context.close();
+        }
+      },
+    );
+
+    it.each(WIDTHS.map((width) => [width]))(
+      'at %i px: a DCI API URL that is not one keeps what was typed (not the token), with the error at the field',
+      async (width) => {
+        for (const { page } of [dciPlain, dciAudited]) {
+          await page.setViewportSize({ width, height: 900 });
+          await page.goto(`${dciSetup.receiver.url}/admin/connection`);
+          await page.getByLabel('DCI API URL').fill('dci.example.com/api');
+          await page.getByLabel('DCI API token').fill('mt_typed_token_never_echoed');
+          await page.getByRole('button', { name: 'Save DCI settings' }).click();
+          await page.getByText('Not saved: one field needs a change').waitFor();
+          const field = page.getByLabel('DCI API URL');
+          await expect(field.inputValue()).resolves.toBe('dci.example.com/api');
+          await expect(field.getAttribute('aria-invalid')).resolves.toBe('true');
+          await expect(page.getByLabel('DCI API token').inputValue()).resolves.toBe('');
+          await page.getByText('The token you typed was not saved (the URL needs a change): enter it again.').waitFor();
+          expect(await page.content()).not.toContain('mt_typed_token_never_echoed');
+          if (page === dciAudited.page) {
+            await page.addScriptTag({ path: AXE });
+            expect(await page.evaluate(AXE_RUN)).toEqual([]);
+          } else {
+            await page.screenshot({ path: join(SCREENSHOTS, `every-dci-error-${width}.png`), fullPage: true });
+            expect(await page.evaluate(OVERFLOW)).toEqual({ fits: true, wide: [] });
+          }
+        }
+        // Nothing was saved: the URL saved before is still the one in effect.
+        expect(dciSetup.receiver.dci.view().url).toBe(dciSetup.dci.baseUrl);
+      },
+    );
+  });
+
   describe('the Lime form in a real browser', () => {
     /** Types into the Lime form with an invalid domain list and saves: the server refuses it (400). */
     async function submitInvalid(page: Page) {
