@@ -273,7 +273,7 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
           await page.goto(url('/admin/sign-in'));
           await page.getByLabel('Admin password').fill('not-the-password');
           await page.keyboard.press('Enter');
-          await page.getByText('Wrong password.').waitFor();
+          await page.getByText('Wrong password: type it again.').waitFor();
           const field = page.getByLabel('Admin password');
           await expect(field.getAttribute('aria-invalid')).resolves.toBe('true');
           await expect(field.getAttribute('aria-describedby')).resolves.toBe('password-error');

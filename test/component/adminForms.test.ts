@@ -170,7 +170,9 @@ describe('the sign-in form', () => {
     const wrong = await agent.post('/admin/sign-in').type('form').send({ _csrf: csrf, password: 'not-it-9f3a' });
     expect(wrong.status).toBe(401);
     expect(tagOf(wrong.text, 'password')).toContain('aria-invalid="true" aria-describedby="password-error"');
-    expect(wrong.text).toContain('<p id="password-error" class="error field-error" role="alert">Wrong password.');
+    expect(wrong.text).toContain(
+      '<p id="password-error" class="error field-error" role="alert">Wrong password: type it again.</p>',
+    );
     expect(wrong.text).not.toContain('not-it-9f3a');
     const empty = await agent.post('/admin/sign-in').type('form').send({ _csrf: csrf, password: '' });
     expect(empty.status).toBe(400);

@@ -46,7 +46,7 @@ export function addSignInRoutes(
       logger.warn({ event: 'admin_sign_in_failed' }, 'admin sign-in failed');
       return response.status(401).render('sign-in', {
         session: request.adminSession,
-        error: { field: 'password', message: 'Wrong password.' },
+        error: { field: 'password', message: 'Wrong password: type it again.' },
       });
     }
     attempt.succeeded();
