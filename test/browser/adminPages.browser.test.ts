@@ -61,14 +61,14 @@ describeInBrowser('admin pages in a real browser', () => {
     await page.goto(url('/admin/connection'));
     await page.getByLabel('Lime CRM API URL').fill(env.lime.baseUrl);
     await page.getByLabel('API key').fill('not-the-key');
-    await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByRole('button', { name: 'Save Lime settings' }).click();
+    await page.getByRole('button', { name: 'Test Lime connection' }).click();
     await page.getByText('Lime rejected the API key (401)').waitFor();
     await shoot('03-connection-wrong-key');
 
     await page.getByLabel('API key').fill(TEST_API_KEY);
-    await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByRole('button', { name: 'Save Lime settings' }).click();
+    await page.getByRole('button', { name: 'Test Lime connection' }).click();
     await page.getByText('The API key is accepted.').waitFor();
     await expect(page.getByLabel('History type').inputValue()).resolves.toBe('comment');
     await shoot('04-connection-ok');

@@ -74,7 +74,15 @@ describe('admin pages: connecting DCI', () => {
     expect(moved.text).toContain('Enter the DCI API token again for the new address');
     expect(setup.receiver.dci.view().url).toBe(setup.dci.baseUrl);
 
-    const removed = await agent.post('/admin/connection/dci/remove').type('form').send({ _csrf: csrf });
+    // Remove asks first: its button opens a page that says what removing does; only its confirmed form removes.
+    const asks = await agent.get('/admin/connection/dci/remove');
+    expect(asks.status).toBe(200);
+    expect(asks.text).toContain('Remove the DCI settings?');
+    expect(asks.text).toContain('Nothing is deleted');
+    const unconfirmed = await agent.post('/admin/connection/dci/remove').type('form').send({ _csrf: csrf });
+    expect(unconfirmed.headers['location']).toBe('/admin/connection/dci/remove');
+    expect(setup.receiver.dci.api()).toBeDefined();
+    const removed = await agent.post('/admin/connection/dci/remove').type('form').send({ _csrf: csrf, confirm: 'yes' });
     expect(removed.headers['location']).toBe('/admin/connection?dci=removed#dci');
     const after = await agent.get('/admin/connection?dci=removed');
     expect(after.text).toContain('The saved DCI API URL and token were removed.');
@@ -93,7 +101,9 @@ describe('admin pages: connecting DCI', () => {
       .type('form')
       .send({ _csrf: csrf, dciUrl: 'dci.example.com/api', dciToken: DCI_TOKEN });
     expect(response.status).toBe(400);
-    expect(response.text).toMatch(/id="dciUrl-error" class="error" role="alert">The DCI API URL must be/u);
+    expect(response.text).toMatch(/id="dciUrl-error" class="error field-error">The DCI API URL must be/u);
+    expect(response.text).toMatch(/<div class="error-summary" role="alert"[^>]*>[\s\S]*href="#dciUrl"/u);
+    expect(response.text).toContain('The token you typed was not saved (the URL needs a change): enter it again.');
     expect(response.text).toMatch(/id="dciUrl" name="dciUrl" type="url" value="dci\.example\.com\/api"/u);
     expect(response.text).toContain('aria-invalid="true"');
     expect(response.text).not.toContain(DCI_TOKEN);

@@ -14,6 +14,7 @@ import { adminTime } from './adminTime';
 import type { DciAdminDeps } from './dciAdmin';
 import { messageHtml } from './messageHtml';
 import { notFound } from './messagePages';
+import { navLinks } from './navigation';
 import { addDciBackfillRoute } from './routes/dciBackfill';
 import { addDciConnectionRoutes } from './routes/dciConnection';
 import { addDeadLetterRoutes } from './routes/deadLetters';
@@ -97,8 +98,10 @@ export function adminApp(deps: AdminDeps): express.Express {
     }),
   );
   app.use('/assets', express.static(join(VIEWS_DIR, 'assets'), { index: false, maxAge: '1h' }));
-  app.use((_request, response, next) => {
+  app.use((request, response, next) => {
     response.set('Cache-Control', 'no-store');
+    // The header's nav, with this page's section marked (res.locals reach every view and its partials).
+    response.locals['nav'] = navLinks(request.path);
     next();
   });
 

@@ -98,6 +98,8 @@ export function dciConnectionSection(
   extra: {
     error?: { field: 'url' | 'token'; message: string } | undefined;
     typedUrl?: string | undefined;
+    /** A token was typed with the error: it is not sent back, the page asks for it again. */
+    tokenTyped?: boolean | undefined;
     notice?: unknown;
   } = {},
 ) {
@@ -110,10 +112,12 @@ export function dciConnectionSection(
     meaning: MODE_MEANING[view.mode],
     reason: deps.dciModeReason?.(),
     configured: view.url !== undefined && view.tokenSet,
+    missing: [...(view.url === undefined ? ['the DCI API URL'] : []), ...(view.tokenSet ? [] : ['the DCI API token'])],
     check: deps.dci.lastCheck(),
     webhook: dciWebhookUrl(deps.publicUrl),
     error: extra.error,
     typedUrl: extra.typedUrl,
+    tokenTyped: extra.tokenTyped === true,
     notice: notice !== undefined && ['saved', 'tested', 'removed', 'off'].includes(notice) ? notice : undefined,
   };
 }

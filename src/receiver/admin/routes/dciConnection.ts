@@ -3,8 +3,9 @@ import { DciSettingsError } from '../../settings/dciSettings';
 import { renderConnectionPage, type ConnectionPageSettings } from '../connectionPage';
 import { dciConnectionSection, type DciSectionDeps } from '../dciAdmin';
 import { dciNotConfigured } from '../messagePages';
+import type { SessionRequest } from '../sessionRequest';
 
-/** DCI's actions on the connection page: Save, Test connection and Remove. */
+/** DCI's actions on the connection page: Save, Test connection and Remove (asked first). */
 export function addDciConnectionRoutes(
   router: Router,
   deps: DciSectionDeps & { settings: ConnectionPageSettings; wakeWorker: () => void },
@@ -25,7 +26,11 @@ export function addDciConnectionRoutes(
         request,
         response,
         400,
-        dciConnectionSection(deps, { error: { field: error.field, message: error.message }, typedUrl: url }),
+        dciConnectionSection(deps, {
+          error: { field: error.field, message: error.message },
+          typedUrl: url,
+          tokenTyped: token !== undefined && token !== '',
+        }),
       );
     }
     deps.wakeWorker();
@@ -38,8 +43,29 @@ export function addDciConnectionRoutes(
     return response.redirect(303, `/admin/connection?dci=${check === undefined ? 'off' : 'tested'}#dci-test`);
   });
 
-  router.post('/connection/dci/remove', async (_request, response) => {
+  // Remove asks first, without script: the button opens this page, whose form posts with confirm=yes.
+  router.get('/connection/dci/remove', (request: SessionRequest, response) => {
     if (deps.dci === undefined) return dciNotConfigured(response);
+    return response.render('confirm', {
+      session: request.adminSession,
+      title: 'Remove the DCI settings?',
+      consequences: [
+        'The DCI API URL and token saved here are removed (those set in the environment stay).',
+        "Polling DCI's REST API and enrichment stop; webhooks from DCI still arrive when webhook secrets are set.",
+        'Nothing is deleted: deliveries, their history and the notes already written stay.',
+      ],
+      action: '/admin/connection/dci/remove',
+      confirmLabel: 'Yes, remove the DCI settings',
+      cancelHref: '/admin/connection#dci',
+      cancelLabel: 'No, keep them',
+    });
+  });
+
+  router.post('/connection/dci/remove', async (request, response) => {
+    if (deps.dci === undefined) return dciNotConfigured(response);
+    if ((request.body as Record<string, unknown>)['confirm'] !== 'yes') {
+      return response.redirect(303, '/admin/connection/dci/remove');
+    }
     await deps.dci.clear();
     return response.redirect(303, '/admin/connection?dci=removed#dci');
   });

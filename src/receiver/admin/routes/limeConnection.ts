@@ -4,7 +4,7 @@ import { renderConnectionPage } from '../connectionPage';
 import { dciConnectionSection, type DciSectionDeps } from '../dciAdmin';
 import type { SessionRequest } from '../sessionRequest';
 
-/** The connection page (GET) and Lime's actions on it: Save, Test connection, Disconnect. */
+/** The connection page (GET) and Lime's actions on it: Save, Test connection, Disconnect (asked first). */
 export function addLimeConnectionRoutes(
   router: Router,
   deps: DciSectionDeps & {
@@ -15,13 +15,21 @@ export function addLimeConnectionRoutes(
   const { settings } = deps;
 
   router.get('/connection', async (request: SessionRequest, response) => {
+    const notice = request.query['lime'];
     await renderConnectionPage(
       settings,
       request,
       response,
       200,
       dciConnectionSection(deps, { notice: request.query['dci'] }),
-      { saved: request.query['saved'] === '1' },
+      {
+        notice:
+          request.query['saved'] === '1' || notice === 'saved'
+            ? 'saved'
+            : notice === 'disconnected'
+              ? 'disconnected'
+              : undefined,
+      },
     );
   });
 
@@ -41,13 +49,22 @@ export function addLimeConnectionRoutes(
       await settings.save(input);
     } catch (error) {
       if (!(error instanceof SettingsError)) throw error;
+      // The page again, with what was typed (the key only as "typed": it is never sent back) and the error at its
+      // field: a redirect would lose the input.
       await renderConnectionPage(settings, request, response, 400, dciConnectionSection(deps), {
         error: { field: error.field, message: error.message },
+        typed: {
+          url: input.url,
+          historyType: input.historyType,
+          createMissingContacts: input.createMissingContacts,
+          internalDomains: field('internalDomains'),
+        },
+        keyTyped: input.apiKey !== undefined,
       });
       return;
     }
     deps.wakeWorker();
-    response.redirect(303, '/admin/connection?saved=1');
+    response.redirect(303, '/admin/connection?lime=saved');
   });
 
   router.post('/connection/test', async (_request, response) => {
@@ -55,8 +72,28 @@ export function addLimeConnectionRoutes(
     response.redirect(303, '/admin/connection#test');
   });
 
-  router.post('/connection/disconnect', async (_request, response) => {
+  // Disconnect asks first, without script: the button opens this page, whose form posts with confirm=yes.
+  router.get('/connection/disconnect', (request: SessionRequest, response) => {
+    response.render('confirm', {
+      session: request.adminSession,
+      title: 'Disconnect Lime?',
+      consequences: [
+        'The stored Lime CRM API URL and API key are removed (settings from the environment stay).',
+        'New summaries are still received and stored: their deliveries wait until you connect again, then go out.',
+        'Nothing is deleted: notes already in Lime stay, and so do the deliveries, their history and the other settings.',
+      ],
+      action: '/admin/connection/disconnect',
+      confirmLabel: 'Yes, disconnect Lime',
+      cancelHref: '/admin/connection',
+      cancelLabel: 'No, keep the connection',
+    });
+  });
+
+  router.post('/connection/disconnect', async (request, response) => {
+    if ((request.body as Record<string, unknown>)['confirm'] !== 'yes') {
+      return response.redirect(303, '/admin/connection/disconnect');
+    }
     await settings.disconnect();
-    response.redirect(303, '/admin/connection');
+    return response.redirect(303, '/admin/connection?lime=disconnected');
   });
 }

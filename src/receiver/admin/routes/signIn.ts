@@ -32,13 +32,23 @@ export function addSignInRoutes(
       response.set('Retry-After', String(Math.ceil(attempt.waitMs / 1000)));
       return response.status(429).render('sign-in', {
         session: request.adminSession,
-        error: `Too many failed attempts. Try again in ${countNoun(Math.ceil(attempt.waitMs / 60_000), 'minute')}.`,
+        error: { message: `Too many failed attempts. Try again in ${countNoun(Math.ceil(attempt.waitMs / 60_000), 'minute')}.` },
       });
     }
     const password = (request.body as Record<string, unknown>)['password'];
-    if (typeof password !== 'string' || !(await checkPassword(password))) {
+    if (typeof password !== 'string' || password === '') {
+      // Counted like a wrong password (resetting the count here would let guesses skip the limit).
+      return response.status(400).render('sign-in', {
+        session: request.adminSession,
+        error: { field: 'password', message: 'Enter the admin password.' },
+      });
+    }
+    if (!(await checkPassword(password))) {
       logger.warn({ event: 'admin_sign_in_failed' }, 'admin sign-in failed');
-      return response.status(401).render('sign-in', { session: request.adminSession, error: 'Wrong password.' });
+      return response.status(401).render('sign-in', {
+        session: request.adminSession,
+        error: { field: 'password', message: 'Wrong password: type it again.' },
+      });
     }
     attempt.succeeded();
     const session = sessions.signIn(request.adminSession);
