@@ -246,6 +246,7 @@ export async function startReceiver(
       crmAvailability: () => availability.state(),
       alerts,
       contactIndexMode: () => contactIndex.mode(),
+      timeZone: config.timeZone,
       logger,
       // Without a DCI client factory the receiver never calls DCI: no DCI section to show.
       ...(deps.makeDciApi === undefined

@@ -8,6 +8,7 @@ import type { ConnectionSettingsService } from '../settings/connectionSettings';
 import type { ContactIndexStore } from '../store/ports/contactIndexStore';
 import type { DeliveryQueue } from '../store/ports/deliveryQueue';
 import type { DeliveryReads } from '../store/ports/deliveryReads';
+import type { DeliveryStats } from '../store/ports/deliveryStats';
 import { AdminSessions, csrfMatches } from './adminSessions';
 import type { DciAdminDeps } from './dciAdmin';
 import { notFound } from './messagePages';
@@ -31,6 +32,7 @@ export const VIEWS_DIR = join(__dirname, '..', '..', '..', 'views');
 
 /** What the admin pages read and change in the store: the delivery log, requeues, the contact index's state. */
 export type AdminStore = DeliveryReads &
+  DeliveryStats &
   Pick<DeliveryQueue, 'requeue' | 'requeueAllDead'> &
   Pick<ContactIndexStore, 'contactIndexState' | 'contactIndexDuplicates'>;
 
@@ -45,6 +47,8 @@ export interface AdminDeps extends DciAdminDeps {
   crmAvailability?: (() => CrmAvailabilityState) | undefined;
   /** Alerting (whether it is configured, the recent alerts), for the overview; absent: not shown. */
   alerts?: Pick<AlertSender, 'configured' | 'format' | 'recent'> | undefined;
+  /** The zone the overview's pictures count days in (TIME_ZONE); default UTC. */
+  timeZone?: string | undefined;
   /** Makes the worker look for due work now (after Retry now / requeue). */
   wakeWorker: () => void;
   logger: Logger;
