@@ -127,7 +127,7 @@ describe('overview pictures', () => {
 
     // Notes, p50, p95 of 10 s and 30 s: interpolated like percentile_cont.
     expect(tableRow(html, 'chart-time-to-note', dayLabel(day))).toEqual(['2', '20 s', '29 s']);
-    expect(figureOf(html, 'chart-time-to-note')).toContain('Time to note (seconds)');
+    expect(figureOf(html, 'chart-time-to-note')).toContain('Time to note (log scale)');
   });
 
   it('the worker counts what each delivery came to: the overview and /metrics show the same figures', async () => {

@@ -62,6 +62,31 @@ export function formatSeconds(seconds: number): string {
   return `${value < 10 && unit.seconds > 1 ? value.toFixed(1) : Math.round(value)} ${unit.short}`;
 }
 
+/** Round durations for a logarithmic axis, seconds to a week. */
+const DURATION_TICKS = [
+  { seconds: 1, label: '1 s' },
+  { seconds: 10, label: '10 s' },
+  { seconds: 60, label: '1 min' },
+  { seconds: 600, label: '10 min' },
+  { seconds: 3600, label: '1 h' },
+  { seconds: 6 * 3600, label: '6 h' },
+  { seconds: 86_400, label: '1 day' },
+  { seconds: 7 * 86_400, label: '7 days' },
+];
+
+/** The ticks from the last at or below the smallest duration to the first at or above the largest (two at least). */
+export function logTicksFor(seconds: readonly number[]): Array<{ seconds: number; label: string }> {
+  const low = Math.min(...seconds);
+  const high = Math.max(...seconds);
+  const first = Math.max(
+    0,
+    DURATION_TICKS.findLastIndex((tick) => tick.seconds <= low),
+  );
+  const found = DURATION_TICKS.findIndex((tick) => tick.seconds >= high);
+  const last = Math.max(first + 1, found === -1 ? DURATION_TICKS.length - 1 : found);
+  return DURATION_TICKS.slice(first, last + 1);
+}
+
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
 /** The three pictures of the overview, from its figures. */
@@ -181,8 +206,7 @@ function timeToNoteChart(figures: OverviewFigures, period: string, zone: string)
   const id = 'chart-time-to-note';
   const title = `Time from summary to note, ${period}`;
   const notes = figures.days.reduce((sum, day) => sum + day.notes, 0);
-  const max = Math.max(0, ...figures.days.map((day) => day.p95Seconds ?? 0));
-  const unit = durationUnit(max);
+  const ticks = logTicksFor(figures.days.flatMap((day) => [day.p50Seconds ?? [], day.p95Seconds ?? []].flat()));
   const series = [
     { label: 'p50', colour: COLOURS.blue, marker: 'circle' as const },
     { label: 'p95', colour: COLOURS.orange, dash: '5 3', marker: 'square' as const },
@@ -213,13 +237,12 @@ function timeToNoteChart(figures: OverviewFigures, period: string, zone: string)
             series,
             columns: figures.days.map((day) => ({
               label: dayLabel(day.date),
-              values: [day.p50Seconds, day.p95Seconds].map((seconds) =>
-                seconds === undefined ? undefined : seconds / unit.seconds,
-              ),
+              values: [day.p50Seconds, day.p95Seconds],
             })),
-            valueAxis: `Time to note (${unit.name})`,
+            valueAxis: 'Time to note (log scale)',
             categoryAxis: `Day (${figures.timeZone})`,
-            format: (value) => `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit.short}`,
+            logTicks: ticks.map((tick) => tick.seconds),
+            format: (value) => ticks.find((tick) => tick.seconds === value)?.label ?? formatSeconds(value),
           }),
         }),
     legend: series.map((entry, index) => ({

@@ -19,7 +19,7 @@ export interface ChartSeries {
 }
 
 /** The box every chart is drawn in; the SVG scales it to the container's width. */
-export const CHART_WIDTH = 480;
+export const CHART_WIDTH = 420;
 const FONT_SIZE = 13;
 const INK = '#1d2330';
 const MUTED = '#5b6475';
@@ -115,9 +115,11 @@ function categoryAxis(
   const shown = labels.flatMap((label, index) => {
     const last = index === labels.length - 1;
     if (!last && (labels.length - 1 - index) % every !== 0) return [];
-    const x = plot.left + width * (index + 0.5);
+    // The last label ends at the plot's edge rather than centred under its column, so it is never cut off.
+    const x = last ? plot.right : plot.left + width * (index + 0.5);
+    const anchor = last ? 'end' : 'middle';
     return [
-      `<text x="${n(x)}" y="${n(plot.bottom + 16)}" text-anchor="middle" fill="${MUTED}">${escapeMarkup(label)}</text>`,
+      `<text x="${n(x)}" y="${n(plot.bottom + 16)}" text-anchor="${anchor}" fill="${MUTED}">${escapeMarkup(label)}</text>`,
     ];
   });
   return (
@@ -238,18 +240,25 @@ export interface LineChart {
   categoryAxis: string;
   /** How a value is written on the axis (`90` → `1.5 min`). */
   format: (value: number) => string;
+  /**
+   * A logarithmic value axis through these values (ascending, above 0), for figures that span seconds to hours; values
+   * outside are drawn at its ends. Default: a linear axis from 0.
+   */
+  logTicks?: readonly number[] | undefined;
   labelEvery?: number | undefined;
 }
 
 /** Lines over columns (days), broken where a column has no value, each point marked and each line named at its end. */
 export function lineChart(chart: LineChart): string {
   const height = 250;
-  const plot = { left: 58, right: CHART_WIDTH - 34, top: 12, bottom: height - 44 };
+  const plot = { left: 66, right: CHART_WIDTH - 34, top: 12, bottom: height - 44 };
   const all = chart.columns.flatMap((column) => column.values.filter((value): value is number => value !== undefined));
   const scale = niceScale(Math.max(0, ...all));
   const slot = (plot.right - plot.left) / Math.max(1, chart.columns.length);
   const xOf = (index: number) => plot.left + slot * (index + 0.5);
-  const yOf = (value: number) => plot.bottom - (value / scale.top) * (plot.bottom - plot.top);
+  const log = chart.logTicks === undefined ? undefined : logAxis(chart.logTicks);
+  const yOf = (value: number) =>
+    plot.bottom - (log ? log.fraction(value) : value / scale.top) * (plot.bottom - plot.top);
   const lines = chart.series.map((series, seriesIndex) => {
     const colour = escapeMarkup(series.colour);
     const runs: string[][] = [];
@@ -289,7 +298,9 @@ export function lineChart(chart: LineChart): string {
   });
   return (
     svgOpen(chart.id, height, chart.title, chart.description) +
-    valueAxis(plot, scale, chart.valueAxis, chart.format) +
+    (log
+      ? logValueAxis(plot, log, chart.valueAxis, chart.format)
+      : valueAxis(plot, scale, chart.valueAxis, chart.format)) +
     categoryAxis(
       plot,
       chart.columns.map((column) => column.label),
@@ -299,6 +310,38 @@ export function lineChart(chart: LineChart): string {
     lines.join('') +
     '</svg>'
   );
+}
+
+/** A logarithmic axis through `ticks`: where a value falls between the first and the last, from 0 to 1. */
+function logAxis(ticks: readonly number[]) {
+  const low = Math.log10(Math.max(Number.MIN_VALUE, ticks[0] ?? 1));
+  const high = Math.log10(Math.max(ticks[ticks.length - 1] ?? 10, 10 ** low * 10));
+  return {
+    ticks,
+    fraction: (value: number) =>
+      Math.min(1, Math.max(0, (Math.log10(Math.max(value, 10 ** low)) - low) / (high - low))),
+  };
+}
+
+function logValueAxis(
+  plot: { left: number; right: number; top: number; bottom: number },
+  axis: ReturnType<typeof logAxis>,
+  name: string,
+  format: (value: number) => string,
+): string {
+  const parts = axis.ticks.map((value) => {
+    const y = plot.bottom - axis.fraction(value) * (plot.bottom - plot.top);
+    return (
+      `<line x1="${n(plot.left)}" x2="${n(plot.right)}" y1="${n(y)}" y2="${n(y)}" stroke="${GRID}"/>` +
+      `<text x="${n(plot.left - 6)}" y="${n(y + 4)}" text-anchor="end" fill="${MUTED}">${escapeMarkup(format(value))}</text>`
+    );
+  });
+  const middle = (plot.top + plot.bottom) / 2;
+  parts.push(
+    `<text x="12" y="${n(middle)}" transform="rotate(-90 12 ${n(middle)})" text-anchor="middle" fill="${INK}">` +
+      `${escapeMarkup(name)}</text>`,
+  );
+  return `<g class="axis">${parts.join('')}</g>`;
 }
 
 function formatCount(value: number): string {
