@@ -40,12 +40,13 @@ function n(value: number): string {
   return String(Math.round(value * 10) / 10);
 }
 
-/** A "nice" upper bound (1, 2, 2.5, 5 × 10^k) at or above `max`, and the tick step to reach it in about 4 steps. */
+/** A "nice" upper bound (1, 2, 2.5, 5 × 10^k) at or above the count `max`, and the tick step to reach it in about 4 steps. */
 export function niceScale(max: number): { top: number; step: number } {
   if (!(max > 0)) return { top: 1, step: 1 };
   const rough = max / 4;
   const magnitude = 10 ** Math.floor(Math.log10(rough));
-  const step = ([1, 2, 2.5, 5, 10].find((factor) => factor * magnitude >= rough) ?? 10) * magnitude;
+  // Counts: never a step below 1 (no tick at 0.5 of a delivery).
+  const step = Math.max(1, ([1, 2, 2.5, 5, 10].find((factor) => factor * magnitude >= rough) ?? 10) * magnitude);
   return { top: Math.ceil(max / step - 1e-9) * step, step };
 }
 
