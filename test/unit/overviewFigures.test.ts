@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  dayStarts,
   lastLocalDates,
   localDate,
   overviewFigures,
@@ -7,7 +8,7 @@ import {
   startOfLocalDate,
 } from '../../src/receiver/admin/overviewFigures';
 import { logTicksFor } from '../../src/receiver/admin/overviewCharts';
-import type { DeliveryWindow } from '../../src/receiver/store/ports/deliveryStats';
+import type { DeliveryDays } from '../../src/receiver/store/ports/deliveryStats';
 
 const SECOND = 1000;
 
@@ -71,42 +72,35 @@ describe('percentiles', () => {
 });
 
 describe('figures per day', () => {
-  const at = (iso: string) => new Date(iso);
-  const window: DeliveryWindow = {
-    deliveries: [
-      // 23:30 UTC on 4 Dec is 00:30 on 5 Dec in Stockholm.
-      {
-        openedAt: at('2026-12-04T23:30:00Z'),
-        status: 'delivered',
-        deliveredAt: at('2026-12-04T23:30:10Z'),
-        outcome: 'delivered',
-      },
-      {
-        openedAt: at('2026-12-04T12:00:00Z'),
-        status: 'delivered',
-        deliveredAt: at('2026-12-04T12:00:30Z'),
-        outcome: 'delivered',
-      },
-      {
-        openedAt: at('2026-12-04T12:00:00Z'),
-        status: 'delivered',
-        deliveredAt: at('2026-12-04T12:00:02Z'),
-        outcome: 'company_only',
-      },
-      { openedAt: at('2026-12-04T13:00:00Z'), status: 'dead' },
-      { openedAt: at('2026-12-04T14:00:00Z'), status: 'retrying' },
-      { openedAt: at('2026-11-01T14:00:00Z'), status: 'dead' }, // before the days asked for
-    ],
-    participants: [
-      { outcome: 'written', matchedBy: 'email', companyFound: true, count: 2 },
-      { outcome: 'same_person', matchedBy: 'mobile', companyFound: true, count: 1 },
-      { outcome: 'ambiguous', matchedBy: 'phone', companyFound: true, count: 1 },
-      { outcome: 'ambiguous', matchedBy: 'email', companyFound: false, count: 3 },
-    ],
-  };
+  it('the store counts between the starts of the local dates and the start of the day after', () => {
+    expect(dayStarts(['2026-10-24', '2026-10-25'], 'Europe/Stockholm').map((start) => start.toISOString())).toEqual([
+      '2026-10-23T22:00:00.000Z',
+      '2026-10-24T22:00:00.000Z',
+      '2026-10-25T23:00:00.000Z', // the 25th had 25 hours
+    ]);
+  });
 
-  it('count each delivery on the local day it was opened, and time to note only where a note was written', () => {
-    const figures = overviewFigures(window, ['2026-12-04', '2026-12-05'], 'Europe/Stockholm');
+  it("the days take the store's counts in order, times in seconds, participants by category", () => {
+    const counted: DeliveryDays = {
+      days: [
+        {
+          settled: { delivered: 1, company_only: 1, no_match: 0, dead: 1 },
+          open: 1,
+          notes: 1,
+          p50Ms: 30_000,
+          p95Ms: 30_000,
+        },
+        { settled: { delivered: 0, company_only: 0, no_match: 0, dead: 0 }, open: 0, notes: 0 },
+      ],
+      participants: [
+        { outcome: 'written', matchedBy: 'email', companyFound: true, count: 2 },
+        { outcome: 'same_person', matchedBy: 'mobile', companyFound: true, count: 1 },
+        { outcome: 'ambiguous', matchedBy: 'phone', companyFound: true, count: 1 },
+        { outcome: 'ambiguous', matchedBy: 'email', companyFound: false, count: 3 },
+      ],
+    };
+
+    const figures = overviewFigures(counted, ['2026-12-04', '2026-12-05'], 'Europe/Stockholm');
 
     expect(figures.since.toISOString()).toBe('2026-12-03T23:00:00.000Z');
     expect(figures.days).toEqual([
@@ -120,24 +114,14 @@ describe('figures per day', () => {
       },
       {
         date: '2026-12-05',
-        outcomes: { delivered: 1, company_only: 0, no_match: 0, dead: 0 },
+        outcomes: { delivered: 0, company_only: 0, no_match: 0, dead: 0 },
         open: 0,
-        notes: 1,
-        p50Seconds: 10,
-        p95Seconds: 10,
+        notes: 0,
+        p50Seconds: undefined,
+        p95Seconds: undefined,
       },
     ]);
     expect(figures.participants).toMatchObject({ matched_email: 2, matched_mobile: 1, company_only: 1, ambiguous: 3 });
-  });
-
-  it('in UTC the same deliveries fall on one day', () => {
-    const [day] = overviewFigures(window, ['2026-12-04'], 'UTC').days;
-    expect(day).toMatchObject({
-      outcomes: { delivered: 2, company_only: 1, dead: 1 },
-      notes: 2,
-      p50Seconds: 20,
-      p95Seconds: 29,
-    });
   });
 });
 

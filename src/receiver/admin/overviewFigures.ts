@@ -1,16 +1,15 @@
 import {
   PARTICIPANT_OUTCOME_CATEGORIES,
   participantOutcomeCategory,
-  type MeetingOutcome,
   type ParticipantOutcomeCategory,
 } from '../../core';
-import type { DeliveryWindow } from '../store/ports/deliveryStats';
+import type { DeliveryDays, SettledOutcome } from '../store/ports/deliveryStats';
 
-// The overview's figures for the last days, counted from the store's raw rows: days are days in the configured time
-// zone (summer time included), which is why the store returns rows and this module buckets them.
+// The overview's figures for the last days: days are days in the configured time zone (summer time included), so this
+// module works out when each starts, and the store counts the deliveries between.
 
 /** What a settled delivery came to, as the first picture stacks it. */
-export type DayOutcome = MeetingOutcome | 'dead';
+export type DayOutcome = SettledOutcome;
 export const DAY_OUTCOMES: readonly DayOutcome[] = ['delivered', 'company_only', 'no_match', 'dead'];
 
 export interface DayFigures {
@@ -20,7 +19,7 @@ export interface DayFigures {
   outcomes: Record<DayOutcome, number>;
   /** Opened that day and not settled yet (pending, in progress, retrying). */
   open: number;
-  /** Of those delivered with a note: how many, and their seconds from opened to note, exactly (50th, 95th). */
+  /** Of those delivered with a note: how many, and their seconds from opened to note (50th and 95th percentile). */
   notes: number;
   p50Seconds?: number | undefined;
   p95Seconds?: number | undefined;
@@ -101,10 +100,7 @@ export function lastLocalDates(now: Date, timeZone: string, count: number): stri
   );
 }
 
-/**
- * The `q` quantile of sorted values, interpolated between the two nearest ranks: what PostgreSQL's
- * `percentile_cont(q)` returns, exactly, so a figure here can be checked with SQL.
- */
+/** The `q` quantile of sorted values, interpolated between the two nearest ranks (as `percentile_cont(q)`). */
 export function percentile(sorted: readonly number[], q: number): number | undefined {
   if (sorted.length === 0) return undefined;
   const position = (sorted.length - 1) * q;
@@ -114,50 +110,36 @@ export function percentile(sorted: readonly number[], q: number): number | undef
   return low + (high - low) * (position - below);
 }
 
-/** The figures of the window's deliveries, per local date of `dates` (from lastLocalDates). */
-export function overviewFigures(window: DeliveryWindow, dates: readonly string[], timeZone: string): OverviewFigures {
-  const byDate = new Map(
-    dates.map((date) => [
-      date,
-      { outcomes: { delivered: 0, company_only: 0, no_match: 0, dead: 0 }, open: 0, seconds: [] as number[] },
-    ]),
-  );
-  for (const delivery of window.deliveries) {
-    const day = byDate.get(localDate(delivery.openedAt, timeZone));
-    if (day === undefined) continue;
-    if (delivery.status === 'dead') day.outcomes.dead += 1;
-    else if (delivery.status === 'delivered') {
-      const outcome = delivery.outcome ?? 'no_match';
-      day.outcomes[outcome] += 1;
-      if (outcome === 'delivered' && delivery.deliveredAt !== undefined) {
-        day.seconds.push(Math.max(0, delivery.deliveredAt.getTime() - delivery.openedAt.getTime()) / 1000);
-      }
-    } else day.open += 1;
-  }
+/** The instants the store counts between: the start of each local date, and the start of the day after the last. */
+export function dayStarts(dates: readonly string[], timeZone: string): Date[] {
+  const last = dates[dates.length - 1];
+  if (last === undefined) return [];
+  const [year = 1970, month = 1, day = 1] = last.split('-').map(Number);
+  const next = new Date(Date.UTC(year, month - 1, day + 1)).toISOString().slice(0, 10);
+  return [...dates, next].map((date) => startOfLocalDate(date, timeZone));
+}
+
+/** The figures of the local dates `dates` from the store's counts of their days (in the same order). */
+export function overviewFigures(counted: DeliveryDays, dates: readonly string[], timeZone: string): OverviewFigures {
   const participants = Object.fromEntries(PARTICIPANT_OUTCOME_CATEGORIES.map((category) => [category, 0])) as Record<
     ParticipantOutcomeCategory,
     number
   >;
-  for (const tally of window.participants) {
+  for (const tally of counted.participants) {
     participants[participantOutcomeCategory(tally.outcome, tally.matchedBy, tally.companyFound)] += tally.count;
   }
   return {
     timeZone,
     since: startOfLocalDate(dates[0] ?? localDate(new Date(0), timeZone), timeZone),
-    days: dates.map((date) => {
-      const day = byDate.get(date) ?? {
-        outcomes: { delivered: 0, company_only: 0, no_match: 0, dead: 0 },
-        open: 0,
-        seconds: [],
-      };
-      const sorted = [...day.seconds].sort((a, b) => a - b);
+    days: dates.map((date, index): DayFigures => {
+      const day = counted.days[index];
       return {
         date,
-        outcomes: day.outcomes,
-        open: day.open,
-        notes: sorted.length,
-        p50Seconds: percentile(sorted, 0.5),
-        p95Seconds: percentile(sorted, 0.95),
+        outcomes: { ...(day?.settled ?? { delivered: 0, company_only: 0, no_match: 0, dead: 0 }) },
+        open: day?.open ?? 0,
+        notes: day?.notes ?? 0,
+        p50Seconds: day?.p50Ms === undefined ? undefined : day.p50Ms / 1000,
+        p95Seconds: day?.p95Ms === undefined ? undefined : day.p95Ms / 1000,
       };
     }),
     participants,

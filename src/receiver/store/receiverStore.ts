@@ -49,7 +49,7 @@ export type {
 } from './ports/deliveryQueue';
 export { DELIVERY_STATUSES } from './ports/deliveryQueue';
 export type { DeliveryCounts, DeliveryDetail, DeliveryRow, HeldPayload, PayloadRemoval } from './ports/deliveryReads';
-export type { DeliveryWindow, ParticipantOutcomeTally, WindowDelivery } from './ports/deliveryStats';
+export type { DeliveryDay, DeliveryDays, ParticipantOutcomeTally, SettledOutcome } from './ports/deliveryStats';
 export type { ContactDuplicate } from './ports/contactIndexStore';
 export type { ErasureRequest, ErasureResult, RetentionPurgeResult, StoredPayload } from './ports/personalDataStore';
 export { ERASED_MESSAGE, PAYLOAD_ERASED } from './ports/personalDataStore';

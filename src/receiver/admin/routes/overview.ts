@@ -8,7 +8,7 @@ import type { DeliveryReads, DeliveryRow } from '../../store/ports/deliveryReads
 import type { DeliveryStats } from '../../store/ports/deliveryStats';
 import { dciOverviewPanel, type DciOverviewDeps } from '../dciAdmin';
 import { overviewCharts } from '../overviewCharts';
-import { lastLocalDates, overviewFigures, startOfLocalDate } from '../overviewFigures';
+import { dayStarts, lastLocalDates, overviewFigures } from '../overviewFigures';
 import type { SessionRequest } from '../sessionRequest';
 
 /**
@@ -41,7 +41,7 @@ export function addOverviewRoute(
     const index = await deps.store.contactIndexState('lime');
     const timeZone = deps.timeZone ?? 'UTC';
     const dates = lastLocalDates(now(), timeZone, CHART_DAYS);
-    const window = await deps.store.deliveryWindow(startOfLocalDate(dates[0] ?? '', timeZone));
+    const counted = await deps.store.deliveryDays(dayStarts(dates, timeZone));
     response.render('overview', {
       index: {
         ...index,
@@ -55,7 +55,7 @@ export function addOverviewRoute(
       day: since(24 * 3600 * 1000),
       week: since(7 * 24 * 3600 * 1000),
       counts,
-      charts: overviewCharts(overviewFigures(window, dates, timeZone)),
+      charts: overviewCharts(overviewFigures(counted, dates, timeZone)),
       chartDays: CHART_DAYS,
       oldestOpenAge: counts.oldestOpenSince ? describeAge(at - counts.oldestOpenSince.getTime()) : undefined,
       failures: rows.filter((row) => row.status === 'dead' || row.status === 'retrying').slice(0, 10),

@@ -1,21 +1,22 @@
 import type { MeetingOutcome, ParticipantOutcome } from '../../../core';
-import type { DeliveryStatus } from './deliveryQueue';
 
-/** One delivery opened in the window, as the overview's pictures count it. Never contains personal data. */
-export interface WindowDelivery {
-  /**
-   * When the delivery last became open: its summary stored, or reopened by a re-send or a requeue (`open_since`).
-   * The day it is counted on, and the start of its time to note.
-   */
-  openedAt: Date;
-  status: DeliveryStatus;
-  /** When it was delivered; set when `status` is `delivered`. */
-  deliveredAt?: Date | undefined;
-  /** What the delivered meeting came to (core's meetingOutcome); set when `status` is `delivered`. */
-  outcome?: MeetingOutcome | undefined;
+/** What a settled delivery came to, as the overview counts it: its meeting's outcome, or dead. */
+export type SettledOutcome = MeetingOutcome | 'dead';
+
+/** One day's deliveries (those opened in it), counted. Never contains personal data. */
+export interface DeliveryDay {
+  /** Delivered ones by what their meeting came to (core's meetingOutcome), and the dead. */
+  settled: Record<SettledOutcome, number>;
+  /** Not settled yet: pending, in progress, retrying. */
+  open: number;
+  /** Delivered with a note (`settled.delivered`), and their time from opened to delivered, in ms. */
+  notes: number;
+  /** The median and the 95th percentile, interpolated as PostgreSQL's `percentile_cont`; absent without notes. */
+  p50Ms?: number | undefined;
+  p95Ms?: number | undefined;
 }
 
-/** How many participants of the window's delivered meetings had one outcome. */
+/** How many participants of the delivered meetings had one outcome. */
 export interface ParticipantOutcomeTally {
   outcome: ParticipantOutcome['outcome'];
   matchedBy?: ParticipantOutcome['matchedBy'];
@@ -24,21 +25,24 @@ export interface ParticipantOutcomeTally {
   count: number;
 }
 
-/** The deliveries of a window and their participants' outcomes, from one snapshot. */
-export interface DeliveryWindow {
-  deliveries: WindowDelivery[];
+export interface DeliveryDays {
+  /** One per span between consecutive `dayStarts`, in their order. */
+  days: DeliveryDay[];
+  /** The participants of the meetings delivered in the whole window (first start to last), by outcome. */
   participants: ParticipantOutcomeTally[];
 }
 
 /**
- * What the overview's pictures read: raw rows, not day buckets, because a day is a day in the configured time zone
- * (with its summer time), which the caller knows and SQL would have to be taught twice (SQLite has no zones). A
- * month of a busy receiver is some 10,000 small rows.
+ * What the overview's pictures read, counted by the database. A delivery counts on the day it was opened
+ * (`open_since`: its summary stored, or reopened by a re-send or a requeue), and its time to note runs from then to
+ * `delivered_at`. The caller gives the days as instants, because a day is a day in the configured time zone (with its
+ * summer time), which SQLite cannot compute; the database returns counts and percentiles, not a row per delivery.
  */
 export interface DeliveryStats {
   /**
-   * Every delivery opened at or after `since` (see `WindowDelivery.openedAt`), in no particular order, and the
+   * The deliveries opened in each span `[dayStarts[i], dayStarts[i + 1])`, counted, with their percentiles; and the
    * outcomes of the participants of those delivered (an open or dead delivery's outcomes are an earlier attempt's).
+   * `dayStarts` ascending, two at least.
    */
-  deliveryWindow(since: Date): Promise<DeliveryWindow>;
+  deliveryDays(dayStarts: readonly Date[]): Promise<DeliveryDays>;
 }

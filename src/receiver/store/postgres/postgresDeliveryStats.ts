@@ -1,28 +1,37 @@
 import { z } from 'zod';
-import { toDeliveryWindow, windowDeliveriesSql, windowParticipantsSql } from '../deliveryWindowQueries';
+import {
+  dayCountsSql,
+  dayPercentileRanksSql,
+  toDeliveryDays,
+  windowParticipantsSql,
+  type DaysDialect,
+} from '../deliveryDaysQueries';
 import type { DeliveryStats } from '../ports/deliveryStats';
 import type { PostgresConnection } from './postgresConnection';
 
-const CODECS = {
-  date: z.date(),
-  optionalDate: z
-    .date()
-    .nullable()
-    .transform((value) => value ?? undefined),
-  bool: z.boolean(),
+const POSTGRES: DaysDialect = {
+  // The day starts are one timestamptz[] parameter.
+  spans: `SELECT (a.ord - 1)::integer AS day, a.start AS day_start, b.start AS day_end
+    FROM unnest($1::timestamptz[]) WITH ORDINALITY AS a(start, ord)
+    JOIN unnest($1::timestamptz[]) WITH ORDINALITY AS b(start, ord) ON b.ord = a.ord + 1`,
+  durationMs: '(EXTRACT(EPOCH FROM (d.delivered_at - d.open_since)) * 1000)::float8',
+  first: '$1',
+  last: '$2',
 };
 
 export function postgresDeliveryStats({ transaction }: PostgresConnection): DeliveryStats {
   return {
-    async deliveryWindow(since) {
-      // The deliveries and their participants' outcomes from one snapshot.
+    async deliveryDays(dayStarts) {
+      const first = dayStarts[0] ?? new Date(0);
+      const last = dayStarts[dayStarts.length - 1] ?? first;
+      // The three queries from one snapshot.
       return transaction(
         async (db) =>
-          toDeliveryWindow(
-            CODECS,
-            (await db.query(windowDeliveriesSql('$1'), [since])).rows,
-            (await db.query(windowParticipantsSql('$1'), [since])).rows,
-          ),
+          toDeliveryDays(Math.max(0, dayStarts.length - 1), z.boolean(), {
+            counts: (await db.query(dayCountsSql(POSTGRES), [dayStarts])).rows,
+            ranks: (await db.query(dayPercentileRanksSql(POSTGRES), [dayStarts])).rows,
+            participants: (await db.query(windowParticipantsSql(POSTGRES), [first, last])).rows,
+          }),
         'snapshot',
       );
     },

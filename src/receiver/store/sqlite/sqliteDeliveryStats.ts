@@ -1,25 +1,37 @@
 import { z } from 'zod';
-import { toDeliveryWindow, windowDeliveriesSql, windowParticipantsSql } from '../deliveryWindowQueries';
+import {
+  dayCountsSql,
+  dayPercentileRanksSql,
+  toDeliveryDays,
+  windowParticipantsSql,
+  type DaysDialect,
+} from '../deliveryDaysQueries';
 import type { DeliveryStats } from '../ports/deliveryStats';
-import { integer } from '../storedRowReaders';
 import type { SqliteConnection } from './sqliteConnection';
 
-const CODECS = {
-  date: integer.transform((ms) => new Date(ms)),
-  optionalDate: integer.nullable().transform((ms) => (ms === null ? undefined : new Date(ms))),
-  bool: z.union([z.literal(0), z.literal(1)]).transform((flag) => flag === 1),
+const SQLITE: DaysDialect = {
+  // The day starts are one JSON array of epoch milliseconds.
+  spans: `SELECT a.key AS day, a.value AS day_start, b.value AS day_end
+    FROM json_each(@starts) a JOIN json_each(@starts) b ON b.key = a.key + 1`,
+  durationMs: '(d.delivered_at - d.open_since)',
+  first: '@first',
+  last: '@last',
 };
+const BOOL = z.union([z.literal(0), z.literal(1)]).transform((flag) => flag === 1);
 
 export function sqliteDeliveryStats({ db, sql }: SqliteConnection): DeliveryStats {
   return {
-    async deliveryWindow(since) {
-      // A (deferred) read transaction: the deliveries and their participants' outcomes from one snapshot.
+    async deliveryDays(dayStarts) {
+      const ms = dayStarts.map((start) => start.getTime());
+      const starts = { starts: JSON.stringify(ms) };
+      const window = { first: ms[0] ?? 0, last: ms[ms.length - 1] ?? 0 };
+      // A (deferred) read transaction: the three queries see one snapshot.
       return db.transaction(() =>
-        toDeliveryWindow(
-          CODECS,
-          sql(windowDeliveriesSql('?')).all(since.getTime()),
-          sql(windowParticipantsSql('?')).all(since.getTime()),
-        ),
+        toDeliveryDays(Math.max(0, ms.length - 1), BOOL, {
+          counts: sql(dayCountsSql(SQLITE)).all(starts),
+          ranks: sql(dayPercentileRanksSql(SQLITE)).all(starts),
+          participants: sql(windowParticipantsSql(SQLITE)).all(window),
+        }),
       )();
     },
   };
