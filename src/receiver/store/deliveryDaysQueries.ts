@@ -8,13 +8,13 @@ import { MATCHED_BY, OUTCOME_KINDS, STATUSES } from './storedValues';
 // the list of day starts becomes rows, how a duration becomes milliseconds, how parameters are named), and one reader
 // of its rows. The database counts and ranks; what crosses into TypeScript is a few rows per day.
 
-/** What differs per dialect. */
+/** What differs per dialect. Every query takes one parameter: the day starts. */
 export interface DaysDialect {
   /** Rows `(day, day_start, day_end)`: day 0 from the first start to the second, and so on. */
   spans: string;
   /** Milliseconds from `d.open_since` to `d.delivered_at`. */
   durationMs: string;
-  /** The parameters holding the first and the last day start. */
+  /** The first and the last day start, taken from the one parameter. */
   first: string;
   last: string;
 }
@@ -23,7 +23,9 @@ const noteOutcomes = NOTE_OUTCOMES.map((outcome) => `'${outcome}'`).join(', ');
 
 /** Each day's deliveries, with what each came to (core's meetingOutcome, in SQL) and its time to note. */
 function openedByDay(dialect: DaysDialect): string {
-  return `WITH spans AS (${dialect.spans}),
+  // Spans materialized, deliveries scanned once within the window: a few ms for a month of 10,000 deliveries, where
+  // the planner's own choice (the spans' JSON read again for every delivery) took a quarter of a second.
+  return `WITH spans AS MATERIALIZED (${dialect.spans}),
     opened AS (
       SELECT s.day, d.status,
         CASE
@@ -36,7 +38,8 @@ function openedByDay(dialect: DaysDialect): string {
           ELSE 'no_match'
         END AS outcome,
         CASE WHEN d.status = 'delivered' THEN ${dialect.durationMs} END AS ms
-      FROM spans s JOIN deliveries d ON d.open_since >= s.day_start AND d.open_since < s.day_end
+      FROM deliveries d JOIN spans s ON d.open_since >= s.day_start AND d.open_since < s.day_end
+      WHERE d.open_since >= ${dialect.first} AND d.open_since < ${dialect.last}
     )`;
 }
 

@@ -15,22 +15,20 @@ const POSTGRES: DaysDialect = {
     FROM unnest($1::timestamptz[]) WITH ORDINALITY AS a(start, ord)
     JOIN unnest($1::timestamptz[]) WITH ORDINALITY AS b(start, ord) ON b.ord = a.ord + 1`,
   durationMs: '(EXTRACT(EPOCH FROM (d.delivered_at - d.open_since)) * 1000)::float8',
-  first: '$1',
-  last: '$2',
+  first: '($1::timestamptz[])[1]',
+  last: '($1::timestamptz[])[cardinality($1::timestamptz[])]',
 };
 
 export function postgresDeliveryStats({ transaction }: PostgresConnection): DeliveryStats {
   return {
     async deliveryDays(dayStarts) {
-      const first = dayStarts[0] ?? new Date(0);
-      const last = dayStarts[dayStarts.length - 1] ?? first;
       // The three queries from one snapshot.
       return transaction(
         async (db) =>
           toDeliveryDays(Math.max(0, dayStarts.length - 1), z.boolean(), {
             counts: (await db.query(dayCountsSql(POSTGRES), [dayStarts])).rows,
             ranks: (await db.query(dayPercentileRanksSql(POSTGRES), [dayStarts])).rows,
-            participants: (await db.query(windowParticipantsSql(POSTGRES), [first, last])).rows,
+            participants: (await db.query(windowParticipantsSql(POSTGRES), [dayStarts])).rows,
           }),
         'snapshot',
       );

@@ -14,8 +14,8 @@ const SQLITE: DaysDialect = {
   spans: `SELECT a.key AS day, a.value AS day_start, b.value AS day_end
     FROM json_each(@starts) a JOIN json_each(@starts) b ON b.key = a.key + 1`,
   durationMs: '(d.delivered_at - d.open_since)',
-  first: '@first',
-  last: '@last',
+  first: "json_extract(@starts, '$[0]')",
+  last: "json_extract(@starts, '$[#-1]')",
 };
 const BOOL = z.union([z.literal(0), z.literal(1)]).transform((flag) => flag === 1);
 
@@ -24,13 +24,12 @@ export function sqliteDeliveryStats({ db, sql }: SqliteConnection): DeliveryStat
     async deliveryDays(dayStarts) {
       const ms = dayStarts.map((start) => start.getTime());
       const starts = { starts: JSON.stringify(ms) };
-      const window = { first: ms[0] ?? 0, last: ms[ms.length - 1] ?? 0 };
       // A (deferred) read transaction: the three queries see one snapshot.
       return db.transaction(() =>
         toDeliveryDays(Math.max(0, ms.length - 1), BOOL, {
           counts: sql(dayCountsSql(SQLITE)).all(starts),
           ranks: sql(dayPercentileRanksSql(SQLITE)).all(starts),
-          participants: sql(windowParticipantsSql(SQLITE)).all(window),
+          participants: sql(windowParticipantsSql(SQLITE)).all(starts),
         }),
       )();
     },
