@@ -79,3 +79,11 @@ export {
   type ParticipantOutcome,
   type ParticipantOutcomeKind,
 } from './deliverMeeting';
+export {
+  meetingOutcome,
+  NOTE_OUTCOMES,
+  PARTICIPANT_OUTCOME_CATEGORIES,
+  participantOutcomeCategory,
+  type MeetingOutcome,
+  type ParticipantOutcomeCategory,
+} from './meetingOutcome';

@@ -249,6 +249,7 @@ export async function startReceiver(
       crmAvailability: () => availability.state(),
       alerts,
       contactIndexMode: () => contactIndex.mode(),
+      timeZone: config.timeZone,
       logger,
       // Without a DCI client factory the receiver never calls DCI: no DCI section to show.
       ...(deps.makeDciApi === undefined
@@ -261,7 +262,6 @@ export async function startReceiver(
             enrich,
           }),
       publicUrl: config.publicUrl,
-      timeZone: config.timeZone,
     },
   };
 

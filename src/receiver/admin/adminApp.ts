@@ -9,6 +9,7 @@ import type { ContactIndexStore } from '../store/ports/contactIndexStore';
 import type { DeliveryQueue } from '../store/ports/deliveryQueue';
 import type { DeliveryReads } from '../store/ports/deliveryReads';
 import { countNoun } from '../../core/countNoun';
+import type { DeliveryStats } from '../store/ports/deliveryStats';
 import { AdminSessions, csrfMatches } from './adminSessions';
 import { adminTime } from './adminTime';
 import type { DciAdminDeps } from './dciAdmin';
@@ -35,6 +36,7 @@ export const VIEWS_DIR = join(__dirname, '..', '..', '..', 'views');
 
 /** What the admin pages read and change in the store: the delivery log, requeues, the contact index's state. */
 export type AdminStore = DeliveryReads &
+  DeliveryStats &
   Pick<DeliveryQueue, 'requeue' | 'requeueAllDead'> &
   Pick<ContactIndexStore, 'contactIndexState' | 'contactIndexDuplicates'>;
 
@@ -53,7 +55,10 @@ export interface AdminDeps extends DciAdminDeps {
   wakeWorker: () => void;
   logger: Logger;
   now?: (() => Date) | undefined;
-  /** TIME_ZONE: every time on the pages is shown in it (the zone the notes use); UTC when not given. */
+  /**
+   * TIME_ZONE: every time on the pages is shown in it (the zone the notes use), and the overview's pictures count days
+   * in it; UTC when not given.
+   */
   timeZone?: string | undefined;
 }
 

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { countNoun } from '../../core/countNoun';
-import { parseSummaryPayload, type MeetingSummary } from '../../core';
+import {
+  meetingOutcome,
+  parseSummaryPayload,
+  participantOutcomeCategory,
+  type MeetingSummary,
+  type ParticipantOutcome,
+} from '../../core';
 import type { CrmConnector, DeliverOptions } from '../../crm/crmConnector';
 import { limitBudgetWait } from '../../crm/requestBudget';
 import type { Logger } from '../observability/logger';
@@ -236,6 +242,25 @@ export class DeliveryWorker {
     this.inFlight.set(delivery.deliveryId, { promise, abort });
   }
 
+  /** The metrics of a delivered meeting: what it came to, its participants' outcomes, its time to note. */
+  private countSettled(delivery: ClaimedDelivery, outcomes: readonly ParticipantOutcome[]): void {
+    const { metrics } = this.options;
+    if (!metrics) return;
+    const outcome = meetingOutcome(outcomes);
+    metrics.settled.inc({ outcome });
+    for (const participant of outcomes) {
+      const category = participantOutcomeCategory(
+        participant.outcome,
+        participant.matchedBy,
+        participant.companyId !== undefined,
+      );
+      metrics.participantOutcomes.inc({ outcome: category });
+    }
+    if (outcome === 'delivered') {
+      metrics.timeToNote.observe(Math.max(0, this.now.getTime() - delivery.firstReceivedAt.getTime()) / 1000);
+    }
+  }
+
   private async process(delivery: ClaimedDelivery, abort: AbortController): Promise<void> {
     const { store, metrics } = this.options;
     const log = this.options.logger.child({
@@ -312,6 +337,7 @@ export class DeliveryWorker {
           now: this.now,
         });
         metrics?.deliveries.inc({ outcome: result });
+        if (result === 'delivered') this.countSettled(delivery, report.outcomes);
         this.options.availability?.deliverySucceeded(delivery.deliveryId);
         if (result === 'delivered') this.options.onSettled?.({ result, apiCalls: report.apiCalls });
         log.info(
@@ -328,6 +354,7 @@ export class DeliveryWorker {
         });
         const result = await store.deadLetterDelivery({ ...base, attempt, now: this.now });
         metrics?.deliveries.inc({ outcome: result });
+        if (result === 'dead') metrics?.settled.inc({ outcome: 'dead' });
         if (result === 'dead') this.options.onSettled?.({ result, code: 'invalid_payload' });
         log.warn({ code: 'invalid_payload' }, 'delivery dead-lettered');
         return;
@@ -408,6 +435,7 @@ export class DeliveryWorker {
         now: this.now,
       });
       metrics?.deliveries.inc({ outcome: result });
+      if (result === 'dead') metrics?.settled.inc({ outcome: 'dead' });
       if (result === 'dead') this.options.onSettled?.({ result, code: decision.code });
       log.warn({ code: decision.code, status: decision.status, result }, 'delivery dead-lettered');
     } catch (error) {

@@ -9,6 +9,12 @@ export interface ReceiverMetrics {
   rejected: Counter<'reason'>;
   deliveries: Counter<'outcome'>;
   attemptDuration: Histogram;
+  /** Deliveries settled, by what they came to: delivered (a note written), company_only, no_match, dead. */
+  settled: Counter<'outcome'>;
+  /** The participants of delivered meetings, by outcome (core's ParticipantOutcomeCategory). */
+  participantOutcomes: Counter<'outcome'>;
+  /** Seconds from the receiver storing a summary (or its reopening) to its note written. */
+  timeToNote: Histogram;
   /** Lime's request budget (LIME_RATE_LIMIT): requests let through and time waited, by purpose; 429s answered. */
   budget: { requests: Counter<'purpose'>; waitSeconds: Counter<'purpose'>; rateLimited: Counter };
 }
@@ -55,6 +61,25 @@ export function createMetrics(
       name: 'dci_delivery_attempt_duration_seconds',
       help: 'Duration of one delivery attempt, CRM calls included',
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    settled: new Counter({
+      name: 'dci_deliveries_settled_total',
+      help: 'Deliveries settled, by what they came to (delivered, company_only, no_match, dead)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    participantOutcomes: new Counter({
+      name: 'dci_participant_outcomes_total',
+      help: 'Participants of delivered meetings, by outcome (matched_email, matched_mobile, matched_phone, created, company_only, ambiguous, no_match, internal, not_matchable, dry_run)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    timeToNote: new Histogram({
+      name: 'dci_delivery_time_to_note_seconds',
+      help: 'Seconds from the receiver storing a summary (or its reopening by a re-send or requeue) to its note written',
+      // Seconds when Lime answers, minutes while it retries, hours through an outage.
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400],
       registers: [registry],
     }),
     budget: {

@@ -1,6 +1,7 @@
 import type { ContactIndexStore } from './ports/contactIndexStore';
 import type { DeliveryQueue } from './ports/deliveryQueue';
 import type { DeliveryReads } from './ports/deliveryReads';
+import type { DeliveryStats } from './ports/deliveryStats';
 import type { JobLeases } from './ports/jobLeases';
 import type { PartialEnrichments } from './ports/partialEnrichments';
 import type { PersonalDataStore } from './ports/personalDataStore';
@@ -21,6 +22,7 @@ export interface ReceiverStore
   extends
     DeliveryQueue,
     DeliveryReads,
+    DeliveryStats,
     SettingsStore,
     ContactIndexStore,
     PersonalDataStore,
@@ -47,6 +49,7 @@ export type {
 } from './ports/deliveryQueue';
 export { DELIVERY_STATUSES } from './ports/deliveryQueue';
 export type { DeliveryCounts, DeliveryDetail, DeliveryRow, HeldPayload, PayloadRemoval } from './ports/deliveryReads';
+export type { DeliveryDay, DeliveryDays, ParticipantOutcomeTally, SettledOutcome } from './ports/deliveryStats';
 export type { ContactDuplicate } from './ports/contactIndexStore';
 export type { ErasureRequest, ErasureResult, RetentionPurgeResult, StoredPayload } from './ports/personalDataStore';
 export { ERASED_MESSAGE, PAYLOAD_ERASED } from './ports/personalDataStore';

@@ -2,6 +2,7 @@ import type { ReceiverStore } from '../../../src/receiver/store/receiverStore';
 import { describeContactIndexStoreContract } from './contactIndexStoreContract';
 import { describeDeliveryQueueContract } from './deliveryQueueContract';
 import { describeDeliveryReadsContract } from './deliveryReadsContract';
+import { describeDeliveryStatsContract } from './deliveryStatsContract';
 import { describeJobLeasesContract } from './jobLeasesContract';
 import { describePartialEnrichmentsContract } from './partialEnrichmentsContract';
 import { describePersonalDataStoreContract } from './personalDataStoreContract';
@@ -42,6 +43,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
 
     describeDeliveryQueueContract(stores);
     describeDeliveryReadsContract(stores);
+    describeDeliveryStatsContract(stores);
     describeSettingsStoreContract(stores);
     describeContactIndexStoreContract(stores);
     describePersonalDataStoreContract(stores);

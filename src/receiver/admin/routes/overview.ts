@@ -6,20 +6,29 @@ import type { ContactIndexStore } from '../../store/ports/contactIndexStore';
 import type { DeliveryStatus } from '../../store/ports/deliveryQueue';
 import type { DeliveryReads, DeliveryRow } from '../../store/ports/deliveryReads';
 import { takeFlash } from '../adminFlash';
+import type { DeliveryStats } from '../../store/ports/deliveryStats';
 import { dciOverviewPanel, type DciOverviewDeps } from '../dciAdmin';
+import { overviewCharts } from '../overviewCharts';
+import { dayStarts, lastLocalDates, overviewFigures } from '../overviewFigures';
 import type { SessionRequest } from '../sessionRequest';
 
-/** The overview (`/admin`): counts of the last day and week, failures, the contact index, DCI's panel. */
+/**
+ * The overview (`/admin`): counts of the last day and week, pictures of the last 30 days, failures, the contact index,
+ * DCI's panel.
+ */
 export function addOverviewRoute(
   router: Router,
   deps: DciOverviewDeps & {
     store: Pick<DeliveryReads, 'listDeliveries' | 'counts'> &
+      DeliveryStats &
       Pick<ContactIndexStore, 'contactIndexState' | 'contactIndexDuplicates'>;
     settings: Pick<ConnectionSettingsService, 'view' | 'lastCheck'>;
     /** How the contact index is kept fresh, in words ('off' when it is off). */
     contactIndexMode?: (() => string) | undefined;
     crmAvailability?: (() => CrmAvailabilityState) | undefined;
     alerts?: Pick<AlertSender, 'configured' | 'format' | 'recent'> | undefined;
+    /** The zone whose days the pictures count in (TIME_ZONE); default UTC. */
+    timeZone?: string | undefined;
     now: () => Date;
   },
 ): void {
@@ -31,6 +40,9 @@ export function addOverviewRoute(
     const since = (ms: number) => tally(rows.filter((row) => at - row.createdAt.getTime() <= ms));
     const view = await deps.settings.view();
     const index = await deps.store.contactIndexState('lime');
+    const timeZone = deps.timeZone ?? 'UTC';
+    const dates = lastLocalDates(now(), timeZone, CHART_DAYS);
+    const counted = await deps.store.deliveryDays(dayStarts(dates, timeZone));
     response.render('overview', {
       index: {
         ...index,
@@ -44,6 +56,8 @@ export function addOverviewRoute(
       day: since(24 * 3600 * 1000),
       week: since(7 * 24 * 3600 * 1000),
       counts,
+      charts: overviewCharts(overviewFigures(counted, dates, timeZone)),
+      chartDays: CHART_DAYS,
       oldestOpenAge: counts.oldestOpenSince ? describeAge(at - counts.oldestOpenSince.getTime()) : undefined,
       failures: rows.filter((row) => row.status === 'dead' || row.status === 'retrying').slice(0, 10),
       dci: await dciOverviewPanel(deps, now(), takeFlash(request.adminSession, '/admin')?.code),
@@ -59,6 +73,9 @@ export function addOverviewRoute(
     });
   });
 }
+
+/** How many days the overview's pictures show, today included. */
+const CHART_DAYS = 30;
 
 function tally(rows: readonly DeliveryRow[]): Record<DeliveryStatus, number> & { total: number } {
   const counts = { pending: 0, in_progress: 0, retrying: 0, delivered: 0, dead: 0, total: rows.length };

@@ -5,6 +5,7 @@ import { postgresConnection } from './postgresConnection';
 import { postgresContactIndexStore } from './postgresContactIndexStore';
 import { postgresDeliveryQueue } from './postgresDeliveryQueue';
 import { postgresDeliveryReads } from './postgresDeliveryReads';
+import { postgresDeliveryStats } from './postgresDeliveryStats';
 import { postgresJobLeases } from './postgresJobLeases';
 import { postgresPartialEnrichments } from './postgresPartialEnrichments';
 import { postgresPersonalDataStore } from './postgresPersonalDataStore';
@@ -93,6 +94,7 @@ export class PostgresStore {
     const ports: Omit<ReceiverStore, 'close'> = {
       ...postgresDeliveryQueue(connection),
       ...postgresDeliveryReads(connection),
+      ...postgresDeliveryStats(connection),
       ...postgresSettingsStore(connection),
       ...postgresContactIndexStore(connection),
       ...postgresPersonalDataStore(connection),

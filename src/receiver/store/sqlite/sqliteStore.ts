@@ -9,6 +9,7 @@ import { sqliteConnection, synchronousOf } from './sqliteConnection';
 import { sqliteContactIndexStore } from './sqliteContactIndexStore';
 import { sqliteDeliveryQueue } from './sqliteDeliveryQueue';
 import { sqliteDeliveryReads } from './sqliteDeliveryReads';
+import { sqliteDeliveryStats } from './sqliteDeliveryStats';
 import { sqliteJobLeases } from './sqliteJobLeases';
 import { sqlitePartialEnrichments } from './sqlitePartialEnrichments';
 import { sqlitePersonalDataStore } from './sqlitePersonalDataStore';
@@ -112,6 +113,7 @@ export class SqliteStore {
     const ports: Omit<ReceiverStore, 'close'> = {
       ...sqliteDeliveryQueue(connection, acceptThread),
       ...sqliteDeliveryReads(connection),
+      ...sqliteDeliveryStats(connection),
       ...sqliteSettingsStore(connection),
       ...sqliteContactIndexStore(connection),
       ...sqlitePersonalDataStore(connection),
