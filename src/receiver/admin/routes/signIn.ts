@@ -32,7 +32,9 @@ export function addSignInRoutes(
       response.set('Retry-After', String(Math.ceil(attempt.waitMs / 1000)));
       return response.status(429).render('sign-in', {
         session: request.adminSession,
-        error: { message: `Too many failed attempts. Try again in ${countNoun(Math.ceil(attempt.waitMs / 60_000), 'minute')}.` },
+        error: {
+          message: `Too many failed attempts. Try again in ${countNoun(Math.ceil(attempt.waitMs / 60_000), 'minute')}.`,
+        },
       });
     }
     const password = (request.body as Record<string, unknown>)['password'];
