@@ -52,10 +52,10 @@ describe('admin pages: connecting DCI', () => {
       .type('form')
       .send({ _csrf: csrf, dciUrl: setup.dci.baseUrl, dciToken: DCI_TOKEN });
     expect(saved.status).toBe(303);
-    expect(saved.headers['location']).toBe('/admin/connection?dci=saved#dci');
+    expect(saved.headers['location']).toBe('/admin/connection#dci');
     await waitFor(() => setup.receiver.dci.lastCheck() !== undefined, 10_000, 'the background DCI check');
 
-    const page = await agent.get('/admin/connection?dci=saved');
+    const page = await agent.get('/admin/connection');
     expect(page.text).toContain('DCI settings saved.');
     expect(page.text).toContain('Mode: both');
     expect(page.text).toContain('A token is stored (encrypted): mt_ab12…');
@@ -83,8 +83,8 @@ describe('admin pages: connecting DCI', () => {
     expect(unconfirmed.headers['location']).toBe('/admin/connection/dci/remove');
     expect(setup.receiver.dci.api()).toBeDefined();
     const removed = await agent.post('/admin/connection/dci/remove').type('form').send({ _csrf: csrf, confirm: 'yes' });
-    expect(removed.headers['location']).toBe('/admin/connection?dci=removed#dci');
-    const after = await agent.get('/admin/connection?dci=removed');
+    expect(removed.headers['location']).toBe('/admin/connection#dci');
+    const after = await agent.get('/admin/connection');
     expect(after.text).toContain('The saved DCI API URL and token were removed.');
     expect(after.text).toContain('Mode: webhook');
     expect(after.text).not.toContain('mt_ab12…');
@@ -117,8 +117,8 @@ describe('admin pages: connecting DCI', () => {
     });
     const { agent, csrf } = await signIn();
     const tested = await agent.post('/admin/connection/dci/test').type('form').send({ _csrf: csrf });
-    expect(tested.headers['location']).toBe('/admin/connection?dci=tested#dci-test');
-    const page = await agent.get('/admin/connection?dci=tested');
+    expect(tested.headers['location']).toBe('/admin/connection#dci-test');
+    const page = await agent.get('/admin/connection');
     for (const step of ['reach', 'token', 'conversations', 'recordings', 'rate']) {
       expect(page.text).toContain(`<span class="badge ok">OK</span> <strong>${step}</strong>`);
     }

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import type { ConnectionSettingsService, SettingName, SettingsView } from '../settings/connectionSettings';
+import { setFlash } from './adminFlash';
 import type { SessionRequest } from './sessionRequest';
 
 /** What the connection page reads of the Lime settings. */
@@ -76,4 +77,11 @@ export async function renderConnectionPage(
       (view.settings.apiKeySet && !view.locked.includes('apiKey')),
     dci,
   });
+}
+
+export const CONNECTION_PAGE = '/admin/connection';
+
+/** The connection page's one-shot notice: `lime:saved`, `lime:disconnected`, `dci:saved`, `dci:tested` … */
+export function connectionNotice(request: SessionRequest, code: string): void {
+  setFlash(request.adminSession, { page: CONNECTION_PAGE, text: code, code, at: new Date() });
 }

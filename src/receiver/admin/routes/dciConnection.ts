@@ -1,6 +1,11 @@
 import type { Router } from 'express';
 import { DciSettingsError } from '../../settings/dciSettings';
-import { renderConnectionPage, type ConnectionPageSettings } from '../connectionPage';
+import {
+  CONNECTION_PAGE,
+  connectionNotice,
+  renderConnectionPage,
+  type ConnectionPageSettings,
+} from '../connectionPage';
 import { dciConnectionSection, type DciSectionDeps } from '../dciAdmin';
 import { dciNotConfigured } from '../messagePages';
 import type { SessionRequest } from '../sessionRequest';
@@ -10,7 +15,7 @@ export function addDciConnectionRoutes(
   router: Router,
   deps: DciSectionDeps & { settings: ConnectionPageSettings; wakeWorker: () => void },
 ): void {
-  router.post('/connection/dci', async (request, response) => {
+  router.post('/connection/dci', async (request: SessionRequest, response) => {
     if (deps.dci === undefined) return dciNotConfigured(response);
     const body = request.body as Record<string, unknown>;
     const field = (name: string) => (typeof body[name] === 'string' ? body[name] : undefined);
@@ -34,13 +39,15 @@ export function addDciConnectionRoutes(
       );
     }
     deps.wakeWorker();
-    return response.redirect(303, '/admin/connection?dci=saved#dci');
+    connectionNotice(request, 'dci:saved');
+    return response.redirect(303, `${CONNECTION_PAGE}#dci`);
   });
 
-  router.post('/connection/dci/test', async (_request, response) => {
+  router.post('/connection/dci/test', async (request: SessionRequest, response) => {
     if (deps.dci === undefined) return dciNotConfigured(response);
     const check = await deps.dci.testConnection();
-    return response.redirect(303, `/admin/connection?dci=${check === undefined ? 'off' : 'tested'}#dci-test`);
+    connectionNotice(request, check === undefined ? 'dci:off' : 'dci:tested');
+    return response.redirect(303, `${CONNECTION_PAGE}#dci-test`);
   });
 
   // Remove asks first, without script: the button opens this page, whose form posts with confirm=yes.
@@ -61,12 +68,13 @@ export function addDciConnectionRoutes(
     });
   });
 
-  router.post('/connection/dci/remove', async (request, response) => {
+  router.post('/connection/dci/remove', async (request: SessionRequest, response) => {
     if (deps.dci === undefined) return dciNotConfigured(response);
     if ((request.body as Record<string, unknown>)['confirm'] !== 'yes') {
       return response.redirect(303, '/admin/connection/dci/remove');
     }
     await deps.dci.clear();
-    return response.redirect(303, '/admin/connection?dci=removed#dci');
+    connectionNotice(request, 'dci:removed');
+    return response.redirect(303, `${CONNECTION_PAGE}#dci`);
   });
 }

@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import { SettingsError, type ConnectionSettingsService, type SettingsInput } from '../../settings/connectionSettings';
-import { renderConnectionPage } from '../connectionPage';
+import { takeFlash } from '../adminFlash';
+import { CONNECTION_PAGE, connectionNotice, renderConnectionPage } from '../connectionPage';
 import { dciConnectionSection, type DciSectionDeps } from '../dciAdmin';
 import type { SessionRequest } from '../sessionRequest';
 
@@ -15,21 +16,15 @@ export function addLimeConnectionRoutes(
   const { settings } = deps;
 
   router.get('/connection', async (request: SessionRequest, response) => {
-    const notice = request.query['lime'];
+    // What the last Save, Disconnect or Remove did: a one-shot message (never in the URL, so a reload shows none).
+    const [side, notice] = (takeFlash(request.adminSession, CONNECTION_PAGE)?.code ?? '').split(':');
     await renderConnectionPage(
       settings,
       request,
       response,
       200,
-      dciConnectionSection(deps, { notice: request.query['dci'] }),
-      {
-        notice:
-          request.query['saved'] === '1' || notice === 'saved'
-            ? 'saved'
-            : notice === 'disconnected'
-              ? 'disconnected'
-              : undefined,
-      },
+      dciConnectionSection(deps, { notice: side === 'dci' ? notice : undefined }),
+      { notice: side === 'lime' && (notice === 'saved' || notice === 'disconnected') ? notice : undefined },
     );
   });
 
@@ -64,7 +59,8 @@ export function addLimeConnectionRoutes(
       return;
     }
     deps.wakeWorker();
-    response.redirect(303, '/admin/connection?lime=saved');
+    connectionNotice(request, 'lime:saved');
+    response.redirect(303, CONNECTION_PAGE);
   });
 
   router.post('/connection/test', async (_request, response) => {
@@ -89,11 +85,12 @@ export function addLimeConnectionRoutes(
     });
   });
 
-  router.post('/connection/disconnect', async (request, response) => {
+  router.post('/connection/disconnect', async (request: SessionRequest, response) => {
     if ((request.body as Record<string, unknown>)['confirm'] !== 'yes') {
       return response.redirect(303, '/admin/connection/disconnect');
     }
     await settings.disconnect();
-    return response.redirect(303, '/admin/connection?lime=disconnected');
+    connectionNotice(request, 'lime:disconnected');
+    return response.redirect(303, CONNECTION_PAGE);
   });
 }
