@@ -108,7 +108,7 @@ describeInBrowser("the admin pages' DCI side in a real browser", () => {
     await page.goto(`${setup.receiver.url}/admin/deliveries/${encodeURIComponent(deliveryId)}`);
     await page.getByText('participant phones', { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Dry run' }).click();
-    await page.getByText('The note that would be written').waitFor();
+    await page.getByRole('heading', { name: 'The note that would be written' }).waitFor();
     await shootAtWidths('delivery');
     await page.goto(`${setup.receiver.url}/admin/deliveries`);
     await shootAtWidths('deliveries');
