@@ -236,29 +236,37 @@ describe('the listeners’ configuration', () => {
   });
 
   // The default ADMIN_HOST seen from the network: the machine's own non-loopback address reaches the public listener
-  // (HOST 0.0.0.0) and not the admin one. A machine without such an address has nothing to reach it from.
+  // (HOST 0.0.0.0) and not the admin one. A machine without such an address has nothing to reach it from: skipped,
+  // with the reason printed, rather than passing on loopback alone.
   const outside = Object.values(networkInterfaces())
     .flat()
     .find((address) => address?.family === 'IPv4' && !address.internal)?.address;
-  it(`the admin listener is not reachable from another address by default (from ${outside ?? 'loopback only'})`, async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'dci-listeners-test-'));
-    dataDirs.push(dataDir);
-    const receiver = await startReceiver(
-      loadConfig({
-        ...base,
-        HOST: '0.0.0.0',
-        PORT: '0',
-        ADMIN_PORT: '0',
-        DATA_DIR: dataDir,
-        CONTACT_INDEX_SYNC_HOURS: '0',
-      }),
-      { logger: createLogger('silent'), makeConnector: (options) => new LimeConnector(options) },
+  if (outside === undefined) {
+    console.warn(
+      'Skipping the test that the admin listener is unreachable from another address: this machine has no non-loopback IPv4 address to try it from.',
     );
-    receivers.push(receiver);
-    expect((await get(`${receiver.adminUrl}/readyz`)).status).toBe(200);
-    if (outside === undefined) return;
-    const port = (url: string) => new URL(url).port;
-    expect((await get(`http://${outside}:${port(receiver.url)}/healthz`)).status).toBe(200);
-    await expect(fetch(`http://${outside}:${port(receiver.adminUrl)}/healthz`)).rejects.toThrow();
-  });
+  }
+  (outside === undefined ? it.skip : it)(
+    `the admin listener is not reachable from another address by default (from ${outside ?? 'none'})`,
+    async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'dci-listeners-test-'));
+      dataDirs.push(dataDir);
+      const receiver = await startReceiver(
+        loadConfig({
+          ...base,
+          HOST: '0.0.0.0',
+          PORT: '0',
+          ADMIN_PORT: '0',
+          DATA_DIR: dataDir,
+          CONTACT_INDEX_SYNC_HOURS: '0',
+        }),
+        { logger: createLogger('silent'), makeConnector: (options) => new LimeConnector(options) },
+      );
+      receivers.push(receiver);
+      expect((await get(`${receiver.adminUrl}/readyz`)).status).toBe(200);
+      const port = (url: string) => new URL(url).port;
+      expect((await get(`http://${outside}:${port(receiver.url)}/healthz`)).status).toBe(200);
+      await expect(fetch(`http://${outside}:${port(receiver.adminUrl)}/healthz`)).rejects.toThrow();
+    },
+  );
 });
