@@ -1,5 +1,5 @@
 // `node scripts/stageRelease.js [--dist <folder>] <target>`: makes a self-contained release folder from a built tree
-// (after `npm ci && npm run build`): dist/, views/, bin/, package.json and package-lock.json, then `npm ci --omit=dev`
+// (after `npm ci && npm run build`): dist/, views/, bin/, scripts/start.js (`npm start`), package.json and package-lock.json, then `npm ci --omit=dev`
 // there, so the folder runs with production dependencies only (`node dist/receiver/main.js` or `npm start`).
 // `--dist` takes the compiled output from elsewhere than ./dist (the tests build into a temporary folder). The
 // Dockerfile runs this same script; test/component/releaseFolder.test.ts runs it and starts the receiver from the
@@ -11,7 +11,7 @@ const { join, resolve } = require('node:path');
 
 const root = join(__dirname, '..');
 /** What the release holds besides node_modules: nothing else is read at run time. */
-const RELEASE_ENTRIES = ['dist', 'views', 'bin', 'package.json', 'package-lock.json'];
+const RELEASE_ENTRIES = ['dist', 'views', 'bin', 'scripts/start.js', 'package.json', 'package-lock.json'];
 
 function fail(message) {
   process.stderr.write(`stageRelease: ${message}\n`);

@@ -45,7 +45,12 @@ async function main(): Promise<void> {
     exitOnStartError(error, logger);
   }
 
+  // Once: a second signal while closing is ignored (npm start passes SIGTERM/SIGINT on, so a terminal's Ctrl-C or a
+  // signal to the process group arrives twice); with `process.once` the second would have ended the process mid-close.
+  let closing = false;
   const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
     logger.info({ signal }, 'shutting down');
     receiver
       .close()
@@ -55,8 +60,8 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 void main();

@@ -343,6 +343,12 @@ export async function startReceiver(
     { port, ...(adminListener === undefined ? {} : { adminPort }), crmConfigured: connected },
     'receiver listening',
   );
+  if (config.unusedAdminHost !== undefined) {
+    logger.info(
+      { adminHost: config.unusedAdminHost },
+      'ADMIN_HOST is unused without ADMIN_PORT: one listener on HOST:PORT serves the admin pages too',
+    );
+  }
   if (!connected) logger.warn('no CRM connection configured: summaries are stored and wait for one');
 
   return {

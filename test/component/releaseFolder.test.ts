@@ -18,7 +18,7 @@ import { waitFor } from '../support/waitFor';
 jest.setTimeout(15 * 60_000);
 
 const SECRET = 'release-folder-secret';
-const RELEASE_ENTRIES = ['bin', 'dist', 'node_modules', 'package-lock.json', 'package.json', 'views'];
+const RELEASE_ENTRIES = ['bin', 'dist', 'node_modules', 'package-lock.json', 'package.json', 'scripts', 'views'];
 
 const manifest = JSON.parse(readFileSync(join(REPOSITORY_ROOT, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
@@ -154,6 +154,8 @@ afterAll(async () => {
 describe('the release folder scripts/stageRelease.js makes (what the Dockerfile copies into the image)', () => {
   it('holds the built product, its templates and production dependencies only: no compiler, test runner or linter', () => {
     expect(readdirSync(release).sort()).toEqual(RELEASE_ENTRIES);
+    // `npm start` is scripts/start.js; nothing else of scripts/ is needed at run time.
+    expect(readdirSync(join(release, 'scripts'))).toEqual(['start.js']);
     const installed = (name: string): boolean => existsSync(join(release, 'node_modules', name, 'package.json'));
     for (const name of Object.keys(manifest.dependencies)) expect([name, installed(name)]).toEqual([name, true]);
     for (const name of Object.keys(manifest.devDependencies)) expect([name, installed(name)]).toEqual([name, false]);
@@ -255,10 +257,12 @@ describe('the release folder scripts/stageRelease.js makes (what the Dockerfile 
       env: cleanEnv({ HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, DCI_WEBHOOK_SECRETS: SECRET }),
     });
     await waitUntilAnswering(started, `http://127.0.0.1:${port}/readyz`);
-    expect(commandsInGroup(started.child.pid!)).toContainEqual(
-      ['node', ...receiverNodeFlags(), 'dist/receiver/main.js'].join(' '),
-    );
-    // npm, its shell and the receiver are one process group: SIGTERM reaches the receiver, which shuts down.
+    // scripts/start.js (plain Node, so cmd.exe runs it too) starts the receiver as `<node> <flags> dist/receiver/main.js`.
+    const command = [...receiverNodeFlags(), 'dist/receiver/main.js'].join(' ').replace(/[.*+?^${}()|[\]\\]/gu, '\\$&');
+    const receiverCommand = new RegExp(`^(?:\\S*/)?node ${command}$`, 'u');
+    expect(commandsInGroup(started.child.pid!)).toContainEqual(expect.stringMatching(receiverCommand));
+    // npm, its shell, scripts/start.js and the receiver are one process group: SIGTERM reaches the receiver (directly,
+    // and passed on by start.js: it shuts down once), which stops cleanly. (npm itself ends by the group's signal.)
     process.kill(-started.child.pid!, 'SIGTERM');
     const stopped = await started.finished;
     expect(stopped.output).not.toMatch(/\btsc\b/u);
@@ -269,6 +273,8 @@ describe('the release folder scripts/stageRelease.js makes (what the Dockerfile 
     const unbuilt = join(workDir, 'unbuilt');
     mkdirSync(unbuilt);
     copyFileSync(join(release, 'package.json'), join(unbuilt, 'package.json'));
+    mkdirSync(join(unbuilt, 'scripts'));
+    copyFileSync(join(release, 'scripts', 'start.js'), join(unbuilt, 'scripts', 'start.js'));
     // --silent: npm does not echo the script, so the message seen is the one printed.
     const result = await run('npm', ['start', '--silent'], { cwd: unbuilt, env: cleanEnv({}) }).finished;
     expect(result.code).not.toBe(0);

@@ -323,6 +323,28 @@ describe('the compiled receiver on SQLite', () => {
     }
   });
 
+  it('a second SIGTERM while it shuts down is ignored: it stops once, with exit code 0 (npm start passes one on)', async () => {
+    // `npm start` (scripts/start.js) passes SIGTERM and SIGINT on to the receiver; a signal sent to the process group
+    // (a terminal's Ctrl+C, `kill -- -pgid`) then reaches it twice.
+    const env = { DATA_DIR: join(workDir!, 'data-two-signals'), DCI_WEBHOOK_SECRETS: SECRET, LOG_LEVEL: 'info' };
+    const receiver = await startReceiverProcess(mainJs, env, undefined, receiverNodeFlags());
+    try {
+      process.kill(receiver.pid, 'SIGTERM');
+      await waitFor(() => receiver.output().includes('"msg":"shutting down"'), 15_000, 'the receiver to shut down');
+      if (receiver.running()) process.kill(receiver.pid, 'SIGTERM');
+      expect(await receiver.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+      const messages = receiver
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => (JSON.parse(line) as { msg: string }).msg);
+      expect(messages.filter((msg) => msg === 'shutting down')).toHaveLength(1);
+      expect(messages).toContain('receiver stopped');
+    } catch (error) {
+      throw withOutputOf([receiver], error);
+    }
+  });
+
   it('a build whose accept thread cannot load stops at start with exit code 1 and says why', () => {
     const brokenDist = join(workDir!, 'dist-broken-accept-thread');
     cpSync(builtProduct().distDir, brokenDist, { recursive: true });

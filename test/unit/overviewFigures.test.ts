@@ -1,12 +1,6 @@
 import fc from 'fast-check';
-import {
-  dayStarts,
-  lastLocalDates,
-  localDate,
-  overviewFigures,
-  percentile,
-  startOfLocalDate,
-} from '../../src/receiver/admin/overviewFigures';
+import { dayStarts, lastLocalDates, overviewFigures, percentile } from '../../src/receiver/admin/overviewFigures';
+import { localDate, startOfLocalDate } from '../../src/receiver/admin/adminTime';
 import { logTicksFor } from '../../src/receiver/admin/overviewCharts';
 import type { DeliveryDays } from '../../src/receiver/store/ports/deliveryStats';
 

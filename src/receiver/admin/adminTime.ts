@@ -53,14 +53,8 @@ export function adminTime(zone: string): AdminTime {
     startOfDay: (value) => {
       if (!/^\d{4}-\d{2}-\d{2}$/u.test(value)) return undefined;
       const midnightUtc = Date.parse(`${value}T00:00:00Z`);
-      if (Number.isNaN(midnightUtc)) return undefined;
-      // The zone's offset is within ±14 h: of the candidate instants around UTC midnight, the first whose local day
-      // is this one starts it (daylight saving never moves midnight by more than an hour).
-      for (let hour = -14; hour <= 14; hour += 1) {
-        const candidate = new Date(midnightUtc + hour * 3600_000);
-        if (day(candidate) === value) return candidate;
-      }
-      return new Date(midnightUtc);
+      if (Number.isNaN(midnightUtc) || new Date(midnightUtc).toISOString().slice(0, 10) !== value) return undefined;
+      return startOfLocalDate(value, zone);
     },
   };
 }
@@ -117,4 +111,64 @@ export function escapeHtml(text: string): string {
     .replace(/>/gu, '&gt;')
     .replace(/"/gu, '&quot;')
     .replace(/'/gu, '&#39;');
+}
+
+// The local calendar: when a local date starts (also in zones half or three quarters of an hour from UTC, and on the
+// days clocks change). The overview's figures and the Deliveries filters both count days with it.
+
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = dateFormats.get(timeZone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    dateFormats.set(timeZone, format);
+  }
+  return format;
+}
+
+/** The wall clock of `instant` in `timeZone`, as numbers. */
+function wallClock(instant: number, timeZone: string) {
+  const parts: Record<string, number> = {};
+  for (const part of dateFormat(timeZone).formatToParts(new Date(instant))) {
+    if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  }
+  return {
+    year: parts['year'] ?? 1970,
+    month: parts['month'] ?? 1,
+    day: parts['day'] ?? 1,
+    hour: (parts['hour'] ?? 0) % 24,
+    minute: parts['minute'] ?? 0,
+    second: parts['second'] ?? 0,
+  };
+}
+
+/** The local date of `instant` in `timeZone`, `YYYY-MM-DD`. */
+export function localDate(instant: Date, timeZone: string): string {
+  const { year, month, day } = wallClock(instant.getTime(), timeZone);
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** How far `timeZone`'s wall clock is ahead of UTC at `instant`, in ms. */
+function offsetMs(instant: number, timeZone: string): number {
+  const wall = wallClock(instant, timeZone);
+  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+  return asUtc - Math.floor(instant / 1000) * 1000;
+}
+
+/** The instant the local date `date` (`YYYY-MM-DD`) starts in `timeZone`. */
+export function startOfLocalDate(date: string, timeZone: string): Date {
+  const [year = 1970, month = 1, day = 1] = date.split('-').map(Number);
+  const midnightAsUtc = Date.UTC(year, month - 1, day);
+  // The offset at the guess may differ from the offset at the answer (summer time began in between): ask twice.
+  const guess = midnightAsUtc - offsetMs(midnightAsUtc, timeZone);
+  return new Date(midnightAsUtc - offsetMs(guess, timeZone));
 }

@@ -4,6 +4,7 @@ import {
   type ParticipantOutcomeCategory,
 } from '../../core';
 import type { DeliveryDays, SettledOutcome } from '../store/ports/deliveryStats';
+import { localDate, startOfLocalDate } from './adminTime';
 
 // The overview's figures for the last days: days are days in the configured time zone (summer time included), so this
 // module works out when each starts, and the store counts the deliveries between.
@@ -33,63 +34,6 @@ export interface OverviewFigures {
   days: DayFigures[];
   /** The participants of the window's delivered meetings, by category, in PARTICIPANT_OUTCOME_CATEGORIES's order. */
   participants: Record<ParticipantOutcomeCategory, number>;
-}
-
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-function dateFormat(timeZone: string): Intl.DateTimeFormat {
-  let format = dateFormats.get(timeZone);
-  if (format === undefined) {
-    format = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    dateFormats.set(timeZone, format);
-  }
-  return format;
-}
-
-/** The wall clock of `instant` in `timeZone`, as numbers. */
-function wallClock(instant: number, timeZone: string) {
-  const parts: Record<string, number> = {};
-  for (const part of dateFormat(timeZone).formatToParts(new Date(instant))) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  }
-  return {
-    year: parts['year'] ?? 1970,
-    month: parts['month'] ?? 1,
-    day: parts['day'] ?? 1,
-    hour: (parts['hour'] ?? 0) % 24,
-    minute: parts['minute'] ?? 0,
-    second: parts['second'] ?? 0,
-  };
-}
-
-/** The local date of `instant` in `timeZone`, `YYYY-MM-DD`. */
-export function localDate(instant: Date, timeZone: string): string {
-  const { year, month, day } = wallClock(instant.getTime(), timeZone);
-  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-}
-
-/** How far `timeZone`'s wall clock is ahead of UTC at `instant`, in ms. */
-function offsetMs(instant: number, timeZone: string): number {
-  const wall = wallClock(instant, timeZone);
-  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
-  return asUtc - Math.floor(instant / 1000) * 1000;
-}
-
-/** The instant the local date `date` (`YYYY-MM-DD`) starts in `timeZone`. */
-export function startOfLocalDate(date: string, timeZone: string): Date {
-  const [year = 1970, month = 1, day = 1] = date.split('-').map(Number);
-  const midnightAsUtc = Date.UTC(year, month - 1, day);
-  // The offset at the guess may differ from the offset at the answer (summer time began in between): ask twice.
-  const guess = midnightAsUtc - offsetMs(midnightAsUtc, timeZone);
-  return new Date(midnightAsUtc - offsetMs(guess, timeZone));
 }
 
 /** The `count` local dates ending with today's, oldest first (calendar days: no zone can skip or repeat one). */

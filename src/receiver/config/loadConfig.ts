@@ -271,6 +271,12 @@ export interface ReceiverConfig {
    */
   adminListener?: { host: string; port: number } | undefined;
   /**
+   * `ADMIN_HOST` when it is set and ADMIN_PORT is not: unused (one listener on HOST:PORT serves everything), which the
+   * receiver says at start. Not an error: the container image sets ADMIN_HOST, and ADMIN_PORT= turns the second
+   * listener off.
+   */
+  unusedAdminHost?: string | undefined;
+  /**
    * Whether this is a development run (`NODE_ENV=development`) or explicitly a production one (`NODE_ENV=production`);
    * `undefined` otherwise. Only the start-up hint on reading the logs depends on it.
    */
@@ -414,6 +420,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     port: e.PORT,
     adminListener:
       e.ADMIN_PORT === undefined ? undefined : { host: e.ADMIN_HOST?.trim() || '127.0.0.1', port: e.ADMIN_PORT },
+    unusedAdminHost: e.ADMIN_PORT === undefined && nonEmpty(e.ADMIN_HOST) ? e.ADMIN_HOST.trim() : undefined,
     nodeEnv: nodeEnv === 'development' || nodeEnv === 'production' ? nodeEnv : undefined,
     dataDir: dataDirFrom({ DATA_DIR: e.DATA_DIR }, cwd),
     store: storeLocation(e, cwd),
@@ -525,11 +532,7 @@ const EVERY_INTERFACE = new Set(['0.0.0.0', '::', '[::]']);
 /** The two listeners must not ask for the same address: ADMIN_PORT = PORT on one host cannot be bound twice. */
 function listenerProblems(env: Record<string, string | undefined>): string[] {
   const adminPort = env['ADMIN_PORT']?.trim() || undefined;
-  if (adminPort === undefined) {
-    return nonEmpty(env['ADMIN_HOST'])
-      ? ['ADMIN_HOST: goes with ADMIN_PORT (the admin listener is off without it)']
-      : [];
-  }
+  if (adminPort === undefined) return [];
   const port = env['PORT']?.trim() || '8080';
   if (Number(adminPort) !== Number(port) || Number(port) === 0) return [];
   const host = env['HOST']?.trim() || '0.0.0.0';
