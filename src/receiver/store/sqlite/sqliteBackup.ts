@@ -44,8 +44,11 @@ export async function backupSqliteDatabase(
   const partial = `${target}.partial-${process.pid}`;
   const db = new Database(source, { fileMustExist: true, timeout: 5000 });
   try {
-    // All pages in one step: the whole copy reads one snapshot, and a commit by the receiver meanwhile cannot make
-    // SQLite restart it (which it does between steps when another connection writes).
+    // better-sqlite3 starts with a step of 0 pages (it only counts them) and then calls `progress`; returning the
+    // largest count it takes makes the next step copy every page in one call, inside one read transaction: one
+    // snapshot. A commit by the receiver between the two steps restarts a copy that has not begun; one during the
+    // second step waits for nothing (WAL) and is not in the copy. (Its default, without `progress`, is 100 pages a
+    // step, restarted whenever another connection commits between steps.)
     await db.backup(partial, { progress: () => 0x7fffffff });
   } catch (error) {
     rmSync(partial, { force: true });
