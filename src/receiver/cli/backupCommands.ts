@@ -60,7 +60,7 @@ export async function backup(
  * Replaces the SQLite store with the backup `file`, after checking it, while no receiver runs on DATA_DIR; the current
  * database is kept beside it. Exit 0 restored, 1 refused or failed, 2 usage or PostgreSQL.
  */
-export function restore(file: string | undefined, env: Env, out: Output, err: Output): number {
+export async function restore(file: string | undefined, env: Env, out: Output, err: Output): Promise<number> {
   if (file === undefined) {
     err('restore needs the backup file: dci-companion restore <file>.');
     return 2;
@@ -68,9 +68,9 @@ export function restore(file: string | undefined, env: Env, out: Output, err: Ou
   const location = sqliteLocation(env, err);
   if (location === undefined) return 2;
   const source = resolve(file);
-  let result: ReturnType<typeof restoreSqliteDatabase>;
+  let result: Awaited<ReturnType<typeof restoreSqliteDatabase>>;
   try {
-    result = restoreSqliteDatabase(source, location.file, new Date());
+    result = await restoreSqliteDatabase(source, location.file, new Date());
   } catch (error) {
     err(`The restore failed: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

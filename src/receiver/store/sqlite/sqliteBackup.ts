@@ -1,14 +1,4 @@
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
@@ -121,10 +111,15 @@ export type RestoreResult =
  * no receiver runs on it (its worker locks; a receiver writing meanwhile would write into the file being replaced).
  * The current database, if any, is kept beside it as `<database>.before-restore-<time>`, checkpointed first so the
  * kept file holds everything; a -wal that could not be checkpointed goes with it, and no -wal or -shm of the old file
- * stays beside the restored one (SQLite would replay it into the restored database). The backup is copied under a
- * temporary name and renamed into place: the database is never half a backup.
+ * stays beside the restored one (SQLite would replay it into the restored database). The backup is copied with
+ * SQLite's online backup (so a copied database's own -wal, which the check read, is in the copy too; a plain file copy
+ * would lose its commits) under a temporary name and renamed into place: the database is never half a backup.
  */
-export function restoreSqliteDatabase(backupFile: string, databaseFile: string, now: Date): RestoreResult {
+export async function restoreSqliteDatabase(
+  backupFile: string,
+  databaseFile: string,
+  now: Date,
+): Promise<RestoreResult> {
   const check = checkSqliteBackup(backupFile);
   if (check.kind !== 'ok') return { kind: 'refused', check };
   const workers = runningWorkers(databaseFile);
@@ -133,8 +128,7 @@ export function restoreSqliteDatabase(backupFile: string, databaseFile: string, 
   const incoming = `${databaseFile}.restoring-${process.pid}`;
   // A new DATA_DIR (restoring onto a new machine) is created, as the receiver's first start would.
   mkdirSync(dirname(databaseFile), { recursive: true });
-  copyFileSync(backupFile, incoming);
-  syncFile(incoming);
+  await copyDatabase(backupFile, incoming);
   let keptAs: string | undefined;
   try {
     if (existsSync(databaseFile)) {
@@ -156,6 +150,32 @@ export function restoreSqliteDatabase(backupFile: string, databaseFile: string, 
     throw error;
   }
   return { kind: 'restored', schemaVersion: check.schemaVersion, bytes: statSync(databaseFile).size, keptAs };
+}
+
+/**
+ * Writes `source` as SQLite reads it (its -wal included) to the new file `target`, a single self-contained file
+ * (journal mode DELETE), synced; no partial `target` is left on failure.
+ */
+async function copyDatabase(source: string, target: string): Promise<void> {
+  try {
+    const db = new Database(source, { readonly: true, fileMustExist: true, timeout: 5000 });
+    try {
+      await db.backup(target, { progress: () => 0x7fffffff });
+    } finally {
+      db.close();
+    }
+    const copy = new Database(target, { fileMustExist: true });
+    try {
+      copy.pragma('journal_mode = DELETE');
+    } finally {
+      copy.close();
+    }
+    syncFile(target);
+  } catch (error) {
+    rmSync(target, { force: true });
+    rmSync(`${target}-journal`, { force: true });
+    throw error;
+  }
 }
 
 /** Folds the database's WAL into the file (and removes it), so the file alone holds every commit; best effort. */
