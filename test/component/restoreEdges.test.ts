@@ -1,12 +1,13 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { runCli } from '../../src/receiver/cli/dciCompanion';
 import { openSqliteStore } from '../../src/receiver/store/sqlite/sqliteStore';
 
 // dci-companion restore at its edges (docs/operate.md: Backup and restore): a database copied with its -wal beside
-// it is restored with the WAL's commits.
+// it is restored with the WAL's commits; run as root, the restored file belongs to the database's owner.
 
 const root = mkdtempSync(join(tmpdir(), 'dci-restore-edges-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -62,5 +63,44 @@ describe('restore of a database file copied with its -wal', () => {
     expect(run).toMatchObject({ code: 0, err: '' });
     expect(count(restoredFile, 'SELECT count(*) AS n FROM restore_probe')).toBe(50);
     expect(existsSync(`${restoredFile}-wal`)).toBe(false);
+  });
+});
+
+describe('restore run as root', () => {
+  const asRoot = process.getuid?.() === 0 ? it : it.skip;
+  asRoot('gives the restored file the owner of the database it replaces (the service user), not root', async () => {
+    const backup = await receiverDatabase(join(root, 'owned-backup'));
+    const dataDir = join(root, 'owned');
+    const file = await receiverDatabase(dataDir);
+    chownSync(dataDir, 65534, 65533);
+    chownSync(file, 65534, 65533);
+    const run = await cli(['restore', backup], { DATA_DIR: dataDir });
+    expect(run).toMatchObject({ code: 0, err: '' });
+    expect(statSync(file)).toMatchObject({ uid: 65534, gid: 65533 });
+  });
+
+  asRoot('with no database before (--create), the owner of DATA_DIR', async () => {
+    const backup = await receiverDatabase(join(root, 'owned-backup-2'));
+    const dataDir = join(root, 'owned-empty');
+    const file = await receiverDatabase(dataDir);
+    rmSync(file);
+    chownSync(dataDir, 65534, 65533);
+    const run = await cli(['restore', backup, '--create'], { DATA_DIR: dataDir });
+    expect(run).toMatchObject({ code: 0, err: '' });
+    expect(statSync(file)).toMatchObject({ uid: 65534, gid: 65533 });
+  });
+});
+
+describe("docs/operate.md's backup and restore commands", () => {
+  const operate = readFileSync(join(__dirname, '..', '..', 'docs', 'operate.md'), 'utf8');
+  it("never run the CLI without the service's DATA_DIR (npx dci-companion would use ./data)", () => {
+    expect(operate).not.toMatch(/npx dci-companion/u);
+    const commands = [...operate.matchAll(/systemd-run[^`]*?bin\/dci-companion\.js \\\n\s*(backup|restore) /gu)];
+    expect(commands.map((command) => command[1])).toEqual(['backup', 'restore']);
+    for (const [command] of commands) {
+      expect(command).toContain('--uid=dci-companion');
+      expect(command).toContain('-p Environment=DATA_DIR=/var/lib/dci-companion');
+      expect(command).toContain('-p EnvironmentFile=/etc/dci-companion/env');
+    }
   });
 });

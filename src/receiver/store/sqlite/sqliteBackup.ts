@@ -1,4 +1,14 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
@@ -129,6 +139,12 @@ export async function restoreSqliteDatabase(
   // A new DATA_DIR (restoring onto a new machine) is created, as the receiver's first start would.
   mkdirSync(dirname(databaseFile), { recursive: true });
   await copyDatabase(backupFile, incoming);
+  // Run as root (the systemd steps), the restored file would be root's, and the service's own user could not write
+  // it: it gets the owner of the database it replaces, else of DATA_DIR.
+  if (process.getuid?.() === 0) {
+    const owner = statSync(existsSync(databaseFile) ? databaseFile : dirname(databaseFile));
+    chownSync(incoming, owner.uid, owner.gid);
+  }
   let keptAs: string | undefined;
   try {
     if (existsSync(databaseFile)) {
