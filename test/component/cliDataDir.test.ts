@@ -37,6 +37,7 @@ describe('a DATA_DIR without a receiver database', () => {
     ['requeue', '--dead'],
     ['erase', '--email', 'anna@acme.se'],
     ['backup', join(tmpdir(), 'never-written.sqlite')],
+    ['restore', join(tmpdir(), 'never-read.sqlite')],
   ];
 
   it.each(commands)('%s exits 2, names the path and DATA_DIR, and creates nothing', async (...args) => {
@@ -46,6 +47,19 @@ describe('a DATA_DIR without a receiver database', () => {
     expect(run.text).toContain(`No receiver database at ${join(dataDir, 'receiver.sqlite')}.`);
     expect(run.text).toContain(`Check DATA_DIR (it is "${dataDir}")`);
     expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('restore says --create restores into a new one there', async () => {
+    const dataDir = join(root, 'mistyped-restore');
+    const run = await cli(['restore', join(tmpdir(), 'never-read.sqlite')], { DATA_DIR: dataDir });
+    expect(run.code).toBe(2);
+    expect(run.text).toContain('or pass --create to restore into a new one there.');
+  });
+
+  it('restore with DATA_DIR unset refuses ./data rather than restore into it', async () => {
+    const run = await cli(['restore', join(tmpdir(), 'never-read.sqlite')], {});
+    expect(run.code).toBe(2);
+    expect(run.text).toContain(`Check DATA_DIR (it is not set, so ./data in ${process.cwd()})`);
   });
 
   it('backfill refuses it too', async () => {

@@ -1,7 +1,6 @@
-import { chownSync, copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { runCli } from '../../src/receiver/cli/dciCompanion';
 import { openSqliteStore } from '../../src/receiver/store/sqlite/sqliteStore';
