@@ -6,7 +6,7 @@ import { runCli } from '../../src/receiver/cli/dciCompanion';
 import { createLogger, readableLogsHint } from '../../src/receiver/observability/logger';
 import type { RunningReceiver } from '../../src/receiver/startReceiver';
 import { seedDemoData, type LimeEmulator } from '../../src/sandbox/lime';
-import { closeAll, startLime } from '../support/lime';
+import { closeAll, startLime, TEST_API_KEY } from '../support/lime';
 import { startLimeReceiver } from '../support/limeReceiver';
 
 // The CLI on a DATA_DIR without a database (a mistyped one) says so instead of creating an empty one; send-sample
@@ -72,6 +72,30 @@ describe('a DATA_DIR without a receiver database', () => {
     expect(run).toMatchObject({ code: 2 });
     expect(run.text).toContain('No receiver database at');
     expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it("test-connection tests the environment's settings, says saved ones are not read, and creates nothing", async () => {
+    const lime = await startLime();
+    try {
+      const dataDir = join(root, 'mistyped-test-connection');
+      const run = await cli(['test-connection'], {
+        DATA_DIR: dataDir,
+        LIME_URL: lime.baseUrl,
+        LIME_API_KEY: TEST_API_KEY,
+        DCI_WEBHOOK_SECRETS: SECRET,
+      });
+      expect(run.text).toContain(
+        `No receiver database at ${join(dataDir, 'receiver.sqlite')}. Check DATA_DIR (it is "${dataDir}"). ` +
+          'Settings saved on the admin pages are not read: testing what the environment sets.',
+      );
+      expect(run.text).toContain('Every configured check passed.');
+      expect(run.code).toBe(0);
+      expect(existsSync(dataDir)).toBe(false);
+      // So the other commands still refuse it.
+      expect((await cli(['deliveries'], { DATA_DIR: dataDir })).code).toBe(2);
+    } finally {
+      await closeAll();
+    }
   });
 
   it('with --create, deliveries starts an empty database there and lists nothing', async () => {

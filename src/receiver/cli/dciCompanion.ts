@@ -56,6 +56,8 @@ const USAGE = `Usage: dci-companion <command> [options]
 
 deliveries, requeue, erase, backfill, backup and restore refuse a DATA_DIR without a receiver database (a
 mistyped one); --create starts an empty one there instead (not for backup; for restore: restores into a new one).
+test-connection creates none there either: it tests the environment's settings only (none saved on the admin
+pages are read).
 
 Environment: DATABASE_URL (and DATABASE_SCHEMA), else DATA_DIR (default ./data), for deliveries/requeue/erase/
 backup/restore;
