@@ -1,12 +1,17 @@
 import { chownSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Server } from 'node:net';
 import Database from 'better-sqlite3';
 import { runCli } from '../../src/receiver/cli/dciCompanion';
 import { openSqliteStore } from '../../src/receiver/store/sqlite/sqliteStore';
+import { runningWorkers } from '../../src/receiver/store/sqlite/sqliteWorkerLocks';
+import { closeAll, startLime } from '../support/lime';
+import { startLimeReceiver } from '../support/limeReceiver';
 
 // dci-companion restore at its edges (docs/operate.md: Backup and restore): a database copied with its -wal beside
-// it is restored with the WAL's commits; run as root, the restored file belongs to the database's owner.
+// it is restored with the WAL's commits; run as root, the restored file belongs to the database's owner; a receiver
+// holds the worker lock that restore checks from before it listens.
 
 const root = mkdtempSync(join(tmpdir(), 'dci-restore-edges-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -100,6 +105,39 @@ describe("docs/operate.md's backup and restore commands", () => {
       expect(command).toContain('--uid=dci-companion');
       expect(command).toContain('-p Environment=DATA_DIR=/var/lib/dci-companion');
       expect(command).toContain('-p EnvironmentFile=/etc/dci-companion/env');
+    }
+  });
+});
+
+describe('a starting receiver', () => {
+  afterEach(() => jest.restoreAllMocks());
+  afterAll(() => closeAll());
+
+  it('holds the worker lock before it listens, so restore cannot swap the database under it', async () => {
+    const lime = await startLime();
+    const dataDir = join(root, 'starting');
+    const file = await receiverDatabase(dataDir);
+    // Observed, not changed: how many workers hold the lock at the moment each listener is bound.
+    const atListen: number[] = [];
+    const listen = Server.prototype.listen;
+    jest.spyOn(Server.prototype, 'listen').mockImplementation(function (this: Server, ...args: unknown[]) {
+      atListen.push(runningWorkers(file));
+      return listen.apply(this, args as Parameters<Server['listen']>);
+    });
+    const receiver = await startLimeReceiver(lime, {
+      dataDir,
+      webhookSecret: 'restore-edges-secret',
+      env: { ADMIN_PORT: '0', CONTACT_INDEX_SYNC_HOURS: '0' },
+    });
+    try {
+      expect(atListen).toEqual([1, 1]);
+      expect((await fetch(`${receiver.url}/healthz`)).status).toBe(200);
+      const backup = await receiverDatabase(join(root, 'starting-backup'));
+      const run = await cli(['restore', backup], { DATA_DIR: dataDir });
+      expect(run.code).toBe(1);
+      expect(run.err).toContain('a receiver is running');
+    } finally {
+      await receiver.close();
     }
   });
 });
