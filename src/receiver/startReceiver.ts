@@ -30,6 +30,7 @@ import {
 } from './settings/connectionSettingsService';
 import type { ReceiverStore } from './store/receiverStore';
 import { describeStore, openStore } from './store/openStore';
+import { alertAdminUrl } from './alerts/alertAdminUrl';
 import { COMPILED_ACCEPT_WORKER } from './store/sqlite/sqliteAcceptThread';
 import { SqliteStore } from './store/sqlite/sqliteStore';
 
@@ -139,7 +140,7 @@ export async function startReceiver(
   const alerts = new AlertSender({
     webhookUrl: config.alerts.webhookUrl,
     format: config.alerts.format,
-    adminUrl: config.publicUrl === undefined ? undefined : `${config.publicUrl}/admin`,
+    adminUrl: alertAdminUrl(config),
     logger,
   });
   let alertWatch: AlertWatch | undefined;
