@@ -96,7 +96,27 @@ describe('restore run as root', () => {
 });
 
 describe("docs/operate.md's backup and restore commands", () => {
-  const operate = readFileSync(join(__dirname, '..', '..', 'docs', 'operate.md'), 'utf8');
+  const repository = join(__dirname, '..', '..');
+  const operate = readFileSync(join(repository, 'docs', 'operate.md'), 'utf8');
+
+  it("in the container, use the image's working directory, DATA_DIR volume and CLI", () => {
+    const dockerfile = readFileSync(join(repository, 'Dockerfile'), 'utf8');
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+    expect(runtime).toMatch(/^WORKDIR \/opt\/dci-companion$/mu);
+    expect(runtime).toMatch(/DATA_DIR=\/data\b/u);
+    expect(runtime).toContain('VOLUME ["/data"]');
+    const container = operate.slice(operate.indexOf('### In the container'), operate.indexOf('### PostgreSQL'));
+    expect(container).toContain('docker exec dci-companion node bin/dci-companion.js backup /data/backups/');
+    expect(container).toContain('docker compose exec receiver node bin/dci-companion.js backup /data/backups/');
+    expect(container).toMatch(
+      /docker run --rm [^\n]*-v dci-data:\/data dci-companion \\\n\s+node bin\/dci-companion\.js restore \/data\/backups\//u,
+    );
+    expect(container).toContain(
+      'docker compose run --rm --no-deps receiver node bin/dci-companion.js restore /data/backups/',
+    );
+    expect(existsSync(join(repository, 'bin', 'dci-companion.js'))).toBe(true);
+  });
+
   it("never run the CLI without the service's DATA_DIR (npx dci-companion would use ./data)", () => {
     expect(operate).not.toMatch(/npx dci-companion/u);
     const commands = [...operate.matchAll(/systemd-run[^`]*?bin\/dci-companion\.js \\\n\s*(backup|restore) /gu)];
