@@ -182,8 +182,10 @@ describe('the log', () => {
     'NODE_ENV $nodeEnv, output to a terminal $stdoutIsTerminal: a readable-logs hint $hint',
     ({ nodeEnv, stdoutIsTerminal, hint }) => {
       const line = readableLogsHint({ nodeEnv, stdoutIsTerminal });
-      if (hint) expect(line).toContain('npx pino-pretty');
-      else expect(line).toBeUndefined();
+      if (hint) {
+        expect(line).toContain('in a development checkout: npm start | npx pino-pretty');
+        expect(line).toContain(`offline: | jq -r '.time + " " + .level + " " + .msg'`);
+      } else expect(line).toBeUndefined();
     },
   );
 });
