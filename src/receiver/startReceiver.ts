@@ -30,6 +30,7 @@ import {
 } from './settings/connectionSettingsService';
 import type { ReceiverStore } from './store/receiverStore';
 import { describeStore, openStore } from './store/openStore';
+import { alertAdminUrl } from './alerts/alertAdminUrl';
 import { COMPILED_ACCEPT_WORKER } from './store/sqlite/sqliteAcceptThread';
 import { SqliteStore } from './store/sqlite/sqliteStore';
 
@@ -139,7 +140,7 @@ export async function startReceiver(
   const alerts = new AlertSender({
     webhookUrl: config.alerts.webhookUrl,
     format: config.alerts.format,
-    adminUrl: config.publicUrl === undefined ? undefined : `${config.publicUrl}/admin`,
+    adminUrl: alertAdminUrl(config),
     logger,
   });
   let alertWatch: AlertWatch | undefined;
@@ -284,18 +285,11 @@ export async function startReceiver(
     void checkConnection();
     contactIndex.onConnectionChanged();
   };
-  void checkConnection();
-  contactIndex.start();
-  retention.start();
-  poller.start();
-  alertWatch.start();
-  const checkTimer = setInterval(() => void checkConnection(), CONNECTION_CHECK_INTERVAL_MS);
-  checkTimer.unref();
-
   const { adminListener } = config;
   const servers: Server[] = [];
   let closing: Promise<void> | undefined;
-  // Everything started above stops here, on close and when a listener cannot be bound (the port is taken …).
+  // Everything started below stops here, on close and when the start fails (a listener cannot be bound: the port is
+  // taken …).
   const close = () =>
     (closing ??= (async () => {
       clearInterval(checkTimer);
@@ -317,6 +311,24 @@ export async function startReceiver(
       await store.close();
       logger.info('receiver stopped');
     })());
+  let checkTimer: NodeJS.Timeout | undefined;
+  try {
+    // The worker's heartbeat takes the worker lock (SQLite: receiver.sqlite.workers/) before anything can store a
+    // summary (the poll, the listeners): `dci-companion restore` refuses while it is held, so it cannot swap the
+    // database under a receiver that is starting. The worker itself starts once the listeners are bound.
+    await heartbeat.start();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  void checkConnection();
+  contactIndex.start();
+  retention.start();
+  poller.start();
+  alertWatch.start();
+  checkTimer = setInterval(() => void checkConnection(), CONNECTION_CHECK_INTERVAL_MS);
+  checkTimer.unref();
+
   try {
     servers.push(
       await listen(
@@ -336,7 +348,6 @@ export async function startReceiver(
     throw error;
   }
   const [port, adminPort] = servers.map((listening) => (listening.address() as AddressInfo).port);
-  await heartbeat.start();
   worker.start();
   const connected = settings.connector() !== undefined;
   logger.info(

@@ -179,7 +179,8 @@ describe('a backup taken under load, restored into a new DATA_DIR', () => {
   });
 
   it('every summary acknowledged before the backup started is in the restored database, which is intact', async () => {
-    const restore = await cli(['restore', backupFile()], { DATA_DIR: restored });
+    // A new DATA_DIR (another machine): --create, or restore refuses it as a mistyped one (cliDataDir.test.ts).
+    const restore = await cli(['restore', backupFile(), '--create'], { DATA_DIR: restored });
     expect(restore).toMatchObject({ code: 0, err: '' });
     expect(restore.out).toContain(`Restored ${backupFile()} into ${databaseIn(restored)}`);
     expect(restore.out).toContain('There was no database before.');
@@ -293,7 +294,7 @@ describe('restore checks the file first', () => {
   });
 
   async function refusedRestore(file: string): Promise<string> {
-    const run = await cli(['restore', file], { DATA_DIR: target });
+    const run = await cli(['restore', file, '--create'], { DATA_DIR: target });
     expect(run.code).toBe(1);
     // Nothing was put in place.
     expect(existsSync(databaseIn(target))).toBe(false);

@@ -6,7 +6,7 @@ import { runCli } from '../../src/receiver/cli/dciCompanion';
 import { createLogger, readableLogsHint } from '../../src/receiver/observability/logger';
 import type { RunningReceiver } from '../../src/receiver/startReceiver';
 import { seedDemoData, type LimeEmulator } from '../../src/sandbox/lime';
-import { closeAll, startLime } from '../support/lime';
+import { closeAll, startLime, TEST_API_KEY } from '../support/lime';
 import { startLimeReceiver } from '../support/limeReceiver';
 
 // The CLI on a DATA_DIR without a database (a mistyped one) says so instead of creating an empty one; send-sample
@@ -37,6 +37,7 @@ describe('a DATA_DIR without a receiver database', () => {
     ['requeue', '--dead'],
     ['erase', '--email', 'anna@acme.se'],
     ['backup', join(tmpdir(), 'never-written.sqlite')],
+    ['restore', join(tmpdir(), 'never-read.sqlite')],
   ];
 
   it.each(commands)('%s exits 2, names the path and DATA_DIR, and creates nothing', async (...args) => {
@@ -46,6 +47,19 @@ describe('a DATA_DIR without a receiver database', () => {
     expect(run.text).toContain(`No receiver database at ${join(dataDir, 'receiver.sqlite')}.`);
     expect(run.text).toContain(`Check DATA_DIR (it is "${dataDir}")`);
     expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('restore says --create restores into a new one there', async () => {
+    const dataDir = join(root, 'mistyped-restore');
+    const run = await cli(['restore', join(tmpdir(), 'never-read.sqlite')], { DATA_DIR: dataDir });
+    expect(run.code).toBe(2);
+    expect(run.text).toContain('or pass --create to restore into a new one there.');
+  });
+
+  it('restore with DATA_DIR unset refuses ./data rather than restore into it', async () => {
+    const run = await cli(['restore', join(tmpdir(), 'never-read.sqlite')], {});
+    expect(run.code).toBe(2);
+    expect(run.text).toContain(`Check DATA_DIR (it is not set, so ./data in ${process.cwd()})`);
   });
 
   it('backfill refuses it too', async () => {
@@ -58,6 +72,30 @@ describe('a DATA_DIR without a receiver database', () => {
     expect(run).toMatchObject({ code: 2 });
     expect(run.text).toContain('No receiver database at');
     expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it("test-connection tests the environment's settings, says saved ones are not read, and creates nothing", async () => {
+    const lime = await startLime();
+    try {
+      const dataDir = join(root, 'mistyped-test-connection');
+      const run = await cli(['test-connection'], {
+        DATA_DIR: dataDir,
+        LIME_URL: lime.baseUrl,
+        LIME_API_KEY: TEST_API_KEY,
+        DCI_WEBHOOK_SECRETS: SECRET,
+      });
+      expect(run.text).toContain(
+        `No receiver database at ${join(dataDir, 'receiver.sqlite')}. Check DATA_DIR (it is "${dataDir}"). ` +
+          'Settings saved on the admin pages are not read: testing what the environment sets.',
+      );
+      expect(run.text).toContain('Every configured check passed.');
+      expect(run.code).toBe(0);
+      expect(existsSync(dataDir)).toBe(false);
+      // So the other commands still refuse it.
+      expect((await cli(['deliveries'], { DATA_DIR: dataDir })).code).toBe(2);
+    } finally {
+      await closeAll();
+    }
   });
 
   it('with --create, deliveries starts an empty database there and lists nothing', async () => {
@@ -144,8 +182,10 @@ describe('the log', () => {
     'NODE_ENV $nodeEnv, output to a terminal $stdoutIsTerminal: a readable-logs hint $hint',
     ({ nodeEnv, stdoutIsTerminal, hint }) => {
       const line = readableLogsHint({ nodeEnv, stdoutIsTerminal });
-      if (hint) expect(line).toContain('npx pino-pretty');
-      else expect(line).toBeUndefined();
+      if (hint) {
+        expect(line).toContain('in a development checkout: npm start | npx pino-pretty');
+        expect(line).toContain(`offline: | jq -r '.time + " " + .level + " " + .msg'`);
+      } else expect(line).toBeUndefined();
     },
   );
 });

@@ -58,19 +58,32 @@ export async function backup(
 
 /**
  * Replaces the SQLite store with the backup `file`, after checking it, while no receiver runs on DATA_DIR; the current
- * database is kept beside it. Exit 0 restored, 1 refused or failed, 2 usage or PostgreSQL.
+ * database is kept beside it. A DATA_DIR without a database (a mistyped or unset one, which the service does not read)
+ * is refused unless `create` (restoring onto a new machine). Exit 0 restored, 1 refused or failed, 2 usage,
+ * PostgreSQL or no database.
  */
-export function restore(file: string | undefined, env: Env, out: Output, err: Output): number {
+export async function restore(
+  file: string | undefined,
+  options: { create: boolean },
+  env: Env,
+  out: Output,
+  err: Output,
+): Promise<number> {
   if (file === undefined) {
     err('restore needs the backup file: dci-companion restore <file>.');
     return 2;
   }
   const location = sqliteLocation(env, err);
   if (location === undefined) return 2;
+  const missing = options.create ? undefined : missingDatabase(location, env);
+  if (missing !== undefined) {
+    err(missing.replace(/, or pass --create.*$/u, ', or pass --create to restore into a new one there.'));
+    return 2;
+  }
   const source = resolve(file);
-  let result: ReturnType<typeof restoreSqliteDatabase>;
+  let result: Awaited<ReturnType<typeof restoreSqliteDatabase>>;
   try {
-    result = restoreSqliteDatabase(source, location.file, new Date());
+    result = await restoreSqliteDatabase(source, location.file, new Date());
   } catch (error) {
     err(`The restore failed: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

@@ -4,6 +4,9 @@
 // the admin pages saved, the secrets opened with SECRET_KEY), the store, the backfill walk, enrichment and the
 // connector's dry run.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { assertNever, type MeetingSummary } from '../../core';
 import { DciClient, DciError, type DciApi, type DciConnectionCheck } from '../../dci-api';
 import { LimeConnector } from '../../lime-addon';
@@ -45,12 +48,14 @@ interface Connections {
 /**
  * Reads the full configuration and opens what the receiver would: the store (for the settings saved on the admin
  * pages and the token's shared request budget) and the two connections. Undefined (after saying why) on a
- * configuration error.
+ * configuration error. A DATA_DIR without a database (mistyped, or before the receiver's first start) is never given
+ * an empty one: `refuse` says so and opens nothing, `create` starts one (--create), `temporary` works on an empty
+ * store in a temporary folder, removed on close, after saying (on `err`, a warning) that no saved settings are read.
  */
 async function openConnections(
   env: Env,
   err: Output,
-  need: { requireDatabase: boolean } = { requireDatabase: false },
+  whenMissing: { database: 'refuse' | 'create' | 'temporary' },
 ): Promise<Connections | undefined> {
   let config: ReceiverConfig;
   try {
@@ -60,14 +65,33 @@ async function openConnections(
     err(error.message);
     return undefined;
   }
-  const missing = need.requireDatabase ? missingDatabase(config.store, env) : undefined;
+  const missing = whenMissing.database === 'create' ? undefined : missingDatabase(config.store, env);
+  let temporary: string | undefined;
   if (missing !== undefined) {
-    err(missing);
-    return undefined;
+    if (whenMissing.database !== 'temporary') {
+      err(missing);
+      return undefined;
+    }
+    err(
+      `${missing.replace(/, or pass --create.*$/u, '.')} Settings saved on the admin pages are not read: ` +
+        'testing what the environment sets.',
+    );
+    temporary = mkdtempSync(join(tmpdir(), 'dci-companion-test-connection-'));
   }
+  const removeTemporary = () => {
+    if (temporary !== undefined) rmSync(temporary, { recursive: true, force: true });
+  };
   const logger = createLogger('silent');
   const clients: DciClient[] = [];
-  const store = await openStore(config.store);
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = await openStore(
+      temporary === undefined ? config.store : { kind: 'sqlite', file: join(temporary, 'receiver.sqlite') },
+    );
+  } catch (error) {
+    removeTemporary();
+    throw error;
+  }
   let lime: OwnedConnectionSettingsService | undefined;
   try {
     lime = await createConnectionSettingsService({
@@ -104,11 +128,13 @@ async function openConnections(
         await Promise.all(clients.map((client) => client.close()));
         await opened.close();
         await store.close();
+        removeTemporary();
       },
     };
   } catch (error) {
     await lime?.close();
     await store.close();
+    removeTemporary();
     if (!(error instanceof ConfigError)) throw error;
     err(error.message);
     return undefined;
@@ -121,7 +147,7 @@ async function openConnections(
  * or when nothing is configured.
  */
 export async function testConnection(env: Env, out: Output, err: Output): Promise<number> {
-  const opened = await openConnections(env, err);
+  const opened = await openConnections(env, err, { database: 'temporary' });
   if (opened === undefined) return 2;
   try {
     const { dci, lime } = opened;
@@ -219,7 +245,7 @@ export async function backfill(
     return 2;
   }
   // What it stores is for the receiver on this store: a mistyped DATA_DIR must not get a database of its own.
-  const opened = await openConnections(env, err, { requireDatabase: options.create !== true });
+  const opened = await openConnections(env, err, { database: options.create === true ? 'create' : 'refuse' });
   if (opened === undefined) return 2;
   try {
     const api = opened.dci.api();

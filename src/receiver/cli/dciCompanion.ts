@@ -42,7 +42,8 @@ const USAGE = `Usage: dci-companion <command> [options]
   backup <file> [--force]
                  write an online backup of the SQLite store (consistent while the receiver runs) to <file>;
                  an existing <file> is replaced only with --force. PostgreSQL: use pg_dump
-  restore <file> check the backup <file> and put it in place of the SQLite store; the receiver must be
+  restore <file> [--create]
+                 check the backup <file> and put it in place of the SQLite store; the receiver must be
                  stopped; the current database is kept as receiver.sqlite.before-restore-<time>
   hash-password  read a password on standard input and print its ADMIN_PASSWORD_HASH value
   test-connection
@@ -53,8 +54,10 @@ const USAGE = `Usage: dci-companion <command> [options]
                  receiver to deliver; already delivered ones are not written again. --dry-run stores and writes
                  nothing and prints, per participant, what would be written in Lime
 
-deliveries, requeue, erase, backfill and backup refuse a DATA_DIR without a receiver database (a mistyped
-one); --create starts an empty one there instead (not for backup).
+deliveries, requeue, erase, backfill, backup and restore refuse a DATA_DIR without a receiver database (a
+mistyped one); --create starts an empty one there instead (not for backup; for restore: restores into a new one).
+test-connection creates none there either: it tests the environment's settings only (none saved on the admin
+pages are read).
 
 Environment: DATABASE_URL (and DATABASE_SCHEMA), else DATA_DIR (default ./data), for deliveries/requeue/erase/
 backup/restore;
@@ -90,7 +93,7 @@ export async function runCli(
     case 'backup':
       return backup(options.positional[0], { force: options.flags['force'] === true }, env, out, err);
     case 'restore':
-      return restore(options.positional[0], env, out, err);
+      return restore(options.positional[0], { create: options.flags['create'] === true }, env, out, err);
     case 'hash-password':
       return hashPassword(stdin, out, err);
     case 'test-connection':

@@ -150,6 +150,13 @@ const environmentSchema = z.object({
       error:
         'RECEIVER_PUBLIC_URL must be the http(s) address Lime reaches the receiver at, e.g. https://companion.example.com',
     }),
+  ADMIN_PUBLIC_URL: z
+    .string()
+    .optional()
+    .refine((url) => url === undefined || url.trim() === '' || isHttpUrl(url.trim()), {
+      error:
+        'ADMIN_PUBLIC_URL must be the http(s) address admins reach the admin pages at (without /admin), e.g. http://companion.internal:8081',
+    }),
   ALERT_WEBHOOK_URL: z
     .string()
     .optional()
@@ -344,6 +351,11 @@ export interface ReceiverConfig {
    */
   publicUrl?: string | undefined;
   /**
+   * `ADMIN_PUBLIC_URL`: where admins reach the admin listener (no trailing slash, without /admin), for the alerts'
+   * link to `<adminPublicUrl>/admin`. Optional.
+   */
+  adminPublicUrl?: string | undefined;
+  /**
    * The Lime settings that environment variables set, each present only when its variable is set (not empty): they
    * take precedence over the settings saved on the admin pages, which show them locked. `lime` and
    * `internalDomains` above hold the same values with their defaults filled in.
@@ -461,6 +473,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     contactIndexSyncMs: e.CONTACT_INDEX_SYNC_HOURS * 3600 * 1000,
     contactIndexIncrementalMs: e.CONTACT_INDEX_INCREMENTAL_MINUTES * 60 * 1000,
     publicUrl: nonEmpty(e.RECEIVER_PUBLIC_URL) ? e.RECEIVER_PUBLIC_URL.trim().replace(/\/+$/u, '') : undefined,
+    adminPublicUrl: nonEmpty(e.ADMIN_PUBLIC_URL) ? e.ADMIN_PUBLIC_URL.trim().replace(/\/+$/u, '') : undefined,
     settingsFromEnv: {
       url: e.LIME_URL?.trim(),
       apiKey: e.LIME_API_KEY?.trim(),

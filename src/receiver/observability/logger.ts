@@ -61,7 +61,10 @@ export function readableLogsHint(context: {
 }): string | undefined {
   if (context.nodeEnv === 'production') return undefined;
   if (context.nodeEnv !== 'development' && !context.stdoutIsTerminal) return undefined;
-  return 'The log is JSON lines, one per event. To read it as text: npm start | npx pino-pretty';
+  return (
+    'The log is JSON lines, one per event. To read it as text in a development checkout: npm start | npx pino-pretty' +
+    ` (or, offline: | jq -r '.time + " " + .level + " " + .msg')`
+  );
 }
 
 export type { Logger };

@@ -1,6 +1,6 @@
 import {
+  chownSync,
   closeSync,
-  copyFileSync,
   existsSync,
   fsyncSync,
   mkdirSync,
@@ -44,8 +44,11 @@ export async function backupSqliteDatabase(
   const partial = `${target}.partial-${process.pid}`;
   const db = new Database(source, { fileMustExist: true, timeout: 5000 });
   try {
-    // All pages in one step: the whole copy reads one snapshot, and a commit by the receiver meanwhile cannot make
-    // SQLite restart it (which it does between steps when another connection writes).
+    // better-sqlite3 starts with a step of 0 pages (it only counts them) and then calls `progress`; returning the
+    // largest count it takes makes the next step copy every page in one call, inside one read transaction: one
+    // snapshot. A commit by the receiver between the two steps restarts a copy that has not begun; one during the
+    // second step waits for nothing (WAL) and is not in the copy. (Its default, without `progress`, is 100 pages a
+    // step, restarted whenever another connection commits between steps.)
     await db.backup(partial, { progress: () => 0x7fffffff });
   } catch (error) {
     rmSync(partial, { force: true });
@@ -118,10 +121,15 @@ export type RestoreResult =
  * no receiver runs on it (its worker locks; a receiver writing meanwhile would write into the file being replaced).
  * The current database, if any, is kept beside it as `<database>.before-restore-<time>`, checkpointed first so the
  * kept file holds everything; a -wal that could not be checkpointed goes with it, and no -wal or -shm of the old file
- * stays beside the restored one (SQLite would replay it into the restored database). The backup is copied under a
- * temporary name and renamed into place: the database is never half a backup.
+ * stays beside the restored one (SQLite would replay it into the restored database). The backup is copied with
+ * SQLite's online backup (so a copied database's own -wal, which the check read, is in the copy too; a plain file copy
+ * would lose its commits) under a temporary name and renamed into place: the database is never half a backup.
  */
-export function restoreSqliteDatabase(backupFile: string, databaseFile: string, now: Date): RestoreResult {
+export async function restoreSqliteDatabase(
+  backupFile: string,
+  databaseFile: string,
+  now: Date,
+): Promise<RestoreResult> {
   const check = checkSqliteBackup(backupFile);
   if (check.kind !== 'ok') return { kind: 'refused', check };
   const workers = runningWorkers(databaseFile);
@@ -130,8 +138,13 @@ export function restoreSqliteDatabase(backupFile: string, databaseFile: string, 
   const incoming = `${databaseFile}.restoring-${process.pid}`;
   // A new DATA_DIR (restoring onto a new machine) is created, as the receiver's first start would.
   mkdirSync(dirname(databaseFile), { recursive: true });
-  copyFileSync(backupFile, incoming);
-  syncFile(incoming);
+  await copyDatabase(backupFile, incoming);
+  // Run as root (the systemd steps), the restored file would be root's, and the service's own user could not write
+  // it: it gets the owner of the database it replaces, else of DATA_DIR.
+  if (process.getuid?.() === 0) {
+    const owner = statSync(existsSync(databaseFile) ? databaseFile : dirname(databaseFile));
+    chownSync(incoming, owner.uid, owner.gid);
+  }
   let keptAs: string | undefined;
   try {
     if (existsSync(databaseFile)) {
@@ -153,6 +166,32 @@ export function restoreSqliteDatabase(backupFile: string, databaseFile: string, 
     throw error;
   }
   return { kind: 'restored', schemaVersion: check.schemaVersion, bytes: statSync(databaseFile).size, keptAs };
+}
+
+/**
+ * Writes `source` as SQLite reads it (its -wal included) to the new file `target`, a single self-contained file
+ * (journal mode DELETE), synced; no partial `target` is left on failure.
+ */
+async function copyDatabase(source: string, target: string): Promise<void> {
+  try {
+    const db = new Database(source, { readonly: true, fileMustExist: true, timeout: 5000 });
+    try {
+      await db.backup(target, { progress: () => 0x7fffffff });
+    } finally {
+      db.close();
+    }
+    const copy = new Database(target, { fileMustExist: true });
+    try {
+      copy.pragma('journal_mode = DELETE');
+    } finally {
+      copy.close();
+    }
+    syncFile(target);
+  } catch (error) {
+    rmSync(target, { force: true });
+    rmSync(`${target}-journal`, { force: true });
+    throw error;
+  }
 }
 
 /** Folds the database's WAL into the file (and removes it), so the file alone holds every commit; best effort. */
