@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { dayStarts, lastLocalDates, overviewFigures, percentile } from '../../src/receiver/admin/overviewFigures';
 import { localDate, startOfLocalDate } from '../../src/receiver/admin/adminTime';
-import { logTicksFor } from '../../src/receiver/admin/overviewCharts';
+import { formatSeconds, logTicksFor } from '../../src/receiver/admin/overviewCharts';
 import type { DeliveryDays } from '../../src/receiver/store/ports/deliveryStats';
 
 const SECOND = 1000;
@@ -139,5 +139,19 @@ describe('the time axis', () => {
     ],
   ])('durations %j are drawn on ticks %j', (seconds, labels) => {
     expect(logTicksFor(seconds).map((tick) => tick.label)).toEqual(labels);
+  });
+});
+
+describe('durations in words', () => {
+  it.each([
+    [0, 'under 1 s'],
+    [0.4, 'under 1 s'],
+    [1, '1 s'],
+    [42, '42 s'],
+    [210, '3.5 min'],
+    [4320, '72 min'],
+    [9000, '2.5 h'],
+  ])('%d s reads %j', (seconds, words) => {
+    expect(formatSeconds(seconds)).toBe(words);
   });
 });

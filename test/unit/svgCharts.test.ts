@@ -137,6 +137,14 @@ describe('lines', () => {
     expect(svg).toContain('font-weight="600">p95</text>');
   });
 
+  it('lines that end at the same height get their names apart, both readable', () => {
+    const svg = lineChart({ ...chart, columns: [{ label: '4 Dec', values: [0.3, 0.3] }], logTicks: [1, 10] });
+    const names = [...svg.matchAll(/<text x="[^"]+" y="([^"]+)"[^>]*font-weight="600">(p50|p95)<\/text>/gu)];
+    expect(names.map((match) => match[2])).toEqual(['p50', 'p95']);
+    const [p50, p95] = names.map((match) => Number(match[1]));
+    expect(Math.abs(p50! - p95!)).toBeGreaterThanOrEqual(12);
+  });
+
   it('on a logarithmic axis, each tenfold takes the same height', () => {
     const svg = lineChart({ ...chart, logTicks: [1, 10, 100, 1000, 10_000] });
     const squares = elements(svg, 'rect').map((rect) => Number(rect['y']));

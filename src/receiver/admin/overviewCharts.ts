@@ -55,8 +55,10 @@ function durationUnit(maxSeconds: number): { name: string; short: string; second
   return { name: 'hours', short: 'h', seconds: 3600 };
 }
 
-/** A duration in words: `42 s`, `3.5 min`, `1.2 h`. */
+/** A duration in words: `under 1 s`, `42 s`, `3.5 min`, `1.2 h`. */
 export function formatSeconds(seconds: number): string {
+  // Below a second "0 s" would read as instant or as missing: say what it is.
+  if (seconds < 1) return 'under 1 s';
   const unit = durationUnit(seconds);
   const value = seconds / unit.seconds;
   return `${value < 10 && unit.seconds > 1 ? value.toFixed(1) : Math.round(value)} ${unit.short}`;

@@ -260,6 +260,15 @@ export function lineChart(chart: LineChart): string {
   const log = chart.logTicks === undefined ? undefined : logAxis(chart.logTicks);
   const yOf = (value: number) =>
     plot.bottom - (log ? log.fraction(value) : value / scale.top) * (plot.bottom - plot.top);
+  // Each line's name is written at its last point; names that would overlap (lines ending at the same height) are
+  // moved apart, the higher one up, so both stay readable.
+  const endLabelY: number[] = [];
+  const placeEndLabel = (y: number) => {
+    let placed = y + 4;
+    while (endLabelY.some((other) => Math.abs(other - placed) < 12)) placed -= 12;
+    endLabelY.push(placed);
+    return placed;
+  };
   const lines = chart.series.map((series, seriesIndex) => {
     const colour = escapeMarkup(series.colour);
     const runs: string[][] = [];
@@ -294,7 +303,7 @@ export function lineChart(chart: LineChart): string {
     const end =
       last === undefined
         ? ''
-        : `<text x="${n(last.x + 6)}" y="${n(last.y + 4)}" fill="${colour}" font-weight="600">${escapeMarkup(series.label)}</text>`;
+        : `<text x="${n(last.x + 6)}" y="${n(placeEndLabel(last.y))}" fill="${colour}" font-weight="600">${escapeMarkup(series.label)}</text>`;
     return `<g class="line" data-series="${escapeMarkup(series.label)}">${paths.join('')}${markers.join('')}${end}</g>`;
   });
   return (
