@@ -1,6 +1,10 @@
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
+/**
+ * A formatter of `timeZone`'s wall clock to the second (24-hour), cached per zone: read with `formatToParts` for the
+ * numbers, as the note's times and the admin pages' local days are.
+ */
+export function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let formatter = formatters.get(timeZone);
   if (!formatter) {
     // Throws RangeError for a zone the runtime does not know: configuration is checked with isValidTimeZone.

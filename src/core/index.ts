@@ -60,7 +60,7 @@ export {
   type TieBreakRule,
 } from './decideMatch';
 export { conversationReference, findConversationReference, referenceLine } from './conversationReference';
-export { formatMeetingTime, isValidTimeZone, localDateTime } from './formatMeetingTime';
+export { formatMeetingTime, formatterFor, isValidTimeZone, localDateTime } from './formatMeetingTime';
 export { parseRetryAfter } from './parseRetryAfter';
 export {
   DEFAULT_NOTE_MAX_LENGTH,

@@ -1,5 +1,5 @@
+import { escapeHtml } from '../../src/receiver/admin/adminTime';
 import {
-  escapeMarkup,
   horizontalBarChart,
   legendSwatch,
   lineChart,
@@ -176,7 +176,7 @@ describe('scales and legends', () => {
   });
 
   it('escapes the five characters that matter in markup', () => {
-    expect(escapeMarkup(`<a href="x" title='y'>&</a>`)).toBe(
+    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe(
       '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
     );
   });

@@ -1,3 +1,5 @@
+import { formatterFor } from '../../core';
+
 /**
  * The one way the admin pages show a time: in the configured TIME_ZONE (the zone the notes are written in), with the
  * zone's abbreviation or offset, `4 Dec 2026 21:05 CET`; inside `<time datetime="…ISO…" title="Europe/Stockholm">`
@@ -116,29 +118,10 @@ export function escapeHtml(text: string): string {
 // The local calendar: when a local date starts (also in zones half or three quarters of an hour from UTC, and on the
 // days clocks change). The overview's figures and the Deliveries filters both count days with it.
 
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-function dateFormat(timeZone: string): Intl.DateTimeFormat {
-  let format = dateFormats.get(timeZone);
-  if (format === undefined) {
-    format = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    dateFormats.set(timeZone, format);
-  }
-  return format;
-}
-
 /** The wall clock of `instant` in `timeZone`, as numbers. */
 function wallClock(instant: number, timeZone: string) {
   const parts: Record<string, number> = {};
-  for (const part of dateFormat(timeZone).formatToParts(new Date(instant))) {
+  for (const part of formatterFor(timeZone).formatToParts(new Date(instant))) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
   }
   return {

@@ -10,6 +10,8 @@
 // container (viewBox, width 100 %), so it fits a phone without scrolling. Series are told apart by a pattern or a
 // dash and a marker as well as by colour, and each chart's caller shows a legend and the numbers as a table.
 
+import { escapeHtml } from './adminTime';
+
 /** A series of a chart: how it is named and drawn. Colours should have 3:1 contrast against white. */
 export interface ChartSeries {
   label: string;
@@ -24,16 +26,6 @@ const FONT_SIZE = 13;
 const INK = '#1d2330';
 const MUTED = '#5b6475';
 const GRID = '#d9dde5';
-
-/** Text made safe for SVG (and HTML) markup: content and attribute values alike. */
-export function escapeMarkup(text: string): string {
-  return text
-    .replace(/&/gu, '&amp;')
-    .replace(/</gu, '&lt;')
-    .replace(/>/gu, '&gt;')
-    .replace(/"/gu, '&quot;')
-    .replace(/'/gu, '&#39;');
-}
 
 /** A coordinate, rounded to a tenth: short markup, and stable in tests. */
 function n(value: number): string {
@@ -55,7 +47,7 @@ function svgOpen(id: string, height: number, title: string, description: string)
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${CHART_WIDTH} ${height}" width="100%" ` +
     `preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="${id}-title ${id}-desc" ` +
     `font-family="system-ui, sans-serif" font-size="${FONT_SIZE}" class="chart-svg">` +
-    `<title id="${id}-title">${escapeMarkup(title)}</title><desc id="${id}-desc">${escapeMarkup(description)}</desc>`
+    `<title id="${id}-title">${escapeHtml(title)}</title><desc id="${id}-desc">${escapeHtml(description)}</desc>`
   );
 }
 
@@ -70,7 +62,7 @@ function patternDefs(id: string, series: readonly ChartSeries[]): string {
     }[entry.pattern];
     return [
       `<pattern id="${id}-p${index}" width="6" height="6" patternUnits="userSpaceOnUse">` +
-        `<rect width="6" height="6" fill="${escapeMarkup(entry.colour)}"/>${marks}</pattern>`,
+        `<rect width="6" height="6" fill="${escapeHtml(entry.colour)}"/>${marks}</pattern>`,
     ];
   });
   return defs.length === 0 ? '' : `<defs>${defs.join('')}</defs>`;
@@ -79,7 +71,7 @@ function patternDefs(id: string, series: readonly ChartSeries[]): string {
 function fillOf(id: string, series: readonly ChartSeries[], index: number): string {
   const entry = series[index];
   if (entry === undefined) return INK;
-  return entry.pattern === undefined ? escapeMarkup(entry.colour) : `url(#${id}-p${index})`;
+  return entry.pattern === undefined ? escapeHtml(entry.colour) : `url(#${id}-p${index})`;
 }
 
 /** A vertical axis: grid lines with their values, and the axis's name turned along it. */
@@ -94,13 +86,13 @@ function valueAxis(
     const y = plot.bottom - (value / scale.top) * (plot.bottom - plot.top);
     parts.push(
       `<line x1="${n(plot.left)}" x2="${n(plot.right)}" y1="${n(y)}" y2="${n(y)}" stroke="${GRID}"/>` +
-        `<text x="${n(plot.left - 6)}" y="${n(y + 4)}" text-anchor="end" fill="${MUTED}">${escapeMarkup(format(value))}</text>`,
+        `<text x="${n(plot.left - 6)}" y="${n(y + 4)}" text-anchor="end" fill="${MUTED}">${escapeHtml(format(value))}</text>`,
     );
   }
   const middle = (plot.top + plot.bottom) / 2;
   parts.push(
     `<text x="12" y="${n(middle)}" transform="rotate(-90 12 ${n(middle)})" text-anchor="middle" fill="${INK}">` +
-      `${escapeMarkup(name)}</text>`,
+      `${escapeHtml(name)}</text>`,
   );
   return `<g class="axis">${parts.join('')}</g>`;
 }
@@ -120,13 +112,13 @@ function categoryAxis(
     const x = last ? plot.right : plot.left + width * (index + 0.5);
     const anchor = last ? 'end' : 'middle';
     return [
-      `<text x="${n(x)}" y="${n(plot.bottom + 16)}" text-anchor="${anchor}" fill="${MUTED}">${escapeMarkup(label)}</text>`,
+      `<text x="${n(x)}" y="${n(plot.bottom + 16)}" text-anchor="${anchor}" fill="${MUTED}">${escapeHtml(label)}</text>`,
     ];
   });
   return (
     `<g class="axis"><line x1="${n(plot.left)}" x2="${n(plot.right)}" y1="${n(plot.bottom)}" y2="${n(plot.bottom)}" stroke="${MUTED}"/>` +
     `${shown.join('')}<text x="${n((plot.left + plot.right) / 2)}" y="${n(plot.bottom + 34)}" text-anchor="middle" fill="${INK}">` +
-    `${escapeMarkup(name)}</text></g>`
+    `${escapeHtml(name)}</text></g>`
   );
 }
 
@@ -164,11 +156,11 @@ export function stackedBarChart(chart: StackedBarChart): string {
       const name = chart.series[seriesIndex]?.label ?? '';
       return [
         `<rect x="${n(x)}" y="${n(y)}" width="${n(barWidth)}" height="${n(h)}" fill="${fillOf(chart.id, chart.series, seriesIndex)}" ` +
-          `stroke="#fff" stroke-width="0.75" data-series="${escapeMarkup(name)}" data-value="${value}">` +
-          `<title>${escapeMarkup(`${column.label}: ${name} ${value}`)}</title></rect>`,
+          `stroke="#fff" stroke-width="0.75" data-series="${escapeHtml(name)}" data-value="${value}">` +
+          `<title>${escapeHtml(`${column.label}: ${name} ${value}`)}</title></rect>`,
       ];
     });
-    return `<g class="bar" data-label="${escapeMarkup(column.label)}">${segments.join('')}</g>`;
+    return `<g class="bar" data-label="${escapeHtml(column.label)}">${segments.join('')}</g>`;
   });
   return (
     svgOpen(chart.id, height, chart.title, chart.description) +
@@ -206,9 +198,9 @@ export function horizontalBarChart(chart: HorizontalBarChart): string {
     const y = plot.top + rowHeight * index;
     const width = Math.max(0, bar.value * perUnit);
     return (
-      `<g class="bar" data-label="${escapeMarkup(bar.label)}">` +
-      `<text x="${n(plot.left - 6)}" y="${n(y + rowHeight / 2 + 4)}" text-anchor="end" fill="${INK}">${escapeMarkup(bar.label)}</text>` +
-      `<rect x="${n(plot.left)}" y="${n(y + 4)}" width="${n(width)}" height="${n(rowHeight - 8)}" fill="${escapeMarkup(bar.colour)}" data-value="${bar.value}"/>` +
+      `<g class="bar" data-label="${escapeHtml(bar.label)}">` +
+      `<text x="${n(plot.left - 6)}" y="${n(y + rowHeight / 2 + 4)}" text-anchor="end" fill="${INK}">${escapeHtml(bar.label)}</text>` +
+      `<rect x="${n(plot.left)}" y="${n(y + 4)}" width="${n(width)}" height="${n(rowHeight - 8)}" fill="${escapeHtml(bar.colour)}" data-value="${bar.value}"/>` +
       `<text x="${n(plot.left + width + 4)}" y="${n(y + rowHeight / 2 + 4)}" fill="${INK}" font-weight="600">${bar.value}</text></g>`
     );
   });
@@ -223,7 +215,7 @@ export function horizontalBarChart(chart: HorizontalBarChart): string {
   return (
     svgOpen(chart.id, height, chart.title, chart.description) +
     `<g class="axis">${ticks.join('')}<text x="${n((plot.left + plot.right) / 2)}" y="${n(bottom + 30)}" text-anchor="middle" fill="${INK}">` +
-    `${escapeMarkup(chart.valueAxis)}</text></g>` +
+    `${escapeHtml(chart.valueAxis)}</text></g>` +
     rows.join('') +
     '</svg>'
   );
@@ -270,7 +262,7 @@ export function lineChart(chart: LineChart): string {
     return placed;
   };
   const lines = chart.series.map((series, seriesIndex) => {
-    const colour = escapeMarkup(series.colour);
+    const colour = escapeHtml(series.colour);
     const runs: string[][] = [];
     let run: string[] = [];
     const markers: string[] = [];
@@ -286,7 +278,7 @@ export function lineChart(chart: LineChart): string {
       const y = yOf(value);
       run.push(`${n(x)},${n(y)}`);
       last = { x, y };
-      const tip = `<title>${escapeMarkup(`${column.label}: ${series.label} ${chart.format(value)}`)}</title>`;
+      const tip = `<title>${escapeHtml(`${column.label}: ${series.label} ${chart.format(value)}`)}</title>`;
       markers.push(
         series.marker === 'circle'
           ? `<circle cx="${n(x)}" cy="${n(y)}" r="3.2" fill="${colour}" data-value="${value}">${tip}</circle>`
@@ -294,7 +286,7 @@ export function lineChart(chart: LineChart): string {
       );
     });
     if (run.length > 0) runs.push(run);
-    const dash = series.dash === undefined ? '' : ` stroke-dasharray="${escapeMarkup(series.dash)}"`;
+    const dash = series.dash === undefined ? '' : ` stroke-dasharray="${escapeHtml(series.dash)}"`;
     const paths = runs
       .filter((points) => points.length > 1)
       .map(
@@ -303,8 +295,8 @@ export function lineChart(chart: LineChart): string {
     const end =
       last === undefined
         ? ''
-        : `<text x="${n(last.x + 6)}" y="${n(placeEndLabel(last.y))}" fill="${colour}" font-weight="600">${escapeMarkup(series.label)}</text>`;
-    return `<g class="line" data-series="${escapeMarkup(series.label)}">${paths.join('')}${markers.join('')}${end}</g>`;
+        : `<text x="${n(last.x + 6)}" y="${n(placeEndLabel(last.y))}" fill="${colour}" font-weight="600">${escapeHtml(series.label)}</text>`;
+    return `<g class="line" data-series="${escapeHtml(series.label)}">${paths.join('')}${markers.join('')}${end}</g>`;
   });
   return (
     svgOpen(chart.id, height, chart.title, chart.description) +
@@ -343,13 +335,13 @@ function logValueAxis(
     const y = plot.bottom - axis.fraction(value) * (plot.bottom - plot.top);
     return (
       `<line x1="${n(plot.left)}" x2="${n(plot.right)}" y1="${n(y)}" y2="${n(y)}" stroke="${GRID}"/>` +
-      `<text x="${n(plot.left - 6)}" y="${n(y + 4)}" text-anchor="end" fill="${MUTED}">${escapeMarkup(format(value))}</text>`
+      `<text x="${n(plot.left - 6)}" y="${n(y + 4)}" text-anchor="end" fill="${MUTED}">${escapeHtml(format(value))}</text>`
     );
   });
   const middle = (plot.top + plot.bottom) / 2;
   parts.push(
     `<text x="12" y="${n(middle)}" transform="rotate(-90 12 ${n(middle)})" text-anchor="middle" fill="${INK}">` +
-      `${escapeMarkup(name)}</text>`,
+      `${escapeHtml(name)}</text>`,
   );
   return `<g class="axis">${parts.join('')}</g>`;
 }
@@ -364,9 +356,9 @@ export function legendSwatch(
   series: ChartSeries | { colour: string; dash?: string | undefined; marker: 'circle' | 'square' },
 ): string {
   const open = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 18 14" width="18" height="14" aria-hidden="true" focusable="false" class="chart-swatch">`;
-  const colour = escapeMarkup(series.colour);
+  const colour = escapeHtml(series.colour);
   if ('marker' in series) {
-    const dash = series.dash === undefined ? '' : ` stroke-dasharray="${escapeMarkup(series.dash)}"`;
+    const dash = series.dash === undefined ? '' : ` stroke-dasharray="${escapeHtml(series.dash)}"`;
     const marker =
       series.marker === 'circle'
         ? `<circle cx="9" cy="7" r="3.2" fill="${colour}"/>`
