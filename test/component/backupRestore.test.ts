@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { runCliCaptured } from '../support/cli';
 import { once } from 'node:events';
 import {
   copyFileSync,
@@ -14,7 +15,6 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { runCli } from '../../src/receiver/cli/dciCompanion';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
 import type { RunningReceiver } from '../../src/receiver/startReceiver';
 import { openPostgresStore } from '../../src/receiver/store/postgres/postgresStore';
@@ -61,17 +61,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function cli(args: string[], env: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    args,
-    env,
-    (line) => out.push(line),
-    (line) => err.push(line),
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = runCliCaptured;
 
 function databaseIn(dataDir: string): string {
   return join(dataDir, 'receiver.sqlite');

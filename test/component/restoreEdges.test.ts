@@ -1,9 +1,9 @@
 import { chownSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { runCliCaptured } from '../support/cli';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server } from 'node:net';
 import Database from 'better-sqlite3';
-import { runCli } from '../../src/receiver/cli/dciCompanion';
 import { openSqliteStore } from '../../src/receiver/store/sqlite/sqliteStore';
 import { runningWorkers } from '../../src/receiver/store/sqlite/sqliteWorkerLocks';
 import { closeAll, startLime } from '../support/lime';
@@ -16,17 +16,7 @@ import { startLimeReceiver } from '../support/limeReceiver';
 const root = mkdtempSync(join(tmpdir(), 'dci-restore-edges-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function cli(args: string[], env: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    args,
-    env,
-    (line) => out.push(line),
-    (line) => err.push(line),
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = runCliCaptured;
 
 /** A receiver database at `dataDir`, made by the store itself (its migrations); the number of deliveries is 0. */
 async function receiverDatabase(dataDir: string): Promise<string> {

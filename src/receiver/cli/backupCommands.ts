@@ -1,7 +1,6 @@
 // `dci-companion backup <file>` and `restore <file>`: the SQLite store's online backup and its checked restore
 // (docs/operate.md: Backup and restore). PostgreSQL is backed up with its own tools.
 import { resolve } from 'node:path';
-import { ConfigError, storeLocationFrom } from '../config/loadConfig';
 import type { StoreLocation } from '../store/storeLocation';
 import {
   backupSqliteDatabase,
@@ -10,7 +9,7 @@ import {
   SQLITE_SCHEMA_VERSION,
   type BackupCheck,
 } from '../store/sqlite/sqliteBackup';
-import { missingDatabase } from './cliStore';
+import { missingDatabase, storeLocationOrSay } from './cliStore';
 
 type Output = (line: string) => void;
 type Env = Record<string, string | undefined>;
@@ -130,14 +129,8 @@ function describeRefusal(file: string, check: Exclude<BackupCheck, { kind: 'ok' 
 
 /** The SQLite store's location; undefined (after saying why) for PostgreSQL or an invalid environment. */
 function sqliteLocation(env: Env, err: Output): Extract<StoreLocation, { kind: 'sqlite' }> | undefined {
-  let location: StoreLocation;
-  try {
-    location = storeLocationFrom(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    err(error.message);
-    return undefined;
-  }
+  const location = storeLocationOrSay(env, err);
+  if (location === undefined) return undefined;
   if (location.kind === 'postgres') {
     err(POSTGRES_BACKUP);
     return undefined;

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { ConfigError, storeLocationFrom } from '../config/loadConfig';
 import type { StoreLocation } from '../store/storeLocation';
 
 /**
@@ -15,4 +16,18 @@ export function missingDatabase(
   const given = env['DATA_DIR']?.trim();
   const dataDir = given ? `"${given}"` : `not set, so ./data in ${cwd}`;
   return `No receiver database at ${location.file}. Check DATA_DIR (it is ${dataDir}), or pass --create to start an empty one.`;
+}
+
+/** Where the environment puts the store; undefined after saying why when the environment is invalid. */
+export function storeLocationOrSay(
+  env: Record<string, string | undefined>,
+  err: (line: string) => void,
+): StoreLocation | undefined {
+  try {
+    return storeLocationFrom(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    err(error.message);
+    return undefined;
+  }
 }

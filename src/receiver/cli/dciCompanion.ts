@@ -5,11 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { normalizeEmail } from '../../core';
 import { countNoun } from '../../core/countNoun';
-import { ConfigError, storeLocationFrom } from '../config/loadConfig';
 import { regeneratedSample, samplePayloads, type SamplePayload } from '../demo/samplePayloads';
 import { signDci } from '../ingest/signWebhook';
 import { backup, restore } from './backupCommands';
-import { missingDatabase } from './cliStore';
+import { missingDatabase, storeLocationOrSay } from './cliStore';
 import { backfill, testConnection } from './dciCommands';
 import { erasePerson } from '../privacy/erasePerson';
 import { hashAdminPassword } from '../secrets/adminPassword';
@@ -21,7 +20,6 @@ import {
   type ReceiverStore,
 } from '../store/receiverStore';
 import { openStore } from '../store/openStore';
-import type { StoreLocation } from '../store/storeLocation';
 
 const USAGE = `Usage: dci-companion <command> [options]
 
@@ -313,14 +311,8 @@ async function openCliStore(
   options: Options,
   err: Output,
 ): Promise<ReceiverStore | undefined> {
-  let location: StoreLocation;
-  try {
-    location = storeLocationFrom(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    err(error.message);
-    return undefined;
-  }
+  const location = storeLocationOrSay(env, err);
+  if (location === undefined) return undefined;
   const missing = options.flags['create'] === true ? undefined : missingDatabase(location, env);
   if (missing !== undefined) {
     err(missing);
