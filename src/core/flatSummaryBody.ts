@@ -165,12 +165,23 @@ function readParticipants(body: Body): FlatParticipants | undefined {
   return { key: found.key, list, fieldKeys };
 }
 
-/** `"jane@acme.com"` or `"Jane Doe <jane@acme.com>"`. */
+/**
+ * `"jane@acme.com"` or `"Jane Doe <jane@acme.com>"` (the name may be in double quotes). Read by index, not by a
+ * regular expression: the one used before (`^\s*"?([^"<]*?)"?\s*<…`) backtracked in cubic time on a long run of
+ * spaces, so one participant string of 20,000 spaces held the SuperOffice script (and the receiver) for minutes.
+ */
 function fromAddress(text: string): Body {
-  const named = /^\s*"?([^"<]*?)"?\s*<([^<>]+)>\s*$/u.exec(text);
-  if (named?.[2] === undefined) return { email: text };
-  const name = named[1]?.trim();
-  return name ? { name, email: named[2] } : { email: named[2] };
+  const trimmed = text.trim();
+  const open = trimmed.lastIndexOf('<');
+  if (open === -1 || !trimmed.endsWith('>')) return { email: text };
+  const email = trimmed.slice(open + 1, -1);
+  if (email === '' || email.includes('>')) return { email: text };
+  let name = trimmed.slice(0, open).trim();
+  if (name.startsWith('"')) name = name.slice(1);
+  if (name.endsWith('"')) name = name.slice(0, -1);
+  if (name.includes('"') || name.includes('<')) return { email: text };
+  name = name.trim();
+  return name ? { name, email } : { email };
 }
 
 /** The first alias that holds something other than null. */

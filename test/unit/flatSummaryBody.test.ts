@@ -108,6 +108,42 @@ describe('a flat summary body reads into the same meeting as the webhook envelop
     expect(summary.warnings).toEqual([{ path: '$.participant_emails[1]', message: expect.stringContaining('e-mail') }]);
   });
 
+  it.each([
+    ['Anna Andersson <anna@acme.se>', { name: 'Anna Andersson', email: 'anna@acme.se' }],
+    ['  "Anna Andersson"  <anna@acme.se>  ', { name: 'Anna Andersson', email: 'anna@acme.se' }],
+    ['<anna@acme.se>', { email: 'anna@acme.se' }],
+    ['"" <anna@acme.se>', { email: 'anna@acme.se' }],
+  ])('the participant string %j reads as %j', (text, participant) => {
+    expect(flatSummary(flatBody({ participant_emails: [text] })).participants[0]).toMatchObject(participant);
+  });
+
+  it.each([['"Anna" Andersson <anna@acme.se>'], ['Anna <Andersson> <anna@acme.se>'], ['Anna <>'], ['Anna <a>b>']])(
+    'the participant string %j is not a "Name <address>": kept whole as the address (a warning)',
+    (text) => {
+      const summary = flatSummary(flatBody({ participant_emails: [text, 'sara@seller.se'] }));
+      expect(summary.warnings).toEqual([
+        { path: '$.participant_emails[0]', message: expect.stringContaining('e-mail') },
+      ]);
+    },
+  );
+
+  // Found by the SuperOffice script's fuzz test in CI: a long run of spaces made the old regular expression backtrack
+  // for minutes. Each of these reads at once; with the old expression this test does not finish (a synchronous
+  // expression cannot be stopped by jest's time limit), so a regression shows as a hung suite, named by --verbose.
+  it.each([
+    ['spaces', ' '.repeat(20_000)],
+    ['a quote and spaces', `"${' '.repeat(20_000)}`],
+    ['spaces and a bracket', `${' '.repeat(20_000)}<`],
+    ['a name of spaces before an address', `${' '.repeat(20_000)}<anna@acme.se>`],
+  ])('a participant string of %s reads without backtracking', (_what, text) => {
+    const result = parseFlatSummaryBody(flatBody({ participant_emails: [text, 'sara@seller.se'] }));
+    // Read (the other participant kept) or refused at that string's path: either way an answer, not a hang.
+    const answer = result.ok
+      ? result.summary.participants.map((participant) => participant.email)
+      : result.issues.map((issue) => issue.path);
+    expect(answer).toContainEqual(expect.stringMatching(/^(?:sara@seller\.se|\$\.participant_emails\[0\])$/u));
+  });
+
   it('without an id, the same meeting re-sent gets the same conversation id, and another meeting another one', () => {
     const first = flatSummary(flatBody({ conversation_id: undefined, recording_url: undefined }));
     const again = flatSummary(
