@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ADMIN_PASSWORD, SECRET_KEY } from '../support/adminHarness';
 import { ANNA, DCI_SECRET, LARS, meeting, startDciSetup, type DciSetup } from '../support/dci';
 import { waitFor } from '../support/waitFor';
-import { describeInBrowser, launchChromium, SCREENSHOTS } from '../support/browser';
+import { describeInBrowser, launchChromium, pageOverflow, SCREENSHOTS } from '../support/browser';
 
 // The admin pages' DCI side in a real browser, at a desktop width and a phone's (390 px): the connection page's DCI
 // section, the overview's DCI panel and a delivery enriched from DCI's REST API. Screenshots go to
@@ -57,27 +57,7 @@ describeInBrowser("the admin pages' DCI side in a real browser", () => {
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 900 });
       await page.screenshot({ path: join(SCREENSHOTS, `dci-${name}-${width}.png`), fullPage: true });
-      // Run in the page (a string: this project's types have no DOM). Elements sticking out of the viewport (a table,
-      // a long code line) are named for the failure message.
-      const overflow = (await page.evaluate(`(() => {
-        const root = document.documentElement;
-        return {
-          page: root.scrollWidth - root.clientWidth,
-          // Inside a box that scrolls sideways itself (a wide table's own scroll box) an element may stick out of
-          // the viewport without widening the page: only the rest count.
-          wide: [...document.querySelectorAll('main *')]
-            .filter((element) => element.getBoundingClientRect().right > root.clientWidth + 1)
-            .filter((element) => {
-              for (let box = element.parentElement; box && box.tagName !== 'MAIN'; box = box.parentElement) {
-                const scrolls = ['auto', 'scroll'].includes(getComputedStyle(box).overflowX);
-                if (scrolls && box.getBoundingClientRect().right <= root.clientWidth + 1) return false;
-              }
-              return true;
-            })
-            .slice(0, 5)
-            .map((element) => element.tagName.toLowerCase() + '.' + element.className),
-        };
-      })()`)) as { page: number; wide: string[] };
+      const overflow = await pageOverflow(page);
       expect({ width, ...overflow }).toEqual({ width, page: 0, wide: [] });
     }
     await page.setViewportSize({ width: 1280, height: 900 });

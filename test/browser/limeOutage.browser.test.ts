@@ -5,7 +5,7 @@ import { signDci } from '../../src/receiver/ingest/signWebhook';
 import { ADMIN_PASSWORD, ADMIN_WEBHOOK_SECRET, startAdminReceiver } from '../support/adminHarness';
 import { closeAll, TEST_API_KEY } from '../support/lime';
 import { buildParticipant, buildPayload } from '../support/payloads';
-import { describeInBrowser, launchChromium, SCREENSHOTS } from '../support/browser';
+import { describeInBrowser, launchChromium, pageOverflow, SCREENSHOTS } from '../support/browser';
 import { waitFor } from '../support/waitFor';
 
 // The overview during a Lime outage, in a real browser at a desktop width and a phone's (390 px): "Lime unavailable
@@ -38,25 +38,7 @@ describeInBrowser('the overview during a Lime outage, in a real browser', () => 
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 900 });
       await page.screenshot({ path: join(SCREENSHOTS, `outage-${name}-${width}.png`), fullPage: true });
-      const overflow = (await page.evaluate(`(() => {
-        const root = document.documentElement;
-        return {
-          page: root.scrollWidth - root.clientWidth,
-          // Inside a box that scrolls sideways itself (a wide table's own scroll box) an element may stick out of
-          // the viewport without widening the page: only the rest count.
-          wide: [...document.querySelectorAll('main *')]
-            .filter((element) => element.getBoundingClientRect().right > root.clientWidth + 1)
-            .filter((element) => {
-              for (let box = element.parentElement; box && box.tagName !== 'MAIN'; box = box.parentElement) {
-                const scrolls = ['auto', 'scroll'].includes(getComputedStyle(box).overflowX);
-                if (scrolls && box.getBoundingClientRect().right <= root.clientWidth + 1) return false;
-              }
-              return true;
-            })
-            .slice(0, 5)
-            .map((element) => element.tagName.toLowerCase() + '.' + element.className),
-        };
-      })()`)) as { page: number; wide: string[] };
+      const overflow = await pageOverflow(page);
       expect({ width, ...overflow }).toEqual({ width, page: 0, wide: [] });
     }
     await page.setViewportSize({ width: 1280, height: 900 });

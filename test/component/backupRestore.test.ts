@@ -24,6 +24,7 @@ import { seedDemoData, type LimeEmulator } from '../../src/sandbox/lime';
 import { closeAll, startLime, TEST_API_KEY } from '../support/lime';
 import { sendSigned, startLimeReceiver } from '../support/limeReceiver';
 import { buildPayload } from '../support/payloads';
+import { storedDeliveriesIn } from '../support/receiverDatabase';
 import { dropSchema, postgresAvailable, runSql, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres';
 import {
   builtProduct,
@@ -67,15 +68,9 @@ function databaseIn(dataDir: string): string {
   return join(dataDir, 'receiver.sqlite');
 }
 
-/** The conversation ids of the deliveries in a database file, read as an operator's sqlite3 would. */
+/** The conversation ids of the deliveries in a database file. */
 function conversationsIn(file: string): Set<string> {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    const rows = db.prepare('SELECT conversation_id FROM deliveries').all() as Array<{ conversation_id: string }>;
-    return new Set(rows.map((row) => row.conversation_id));
-  } finally {
-    db.close();
-  }
+  return new Set(storedDeliveriesIn(file).map((delivery) => delivery.conversationId));
 }
 
 /**

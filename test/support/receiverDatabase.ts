@@ -17,7 +17,12 @@ export type StoredDelivery = z.infer<typeof storedDeliverySchema>;
  * read-only connection while the process may still run: what survived a kill is what is on disk.
  */
 export function storedDeliveries(dataDir: string): StoredDelivery[] {
-  const db = new Database(join(dataDir, 'receiver.sqlite'), { readonly: true, fileMustExist: true });
+  return storedDeliveriesIn(join(dataDir, 'receiver.sqlite'));
+}
+
+/** The same from any receiver database file: a backup, or the database a restore kept aside. */
+export function storedDeliveriesIn(file: string): StoredDelivery[] {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     return z.array(storedDeliverySchema).parse(
       db
