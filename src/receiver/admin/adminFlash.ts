@@ -8,9 +8,10 @@ import type { AdminSession } from './adminSessions';
 export interface Flash {
   /** The page it is for (`/admin/deliveries/<id>`); another page leaves it waiting. */
   page: string;
-  text: string;
+  /** What the page shows, as it is (the delivery page, dead letters). */
+  text?: string | undefined;
   at: Date;
-  /** For a page whose view words the message itself (the overview's backfill notices): which one. */
+  /** Instead, for a page whose view words the message itself (the backfill and connection notices): which one. */
   code?: string | undefined;
 }
 

@@ -83,5 +83,5 @@ export const CONNECTION_PAGE = '/admin/connection';
 
 /** The connection page's one-shot notice: `lime:saved`, `lime:disconnected`, `dci:saved`, `dci:tested` … */
 export function connectionNotice(request: SessionRequest, code: string): void {
-  setFlash(request.adminSession, { page: CONNECTION_PAGE, text: code, code, at: new Date() });
+  setFlash(request.adminSession, { page: CONNECTION_PAGE, code, at: new Date() });
 }

@@ -21,7 +21,7 @@ export function addDciBackfillRoute(
     else outcome = await deps.backfill.start(new Date(day));
     if (outcome === 'started') deps.logger.info({ since }, 'DCI backfill started from the admin pages');
     // A one-shot flash, not a URL parameter: a reload of the overview does not say "started" again.
-    setFlash(request.adminSession, { page: '/admin', text: `backfill ${outcome}`, code: outcome, at: deps.now() });
+    setFlash(request.adminSession, { page: '/admin', code: outcome, at: deps.now() });
     return response.redirect(303, '/admin#dci');
   });
 }
