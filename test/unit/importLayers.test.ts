@@ -16,6 +16,8 @@ const TOP_LEVEL: Readonly<Record<string, 'anything' | readonly string[]>> = {
   'dci-api': ['core', 'crm'],
   'lime-addon': ['core', 'crm'],
   'superoffice-script': ['core'],
+  // The receiver's host of the script's SuperOffice adapter: the real WebAPI agents and their authentication.
+  'superoffice-addon': ['core', 'crm', 'superoffice-script'],
   // The emulators stand in for the outside world: they may not know the receiver they are tested against.
   sandbox: ['core', 'crm', 'dci-api', 'lime-addon', 'superoffice-script'],
   receiver: 'anything',

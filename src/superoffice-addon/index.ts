@@ -1,0 +1,7 @@
+export { superOfficeAuthorizer } from './superOfficeAuth';
+export type {
+  SuperOfficeAuthorizer,
+  SuperOfficeConnectorOptions,
+  SuperOfficeCredentialKind,
+  SuperOfficeCredentials,
+} from './superOfficeOptions';
