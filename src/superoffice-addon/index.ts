@@ -1,3 +1,4 @@
+export { SuperOfficeConnector } from './superOfficeConnector';
 export { superOfficeAuthorizer } from './superOfficeAuth';
 export type {
   SuperOfficeAuthorizer,
