@@ -17,6 +17,11 @@ export type CrmErrorCode =
   | 'unauthorized'
   /** 403: the API user lacks a permission. */
   | 'forbidden'
+  /**
+   * 421: the CRM is served from another host (SuperOffice Online: "Wrong subdomain used to access tenant", the
+   * tenant's numbered host such as online3 must be used).
+   */
+  | 'wrong_host'
   /** 404 where something had to exist (an object, a limetype, the API itself). */
   | 'not_found'
   /** 400: the CRM refused what we sent. */
