@@ -26,10 +26,11 @@ export function superOfficeOperation(config: AxiosRequestConfig | undefined): st
 }
 
 /**
- * SuperOffice's own words from its error body: NetServer answers failures as SoExceptionInfo (`Message`,
- * `ExceptionType`, `FriendlyText`, …) [verified: @superoffice/webapi `SoExceptionInfo` carrier; shared/specs/
- * superoffice.md §3]. It may echo the values sent (names, e-mails), so it is `detail` (stored for admins), never a
- * message that is logged.
+ * SuperOffice's own words from its error body. The package declares an `SoExceptionInfo` carrier (`Message`,
+ * `ExceptionType`, `FriendlyText`, …) [verified: @superoffice/webapi `dist/cjs/Carriers.d.ts`]; that the REST layer
+ * answers failures in exactly that shape is [assumption] (shared/specs/superoffice.md: not documented publicly), so a
+ * lower-case `message` is read too. It may echo the values sent (names, e-mails), so it is `detail` (stored for
+ * admins), never a message that is logged.
  */
 function soMessage(data: unknown): string | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
@@ -87,7 +88,9 @@ function statusFailure(error: AxiosError, operation: string, host: string): CrmE
           ? ['forbidden', "denied the user's role the right"]
           : status === 404
             ? ['not_found', 'found nothing at that address (check the tenant URL)']
-            : status === 421
+            : // "421 - Misdirected request … Wrong subdomain used to access tenant": Online wants the numbered host
+              // [verified: shared/specs/superoffice.md §3, from SuperOffice's docs].
+              status === 421
               ? [
                   'wrong_host',
                   `says the tenant is not served from ${host} (use the tenant's numbered host, e.g. online3.superoffice.com)`,
