@@ -1,4 +1,6 @@
 export { SuperOfficeConnector } from './superOfficeConnector';
+export { mapSuperOfficeFailure } from './mapSuperOfficeFailure';
+export { webApiSession, type WebApiSession, type WebApiTransport } from './webApiAgents';
 export { superOfficeAuthorizer } from './superOfficeAuth';
 export type {
   SuperOfficeAuthorizer,

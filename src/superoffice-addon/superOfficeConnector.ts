@@ -1,27 +1,171 @@
-import type { ConnectionCheck, CrmConnector, DeliverOptions, DeliveryReport } from '../crm/crmConnector';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import type { MeetingSummary } from '../core';
-import type { SuperOfficeConnectorOptions } from './superOfficeOptions';
+import type { ConnectionCheck, CrmConnector, DeliverOptions, DeliveryReport } from '../crm/crmConnector';
+import { CrmError } from '../crm/crmError';
+import type { RequestPurpose } from '../crm/requestBudget';
+import { deliverToSuperOffice } from '../superoffice-script/deliverToSuperOffice';
+import { DEFAULT_SCRIPT_CONFIG } from '../superoffice-script/scriptConfig';
+import type { SuperOfficeAgents } from '../superoffice-script/superOfficeApi';
+import { findTaskType, trustForeignDevice } from '../superoffice-script/writeAppointment';
+import { mapSuperOfficeFailure } from './mapSuperOfficeFailure';
+import { superOfficeAuthorizer } from './superOfficeAuth';
+import type { SuperOfficeAuthorizer, SuperOfficeConnectorOptions } from './superOfficeOptions';
+import { testSuperOfficeConnection } from './testSuperOfficeConnection';
+import { webApiSession, type WebApiSession, type WebApiTransport } from './webApiAgents';
+
+/** How long the task type's id is reused before it is looked up again (like the Lime side's schema). */
+const TASK_TYPE_CACHE_MS = 5 * 60 * 1000;
+/** Time allowed per request when the options set none. */
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** Connections kept to one tenant: the adapter writes one appointment at a time, so few are needed. */
+const MAX_SOCKETS = 8;
 
 /**
- * SuperOffice behind the `CrmConnector` port, through the endpoint script's adapter and the real WebAPI agents.
- * TODO(issue 18): not built yet — this skeleton only fixes the class's shape for the receiver's wiring.
+ * SuperOffice behind the `CrmConnector` port, through the endpoint script's adapter (deliverToSuperOffice.ts: the
+ * same matching, owner, completed follow-ups and foreign keys) and the real @superoffice/webapi agents, built per
+ * delivery for this tenant (webApiAgents.ts) so each carries its own signal and call count.
  */
 export class SuperOfficeConnector implements CrmConnector {
   readonly options: SuperOfficeConnectorOptions;
+  /** The tenant's host, for messages. */
+  readonly host: string;
+  private readonly httpAgent: HttpAgent;
+  private readonly httpsAgent: HttpsAgent;
+  private authorizerValue: SuperOfficeAuthorizer | undefined;
+  private taskType: { name: string; id: number; until: number } | undefined;
+  /** The foreign application and device exist (seen by a delivery that wrote); checked again after any failure. */
+  private foreignDeviceSeen = false;
 
   constructor(options: SuperOfficeConnectorOptions) {
     this.options = options;
+    const url = new URL(options.baseUrl);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new TypeError('the SuperOffice URL must start with https:// (or http://)');
+    }
+    this.host = url.host;
+    this.httpAgent = new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
+    this.httpsAgent = new HttpsAgent({
+      keepAlive: true,
+      maxSockets: MAX_SOCKETS,
+      // A custom CA is added to Node's trusted roots, not put in their place: SuperOffice Online must still verify.
+      ...(options.ca === undefined ? {} : { ca: [...rootCertificates, options.ca] }),
+      rejectUnauthorized: options.rejectUnauthorized,
+    });
   }
 
-  testConnection(_signal?: AbortSignal): Promise<ConnectionCheck> {
-    return Promise.reject(new Error('SuperOfficeConnector is not built yet'));
+  /** The tenant's credentials as headers; made on first use, so a connector is built without contacting anyone. */
+  get authorizer(): SuperOfficeAuthorizer {
+    this.authorizerValue ??= superOfficeAuthorizer(this.options.credentials, {
+      baseUrl: this.options.baseUrl,
+      now: this.options.now,
+    });
+    return this.authorizerValue;
   }
 
-  deliver(_summary: MeetingSummary, _options: DeliverOptions): Promise<DeliveryReport> {
-    return Promise.reject(new Error('SuperOfficeConnector is not built yet'));
+  async testConnection(signal?: AbortSignal): Promise<ConnectionCheck> {
+    let session: WebApiSession;
+    try {
+      session = this.session('delivery', signal);
+    } catch (error) {
+      const failure = mapSuperOfficeFailure(error, this.host, signal);
+      return {
+        ok: false,
+        code: failure.code,
+        steps: [{ step: 'authenticate', ok: false, message: `The credentials cannot be used: ${failure.message}` }],
+      };
+    }
+    const check = await testSuperOfficeConnection(session.agents, {
+      host: this.host,
+      credentials: this.authorizer.describe(),
+      taskTypeName: this.options.taskTypeName,
+      defaultAssociateId: this.options.defaultAssociateId ?? 0,
+      mapFailure: (error) => mapSuperOfficeFailure(error, this.host, signal),
+    });
+    this.taskType = undefined; // the admin may just have changed the task types: the next delivery looks again
+    return check;
+  }
+
+  /** `GetTaskListItems`: small, needs valid credentials, and every delivery reads it anyway. */
+  async probe(signal?: AbortSignal): Promise<void> {
+    try {
+      const { agents } = this.session('probe', signal);
+      await agents.appointment.getTaskListItemsAsync(false);
+    } catch (error) {
+      throw mapSuperOfficeFailure(error, this.host, signal);
+    }
+  }
+
+  async deliver(summary: MeetingSummary, options: DeliverOptions): Promise<DeliveryReport> {
+    const { signal } = options;
+    const dryRun = options.dryRun === true;
+    try {
+      const session = this.session('delivery', signal);
+      const taskListItemId = await this.taskTypeId(session.agents);
+      if (this.foreignDeviceSeen) trustForeignDevice(session.agents);
+      // Appointments are at the meeting's time whatever `noteDate` says: a follow-up in the diary belongs there, and
+      // the script writes them so [choice]. `knownNotes` is not needed: the foreign key finds our appointment for
+      // the (conversation, person) in one exact lookup, also after a crash the receiver did not record. Not covered
+      // (as in the script): a save SuperOffice completed whose answer never came (timeout, reset, a crash before
+      // AddForeignKey) leaves an appointment without its key, and the retry writes a second one. Closing that needs
+      // a search for our reference line in the person's appointments, which the adapter does not have yet.
+      const result = await deliverToSuperOffice(summary, session.agents, {
+        taskListItemId,
+        defaultAssociateId: this.options.defaultAssociateId,
+        timeZone: options.timeZone,
+        maxDescriptionLength: DEFAULT_SCRIPT_CONFIG.maxDescriptionLength,
+        internalDomains: options.internalDomains,
+        defaultRegion: options.defaultRegion,
+        createMissingContacts: options.createMissingContacts,
+        dryRun,
+      });
+      if (!dryRun && result.outcomes.some((outcome) => outcome.noteId !== undefined)) this.foreignDeviceSeen = true;
+      return {
+        outcomes: result.outcomes,
+        apiCalls: session.calls(),
+        ...(dryRun ? { preview: result.note } : {}),
+      };
+    } catch (error) {
+      // Whatever failed may be what the caches vouch for (a task type or the foreign device removed meanwhile).
+      this.taskType = undefined;
+      this.foreignDeviceSeen = false;
+      throw mapSuperOfficeFailure(error, this.host, signal);
+    }
   }
 
   close(): Promise<void> {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
     return Promise.resolve();
+  }
+
+  private session(purpose: RequestPurpose, signal: AbortSignal | undefined): WebApiSession {
+    const transport: WebApiTransport = {
+      baseUrl: this.options.baseUrl,
+      authorizer: this.authorizer,
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+      timeoutMs: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      budget: this.options.budget,
+    };
+    return webApiSession(transport, purpose, signal);
+  }
+
+  /** The configured task type's id, cached for a few minutes; `schema_mismatch` naming the offered ones if none. */
+  private async taskTypeId(agents: SuperOfficeAgents): Promise<number> {
+    const name = this.options.taskTypeName;
+    const cached = this.taskType;
+    if (cached !== undefined && cached.name === name && cached.until > Date.now()) return cached.id;
+    const found = await findTaskType(agents, name);
+    if (found.id === undefined) {
+      throw new CrmError(
+        'schema_mismatch',
+        `SuperOffice has no active task type named "${name}": choose one of the follow-up types it offers (Test connection lists them)`,
+        { detail: `Offered: ${found.offered.join(', ')}` },
+      );
+    }
+    this.taskType = { name, id: found.id, until: Date.now() + TASK_TYPE_CACHE_MS };
+    return found.id;
   }
 }

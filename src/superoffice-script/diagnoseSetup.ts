@@ -99,7 +99,7 @@ async function documentTemplateProblem(agents: SuperOfficeAgents): Promise<Findi
   };
 }
 
-async function rightsProblems(agents: SuperOfficeAgents, config: ScriptConfig): Promise<Finding[]> {
+async function rightsProblems(agents: SuperOfficeAgents, config: ScriptConfig, user: string): Promise<Finding[]> {
   const problems: Finding[] = [];
   for (const [table, what, needed] of neededRights(config)) {
     const right = await agents.sentry.getNewTableRightAsync(table);
@@ -110,7 +110,7 @@ async function rightsProblems(agents: SuperOfficeAgents, config: ScriptConfig): 
     if (missing.length > 0) {
       problems.push({
         check: 'rights',
-        problem: `The user the script runs as may not ${missing.join(', ')} ${what}.`,
+        problem: `${user} may not ${missing.join(', ')} ${what}.`,
         fix: `Give the system user's role the rights to ${missing.join(', ')} ${what} (Settings and maintenance → Roles), or ask SuperOffice support which role the script's system user has.`,
       });
     }
@@ -141,6 +141,8 @@ export async function diagnoseSetup(
   agents: SuperOfficeAgents,
   config: ScriptConfig,
   defaulted: readonly string[] = [],
+  /** Who lacks a right, in the problem's words (the receiver signs in as another user than the script runs as). */
+  user = 'The user the script runs as',
 ): Promise<SetupProblem[]> {
   const problems: Finding[] = [];
   const defaults = defaultsFinding(config, defaulted);
@@ -155,7 +157,7 @@ export async function diagnoseSetup(
   }
   const owner = await ownerProblem(agents, config.defaultAssociateId);
   if (owner) problems.push(owner);
-  problems.push(...(await rightsProblems(agents, config)));
+  problems.push(...(await rightsProblems(agents, config, user)));
   const template = await documentTemplateProblem(agents);
   if (template) problems.push(template);
   return problems.map((problem) => ({ ...problem, blocking: !WARNING_CHECKS.has(problem.check) }));

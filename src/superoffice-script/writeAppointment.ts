@@ -134,6 +134,14 @@ export function ensureForeignDevice(agents: SuperOfficeAgents): Promise<void> {
   return ready;
 }
 
+/**
+ * Skips the check for these agents: the receiver builds agents per delivery and has seen the application and
+ * device exist (it checks again after any failure), so it does not pay two lookups per meeting.
+ */
+export function trustForeignDevice(agents: SuperOfficeAgents): void {
+  foreignDeviceReady.set(agents, Promise.resolve());
+}
+
 async function createForeignDeviceIfMissing(agents: SuperOfficeAgents): Promise<void> {
   const foreign = agents.foreignSystem;
   const appId = await createIfMissing(

@@ -1,0 +1,154 @@
+import { isAxiosError, type AxiosError, type AxiosRequestConfig } from 'axios';
+import { parseRetryAfter } from '../core';
+import { CrmError, type CrmErrorCode } from '../crm/crmError';
+
+/**
+ * Thrown by the connector's response interceptor for a 2xx answer that is not JSON (an HTML login or proxy page, a
+ * truncated body): the package's converters would otherwise read it as an empty entity and the adapter act on that.
+ */
+export class NotJsonAnswer extends Error {
+  constructor(
+    readonly operation: string,
+    readonly status: number,
+  ) {
+    super(`SuperOffice answered ${operation} with ${status} but no JSON body`);
+    this.name = 'NotJsonAnswer';
+  }
+}
+
+/** `POST Agents/Appointment/SaveAppointmentEntity`: what was being done, from the request the package made. */
+export function superOfficeOperation(config: AxiosRequestConfig | undefined): string {
+  const method = (config?.method ?? 'post').toUpperCase();
+  const base = config?.baseURL ?? '';
+  const agent = /(Agents\/[^/]+)\/?$/iu.exec(base)?.[1];
+  const url = (config?.url ?? '').replace(/\?.*$/su, '');
+  return `${method} ${agent === undefined ? url : `${agent}/${url}`}`;
+}
+
+/**
+ * SuperOffice's own words from its error body. The package declares an `SoExceptionInfo` carrier (`Message`,
+ * `ExceptionType`, `FriendlyText`, …) [verified: @superoffice/webapi `dist/cjs/Carriers.d.ts`]; that the REST layer
+ * answers failures in exactly that shape is [assumption] (shared/specs/superoffice.md: not documented publicly), so a
+ * lower-case `message` is read too. It may echo the values sent (names, e-mails), so it is `detail` (stored for
+ * admins), never a message that is logged.
+ */
+function soMessage(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const body = data as Record<string, unknown>;
+  const message = body['Message'] ?? body['message'] ?? body['FriendlyText'];
+  if (typeof message !== 'string' || message.trim() === '') return undefined;
+  const type = typeof body['ExceptionType'] === 'string' ? `${body['ExceptionType']}: ` : '';
+  return `${type}${message}`.slice(0, 500);
+}
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'EPROTO',
+]);
+
+/** The codes of an error and its causes, outermost first (axios keeps Node's socket error as `cause`). */
+function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
+    const { code, name } = current as { code?: unknown; name?: unknown };
+    if (typeof code === 'string') codes.push(code);
+    if (name === 'AbortError' || name === 'CanceledError') codes.push('ABORT');
+    current = (current as { cause?: unknown }).cause;
+  }
+  return codes;
+}
+
+function statusFailure(error: AxiosError, operation: string, host: string): CrmError {
+  const response = error.response!;
+  const { status } = response;
+  const retryAfter = response.headers['retry-after'] as unknown;
+  const context = {
+    status,
+    operation,
+    detail: soMessage(response.data),
+    retryAfterMs: typeof retryAfter === 'string' ? parseRetryAfter(retryAfter) : undefined,
+    cause: error,
+  };
+  const [code, what]: [CrmErrorCode, string] =
+    status === 400
+      ? ['bad_request', 'refused the request as invalid']
+      : status === 401
+        ? ['unauthorized', 'refused the credentials (check the user, ticket or system user token)']
+        : status === 403
+          ? ['forbidden', "denied the user's role the right"]
+          : status === 404
+            ? ['not_found', 'found nothing at that address (check the tenant URL)']
+            : // "421 - Misdirected request … Wrong subdomain used to access tenant": Online wants the numbered host
+              // [verified: shared/specs/superoffice.md §3, from SuperOffice's docs].
+              status === 421
+              ? [
+                  'wrong_host',
+                  `says the tenant is not served from ${host} (use the tenant's numbered host, e.g. online3.superoffice.com)`,
+                ]
+              : status === 408 || status === 429
+                ? ['rate_limited', 'asked us to slow down']
+                : status >= 500
+                  ? ['server_error', 'failed with a server error']
+                  : ['unexpected_status', 'answered with an unexpected status'];
+  return new CrmError(code, `SuperOffice ${what} (${status}) on ${operation}`, context);
+}
+
+/**
+ * Any failure of a SuperOffice call as a `CrmError` with the codes the Lime side uses (src/crm/crmError.ts), so the
+ * receiver's retry classifier treats both CRMs alike. `message` names the operation and host only: no values sent,
+ * no credentials. A CrmError passes through unchanged.
+ */
+export function mapSuperOfficeFailure(error: unknown, host: string, signal?: AbortSignal): CrmError {
+  if (error instanceof CrmError) return error;
+  if (error instanceof NotJsonAnswer) {
+    return new CrmError('bad_response', error.message, {
+      status: error.status,
+      operation: error.operation,
+      cause: error,
+    });
+  }
+  const operation = isAxiosError(error) ? superOfficeOperation(error.config) : 'a SuperOffice call';
+  const context = { operation, cause: error };
+  if (signal?.aborted === true) return new CrmError('aborted', `${operation} was aborted`, context);
+  if (isAxiosError(error) && error.response !== undefined) return statusFailure(error, operation, host);
+  if (!isAxiosError(error)) {
+    // The package's converters read the answer's fields; an answer of the wrong shape makes them throw.
+    if (error instanceof TypeError || error instanceof SyntaxError) {
+      return new CrmError('bad_response', `SuperOffice answered something its WebAPI does not document`, context);
+    }
+  }
+  const codes = errorCodes(error);
+  const has = (...wanted: string[]) => codes.some((code) => wanted.includes(code));
+  if (has('ABORT', 'ERR_CANCELED')) return new CrmError('aborted', `${operation} was aborted`, context);
+  if (has('ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_NODATA')) {
+    return new CrmError('dns_failed', `The SuperOffice host ${host} could not be found (DNS lookup failed)`, context);
+  }
+  if (has('ECONNREFUSED')) {
+    return new CrmError(
+      'connection_refused',
+      `Nothing accepted the connection at ${host} (connection refused)`,
+      context,
+    );
+  }
+  if (has('ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT')) {
+    return new CrmError('timeout', `SuperOffice at ${host} did not answer ${operation} in time`, context);
+  }
+  if (codes.some((code) => TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL'))) {
+    const reason = codes.find((code) => TLS_CODES.has(code) || code.startsWith('ERR_')) ?? 'TLS error';
+    return new CrmError('tls_failed', `The TLS connection to ${host} failed (${reason})`, context);
+  }
+  if (has('ECONNRESET', 'EPIPE', 'ERR_SOCKET_CLOSED')) {
+    return new CrmError('connection_reset', `The connection to ${host} broke during ${operation}`, context);
+  }
+  return new CrmError('network_error', `${operation} to ${host} failed (${codes[0] ?? 'unknown error'})`, context);
+}
