@@ -2,6 +2,8 @@ import { allAccess } from './dci/tokenAccess';
 import { seedDciDemoData, startDciEmulator, type DciEmulator } from './dci';
 import { seedDemoData, startLimeEmulator, type LimeEmulator } from './lime';
 import { parseSandboxArgs, SANDBOX_USAGE } from './parseSandboxArgs';
+import { startSuperOfficeSandbox } from './superoffice/startSuperOfficeSandbox';
+import type { SuperOfficeEmulator } from './superoffice';
 
 export interface SandboxIo {
   out(line: string): void;
@@ -12,6 +14,8 @@ export interface SandboxIo {
   onStarted?(emulator: LimeEmulator): void;
   /** Called once the DCI emulator listens and holds the demo data. */
   onDciStarted?(emulator: DciEmulator): void;
+  /** Called once the SuperOffice emulator listens and holds the demo data. */
+  onSuperOfficeStarted?(emulator: SuperOfficeEmulator): void;
 }
 
 /** The `sandbox` command: runs until `io.stopped` settles, then closes; the result is the exit code. */
@@ -51,6 +55,17 @@ export async function runSandboxCli(argv: readonly string[], io: SandboxIo): Pro
         `  Try:               curl -H 'Authorization: Bearer ${settings.token}' '${emulator.baseUrl}/conversations?limit=25'`,
       );
       return serveUntilStopped(io, emulator, 'DCI emulator', () => io.onDciStarted?.(emulator));
+    }
+    case 'superoffice': {
+      const { emulator, environment } = await startSuperOfficeSandbox(command.settings);
+      io.out(`SuperOffice WebAPI emulator with demo data is running (auth: ${command.settings.auth}).`);
+      io.out(`  WebAPI base URL: ${emulator.baseUrl}`);
+      if (emulator.unnumberedBaseUrl !== undefined) {
+        io.out(`  The unnumbered host (answers 421 for the tenant): ${emulator.unnumberedBaseUrl}`);
+      }
+      io.out("  The receiver's environment (the demo task type is Meeting):");
+      for (const line of environment) io.out(`    ${line}`);
+      return serveUntilStopped(io, emulator, 'SuperOffice emulator', () => io.onSuperOfficeStarted?.(emulator));
     }
   }
 }
