@@ -22,9 +22,10 @@
 // - [assumption] a refused WebAPI request (unknown, expired or revoked ticket; missing or wrong `SO-AppToken`, which
 //   must be the client secret of the application the ticket was issued to) is a 401 shaped like every other error
 //   (SoExceptionInfo) with `WWW-Authenticate`; NetServer's exact body is undocumented.
-// Onsite [verified: the spec's §3.6]: Basic with a SuperOffice user name and password, or `SOTicket <ticket>`;
-// "ApplicationTokens are not checked for on-site installations"; Bearer is Online only [verified:
-// community.superoffice.com …/authentication/authorization-headers] → 401. Onsite tickets slide like Online's
+// Onsite [verified: SuperOfficeDocs `docs/api/authentication/onsite/webapi/index.md` — Basic (base64
+// `username:password`, Onsite only, enabled by `AuthorizeWithUsername` in web.config), SOTicket (`7T:…`, Onsite and
+// Online), Bearer (`8A:…`) Online only; the spec's §3.6: "ApplicationTokens are not checked for on-site
+// installations"]: Basic with a SuperOffice user name and password, or `SOTicket <ticket>`; Bearer → 401. Onsite tickets slide like Online's
 // [assumption: the Onsite ticket lifetime is configurable; 6 h here].
 import { createPublicKey, createVerify, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { ok, soError, unauthorized, type ApiResponse } from './apiResponses';
