@@ -15,7 +15,7 @@ import { CrmError } from '../crm/crmError';
 import { fetchJwks, requestSystemUserJwt } from './partnerSystemUserService';
 import { readPrivateKey, signSystemUserToken } from './signSystemUserToken';
 import type { SuperOfficeAuthorizer, SuperOfficeCredentials } from './superOfficeOptions';
-import { jwksSchema, publicKeysOf, verifySystemUserJwt } from './verifySystemUserJwt';
+import { jwksSchema, publicKeysOf, SystemUserJwtRejected, verifySystemUserJwt } from './verifySystemUserJwt';
 import type { KeyObject } from 'node:crypto';
 
 /** Renew a ticket not used for this long (the ticket lives 6 h after its last use). */
@@ -77,24 +77,23 @@ export function systemUserAuthorizer(
       verifySystemUserJwt(jwt, found, { contextIdentifier, nowMs: now() });
     let claims;
     try {
-      claims = verifyWith(await keys(signal, false));
-    } catch (firstError) {
-      if (firstError instanceof CrmError) throw firstError;
-      // SuperOffice may have rolled its key: fetch the set once more before giving up.
       try {
-        claims = verifyWith(await keys(signal, true));
+        claims = verifyWith(await keys(signal, false));
       } catch (error) {
-        if (error instanceof CrmError) throw error;
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new CrmError(
-          'bad_response',
-          `The system user JWT from ${new URL(loginUrl).host} was refused: ${reason}`,
-          {
-            operation: 'validate system user JWT',
-            cause: error,
-          },
-        );
+        // SuperOffice may have rolled its key: fetch the set once more before giving up.
+        if (!(error instanceof SystemUserJwtRejected && error.signature)) throw error;
+        claims = verifyWith(await keys(signal, true));
       }
+    } catch (error) {
+      if (!(error instanceof SystemUserJwtRejected)) throw error;
+      throw new CrmError(
+        'bad_response',
+        `The system user JWT from ${new URL(loginUrl).host} was refused: ${error.message}`,
+        {
+          operation: 'validate system user JWT',
+          cause: error,
+        },
+      );
     }
     return { ticket: claims.ticket, lastUsedAt: now() };
   }

@@ -38,6 +38,17 @@ export const jwksSchema = z.object({
   keys: z.array(z.object({ kty: z.string(), kid: z.string().optional() }).loose()),
 });
 
+/** The JWT was refused; `signature` says whether no published key verified it (a key rollover may explain that). */
+export class SystemUserJwtRejected extends Error {
+  override readonly name = 'SystemUserJwtRejected';
+  constructor(
+    message: string,
+    readonly signature = false,
+  ) {
+    super(message);
+  }
+}
+
 export interface SystemUserClaims {
   ticket: string;
   contextIdentifier: string;
@@ -60,7 +71,7 @@ function decodePart(part: string): unknown {
 
 /**
  * The ticket of a system user JWT, after checking its signature with `keys`, issuer, audience, validity and tenant.
- * Throws an Error saying which check failed (the token itself is never in the message).
+ * Throws SystemUserJwtRejected saying which check failed (the token itself is never in the message).
  */
 export function verifySystemUserJwt(
   jwt: string,
@@ -68,7 +79,7 @@ export function verifySystemUserJwt(
   expected: { contextIdentifier: string; nowMs: number },
 ): SystemUserClaims {
   const parts = jwt.split('.');
-  if (parts.length !== 3) throw new Error('the answer is not a JWT (three dot-separated parts)');
+  if (parts.length !== 3) throw new SystemUserJwtRejected('the answer is not a JWT (three dot-separated parts)');
   const [headerPart = '', payloadPart = '', signaturePart = ''] = parts;
   let header: z.infer<typeof headerSchema>;
   let claims: z.infer<typeof claimsSchema>;
@@ -76,27 +87,29 @@ export function verifySystemUserJwt(
     header = headerSchema.parse(decodePart(headerPart));
     claims = claimsSchema.parse(decodePart(payloadPart));
   } catch {
-    throw new Error('the JWT header or claims are not what SuperOffice documents');
+    throw new SystemUserJwtRejected('the JWT header or claims are not what SuperOffice documents');
   }
-  if (header.alg !== 'RS256') throw new Error(`the JWT is signed with ${header.alg}, not RS256`);
+  if (header.alg !== 'RS256') throw new SystemUserJwtRejected(`the JWT is signed with ${header.alg}, not RS256`);
   const candidates = header.kid !== undefined && keys.has(header.kid) ? [keys.get(header.kid)] : [...keys.values()];
   const signed = Buffer.from(`${headerPart}.${payloadPart}`, 'utf8');
   const signature = Buffer.from(signaturePart, 'base64url');
   if (!candidates.some((key) => key !== undefined && verify('RSA-SHA256', signed, key, signature))) {
-    throw new Error('the JWT signature does not verify with SuperOffice’s published keys');
+    throw new SystemUserJwtRejected('the JWT signature does not verify with SuperOffice’s published keys', true);
   }
-  if (claims.iss !== SYSTEM_USER_ISSUER) throw new Error(`the JWT issuer is "${claims.iss}", not SuperOffice AS`);
+  if (claims.iss !== SYSTEM_USER_ISSUER)
+    throw new SystemUserJwtRejected(`the JWT issuer is "${claims.iss}", not SuperOffice AS`);
   const audience = `spn:${claims[SERIAL]}`;
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  if (!audiences.includes(audience)) throw new Error('the JWT audience is not spn:<serial>');
+  if (!audiences.includes(audience)) throw new SystemUserJwtRejected('the JWT audience is not spn:<serial>');
   const nowSeconds = expected.nowMs / 1000;
-  if (claims.exp !== undefined && claims.exp + LEEWAY_SECONDS < nowSeconds) throw new Error('the JWT has expired');
+  if (claims.exp !== undefined && claims.exp + LEEWAY_SECONDS < nowSeconds)
+    throw new SystemUserJwtRejected('the JWT has expired');
   if (claims.nbf !== undefined && claims.nbf - LEEWAY_SECONDS > nowSeconds) {
-    throw new Error('the JWT is not valid yet (is this machine’s clock right?)');
+    throw new SystemUserJwtRejected('the JWT is not valid yet (is this machine’s clock right?)');
   }
   const contextIdentifier = claims[CTX];
   if (contextIdentifier.toLowerCase() !== expected.contextIdentifier.toLowerCase()) {
-    throw new Error(`the JWT is for tenant ${contextIdentifier}, not ${expected.contextIdentifier}`);
+    throw new SystemUserJwtRejected(`the JWT is for tenant ${contextIdentifier}, not ${expected.contextIdentifier}`);
   }
   return { ticket: claims[TICKET], contextIdentifier, webApiUrl: claims[WEBAPI_URL] };
 }
