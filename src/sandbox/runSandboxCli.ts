@@ -64,7 +64,7 @@ export async function runSandboxCli(argv: readonly string[], io: SandboxIo): Pro
         io.out(`  The unnumbered host (answers 421 for the tenant): ${emulator.unnumberedBaseUrl}`);
       }
       io.out("  The receiver's environment (the demo task type is Meeting):");
-      for (const line of environment) io.out(`    ${line}`);
+      for (const line of environment) io.out(`    ${shellQuoted(line)}`);
       return serveUntilStopped(io, emulator, 'SuperOffice emulator', () => io.onSuperOfficeStarted?.(emulator));
     }
   }
@@ -83,4 +83,11 @@ async function serveUntilStopped(
   await emulator.close();
   io.out(`${name} stopped.`);
   return 0;
+}
+
+/** `NAME=value`, the value in single quotes when a shell would split or expand it (system user tokens have spaces). */
+function shellQuoted(line: string): string {
+  const equals = line.indexOf('=');
+  const value = line.slice(equals + 1);
+  return /^[\w@%+=:,./-]*$/u.test(value) ? line : `${line.slice(0, equals)}='${value.replaceAll("'", "'\\''")}'`;
 }

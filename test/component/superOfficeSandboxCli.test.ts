@@ -30,7 +30,8 @@ async function withSandbox(
   const environment: Record<string, string> = {};
   for (const line of lines) {
     const match = /^\s+([A-Z_]+)=(.*)$/u.exec(line);
-    if (match?.[1] !== undefined) environment[match[1]] = match[2] ?? '';
+    // A value with spaces is printed in single quotes, for the shell.
+    if (match?.[1] !== undefined) environment[match[1]] = (match[2] ?? '').replace(/^'(.*)'$/u, '$1');
   }
   try {
     await use(environment, emulator);
