@@ -152,6 +152,19 @@ describe('Online: the system user flow', () => {
     });
   });
 
+  it('advanceClock moves the emulator’s clock: an idle ticket expires after 6 hours', async () => {
+    const emulator = await start(ONLINE);
+    const headers = { Authorization: `SOTicket ${emulator.issueTicketFor(CLIENT_ID)}`, 'SO-AppToken': CLIENT_SECRET };
+    emulator.advanceClock(6 * 60 * 60 * 1000 - 1000);
+    await agent(emulator.baseUrl, headers).getTaskListItemsAsync(false);
+
+    emulator.advanceClock(6 * 60 * 60 * 1000 + 1000);
+
+    await expect(agent(emulator.baseUrl, headers).getTaskListItemsAsync(false)).rejects.toMatchObject({
+      response: { status: 401, data: { Message: 'The ticket has expired.' } },
+    });
+  });
+
   it('a ticket the WebAPI refuses (401) is exchanged anew after rejected(), and the call succeeds', async () => {
     const emulator = await start(ONLINE);
     const authorizer = systemUser(emulator);
