@@ -2,6 +2,8 @@ import { allAccess } from './dci/tokenAccess';
 import { seedDciDemoData, startDciEmulator, type DciEmulator } from './dci';
 import { seedDemoData, startLimeEmulator, type LimeEmulator } from './lime';
 import { parseSandboxArgs, SANDBOX_USAGE } from './parseSandboxArgs';
+import { startSuperOfficeSandbox } from './superoffice/startSuperOfficeSandbox';
+import type { SuperOfficeEmulator } from './superoffice';
 
 export interface SandboxIo {
   out(line: string): void;
@@ -12,6 +14,8 @@ export interface SandboxIo {
   onStarted?(emulator: LimeEmulator): void;
   /** Called once the DCI emulator listens and holds the demo data. */
   onDciStarted?(emulator: DciEmulator): void;
+  /** Called once the SuperOffice emulator listens and holds the demo data. */
+  onSuperOfficeStarted?(emulator: SuperOfficeEmulator): void;
 }
 
 /** The `sandbox` command: runs until `io.stopped` settles, then closes; the result is the exit code. */
@@ -52,6 +56,17 @@ export async function runSandboxCli(argv: readonly string[], io: SandboxIo): Pro
       );
       return serveUntilStopped(io, emulator, 'DCI emulator', () => io.onDciStarted?.(emulator));
     }
+    case 'superoffice': {
+      const { emulator, environment } = await startSuperOfficeSandbox(command.settings);
+      io.out(`SuperOffice WebAPI emulator with demo data is running (auth: ${command.settings.auth}).`);
+      io.out(`  WebAPI base URL: ${emulator.baseUrl}`);
+      if (emulator.unnumberedBaseUrl !== undefined) {
+        io.out(`  The unnumbered host (answers 421 for the tenant): ${emulator.unnumberedBaseUrl}`);
+      }
+      io.out("  The receiver's environment (the demo task type is Meeting):");
+      for (const line of environment) io.out(`    ${shellQuoted(line)}`);
+      return serveUntilStopped(io, emulator, 'SuperOffice emulator', () => io.onSuperOfficeStarted?.(emulator));
+    }
   }
 }
 
@@ -68,4 +83,11 @@ async function serveUntilStopped(
   await emulator.close();
   io.out(`${name} stopped.`);
   return 0;
+}
+
+/** `NAME=value`, the value in single quotes when a shell would split or expand it (system user tokens have spaces). */
+function shellQuoted(line: string): string {
+  const equals = line.indexOf('=');
+  const value = line.slice(equals + 1);
+  return /^[\w@%+=:,./-]*$/u.test(value) ? line : `${line.slice(0, equals)}='${value.replaceAll("'", "'\\''")}'`;
 }

@@ -1,12 +1,14 @@
 import type { SuperOfficeAuthorizer, SuperOfficeCredentials } from './superOfficeOptions';
+import { systemUserAuthorizer, type SystemUserAuthorizerOptions } from './systemUserAuthorizer';
 
 /**
- * The authorizer for a tenant's credentials. Basic and a fixed ticket need no exchange.
- * TODO(issue 18): `system_user` — the PartnerSystemUser exchange and the ticket's renewal.
+ * The authorizer for a tenant's credentials. Basic and a fixed ticket need no exchange; `system_user` exchanges its
+ * token for a ticket and renews it (systemUserAuthorizer.ts). Throws on unusable configuration (a private key that is
+ * not a PEM key, no customer id in the URL, no login URL for a host that is not *.superoffice.com).
  */
 export function superOfficeAuthorizer(
   credentials: SuperOfficeCredentials,
-  _options: { baseUrl: string; now?: (() => number) | undefined } = { baseUrl: '' },
+  options: SystemUserAuthorizerOptions = { baseUrl: '' },
 ): SuperOfficeAuthorizer {
   switch (credentials.kind) {
     case 'basic': {
@@ -22,7 +24,7 @@ export function superOfficeAuthorizer(
         'a fixed SOTicket',
       );
     case 'system_user':
-      throw new Error('system_user credentials are not built yet');
+      return systemUserAuthorizer(credentials, options);
   }
 }
 

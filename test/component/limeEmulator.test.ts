@@ -955,7 +955,7 @@ describe('sandbox CLI', () => {
 
   it.each<[string[]]>([
     [[]],
-    [['superoffice']],
+    [['salesforce']],
     [['lime', '--verbose']],
     [['lime', '--port']],
     [['lime', '--port', '70000']],

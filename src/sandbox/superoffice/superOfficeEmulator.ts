@@ -2,10 +2,17 @@
 // SuperOffice script makes through @superoffice/webapi 12.4, answered in the shapes the package's converters read.
 //
 // Behaviours that rest on an [assumption] (the spec's sources are silent; verify against a real tenant):
-// - Auth: `Authorization: Bearer <token>` or `SOTicket <token>` (scheme case-insensitive) must carry a configured
-//   token, else 401 with an SoExceptionInfo-shaped body (`Message`, `ExceptionType`, …) and `WWW-Authenticate`.
+// - Auth without the `auth` option: `Authorization: Bearer <token>` or `SOTicket <token>` (scheme case-insensitive)
+//   must carry a configured token, else 401 with an SoExceptionInfo-shaped body (`Message`, `ExceptionType`, …) and `WWW-Authenticate`.
 //   `SO-AppToken` is neither required nor checked. Auth runs after faults, before routing, for every path under
-//   /<customerId>/. The customer id in the path matches case-insensitively; another tenant's path is a 404.
+//   /<customerId>/. With `auth` (an Online or Onsite tenant as SuperOffice documents it: tickets, app tokens, the
+//   PartnerSystemUser exchange, Basic), tenantAuthentication.ts decides; its header cites the sources.
+// - Hosts (with `auth: online`): SuperOffice Online answers 421 "Wrong subdomain used to access tenant" when a tenant
+//   is called on an unnumbered host such as online.superoffice.com, which is "reserved for authentication"
+//   [verified: SuperOfficeDocs `developer-portal/best-practices/tenant-status/check-status`; the spec's §1.1]. The
+//   emulator cannot use host names, so a second listener stands for the unnumbered host: it serves the login service
+//   (`/login/api/PartnerSystemUser/Authenticate`, `/login/.well-known/jwks`, path case-insensitive) and answers 421 for
+//   the tenant's paths; the first listener stands for the numbered host (online3…) and has no login service (404). The customer id in the path matches case-insensitively; another tenant's path is a 404.
 // - Every error body is SoExceptionInfo-shaped; ExceptionType names (ArgumentException, SoSecurityException,
 //   NotFoundException, MethodNotAllowedException) are the emulator's own.
 // - Agent and method names, `api`/`v1`/`Agents`, query parameter names and request body property names all match
@@ -103,6 +110,7 @@ import { pathBelowTenant, readRequest, type IncomingRequest } from './readReques
 import { routeAgentRequest } from './routeAgentRequest';
 import { isKnownTimeZone, parseSeedDate, wireZone } from './soDates';
 import { SuperOfficeStore, type WriteOutcome } from './superOfficeStore';
+import { TenantAuthentication, wrongSubdomain } from './tenantAuthentication';
 import type {
   SuperOfficeEmulator,
   SuperOfficeEmulatorOptions,
@@ -112,8 +120,19 @@ import type {
 
 export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptions = {}): Promise<SuperOfficeEmulator> {
   const customerId = options.customerId ?? 'Cust12345';
-  let tokens = new Set(options.tokens ?? ['test-token']);
-  const now = options.now ?? (() => new Date());
+  let tokens = new Set(options.tokens ?? (options.auth === undefined ? ['test-token'] : []));
+  const baseNow = options.now ?? (() => new Date());
+  let clockOffsetMs = 0;
+  const now = (): Date => new Date(baseNow().getTime() + clockOffsetMs);
+  let numberedBaseUrl = '';
+  const auth =
+    options.auth === undefined
+      ? undefined
+      : new TenantAuthentication(options.auth, {
+          customerId,
+          webApiUrl: () => `${numberedBaseUrl}/api/`,
+          now: () => now().getTime(),
+        });
   const baseTimeZone = options.baseTimeZone ?? 'Europe/Stockholm';
   if (!isKnownTimeZone(baseTimeZone))
     throw new Error('baseTimeZone must be an IANA time zone such as Europe/Stockholm');
@@ -126,10 +145,12 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
   /** Tenant, authentication, then the agents. */
   function answer(incoming: IncomingRequest, below: string | undefined): ApiResponse {
     if (below === undefined) return notFound(`There is no tenant at ${incoming.path}.`);
-    if (incoming.token === undefined) {
+    if (auth !== undefined) {
+      const refusal = auth.check(incoming, tokens);
+      if (refusal !== undefined) return refusal;
+    } else if (incoming.token === undefined) {
       return unauthorized('Authentication required: send Authorization: Bearer <token> or SOTicket <ticket>.');
-    }
-    if (!tokens.has(incoming.token)) return unauthorized('The token or ticket is not valid.');
+    } else if (!tokens.has(incoming.token)) return unauthorized('The token or ticket is not valid.');
     const zone = wireZone(incoming, baseTimeZone);
     if (zone === undefined) {
       return soError(400, 'ArgumentException', 'The emulator knows only the UTC time zone in SO-Timezone.');
@@ -161,6 +182,21 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
   }
 
   const server = await listenOnLoopback(handle, options);
+  numberedBaseUrl = `${server.origin}/${encodeURIComponent(customerId)}`;
+
+  /** The unnumbered host: the login service, and 421 for the tenant. */
+  async function handleUnnumbered(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const incoming = await readRequest(request);
+    const path = incoming.path.toLowerCase().replace(/\/+$/u, '');
+    let result: ApiResponse;
+    if (auth !== undefined && path === LOGIN_PATH.toLowerCase()) result = auth.exchange(incoming);
+    else if (auth !== undefined && path === JWKS_PATH.toLowerCase()) result = auth.jwks();
+    else if (pathBelowTenant(customerId, incoming.path) !== undefined) result = wrongSubdomain();
+    else result = notFound(`There is nothing at ${incoming.path} on the login host.`);
+    requests.push(requestLogEntry(incoming, incoming.path, result.status));
+    writeAnswer(response, result);
+  }
+  const unnumbered = options.auth?.kind === 'online' ? await listenOnLoopback(handleUnnumbered, {}) : undefined;
 
   function expectWritten<T>(action: string, outcome: WriteOutcome<T>): T {
     if (outcome.kind !== 'written') throw new Error(`${action}: ${outcome.message}`);
@@ -168,7 +204,24 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
   }
 
   return {
-    baseUrl: `${server.origin}/${encodeURIComponent(customerId)}`,
+    baseUrl: numberedBaseUrl,
+    loginUrl: unnumbered === undefined ? undefined : `${unnumbered.origin}${LOGIN_PATH}`,
+    unnumberedBaseUrl: unnumbered === undefined ? undefined : `${unnumbered.origin}/${encodeURIComponent(customerId)}`,
+    issueTicketFor(clientId) {
+      return requireAuth().issueTicket(clientId);
+    },
+    expireTickets() {
+      requireAuth().expireTickets();
+    },
+    revokeSystemUserToken(systemUserToken) {
+      requireAuth().revokeSystemUserToken(systemUserToken);
+    },
+    get exchangeCount() {
+      return auth?.exchanges ?? 0;
+    },
+    advanceClock(ms) {
+      clockOffsetMs += ms;
+    },
     baseTimeZone,
     port: server.port,
     customerId,
@@ -235,11 +288,19 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
     setTokens(next) {
       tokens = new Set(next);
     },
-    close() {
-      return server.close();
+    async close() {
+      await Promise.all([server.close(), unnumbered?.close()]);
     },
   };
+
+  function requireAuth(): TenantAuthentication {
+    if (auth === undefined) throw new Error('The emulator was started without an auth model');
+    return auth;
+  }
 }
+
+const LOGIN_PATH = '/login/api/PartnerSystemUser/Authenticate';
+const JWKS_PATH = '/login/.well-known/jwks';
 
 /** The answer to a `status` fault that brings no body of its own. */
 function injectedError(status: number): ApiResponse {

@@ -226,8 +226,13 @@ export interface SuperOfficeRequestLogEntry {
 export interface SuperOfficeEmulatorOptions {
   /** The tenant: the first path segment. Default `Cust12345`. */
   customerId?: string;
-  /** Accepted `Authorization: Bearer <token>` / `SOTicket <token>` tokens. Default `['test-token']`. */
+  /**
+   * Accepted `Authorization: Bearer <token>` / `SOTicket <token>` tokens. Default `['test-token']` without `auth`;
+   * with `auth`, default none, and they are accepted as Bearer tokens only (Online).
+   */
   tokens?: string[];
+  /** How the tenant authenticates, as SuperOffice documents it (tenantAuthentication.ts). */
+  auth?: SuperOfficeAuthModel;
   /** Port to listen on; default 0 (any free port). Host is always 127.0.0.1. */
   port?: number;
   /** Clock for created/updated dates and default appointment times; default `() => new Date()`. */
@@ -240,6 +245,29 @@ export interface SuperOfficeEmulatorOptions {
    */
   baseTimeZone?: string;
 }
+
+/** An application registered in SuperOffice's Developer Portal, with its key pair's public half. */
+export interface OnlineApplication {
+  clientId: string;
+  clientSecret: string;
+  publicKeyPem: string;
+}
+
+export type SuperOfficeAuthModel =
+  | {
+      kind: 'online';
+      applications: OnlineApplication[];
+      /** System user tokens an administrator's consent gave, each for one application. */
+      systemUsers: Array<{ systemUserToken: string; clientId: string }>;
+      /** The tenant database's serial (the JWT's audience is `spn:<serial>`). Default `1801550193`. */
+      serial?: string;
+    }
+  | {
+      kind: 'onsite';
+      users?: Array<{ username: string; password: string }>;
+      /** Fixed SOTickets (as an Onsite login gave them). */
+      tickets?: string[];
+    };
 
 /** The tables SentryAgent.GetNewTableRight answers for in the emulator; any other name is a 400. */
 export const SENTRY_TABLES = ['appointment', 'associate', 'contact', 'document', 'foreignkey', 'person'] as const;
@@ -288,6 +316,23 @@ export interface SuperOfficeEmulator {
   setNewTableRight(tableName: SentryTableName, rights: Array<'Select' | 'Update' | 'Insert' | 'Delete'>): void;
   /** Replaces the accepted tokens (a revoked ticket → 401 from the next request on). */
   setTokens(tokens: string[]): void;
+
+  /**
+   * With `auth: online`: the PartnerSystemUser service (on the unnumbered listener, as SuperOffice serves it from
+   * `online.superoffice.com`), and the tenant's path on that listener, which answers 421. Undefined otherwise.
+   */
+  readonly loginUrl: string | undefined;
+  readonly unnumberedBaseUrl: string | undefined;
+  /** With `auth`: a ticket as an exchange (Online, for the application `clientId`) or an Onsite login gives it. */
+  issueTicketFor(clientId?: string): string;
+  /** With `auth`: every ticket issued so far stops working. */
+  expireTickets(): void;
+  /** With `auth: online`: the administrator withdraws the consent of a system user token. */
+  revokeSystemUserToken(systemUserToken: string): void;
+  /** PartnerSystemUser exchanges answered so far (with `auth: online`). */
+  readonly exchangeCount: number;
+  /** Moves the emulator's clock forward (tickets' sliding expiry, created/updated dates). */
+  advanceClock(ms: number): void;
 
   close(): Promise<void>;
 }

@@ -1,0 +1,165 @@
+// The HTTP side of the system user exchange: POST the signed token to SuperOffice's PartnerSystemUser service and
+// read its answer, and fetch the login service's public keys.
+//
+// The service [verified: SuperOfficeDocs superoffice-docs
+// `docs/en/api/authentication/online/auth-application/get-system-user-ticket.md`]: `POST
+// https://{environment}.superoffice.com/Login/api/PartnerSystemUser/Authenticate`, JSON
+// `{ SignedSystemToken, ApplicationToken (the client secret), ContextIdentifier (Cust12345), ReturnTokenType: "JWT" }`.
+// The answer is `{ IsSuccessful, ErrorMessage, Token }`, the JWT in `Token` [verified: SuperOffice's
+// SuperOffice.SystemUser.Client (MIT, derKosi/SuperOffice.SystemUser.Client `SystemUserResult.cs`, `SystemUserClient.cs`,
+// which also treats a non-2xx status as a failure)]. The wording of ErrorMessage is not documented: which cause a
+// message names is read from keywords [assumption], and an unrecognised one lists every cause.
+import { z } from 'zod';
+import { CrmError } from '../crm/crmError';
+
+const OPERATION = 'POST PartnerSystemUser/Authenticate';
+
+const answerSchema = z.object({
+  IsSuccessful: z.boolean().optional(),
+  ErrorMessage: z.string().nullish(),
+  Token: z.string().nullish(),
+});
+
+export interface ExchangeRequest {
+  loginUrl: string;
+  signedSystemToken: string;
+  clientSecret: string;
+  contextIdentifier: string;
+  /** For messages: the application's client id, shortened. */
+  application: string;
+  signal: AbortSignal;
+}
+
+/** The JWT the service answers, or a CrmError naming the likely cause (never a secret). */
+export async function requestSystemUserJwt(request: ExchangeRequest): Promise<string> {
+  const host = hostOf(request.loginUrl);
+  let response: Response;
+  try {
+    response = await fetch(request.loginUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({
+        SignedSystemToken: request.signedSystemToken,
+        ApplicationToken: request.clientSecret,
+        ContextIdentifier: request.contextIdentifier,
+        ReturnTokenType: 'JWT',
+      }),
+      signal: request.signal,
+    });
+  } catch (error) {
+    throw unreachable(error, host, request.signal);
+  }
+  const text = await response.text().catch((error: unknown) => {
+    throw unreachable(error, host, request.signal);
+  });
+  if (response.status >= 500 || response.status === 429 || response.status === 408) {
+    throw new CrmError(
+      response.status >= 500 ? 'server_error' : 'rate_limited',
+      `SuperOffice's login service at ${host} answered ${response.status} to the system user exchange; it is retried`,
+      { status: response.status, operation: OPERATION },
+    );
+  }
+  let answer: z.infer<typeof answerSchema> | undefined;
+  try {
+    answer = answerSchema.parse(JSON.parse(text));
+  } catch {
+    answer = undefined;
+  }
+  if (answer?.IsSuccessful === true && typeof answer.Token === 'string' && answer.Token !== '') return answer.Token;
+  if (answer === undefined && response.ok) {
+    throw new CrmError('bad_response', `The login service at ${host} did not answer the documented JSON`, {
+      status: response.status,
+      operation: OPERATION,
+    });
+  }
+  throw refused(answer?.ErrorMessage ?? '', response.status, request);
+}
+
+/** The JSON Web Key Set the login service publishes (`<login>/.well-known/jwks`). */
+export async function fetchJwks(jwksUrl: string, signal: AbortSignal): Promise<unknown> {
+  const host = hostOf(jwksUrl);
+  let response: Response;
+  try {
+    response = await fetch(jwksUrl, { headers: { accept: 'application/json' }, signal });
+  } catch (error) {
+    throw unreachable(error, host, signal);
+  }
+  if (!response.ok) {
+    throw new CrmError(
+      response.status >= 500 ? 'server_error' : 'unexpected_status',
+      `SuperOffice's login service at ${host} answered ${response.status} for its public keys (${jwksUrl})`,
+      { status: response.status, operation: 'GET .well-known/jwks' },
+    );
+  }
+  try {
+    return (await response.json()) as unknown;
+  } catch (error) {
+    throw new CrmError('bad_response', `The public keys at ${jwksUrl} are not JSON`, { cause: error });
+  }
+}
+
+/** Why SuperOffice refused the exchange, from the words of its ErrorMessage [assumption: undocumented wording]. */
+function refused(errorMessage: string, status: number, request: ExchangeRequest): CrmError {
+  const said = errorMessage.toLowerCase();
+  const context = { status, operation: OPERATION, detail: errorMessage === '' ? undefined : errorMessage };
+  const prefix = `SuperOffice refused the system user exchange for ${request.application}`;
+  let cause: string;
+  if (/application ?token|client.?secret|app.?token/u.test(said)) {
+    cause =
+      'the application token was not accepted: check the client secret (SUPEROFFICE_CLIENT_SECRET) of the application';
+  } else if (/context|customer|tenant/u.test(said)) {
+    cause = `tenant ${request.contextIdentifier} was not accepted: check the customer id in SUPEROFFICE_URL (Cust12345), and that the application is installed there`;
+  } else if (/signature|certificate|private key|public key/u.test(said)) {
+    cause =
+      'the signature of the system user token did not verify: the private key (SUPEROFFICE_PRIVATE_KEY_FILE) is not the one registered with the application';
+  } else if (/time|clock|expired|stale/u.test(said)) {
+    cause = 'the signed token’s timestamp was refused: check this machine’s clock (UTC, synchronised with NTP)';
+  } else if (/system ?user|revoked|consent|token/u.test(said)) {
+    cause =
+      'the system user token is unknown or revoked: an administrator of the tenant may have withdrawn the consent; sign in to the application again as an administrator to get a new system user token (SUPEROFFICE_SYSTEM_USER_TOKEN)';
+  } else {
+    cause =
+      'check the client secret, the system user token (consent withdrawn?), the private key, the customer id and this machine’s clock';
+  }
+  return new CrmError('unauthorized', `${prefix}: ${cause}`, context);
+}
+
+function unreachable(error: unknown, host: string, signal: AbortSignal): CrmError {
+  const context = { operation: OPERATION, cause: error };
+  if (signal.aborted) {
+    const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
+    return timedOut
+      ? new CrmError('timeout', `SuperOffice's login service at ${host} did not answer in time`, context)
+      : new CrmError('aborted', 'The system user exchange was aborted', context);
+  }
+  const code = causeCode(error);
+  if (code === 'ECONNREFUSED') {
+    return new CrmError('connection_refused', `SuperOffice's login service at ${host} refused the connection`, context);
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new CrmError('dns_failed', `SuperOffice's login service host ${host} could not be found (DNS)`, context);
+  }
+  return new CrmError(
+    'network_error',
+    `SuperOffice's login service at ${host} could not be reached (${code ?? 'network error'})`,
+    context,
+  );
+}
+
+function causeCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
+    const { code } = current as { code?: unknown };
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,185 @@
+// The `system_user` authorizer: SuperOffice Online's server-to-server flow [verified: SuperOfficeDocs superoffice-docs
+// `docs/en/api/authentication/online/auth-application/index.md`]: sign the system user token, exchange it at the
+// PartnerSystemUser service for a JWT, validate the JWT, take its ticket claim, then send
+// `Authorization: SOTicket <ticket>` with `SO-AppToken: <client secret>`.
+//
+// The ticket is cached and reused: "they are good for 6 hours … take advantage of the 6 hour window and only ask for a
+// new Ticket when absolutely necessary" — every exchange creates a credentials row in the tenant's database [verified:
+// SuperOffice.SystemUser.Client README (derKosi/SuperOffice.SystemUser.Client)]; tickets have a sliding expiration,
+// "each time they are used, the valid time is reset" [verified: SuperOfficeDocs `docs/api/authentication/tickets/
+// issue-ticket.md`]. So a ticket idle for more than RENEW_AFTER_IDLE_MS (5 h, an hour short of the 6) is replaced
+// before use [inferred], and one the WebAPI refuses (401: `rejected()`) is replaced on the next `headers()`.
+// At most one exchange is in flight however many requests wait for it (single-flight); a caller's abort stops its own
+// wait, not the exchange the others share, which has its own timeout.
+import { CrmError } from '../crm/crmError';
+import { fetchJwks, requestSystemUserJwt } from './partnerSystemUserService';
+import { readPrivateKey, signSystemUserToken } from './signSystemUserToken';
+import type { SuperOfficeAuthorizer, SuperOfficeCredentials } from './superOfficeOptions';
+import { jwksSchema, publicKeysOf, SystemUserJwtRejected, verifySystemUserJwt } from './verifySystemUserJwt';
+import type { KeyObject } from 'node:crypto';
+
+/** Renew a ticket not used for this long (the ticket lives 6 h after its last use). */
+export const RENEW_AFTER_IDLE_MS = 5 * 60 * 60 * 1000;
+const DEFAULT_EXCHANGE_TIMEOUT_MS = 30_000;
+
+type SystemUserCredentials = Extract<SuperOfficeCredentials, { kind: 'system_user' }>;
+
+export interface SystemUserAuthorizerOptions {
+  /** The tenant's WebAPI base (`https://online3.superoffice.com/Cust12345`): its first path segment is the tenant. */
+  baseUrl: string;
+  now?: (() => number) | undefined;
+  /** Time allowed for the exchange (and the key download), in ms. Default 30 s. */
+  timeoutMs?: number | undefined;
+  /** Where SuperOffice's public keys are. Default: `.well-known/jwks` beside the login service. */
+  jwksUrl?: string | undefined;
+}
+
+interface CachedTicket {
+  ticket: string;
+  lastUsedAt: number;
+}
+
+export function systemUserAuthorizer(
+  credentials: SystemUserCredentials,
+  options: SystemUserAuthorizerOptions,
+): SuperOfficeAuthorizer {
+  const now = options.now ?? Date.now;
+  const contextIdentifier = tenantOf(options.baseUrl);
+  const loginUrl = credentials.loginUrl ?? defaultLoginUrl(options.baseUrl);
+  const jwksUrl = options.jwksUrl ?? jwksUrlBeside(loginUrl);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_EXCHANGE_TIMEOUT_MS;
+  const privateKey: KeyObject = readPrivateKey(credentials.privateKeyPem);
+  const application = `the application with client id ${shorten(credentials.clientId)}`;
+  let cached: CachedTicket | undefined;
+  let pending: Promise<CachedTicket> | undefined;
+  let publicKeys: Map<string, KeyObject> | undefined;
+
+  async function keys(signal: AbortSignal, refresh: boolean): Promise<Map<string, KeyObject>> {
+    if (publicKeys === undefined || refresh) {
+      const parsed = jwksSchema.safeParse(await fetchJwks(jwksUrl, signal));
+      if (!parsed.success) throw new CrmError('bad_response', `The public keys at ${jwksUrl} are not a JWKS document`);
+      publicKeys = publicKeysOf(parsed.data);
+    }
+    return publicKeys;
+  }
+
+  async function exchange(): Promise<CachedTicket> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    const jwt = await requestSystemUserJwt({
+      loginUrl,
+      signedSystemToken: signSystemUserToken(credentials.systemUserToken, privateKey, now()),
+      clientSecret: credentials.clientSecret,
+      contextIdentifier,
+      application,
+      signal,
+    });
+    const verifyWith = (found: Map<string, KeyObject>) =>
+      verifySystemUserJwt(jwt, found, { contextIdentifier, nowMs: now() });
+    let claims;
+    try {
+      try {
+        claims = verifyWith(await keys(signal, false));
+      } catch (error) {
+        // SuperOffice may have rolled its key: fetch the set once more before giving up.
+        if (!(error instanceof SystemUserJwtRejected && error.signature)) throw error;
+        claims = verifyWith(await keys(signal, true));
+      }
+    } catch (error) {
+      if (!(error instanceof SystemUserJwtRejected)) throw error;
+      throw new CrmError(
+        'bad_response',
+        `The system user JWT from ${new URL(loginUrl).host} was refused: ${error.message}`,
+        {
+          operation: 'validate system user JWT',
+          cause: error,
+        },
+      );
+    }
+    return { ticket: claims.ticket, lastUsedAt: now() };
+  }
+
+  function sharedExchange(): Promise<CachedTicket> {
+    pending ??= exchange().finally(() => {
+      pending = undefined;
+    });
+    return pending.then((fresh) => {
+      cached = fresh;
+      return fresh;
+    });
+  }
+
+  return {
+    async headers(signal) {
+      signal?.throwIfAborted();
+      let current = cached;
+      if (current === undefined || now() - current.lastUsedAt > RENEW_AFTER_IDLE_MS) {
+        cached = undefined;
+        current = await untilAborted(sharedExchange(), signal);
+      }
+      current.lastUsedAt = now();
+      return { Authorization: `SOTicket ${current.ticket}`, 'SO-AppToken': credentials.clientSecret };
+    },
+    rejected() {
+      // While an exchange is in flight its ticket is the fresh one: only a ticket already handed out is dropped.
+      if (pending === undefined) cached = undefined;
+      return true;
+    },
+    describe: () => `system user of ${application} (tenant ${contextIdentifier})`,
+  };
+}
+
+/** `Cust12345` from `https://online3.superoffice.com/Cust12345` (the first path segment). */
+export function tenantOf(baseUrl: string): string {
+  const segment = new URL(baseUrl).pathname.split('/').find((part) => part !== '');
+  if (segment === undefined) {
+    throw new Error(`The SuperOffice URL ${baseUrl} has no customer id: use https://online3.superoffice.com/Cust12345`);
+  }
+  return decodeURIComponent(segment);
+}
+
+/**
+ * The PartnerSystemUser service of the tenant's environment: `online3.superoffice.com` → `online.superoffice.com`
+ * (the unnumbered subdomains "are reserved for authentication" [verified: SuperOfficeDocs
+ * `developer-portal/best-practices/tenant-status/check-status`]). Another host needs an explicit login URL.
+ */
+export function defaultLoginUrl(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  const match = /^([a-z]+?)\d*\.superoffice\.com$/iu.exec(url.hostname);
+  if (match === null) {
+    throw new Error(
+      `Cannot tell SuperOffice's login service from ${url.host}: set the login URL (SUPEROFFICE_LOGIN_URL), e.g. https://online.superoffice.com/Login/api/PartnerSystemUser/Authenticate`,
+    );
+  }
+  return `https://${match[1]?.toLowerCase() ?? 'online'}.superoffice.com/Login/api/PartnerSystemUser/Authenticate`;
+}
+
+/** `…/Login/api/PartnerSystemUser/Authenticate` → `…/Login/.well-known/jwks`. */
+export function jwksUrlBeside(loginUrl: string): string {
+  const url = new URL(loginUrl);
+  url.pathname = url.pathname.replace(/\/api\/PartnerSystemUser\/Authenticate\/?$/iu, '') + '/.well-known/jwks';
+  url.search = '';
+  return url.toString();
+}
+
+function shorten(clientId: string): string {
+  return clientId.length > 8 ? `${clientId.slice(0, 8)}…` : clientId;
+}
+
+/** The promise, or an AbortError as soon as `signal` aborts (the promise itself goes on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new CrmError('aborted', 'Waiting for the SuperOffice ticket was aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}

@@ -1,0 +1,305 @@
+// SuperOffice authentication over real HTTP: the receiver's authorizers (src/superoffice-addon) against the emulator's
+// tenant models (src/sandbox/superoffice/tenantAuthentication.ts), with the real @superoffice/webapi agents built
+// with explicit options and the authorizer's headers, as the connector builds them.
+import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:net';
+import { AppointmentAgent, type WebApiOptions } from '@superoffice/webapi';
+import { CrmError } from '../../src/crm/crmError';
+import { superOfficeAuthorizer } from '../../src/superoffice-addon/superOfficeAuth';
+import type { SuperOfficeAuthorizer, SuperOfficeCredentials } from '../../src/superoffice-addon/superOfficeOptions';
+import { RENEW_AFTER_IDLE_MS } from '../../src/superoffice-addon/systemUserAuthorizer';
+import {
+  seedDemoData,
+  startSuperOfficeEmulator,
+  type SuperOfficeAuthModel,
+  type SuperOfficeEmulator,
+} from '../../src/sandbox/superoffice';
+
+const CLIENT_ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+const CLIENT_SECRET = 'client-secret-7f3a9c';
+const SYSTEM_USER_TOKEN = 'DCI CRM Companion-q8Zr2xTw';
+const keyPair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const PRIVATE_KEY = keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const PUBLIC_KEY = keyPair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const ONLINE: SuperOfficeAuthModel = {
+  kind: 'online',
+  applications: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, publicKeyPem: PUBLIC_KEY }],
+  systemUsers: [{ systemUserToken: SYSTEM_USER_TOKEN, clientId: CLIENT_ID }],
+};
+
+let clockMs = Date.parse('2026-12-04T09:00:00Z');
+const emulators: SuperOfficeEmulator[] = [];
+
+async function start(auth: SuperOfficeAuthModel): Promise<SuperOfficeEmulator> {
+  const emulator = await startSuperOfficeEmulator({ auth, now: () => new Date(clockMs) });
+  emulators.push(emulator);
+  seedDemoData(emulator);
+  return emulator;
+}
+
+afterEach(async () => {
+  await Promise.all(emulators.splice(0).map((emulator) => emulator.close()));
+});
+
+function systemUser(
+  emulator: SuperOfficeEmulator,
+  overrides: Partial<Extract<SuperOfficeCredentials, { kind: 'system_user' }>> = {},
+  options: { baseUrl?: string; now?: () => number; jwksUrl?: string } = {},
+): SuperOfficeAuthorizer {
+  return superOfficeAuthorizer(
+    {
+      kind: 'system_user',
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      privateKeyPem: PRIVATE_KEY,
+      systemUserToken: SYSTEM_USER_TOKEN,
+      loginUrl: emulator.loginUrl,
+      ...overrides,
+    },
+    { baseUrl: options.baseUrl ?? emulator.baseUrl, now: options.now ?? (() => clockMs), jwksUrl: options.jwksUrl },
+  );
+}
+
+function agent(baseUrl: string, headers: Record<string, string>): AppointmentAgent {
+  const options: WebApiOptions = { baseUrl, axiosConfig: { headers }, timezone: 'UTC', timezoneInclude: true };
+  return new AppointmentAgent(options);
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { response?: { status?: number } }).response?.status;
+}
+
+/** One WebAPI call as the connector makes it: headers from the authorizer; on a 401, `rejected()` and one retry. */
+async function listTasks(emulator: SuperOfficeEmulator, authorizer: SuperOfficeAuthorizer): Promise<number> {
+  try {
+    return (await agent(emulator.baseUrl, await authorizer.headers()).getTaskListItemsAsync(false)).length;
+  } catch (error) {
+    if (statusOf(error) !== 401 || !authorizer.rejected()) throw error;
+    return (await agent(emulator.baseUrl, await authorizer.headers()).getTaskListItemsAsync(false)).length;
+  }
+}
+
+async function failure(promise: Promise<unknown>): Promise<CrmError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof CrmError) return error;
+    throw error;
+  }
+  throw new Error('expected a CrmError');
+}
+
+function expectNoSecrets(text: string): void {
+  expect(text).not.toContain(CLIENT_SECRET);
+  expect(text).not.toContain(SYSTEM_USER_TOKEN);
+  expect(text).not.toContain('PRIVATE KEY');
+}
+
+describe('Online: the system user flow', () => {
+  it('exchanges the signed system user token for a ticket the WebAPI accepts with the client secret as SO-AppToken', async () => {
+    const emulator = await start(ONLINE);
+    const authorizer = systemUser(emulator);
+
+    const headers = await authorizer.headers();
+
+    expect(headers.Authorization).toMatch(/^SOTicket 7T:/u);
+    expect(headers['SO-AppToken']).toBe(CLIENT_SECRET);
+    expect(await listTasks(emulator, authorizer)).toBeGreaterThan(0);
+    expect(emulator.exchangeCount).toBe(1);
+    expectNoSecrets(authorizer.describe());
+    expect(authorizer.describe()).toContain('a1b2c3d4');
+  });
+
+  it('reuses the ticket: one exchange for many requests, and one for many waiting at once (single-flight)', async () => {
+    const emulator = await start(ONLINE);
+    const authorizer = systemUser(emulator);
+
+    const concurrent = await Promise.all(Array.from({ length: 10 }, () => authorizer.headers()));
+    for (let call = 0; call < 5; call += 1) await listTasks(emulator, authorizer);
+
+    expect(new Set(concurrent.map((headers) => headers.Authorization)).size).toBe(1);
+    expect(emulator.exchangeCount).toBe(1);
+  });
+
+  it('renews a ticket idle for more than 5 hours before using it (the ticket slides 6 hours from its last use)', async () => {
+    const emulator = await start(ONLINE);
+    const authorizer = systemUser(emulator);
+    const first = await authorizer.headers();
+    await listTasks(emulator, authorizer);
+
+    clockMs += RENEW_AFTER_IDLE_MS - 60_000;
+    expect(await authorizer.headers()).toEqual(first);
+    clockMs += RENEW_AFTER_IDLE_MS + 60_000;
+    const renewed = await authorizer.headers();
+
+    expect(renewed.Authorization).not.toBe(first.Authorization);
+    expect(emulator.exchangeCount).toBe(2);
+    expect(await listTasks(emulator, authorizer)).toBeGreaterThan(0);
+  });
+
+  it('the emulator expires a ticket unused for 6 hours, and slides it on each use', async () => {
+    const emulator = await start(ONLINE);
+    const ticket = emulator.issueTicketFor(CLIENT_ID);
+    const headers = { Authorization: `SOTicket ${ticket}`, 'SO-AppToken': CLIENT_SECRET };
+    for (let hour = 0; hour < 3; hour += 1) {
+      clockMs += 5 * 60 * 60 * 1000;
+      await agent(emulator.baseUrl, headers).getTaskListItemsAsync(false);
+    }
+    clockMs += 6 * 60 * 60 * 1000 + 1000;
+
+    await expect(agent(emulator.baseUrl, headers).getTaskListItemsAsync(false)).rejects.toMatchObject({
+      response: { status: 401, data: { Message: 'The ticket has expired.' } },
+    });
+  });
+
+  it('advanceClock moves the emulator’s clock: an idle ticket expires after 6 hours', async () => {
+    const emulator = await start(ONLINE);
+    const headers = { Authorization: `SOTicket ${emulator.issueTicketFor(CLIENT_ID)}`, 'SO-AppToken': CLIENT_SECRET };
+    emulator.advanceClock(6 * 60 * 60 * 1000 - 1000);
+    await agent(emulator.baseUrl, headers).getTaskListItemsAsync(false);
+
+    emulator.advanceClock(6 * 60 * 60 * 1000 + 1000);
+
+    await expect(agent(emulator.baseUrl, headers).getTaskListItemsAsync(false)).rejects.toMatchObject({
+      response: { status: 401, data: { Message: 'The ticket has expired.' } },
+    });
+  });
+
+  it('a ticket the WebAPI refuses (401) is exchanged anew after rejected(), and the call succeeds', async () => {
+    const emulator = await start(ONLINE);
+    const authorizer = systemUser(emulator);
+    await listTasks(emulator, authorizer);
+
+    emulator.expireTickets();
+    emulator.clearRequests();
+
+    expect(await listTasks(emulator, authorizer)).toBeGreaterThan(0);
+    expect(emulator.exchangeCount).toBe(2);
+    expect(emulator.requests.map((request) => request.status)).toEqual([401, 200, 200]);
+  });
+
+  it('refuses a ticket with a wrong or missing SO-AppToken, and Basic auth, with 401', async () => {
+    const emulator = await start(ONLINE);
+    const ticket = emulator.issueTicketFor(CLIENT_ID);
+    const call = (headers: Record<string, string>) => agent(emulator.baseUrl, headers).getTaskListItemsAsync(false);
+
+    await expect(call({ Authorization: `SOTicket ${ticket}`, 'SO-AppToken': 'another-secret' })).rejects.toMatchObject({
+      response: { status: 401 },
+    });
+    await expect(call({ Authorization: `SOTicket ${ticket}` })).rejects.toMatchObject({ response: { status: 401 } });
+    const basic = `Basic ${Buffer.from('ADMIN0:pw').toString('base64')}`;
+    await expect(call({ Authorization: basic })).rejects.toMatchObject({ response: { status: 401 } });
+    expect(await call({ Authorization: `SOTicket ${ticket}`, 'SO-AppToken': CLIENT_SECRET })).not.toHaveLength(0);
+  });
+
+  it('answers 421 "Wrong subdomain used to access tenant" on the unnumbered host, with a valid ticket', async () => {
+    const emulator = await start(ONLINE);
+    const authorizer = systemUser(emulator);
+    const headers = await authorizer.headers();
+
+    await expect(agent(emulator.unnumberedBaseUrl ?? '', headers).getTaskListItemsAsync(false)).rejects.toMatchObject({
+      response: { status: 421, data: { Message: 'Wrong subdomain used to access tenant' } },
+    });
+  });
+
+  it.each<[string, (emulator: SuperOfficeEmulator) => SuperOfficeAuthorizer, RegExp]>([
+    ['a wrong client secret', (e) => systemUser(e, { clientSecret: 'client-secret-wrong1' }), /client secret/u],
+    [
+      'a revoked system user token',
+      (e) => {
+        e.revokeSystemUserToken(SYSTEM_USER_TOKEN);
+        return systemUser(e);
+      },
+      /revoked.*consent/u,
+    ],
+    [
+      'a private key that is not the registered one',
+      (e) =>
+        systemUser(e, {
+          privateKeyPem: generateKeyPairSync('rsa', { modulusLength: 2048 })
+            .privateKey.export({ type: 'pkcs8', format: 'pem' })
+            .toString(),
+        }),
+      /private key/u,
+    ],
+    [
+      'a wrong customer id',
+      (e) => systemUser(e, {}, { baseUrl: e.baseUrl.replace('Cust12345', 'Cust99999') }),
+      /customer id.*Cust99999|Cust99999.*customer id/u,
+    ],
+    ['a clock 10 minutes off', (e) => systemUser(e, {}, { now: () => clockMs + 10 * 60_000 }), /clock/u],
+  ])('%s → CrmError unauthorized naming the cause, without secrets', async (_name, build, cause) => {
+    const emulator = await start(ONLINE);
+    const error = await failure(build(emulator).headers());
+
+    expect(error.code).toBe('unauthorized');
+    expect(error.message).toMatch(cause);
+    expectNoSecrets(error.message);
+    expectNoSecrets(JSON.stringify({ ...error, message: error.message }).replace(/"detail":"[^"]*"/u, ''));
+  });
+
+  it('login service unreachable → a retryable network CrmError naming the login service', async () => {
+    const emulator = await start(ONLINE);
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const loginUrl = `http://127.0.0.1:${closedPort}/login/api/PartnerSystemUser/Authenticate`;
+
+    const error = await failure(systemUser(emulator, { loginUrl }).headers());
+
+    expect(error.code).toBe('connection_refused');
+    expect(error.message).toContain('login service');
+    expectNoSecrets(error.message);
+  });
+
+  it('refuses a JWT not signed with the login service’s published key (bad_response), and gets no ticket', async () => {
+    const emulator = await start(ONLINE);
+    const other = await start(ONLINE);
+    const otherJwks = (other.loginUrl ?? '').replace('/api/PartnerSystemUser/Authenticate', '/.well-known/jwks');
+
+    const error = await failure(systemUser(emulator, {}, { jwksUrl: otherJwks }).headers());
+
+    expect(error.code).toBe('bad_response');
+    expect(error.message).toContain('signature');
+  });
+
+  it('a caller that aborts stops waiting; the shared exchange still serves the others', async () => {
+    const emulator = await start(ONLINE);
+    const authorizer = systemUser(emulator);
+    const controller = new AbortController();
+    const aborted = authorizer.headers(controller.signal);
+    const patient = authorizer.headers();
+    controller.abort();
+
+    await expect(aborted).rejects.toMatchObject({ code: 'aborted' });
+    expect((await patient).Authorization).toMatch(/^SOTicket /u);
+    expect(emulator.exchangeCount).toBe(1);
+  });
+});
+
+describe('Onsite', () => {
+  it('basic auth with a SuperOffice user name and password works, a wrong password is a 401', async () => {
+    const emulator = await start({ kind: 'onsite', users: [{ username: 'ADMIN0', password: 'secret-pw' }] });
+    const good = superOfficeAuthorizer({ kind: 'basic', username: 'ADMIN0', password: 'secret-pw' });
+    const bad = superOfficeAuthorizer({ kind: 'basic', username: 'ADMIN0', password: 'wrong-pw' });
+
+    expect(await listTasks(emulator, good)).toBeGreaterThan(0);
+    await expect(listTasks(emulator, bad)).rejects.toMatchObject({ response: { status: 401 } });
+    expect(bad.rejected()).toBe(false);
+    expect(good.describe()).not.toContain('secret-pw');
+  });
+
+  it('a fixed SOTicket works without an app token; Bearer is refused (Online only)', async () => {
+    const emulator = await start({ kind: 'onsite', tickets: ['7T:onsite-ticket'] });
+    const ticket = superOfficeAuthorizer({ kind: 'ticket', ticket: '7T:onsite-ticket' });
+
+    expect(await listTasks(emulator, ticket)).toBeGreaterThan(0);
+    await expect(
+      agent(emulator.baseUrl, { Authorization: 'Bearer 7T:onsite-ticket' }).getTaskListItemsAsync(false),
+    ).rejects.toMatchObject({ response: { status: 401 } });
+    expect(emulator.loginUrl).toBeUndefined();
+  });
+});
