@@ -30,6 +30,12 @@ export interface SuperOfficeDelivery {
   createMissingContacts: boolean;
   /** Match (lookups only) but create and write nothing: matched persons get `would_write`. */
   dryRun?: boolean | undefined;
+  /**
+   * Whether a person without a foreign key is searched for an appointment an earlier attempt saved but never keyed
+   * (one archive request per such person; writeAppointment.ts). Default true: the script cannot know what an earlier
+   * run did. The receiver passes false on a first attempt (`knownNotesComplete`), when nothing can have been saved.
+   */
+  searchUnkeyedAppointments?: boolean | undefined;
 }
 
 /** The meeting's outcomes, and the appointment text as written (or, on a dry run, as it would be). */
@@ -97,6 +103,7 @@ export async function deliverToSuperOffice(
           endsAt,
           timeZone: delivery.timeZone,
           location: summary.location,
+          searchUnkeyed: delivery.searchUnkeyedAppointments !== false,
         });
         written.push({ noteId: saved.appointmentId, action: saved.action });
       }

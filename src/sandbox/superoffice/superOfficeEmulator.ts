@@ -36,7 +36,11 @@
 //   search form only ("46701234567": country code + number, digits only; the value is not stripped — see
 //   searchPhoneNumber.ts for the sources and what is assumed). Empty `entities` = all entities of the provider. Default order: primary key;
 //   sortOrder takes `column [asc|desc], …`. pageSize < 1 → 400; page < 0 skips -page rows. Restrictions on date
-//   columns are not supported (400).
+//   columns are not supported (400). Provider `DiaryAppointment` (entity `appointment`; appointments of type inDiary
+//   only [verified: SuperOfficeDocs `docs/en/api/archive-providers/reference/diaryappointment.md`, "of the Diary
+//   type (not followup or booking)"]): columns appointmentId, personId, contactId, associateId, completed, date
+//   (start), endDate, text (the description; string restrictions — the docs type it `positiveString` [inferred:
+//   contains/begins/equals, no negation]); a query needs the Select right on `appointment`.
 // - Archive cells: integers `[I:210]` (documented); booleans `[I:1]`/`[I:0]` (CultureDataFormatter has no boolean
 //   moniker; `B` is binary); dates `[D:01/02/2026 10:00:00.0000000]` (invariant month/day/year, in UTC, as the
 //   package fixtures encode user-defined dates); strings plain.
