@@ -32,7 +32,8 @@ export interface SuperOfficeDelivery {
   dryRun?: boolean | undefined;
   /**
    * Whether a person without a foreign key is searched for an appointment an earlier attempt saved but never keyed
-   * (one archive request per such person; writeAppointment.ts). Default true: the script cannot know what an earlier
+   * (one archive request per such person; writeAppointment.ts), and for an unkeyed summary document (one more when
+   * the meeting needs a document; removeUnkeyedDocuments.ts). Default true: the script cannot know what an earlier
    * run did. The receiver passes false on a first attempt (`knownNotesComplete`), when nothing can have been saved.
    */
   searchUnkeyedAppointments?: boolean | undefined;
@@ -83,6 +84,7 @@ export async function deliverToSuperOffice(
             associateId: owner,
             header: note.title,
             text: renderNote(summary, { timeZone: delivery.timeZone, maxLength: Number.POSITIVE_INFINITY }).text,
+            searchUnkeyed: delivery.searchUnkeyedAppointments !== false,
           });
           const link = summary.links.session ?? summary.links.transcript ?? summary.links.recording;
           const fullTextAt =

@@ -127,6 +127,40 @@ describe('a contact created under create-missing whose answer was lost', () => {
   });
 });
 
+describe('a long summary: the document saved but its answer lost', () => {
+  const longMeeting = () => summaryOf(loadFixture('long-summary'));
+  const documentKeys = () => so.foreignKeys().filter((key) => key.tableName === 'document');
+
+  it.each([
+    ['its save', '/Document/SaveDocumentEntity'],
+    ['its content upload (and the delete that follows)', '/Document/SetDocumentStream'],
+  ])(
+    '%s answered into a reset → the retry takes the unkeyed document back: one document with content each',
+    async (what, path) => {
+      const first = longMeeting();
+      so.failWhen((request) => request.path.endsWith(path), { kind: 'lose_answer' });
+      // After a lost upload the adapter deletes the document: that delete lost too is what a killed receiver leaves.
+      if (what.includes('delete'))
+        so.failWhen((request) => request.path.endsWith('/Document/DeleteDocumentEntity'), { kind: 'drop' });
+      expect(
+        await failed(connector.deliver(first, superOfficeDeliverOptions({ knownNotesComplete: true }))),
+      ).toMatchObject({ code: 'connection_reset' });
+      expect(so.documents()).toHaveLength(1);
+
+      await connector.deliver(first, superOfficeDeliverOptions({ knownNotesComplete: false }));
+      const documents = so.documents();
+      const persons = so.appointments().map((appointment) => appointment.personId);
+      expect(documents.map((document) => document.personId).sort()).toEqual([...persons].sort());
+      for (const document of documents) expect(document.content).toContain(first.conversationId);
+      expect(
+        documentKeys()
+          .map((key) => key.recordId)
+          .sort(),
+      ).toEqual(documents.map((d) => d.documentId).sort());
+    },
+  );
+});
+
 describe('what the search costs', () => {
   it('a first attempt (knownNotesComplete) makes no search request; a retry one per person without a key', async () => {
     await connector.deliver(meeting(), superOfficeDeliverOptions({ knownNotesComplete: true }));

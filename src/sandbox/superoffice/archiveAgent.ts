@@ -5,10 +5,11 @@ import { runArchiveQuery } from './runArchiveQuery';
 import { refusedRight } from './sentryAgent';
 
 /** The table whose Select right an archive query needs (another provider answers 400 in runArchiveQuery). */
-const ARCHIVE_TABLES: Readonly<Record<string, 'contact' | 'person' | 'appointment'>> = {
+const ARCHIVE_TABLES: Readonly<Record<string, 'contact' | 'person' | 'appointment' | 'document'>> = {
   contact: 'contact',
   person: 'person',
   diaryappointment: 'appointment',
+  document: 'document',
 };
 
 /** `v1/Agents/Archive/*`: the archive search the script matches people with. */

@@ -1,5 +1,5 @@
 // The archive providers GetArchiveListByColumns2 serves, with the subset of their documented columns
-// (SuperOfficeDocs archive-providers/reference/person.md, contact.md and diaryappointment.md) that the adapter needs.
+// (SuperOfficeDocs archive-providers/reference/person.md, contact.md, diaryappointment.md, document.md) that the adapter needs.
 
 import { searchPhoneNumber } from './searchPhoneNumber';
 import { fullName } from './serializeCarriers';
@@ -157,9 +157,39 @@ function diaryAppointmentProvider(store: SuperOfficeStore): ArchiveProvider {
   };
 }
 
+/**
+ * `Document` (SuperOfficeDocs `docs/en/api/archive-providers/reference/document.md`, entity `document`): the
+ * adapter's search for a summary document an earlier attempt saved but never keyed, by person and file name.
+ */
+function documentProvider(store: SuperOfficeStore): ArchiveProvider {
+  const document = (row: ArchiveRow) => {
+    const found = store.documents.document(row.primaryKey);
+    if (found === undefined) throw new Error(`document ${row.primaryKey} vanished during an archive query`);
+    return found;
+  };
+  return {
+    name: 'Document',
+    entities: ['document'],
+    columns: [
+      column('documentId', 'integer', (row) => [row.primaryKey]),
+      column('personId', 'integer', (row) => [row.personId]),
+      column('contactId', 'integer', (row) => [row.contactId]),
+      column('name', 'string', (row) => [document(row).name]),
+    ],
+    misnamed: { filename: 'name', id: 'documentId' },
+    rows: () =>
+      store.documents.documents().map((row) => ({
+        entityName: 'document',
+        primaryKey: row.documentId,
+        personId: row.personId,
+        contactId: row.contactId,
+      })),
+  };
+}
+
 /** The provider named `name` (case-insensitive), bound to the store. */
 export function findArchiveProvider(store: SuperOfficeStore, name: string): ArchiveProvider | undefined {
-  return [personProvider(store), contactProvider(store), diaryAppointmentProvider(store)].find(
+  return [personProvider(store), contactProvider(store), diaryAppointmentProvider(store), documentProvider(store)].find(
     (provider) => provider.name.toLowerCase() === name.trim().toLowerCase(),
   );
 }

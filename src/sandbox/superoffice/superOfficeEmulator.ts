@@ -40,7 +40,9 @@
 //   only [verified: SuperOfficeDocs `docs/en/api/archive-providers/reference/diaryappointment.md`, "of the Diary
 //   type (not followup or booking)"]): columns appointmentId, personId, contactId, associateId, completed, date
 //   (start), endDate, text (the description; string restrictions — the docs type it `positiveString` [inferred:
-//   contains/begins/equals, no negation]); a query needs the Select right on `appointment`.
+//   contains/begins/equals, no negation]); a query needs the Select right on `appointment`. Provider `Document`
+//   (entity `document` [verified: SuperOfficeDocs `…/archive-providers/reference/document.md`]): columns documentId,
+//   personId, contactId, name (the file name); a query needs the Select right on `document`.
 // - Archive cells: integers `[I:210]` (documented); booleans `[I:1]`/`[I:0]` (CultureDataFormatter has no boolean
 //   moniker; `B` is binary); dates `[D:01/02/2026 10:00:00.0000000]` (invariant month/day/year, in UTC, as the
 //   package fixtures encode user-defined dates); strings plain.

@@ -1,6 +1,6 @@
-// The emulator's DiaryAppointment archive (what the adapter's search for an unkeyed appointment uses), as strict as
+// The emulator's DiaryAppointment and Document archives (what the adapter's searches for unkeyed records use), as strict as
 // the docs allow: documented columns only, diary appointments only, the Select right on appointments.
-import { AppointmentAgent, ArchiveAgent, type WebApiOptions } from '@superoffice/webapi';
+import { AppointmentAgent, ArchiveAgent, DocumentAgent, type WebApiOptions } from '@superoffice/webapi';
 import { seedDemoData, startSuperOfficeEmulator, type SuperOfficeEmulator } from '../../src/sandbox/superoffice';
 
 let so: SuperOfficeEmulator;
@@ -53,4 +53,22 @@ it('an undocumented column → 400; without the Select right on appointments →
   expect(await statusOf(search(`description contains 'x'`))).toBe(400);
   so.setNewTableRight('appointment', ['Insert', 'Update', 'Delete']);
   expect(await statusOf(search(`personId = ${ids.persons.anna}`))).toBe(403);
+});
+
+it('Document archive: by person and the beginning of the file name; needs the Select right on documents', async () => {
+  const documents = new DocumentAgent(options());
+  const entity = await documents.createDefaultDocumentEntityAsync();
+  entity.header = 'Summary';
+  entity.name = 'dci-summary-abc.txt';
+  entity.person = { personId: ids.persons.anna };
+  const saved = await documents.saveDocumentEntityAsync(entity);
+  const archive = new ArchiveAgent(options());
+  const find = (restriction: string) =>
+    archive.getArchiveListByColumns2Async('Document', 'documentId,name', '', restriction, '', 0, 10);
+  expect(
+    (await find(`personId = ${ids.persons.anna} and name begins 'dci-summary-abc'`)).map((row) => row.primaryKey),
+  ).toEqual([saved.documentId]);
+  expect(await find(`personId = ${ids.persons.lars} and name begins 'dci-summary-abc'`)).toEqual([]);
+  so.setNewTableRight('document', ['Insert', 'Update', 'Delete']);
+  expect(await statusOf(find(`personId = ${ids.persons.anna}`))).toBe(403);
 });
