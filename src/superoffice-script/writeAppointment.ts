@@ -94,9 +94,9 @@ export async function writeAppointment(
     try {
       await recordKey(agents, keyValue, 'appointment', appointmentId);
     } catch (error) {
-      // Without its key the appointment would have to be found by the search: take it back, then fail, so a
-      // receiver's first attempt (which does not search) leaves nothing behind. A lost answer to the delete leaves
-      // the appointment, which the retry's search finds.
+      // An appointment without its key is found again only by the search: take it back, then fail, so the retry
+      // writes it afresh and later deliveries keep the one-lookup path. Should the delete's answer be lost too, the
+      // retry (never a first attempt, so it searches) finds the appointment by its reference line.
       await agents.appointment.deleteAppointmentEntityAsync(appointmentId).catch(() => undefined);
       throw error;
     }
