@@ -106,10 +106,10 @@ export class SuperOfficeConnector implements CrmConnector {
       if (this.foreignDeviceSeen) trustForeignDevice(session.agents);
       // Appointments are at the meeting's time whatever `noteDate` says: a follow-up in the diary belongs there, and
       // the script writes them so [choice]. `knownNotes` is not needed: the foreign key finds our appointment for
-      // the (conversation, person) in one exact lookup, also after a crash the receiver did not record. Not covered
-      // (as in the script): a save SuperOffice completed whose answer never came (timeout, reset, a crash before
-      // AddForeignKey) leaves an appointment without its key, and the retry writes a second one. Closing that needs
-      // a search for our reference line in the person's appointments, which the adapter does not have yet.
+      // the (conversation, person) in one exact lookup, also after a crash the receiver did not record. A save
+      // SuperOffice completed whose answer never came (timeout, reset, a crash before AddForeignKey) leaves an
+      // appointment without its key: every attempt after the first searches the person's appointments for our
+      // reference line before creating one (findUnkeyedAppointment.ts); the first cannot have saved anything.
       const result = await deliverToSuperOffice(summary, session.agents, {
         taskListItemId,
         defaultAssociateId: this.options.defaultAssociateId,
@@ -119,6 +119,7 @@ export class SuperOfficeConnector implements CrmConnector {
         defaultRegion: options.defaultRegion,
         createMissingContacts: options.createMissingContacts,
         dryRun,
+        searchUnkeyedAppointments: options.knownNotesComplete !== true,
       });
       if (!dryRun && result.outcomes.some((outcome) => outcome.noteId !== undefined)) this.foreignDeviceSeen = true;
       return {

@@ -30,6 +30,13 @@ export interface SuperOfficeDelivery {
   createMissingContacts: boolean;
   /** Match (lookups only) but create and write nothing: matched persons get `would_write`. */
   dryRun?: boolean | undefined;
+  /**
+   * Whether a person without a foreign key is searched for an appointment an earlier attempt saved but never keyed
+   * (one archive request per such person; writeAppointment.ts), and for an unkeyed summary document (one more when
+   * the meeting needs a document; removeUnkeyedDocuments.ts). Default true: the script cannot know what an earlier
+   * run did. The receiver passes false on a first attempt (`knownNotesComplete`), when nothing can have been saved.
+   */
+  searchUnkeyedAppointments?: boolean | undefined;
 }
 
 /** The meeting's outcomes, and the appointment text as written (or, on a dry run, as it would be). */
@@ -77,6 +84,7 @@ export async function deliverToSuperOffice(
             associateId: owner,
             header: note.title,
             text: renderNote(summary, { timeZone: delivery.timeZone, maxLength: Number.POSITIVE_INFINITY }).text,
+            searchUnkeyed: delivery.searchUnkeyedAppointments !== false,
           });
           const link = summary.links.session ?? summary.links.transcript ?? summary.links.recording;
           const fullTextAt =
@@ -97,6 +105,7 @@ export async function deliverToSuperOffice(
           endsAt,
           timeZone: delivery.timeZone,
           location: summary.location,
+          searchUnkeyed: delivery.searchUnkeyedAppointments !== false,
         });
         written.push({ noteId: saved.appointmentId, action: saved.action });
       }

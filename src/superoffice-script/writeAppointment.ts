@@ -1,5 +1,6 @@
 import type { AppointmentEntity, ForeignAppEntity } from '@superoffice/webapi';
 import { localDateTime } from '../core';
+import { findUnkeyedAppointment } from './findUnkeyedAppointment';
 import type { SuperOfficeAgents } from './superOfficeApi';
 
 /**
@@ -9,6 +10,10 @@ import type { SuperOfficeAgents } from './superOfficeApi';
  * offers on every tenant, survives edits of the appointment text by users, and needs no custom field set up by
  * the admin. A re-sent conversation finds its appointment through it and updates it in place. The application and
  * the device are created when missing, before any key is read or written (ensureForeignDevice).
+ *
+ * The key is recorded after SaveAppointmentEntity answers: a save whose answer is lost leaves an appointment without
+ * a key. The text search (findUnkeyedAppointment.ts) closes that gap when `searchUnkeyed` is set; the key stays the
+ * fast path for every later delivery.
  */
 export const FOREIGN_APP = 'DCI CRM Companion';
 export const FOREIGN_DEVICE = 'summary-script';
@@ -35,6 +40,12 @@ export interface AppointmentToWrite {
   /** The tenant's base time zone (IANA): the appointment's times are written as its wall-clock time. */
   timeZone: string;
   location?: string | undefined;
+  /**
+   * When no foreign key is found, search the person's appointments for one an earlier attempt saved without its key
+   * (findUnkeyedAppointment.ts) before creating one. The script cannot know whether an earlier run got that far, so
+   * it always searches; the receiver skips it on a first attempt, when nothing can have been written.
+   */
+  searchUnkeyed: boolean;
 }
 
 /** Creates or updates the completed follow-up for one person; returns its id and what happened. */
@@ -47,7 +58,13 @@ export async function writeAppointment(
   const existing =
     existingId === undefined ? undefined : await agents.appointment.getAppointmentEntityAsync(existingId);
   // A key whose appointment was deleted in SuperOffice: write a new one (and a new key below).
-  const found = existing && existing.appointmentId && existing.appointmentId > 0 ? existing : undefined;
+  const keyed = existing && existing.appointmentId && existing.appointmentId > 0 ? existing : undefined;
+  // No key: an earlier attempt may have saved the appointment and lost the answer before keying it.
+  const unkeyed =
+    keyed === undefined && appointment.searchUnkeyed
+      ? await findUnkeyedAppointment(agents, appointment.personId, appointment.conversationId)
+      : undefined;
+  const found = keyed ?? unkeyed;
   const entity: AppointmentEntity = found ?? (await agents.appointment.createDefaultAppointmentEntityAsync());
 
   entity.title = appointment.title;
@@ -69,12 +86,17 @@ export async function writeAppointment(
 
   const saved = await agents.appointment.saveAppointmentEntityAsync(entity);
   const appointmentId = saved.appointmentId ?? 0;
-  if (!found) {
+  if (unkeyed) {
+    // Found by the search: key it now, so later deliveries find it in one lookup. A failure here leaves it as it
+    // was (unkeyed, updated): the next attempt finds it again the same way.
+    await recordKey(agents, keyValue, 'appointment', appointmentId);
+  } else if (!found) {
     try {
       await recordKey(agents, keyValue, 'appointment', appointmentId);
     } catch (error) {
-      // Without its key the appointment would be written again by DCI's retry: take it back, then fail. (If the
-      // key was stored but its answer lost, the retry finds it; a lost answer to the delete leaves one duplicate.)
+      // An appointment without its key is found again only by the search: take it back, then fail, so the retry
+      // writes it afresh and later deliveries keep the one-lookup path. Should the delete's answer be lost too, the
+      // retry (never a first attempt, so it searches) finds the appointment by its reference line.
       await agents.appointment.deleteAppointmentEntityAsync(appointmentId).catch(() => undefined);
       throw error;
     }

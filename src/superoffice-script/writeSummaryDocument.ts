@@ -1,4 +1,5 @@
 import type { DocumentEntity } from '@superoffice/webapi';
+import { removeUnkeyedDocuments, summaryDocumentName } from './removeUnkeyedDocuments';
 import type { SuperOfficeAgents } from './superOfficeApi';
 import { keyedRecordId, recordKey, shorten } from './writeAppointment';
 
@@ -16,7 +17,9 @@ import { keyedRecordId, recordKey, shorten } from './writeAppointment';
  *   this table is an extension of the Appointment table", `docs/en/database/tables/document.md`].
  * It needs a document template (CreateDefaultDocumentEntity's default is used [assumption: which template NetServer
  * picks is not documented]) and a document archive [assumption: cloud tenants have one].
- * Exactly once, like the appointment: a foreign key `<conversation id>/<person id>` on table `document`.
+ * Exactly once, like the appointment: a foreign key `<conversation id>/<person id>` on table `document`, recorded
+ * after the content is stored. A document an earlier attempt saved without its key (an answer lost, a receiver
+ * killed) is taken back before a new one is written, when `searchUnkeyed` is set.
  */
 export interface SummaryDocumentToWrite {
   conversationId: string;
@@ -25,6 +28,8 @@ export interface SummaryDocumentToWrite {
   associateId?: number | undefined;
   header: string;
   text: string;
+  /** Take back an unkeyed document an earlier attempt left (removeUnkeyedDocuments.ts) before creating one. */
+  searchUnkeyed: boolean;
 }
 
 export type SummaryDocumentOutcome =
@@ -44,13 +49,15 @@ export async function writeSummaryDocument(
   const existing = existingId === undefined ? undefined : await agents.document.getDocumentEntityAsync(existingId);
   // A key whose document was deleted in SuperOffice: write a new one (and a new key below).
   const found = existing?.documentId && existing.documentId > 0 ? existing : undefined;
+  if (!found && document.searchUnkeyed)
+    await removeUnkeyedDocuments(agents, document.personId, document.conversationId);
   const entity: DocumentEntity = found ?? (await agents.document.createDefaultDocumentEntityAsync());
   if (!found && !(entity.documentTemplate?.documentTemplateId && entity.documentTemplate.documentTemplateId > 0))
     return { kind: 'no_template' };
 
   const header = shorten(document.header, HEADER_MAX_LENGTH);
   entity.header = header;
-  if (!found) entity.name = `dci-summary-${document.conversationId.replace(/[^A-Za-z0-9-]/gu, '').slice(0, 60)}.txt`;
+  if (!found) entity.name = summaryDocumentName(document.conversationId).name;
   entity.description = 'The full DCI meeting summary (the follow-up keeps a shortened one).';
   entity.person = { personId: document.personId };
   if (document.contactId !== undefined) entity.contact = { contactId: document.contactId };

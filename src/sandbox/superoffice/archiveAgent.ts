@@ -4,12 +4,20 @@ import { optionalInteger, optionalString, requestObject } from './readRequestFie
 import { runArchiveQuery } from './runArchiveQuery';
 import { refusedRight } from './sentryAgent';
 
+/** The table whose Select right an archive query needs (another provider answers 400 in runArchiveQuery). */
+const ARCHIVE_TABLES: Readonly<Record<string, 'contact' | 'person' | 'appointment' | 'document'>> = {
+  contact: 'contact',
+  person: 'person',
+  diaryappointment: 'appointment',
+  document: 'document',
+};
+
 /** `v1/Agents/Archive/*`: the archive search the script matches people with. */
 export const archiveAgent: Agent = {
   GetArchiveListByColumns2(context, call) {
     const request = requestObject(call.body, 'GetArchiveListByColumns2');
     const providerName = optionalString(request, 'providerName') ?? '';
-    const table = providerName.toLowerCase() === 'contact' ? 'contact' : 'person';
+    const table = ARCHIVE_TABLES[providerName.toLowerCase()] ?? 'person';
     const refused = refusedRight(context, table, 'Select');
     if (refused) return refused;
     const outcome = runArchiveQuery(context.store, {

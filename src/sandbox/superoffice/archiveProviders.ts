@@ -1,5 +1,5 @@
 // The archive providers GetArchiveListByColumns2 serves, with the subset of their documented columns
-// (SuperOfficeDocs archive-providers/reference/person.md and contact.md) that matching needs.
+// (SuperOfficeDocs archive-providers/reference/person.md, contact.md, diaryappointment.md, document.md) that the adapter needs.
 
 import { searchPhoneNumber } from './searchPhoneNumber';
 import { fullName } from './serializeCarriers';
@@ -116,9 +116,80 @@ function contactProvider(store: SuperOfficeStore): ArchiveProvider {
   };
 }
 
+/**
+ * `DiaryAppointment`: appointments of the diary type (not follow-up tasks or bookings) — the adapter's search for an
+ * appointment it saved but whose answer it lost (SuperOfficeDocs `docs/en/api/archive-providers/reference/
+ * diaryappointment.md`, entity `appointment`). `text` is the appointment's description, restricted on with string
+ * operators (the docs' restriction type `positiveString` [inferred: a string without negated operators]); `date` is
+ * the start. Only diary appointments are rows: the generic `Appointment` provider splits done/not done and may
+ * leave out a completed appointment of an earlier day (appointment.md), so it is not served.
+ */
+function diaryAppointmentProvider(store: SuperOfficeStore): ArchiveProvider {
+  const appointment = (row: ArchiveRow) => {
+    const found = store.appointment(row.primaryKey);
+    if (found === undefined) throw new Error(`appointment ${row.primaryKey} vanished during an archive query`);
+    return found;
+  };
+  return {
+    name: 'DiaryAppointment',
+    entities: ['appointment'],
+    columns: [
+      column('appointmentId', 'integer', (row) => [row.primaryKey]),
+      column('personId', 'integer', (row) => [row.personId]),
+      column('contactId', 'integer', (row) => [row.contactId]),
+      column('associateId', 'integer', (row) => [appointment(row).associateId]),
+      column('completed', 'boolean', (row) => [appointment(row).completed === 'Completed']),
+      column('date', 'date', (row) => [appointment(row).startDate]),
+      column('endDate', 'date', (row) => [appointment(row).endDate]),
+      column('text', 'string', (row) => [appointment(row).description]),
+    ],
+    misnamed: { description: 'text', startdate: 'date', id: 'appointmentId' },
+    rows: () =>
+      store
+        .appointments()
+        .filter((row) => row.type === 'inDiary')
+        .map((row) => ({
+          entityName: 'appointment',
+          primaryKey: row.appointmentId,
+          personId: row.personId,
+          contactId: row.contactId,
+        })),
+  };
+}
+
+/**
+ * `Document` (SuperOfficeDocs `docs/en/api/archive-providers/reference/document.md`, entity `document`): the
+ * adapter's search for a summary document an earlier attempt saved but never keyed, by person and file name.
+ */
+function documentProvider(store: SuperOfficeStore): ArchiveProvider {
+  const document = (row: ArchiveRow) => {
+    const found = store.documents.document(row.primaryKey);
+    if (found === undefined) throw new Error(`document ${row.primaryKey} vanished during an archive query`);
+    return found;
+  };
+  return {
+    name: 'Document',
+    entities: ['document'],
+    columns: [
+      column('documentId', 'integer', (row) => [row.primaryKey]),
+      column('personId', 'integer', (row) => [row.personId]),
+      column('contactId', 'integer', (row) => [row.contactId]),
+      column('name', 'string', (row) => [document(row).name]),
+    ],
+    misnamed: { filename: 'name', id: 'documentId' },
+    rows: () =>
+      store.documents.documents().map((row) => ({
+        entityName: 'document',
+        primaryKey: row.documentId,
+        personId: row.personId,
+        contactId: row.contactId,
+      })),
+  };
+}
+
 /** The provider named `name` (case-insensitive), bound to the store. */
 export function findArchiveProvider(store: SuperOfficeStore, name: string): ArchiveProvider | undefined {
-  return [personProvider(store), contactProvider(store)].find(
+  return [personProvider(store), contactProvider(store), diaryAppointmentProvider(store), documentProvider(store)].find(
     (provider) => provider.name.toLowerCase() === name.trim().toLowerCase(),
   );
 }

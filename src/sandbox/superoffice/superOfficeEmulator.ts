@@ -43,7 +43,13 @@
 //   search form only ("46701234567": country code + number, digits only; the value is not stripped — see
 //   searchPhoneNumber.ts for the sources and what is assumed). Empty `entities` = all entities of the provider. Default order: primary key;
 //   sortOrder takes `column [asc|desc], …`. pageSize < 1 → 400; page < 0 skips -page rows. Restrictions on date
-//   columns are not supported (400).
+//   columns are not supported (400). Provider `DiaryAppointment` (entity `appointment`; appointments of type inDiary
+//   only [verified: SuperOfficeDocs `docs/en/api/archive-providers/reference/diaryappointment.md`, "of the Diary
+//   type (not followup or booking)"]): columns appointmentId, personId, contactId, associateId, completed, date
+//   (start), endDate, text (the description; string restrictions — the docs type it `positiveString` [inferred:
+//   contains/begins/equals, no negation]); a query needs the Select right on `appointment`. Provider `Document`
+//   (entity `document` [verified: SuperOfficeDocs `…/archive-providers/reference/document.md`]): columns documentId,
+//   personId, contactId, name (the file name); a query needs the Select right on `document`.
 // - Archive cells: integers `[I:210]` (documented); booleans `[I:1]`/`[I:0]` (CultureDataFormatter has no boolean
 //   moniker; `B` is binary); dates `[D:01/02/2026 10:00:00.0000000]` (invariant month/day/year, in UTC, as the
 //   package fixtures encode user-defined dates); strings plain.
@@ -96,15 +102,23 @@
 //   OverwriteExistingData true only on a document with content, false only on one without [verified: the package's
 //   doc comment of setDocumentStreamAsync]. Rights: Insert/Update/Delete on `document` as for appointments. A real
 //   tenant also needs a working document archive [assumption: not modelled; cloud tenants have one].
+// - Faults (test facility, not SuperOffice behaviour): `failNext` queues faults for the next requests; `failWhen` and
+//   `hold` pick requests by a predicate and come first. `lose_answer` handles the request for real (a save stores
+//   its row) and cuts the connection; `answer_late` handles it and answers after a wait; a `hold` stops it before or
+//   after handling until the test answers or drops it (closing the emulator drops it). A `delay` only delays
+//   handling, so a request whose client gave up meanwhile is still handled.
 // - Ids: one sequence per table, started apart (contacts 101, persons 201, associates 11, task list items 1,
 //   appointments 301, documents 501, document templates 1, foreign keys 1) so an id of the wrong kind misses.
 
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { applyFault } from '../shared/applyFault';
 import { FaultQueue } from '../shared/faultQueue';
+import { createHold, type HoldFault } from '../shared/heldRequest';
+import { MatchedFaults } from '../shared/matchedFaults';
 import { listenOnLoopback } from '../shared/listenOnLoopback';
 import { requestLogEntry } from '../shared/requestLogEntry';
 import { writeAnswer } from '../shared/writeAnswer';
+import { answerFaulted, isAnswerFault } from './answerFaulted';
 import { notFound, soError, unauthorized, type ApiResponse } from './apiResponses';
 import { pathBelowTenant, readRequest, type IncomingRequest } from './readRequest';
 import { routeAgentRequest } from './routeAgentRequest';
@@ -116,6 +130,7 @@ import type {
   SuperOfficeEmulatorOptions,
   SuperOfficeFault,
   SuperOfficeRequestLogEntry,
+  SuperOfficeRequestView,
 } from './types';
 
 export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptions = {}): Promise<SuperOfficeEmulator> {
@@ -140,6 +155,7 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
   // A new SuperOffice database comes with standard document templates [assumption]; a test passes [] for none.
   for (const name of options.documentTemplates ?? ['Letter']) store.documents.addTemplate(name, false);
   const faults = new FaultQueue<SuperOfficeFault>();
+  const targetedFaults = new MatchedFaults<SuperOfficeRequestView, SuperOfficeFault | HoldFault>();
   const requests: SuperOfficeRequestLogEntry[] = [];
 
   /** Tenant, authentication, then the agents. */
@@ -174,8 +190,13 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
         ...(incoming.token === undefined ? {} : { token: incoming.token }),
       });
     };
+    const fault = targetedFaults.take(requestLogEntry(incoming, below ?? incoming.path, 0)) ?? faults.take();
+    if (isAnswerFault(fault)) {
+      await answerFaulted(fault, () => answer(incoming, below), response, closing, log);
+      return;
+    }
     const exchange = { request, response, closing, log, errorAnswer: injectedError };
-    if (await applyFault(faults.take(), exchange)) return;
+    if (await applyFault(fault, exchange)) return;
     const result = answer(incoming, below);
     log(result.status);
     writeAnswer(response, result);
@@ -281,6 +302,14 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
     },
     failNext(count, fault) {
       faults.enqueue(count, fault);
+    },
+    failWhen(match, fault, count = 1) {
+      targetedFaults.add(match, fault, count);
+    },
+    hold(match, stage = 'before_handling') {
+      const { fault, handle } = createHold(stage);
+      targetedFaults.add(match, fault, 1);
+      return handle;
     },
     setNewTableRight(tableName, rights) {
       store.setNewTableRight(tableName, rights.join(', '));

@@ -2,6 +2,10 @@
 // watch it and make it misbehave. The HTTP face follows shared/specs/superoffice.md §3–§4: the agent calls that
 // @superoffice/webapi 12.4 makes, answered in the PascalCase shapes its converters read.
 
+import type { HeldRequestHandle, HoldStage } from '../shared/heldRequest';
+
+export type { HeldRequestHandle, HoldStage } from '../shared/heldRequest';
+
 /** `AppointmentType` names as the WebAPI sends them (package `Enums.ts`). */
 export type SoAppointmentType =
   | 'Unknown'
@@ -207,7 +211,14 @@ export type SuperOfficeFault =
   /** Wait this long before handling the request normally. */
   | { kind: 'delay'; ms: number }
   /** Destroy the socket without answering (a connection reset). */
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  /** Handle the request for real (a save stores its row), then destroy the socket: the work is done, the answer lost. */
+  | { kind: 'lose_answer' }
+  /** Handle the request for real, then hold its answer this long (a client with a shorter timeout never sees it). */
+  | { kind: 'answer_late'; ms: number };
+
+/** What `failWhen` and `hold` match on: the request as the emulator read it (path below the tenant). */
+export type SuperOfficeRequestView = Omit<SuperOfficeRequestLogEntry, 'status' | 'token'>;
 
 export interface SuperOfficeRequestLogEntry {
   method: string;
@@ -309,6 +320,17 @@ export interface SuperOfficeEmulator {
 
   /** The next `count` requests get `fault` (queued after faults already pending). */
   failNext(count: number, fault: SuperOfficeFault): void;
+  /**
+   * The next `count` requests that `match` get `fault` (default 1); checked before `failNext`'s queue, so a test can
+   * fail the one call it is about (the appointment's save) whatever lookups come first.
+   */
+  failWhen(match: (request: SuperOfficeRequestView) => boolean, fault: SuperOfficeFault, count?: number): void;
+  /**
+   * Holds the next request that `match` until the test answers or drops it (a closing emulator drops it): with
+   * `after_handling` the save is stored before the hold, so a test can kill the client between SuperOffice's save
+   * and its answer — the gap the adapter's recovery search closes.
+   */
+  hold(match: (request: SuperOfficeRequestView) => boolean, stage?: HoldStage): HeldRequestHandle;
   /**
    * The script user's rights on new rows of a table, as SentryAgent.GetNewTableRight reports them (flag names of
    * `ETableRight`: Select, Update, Insert, Delete; [] = none). Every table has all four until set.
