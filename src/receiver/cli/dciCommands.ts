@@ -33,9 +33,6 @@ import { missingDatabase } from './cliStore';
 type Output = (line: string) => void;
 type Env = Record<string, string | undefined>;
 
-/** The CRM target the receiver delivers to (startReceiver's). */
-const TARGET = 'lime';
-
 /** What the commands work with: the configuration, the store, and both connections as the receiver sees them. */
 interface Connections {
   config: ReceiverConfig;
@@ -284,7 +281,8 @@ export async function backfill(
     let result;
     try {
       result = await runBackfill(
-        { api, store: opened.store, target: TARGET, now },
+        // The CRM target the receiver delivers to (startReceiver's: CRM).
+        { api, store: opened.store, target: opened.config.crm ?? 'lime', now },
         {
           since,
           onFound: dryRun === undefined ? undefined : (found) => dryRun.show(found),
