@@ -24,6 +24,7 @@ import { addDeliveryRoutes } from './routes/delivery';
 import { addDryRunRoute } from './routes/dryRun';
 import { addLimeConnectionRoutes } from './routes/limeConnection';
 import { addOverviewRoute } from './routes/overview';
+import { addSuperOfficeConnectionRoutes } from './routes/superOfficeConnection';
 import { addSignInRoutes } from './routes/signIn';
 import { addSignOutRoute } from './routes/signOut';
 import { readSessionCookie } from './sessionCookie';
@@ -150,7 +151,10 @@ export function adminApp(deps: AdminDeps): express.Express {
   const wakeWorker = () => deps.wakeWorker();
   addSignOutRoute(app, { sessions });
   addOverviewRoute(app, { ...deps, now });
-  addLimeConnectionRoutes(app, { ...deps, wakeWorker });
+  // The connection page of the CRM in effect (CRM): SuperOffice's settings service carries `superOffice`.
+  const { superOffice } = settings;
+  if (superOffice === undefined) addLimeConnectionRoutes(app, { ...deps, wakeWorker });
+  else addSuperOfficeConnectionRoutes(app, { ...deps, superOffice, wakeWorker });
   addDciConnectionRoutes(app, { ...deps, wakeWorker });
   addDciBackfillRoute(app, { dci: deps.dci, backfill: deps.backfill, logger, now });
   addDeliveriesRoute(app, { store, timeZone: deps.timeZone });
