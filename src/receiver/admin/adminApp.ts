@@ -108,6 +108,8 @@ export function adminApp(deps: AdminDeps): express.Express {
     response.set('Cache-Control', 'no-store');
     // The header's nav, with this page's section marked (res.locals reach every view and its partials).
     response.locals['nav'] = navLinks(request.path);
+    // The CRM in effect, named where a page speaks of it (the overview's connection, its help texts).
+    response.locals['crmName'] = deps.settings.crm === 'superoffice' ? 'SuperOffice' : 'Lime';
     next();
   });
 
