@@ -149,6 +149,10 @@ export async function testConnection(env: Env, out: Output, err: Output): Promis
   try {
     const { dci, lime } = opened;
     const dciView = dci.view();
+    if (opened.config.crm === 'superoffice') {
+      // The CLI builds Lime's connector only: SuperOffice is tested on the admin pages.
+      out('SuperOffice (CRM=superoffice): not tested here; use Test connection on the admin pages.');
+    }
     const limeView = await lime.view();
     const dciPolls = dci.mode() !== 'webhook';
     if (dci.api() === undefined && !dciPolls && !limeView.connected) {
@@ -250,6 +254,13 @@ export async function backfill(
       err(
         "backfill reads DCI's REST API: set DCI_API_URL and DCI_API_TOKEN (or save them on the admin pages; " +
           'docs/connect-dci.md says how to create the token).',
+      );
+      return 2;
+    }
+    if (options.dryRun && opened.config.crm === 'superoffice') {
+      // The CLI builds Lime's connector only; a dry run would match in the wrong CRM.
+      err(
+        '--dry-run is not available for SuperOffice (CRM=superoffice): use Dry run on a delivery in the admin pages.',
       );
       return 2;
     }
