@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/receiver/config/loadConfig';
 import { createLogger } from '../../src/receiver/observability/logger';
 import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
 import { SuperOfficeConnector } from '../../src/superoffice-addon';
+import { loggerInto } from '../support/capturedLogs';
 import { ADMIN_PASSWORD, csrfOf, SECRET_KEY, signInAdmin } from '../support/adminHarness';
 
 // The connection page with CRM=superoffice, through HTTP as a browser posts it: SuperOffice's fields instead of
@@ -23,7 +24,7 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function start(env: Record<string, string> = {}): Promise<RunningReceiver> {
+async function start(env: Record<string, string> = {}, logs?: string[]): Promise<RunningReceiver> {
   const config = loadConfig({
     PORT: '0',
     DATA_DIR: dataDir,
@@ -35,7 +36,7 @@ async function start(env: Record<string, string> = {}): Promise<RunningReceiver>
     ...env,
   });
   receiver = await startReceiver(config, {
-    logger: createLogger('silent'),
+    logger: logs === undefined ? createLogger('silent') : loggerInto(logs, 'info'),
     makeCrmConnector: (options) => {
       if (options.crm !== 'superoffice') throw new Error('CRM=superoffice built a Lime connector');
       const { crm: _crm, ...superOffice } = options;
@@ -146,5 +147,26 @@ describe('the SuperOffice connection page', () => {
     expect(done.status).toBe(303);
     expect((await agent.get('/admin/connection')).text).toContain('SuperOffice is disconnected');
     expect(running.settings.connector()).toBeUndefined();
+  });
+
+  it('the overview names SuperOffice and says the contact index is not available for it', async () => {
+    const { agent } = await signInAdmin((await start()).url);
+    const page = await agent.get('/admin');
+    expect(page.text).toContain('<h2>SuperOffice connection</h2>');
+    expect(page.text).toContain('Connect to SuperOffice');
+    expect(page.text).toContain('Not available for SuperOffice');
+    expect(page.text).not.toContain('Lime');
+  });
+
+  it('LIME_* variables set with CRM=superoffice: one warning line naming them, never their values', async () => {
+    const logs: string[] = [];
+    await start({ LIME_URL: 'https://lime.example.com/acme', LIME_API_KEY: 'lime-key-never-logged' }, logs);
+    const warnings = logs.filter((line) => line.includes('variables of the other CRM'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0] ?? '{}')).toMatchObject({
+      crm: 'superoffice',
+      variables: ['LIME_API_KEY', 'LIME_URL'],
+    });
+    expect(logs.join('\n')).not.toContain('lime-key-never-logged');
   });
 });
