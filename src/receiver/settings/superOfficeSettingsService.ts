@@ -259,7 +259,11 @@ function readStored(raw: Record<string, unknown>, secretKey: Buffer | undefined,
           : name === 'internalDomains'
             ? 'object'
             : 'string';
-    if (typeof found === expected) values[name] = found;
+    const valid =
+      expected === 'object'
+        ? Array.isArray(found) && found.every((each) => typeof each === 'string')
+        : typeof found === expected;
+    if (valid) values[name] = found;
     else logger.warn({ setting: key(name) }, 'ignoring a stored setting that is not valid');
   }
   for (const name of SUPEROFFICE_SECRETS) {
