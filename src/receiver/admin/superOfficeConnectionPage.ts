@@ -30,9 +30,12 @@ export const SUPEROFFICE_VARIABLE: Record<SuperOfficeSettingName, string> = {
 };
 
 /**
- * Where an admin finds each credential (shared/specs/superoffice.md §3.6). Online: the application registered on
- * SuperOffice's developer portal gives the client id and secret and holds the public half of its key pair; the system
- * user token comes with the tenant administrator's consent to the app. Onsite: a SuperOffice user.
+ * Where an admin finds each credential (shared/specs/superoffice.md §3.6). Online: the application registered with
+ * "Server to server" gives the client id and secret; an administrator's consent yields the system user token; the
+ * ticket goes with `SO-AppToken: <client secret>` [verified: docs.superoffice.com …/authentication/online/auth-application].
+ * That the registration is made on SuperOffice's developer portal, and holds the public half of the RSA key pair,
+ * is [inferred] from the same page's signed-token exchange. Basic authentication "Will not work in CRM Online"
+ * [verified: PKG `src/WebApi.ts`]. The rights named for an Onsite user are what the appointments need [inferred].
  */
 export const SUPEROFFICE_HINT: Partial<Record<SuperOfficeSettingName, string>> = {
   username:

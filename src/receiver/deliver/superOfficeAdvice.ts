@@ -3,6 +3,9 @@ import type { SuperOfficeCredentialKind } from '../../superoffice-addon';
 
 // What an admin should do about a failed SuperOffice delivery: classifyFailure's advice, worded for SuperOffice
 // (which setting on the admin pages, which SUPEROFFICE_* variable). Lime's stays in classifyFailure.ts.
+// Vendor facts: a revoked system user token or withdrawn consent needs the administrator's consent again, 421 means
+// the tenant's numbered host [verified: shared/specs/superoffice.md §3.6, and its 421 "Wrong subdomain used to access tenant"]; the admin
+// menu paths named for rights and task types are [assumption] (SuperOffice versions word them differently).
 
 const PAGE = 'on the admin pages (SuperOffice connection)';
 const REQUEUE = 'then requeue it from Dead letters (or `dci-companion requeue`).';
@@ -16,7 +19,7 @@ export const SUPEROFFICE_TEMPORARY: Partial<Record<CrmErrorCode, string>> = {
   timeout: `Check that SuperOffice is up and answering (Test connection ${PAGE}); ${REQUEUE}`,
   network_error: `Check the network between the receiver and SuperOffice and that SuperOffice is up; ${REQUEUE}`,
   rate_limited: `SuperOffice kept asking the receiver to slow down: check what else uses the tenant's WebAPI, or set SUPEROFFICE_RATE_LIMIT; ${REQUEUE}`,
-  server_error: `SuperOffice kept failing: check the SuperOffice server (Onsite: its logs; Online: status.superoffice.com) and Test connection ${PAGE}; ${REQUEUE}`,
+  server_error: `SuperOffice kept failing: check the SuperOffice server (Onsite: its logs; Online: SuperOffice's operational status) and Test connection ${PAGE}; ${REQUEUE}`,
   bad_response: `SuperOffice's answers were not what its WebAPI documents: check that ${URL} is the tenant's WebAPI base; ${REQUEUE}`,
 };
 
