@@ -12,6 +12,11 @@ import { ADMIN_PASSWORD, csrfOf, SECRET_KEY, signInAdmin } from '../support/admi
 // Lime's, credentials write-only (never sent back), the environment's settings locked.
 
 const TICKET = '7T:admin-page-ticket-123';
+/**
+ * The tenant's URL in these tests: nothing listens there (the receiver checks the connection in the background, and a
+ * test must not reach the internet), so the check fails at once with connection_refused.
+ */
+const NOWHERE = 'http://127.0.0.1:1/Cust12345';
 let dataDir: string;
 let receiver: RunningReceiver | undefined;
 
@@ -77,7 +82,7 @@ describe('the SuperOffice connection page', () => {
     const { agent, csrf } = await signInAdmin(running.url);
     const saved = await agent.post('/admin/connection').type('form').send({
       _csrf: csrf,
-      url: 'https://crm.example.com/SuperOffice',
+      url: NOWHERE,
       auth: 'ticket',
       ticket: TICKET,
       taskType: 'Meeting',
@@ -112,7 +117,7 @@ describe('the SuperOffice connection page', () => {
     const { agent } = await signInAdmin(
       (
         await start({
-          SUPEROFFICE_URL: 'https://online3.superoffice.com/Cust12345',
+          SUPEROFFICE_URL: NOWHERE,
           SUPEROFFICE_AUTH: 'ticket',
           SUPEROFFICE_TICKET: TICKET,
         })
@@ -120,7 +125,7 @@ describe('the SuperOffice connection page', () => {
     );
     const page = await agent.get('/admin/connection');
     expect(page.text).toMatch(
-      /id="so-url" name="url" type="url" value="https:\/\/online3.superoffice.com\/Cust12345" [^>]*disabled/u,
+      /id="so-url" name="url" type="url" value="http:\/\/127.0.0.1:1\/Cust12345" [^>]*disabled/u,
     );
     expect(page.text).toContain('Set by SUPEROFFICE_URL in the environment.');
     expect(page.text).toContain('Set by SUPEROFFICE_TICKET in the environment.');
@@ -133,7 +138,7 @@ describe('the SuperOffice connection page', () => {
     const { agent, csrf } = await signInAdmin(running.url);
     await agent.post('/admin/connection').type('form').send({
       _csrf: csrf,
-      url: 'https://crm.example.com/SuperOffice',
+      url: NOWHERE,
       auth: 'basic',
       username: 'ADMIN0',
       password: 'pw-onsite',
