@@ -8,6 +8,7 @@ import { createLogger } from '../../src/receiver/observability/logger';
 import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
 import { seedDemoData, startSuperOfficeEmulator, type SuperOfficeEmulator } from '../../src/sandbox/superoffice';
 import { SuperOfficeConnector } from '../../src/superoffice-addon';
+import { ADMIN_PASSWORD, SECRET_KEY, signInAdmin } from '../support/adminHarness';
 import { sendSigned } from '../support/limeReceiver';
 import { loadFixture } from '../support/payloads';
 import { waitFor } from '../support/waitFor';
@@ -100,5 +101,34 @@ describe('the receiver delivering to SuperOffice (CRM=superoffice, a fixed ticke
     expect(appointments.map((a) => a.personId).sort()).toEqual([ids.persons.anna, ids.persons.lars].sort());
     // Every request carried the ticket the environment gave.
     expect(so.requests.length).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('a ticket SuperOffice refuses: a dead letter whose advice names SUPEROFFICE_TICKET, nothing written', async () => {
+    receiver = await startSuperOfficeReceiver({ SUPEROFFICE_TICKET: '7T:not-a-ticket-it-knows' });
+    const started = receiver;
+    expect(await sendSigned(started, loadFixture('meeting-with-colleagues'), WEBHOOK_SECRET)).toBe(202);
+    await waitFor(
+      async () => (await started.store.listDeliveries({ limit: 10 }))[0]?.status === 'dead',
+      15_000,
+      'the dead letter',
+    );
+    const [row] = await started.store.listDeliveries({ limit: 10 });
+    expect(row).toMatchObject({ target: 'superoffice', lastErrorCode: 'unauthorized' });
+    expect(row?.lastErrorMessage).toContain('SUPEROFFICE_TICKET');
+    expect(row?.lastErrorMessage).not.toContain('Lime');
+    expect(so.appointments()).toEqual([]);
+  }, 30_000);
+
+  it('Test connection on the admin pages shows its steps and offers the task types SuperOffice has', async () => {
+    receiver = await startSuperOfficeReceiver({ ADMIN_PASSWORD, SECRET_KEY });
+    const { agent, csrf } = await signInAdmin(receiver.url);
+    await agent.post('/admin/connection/test').type('form').send({ _csrf: csrf }).expect(303);
+    const page = await agent.get('/admin/connection');
+    for (const step of ['reach', 'authenticate', 'permissions', 'schema']) {
+      expect(page.text).toContain(`<span class="badge ok">OK</span> <strong>${step}</strong>`);
+    }
+    expect(page.text).toMatch(/<select id="so-taskType" name="taskType"/u);
+    expect(page.text).toMatch(/<option value="Meeting" selected>Meeting<\/option>/u);
+    expect(page.text).not.toContain(TICKET);
   }, 30_000);
 });
