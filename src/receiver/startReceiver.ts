@@ -202,8 +202,9 @@ export async function startReceiver(
     connector: () => settings.connector(),
     target,
     defaultRegion: config.defaultRegion,
-    syncMs: config.contactIndexSyncMs,
-    incrementalMs: config.contactIndexIncrementalMs,
+    // Lime only: SuperOffice is matched live through its archive searches (the connector exports no contacts).
+    syncMs: target === 'lime' ? config.contactIndexSyncMs : 0,
+    incrementalMs: target === 'lime' ? config.contactIndexIncrementalMs : 0,
     notifications: contactNotifications(config, target),
     logger,
   });
