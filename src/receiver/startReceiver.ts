@@ -23,8 +23,11 @@ import { addCrmAvailabilityGauges, createMetrics } from './observability/metrics
 import { RetentionPurge } from './privacy/retentionPurge';
 import { metricsObserver, RateBudgets, spendingBudget } from './rateBudget/rateBudgets';
 import type { ConnectionSettingsService } from './settings/connectionSettings';
+import type { CrmName } from './config/superOfficeConfig';
+import { createSuperOfficeSettingsService } from './settings/superOfficeSettingsService';
 import {
   createConnectionSettingsService,
+  type MakeCrmConnector,
   type MakeConnector,
   type OwnedConnectionSettingsService,
 } from './settings/connectionSettingsService';
@@ -67,7 +70,10 @@ export async function startReceiver(
   config: ReceiverConfig,
   deps: {
     logger: Logger;
-    makeConnector: MakeConnector;
+    /** Builds Lime's connector (the tests and the demo); used with CRM=lime when `makeCrmConnector` is not given. */
+    makeConnector?: MakeConnector | undefined;
+    /** Builds the connector of the CRM in effect (main.ts: LimeConnector or SuperOfficeConnector). */
+    makeCrmConnector?: MakeCrmConnector | undefined;
     /** Builds DCI's REST client; without it the receiver never calls DCI (webhooks only, no enrichment). */
     makeDciApi?: MakeDciApi | undefined;
     /** Binds both listeners to this host instead of HOST and ADMIN_HOST (the tests: 127.0.0.1). */
@@ -77,6 +83,8 @@ export async function startReceiver(
   },
 ): Promise<RunningReceiver> {
   const { logger } = deps;
+  // The queue's target: one delivery per (conversation, CRM), so switching CRM never mixes their deliveries.
+  const target: CrmName = config.crm ?? 'lime';
   const store = await openStore(config.store, {
     sqliteAcceptWorker: deps.sqliteAcceptWorker ?? COMPILED_ACCEPT_WORKER,
     onConnectionError: (error) => logger.warn({ err: error }, 'a database connection broke; the pool replaces it'),
@@ -90,18 +98,31 @@ export async function startReceiver(
     config.limeRateLimit === undefined
       ? undefined
       : new RateBudgets({ store, limit: config.limeRateLimit, logger, observer: metricsObserver(metrics) });
-  const makeConnector: MakeConnector = spendingBudget(deps.makeConnector, budgets);
+  const makeConnector: MakeCrmConnector = spendingBudget(crmConnectorFactory(deps), budgets);
+  if (config.ignoredCrmVariables !== undefined && config.ignoredCrmVariables.length > 0) {
+    // Names only: their values may be secrets.
+    logger.warn(
+      { crm: target, variables: config.ignoredCrmVariables },
+      `variables of the other CRM are set and ignored (CRM=${target})`,
+    );
+  }
   let onSettingsChange = () => {};
   let settings: OwnedConnectionSettingsService;
   try {
-    settings = await createConnectionSettingsService({
+    const settingsDeps = {
       store,
       config,
       secretKey: config.secretKey,
-      makeConnector,
       logger,
       onChange: () => onSettingsChange(),
-    });
+    };
+    settings =
+      target === 'superoffice'
+        ? await createSuperOfficeSettingsService({ ...settingsDeps, makeConnector })
+        : await createConnectionSettingsService({
+            ...settingsDeps,
+            makeConnector: (options) => makeConnector({ crm: 'lime', ...options }),
+          });
   } catch (error) {
     await store.close();
     throw error;
@@ -138,6 +159,7 @@ export async function startReceiver(
   const availability = new CrmAvailability({ getConnector: () => settings.connector(), logger });
   addCrmAvailabilityGauges(metrics, () => availability.state());
   const alerts = new AlertSender({
+    crm: target,
     webhookUrl: config.alerts.webhookUrl,
     format: config.alerts.format,
     adminUrl: alertAdminUrl(config),
@@ -148,6 +170,8 @@ export async function startReceiver(
     store,
     getConnector: () => settings.connector(),
     deliverOptions: () => settings.deliverOptions(),
+    target,
+    failureContext: () => ({ crm: target, auth: settings.superOffice?.view().settings.auth }),
     logger,
     metrics,
     enrich,
@@ -176,11 +200,12 @@ export async function startReceiver(
   const contactIndex = new ContactIndexKeeper({
     store,
     connector: () => settings.connector(),
-    target: 'lime',
+    target,
     defaultRegion: config.defaultRegion,
-    syncMs: config.contactIndexSyncMs,
-    incrementalMs: config.contactIndexIncrementalMs,
-    notifications: contactNotifications(config),
+    // Lime only: SuperOffice is matched live through its archive searches (the connector exports no contacts).
+    syncMs: target === 'lime' ? config.contactIndexSyncMs : 0,
+    incrementalMs: target === 'lime' ? config.contactIndexIncrementalMs : 0,
+    notifications: contactNotifications(config, target),
     logger,
   });
 
@@ -190,7 +215,7 @@ export async function startReceiver(
     store,
     api: dciApi,
     polling: () => dci.mode() !== 'webhook',
-    target: 'lime',
+    target,
     intervalMs: config.dci.pollIntervalMs,
     logger,
     onQueued: () => worker.wake(),
@@ -204,7 +229,7 @@ export async function startReceiver(
     afterMs: config.alerts.afterMs,
     logger,
   });
-  const backfill = new BackfillJob({ store, api: dciApi, target: 'lime', logger, onQueued: () => worker.wake() });
+  const backfill = new BackfillJob({ store, api: dciApi, target, logger, onQueued: () => worker.wake() });
   // Completing partially enriched notes: one round at a time, stopped (and waited for) on shutdown.
   const catchUpAbort = new AbortController();
   let catchUpRound: Promise<unknown> | undefined;
@@ -218,7 +243,7 @@ export async function startReceiver(
           ? catchUpEnrichment({
               store,
               api: dciApi(),
-              target: 'lime',
+              target,
               now: new Date(),
               logger,
               signal: catchUpAbort.signal,
@@ -236,7 +261,7 @@ export async function startReceiver(
     metrics,
     webhookSecrets: config.webhookSecrets,
     maxBodyBytes: config.maxBodyBytes,
-    target: 'lime',
+    target,
     connectionState: () => settings.lastCheck(),
     crmAvailability: () => availability.state(),
     onQueued: () => worker.wake(),
@@ -406,13 +431,30 @@ function describeModeReason(config: ReceiverConfig, dci: DciSettings): string {
  * Lime's webhooks for the contact index: on when Lime can reach the receiver (`RECEIVER_PUBLIC_URL`) and SECRET_KEY
  * is set, which the subscription's signing secret is derived from.
  */
-function contactNotifications(config: ReceiverConfig): ContactNotifications {
+function contactNotifications(config: ReceiverConfig, crm: CrmName): ContactNotifications {
+  if (crm !== 'lime') return { kind: 'off', reason: 'not available for SuperOffice (Lime webhooks only)' };
   if (config.publicUrl === undefined) return { kind: 'off', reason: 'RECEIVER_PUBLIC_URL is not set' };
   if (config.secretKey === undefined) {
     return { kind: 'off', reason: "SECRET_KEY is not set (the subscription's signing secret is derived from it)" };
   }
   const targetUrl = `${config.publicUrl.replace(/\/+$/u, '')}${LIME_WEBHOOK_PATH}`;
   return { kind: 'on', targetUrl, secret: deriveSubscriptionSecret(config.secretKey, targetUrl) };
+}
+
+/** The factory of the CRM in effect: main.ts gives one for both CRMs; tests and the demo give Lime's. */
+function crmConnectorFactory(deps: {
+  makeConnector?: MakeConnector | undefined;
+  makeCrmConnector?: MakeCrmConnector | undefined;
+}): MakeCrmConnector {
+  const { makeConnector, makeCrmConnector } = deps;
+  if (makeCrmConnector !== undefined) return makeCrmConnector;
+  return (options) => {
+    if (options.crm !== 'lime' || makeConnector === undefined) {
+      throw new Error(`no connector factory for CRM=${options.crm}: pass makeCrmConnector`);
+    }
+    const { crm: _crm, ...lime } = options;
+    return makeConnector(lime);
+  };
 }
 
 /** The admin pages' password check, or undefined (pages off) when no admin password is configured. */

@@ -1,5 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../../src/receiver/config/loadConfig';
+import { createLogger } from '../../src/receiver/observability/logger';
+import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
+import { SuperOfficeConnector } from '../../src/superoffice-addon';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
 import {
@@ -125,7 +130,51 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
     dciPlain = await signedInContext(false, dciSetup.receiver.url);
     dciAudited = await signedInContext(true, dciSetup.receiver.url);
   });
+  /** A receiver with CRM=superoffice and a saved connection, started on first use; its URL. */
+  let superOffice: { receiver: RunningReceiver; dataDir: string } | undefined;
+  async function superOfficeReceiver(): Promise<string> {
+    if (superOffice === undefined) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'dci-so-admin-'));
+      const config = loadConfig({
+        PORT: '0',
+        DATA_DIR: dataDir,
+        DCI_WEBHOOK_SECRETS: ADMIN_WEBHOOK_SECRET,
+        ADMIN_PASSWORD,
+        SECRET_KEY,
+        CRM: 'superoffice',
+        CONTACT_INDEX_SYNC_HOURS: '0',
+      });
+      const receiver = await startReceiver(config, {
+        logger: createLogger('silent'),
+        makeCrmConnector: (options) => {
+          if (options.crm !== 'superoffice') throw new Error('CRM=superoffice built a Lime connector');
+          const { crm: _crm, ...rest } = options;
+          return new SuperOfficeConnector(rest);
+        },
+        host: '127.0.0.1',
+      });
+      superOffice = { receiver, dataDir };
+      const { agent, csrf } = await signInAdmin(receiver.url);
+      await agent
+        .post('/admin/connection')
+        .type('form')
+        .send({
+          _csrf: csrf,
+          // Nothing listens there: the background connection check fails at once, without reaching the internet.
+          url: 'http://127.0.0.1:1/SuperOffice',
+          auth: 'ticket',
+          ticket: '7T:browser-ticket-0042',
+        })
+        .expect(303);
+    }
+    return superOffice.receiver.url;
+  }
+
   afterAll(async () => {
+    if (superOffice) {
+      await superOffice.receiver.close();
+      rmSync(superOffice.dataDir, { recursive: true, force: true });
+    }
     await browser?.close();
     await dciSetup?.close();
     await env?.close();
@@ -160,6 +209,21 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
     },
     { name: 'dead-letters', nav: 'Dead letters', open: go('/admin/dead-letters') },
     { name: 'not-found', nav: 'none', open: go('/admin/no-such-page') },
+    {
+      // CRM=superoffice: SuperOffice's card on the connection page (a ticket saved: its masked hint shows).
+      name: 'superoffice-connection',
+      nav: 'Connections',
+      signedOut: true,
+      open: async (page) => {
+        const base = await superOfficeReceiver();
+        await page.goto(`${base}/admin/sign-in`);
+        await page.getByLabel('Admin password').fill(ADMIN_PASSWORD);
+        await page.keyboard.press('Enter');
+        await page.getByRole('heading', { name: 'Overview' }).waitFor();
+        await page.goto(`${base}/admin/connection`);
+        await page.getByRole('heading', { name: 'SuperOffice connection', exact: true }).waitFor();
+      },
+    },
     {
       name: 'admin-off',
       nav: 'none',

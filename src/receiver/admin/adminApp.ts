@@ -24,6 +24,7 @@ import { addDeliveryRoutes } from './routes/delivery';
 import { addDryRunRoute } from './routes/dryRun';
 import { addLimeConnectionRoutes } from './routes/limeConnection';
 import { addOverviewRoute } from './routes/overview';
+import { addSuperOfficeConnectionRoutes } from './routes/superOfficeConnection';
 import { addSignInRoutes } from './routes/signIn';
 import { addSignOutRoute } from './routes/signOut';
 import { readSessionCookie } from './sessionCookie';
@@ -107,6 +108,8 @@ export function adminApp(deps: AdminDeps): express.Express {
     response.set('Cache-Control', 'no-store');
     // The header's nav, with this page's section marked (res.locals reach every view and its partials).
     response.locals['nav'] = navLinks(request.path);
+    // The CRM in effect, named where a page speaks of it (the overview's connection, its help texts).
+    response.locals['crmName'] = deps.settings.crm === 'superoffice' ? 'SuperOffice' : 'Lime';
     next();
   });
 
@@ -150,7 +153,10 @@ export function adminApp(deps: AdminDeps): express.Express {
   const wakeWorker = () => deps.wakeWorker();
   addSignOutRoute(app, { sessions });
   addOverviewRoute(app, { ...deps, now });
-  addLimeConnectionRoutes(app, { ...deps, wakeWorker });
+  // The connection page of the CRM in effect (CRM): SuperOffice's settings service carries `superOffice`.
+  const { superOffice } = settings;
+  if (superOffice === undefined) addLimeConnectionRoutes(app, { ...deps, wakeWorker });
+  else addSuperOfficeConnectionRoutes(app, { ...deps, superOffice, wakeWorker });
   addDciConnectionRoutes(app, { ...deps, wakeWorker });
   addDciBackfillRoute(app, { dci: deps.dci, backfill: deps.backfill, logger, now });
   addDeliveriesRoute(app, { store, timeZone: deps.timeZone });

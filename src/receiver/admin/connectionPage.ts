@@ -2,9 +2,10 @@ import type { Response } from 'express';
 import type { ConnectionSettingsService, SettingName, SettingsView } from '../settings/connectionSettings';
 import { setFlash } from './adminFlash';
 import type { SessionRequest } from './sessionRequest';
+import { renderSuperOfficeConnectionPage } from './superOfficeConnectionPage';
 
 /** What the connection page reads of the Lime settings. */
-export type ConnectionPageSettings = Pick<ConnectionSettingsService, 'view' | 'lastCheck'>;
+export type ConnectionPageSettings = Pick<ConnectionSettingsService, 'view' | 'lastCheck' | 'superOffice'>;
 
 /** The Lime form as the admin typed it, shown again after a validation error (never the API key). */
 export interface LimeTyped {
@@ -58,6 +59,11 @@ export async function renderConnectionPage(
     keyTyped?: boolean | undefined;
   } = {},
 ): Promise<void> {
+  if (settings.superOffice !== undefined) {
+    // CRM=superoffice: its card instead of Lime's (DCI's section re-rendered after a DCI error lands here too).
+    renderSuperOfficeConnectionPage(settings.superOffice, settings.lastCheck(), request, response, status, dci);
+    return;
+  }
   const view = await settings.view();
   const missing = limeMissing(view);
   response.status(status).render('connection', {

@@ -4,7 +4,7 @@ import type { DeliveryReads } from '../store/ports/deliveryReads';
 import { deliveryActions } from './deliveryActions';
 import { attemptLines, durationText } from './deliveryAttempts';
 import { enrichmentBadge, SOURCE_LABEL } from './dciAdmin';
-import { badgeFor, earlierBadge, type Badge } from './outcomeBadges';
+import { badgeFor, badgeForTarget, crmNameOf, earlierBadge, type Badge } from './outcomeBadges';
 
 /** What a delivery's page reads of the store. */
 export type DeliveryPageStore = Pick<DeliveryReads, 'getDelivery' | 'getEventBody'>;
@@ -15,7 +15,7 @@ export interface ParticipantView {
   participant: { name?: string | undefined };
   outcome: ParticipantOutcome | undefined;
   badge: Badge;
-  /** What Lime holds for the participant, in words (`person 1001 at company 1003, history note 55`). */
+  /** What the CRM holds for the participant, in words (`person 1001 at company 1003, history note 55`). */
   lime: string | undefined;
   /**
    * Set when the outcome is an earlier delivery's (the delivery is not delivered now): shown as what was matched
@@ -44,7 +44,9 @@ export async function deliveryPage(store: DeliveryPageStore, id: string, showSum
       summary = undefined;
     }
   }
-  const { status } = detail;
+  const { status, target } = detail;
+  const badgeOf = (outcome: ParticipantOutcome | undefined, dead = false) =>
+    badgeForTarget(badgeFor(outcome, dead), target);
   // The outcomes are those of the last completed attempt. While the delivery is not delivered (requeued, matched
   // again, a newer payload, or dead since), they describe an earlier delivery, not the current state.
   const view = (
@@ -53,14 +55,20 @@ export async function deliveryPage(store: DeliveryPageStore, id: string, showSum
     outcome: ParticipantOutcome | undefined,
     fromRest: boolean,
   ) => {
-    const base = { index, participant: { name }, outcome, lime: outcome ? limeText(outcome) : undefined, fromRest };
+    const base = {
+      index,
+      participant: { name },
+      outcome,
+      lime: outcome ? limeText(outcome, target) : undefined,
+      fromRest,
+    };
     if (outcome === undefined || status === 'delivered') {
-      return { ...base, badge: badgeFor(outcome, status === 'dead') } satisfies ParticipantView;
+      return { ...base, badge: badgeOf(outcome, status === 'dead') } satisfies ParticipantView;
     }
     return {
       ...base,
       badge: earlierBadge(status),
-      earlier: { badge: badgeFor(outcome), at: detail.deliveredAt },
+      earlier: { badge: badgeOf(outcome), at: detail.deliveredAt },
     } satisfies ParticipantView;
   };
   const stored = summary?.participants.length ?? 0;
@@ -83,6 +91,8 @@ export async function deliveryPage(store: DeliveryPageStore, id: string, showSum
       detail.outcomes.map((outcome) => view(outcome.participantIndex, undefined, outcome, false));
   return {
     detail,
+    /** The CRM the delivery is for (its queue target), as the page names it. */
+    crmName: crmNameOf(target),
     summary,
     payload,
     participants,
@@ -99,17 +109,24 @@ export async function deliveryPage(store: DeliveryPageStore, id: string, showSum
 }
 
 /**
- * What Lime holds for a participant, in words: `person 1001 at company 1003, history note 55`,
- * `company 1003 only, no person`, `nothing written`.
+ * What the CRM holds for a participant, in words: `person 1001 at company 1003, history note 55` (Lime),
+ * `person 12 at company 3, appointment 44` (SuperOffice: the note is an appointment), `company 1003 only, no person`,
+ * `nothing written`.
  */
-export function limeText(outcome: Pick<ParticipantOutcome, 'personId' | 'companyId' | 'noteId'>): string {
+export function limeText(
+  outcome: Pick<ParticipantOutcome, 'personId' | 'companyId' | 'noteId'>,
+  target = 'lime',
+): string {
   const { personId, companyId, noteId } = outcome;
+  const note = target === 'superoffice' ? 'appointment' : 'history note';
   const who =
     personId !== undefined
       ? `person ${String(personId)}${companyId === undefined ? '' : ` at company ${String(companyId)}`}`
       : companyId !== undefined
         ? `company ${String(companyId)} only, no person`
         : undefined;
-  if (noteId !== undefined) return `${who ?? 'no person'}, history note ${String(noteId)}`;
-  return who === undefined ? 'nothing written' : `${who}; no note written`;
+  if (noteId !== undefined) return `${who ?? 'no person'}, ${note} ${String(noteId)}`;
+  return who === undefined
+    ? 'nothing written'
+    : `${who}; no ${target === 'superoffice' ? 'appointment' : 'note'} written`;
 }

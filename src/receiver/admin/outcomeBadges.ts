@@ -11,6 +11,21 @@ export interface Badge {
 /** The button on a delivered delivery's page that matches again and updates the notes (see deliveryActions). */
 export const MATCH_AGAIN = 'Match again and update the notes';
 
+/** The CRM a delivery went to, by its queue target, as people read it. */
+export function crmNameOf(target: string): string {
+  return target === 'superoffice' ? 'SuperOffice' : 'Lime';
+}
+
+/**
+ * A badge worded for the delivery's CRM: the texts above are Lime's (its "history note"); for SuperOffice the note
+ * is an appointment. Labels are codes the pages share and stay as they are.
+ */
+export function badgeForTarget(badge: Badge, target: string): Badge {
+  if (target !== 'superoffice') return badge;
+  const help = badge.help.replaceAll('Lime', 'SuperOffice').replaceAll('history note', 'appointment');
+  return { ...badge, help: help.replace(/\bnotes?\b/gu, (word) => (word === 'note' ? 'appointment' : 'appointments')) };
+}
+
 /** The badge for one participant's outcome; `failed` when the delivery itself is dead. */
 export function badgeFor(outcome: ParticipantOutcome | undefined, deliveryDead = false): Badge {
   if (!outcome) {

@@ -227,7 +227,7 @@ function timeToNoteChart(figures: OverviewFigures, period: string, zone: string)
     id,
     title,
     caption:
-      'From the receiver storing the summary (or a re-send or requeue reopening it) to the note written in Lime, per ' +
+      'From the receiver storing the summary (or a re-send or requeue reopening it) to the note written in the CRM, per ' +
       `day (${zone}): p50, half were quicker; p95, all but the slowest 5 %. ${words}`,
     ...(notes === 0
       ? { empty: `No notes written in ${period}.` }

@@ -37,8 +37,30 @@ const CONNECTION_LOST: Record<string, string> = {
   schema_mismatch: "The history type or a field the notes need is no longer in Lime's data model.",
 };
 
-/** The words of one alert. */
-export function describeAlert(event: AlertEvent): AlertText {
+const SUPEROFFICE_CONNECTION_LOST: Record<string, string> = {
+  unauthorized:
+    'SuperOffice rejects the credentials (401): a ticket expired, a password changed, or the system user token was revoked.',
+  forbidden: 'SuperOffice refuses the user the receiver signs in as a right it needs (403).',
+  wrong_host: "SuperOffice Online answers 421: the WebAPI URL must be the tenant's numbered host (online3…).",
+  schema_mismatch: 'The task type the appointments need is no longer in SuperOffice.',
+};
+
+const superOffice = (text: string) => text.replaceAll('Lime', 'SuperOffice');
+
+/** The words of one alert; `crm` is the CRM in effect (default Lime). */
+export function describeAlert(event: AlertEvent, crm: 'lime' | 'superoffice' = 'lime'): AlertText {
+  if (crm === 'superoffice' && (event.kind === 'outage' || event.kind === 'outage_over')) {
+    // The CRM's name where a person reads it; the rest of the wording is Lime's.
+    const words = describeAlert(event, 'lime');
+    return { ...words, title: superOffice(words.title), text: superOffice(words.text) };
+  }
+  if (crm === 'superoffice' && event.kind === 'connection_lost') {
+    return {
+      severity: 'critical',
+      title: 'SuperOffice connection lost',
+      text: `${SUPEROFFICE_CONNECTION_LOST[event.code] ?? `SuperOffice refuses the deliveries (${event.code}).`} Meetings go to the dead letters until the connection is fixed on the admin pages (SuperOffice connection) or in the SUPEROFFICE_* variables; then requeue them.`,
+    };
+  }
   switch (event.kind) {
     case 'connection_lost':
       return {

@@ -22,6 +22,8 @@ export interface RecentAlert {
 }
 
 export interface AlertSenderOptions {
+  /** The CRM in effect, named in the alerts' words (default Lime). */
+  crm?: 'lime' | 'superoffice' | undefined;
   /** `ALERT_WEBHOOK_URL`: a secret (it carries the channel's token): never logged, never shown. Undefined: off. */
   webhookUrl?: string | undefined;
   format: AlertFormat;
@@ -62,7 +64,7 @@ export class AlertSender {
 
   send(event: AlertEvent): void {
     const at = (this.options.now ?? (() => new Date()))();
-    const words = describeAlert(event);
+    const words = describeAlert(event, this.options.crm);
     const entry: RecentAlert = {
       at,
       event: event.kind,

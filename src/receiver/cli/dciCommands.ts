@@ -33,9 +33,6 @@ import { missingDatabase } from './cliStore';
 type Output = (line: string) => void;
 type Env = Record<string, string | undefined>;
 
-/** The CRM target the receiver delivers to (startReceiver's). */
-const TARGET = 'lime';
-
 /** What the commands work with: the configuration, the store, and both connections as the receiver sees them. */
 interface Connections {
   config: ReceiverConfig;
@@ -152,6 +149,10 @@ export async function testConnection(env: Env, out: Output, err: Output): Promis
   try {
     const { dci, lime } = opened;
     const dciView = dci.view();
+    if (opened.config.crm === 'superoffice') {
+      // The CLI builds Lime's connector only: SuperOffice is tested on the admin pages.
+      out('SuperOffice (CRM=superoffice): not tested here; use Test connection on the admin pages.');
+    }
     const limeView = await lime.view();
     const dciPolls = dci.mode() !== 'webhook';
     if (dci.api() === undefined && !dciPolls && !limeView.connected) {
@@ -256,6 +257,13 @@ export async function backfill(
       );
       return 2;
     }
+    if (options.dryRun && opened.config.crm === 'superoffice') {
+      // The CLI builds Lime's connector only; a dry run would match in the wrong CRM.
+      err(
+        '--dry-run is not available for SuperOffice (CRM=superoffice): use Dry run on a delivery in the admin pages.',
+      );
+      return 2;
+    }
     const connector = opened.lime.connector();
     if (options.dryRun && connector === undefined) {
       err('A dry run matches in Lime: set LIME_URL and LIME_API_KEY (or connect Lime on the admin pages).');
@@ -284,7 +292,8 @@ export async function backfill(
     let result;
     try {
       result = await runBackfill(
-        { api, store: opened.store, target: TARGET, now },
+        // The CRM target the receiver delivers to (startReceiver's: CRM).
+        { api, store: opened.store, target: opened.config.crm ?? 'lime', now },
         {
           since,
           onFound: dryRun === undefined ? undefined : (found) => dryRun.show(found),

@@ -4,6 +4,12 @@ import { isSupportedRegion, isValidTimeZone } from '../../core';
 import { parseAdminPasswordHash } from '../secrets/adminPassword';
 import { parseSecretKey } from '../secrets/secretBox';
 import type { StoreLocation } from '../store/storeLocation';
+import {
+  otherCrmVariables,
+  readSuperOfficeEnvironment,
+  type CrmName,
+  type SuperOfficeEnvironment,
+} from './superOfficeConfig';
 
 /** The history type our notes get when neither LIME_HISTORY_TYPE nor the admin pages choose one. */
 export const DEFAULT_HISTORY_TYPE = 'comment';
@@ -296,6 +302,15 @@ export interface ReceiverConfig {
   webhookSecrets: string[];
   /** How summaries come from DCI, and DCI's REST API (docs/connect-dci.md). */
   dci: DciConfig;
+  /** `CRM`: the CRM the receiver delivers to (default lime). Its deliveries are queued with this as their target. */
+  crm?: CrmName | undefined;
+  /**
+   * With `CRM=superoffice`: the SUPEROFFICE_* variables (docs/receiver.md). The Lime fields below are then empty and
+   * `limeRateLimit` holds SUPEROFFICE_RATE_LIMIT (the request budget is the CRM's, whichever it is).
+   */
+  superOffice?: SuperOfficeEnvironment | undefined;
+  /** The variables of the other CRM that are set (LIME_* with CRM=superoffice, or the reverse): warned about, ignored. */
+  ignoredCrmVariables?: string[] | undefined;
   /** The Lime connection; undefined while none is configured (deliveries wait). */
   lime?:
     | {
@@ -399,7 +414,12 @@ export class ConfigError extends Error {
  * Reads the configuration from the environment, once, and reports every invalid setting in one message. The only
  * reader of `process.env` (main.ts passes it in). Values are never echoed: some are secrets.
  */
-export function loadConfig(env: Record<string, string | undefined>, cwd: string = process.cwd()): ReceiverConfig {
+export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: string = process.cwd()): ReceiverConfig {
+  const crmText = fullEnv['CRM']?.trim().toLowerCase() || 'lime';
+  const crm: CrmName = crmText === 'superoffice' ? 'superoffice' : 'lime';
+  const ignoredCrmVariables = otherCrmVariables(fullEnv, crm);
+  // The other CRM's variables are not read at all: a stale LIME_RATE_LIMIT must not stop a SuperOffice receiver.
+  const env = crm === 'lime' ? fullEnv : withoutVariables(fullEnv, ignoredCrmVariables);
   const parsed = environmentSchema.safeParse(env);
   const problems = parsed.success
     ? []
@@ -407,6 +427,11 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
         const name = String(issue.path[0] ?? '');
         return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`;
       });
+  if (crmText !== 'lime' && crmText !== 'superoffice') problems.push('CRM must be lime (the default) or superoffice');
+  const superOffice =
+    crm === 'superoffice'
+      ? readSuperOfficeEnvironment(env, list(env['INTERNAL_EMAIL_DOMAINS']), { parseRateLimit }, problems)
+      : undefined;
   if ((env['LIME_URL'] === undefined) !== (env['LIME_API_KEY'] === undefined)) {
     problems.push(
       `${env['LIME_URL'] === undefined ? 'LIME_URL' : 'LIME_API_KEY'}: LIME_URL and LIME_API_KEY go together: set both, or neither (deliveries then wait for a connection)`,
@@ -428,6 +453,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
   const passwordHash = nonEmpty(e.ADMIN_PASSWORD_HASH) ? e.ADMIN_PASSWORD_HASH.trim() : undefined;
   const nodeEnv = e.NODE_ENV?.trim();
   return {
+    crm,
+    superOffice,
+    ignoredCrmVariables,
     host: e.HOST?.trim() || '0.0.0.0',
     port: e.PORT,
     adminListener:
@@ -464,7 +492,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     logLevel: e.LOG_LEVEL ?? 'info',
     maxBodyBytes: e.MAX_BODY_BYTES,
     workerConcurrency: e.WORKER_CONCURRENCY,
-    limeRateLimit: e.LIME_RATE_LIMIT,
+    limeRateLimit: superOffice === undefined ? e.LIME_RATE_LIMIT : superOffice.rateLimit,
     maxAttempts: e.MAX_ATTEMPTS,
     maxAgeMs: e.MAX_AGE_HOURS * 3600 * 1000,
     leaseMs: e.LEASE_SECONDS * 1000,
@@ -493,10 +521,16 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
   };
 }
 
-/** `3000/300` → 3,000 requests in 300 s; `off` → undefined; unset → Lime Cloud's limit; anything else → null. */
-function parseRateLimit(value: string | undefined): { requests: number; windowMs: number } | undefined | null {
+/**
+ * `3000/300` → 3,000 requests in 300 s; `off` → undefined; unset → Lime Cloud's limit (or off, `fallback`); anything
+ * else → null.
+ */
+function parseRateLimit(
+  value: string | undefined,
+  fallback: 'lime' | 'off' = 'lime',
+): { requests: number; windowMs: number } | undefined | null {
   const text = value?.trim().toLowerCase() ?? '';
-  if (text === '') return { requests: 3000, windowMs: 300_000 };
+  if (text === '') return fallback === 'off' ? undefined : { requests: 3000, windowMs: 300_000 };
   if (text === 'off') return undefined;
   const match = /^(\d{1,7})\s*\/\s*(\d{1,6})$/u.exec(text);
   const requests = Number(match?.[1]);
@@ -556,6 +590,13 @@ function listenerProblems(env: Record<string, string | undefined>): string[] {
         `ADMIN_PORT: must differ from PORT (both ${port}) on the same host (${host} and ${adminHost}): the admin pages need a listener of their own`,
       ]
     : [];
+}
+
+function withoutVariables(
+  env: Record<string, string | undefined>,
+  names: readonly string[],
+): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !names.includes(name)));
 }
 
 function nonEmpty(value: string | undefined): value is string {

@@ -1,5 +1,16 @@
 import { DciError } from '../../dci-api/dciApi';
 import { CrmError, type CrmErrorCode } from '../../crm/crmError';
+import type { SuperOfficeCredentialKind } from '../../superoffice-addon';
+import type { CrmName } from '../config/superOfficeConfig';
+import { superOfficeAction, SUPEROFFICE_TEMPORARY } from './superOfficeAdvice';
+
+/** Which CRM failed (its advice names its settings), and for SuperOffice how the receiver signs in. */
+export interface FailureContext {
+  crm: CrmName;
+  auth?: SuperOfficeCredentialKind | undefined;
+}
+
+const CRM_NAME: Record<CrmName, string> = { lime: 'Lime', superoffice: 'SuperOffice' };
 
 export type FailureDecision =
   /**
@@ -53,7 +64,8 @@ const ACTIONS: Partial<Record<CrmErrorCode, string>> = {
  * admin sees on a dead letter says what to fix and where. Lime's `detail` is included: it is stored and shown to
  * admins, never logged (the worker logs codes and statuses only).
  */
-export function classifyFailure(error: unknown): FailureDecision {
+export function classifyFailure(error: unknown, context: FailureContext = { crm: 'lime' }): FailureDecision {
+  const superOffice = context.crm === 'superoffice';
   if (error instanceof DciError) {
     if (error.code === 'dci_aborted') return { release: true };
     // Only a temporary DCI failure inside the enrichment wait gets here (after it, the notes go without DCI's parts).
@@ -69,14 +81,14 @@ export function classifyFailure(error: unknown): FailureDecision {
   }
   if (error instanceof CrmError) {
     if (error.code === 'aborted') return { release: true };
-    const giveUpAdvice = TEMPORARY[error.code];
+    const giveUpAdvice = (superOffice ? SUPEROFFICE_TEMPORARY : TEMPORARY)[error.code];
     if (giveUpAdvice !== undefined) {
       const { code, message, status, retryAfterMs } = error;
       return { retry: true, code, message, status, delayMs: retryAfterMs, giveUpAdvice };
     }
     // Lime's own words name what it refused ("The API user may not create history."): the admin needs them.
-    const said = error.detail === undefined ? '' : ` Lime said: "${error.detail}".`;
-    const action = ACTIONS[error.code];
+    const said = error.detail === undefined ? '' : ` ${CRM_NAME[context.crm]} said: "${error.detail}".`;
+    const action = superOffice ? superOfficeAction(error.code, context.auth) : ACTIONS[error.code];
     return {
       retry: false,
       code: error.code,

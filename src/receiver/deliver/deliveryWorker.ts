@@ -16,7 +16,7 @@ import type { ContactIndexStore } from '../store/ports/contactIndexStore';
 import type { AttemptRecord, ClaimedDelivery, DeliveryQueue, EnrichmentRecord } from '../store/ports/deliveryQueue';
 import type { DeliveryDetail, DeliveryReads } from '../store/ports/deliveryReads';
 import { backoffDelayMs } from './backoff';
-import { classifyFailure, type FailureDecision } from './classifyFailure';
+import { classifyFailure, type FailureContext, type FailureDecision } from './classifyFailure';
 import type { CrmAvailability } from './crmAvailability';
 
 export interface DeliveryWorkerOptions {
@@ -46,6 +46,13 @@ export interface DeliveryWorkerOptions {
    * no budget). The worker claims no more than that; a claimed delivery whose wait for the budget would still pass
    * 80 % of its lease is given back without counting (`budget_wait`).
    */
+  /** Which CRM (and SuperOffice's way of signing in) a failure's advice is worded for; default Lime. */
+  failureContext?: (() => FailureContext) | undefined;
+  /**
+   * The CRM this worker delivers to (`CRM`): it claims only that target's deliveries, so the other CRM's, queued
+   * before a switch, wait for it instead of going to the wrong CRM. Undefined: every delivery (older callers).
+   */
+  target?: string | undefined;
   budgetRoom?: (() => Promise<{ deliveries: number; freesAt?: Date | undefined } | undefined>) | undefined;
   /** Deliveries in flight at once. */
   concurrency: number;
@@ -205,13 +212,23 @@ export class DeliveryWorker {
     return knownNotesOf(await this.options.store.getDelivery(deliveryId));
   }
 
+  private crmName(): string {
+    return this.options.failureContext?.().crm === 'superoffice' ? 'SuperOffice' : 'Lime';
+  }
+
   private async claim(limit: number): Promise<ClaimedDelivery[]> {
     if (this.claimsPaused) return [];
     if (this.options.getConnector() === undefined) return [];
     if (this.options.availability?.isAvailable() === false) return [];
     const room = await this.budgetRoom(limit);
     if (room === 0) return [];
-    return this.options.store.claimDue({ workerId: this.workerId, now: this.now, limit: room, leaseMs: this.leaseMs });
+    return this.options.store.claimDue({
+      workerId: this.workerId,
+      now: this.now,
+      limit: room,
+      leaseMs: this.leaseMs,
+      target: this.options.target,
+    });
   }
 
   /** At most `limit`, no more than the request budget has room for; with none, a wake-up when it has. */
@@ -379,10 +396,9 @@ export class DeliveryWorker {
             retry: true,
             code: 'attempt_timeout',
             message: `The attempt ran past ${Math.round((this.leaseMs * 0.8) / 1000)} s (80 % of the lease) and was stopped; it will be retried.`,
-            giveUpAdvice:
-              'Lime answered too slowly for the lease: check that Lime is up and quick, or raise LEASE_SECONDS; then requeue it from Dead letters.',
+            giveUpAdvice: `${this.crmName()} answered too slowly for the lease: check that ${this.crmName()} is up and quick, or raise LEASE_SECONDS; then requeue it from Dead letters.`,
           }
-        : classifyFailure(failure);
+        : classifyFailure(failure, this.options.failureContext?.());
       if ('release' in decision) {
         await store.releaseDelivery({ deliveryId: delivery.deliveryId, workerId: this.workerId, now: this.now });
         metrics?.deliveries.inc({ outcome: 'released' });
@@ -396,7 +412,7 @@ export class DeliveryWorker {
       ) {
         const reason = {
           code: 'crm_unavailable',
-          message: `Lime was unavailable (${decision.code}${decision.status === undefined ? '' : `, ${decision.status}`}): the attempt was given back without counting, to be tried when Lime answers again.`,
+          message: `${this.crmName()} was unavailable (${decision.code}${decision.status === undefined ? '' : `, ${decision.status}`}): the attempt was given back without counting, to be tried when ${this.crmName()} answers again.`,
         };
         await store.releaseDelivery({
           deliveryId: delivery.deliveryId,

@@ -85,19 +85,19 @@ export function createMetrics(
     budget: {
       requests: new Counter({
         name: 'dci_lime_budget_requests_total',
-        help: 'Lime requests let through by the request budget, by purpose (delivery, probe, sync)',
+        help: 'CRM requests (Lime or SuperOffice) let through by the request budget, by purpose (delivery, probe, sync)',
         labelNames: ['purpose'],
         registers: [registry],
       }),
       waitSeconds: new Counter({
         name: 'dci_lime_budget_wait_seconds_total',
-        help: 'Time Lime requests waited for the request budget, by purpose',
+        help: 'Time CRM requests waited for the request budget, by purpose',
         labelNames: ['purpose'],
         registers: [registry],
       }),
       rateLimited: new Counter({
         name: 'dci_lime_rate_limited_total',
-        help: 'Lime answers 429 (each lowers the request budget until its window has passed)',
+        help: 'CRM answers 429 (each lowers the request budget until its window has passed)',
         registers: [registry],
       }),
     },
@@ -105,7 +105,7 @@ export function createMetrics(
   if (readBudget) {
     new Gauge({
       name: 'dci_lime_budget_window_requests',
-      help: 'Lime requests spent in the current window of the request budget (all replicas), by purpose',
+      help: 'CRM requests spent in the current window of the request budget (all replicas), by purpose',
       labelNames: ['purpose'],
       registers: [registry],
       async collect() {
@@ -115,7 +115,7 @@ export function createMetrics(
     });
     new Gauge({
       name: 'dci_lime_budget_limit',
-      help: 'Lime requests allowed per window now (LIME_RATE_LIMIT, lower while a 429 holds it down)',
+      help: 'CRM requests allowed per window now (LIME_RATE_LIMIT or SUPEROFFICE_RATE_LIMIT, lower while a 429 holds it down)',
       registers: [registry],
       async collect() {
         const reading = await readBudget();

@@ -138,7 +138,10 @@ export class SharedRequestBudget implements RequestBudget {
       .catch((error: unknown) =>
         this.options.logger.error({ err: error }, 'recording a 429 in the rate budget failed'),
       );
-    this.options.logger.warn({ origin: this.origin, retryAfterMs }, 'Lime answered 429: the request budget is lowered');
+    this.options.logger.warn(
+      { origin: this.origin, retryAfterMs },
+      'the CRM answered 429: the request budget is lowered',
+    );
   }
 
   /** The budget as it stands (no request spent), less the deliveries already waiting here. */
@@ -235,7 +238,7 @@ export class SharedRequestBudget implements RequestBudget {
         this.options.store
           .restampRateBudgetSpends({ origin: this.origin, spends })
           .catch((error: unknown) =>
-            this.options.logger.error({ err: error }, 'recording Lime answers in the rate budget failed'),
+            this.options.logger.error({ err: error }, 'recording the CRM answers in the rate budget failed'),
           );
       },
       Math.min(1000, this.options.limit.windowMs / 20),

@@ -1,4 +1,6 @@
 import type { ConnectionCheck, CrmConnector, DeliverOptions } from '../../crm/crmConnector';
+import type { CrmName } from '../config/superOfficeConfig';
+import type { SuperOfficeSettingsAccess } from './superOfficeSettings';
 
 /** The Lime connection settings an admin can change on the Lime connection page. */
 export interface LimeConnectionSettings {
@@ -48,6 +50,13 @@ export class SettingsError extends Error {
  * pages both go through this, so a change on the page takes effect on the next delivery.
  */
 export interface ConnectionSettingsService {
+  /** The CRM these settings are for (`CRM`); undefined: Lime (services built before SuperOffice). */
+  readonly crm?: CrmName | undefined;
+  /**
+   * With CRM=superoffice: its settings as its page shows and changes them. `view`/`save` above then speak Lime's
+   * shape (`apiKeySet`: the credentials are complete; `historyType`: the task type) and `save` refuses.
+   */
+  readonly superOffice?: SuperOfficeSettingsAccess | undefined;
   view(): Promise<SettingsView>;
   /** Validates and stores the submitted settings (locked ones are ignored); rebuilds the connector. */
   save(input: SettingsInput): Promise<void>;

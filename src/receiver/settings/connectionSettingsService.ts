@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError, DEFAULT_HISTORY_TYPE, type ReceiverConfig, type SettingsFromEnv } from '../config/loadConfig';
 import type { ConnectionCheck, CrmConnector, DeliverOptions } from '../../crm/crmConnector';
 import type { RequestBudget } from '../../crm/requestBudget';
+import type { SuperOfficeConnectorOptions } from '../../superoffice-addon';
 import type { Logger } from '../observability/logger';
 import type { SettingsStore } from '../store/ports/settingsStore';
 import {
@@ -36,6 +37,13 @@ export type ClosableConnector = CrmConnector & { close(): Promise<void> };
  * settings code never knows which CRM adapter it is.
  */
 export type MakeConnector = (options: ConnectorOptions) => ClosableConnector;
+
+/** The options of the CRM in effect (`CRM`): Lime's or SuperOffice's. */
+export type CrmConnectorOptions =
+  ({ crm: 'lime' } & ConnectorOptions) | ({ crm: 'superoffice' } & SuperOfficeConnectorOptions);
+
+/** Builds the connector of the CRM in effect (main.ts builds LimeConnector or SuperOfficeConnector). */
+export type MakeCrmConnector = (options: CrmConnectorOptions) => ClosableConnector;
 
 /** The service as its owner (startReceiver) holds it: `close` closes the connector in use. */
 export interface OwnedConnectionSettingsService extends ConnectionSettingsService {

@@ -17,14 +17,14 @@ import type { ClosableConnector, ConnectorOptions } from './connectionSettingsSe
  * A connector shared by the worker and the admin pages, counting the calls in flight: when settings change it is
  * retired, and closes once its last call has returned (closing at once would cut off a delivery half-way).
  */
-export class SharedConnector implements CrmConnector {
+export class SharedConnector<O = ConnectorOptions> implements CrmConnector {
   private active = 0;
   private retired = false;
   private closing: Promise<void> | undefined;
 
   constructor(
     private readonly inner: ClosableConnector,
-    readonly options: ConnectorOptions,
+    readonly options: O,
     private readonly logger: Logger,
   ) {}
 

@@ -665,4 +665,30 @@ export function describeDeliveryQueueContract({ openStore }: ContractStores): vo
       expect(results.every((result) => result.kind === 'queued')).toBe(true);
     });
   });
+
+  describe('one queue, several CRM targets', () => {
+    it("a worker claims only its target's deliveries: after switching CRM, the other CRM's wait, never sent to the wrong one", async () => {
+      const store = await openStore();
+      const conversationId = randomUUID();
+      const lime = await store.acceptSummary(acceptedSummary({ conversationId, target: 'lime' }));
+      const superOffice = await store.acceptSummary(acceptedSummary({ conversationId, target: 'superoffice' }));
+      expect([lime.kind, superOffice.kind]).toEqual(['queued', 'queued']);
+      if (lime.kind !== 'queued' || superOffice.kind !== 'queued') return;
+
+      const claimed = await store.claimDue({
+        workerId: 'w',
+        now: at(0),
+        limit: 10,
+        leaseMs: LEASE_MS,
+        target: 'superoffice',
+      });
+      expect(claimed.map((each) => [each.deliveryId, each.target])).toEqual([[superOffice.deliveryId, 'superoffice']]);
+      // The Lime delivery of the same conversation is still pending, for a Lime worker (or any, without a target).
+      expect(
+        await store.claimDue({ workerId: 'w', now: at(0), limit: 10, leaseMs: LEASE_MS, target: 'superoffice' }),
+      ).toEqual([]);
+      const rest = await store.claimDue({ workerId: 'w', now: at(0), limit: 10, leaseMs: LEASE_MS });
+      expect(rest.map((each) => [each.deliveryId, each.target])).toEqual([[lime.deliveryId, 'lime']]);
+    });
+  });
 }

@@ -3,7 +3,7 @@ import { DELIVERY_STATUSES, type DeliveryStatus } from '../../store/ports/delive
 import type { DeliveryReads } from '../../store/ports/deliveryReads';
 import { adminTime, type AdminTime } from '../adminTime';
 import { SOURCE_LABEL } from '../dciAdmin';
-import { badgeFor, type Badge } from '../outcomeBadges';
+import { badgeFor, badgeForTarget, type Badge } from '../outcomeBadges';
 import type { SessionRequest } from '../sessionRequest';
 
 /** The deliveries list, filtered by status, search text and a range of days. */
@@ -32,7 +32,7 @@ export function addDeliveriesRoute(
         // delivery's, shown as such (muted, "earlier: …"), never as the current match.
         const current = row.status === 'delivered';
         const badges: Badge[] = (detail?.outcomes ?? []).map((outcome) => {
-          const badge = badgeFor(outcome);
+          const badge = badgeForTarget(badgeFor(outcome), row.target);
           return current
             ? badge
             : { label: `earlier: ${badge.label}`, tone: 'muted', help: `An earlier delivery's outcome. ${badge.help}` };

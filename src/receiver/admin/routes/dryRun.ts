@@ -5,7 +5,7 @@ import type { EnrichmentRecord } from '../../store/ports/deliveryQueue';
 import type { DciAdminDeps } from '../dciAdmin';
 import { deliveryPage, type DeliveryPageStore } from '../deliveryPage';
 import { notFound } from '../messagePages';
-import { badgeFor, type Badge } from '../outcomeBadges';
+import { badgeFor, badgeForTarget, crmNameOf, type Badge } from '../outcomeBadges';
 import type { SessionRequest } from '../sessionRequest';
 
 /** Dry run on a delivery's page: matches its participants in Lime now and shows what it would write, writing nothing. */
@@ -13,13 +13,15 @@ export function addDryRunRoute(
   router: Router,
   deps: Pick<DciAdminDeps, 'enrich'> & {
     store: DeliveryPageStore;
-    settings: Pick<ConnectionSettingsService, 'connector' | 'deliverOptions'>;
+    settings: Pick<ConnectionSettingsService, 'connector' | 'deliverOptions' | 'crm'>;
   },
 ): void {
   router.post('/deliveries/:id/dry-run', async (request: SessionRequest, response) => {
     const page = await deliveryPage(deps.store, String(request.params['id']), false);
     if (!page) return response.status(404).render('message', notFound(request));
     const connector = deps.settings.connector();
+    // A dry run matches in the CRM in effect: its outcomes are worded for it.
+    const crm = deps.settings.crm ?? 'lime';
     let dryRun: {
       report?: DeliveryReport;
       /** Each participant's outcome in words: `would get the note`, never the raw `would_write`. */
@@ -34,7 +36,7 @@ export function addDryRunRoute(
           ? 'The payload was removed: there is nothing to match.'
           : connector
             ? 'The stored payload cannot be read.'
-            : 'No Lime connection is configured.',
+            : `No ${crmNameOf(crm)} connection is configured.`,
       };
     } else {
       try {
@@ -54,7 +56,7 @@ export function addDryRunRoute(
         const report = await connector.deliver(summary, { ...deps.settings.deliverOptions(), dryRun: true });
         const outcomes = report.outcomes.map((outcome) => ({
           name: summary.participants[outcome.participantIndex]?.name ?? `Participant ${outcome.participantIndex + 1}`,
-          badge: badgeFor(outcome),
+          badge: badgeForTarget(badgeFor(outcome), crm),
           outcome,
         }));
         dryRun = {

@@ -138,7 +138,14 @@ export interface DeliveryQueue {
    * Claims up to `limit` due deliveries (pending, retrying and due, or in progress with an expired lease) for
    * `workerId` until `now + leaseMs`, counting an attempt on each. Atomic: two workers never get the same row.
    */
-  claimDue(request: { workerId: string; now: Date; limit: number; leaseMs: number }): Promise<ClaimedDelivery[]>;
+  claimDue(request: {
+    workerId: string;
+    now: Date;
+    limit: number;
+    leaseMs: number;
+    /** Only deliveries for this CRM target (the CRM in effect); undefined: any. */
+    target?: string | undefined;
+  }): Promise<ClaimedDelivery[]>;
   /**
    * Marks the claimed delivery delivered with its outcomes, unless a newer payload arrived meanwhile: then the
    * outcomes are kept and the delivery is due again (`superseded`). Ignored (`lost`) when the lease was lost.

@@ -160,12 +160,13 @@ export function postgresDeliveryQueue({ pool, transaction }: PostgresConnection)
             `SELECT id, conversation_id, target, event_id, version, attempts, open_since,
                status = 'in_progress' AS lease_expired
              FROM deliveries
-             WHERE (status IN ('pending', 'retrying') AND next_attempt_at <= $1)
-                OR (status = 'in_progress' AND locked_until <= $1)
+             WHERE ((status IN ('pending', 'retrying') AND next_attempt_at <= $1)
+                OR (status = 'in_progress' AND locked_until <= $1))
+               AND ($3::text IS NULL OR target = $3::text)
              ORDER BY next_attempt_at, created_at, id
              LIMIT $2
              FOR UPDATE SKIP LOCKED`,
-            [now, request.limit],
+            [now, request.limit, request.target ?? null],
           )
         ).rows.map(toLockedDelivery);
         if (due.length === 0) return [];

@@ -99,12 +99,13 @@ export function sqliteDeliveryQueue(connection: SqliteConnection, acceptThread?:
         const due = sql(
           `SELECT d.id, d.conversation_id, d.target, d.event_id, d.version, d.attempts, d.open_since, e.raw_body
            FROM deliveries d JOIN events e ON e.id = d.event_id
-           WHERE (d.status IN ('pending', 'retrying') AND d.next_attempt_at <= @now)
-              OR (d.status = 'in_progress' AND d.locked_until <= @now)
+           WHERE ((d.status IN ('pending', 'retrying') AND d.next_attempt_at <= @now)
+              OR (d.status = 'in_progress' AND d.locked_until <= @now))
+             AND (@target IS NULL OR d.target = @target)
            ORDER BY d.next_attempt_at, d.created_at, d.id
            LIMIT @limit`,
         )
-          .all({ now, limit: request.limit })
+          .all({ now, limit: request.limit, target: request.target ?? null })
           .map(toClaimedDelivery);
         const claim = sql(
           `UPDATE deliveries SET status = 'in_progress', locked_by = @workerId, locked_until = @lockedUntil,

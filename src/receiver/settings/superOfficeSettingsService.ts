@@ -1,0 +1,397 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { SuperOfficeConnectorOptions, SuperOfficeCredentials } from '../../superoffice-addon';
+import type { ConnectionCheck, DeliverOptions } from '../../crm/crmConnector';
+import { ConfigError, type ReceiverConfig } from '../config/loadConfig';
+import { DEFAULT_TASK_TYPE, type SuperOfficeSettingsFromEnv } from '../config/superOfficeConfig';
+import type { Logger } from '../observability/logger';
+import { openSecret, sealSecret } from '../secrets/secretBox';
+import type { SettingsStore } from '../store/ports/settingsStore';
+import type { SettingsView } from './connectionSettings';
+import type { MakeCrmConnector, OwnedConnectionSettingsService } from './connectionSettingsService';
+import { SharedConnector } from './sharedConnector';
+import {
+  FIELDS_OF,
+  SUPEROFFICE_LABEL,
+  SUPEROFFICE_PLAIN,
+  SUPEROFFICE_SECRETS,
+  SuperOfficeSettingsError,
+  type SuperOfficeConnectionSettings,
+  type SuperOfficeSecretName,
+  type SuperOfficeSettingName,
+  type SuperOfficeSettingsAccess,
+  type SuperOfficeSettingsInput,
+  type SuperOfficeSettingsView,
+} from './superOfficeSettings';
+import { validDomains } from './validateSettings';
+
+type SuperOfficeOptions = { crm: 'superoffice' } & SuperOfficeConnectorOptions;
+
+/** Store keys: `superoffice.<setting>`; the secrets' values are sealed (secretBox), never in clear. */
+const key = (name: SuperOfficeSettingName) => `superoffice.${name}`;
+
+type Values = Partial<Record<SuperOfficeSettingName, unknown>>;
+
+/**
+ * The SuperOffice connection as SUPEROFFICE_* variables and the admin pages configure it together: the environment
+ * wins (locked on the page), stored settings fill the rest, the secrets sealed with SECRET_KEY like Lime's API key.
+ * Serves the same port as Lime's service, so the worker, the overview and the CLI need not know the CRM; the
+ * SuperOffice page uses `superOffice`.
+ */
+export async function createSuperOfficeSettingsService(deps: {
+  store: SettingsStore;
+  config: ReceiverConfig;
+  secretKey?: Buffer | undefined;
+  makeConnector: MakeCrmConnector;
+  logger: Logger;
+  onChange?: (() => void) | undefined;
+}): Promise<OwnedConnectionSettingsService & { superOffice: SuperOfficeSettingsAccess }> {
+  const { store, config, secretKey, makeConnector, logger } = deps;
+  const environment = config.superOffice ?? { settings: {}, tls: { rejectUnauthorized: true } };
+  const env: SuperOfficeSettingsFromEnv = environment.settings;
+  const ca = environment.tls.caFile === undefined ? undefined : readCaFile(environment.tls.caFile);
+  const locked = [...SUPEROFFICE_PLAIN, ...SUPEROFFICE_SECRETS].filter((name) => env[name] !== undefined);
+
+  // Secrets from the environment are never stored; stored ones are opened once, here (a wrong SECRET_KEY stops the start).
+  let stored = readStored(await store.readSettings(), secretKey, logger);
+  let current: SharedConnector<SuperOfficeOptions> | undefined;
+  let lastCheck: ConnectionCheck | undefined;
+  let changes: Promise<unknown> = Promise.resolve();
+
+  const value = <N extends SuperOfficeSettingName>(name: N): unknown => env[name] ?? stored[name];
+  const text = (name: SuperOfficeSettingName) => {
+    const found = value(name);
+    return typeof found === 'string' && found !== '' ? found : undefined;
+  };
+  const effective = (): SuperOfficeConnectionSettings => {
+    const associate = value('defaultAssociateId');
+    const auth = text('auth');
+    return {
+      url: text('url'),
+      auth: auth === 'basic' || auth === 'ticket' || auth === 'system_user' ? auth : undefined,
+      username: text('username'),
+      clientId: text('clientId'),
+      loginUrl: text('loginUrl'),
+      taskType: text('taskType') ?? DEFAULT_TASK_TYPE,
+      defaultAssociateId: typeof associate === 'number' ? associate : undefined,
+      createMissingContacts: value('createMissingContacts') === true,
+      internalDomains: (value('internalDomains') as string[] | undefined) ?? [],
+      secrets: Object.fromEntries(
+        SUPEROFFICE_SECRETS.map((name) => [name, { set: text(name) !== undefined, hint: hintOf(text(name)) }]),
+      ) as SuperOfficeConnectionSettings['secrets'],
+    };
+  };
+
+  const missing = (settings: SuperOfficeConnectionSettings): SuperOfficeSettingName[] => {
+    const needed: SuperOfficeSettingName[] = [];
+    if (settings.url === undefined) needed.push('url');
+    if (settings.auth === undefined) return [...needed, 'auth'];
+    for (const name of FIELDS_OF[settings.auth]) {
+      if (name === 'appToken' || name === 'loginUrl') continue;
+      if (text(name) === undefined) needed.push(name);
+    }
+    return needed;
+  };
+
+  const credentialsOf = (settings: SuperOfficeConnectionSettings): SuperOfficeCredentials | undefined => {
+    if (missing(settings).length > 0) return undefined;
+    const secret = (name: SuperOfficeSecretName) => text(name) ?? '';
+    switch (settings.auth) {
+      case 'basic':
+        return { kind: 'basic', username: settings.username ?? '', password: secret('password') };
+      case 'ticket':
+        return { kind: 'ticket', ticket: secret('ticket'), appToken: text('appToken') };
+      case 'system_user':
+        return {
+          kind: 'system_user',
+          clientId: settings.clientId ?? '',
+          clientSecret: secret('clientSecret'),
+          privateKeyPem: secret('privateKey'),
+          systemUserToken: secret('systemUserToken'),
+          loginUrl: settings.loginUrl,
+        };
+      default:
+        return undefined;
+    }
+  };
+
+  const connectionOf = (settings: SuperOfficeConnectionSettings): SuperOfficeOptions | undefined => {
+    const credentials = credentialsOf(settings);
+    if (credentials === undefined || settings.url === undefined) return undefined;
+    return {
+      crm: 'superoffice',
+      baseUrl: settings.url,
+      credentials,
+      taskTypeName: settings.taskType,
+      defaultAssociateId: settings.defaultAssociateId,
+      ca,
+      rejectUnauthorized: environment.tls.rejectUnauthorized,
+    };
+  };
+
+  const rebuild = async (): Promise<void> => {
+    const before = current;
+    const options = connectionOf(effective());
+    current = options === undefined ? undefined : new SharedConnector(makeConnector(options), options, logger);
+    if (before && JSON.stringify(before.options) !== JSON.stringify(options)) lastCheck = undefined;
+    await before?.retire();
+  };
+
+  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = changes.then(work, work);
+    changes = next.catch(() => undefined);
+    return next;
+  };
+
+  await rebuild();
+
+  const superOffice: SuperOfficeSettingsAccess = {
+    view: (): SuperOfficeSettingsView => {
+      const settings = effective();
+      return {
+        settings,
+        locked: [...locked],
+        connected: current !== undefined,
+        missing: missing(settings).map((name) => SUPEROFFICE_LABEL[name]),
+      };
+    },
+    save: (input: SuperOfficeSettingsInput) =>
+      serialized(async () => {
+        const valid = validateInput(input, locked);
+        const secrets = SUPEROFFICE_SECRETS.filter((name) => valid[name] !== undefined);
+        if (secrets.length > 0 && secretKey === undefined) {
+          throw new SuperOfficeSettingsError(
+            secrets[0] ?? 'password',
+            `${capitalized(SUPEROFFICE_LABEL[secrets[0] ?? 'password'])} cannot be saved: set SECRET_KEY (32 bytes, e.g. \`openssl rand -hex 32\`) so it is stored encrypted, and restart.`,
+          );
+        }
+        const values: Record<string, unknown> = {};
+        for (const [name, given] of Object.entries(valid) as [SuperOfficeSettingName, unknown][]) {
+          const sealed = (SUPEROFFICE_SECRETS as readonly string[]).includes(name) && secretKey !== undefined;
+          values[key(name)] = sealed ? sealSecret(String(given), secretKey) : given;
+        }
+        await store.writeSettings(values);
+        stored = { ...stored, ...valid };
+        await rebuild();
+        logger.info({ changed: Object.keys(valid) }, 'SuperOffice connection settings saved');
+        deps.onChange?.();
+      }),
+    disconnect: () =>
+      serialized(async () => {
+        const removed: SuperOfficeSettingName[] = [
+          'url',
+          'auth',
+          'username',
+          'clientId',
+          'loginUrl',
+          ...SUPEROFFICE_SECRETS,
+        ];
+        await store.writeSettings(Object.fromEntries(removed.map((name) => [key(name), undefined])));
+        for (const name of removed) delete stored[name];
+        await rebuild();
+        logger.info({ connected: current !== undefined }, 'stored SuperOffice connection removed');
+        deps.onChange?.();
+      }),
+  };
+
+  return {
+    crm: 'superoffice',
+    superOffice,
+    // Lime's view shape, for the overview and the CLI: "a key is set" reads "the credentials are complete".
+    view(): Promise<SettingsView> {
+      const settings = effective();
+      return Promise.resolve({
+        settings: {
+          url: settings.url,
+          apiKeySet: missing(settings).length === 0,
+          historyType: settings.taskType,
+          createMissingContacts: settings.createMissingContacts,
+          internalDomains: [...settings.internalDomains],
+        },
+        locked: [],
+        connected: current !== undefined,
+      });
+    },
+    save: () => Promise.reject(new Error('CRM=superoffice: save SuperOffice settings through `superOffice.save`')),
+    disconnect: () => superOffice.disconnect(),
+    connector: () => current,
+    deliverOptions: (): Omit<DeliverOptions, 'signal'> => {
+      const settings = effective();
+      return {
+        internalDomains: [...settings.internalDomains],
+        createMissingContacts: settings.createMissingContacts,
+        defaultRegion: config.defaultRegion,
+        timeZone: config.timeZone,
+        noteDate: config.noteDate,
+      };
+    },
+    async testConnection(): Promise<ConnectionCheck | undefined> {
+      const connector = current;
+      if (!connector) {
+        lastCheck = undefined;
+        return undefined;
+      }
+      const check = await connector.testConnection();
+      if (connector === current) lastCheck = check;
+      return check;
+    },
+    lastCheck: () => lastCheck,
+    close: async () => {
+      await changes;
+      const last = current;
+      current = undefined;
+      await last?.retire();
+    },
+  };
+}
+
+/** The stored settings, the secrets opened; a value of the wrong type is ignored with a warning (without its content). */
+function readStored(raw: Record<string, unknown>, secretKey: Buffer | undefined, logger: Logger): Values {
+  const values: Values = {};
+  for (const name of SUPEROFFICE_PLAIN) {
+    const found = raw[key(name)];
+    if (found === undefined) continue;
+    const expected =
+      name === 'defaultAssociateId'
+        ? 'number'
+        : name === 'createMissingContacts'
+          ? 'boolean'
+          : name === 'internalDomains'
+            ? 'object'
+            : 'string';
+    const valid =
+      expected === 'object'
+        ? Array.isArray(found) && found.every((each) => typeof each === 'string')
+        : typeof found === expected;
+    if (valid) values[name] = found;
+    else logger.warn({ setting: key(name) }, 'ignoring a stored setting that is not valid');
+  }
+  for (const name of SUPEROFFICE_SECRETS) {
+    const sealed = raw[key(name)];
+    if (typeof sealed !== 'string') continue;
+    if (secretKey === undefined) {
+      throw new ConfigError([
+        `SECRET_KEY is required (it is not set): ${SUPEROFFICE_LABEL[name]} of the SuperOffice connection saved on the admin pages is stored encrypted with it. ` +
+          'Set SECRET_KEY to the key it was saved with; if that key is lost, set the SUPEROFFICE_* variables instead, then use Disconnect on the admin pages.',
+      ]);
+    }
+    try {
+      values[name] = openSecret(sealed, secretKey);
+    } catch {
+      throw new ConfigError([
+        `SECRET_KEY does not decrypt ${SUPEROFFICE_LABEL[name]} of the SuperOffice connection saved on the admin pages: it is not the key it was saved with (or the stored value is damaged). ` +
+          'Set that SECRET_KEY again; if it is lost, set the SUPEROFFICE_* variables instead (or use Disconnect and enter the credentials again).',
+      ]);
+    }
+  }
+  return values;
+}
+
+/** Checks what the admin submitted (locked settings ignored); empty secrets and an empty URL keep the stored ones. */
+export function validateInput(input: SuperOfficeSettingsInput, locked: readonly SuperOfficeSettingName[]): Values {
+  const valid: Values = {};
+  const open = (name: SuperOfficeSettingName) => !locked.includes(name) && input[name] !== undefined;
+  const given = (name: SuperOfficeSettingName) => (typeof input[name] === 'string' ? input[name].trim() : '');
+  if (open('url') && given('url') !== '') {
+    if (!isHttpUrl(given('url'))) {
+      throw new SuperOfficeSettingsError(
+        'url',
+        "Enter the tenant's WebAPI URL as a full URL, such as https://online3.superoffice.com/Cust12345 (Online) or https://crm.example.com/SuperOffice (Onsite).",
+      );
+    }
+    valid.url = given('url');
+  }
+  if (open('auth')) {
+    const auth = given('auth');
+    if (auth !== 'basic' && auth !== 'ticket' && auth !== 'system_user') {
+      throw new SuperOfficeSettingsError('auth', 'Choose how the receiver signs in to SuperOffice.');
+    }
+    valid.auth = auth;
+  }
+  for (const name of ['username', 'clientId'] as const) {
+    if (open(name) && given(name) !== '') valid[name] = given(name);
+  }
+  if (open('loginUrl') && given('loginUrl') !== '') {
+    if (!isHttpUrl(given('loginUrl'))) {
+      throw new SuperOfficeSettingsError(
+        'loginUrl',
+        "Enter the login service's address as a full URL, or leave it empty.",
+      );
+    }
+    valid.loginUrl = given('loginUrl');
+  }
+  for (const name of SUPEROFFICE_SECRETS) {
+    // Secrets are taken as typed (a password may have spaces at its ends); a PEM keeps its line breaks.
+    const raw = typeof input[name] === 'string' ? input[name] : '';
+    if (!open(name) || raw.trim() === '') continue;
+    if (name === 'privateKey') {
+      try {
+        createPrivateKey(raw);
+      } catch {
+        throw new SuperOfficeSettingsError(
+          'privateKey',
+          'That is not a PEM private key: paste the whole private key of the key pair registered with the application, from -----BEGIN to END-----.',
+        );
+      }
+      valid[name] = raw.trim();
+    } else if (name === 'password') valid[name] = raw;
+    else if (/\s/u.test(raw.trim())) {
+      throw new SuperOfficeSettingsError(
+        name,
+        `${capitalized(SUPEROFFICE_LABEL[name])} has spaces in it: paste it alone.`,
+      );
+    } else valid[name] = raw.trim();
+  }
+  if (open('taskType')) {
+    if (given('taskType') === '')
+      throw new SuperOfficeSettingsError('taskType', 'Choose the task type the appointments get.');
+    valid.taskType = given('taskType');
+  }
+  if (open('defaultAssociateId')) {
+    const text = given('defaultAssociateId');
+    const id = text === '' ? 0 : Number(text);
+    if (!Number.isInteger(id) || id < 0 || id > 2_147_483_647) {
+      throw new SuperOfficeSettingsError(
+        'defaultAssociateId',
+        "Enter the default owner's associate id as a whole number (0 or empty: the WebAPI's default owner).",
+      );
+    }
+    valid.defaultAssociateId = id;
+  }
+  if (open('createMissingContacts')) valid.createMissingContacts = input.createMissingContacts === true;
+  if (open('internalDomains')) {
+    try {
+      valid.internalDomains = validDomains(Array.isArray(input.internalDomains) ? input.internalDomains : []);
+    } catch (error) {
+      throw new SuperOfficeSettingsError('internalDomains', (error as Error).message);
+    }
+  }
+  return valid;
+}
+
+function readCaFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([
+      `SUPEROFFICE_CA_FILE: ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
+  }
+}
+
+function hintOf(secret: string | undefined): string | undefined {
+  return secret !== undefined && secret.length >= 12 && !secret.includes('\n') ? secret.slice(-4) : undefined;
+}
+
+function capitalized(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}

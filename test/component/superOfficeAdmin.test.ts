@@ -1,0 +1,177 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/receiver/config/loadConfig';
+import { createLogger } from '../../src/receiver/observability/logger';
+import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
+import { SuperOfficeConnector } from '../../src/superoffice-addon';
+import { loggerInto } from '../support/capturedLogs';
+import { ADMIN_PASSWORD, csrfOf, SECRET_KEY, signInAdmin } from '../support/adminHarness';
+
+// The connection page with CRM=superoffice, through HTTP as a browser posts it: SuperOffice's fields instead of
+// Lime's, credentials write-only (never sent back), the environment's settings locked.
+
+const TICKET = '7T:admin-page-ticket-123';
+/**
+ * The tenant's URL in these tests: nothing listens there (the receiver checks the connection in the background, and a
+ * test must not reach the internet), so the check fails at once with connection_refused.
+ */
+const NOWHERE = 'http://127.0.0.1:1/Cust12345';
+let dataDir: string;
+let receiver: RunningReceiver | undefined;
+
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'so-admin-test-'));
+});
+afterEach(async () => {
+  await receiver?.close();
+  receiver = undefined;
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function start(env: Record<string, string> = {}, logs?: string[]): Promise<RunningReceiver> {
+  const config = loadConfig({
+    PORT: '0',
+    DATA_DIR: dataDir,
+    DCI_WEBHOOK_SECRETS: 'secret',
+    ADMIN_PASSWORD,
+    SECRET_KEY,
+    CRM: 'superoffice',
+    CONTACT_INDEX_SYNC_HOURS: '0',
+    ...env,
+  });
+  receiver = await startReceiver(config, {
+    logger: logs === undefined ? createLogger('silent') : loggerInto(logs, 'info'),
+    makeCrmConnector: (options) => {
+      if (options.crm !== 'superoffice') throw new Error('CRM=superoffice built a Lime connector');
+      const { crm: _crm, ...superOffice } = options;
+      return new SuperOfficeConnector(superOffice);
+    },
+    host: '127.0.0.1',
+  });
+  return receiver;
+}
+
+describe('the SuperOffice connection page', () => {
+  it("shows SuperOffice's fields with a hint for each, not Lime's", async () => {
+    const { agent } = await signInAdmin((await start()).url);
+    const page = await agent.get('/admin/connection');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<h2>SuperOffice connection</h2>');
+    expect(page.text).not.toContain('Lime');
+    for (const label of [
+      'WebAPI URL',
+      'Client id',
+      'Client secret',
+      'Private key (PEM)',
+      'System user token',
+      'User name',
+      'Ticket',
+    ]) {
+      expect(page.text).toContain(`>${label}</label>`);
+    }
+    expect(page.text).toContain('developer portal');
+    expect(page.text).toContain('administrator approved the app');
+    expect(page.text).toContain(
+      'Test connection is not available yet: it needs the WebAPI URL and how the receiver signs in.',
+    );
+  });
+
+  it('saves a ticket connection: the ticket is never sent back, the page says it is stored', async () => {
+    const running = await start();
+    const { agent, csrf } = await signInAdmin(running.url);
+    const saved = await agent.post('/admin/connection').type('form').send({
+      _csrf: csrf,
+      url: NOWHERE,
+      auth: 'ticket',
+      ticket: TICKET,
+      taskType: 'Meeting',
+      internalDomains: 'seller.se',
+    });
+    expect(saved.status).toBe(303);
+    const page = await agent.get('/admin/connection');
+    expect(page.text).toContain('SuperOffice settings saved.');
+    expect(page.text).not.toContain(TICKET);
+    expect(page.text).toContain('••••••••-123');
+    expect(running.settings.connector()).toBeDefined();
+    expect(running.settings.superOffice?.view().settings.auth).toBe('ticket');
+  });
+
+  it('a bad URL comes back at its field with what was typed, and a typed secret asked for again', async () => {
+    const { agent, csrf } = await signInAdmin((await start()).url);
+    const page = await agent.post('/admin/connection').type('form').send({
+      _csrf: csrf,
+      url: 'online3',
+      auth: 'ticket',
+      ticket: TICKET,
+    });
+    expect(page.status).toBe(400);
+    expect(page.text).toContain('Enter the tenant&#39;s WebAPI URL as a full URL');
+    expect(page.text).toContain('href="#so-url"');
+    expect(page.text).toContain('value="online3"');
+    expect(page.text).not.toContain(TICKET);
+    expect(page.text).toContain('Secrets you typed are never sent back to the browser');
+  });
+
+  it('settings from SUPEROFFICE_* are shown locked, naming their variable', async () => {
+    const { agent } = await signInAdmin(
+      (
+        await start({
+          SUPEROFFICE_URL: NOWHERE,
+          SUPEROFFICE_AUTH: 'ticket',
+          SUPEROFFICE_TICKET: TICKET,
+        })
+      ).url,
+    );
+    const page = await agent.get('/admin/connection');
+    expect(page.text).toMatch(
+      /id="so-url" name="url" type="url" value="http:\/\/127.0.0.1:1\/Cust12345" [^>]*disabled/u,
+    );
+    expect(page.text).toContain('Set by SUPEROFFICE_URL in the environment.');
+    expect(page.text).toContain('Set by SUPEROFFICE_TICKET in the environment.');
+    expect(page.text).not.toContain(TICKET);
+    expect(page.text).toContain('Nothing to disconnect here: the connection is set in the environment (SUPEROFFICE_*)');
+  });
+
+  it('Disconnect asks first, then removes the stored connection', async () => {
+    const running = await start();
+    const { agent, csrf } = await signInAdmin(running.url);
+    await agent.post('/admin/connection').type('form').send({
+      _csrf: csrf,
+      url: NOWHERE,
+      auth: 'basic',
+      username: 'ADMIN0',
+      password: 'pw-onsite',
+    });
+    const confirm = await agent.get('/admin/connection/disconnect');
+    expect(confirm.text).toContain('Disconnect SuperOffice?');
+    const done = await agent
+      .post('/admin/connection/disconnect')
+      .type('form')
+      .send({ _csrf: csrfOf(confirm.text), confirm: 'yes' });
+    expect(done.status).toBe(303);
+    expect((await agent.get('/admin/connection')).text).toContain('SuperOffice is disconnected');
+    expect(running.settings.connector()).toBeUndefined();
+  });
+
+  it('the overview names SuperOffice and says the contact index is not available for it', async () => {
+    const { agent } = await signInAdmin((await start()).url);
+    const page = await agent.get('/admin');
+    expect(page.text).toContain('<h2>SuperOffice connection</h2>');
+    expect(page.text).toContain('Connect to SuperOffice');
+    expect(page.text).toContain('Not available for SuperOffice');
+    expect(page.text).not.toContain('Lime');
+  });
+
+  it('LIME_* variables set with CRM=superoffice: one warning line naming them, never their values', async () => {
+    const logs: string[] = [];
+    await start({ LIME_URL: 'https://lime.example.com/acme', LIME_API_KEY: 'lime-key-never-logged' }, logs);
+    const warnings = logs.filter((line) => line.includes('variables of the other CRM'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0] ?? '{}')).toMatchObject({
+      crm: 'superoffice',
+      variables: ['LIME_API_KEY', 'LIME_URL'],
+    });
+    expect(logs.join('\n')).not.toContain('lime-key-never-logged');
+  });
+});

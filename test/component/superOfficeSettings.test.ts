@@ -1,0 +1,213 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SuperOfficeConnector } from '../../src/superoffice-addon';
+import { ConfigError, loadConfig } from '../../src/receiver/config/loadConfig';
+import { createLogger } from '../../src/receiver/observability/logger';
+import type { CrmConnectorOptions } from '../../src/receiver/settings/connectionSettingsService';
+import { SuperOfficeSettingsError } from '../../src/receiver/settings/superOfficeSettings';
+import { createSuperOfficeSettingsService } from '../../src/receiver/settings/superOfficeSettingsService';
+import { openSqliteStore } from '../../src/receiver/store/sqlite/sqliteStore';
+
+// The SuperOffice connection settings (CRM=superoffice): the environment wins and is locked, the admin pages fill the
+// rest, every credential is stored sealed with SECRET_KEY. Against the real SQLite store, read back as its rows.
+
+const SECRET_KEY = 'ab'.repeat(32);
+const logger = createLogger('silent');
+const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 1024 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
+
+let dataDir: string;
+const cleanups: Array<() => Promise<void>> = [];
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'so-settings-test-'));
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function service(env: Record<string, string> = {}) {
+  const store = await openSqliteStore({ file: join(dataDir, 'receiver.sqlite') });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    DCI_WEBHOOK_SECRETS: 'secret',
+    CRM: 'superoffice',
+    SECRET_KEY,
+    ...env,
+  });
+  const built: CrmConnectorOptions[] = [];
+  const settings = await createSuperOfficeSettingsService({
+    store,
+    config,
+    secretKey: config.secretKey,
+    logger,
+    makeConnector: (options) => {
+      built.push(options);
+      if (options.crm !== 'superoffice') throw new Error('a Lime connector asked for with CRM=superoffice');
+      const { crm: _crm, ...superOffice } = options;
+      return new SuperOfficeConnector(superOffice);
+    },
+  });
+  cleanups.push(async () => {
+    await settings.close();
+    await store.close();
+  });
+  return { settings, built };
+}
+
+function storedRows(): Record<string, string> {
+  const raw = new Database(join(dataDir, 'receiver.sqlite'), { readonly: true });
+  try {
+    const rows = raw.prepare('SELECT key, value FROM settings ORDER BY key').all() as Array<{
+      key: string;
+      value: string;
+    }>;
+    return Object.fromEntries(rows.map((row) => [row.key, row.value]));
+  } finally {
+    raw.close();
+  }
+}
+
+describe('SuperOffice connection settings', () => {
+  it('not connected until the URL and complete credentials are in effect; says what is missing', async () => {
+    const { settings, built } = await service();
+    const view = settings.superOffice.view();
+    expect(view.connected).toBe(false);
+    expect(view.missing).toEqual(['the WebAPI URL', 'how the receiver signs in']);
+    expect(view.settings.taskType).toBe('Meeting');
+    expect(settings.connector()).toBeUndefined();
+    expect(built).toEqual([]);
+  });
+
+  it('saves a system user connection with every secret sealed: the store holds none of them in clear', async () => {
+    const { settings, built } = await service();
+    await settings.superOffice.save({
+      url: 'https://online3.superoffice.com/Cust12345',
+      auth: 'system_user',
+      clientId: 'client-id-1',
+      clientSecret: 'client-secret-123456',
+      privateKey: PRIVATE_KEY,
+      systemUserToken: 'Companion-system-user-token',
+      taskType: 'Teams meeting',
+      defaultAssociateId: '5',
+      createMissingContacts: true,
+      internalDomains: ['Seller.se'],
+    });
+    const view = settings.superOffice.view();
+    expect(view.connected).toBe(true);
+    expect(view.missing).toEqual([]);
+    expect(view.settings.secrets.clientSecret).toEqual({ set: true, hint: '3456' });
+    expect(view.settings.secrets.privateKey).toEqual({ set: true, hint: undefined });
+    expect(JSON.stringify(view)).not.toContain('client-secret-123456');
+    expect(built.at(-1)).toMatchObject({
+      crm: 'superoffice',
+      baseUrl: 'https://online3.superoffice.com/Cust12345',
+      taskTypeName: 'Teams meeting',
+      defaultAssociateId: 5,
+      rejectUnauthorized: true,
+      credentials: {
+        kind: 'system_user',
+        clientId: 'client-id-1',
+        clientSecret: 'client-secret-123456',
+        privateKeyPem: PRIVATE_KEY.trim(),
+        systemUserToken: 'Companion-system-user-token',
+      },
+    });
+    expect(settings.deliverOptions()).toMatchObject({ createMissingContacts: true, internalDomains: ['seller.se'] });
+
+    const rows = storedRows();
+    const everything = Object.values(rows).join('\n');
+    for (const secret of ['client-secret-123456', 'Companion-system-user-token', 'PRIVATE KEY']) {
+      expect(everything).not.toContain(secret);
+    }
+    expect(JSON.parse(rows['superoffice.clientSecret'] ?? '""')).toMatch(/^v1:/u);
+    expect(JSON.parse(rows['superoffice.clientId'] ?? '""')).toBe('client-id-1');
+  });
+
+  it('a restart opens the sealed credentials again; another SECRET_KEY stops the start naming SECRET_KEY', async () => {
+    const first = await service();
+    await first.settings.superOffice.save({
+      url: 'https://crm.example.com/SuperOffice',
+      auth: 'basic',
+      username: 'ADMIN0',
+      password: 'onsite pass',
+    });
+    await first.settings.close();
+    const again = await service();
+    expect(again.settings.superOffice.view().connected).toBe(true);
+    expect(again.built.at(-1)).toMatchObject({
+      credentials: { kind: 'basic', username: 'ADMIN0', password: 'onsite pass' },
+    });
+    await again.settings.close();
+    await expect(service({ SECRET_KEY: 'cd'.repeat(32) })).rejects.toThrow(ConfigError);
+    await expect(service({ SECRET_KEY: 'cd'.repeat(32) })).rejects.toThrow(/SECRET_KEY does not decrypt the password/u);
+  });
+
+  it('without SECRET_KEY a credential is not saved (nothing in clear), with the reason at its field', async () => {
+    const { settings } = await service({ SECRET_KEY: '' });
+    const saving = settings.superOffice.save({
+      url: 'https://crm.example.com/SuperOffice',
+      auth: 'ticket',
+      ticket: '7T:abc',
+    });
+    await expect(saving).rejects.toThrow(SuperOfficeSettingsError);
+    await expect(saving).rejects.toMatchObject({ field: 'ticket' });
+    expect(Object.keys(storedRows())).toEqual([]);
+  });
+
+  it('SUPEROFFICE_* variables win and are locked: what the page sends for them is ignored; env secrets are never stored', async () => {
+    const { settings, built } = await service({
+      SUPEROFFICE_URL: 'https://online3.superoffice.com/Cust12345',
+      SUPEROFFICE_AUTH: 'ticket',
+      SUPEROFFICE_TICKET: '7T:from-env',
+      SUPEROFFICE_TASK_TYPE: 'Call',
+    });
+    expect(settings.superOffice.view().locked).toEqual(['url', 'auth', 'taskType', 'ticket']);
+    expect(settings.superOffice.view().connected).toBe(true);
+    await settings.superOffice.save({
+      url: 'https://online9.superoffice.com/Cust9',
+      taskType: 'Meeting',
+      appToken: 'app-token-from-page',
+      defaultAssociateId: '',
+    });
+    expect(built.at(-1)).toMatchObject({
+      baseUrl: 'https://online3.superoffice.com/Cust12345',
+      taskTypeName: 'Call',
+      credentials: { kind: 'ticket', ticket: '7T:from-env', appToken: 'app-token-from-page' },
+    });
+    const rows = storedRows();
+    expect(Object.keys(rows).sort()).toEqual(['superoffice.appToken', 'superoffice.defaultAssociateId']);
+    expect(Object.values(rows).join('\n')).not.toContain('7T:from-env');
+  });
+
+  it('refuses bad input at its field: a URL that is not one, a key that is not a private key', async () => {
+    const { settings } = await service();
+    await expect(settings.superOffice.save({ url: 'online3' })).rejects.toMatchObject({ field: 'url' });
+    await expect(settings.superOffice.save({ auth: 'system_user', privateKey: 'not a key' })).rejects.toMatchObject({
+      field: 'privateKey',
+    });
+    await expect(settings.superOffice.save({ auth: 'oauth' })).rejects.toMatchObject({ field: 'auth' });
+    await expect(settings.superOffice.save({ defaultAssociateId: 'anna' })).rejects.toMatchObject({
+      field: 'defaultAssociateId',
+    });
+    expect(Object.keys(storedRows())).toEqual([]);
+  });
+
+  it('Disconnect removes the stored URL and credentials, keeps the rest', async () => {
+    const { settings } = await service();
+    await settings.superOffice.save({
+      url: 'https://crm.example.com/SuperOffice',
+      auth: 'basic',
+      username: 'ADMIN0',
+      password: 'pw',
+      taskType: 'Call',
+    });
+    await settings.disconnect();
+    expect(settings.connector()).toBeUndefined();
+    expect(Object.keys(storedRows())).toEqual(['superoffice.taskType']);
+  });
+});
