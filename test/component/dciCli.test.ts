@@ -44,6 +44,10 @@ async function cli(args: string[], env: Record<string, string>): Promise<Run> {
   return { code, out, err, text: [...out, ...err].join('\n') };
 }
 
+/**
+ * A `--since` date `offsetDays` from today (UTC). The tests' meetings are dated 40 minutes ago (test/support/dci.ts),
+ * which is yesterday in the first 40 minutes after midnight: backfills that must find them start a day back.
+ */
 function day(offsetDays: number): string {
   return new Date(Date.now() + offsetDays * 24 * 3600 * 1000).toISOString().slice(0, 10);
 }
@@ -229,14 +233,14 @@ describe('dci-companion backfill', () => {
     const lease = { name: 'dci-backfill', holder: 'admin-page-backfill', leaseMs: 60_000 };
     expect(await setup.receiver.store.takeLease({ ...lease, now: new Date() })).toBe(true);
 
-    const refused = await cli(['backfill', '--since', day(0)], env);
+    const refused = await cli(['backfill', '--since', day(-1)], env);
 
     expect(refused.code).toBe(1);
     expect(refused.err.join('\n')).toMatch(/A backfill is already running/u);
     expect((await setup.receiver.store.listDeliveries({ limit: 10 })).length).toBe(0);
 
     await setup.receiver.store.releaseLease(lease);
-    const run = await cli(['backfill', '--since', day(0)], env);
+    const run = await cli(['backfill', '--since', day(-1)], env);
     expect(run.code).toBe(0);
     expect((await setup.delivered(id)).source).toBe('backfill');
     // The command gave the lease back when it finished.
@@ -251,7 +255,7 @@ describe('dci-companion backfill', () => {
     dci.completeConversation(first, { summary: 'First missed meeting.' });
     dci.completeConversation(second, { summary: 'Second missed meeting.' });
 
-    const run = await cli(['backfill', '--since', day(0)], env);
+    const run = await cli(['backfill', '--since', day(-1)], env);
 
     expect(run.code).toBe(0);
     expect(run.out).toEqual(
