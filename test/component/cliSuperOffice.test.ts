@@ -150,6 +150,38 @@ describe('dci-companion test-connection with CRM=superoffice', () => {
   });
 });
 
+describe('dci-companion test-connection with CRM=superoffice and DCI configured', () => {
+  let dci: DciEmulator;
+
+  beforeEach(async () => {
+    dci = await startDciEmulator({ tokens: { [DCI_TOKEN]: ALL_SCOPES } });
+  });
+  afterEach(async () => {
+    await dci.close();
+  });
+
+  it('a SuperOffice connection not complete names what is missing, and what to set; DCI is still tested', async () => {
+    const run = await runCliCaptured(['test-connection'], {
+      DATA_DIR: dir,
+      CRM: 'superoffice',
+      DCI_API_URL: dci.baseUrl,
+      DCI_API_TOKEN: DCI_TOKEN,
+      SUPEROFFICE_URL: so.baseUrl,
+    });
+
+    expect(run.code).toBe(0);
+    const lines = run.out.split('\n');
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}ok +token: /u));
+    expect(lines).toContain(`SuperOffice (${so.baseUrl})`);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^ {2}not configured: deliveries wait for a connection \(missing: .+; set SUPEROFFICE_URL, SUPEROFFICE_AUTH and its credentials, or the admin pages\)\.$/u,
+      ),
+    );
+    expect(so.exchangeCount).toBe(0);
+  });
+});
+
 describe('dci-companion backfill --dry-run with CRM=superoffice', () => {
   let dci: DciEmulator;
 
