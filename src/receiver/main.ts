@@ -1,9 +1,8 @@
 // The composition root: reads the configuration, tells the receiver how to build the CRM connector (Lime's or
-// SuperOffice's, as CRM says) and DCI's REST client, and starts it. The only module that picks the CRM adapter.
+// SuperOffice's, as CRM says: makeCrmConnector.ts, shared with the operator CLI) and DCI's REST client, and starts it.
 import { DciClient } from '../dci-api';
-import { LimeConnector } from '../lime-addon';
-import { SuperOfficeConnector } from '../superoffice-addon';
 import { ConfigError, loadConfig, type ReceiverConfig } from './config/loadConfig';
+import { makeCrmConnector } from './makeCrmConnector';
 import { createLogger, readableLogsHint, type Logger } from './observability/logger';
 import { startReceiver, type RunningReceiver } from './startReceiver';
 
@@ -39,15 +38,7 @@ async function main(): Promise<void> {
     // Settings saved on the admin pages are read here: a SECRET_KEY that does not open the saved API key stops us.
     receiver = await startReceiver(config, {
       logger,
-      // SuperOffice's authorizer (basic, ticket, the system user's exchange) is built inside its connector.
-      makeCrmConnector: (options) => {
-        if (options.crm === 'superoffice') {
-          const { crm: _crm, ...superOffice } = options;
-          return new SuperOfficeConnector(superOffice);
-        }
-        const { crm: _crm, ...lime } = options;
-        return new LimeConnector(lime);
-      },
+      makeCrmConnector,
       makeDciApi: (options) => new DciClient(options),
     });
   } catch (error) {

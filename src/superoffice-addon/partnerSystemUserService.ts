@@ -12,7 +12,8 @@
 import { z } from 'zod';
 import { CrmError } from '../crm/crmError';
 
-const OPERATION = 'POST PartnerSystemUser/Authenticate';
+/** The exchange's operation, as its CrmErrors name it (Test connection words their cause as it is). */
+export const OPERATION = 'POST PartnerSystemUser/Authenticate';
 
 const answerSchema = z.object({
   IsSuccessful: z.boolean().optional(),

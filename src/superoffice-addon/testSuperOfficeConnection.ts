@@ -1,5 +1,6 @@
 import type { ConnectionCheck, ConnectionCheckStep } from '../crm/crmConnector';
 import type { CrmError, CrmErrorCode } from '../crm/crmError';
+import { OPERATION as SYSTEM_USER_EXCHANGE } from './partnerSystemUserService';
 import { diagnoseSetup, type SetupProblem } from '../superoffice-script/diagnoseSetup';
 import { DEFAULT_SCRIPT_CONFIG } from '../superoffice-script/scriptConfig';
 import type { SuperOfficeAgents } from '../superoffice-script/superOfficeApi';
@@ -78,6 +79,11 @@ export async function testSuperOfficeConnection(
   } catch (error) {
     const failure = context.mapFailure(error);
     if (REACH_CODES.has(failure.code)) return fail('reach', failure.code, reachAdvice(failure, context.host));
+    if (failure.code === 'unauthorized' && failure.operation === SYSTEM_USER_EXCHANGE) {
+      // The login service refused the system user exchange and said which credential (partnerSystemUserService.ts):
+      // its words beat the list of every credential below. The WebAPI was not asked, so no reach step is claimed.
+      return fail('authenticate', failure.code, `${failure.message}.`);
+    }
     steps.push({ step: 'reach', ok: true, message: `SuperOffice's WebAPI answers at ${context.host}.` });
     if (failure.code === 'unauthorized') {
       return fail(

@@ -2,12 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { referenceLine } from '../../src/core';
-import { LimeConnector } from '../../src/lime-addon';
 import { loadConfig } from '../../src/receiver/config/loadConfig';
+import { makeCrmConnector } from '../../src/receiver/makeCrmConnector';
 import { createLogger } from '../../src/receiver/observability/logger';
 import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
 import { seedDemoData, startSuperOfficeEmulator, type SuperOfficeEmulator } from '../../src/sandbox/superoffice';
-import { SuperOfficeConnector } from '../../src/superoffice-addon';
 import { ADMIN_PASSWORD, SECRET_KEY, signInAdmin } from '../support/adminHarness';
 import { sendSigned } from '../support/limeReceiver';
 import { loadFixture } from '../support/payloads';
@@ -52,15 +51,8 @@ async function startSuperOfficeReceiver(env: Record<string, string> = {}): Promi
   });
   return startReceiver(config, {
     logger: createLogger('silent'),
-    // main.ts's factory: the CRM in effect picks the connector.
-    makeCrmConnector: (options) => {
-      if (options.crm === 'superoffice') {
-        const { crm: _crm, ...superOffice } = options;
-        return new SuperOfficeConnector(superOffice);
-      }
-      const { crm: _crm, ...lime } = options;
-      return new LimeConnector(lime);
-    },
+    // main.ts's factory (shared with the CLI): the CRM in effect picks the connector.
+    makeCrmConnector,
     host: '127.0.0.1',
   });
 }

@@ -1,16 +1,17 @@
 // `dci-companion test-connection` and `dci-companion backfill`. The CLI is an entry point, like main.ts: it is a
-// composition root of its own, so it builds DCI's REST client (DciClient) and the Lime connector (LimeConnector)
-// itself. Everything else goes through the receiver's own code: the settings services (environment first, else what
-// the admin pages saved, the secrets opened with SECRET_KEY), the store, the backfill walk, enrichment and the
-// connector's dry run.
+// composition root of its own, so it builds DCI's REST client (DciClient) itself, and the CRM's connector through
+// main.ts's factory (makeCrmConnector: Lime's or SuperOffice's, as CRM says). Everything else goes through the
+// receiver's own code: the settings services (environment first, else what the admin pages saved, the secrets
+// opened with SECRET_KEY), the store, the backfill walk, enrichment and the connector's dry run.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertNever, type MeetingSummary } from '../../core';
 import { DciClient, DciError, type DciApi, type DciConnectionCheck } from '../../dci-api';
-import { LimeConnector } from '../../lime-addon';
 import { ConfigError, loadConfig, type ReceiverConfig } from '../config/loadConfig';
+import type { CrmName } from '../config/superOfficeConfig';
+import { makeCrmConnector } from '../makeCrmConnector';
 import type { ConnectionCheck, CrmConnector, DeliverOptions, ParticipantOutcome } from '../../crm/crmConnector';
 import { CrmError } from '../../crm/crmError';
 import { enrichPayload } from '../enrich/enrichPayload';
@@ -23,6 +24,7 @@ import {
   createConnectionSettingsService,
   type OwnedConnectionSettingsService,
 } from '../settings/connectionSettingsService';
+import { createSuperOfficeSettingsService } from '../settings/superOfficeSettingsService';
 import { createDciSettings, type DciSettings } from '../settings/dciSettings';
 import type { DeliveryQueue } from '../store/ports/deliveryQueue';
 import type { DeliveryReads } from '../store/ports/deliveryReads';
@@ -38,9 +40,15 @@ interface Connections {
   config: ReceiverConfig;
   store: Pick<DeliveryQueue, 'acceptSummary'> & Pick<DeliveryReads, 'heldPayloads'> & JobLeases;
   dci: DciSettings;
-  lime: OwnedConnectionSettingsService;
+  /** The CRM in effect (`CRM`): Lime by default. */
+  crmName: CrmName;
+  /** Its connection settings and connector, as startReceiver builds them for that CRM. */
+  crm: OwnedConnectionSettingsService;
   close(): Promise<void>;
 }
+
+/** The CRM's name as the commands print it. */
+const CRM_LABEL: Record<CrmName, string> = { lime: 'Lime', superoffice: 'SuperOffice' };
 
 /**
  * Reads the full configuration and opens what the receiver would: the store (for the settings saved on the admin
@@ -89,21 +97,24 @@ async function openConnections(
     removeTemporary();
     throw error;
   }
-  let lime: OwnedConnectionSettingsService | undefined;
+  const crmName: CrmName = config.crm ?? 'lime';
+  let crm: OwnedConnectionSettingsService | undefined;
   try {
-    lime = await createConnectionSettingsService({
-      store,
-      config,
-      secretKey: config.secretKey,
-      // Test connection spends Lime's request budget like the receivers on the same store.
-      makeConnector: spendingBudget(
-        (options) => new LimeConnector(options),
-        config.limeRateLimit === undefined
-          ? undefined
-          : new RateBudgets({ store, limit: config.limeRateLimit, logger }),
-      ),
-      logger,
-    });
+    // Test connection spends the CRM's request budget (LIME_RATE_LIMIT or SUPEROFFICE_RATE_LIMIT) like the receivers
+    // on the same store.
+    const makeConnector = spendingBudget(
+      makeCrmConnector,
+      config.limeRateLimit === undefined ? undefined : new RateBudgets({ store, limit: config.limeRateLimit, logger }),
+    );
+    const settingsDeps = { store, config, secretKey: config.secretKey, logger };
+    // The settings service of the CRM in effect, as startReceiver picks it.
+    crm =
+      crmName === 'superoffice'
+        ? await createSuperOfficeSettingsService({ ...settingsDeps, makeConnector })
+        : await createConnectionSettingsService({
+            ...settingsDeps,
+            makeConnector: (options) => makeConnector({ crm: 'lime', ...options }),
+          });
     const dci = await createDciSettings({
       store,
       config,
@@ -115,12 +126,13 @@ async function openConnections(
       },
       logger,
     });
-    const opened = lime;
+    const opened = crm;
     return {
       config,
       store,
       dci,
-      lime: opened,
+      crmName,
+      crm: opened,
       close: async () => {
         await Promise.all(clients.map((client) => client.close()));
         await opened.close();
@@ -129,7 +141,7 @@ async function openConnections(
       },
     };
   } catch (error) {
-    await lime?.close();
+    await crm?.close();
     await store.close();
     removeTemporary();
     if (!(error instanceof ConfigError)) throw error;
@@ -139,26 +151,22 @@ async function openConnections(
 }
 
 /**
- * `test-connection`: Test connection for DCI's REST API and for Lime, as the admin pages run them, each step with
- * its message. 0 when every configured check passes (warnings allowed), 1 when one fails, 2 on a configuration error
- * or when nothing is configured.
+ * `test-connection`: Test connection for DCI's REST API and for the CRM in effect (Lime or SuperOffice, as CRM says),
+ * as the admin pages run them, each step with its message. 0 when every configured check passes (warnings allowed),
+ * 1 when one fails, 2 on a configuration error or when nothing is configured.
  */
 export async function testConnection(env: Env, out: Output, err: Output): Promise<number> {
   const opened = await openConnections(env, err, { database: 'temporary' });
   if (opened === undefined) return 2;
   try {
-    const { dci, lime } = opened;
+    const { dci, crm, crmName } = opened;
     const dciView = dci.view();
-    if (opened.config.crm === 'superoffice') {
-      // The CLI builds Lime's connector only: SuperOffice is tested on the admin pages.
-      out('SuperOffice (CRM=superoffice): not tested here; use Test connection on the admin pages.');
-    }
-    const limeView = await lime.view();
+    const crmView = await crm.view();
     const dciPolls = dci.mode() !== 'webhook';
-    if (dci.api() === undefined && !dciPolls && !limeView.connected) {
+    if (dci.api() === undefined && !dciPolls && !crmView.connected) {
       err(
-        "Nothing to test: neither DCI's REST API (DCI_API_URL and DCI_API_TOKEN) nor Lime (LIME_URL and LIME_API_KEY) " +
-          'is configured, here or on the admin pages.',
+        `Nothing to test: neither DCI's REST API (DCI_API_URL and DCI_API_TOKEN) nor ${CRM_LABEL[crmName]} ` +
+          `(${CRM_VARIABLES[crmName]}) is configured, here or on the admin pages.`,
       );
       return 2;
     }
@@ -184,13 +192,13 @@ export async function testConnection(env: Env, out: Output, err: Output): Promis
       }
     }
 
-    out(`Lime (${limeView.settings.url ?? 'no URL'})`);
-    if (!limeView.connected) {
-      out('  not configured: deliveries wait for a connection (set LIME_URL and LIME_API_KEY, or the admin pages).');
+    out(crmHeading(opened, crmView.settings.url));
+    if (!crmView.connected) {
+      out(`  not configured: deliveries wait for a connection (${notConfigured(opened)}).`);
     } else {
-      const check = await lime.testConnection();
+      const check = await crm.testConnection();
       if (check !== undefined) {
-        for (const line of limeCheckLines(check)) out(line);
+        for (const line of crmCheckLines(check)) out(line);
         failed ||= !check.ok;
       }
     }
@@ -201,6 +209,25 @@ export async function testConnection(env: Env, out: Output, err: Output): Promis
   }
 }
 
+/** What connects each CRM from the environment (the admin pages can instead). */
+const CRM_VARIABLES: Record<CrmName, string> = {
+  lime: 'LIME_URL and LIME_API_KEY',
+  superoffice: 'SUPEROFFICE_URL, SUPEROFFICE_AUTH and its credentials',
+};
+
+/** The CRM's heading: its URL and, for SuperOffice, how it signs in (never a secret). */
+function crmHeading(opened: Connections, url: string | undefined): string {
+  const auth = opened.crm.superOffice?.view().settings.auth;
+  return `${CRM_LABEL[opened.crmName]} (${url ?? 'no URL'}${auth === undefined ? '' : `; signs in with ${auth}`})`;
+}
+
+/** What to set for a CRM that is not connected; SuperOffice names the settings still missing. */
+function notConfigured(opened: Connections): string {
+  const missing = opened.crm.superOffice?.view().missing ?? [];
+  const what = `set ${CRM_VARIABLES[opened.crmName]}, or the admin pages`;
+  return missing.length === 0 ? what : `missing: ${missing.join(', ')}; ${what}`;
+}
+
 function dciCheckLines(check: DciConnectionCheck): string[] {
   return check.steps.map((step) => {
     const state = !step.ok ? 'FAILED' : step.warning ? 'warning' : 'ok';
@@ -208,7 +235,7 @@ function dciCheckLines(check: DciConnectionCheck): string[] {
   });
 }
 
-function limeCheckLines(check: ConnectionCheck): string[] {
+function crmCheckLines(check: ConnectionCheck): string[] {
   return check.steps.map((step) => `  ${(step.ok ? 'ok' : 'FAILED').padEnd(8)} ${step.step}: ${step.message}`);
 }
 
@@ -227,7 +254,7 @@ export function parseSince(text: string | true | undefined, now: Date): Date | s
 /**
  * `backfill --since DATE [--dry-run]`: every conversation DCI lists since DATE (at most its 30-day window) goes
  * through the normal path: stored as `backfill`, and delivered by the running receiver's worker. With `dryRun`,
- * nothing is stored and nothing is written to Lime: each conversation that would be delivered is enriched and
+ * nothing is stored and nothing is written to the CRM (Lime or SuperOffice): each conversation that would be delivered is enriched and
  * matched like the worker does, and what would be written is printed per participant.
  */
 /** How long the command's hold on the backfill lasts without a page read (renewed page by page). */
@@ -257,16 +284,12 @@ export async function backfill(
       );
       return 2;
     }
-    if (options.dryRun && opened.config.crm === 'superoffice') {
-      // The CLI builds Lime's connector only; a dry run would match in the wrong CRM.
-      err(
-        '--dry-run is not available for SuperOffice (CRM=superoffice): use Dry run on a delivery in the admin pages.',
-      );
-      return 2;
-    }
-    const connector = opened.lime.connector();
+    const crmLabel = CRM_LABEL[opened.crmName];
+    const connector = opened.crm.connector();
     if (options.dryRun && connector === undefined) {
-      err('A dry run matches in Lime: set LIME_URL and LIME_API_KEY (or connect Lime on the admin pages).');
+      err(
+        `A dry run matches in ${crmLabel}: set ${CRM_VARIABLES[opened.crmName]} (or connect ${crmLabel} on the admin pages).`,
+      );
       return 2;
     }
     if (since.getTime() < now().getTime() - DCI_WINDOW_MS) {
@@ -276,7 +299,11 @@ export async function backfill(
     }
     const dryRun =
       options.dryRun && connector !== undefined
-        ? new DryRun(connector, { ...opened.lime.deliverOptions(), dryRun: true }, opened.config, api, now, out)
+        ? new DryRun(
+            connector,
+            { ...opened.crm.deliverOptions(), dryRun: true },
+            { config: opened.config, crm: opened.crmName, api, now, out },
+          )
         : undefined;
     // One backfill at a time, whoever started it (this command, or the admin pages on any replica): a dry run stores
     // nothing and needs no lease.
@@ -320,7 +347,7 @@ export async function backfill(
     out(`  not ready yet (DCI has no summary yet): ${result.notReady.length}`);
     out(`  invalid (do not pass the payload contract): ${result.invalid}`);
     if (dryRun !== undefined && dryRun.failures > 0) {
-      out(`  could not be matched (Lime or DCI failed): ${dryRun.failures}`);
+      out(`  could not be matched (${crmLabel} or DCI failed): ${dryRun.failures}`);
       return 1;
     }
     return 0;
@@ -336,14 +363,17 @@ class DryRun {
   constructor(
     private readonly connector: CrmConnector,
     private readonly deliverOptions: DeliverOptions,
-    private readonly config: ReceiverConfig,
-    private readonly api: DciApi,
-    private readonly now: () => Date,
-    private readonly out: Output,
+    private readonly context: {
+      config: ReceiverConfig;
+      crm: CrmName;
+      api: DciApi;
+      now: () => Date;
+      out: Output;
+    },
   ) {}
 
   async show(found: { summary: MeetingSummary; rawBody: Buffer }): Promise<void> {
-    const { out } = this;
+    const { out, config, api, now, crm } = this.context;
     out(`${found.summary.conversationId}  ${found.summary.startsAt}  ${found.summary.title}`);
     try {
       const payload = JSON.parse(found.rawBody.toString('utf8')) as Record<string, unknown>;
@@ -351,12 +381,12 @@ class DryRun {
       const enriched = await enrichPayload(
         payload,
         found.summary,
-        { firstReceivedAt: this.now() },
+        { firstReceivedAt: now() },
         {
-          api: this.api,
-          conversationUrlTemplate: this.config.dci.conversationUrlTemplate,
+          api,
+          conversationUrlTemplate: config.dci.conversationUrlTemplate,
           waitMs: 0,
-          now: this.now,
+          now,
         },
       );
       const summary = enriched.kind === 'ready' ? enriched.summary : found.summary;
@@ -365,7 +395,7 @@ class DryRun {
       }
       const report = await this.connector.deliver(summary, this.deliverOptions);
       if (report.outcomes.length === 0) out('    no participants');
-      for (const outcome of report.outcomes) out(`    ${participantLine(summary, outcome)}`);
+      for (const outcome of report.outcomes) out(`    ${participantLine(summary, outcome, crm)}`);
     } catch (error) {
       if (!(error instanceof CrmError) && !(error instanceof DciError)) throw error;
       this.failures += 1;
@@ -374,19 +404,20 @@ class DryRun {
   }
 }
 
-/** One participant of a dry run: name, outcome, how matched, the Lime person. */
-export function participantLine(summary: MeetingSummary, outcome: ParticipantOutcome): string {
+/** One participant of a dry run: name, outcome, how matched, the CRM's person. */
+export function participantLine(summary: MeetingSummary, outcome: ParticipantOutcome, crm: CrmName = 'lime'): string {
+  const label = CRM_LABEL[crm];
   const participant = summary.participants[outcome.participantIndex];
   const name =
     participant?.name ??
     ([participant?.firstName, participant?.lastName].filter(Boolean).join(' ') ||
       `participant ${outcome.participantIndex + 1}`);
-  const person = outcome.personId === undefined ? '' : `, Lime person ${String(outcome.personId)}`;
+  const person = outcome.personId === undefined ? '' : `, ${label} person ${String(outcome.personId)}`;
   const by = outcome.matchedBy === undefined ? '' : `, matched by ${outcome.matchedBy}`;
   switch (outcome.outcome) {
     case 'would_write':
       if (outcome.wouldCreate !== undefined) {
-        return `${name}: would write, creating the person${outcome.wouldCreate.company ? ' (and the company if Lime has none)' : ''}`;
+        return `${name}: would write, creating the person${outcome.wouldCreate.company ? ' (and the company if ${label} has none)' : ''}`;
       }
       return `${name}: would write${by}${person}`;
     case 'written':
@@ -397,7 +428,7 @@ export function participantLine(summary: MeetingSummary, outcome: ParticipantOut
     case 'no_match':
       return `${name}: no match (nothing written)`;
     case 'ambiguous':
-      return `${name}: ambiguous, several Lime persons fit (nothing written)`;
+      return `${name}: ambiguous, several ${label} persons fit (nothing written)`;
     case 'internal':
       return `${name}: internal, a colleague (never matched)`;
     case 'not_matchable':

@@ -45,12 +45,13 @@ const USAGE = `Usage: dci-companion <command> [options]
                  stopped; the current database is kept as receiver.sqlite.before-restore-<time>
   hash-password  read a password on standard input and print its ADMIN_PASSWORD_HASH value
   test-connection
-                 test DCI's REST API (token, scopes, recordings, rate limit) and Lime, each step with what to
-                 change when it fails; exit 0 when every configured check passes, 1 when one fails
+                 test DCI's REST API (token, scopes, recordings, rate limit) and the CRM (Lime, or SuperOffice
+                 with CRM=superoffice), each step with what to change when it fails; exit 0 when every
+                 configured check passes, 1 when one fails
   backfill --since YYYY-MM-DD [--dry-run]
                  store every conversation DCI lists since that day (00:00 UTC; at most 30 days back) for the
                  receiver to deliver; already delivered ones are not written again. --dry-run stores and writes
-                 nothing and prints, per participant, what would be written in Lime
+                 nothing and prints, per participant, what would be written in the CRM
 
 deliveries, requeue, erase, backfill, backup and restore refuse a DATA_DIR without a receiver database (a
 mistyped one); --create starts an empty one there instead (not for backup; for restore: restores into a new one).
@@ -60,7 +61,7 @@ pages are read).
 Environment: DATABASE_URL (and DATABASE_SCHEMA), else DATA_DIR (default ./data), for deliveries/requeue/erase/
 backup/restore;
 PORT and DCI_WEBHOOK_SECRETS for send-sample; the receiver's whole configuration (docs/receiver.md: Configuration) for
-test-connection and backfill, with the DCI and Lime connections saved on the admin pages when the environment
+test-connection and backfill, with the DCI and CRM connections saved on the admin pages when the environment
 does not set them (SECRET_KEY opens their secrets).`;
 
 type Output = (line: string) => void;
