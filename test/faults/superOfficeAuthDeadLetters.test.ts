@@ -1,23 +1,15 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { LimeConnector } from '../../src/lime-addon';
-import { loadConfig } from '../../src/receiver/config/loadConfig';
-import { createLogger } from '../../src/receiver/observability/logger';
-import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
+import type { RunningReceiver } from '../../src/receiver/startReceiver';
 import { TICKET_LIFETIME_MS } from '../../src/sandbox/superoffice/tenantAuthentication';
+import { signInAdmin } from '../support/adminHarness';
 import {
-  seedDemoData,
-  startSuperOfficeEmulator,
-  type DemoDataIds,
-  type SuperOfficeEmulator,
-} from '../../src/sandbox/superoffice';
-import { SuperOfficeConnector } from '../../src/superoffice-addon';
-import { ADMIN_PASSWORD, SECRET_KEY, signInAdmin } from '../support/adminHarness';
-import { sendSigned } from '../support/limeReceiver';
-import { buildParticipant, buildPayload } from '../support/payloads';
-import { waitFor } from '../support/waitFor';
+  SO_CLIENT_ID as CLIENT_ID,
+  SO_CLIENT_SECRET as CLIENT_SECRET,
+  SO_SYSTEM_USER_TOKEN as SYSTEM_USER_TOKEN,
+  sendMeeting as send,
+  settledDelivery,
+  startOnlineScene,
+  type OnlineScene,
+} from '../support/superOfficeReceiver';
 
 // SuperOffice Online refusing the receiver's credentials, as an admin meets it: the receiver started from the
 // environment (CRM=superoffice, SUPEROFFICE_AUTH=ticket or system_user) against the emulator's Online tenant
@@ -28,104 +20,18 @@ import { waitFor } from '../support/waitFor';
 
 jest.setTimeout(60_000);
 
-const WEBHOOK_SECRET = 'so-auth-dead-letters-secret';
-const CLIENT_ID = 'c0ffee00d1c1a2b3c4d5e6f708192a3b';
-const CLIENT_SECRET = 'client-secret-4d9e2f-never-shown';
-const SYSTEM_USER_TOKEN = 'DCI CRM Companion-sut-8Hq2ZxWv';
-const keyPair = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const PRIVATE_KEY = keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-const PUBLIC_KEY = keyPair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-
-let dataDir: string;
-let so: SuperOfficeEmulator;
-let ids: DemoDataIds;
-let receiver: RunningReceiver | undefined;
+let scene: OnlineScene;
 
 beforeEach(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'so-auth-dead-letters-'));
-  writeFileSync(join(dataDir, 'superoffice-app.pem'), PRIVATE_KEY, { mode: 0o600 });
-  so = await startSuperOfficeEmulator({
-    auth: {
-      kind: 'online',
-      applications: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, publicKeyPem: PUBLIC_KEY }],
-      systemUsers: [{ systemUserToken: SYSTEM_USER_TOKEN, clientId: CLIENT_ID }],
-    },
-  });
-  ids = seedDemoData(so);
+  scene = await startOnlineScene();
 });
 afterEach(async () => {
-  await receiver?.close();
-  receiver = undefined;
-  await so.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await scene.close();
 });
 
-/** The system user's variables, as docs/receiver.md lists them. */
-function systemUserEnv(): Record<string, string> {
-  return {
-    SUPEROFFICE_AUTH: 'system_user',
-    SUPEROFFICE_CLIENT_ID: CLIENT_ID,
-    SUPEROFFICE_CLIENT_SECRET: CLIENT_SECRET,
-    SUPEROFFICE_PRIVATE_KEY_FILE: join(dataDir, 'superoffice-app.pem'),
-    SUPEROFFICE_SYSTEM_USER_TOKEN: SYSTEM_USER_TOKEN,
-    SUPEROFFICE_LOGIN_URL: so.loginUrl ?? '',
-  };
-}
-
-/** The receiver as main.ts builds it, with the admin pages on. */
-async function startWith(env: Record<string, string>): Promise<RunningReceiver> {
-  const config = loadConfig({
-    PORT: '0',
-    DATA_DIR: dataDir,
-    DCI_WEBHOOK_SECRETS: WEBHOOK_SECRET,
-    ADMIN_PASSWORD,
-    SECRET_KEY,
-    CRM: 'superoffice',
-    SUPEROFFICE_URL: so.baseUrl,
-    INTERNAL_EMAIL_DOMAINS: 'seller.se',
-    ...env,
-  });
-  receiver = await startReceiver(config, {
-    logger: createLogger('silent'),
-    makeCrmConnector: (options) => {
-      if (options.crm === 'superoffice') {
-        const { crm: _crm, ...superOffice } = options;
-        return new SuperOfficeConnector(superOffice);
-      }
-      const { crm: _crm, ...lime } = options;
-      return new LimeConnector(lime);
-    },
-    host: '127.0.0.1',
-  });
-  return receiver;
-}
-
-/** A signed meeting with Anna and Erik (both matched by e-mail), acknowledged. */
-async function send(started: RunningReceiver, conversationId: string): Promise<void> {
-  const payload = buildPayload({
-    id: conversationId,
-    participants: [
-      buildParticipant({ email: 'anna.andersson@acme.se' }),
-      buildParticipant({ name: 'Erik Ek', email: 'erik.ek@fjallbo.se', company: 'Fjällbo' }),
-    ],
-  });
-  expect(await sendSigned(started, payload, WEBHOOK_SECRET)).toBe(202);
-}
-
-/** The delivery once it has settled (delivered, retrying or dead), so a wrong outcome shows its error. */
-async function settled(started: RunningReceiver, conversationId: string) {
-  await waitFor(
-    async () =>
-      ['delivered', 'retrying', 'dead'].includes(
-        (await started.store.listDeliveries({ search: conversationId, limit: 1 }))[0]?.status ?? '',
-      ),
-    20_000,
-    `the delivery of ${conversationId} to settle`,
-  );
-  const [row] = await started.store.listDeliveries({ search: conversationId, limit: 1 });
-  if (row === undefined) throw new Error(`no delivery for ${conversationId}`);
-  return row;
-}
+const startWith = (env: Record<string, string>) => scene.start(env);
+const systemUserEnv = () => scene.systemUserEnv();
+const settled = (receiver: RunningReceiver, conversationId: string) => settledDelivery(receiver, conversationId);
 
 /** The admin's Dead letters page, as text without tags (entities decoded), for phrases an admin reads. */
 async function deadLettersPage(started: RunningReceiver): Promise<{ html: string; text: string }> {
@@ -141,20 +47,25 @@ async function deadLettersPage(started: RunningReceiver): Promise<{ html: string
 }
 
 function expectNoSecretIn(text: string): void {
-  for (const secret of [CLIENT_SECRET, SYSTEM_USER_TOKEN, 'BEGIN PRIVATE KEY', ...so.requests.map((r) => r.token)]) {
+  for (const secret of [
+    CLIENT_SECRET,
+    SYSTEM_USER_TOKEN,
+    'BEGIN PRIVATE KEY',
+    ...scene.so.requests.map((r) => r.token),
+  ]) {
     if (secret !== undefined) expect(text).not.toContain(secret);
   }
 }
 
 function expectOneAppointmentEach(conversations: number): void {
-  const persons = so.appointments().map((appointment) => appointment.personId);
-  const expected = Array.from({ length: conversations }, () => [ids.persons.anna, ids.persons.erik]).flat();
+  const persons = scene.so.appointments().map((appointment) => appointment.personId);
+  const expected = Array.from({ length: conversations }, () => [scene.ids.persons.anna, scene.ids.persons.erik]).flat();
   expect(persons.sort()).toEqual(expected.sort());
 }
 
 describe('SuperOffice Online credentials through the receiver (CRM=superoffice)', () => {
   it('a fixed SUPEROFFICE_TICKET that expired (6 idle hours): dead at once, the advice names SUPEROFFICE_TICKET', async () => {
-    const ticket = so.issueTicketFor(CLIENT_ID);
+    const ticket = scene.so.issueTicketFor(CLIENT_ID);
     const started = await startWith({
       SUPEROFFICE_AUTH: 'ticket',
       SUPEROFFICE_TICKET: ticket,
@@ -163,7 +74,7 @@ describe('SuperOffice Online credentials through the receiver (CRM=superoffice)'
     await send(started, 'so-ticket-fresh');
     expect((await settled(started, 'so-ticket-fresh')).status).toBe('delivered');
 
-    so.advanceClock(TICKET_LIFETIME_MS + 60_000);
+    scene.so.advanceClock(TICKET_LIFETIME_MS + 60_000);
     await send(started, 'so-ticket-expired');
     const dead = await settled(started, 'so-ticket-expired');
     expect(dead).toMatchObject({ status: 'dead', attempts: 1, lastErrorCode: 'unauthorized', target: 'superoffice' });
@@ -183,7 +94,7 @@ describe('SuperOffice Online credentials through the receiver (CRM=superoffice)'
   });
 
   it('a fixed ticket sent with the wrong SUPEROFFICE_APP_TOKEN: dead, the advice names the application token', async () => {
-    const ticket = so.issueTicketFor(CLIENT_ID);
+    const ticket = scene.so.issueTicketFor(CLIENT_ID);
     const started = await startWith({
       SUPEROFFICE_AUTH: 'ticket',
       SUPEROFFICE_TICKET: ticket,
@@ -195,16 +106,16 @@ describe('SuperOffice Online credentials through the receiver (CRM=superoffice)'
     expect(dead.lastErrorMessage).toContain('SO-AppToken');
     expect(dead.lastErrorMessage).toContain('SUPEROFFICE_APP_TOKEN');
     expect(dead.lastErrorMessage).not.toContain('not-the-client-secret');
-    expect(so.appointments()).toEqual([]);
+    expect(scene.so.appointments()).toEqual([]);
   });
 
   it('system user: a ticket that expired is renewed transparently — delivered, one more exchange, no dead letter', async () => {
     const started = await startWith(systemUserEnv());
     await send(started, 'so-su-first');
     expect((await settled(started, 'so-su-first')).status).toBe('delivered');
-    expect(so.exchangeCount).toBe(1);
+    expect(scene.so.exchangeCount).toBe(1);
 
-    so.expireTickets(); // every ticket the tenant issued is gone, as after 6 idle hours
+    scene.so.expireTickets(); // every ticket the tenant issued is gone, as after 6 idle hours
     await send(started, 'so-su-second');
     const row = await settled(started, 'so-su-second');
     expect({ status: row.status, attempts: row.attempts, error: row.lastErrorMessage }).toEqual({
@@ -212,10 +123,10 @@ describe('SuperOffice Online credentials through the receiver (CRM=superoffice)'
       attempts: 1,
       error: undefined,
     });
-    expect(so.exchangeCount).toBe(2);
+    expect(scene.so.exchangeCount).toBe(2);
     expectOneAppointmentEach(2);
     // The refused request was asked again with the new ticket: one 401 in the log, nothing else failed.
-    expect(so.requests.filter((request) => request.status === 401)).toHaveLength(1);
+    expect(scene.so.requests.filter((request) => request.status === 401)).toHaveLength(1);
   });
 
   it('system user with a wrong SUPEROFFICE_CLIENT_SECRET: dead at once, naming the client secret, on the page too', async () => {
@@ -226,7 +137,7 @@ describe('SuperOffice Online credentials through the receiver (CRM=superoffice)'
     expect(dead.lastErrorMessage).toContain('application token was not accepted');
     expect(dead.lastErrorMessage).toContain('SUPEROFFICE_CLIENT_SECRET');
     expect(dead.lastErrorMessage).not.toContain('a-wrong-client-secret');
-    expect(so.appointments()).toEqual([]);
+    expect(scene.so.appointments()).toEqual([]);
 
     const page = await deadLettersPage(started);
     expect(page.text).toContain('check the client secret (SUPEROFFICE_CLIENT_SECRET)');
@@ -239,8 +150,8 @@ describe('SuperOffice Online credentials through the receiver (CRM=superoffice)'
     await send(started, 'so-consent-before');
     expect((await settled(started, 'so-consent-before')).status).toBe('delivered');
 
-    so.revokeSystemUserToken(SYSTEM_USER_TOKEN);
-    so.expireTickets();
+    scene.so.revokeSystemUserToken(SYSTEM_USER_TOKEN);
+    scene.so.expireTickets();
     await send(started, 'so-consent-after');
     const dead = await settled(started, 'so-consent-after');
     expect(dead).toMatchObject({ status: 'dead', attempts: 1, lastErrorCode: 'unauthorized' });
@@ -255,14 +166,14 @@ describe('SuperOffice Online credentials through the receiver (CRM=superoffice)'
   });
 
   it('SUPEROFFICE_URL on the unnumbered host (421 Wrong subdomain): dead, naming the numbered host', async () => {
-    const started = await startWith({ ...systemUserEnv(), SUPEROFFICE_URL: so.unnumberedBaseUrl ?? '' });
+    const started = await startWith({ ...systemUserEnv(), SUPEROFFICE_URL: scene.so.unnumberedBaseUrl ?? '' });
     await send(started, 'so-unnumbered');
     const dead = await settled(started, 'so-unnumbered');
     expect(dead).toMatchObject({ status: 'dead', attempts: 1, lastErrorCode: 'wrong_host' });
     expect(dead.lastErrorMessage).toContain('(421)');
     expect(dead.lastErrorMessage).toContain("use the tenant's numbered host");
     expect(dead.lastErrorMessage).toContain('SUPEROFFICE_URL');
-    expect(so.appointments()).toEqual([]);
+    expect(scene.so.appointments()).toEqual([]);
 
     const page = await deadLettersPage(started);
     expect(page.text).toContain('Wrong subdomain used to access tenant');
