@@ -27,8 +27,9 @@ import { waitFor } from '../support/waitFor';
 // each SuperOffice request of a delivery, exactly there: the emulator (in this process) holds that request — before
 // SuperOffice handles it, or, for a write, handled with its answer held back — while the test kills the child. A
 // restart on the same data directory must end with the delivery delivered and exactly one appointment and one
-// foreign key per (conversation, person), and one foreign application and device. No hook in the product: the kill
-// points are SuperOffice's requests. The Lime counterpart is crashPoints.test.ts.
+// foreign key per (conversation, person), and one foreign application and device; killed while a re-sent summary
+// updates the appointments, the same appointments end revised. No hook in the product: the kill points are
+// SuperOffice's requests. The Lime counterpart is crashPoints.test.ts.
 
 jest.setTimeout(120_000);
 
@@ -145,15 +146,19 @@ async function setUp(): Promise<Scene> {
   return { so, ids, dataDir, env, processes: [] };
 }
 
-/** A meeting with Anna and Erik, both matched by e-mail. */
-function meeting(): unknown {
-  return buildPayload({
-    id: CONVERSATION,
-    participants: [
-      buildParticipant({ name: 'Anna Andersson', email: 'anna.andersson@acme.se' }),
-      buildParticipant({ name: 'Erik Ek', email: 'erik.ek@fjallbo.se', company: 'Fjällbo' }),
-    ],
-  });
+/** A meeting with Anna and Erik, both matched by e-mail; `summary` and DCI's `timestamp` tell a re-send. */
+function meeting(summary = 'Acme wants a three-year term.', timestamp = '2026-11-20T10:05:00.000Z'): unknown {
+  return buildPayload(
+    {
+      id: CONVERSATION,
+      summary,
+      participants: [
+        buildParticipant({ name: 'Anna Andersson', email: 'anna.andersson@acme.se' }),
+        buildParticipant({ name: 'Erik Ek', email: 'erik.ek@fjallbo.se', company: 'Fjällbo' }),
+      ],
+    },
+    { timestamp },
+  );
 }
 
 async function post(receiver: ReceiverProcess, payload: unknown): Promise<void> {
@@ -255,6 +260,50 @@ describe('a receiver (CRM=superoffice) killed at each SuperOffice request of a d
       expectExactlyOncePerPerson(scene);
       // The cut-off attempt is counted (its lease ran out), and a later one delivered.
       expect(storedDeliveries(scene.dataDir)[0]).toMatchObject({ status: 'delivered', attempts: 2 });
+    } catch (error) {
+      throw withOutputOf(scene.processes, error);
+    }
+  });
+
+  it.each<[string, HoldStage]>([
+    ['before SuperOffice applied the update', 'before_handling'],
+    ['after SuperOffice applied the update, before the receiver recorded it', 'after_handling'],
+  ])('during the update of a re-sent summary, %s → the same appointments, revised', async (_step, stage) => {
+    const scene = await setUp();
+    try {
+      const first = await start(scene);
+      await post(first, meeting('Original summary.'));
+      await waitFor(
+        () => storedDeliveries(scene.dataDir)[0]?.status === 'delivered',
+        30_000,
+        'the original to be delivered',
+      );
+      const originals = scene.so.appointments().map((appointment) => appointment.appointmentId);
+      expect(originals).toHaveLength(2);
+
+      const held = scene.so.hold(nth('Appointment/SaveAppointmentEntity', 1), stage);
+      await post(first, meeting('Revised summary.', '2026-11-20T12:00:00.000Z'));
+      await reached(held, 'the receiver to update an appointment');
+      expect(storedDeliveries(scene.dataDir)[0]).toMatchObject({ status: 'in_progress' });
+
+      expect((await first.stop('SIGKILL')).signal).toBe('SIGKILL');
+      held.drop();
+      const restarted = await start(scene);
+      await waitFor(
+        () => storedDeliveries(scene.dataDir)[0]?.status === 'delivered',
+        60_000,
+        'the revision to be delivered after the restart',
+        100,
+      );
+      expect((await restarted.stop('SIGTERM')).code).toBe(0);
+
+      expectExactlyOncePerPerson(scene);
+      const appointments = scene.so.appointments();
+      expect(appointments.map((appointment) => appointment.appointmentId)).toEqual(originals); // updated in place
+      for (const appointment of appointments) {
+        expect(appointment.description).toContain('Revised summary.');
+        expect(appointment.description).not.toContain('Original summary.');
+      }
     } catch (error) {
       throw withOutputOf(scene.processes, error);
     }
