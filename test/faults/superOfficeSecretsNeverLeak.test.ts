@@ -244,7 +244,15 @@ async function runOnline(): Promise<void> {
     await session.act('/admin/connection/test');
     const refused = await session.page('/admin/connection');
     // The wrong secret really was tried: Test connection shows SuperOffice refusing it.
-    outcomes['wrong secret shown'] = String(refused.text.includes('SuperOffice refused the credentials'));
+    outcomes['wrong secret shown'] = String(
+      refused.text.includes('<span class="badge bad">Failed</span> <strong>authenticate</strong>') &&
+        online.requests.some(
+          (request) =>
+            request.path.endsWith('/PartnerSystemUser/Authenticate') &&
+            (request.body as { ApplicationToken?: unknown } | undefined)?.ApplicationToken ===
+              SECRETS.wrongClientSecret,
+        ),
+    );
     expect((await session.act('/admin/connection', { ...form, clientSecret: SECRETS.clientSecret })).status).toBe(303);
     await session.act('/admin/connection/test');
     await session.page('/admin/connection');
