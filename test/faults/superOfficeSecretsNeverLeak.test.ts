@@ -37,7 +37,7 @@ const SECRETS = {
   wrongClientSecret: 'WrongSoClientSecret-3Nd8Fs5Lb1',
   privateKey: PRIVATE_KEY,
   privateKeyLine: PRIVATE_KEY_LINE,
-  systemUserToken: 'DCICRMCompanion-SutLeak-5Gz8Wq',
+  systemUserToken: 'DCI CRM Companion-SutLeak-5Gz8Wq',
   password: 'SoPassw0rd-8Kd3 Qz&Lm=Vt6',
   basicCredentials: `${USERNAME}:SoPassw0rd-8Kd3 Qz&Lm=Vt6`,
   ticket: '7T:FixedOnsiteTicket-2Jr7Xc4Nv9Bq',
