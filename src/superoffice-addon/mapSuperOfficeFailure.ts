@@ -1,6 +1,7 @@
 import { isAxiosError, type AxiosError, type AxiosRequestConfig } from 'axios';
 import { parseRetryAfter } from '../core';
 import { CrmError, type CrmErrorCode } from '../crm/crmError';
+import { credentialsSentWith, withoutCredentials } from './withoutCredentials';
 
 /**
  * Thrown by the connector's response interceptor for a 2xx answer that is not JSON (an HTML login or proxy page, a
@@ -30,15 +31,15 @@ export function superOfficeOperation(config: AxiosRequestConfig | undefined): st
  * `ExceptionType`, `FriendlyText`, …) [verified: @superoffice/webapi `dist/cjs/Carriers.d.ts`]; that the REST layer
  * answers failures in exactly that shape is [assumption] (shared/specs/superoffice.md: not documented publicly), so a
  * lower-case `message` is read too. It may echo the values sent (names, e-mails), so it is `detail` (stored for
- * admins), never a message that is logged.
+ * admins), never a message that is logged; the credentials the request carried are cut out of it first.
  */
-function soMessage(data: unknown): string | undefined {
+function soMessage(data: unknown, sent: readonly string[]): string | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const body = data as Record<string, unknown>;
   const message = body['Message'] ?? body['message'] ?? body['FriendlyText'];
   if (typeof message !== 'string' || message.trim() === '') return undefined;
   const type = typeof body['ExceptionType'] === 'string' ? `${body['ExceptionType']}: ` : '';
-  return `${type}${message}`.slice(0, 500);
+  return withoutCredentials(`${type}${message}`, sent).slice(0, 500);
 }
 
 const TLS_CODES = new Set([
@@ -75,7 +76,7 @@ function statusFailure(error: AxiosError, operation: string, host: string): CrmE
   const context = {
     status,
     operation,
-    detail: soMessage(response.data),
+    detail: soMessage(response.data, credentialsSentWith(error.config)),
     retryAfterMs: typeof retryAfter === 'string' ? parseRetryAfter(retryAfter) : undefined,
     cause: error,
   };

@@ -11,6 +11,7 @@
 // message names is read from keywords [assumption], and an unrecognised one lists every cause.
 import { z } from 'zod';
 import { CrmError } from '../crm/crmError';
+import { withoutCredentials } from './withoutCredentials';
 
 /** The exchange's operation, as its CrmErrors name it (Test connection words their cause as it is). */
 export const OPERATION = 'POST PartnerSystemUser/Authenticate';
@@ -102,7 +103,10 @@ export async function fetchJwks(jwksUrl: string, signal: AbortSignal): Promise<u
 /** Why SuperOffice refused the exchange, from the words of its ErrorMessage [assumption: undocumented wording]. */
 function refused(errorMessage: string, status: number, request: ExchangeRequest): CrmError {
   const said = errorMessage.toLowerCase();
-  const context = { status, operation: OPERATION, detail: errorMessage === '' ? undefined : errorMessage };
+  // The service may echo what it was sent: the client secret, the signed token (the system user token inside it).
+  const systemUserToken = request.signedSystemToken.split('.').slice(0, -2).join('.');
+  const shown = withoutCredentials(errorMessage, [request.clientSecret, request.signedSystemToken, systemUserToken]);
+  const context = { status, operation: OPERATION, detail: shown === '' ? undefined : shown };
   const prefix = `SuperOffice refused the system user exchange for ${request.application}`;
   let cause: string;
   if (/application ?token|client.?secret|app.?token/u.test(said)) {

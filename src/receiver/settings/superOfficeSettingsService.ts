@@ -335,7 +335,9 @@ export function validateInput(input: SuperOfficeSettingsInput, locked: readonly 
       }
       valid[name] = raw.trim();
     } else if (name === 'password') valid[name] = raw;
-    else if (/\s/u.test(raw.trim())) {
+    // A system user token is `NAME_OF_APP-<random>` [verified: SuperOfficeDocs
+    // `docs/api/authentication/online/system-user/system-user-token.md`]; an application name may have spaces [inferred].
+    else if (name !== 'systemUserToken' && /\s/u.test(raw.trim())) {
       throw new SuperOfficeSettingsError(
         name,
         `${capitalized(SUPEROFFICE_LABEL[name])} has spaces in it: paste it alone.`,

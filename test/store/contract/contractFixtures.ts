@@ -193,3 +193,51 @@ export async function queue(store: ReceiverStore, accepted: AcceptedSummary): Pr
   if (result.kind !== 'queued') throw new Error(`expected queued, got ${result.kind}`);
   return result.deliveryId;
 }
+
+/** SuperOffice (CRM=superoffice): a delivery's target, and what its attempts and outcomes look like. */
+export const SUPEROFFICE = 'superoffice';
+
+/** SuperOffice asked us to slow down (429 with Retry-After): the classifier's message, the status. */
+export const SO_RATE_LIMITED: Partial<AttemptRecord> = {
+  outcome: 'retry',
+  errorCode: 'rate_limited',
+  errorMessage: 'SuperOffice asked us to slow down (429) on POST Agents/Archive/GetArchiveListByColumns2',
+  crmStatus: 429,
+  apiCalls: 2,
+};
+
+/** SuperOffice Online called on its unnumbered host: 421, dead until the URL is fixed and the delivery requeued. */
+export const SO_WRONG_HOST: Partial<AttemptRecord> = {
+  outcome: 'dead',
+  errorCode: 'wrong_host',
+  errorMessage:
+    "SuperOffice says the tenant is not served from online.superoffice.com (use the tenant's numbered host, e.g. online3.superoffice.com) (421) on POST Agents/Appointment/GetTaskListItems.",
+  crmStatus: 421,
+  apiCalls: 1,
+};
+
+/**
+ * Two appointments written in SuperOffice: its person, company (contact) and appointment ids are integers, in the
+ * emulator's ranges (persons 201…, contacts 101…, appointments 301…); the presenter is a colleague.
+ */
+export const SO_WRITTEN: ParticipantOutcome[] = [
+  {
+    participantIndex: 0,
+    outcome: 'written',
+    matchedBy: 'email',
+    personId: 203,
+    companyId: 101,
+    noteId: 301,
+    trace: 'email → person 203',
+  },
+  {
+    participantIndex: 1,
+    outcome: 'written',
+    matchedBy: 'phone',
+    personId: 206,
+    companyId: 102,
+    noteId: 302,
+    trace: 'phone → person 206',
+  },
+  { participantIndex: 2, outcome: 'internal', trace: 'colleague: seller.se' },
+];

@@ -10,6 +10,7 @@ import { describeRateBucketsContract } from './rateBucketsContract';
 import { describeRateBudgetStoreContract } from './rateBudgetStoreContract';
 import { describeSettingsStoreContract } from './settingsStoreContract';
 import { describeStoreHealthContract } from './storeHealthContract';
+import { describeSuperOfficeDeliveriesContract } from './superOfficeDeliveriesContract';
 import { describeWorkerRegistryContract } from './workerRegistryContract';
 
 // The behaviour every ReceiverStore adapter must show, one suite per port, registered as Jest blocks so each
@@ -53,5 +54,6 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
     describeRateBudgetStoreContract(stores);
     describeStoreHealthContract(stores);
     describeWorkerRegistryContract(stores);
+    describeSuperOfficeDeliveriesContract(stores);
   });
 }
