@@ -7,8 +7,10 @@
 // new Ticket when absolutely necessary" — every exchange creates a credentials row in the tenant's database [verified:
 // SuperOffice.SystemUser.Client README (derKosi/SuperOffice.SystemUser.Client)]; tickets have a sliding expiration,
 // "each time they are used, the valid time is reset" [verified: SuperOfficeDocs `docs/api/authentication/tickets/
-// issue-ticket.md`]. So a ticket idle for more than RENEW_AFTER_IDLE_MS (5 h, an hour short of the 6) is replaced
-// before use [inferred], and one the WebAPI refuses (401: `rejected()`) is replaced on the next `headers()`.
+// issue-ticket.md`]. Whether a system user ticket slides too is not documented, so a ticket is replaced before use
+// once it is RENEW_AFTER_ISSUE_MS (5 h, an hour short of the 6) old however often it was used — right under an
+// absolute 6-hour lifetime as under a sliding one [inferred] — or idle for RENEW_AFTER_IDLE_MS; and one the WebAPI
+// refuses (401: `rejected()`) is replaced on the next `headers()`.
 // At most one exchange is in flight however many requests wait for it (single-flight); a caller's abort stops its own
 // wait, not the exchange the others share, which has its own timeout.
 import { CrmError } from '../crm/crmError';
@@ -18,8 +20,10 @@ import type { SuperOfficeAuthorizer, SuperOfficeCredentials } from './superOffic
 import { jwksSchema, publicKeysOf, SystemUserJwtRejected, verifySystemUserJwt } from './verifySystemUserJwt';
 import type { KeyObject } from 'node:crypto';
 
-/** Renew a ticket not used for this long (the ticket lives 6 h after its last use). */
+/** Renew a ticket not used for this long (a sliding ticket lives 6 h after its last use). */
 export const RENEW_AFTER_IDLE_MS = 5 * 60 * 60 * 1000;
+/** Renew a ticket this old, used or not (an absolute ticket lives 6 h after its issue). */
+export const RENEW_AFTER_ISSUE_MS = 5 * 60 * 60 * 1000;
 const DEFAULT_EXCHANGE_TIMEOUT_MS = 30_000;
 
 type SystemUserCredentials = Extract<SuperOfficeCredentials, { kind: 'system_user' }>;
@@ -36,6 +40,7 @@ export interface SystemUserAuthorizerOptions {
 
 interface CachedTicket {
   ticket: string;
+  issuedAt: number;
   lastUsedAt: number;
 }
 
@@ -95,7 +100,7 @@ export function systemUserAuthorizer(
         },
       );
     }
-    return { ticket: claims.ticket, lastUsedAt: now() };
+    return { ticket: claims.ticket, issuedAt: now(), lastUsedAt: now() };
   }
 
   function sharedExchange(): Promise<CachedTicket> {
@@ -112,7 +117,11 @@ export function systemUserAuthorizer(
     async headers(signal) {
       signal?.throwIfAborted();
       let current = cached;
-      if (current === undefined || now() - current.lastUsedAt > RENEW_AFTER_IDLE_MS) {
+      if (
+        current === undefined ||
+        now() - current.issuedAt > RENEW_AFTER_ISSUE_MS ||
+        now() - current.lastUsedAt > RENEW_AFTER_IDLE_MS
+      ) {
         cached = undefined;
         current = await untilAborted(sharedExchange(), signal);
       }

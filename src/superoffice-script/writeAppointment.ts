@@ -12,7 +12,7 @@ import type { SuperOfficeAgents } from './superOfficeApi';
  * the device are created when missing, before any key is read or written (ensureForeignDevice).
  *
  * The key is recorded after SaveAppointmentEntity answers: a save whose answer is lost leaves an appointment without
- * a key. The text search (findUnkeyedAppointment.ts) closes that gap when `searchUnkeyed` is set; the key stays the
+ * a key. The archive search (findUnkeyedAppointment.ts) closes that gap when `searchUnkeyed` is set; the key stays the
  * fast path for every later delivery.
  */
 export const FOREIGN_APP = 'DCI CRM Companion';
@@ -60,9 +60,10 @@ export async function writeAppointment(
   // A key whose appointment was deleted in SuperOffice: write a new one (and a new key below).
   const keyed = existing && existing.appointmentId && existing.appointmentId > 0 ? existing : undefined;
   // No key: an earlier attempt may have saved the appointment and lost the answer before keying it.
+  const startDate = localDateTime(appointment.startsAt, appointment.timeZone);
   const unkeyed =
     keyed === undefined && appointment.searchUnkeyed
-      ? await findUnkeyedAppointment(agents, appointment.personId, appointment.conversationId)
+      ? await findUnkeyedAppointment(agents, appointment.personId, appointment.conversationId, startDate)
       : undefined;
   const found = keyed ?? unkeyed;
   const entity: AppointmentEntity = found ?? (await agents.appointment.createDefaultAppointmentEntityAsync());
@@ -73,7 +74,7 @@ export async function writeAppointment(
   // date+time unchanged" in the base time zone (SuperOffice/SDK-Doc `Reference/WebAPI/Headers/SO-Timezone.md`).
   // A Date would travel as a UTC instant (`…Z`), shown one or two hours off on a Nordic tenant. The package posts
   // the entity as JSON as it is, so a string goes through unchanged.
-  entity.startDate = localDateTime(appointment.startsAt, appointment.timeZone) as unknown as Date;
+  entity.startDate = startDate as unknown as Date;
   entity.endDate = localDateTime(appointment.endsAt, appointment.timeZone) as unknown as Date;
   if (appointment.location !== undefined) entity.location = shorten(appointment.location, LOCATION_MAX_LENGTH);
   entity.person = { personId: appointment.personId };

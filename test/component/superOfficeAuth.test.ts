@@ -121,7 +121,7 @@ describe('Online: the system user flow', () => {
     expect(emulator.exchangeCount).toBe(1);
   });
 
-  it('renews a ticket idle for more than 5 hours before using it (the ticket slides 6 hours from its last use)', async () => {
+  it('renews a ticket idle for more than 5 hours before using it', async () => {
     const emulator = await start(ONLINE);
     const authorizer = systemUser(emulator);
     const first = await authorizer.headers();
@@ -137,22 +137,41 @@ describe('Online: the system user flow', () => {
     expect(await listTasks(emulator, authorizer)).toBeGreaterThan(0);
   });
 
-  it('the emulator expires a ticket unused for 6 hours, and slides it on each use', async () => {
+  it('the emulator expires a ticket 6 hours after its issue, however often it was used (absolute, stricter)', async () => {
     const emulator = await start(ONLINE);
     const ticket = emulator.issueTicketFor(CLIENT_ID);
     const headers = { Authorization: `SOTicket ${ticket}`, 'SO-AppToken': CLIENT_SECRET };
-    for (let hour = 0; hour < 3; hour += 1) {
-      clockMs += 5 * 60 * 60 * 1000;
+    for (let hour = 0; hour < 5; hour += 1) {
+      clockMs += 60 * 60 * 1000;
       await agent(emulator.baseUrl, headers).getTaskListItemsAsync(false);
     }
-    clockMs += 6 * 60 * 60 * 1000 + 1000;
+    clockMs += 60 * 60 * 1000 + 1000; // used an hour ago, issued 6 hours and a second ago
 
     await expect(agent(emulator.baseUrl, headers).getTaskListItemsAsync(false)).rejects.toMatchObject({
       response: { status: 401, data: { Message: 'The ticket has expired.' } },
     });
   });
 
-  it('advanceClock moves the emulator’s clock: an idle ticket expires after 6 hours', async () => {
+  it('renews a ticket in use all along before it is 6 hours old (not only after 5 idle hours)', async () => {
+    const emulator = await start(ONLINE);
+    const authorizer = systemUser(emulator);
+    const first = await authorizer.headers();
+    for (let hour = 0; hour < 5; hour += 1) {
+      clockMs += 60 * 60 * 1000 - 60_000;
+      expect(await authorizer.headers()).toEqual(first);
+      await listTasks(emulator, authorizer);
+    }
+    clockMs += 10 * 60_000; // 5 h 5 min after the exchange, last used a few minutes ago
+
+    const renewed = await authorizer.headers();
+    expect(renewed.Authorization).not.toBe(first.Authorization);
+    expect(emulator.exchangeCount).toBe(2);
+    clockMs += 60 * 60 * 1000; // the first ticket is now past its 6 hours; the renewed one works
+    expect(await listTasks(emulator, authorizer)).toBeGreaterThan(0);
+    expect(emulator.requests.filter((request) => request.status === 401)).toEqual([]);
+  });
+
+  it('advanceClock moves the emulator’s clock: a ticket expires 6 hours after its issue', async () => {
     const emulator = await start(ONLINE);
     const headers = { Authorization: `SOTicket ${emulator.issueTicketFor(CLIENT_ID)}`, 'SO-AppToken': CLIENT_SECRET };
     emulator.advanceClock(6 * 60 * 60 * 1000 - 1000);
@@ -301,5 +320,21 @@ describe('Onsite', () => {
       agent(emulator.baseUrl, { Authorization: 'Bearer 7T:onsite-ticket' }).getTaskListItemsAsync(false),
     ).rejects.toMatchObject({ response: { status: 401 } });
     expect(emulator.loginUrl).toBeUndefined();
+  });
+
+  it('a fixed Onsite SOTicket expires 6 hours after the tenant started, and expireTickets() covers it', async () => {
+    const aging = await start({ kind: 'onsite', tickets: ['7T:onsite-aging'] });
+    const expired = await start({ kind: 'onsite', tickets: ['7T:onsite-expired'] });
+    const call = (emulator: SuperOfficeEmulator, ticket: string) =>
+      agent(emulator.baseUrl, { Authorization: `SOTicket ${ticket}` }).getTaskListItemsAsync(false);
+    const refusal = { response: { status: 401, data: { Message: 'The ticket has expired.' } } };
+
+    expired.expireTickets();
+    await expect(call(expired, '7T:onsite-expired')).rejects.toMatchObject(refusal);
+
+    clockMs += 6 * 60 * 60 * 1000 - 1000;
+    await call(aging, '7T:onsite-aging');
+    clockMs += 2000;
+    await expect(call(aging, '7T:onsite-aging')).rejects.toMatchObject(refusal);
   });
 });

@@ -19,9 +19,18 @@ const options = (): WebApiOptions => ({
   timezoneInclude: true,
 });
 
-async function saveAppointment(personId: number, description: string, type = 'inDiary'): Promise<number> {
+async function saveAppointment(
+  personId: number,
+  description: string,
+  type = 'inDiary',
+  startDate?: string,
+): Promise<number> {
   const agent = new AppointmentAgent(options());
   const entity = await agent.createDefaultAppointmentEntityAsync();
+  if (startDate !== undefined) {
+    entity.startDate = startDate as unknown as Date;
+    entity.endDate = startDate.replace(/T\d\d/u, 'T23') as unknown as Date;
+  }
   entity.person = { personId };
   entity.task = { taskListItemId: ids.tasks.meeting };
   entity.description = description;
@@ -46,6 +55,48 @@ it('finds a diary appointment by person and a token in its text; other persons, 
   const rows = await search(`personId = ${ids.persons.anna} and text contains 'dci-conversation:abc'`);
   expect(rows.map((row) => row.primaryKey)).toEqual([ours]);
   expect(rows[0]?.columnData?.['appointmentId']?.displayValue).toBe(`[I:${ours}]`);
+});
+
+it('text holds only the first 255 characters: a token after them is not found, one within them is', async () => {
+  const long = `${'x'.repeat(300)}\nDCI reference: dci-conversation:late`;
+  await saveAppointment(ids.persons.anna, long);
+  const early = await saveAppointment(ids.persons.anna, `DCI reference: dci-conversation:early\n${'y'.repeat(300)}`);
+  expect(await search(`personId = ${ids.persons.anna} and text contains 'dci-conversation:late'`)).toEqual([]);
+  const rows = await search(`personId = ${ids.persons.anna} and text contains 'dci-conversation:early'`);
+  expect(rows.map((row) => row.primaryKey)).toEqual([early]);
+  expect(rows[0]?.columnData?.['text']?.displayValue).toHaveLength(255);
+});
+
+it('date restricts on the start’s UTC date: date, before, after, and between (first day in, last day out)', async () => {
+  const person = ids.persons.anna;
+  const on14 = await saveAppointment(person, 'a', 'inDiary', '2026-01-14T22:30:00Z');
+  const on15 = await saveAppointment(person, 'b', 'inDiary', '2026-01-15T09:00:00Z');
+  const on17 = await saveAppointment(person, 'c', 'inDiary', '2026-01-17T00:00:00Z');
+  const keys = async (restriction: string) =>
+    (await search(`personId = ${person} and ${restriction}`)).map((row) => row.primaryKey ?? 0).sort((a, b) => a - b);
+
+  expect(await keys(`date date '2026-01-15'`)).toEqual([on15]);
+  expect(await keys(`date before '2026-01-15'`)).toEqual([on14]);
+  expect(await keys(`date after '2026-01-15'`)).toEqual([on17]);
+  expect(await keys(`date between ('2026-01-14', '2026-01-17')`)).toEqual([on14, on15]);
+  expect(await keys(`date dateBetween ('2026-01-15', '2026-01-18')`)).toEqual([on15, on17]);
+});
+
+it('a date restriction other than YYYY-MM-DD with a date operator, or a date operator elsewhere → 400', async () => {
+  const person = ids.persons.anna;
+  for (const restriction of [
+    `date = '2026-01-15'`,
+    `date contains '2026'`,
+    `date date '2026-01-15T09:00:00'`,
+    `date date '01/15/2026'`,
+    `date between ('2026-01-15')`,
+    `text before '2026-01-15'`,
+  ]) {
+    expect([restriction, await statusOf(search(`personId = ${person} and ${restriction}`))]).toEqual([
+      restriction,
+      400,
+    ]);
+  }
 });
 
 it('an undocumented column → 400; without the Select right on appointments → 403', async () => {

@@ -92,6 +92,20 @@ describe('a save whose answer was lost: the retry finds the appointment instead 
     expectExactlyOncePerPerson([ids.persons.anna, ids.persons.lars]);
   });
 
+  it('a meeting just after midnight in the tenant’s zone (the day before in UTC) → the retry still finds it by date', async () => {
+    // 00:30 in Stockholm on the 15th is 23:30 UTC on the 14th: the archive's date part may be either day.
+    const late = { ...meeting(), startsAt: '2026-01-14T23:30:00Z', endsAt: '2026-01-15T00:15:00Z' };
+    so.failWhen(second(isSave), { kind: 'lose_answer' });
+    await failed(connector.deliver(late, superOfficeDeliverOptions({ knownNotesComplete: true })));
+    expect(so.appointments()).toHaveLength(2);
+
+    await connector.deliver(late, superOfficeDeliverOptions({ knownNotesComplete: false }));
+    expectExactlyOncePerPerson([ids.persons.anna, ids.persons.lars]);
+    expect(
+      searches().every((request) => JSON.stringify(request.body).includes("date between ('2026-01-14', '2026-01-17')")),
+    ).toBe(true);
+  });
+
   it('the key stored but its answer lost → that appointment was taken back; the retry writes one each', async () => {
     so.failWhen(isAddKey, { kind: 'lose_answer' });
     expect(

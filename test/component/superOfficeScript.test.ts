@@ -173,10 +173,11 @@ describe('the built SuperOffice script', () => {
 
   it('when recording the foreign key fails, the appointment is taken back, so the retry writes exactly one', async () => {
     // Learn which request records the key: the last one of a one-customer meeting, once the foreign application
-    // and device exist (the first meeting creates them).
+    // and device exist (the first meeting creates them). Each meeting has a customer with no other appointment that
+    // day, so each makes the same requests (the search for an unkeyed appointment reads every one it finds).
     await run(buildPayload({ participants: [buildParticipant({ email: 'lars.oberg@acme.se' })] }));
     so.clearRequests();
-    await run(buildPayload({ participants: [buildParticipant({ email: 'lars.oberg@acme.se' })] }));
+    await run(buildPayload({ participants: [buildParticipant({ email: 'erik.ek@fjallbo.se' })] }));
     const requests = so.requests.map((entry) => entry.path);
     expect(requests.at(-1)).toContain('ForeignSystem/AddForeignKey');
     so.failNext(requests.length - 1, { kind: 'delay', ms: 0 });

@@ -93,6 +93,29 @@ describe('SuperOffice Online credentials through the receiver (CRM=superoffice)'
     expectNoSecretIn(page.html);
   });
 
+  it('Onsite: a fixed SUPEROFFICE_TICKET the tenant expired (6 hours after issue) is dead at once, naming SUPEROFFICE_TICKET', async () => {
+    await scene.close();
+    scene = await startOnlineScene({ kind: 'onsite', tickets: ['7T:onsite-fixed-ticket'] });
+    const started = await startWith({ SUPEROFFICE_AUTH: 'ticket', SUPEROFFICE_TICKET: '7T:onsite-fixed-ticket' });
+    await send(started, 'so-onsite-fresh');
+    expect((await settled(started, 'so-onsite-fresh')).status).toBe('delivered');
+
+    scene.so.advanceClock(TICKET_LIFETIME_MS + 60_000);
+    await send(started, 'so-onsite-expired');
+    const dead = await settled(started, 'so-onsite-expired');
+    expect(dead).toMatchObject({ status: 'dead', attempts: 1, lastErrorCode: 'unauthorized', target: 'superoffice' });
+    expect(dead.lastErrorMessage).toContain('The ticket has expired');
+    expect(dead.lastErrorMessage).toContain('SUPEROFFICE_TICKET');
+    expect(dead.lastErrorMessage).not.toContain('7T:onsite-fixed-ticket');
+    expectOneAppointmentEach(1);
+
+    const page = await deadLettersPage(started);
+    expect(page.text).toContain(
+      'enter a new ticket on the admin pages (SuperOffice connection) or in SUPEROFFICE_TICKET',
+    );
+    expect(page.html).not.toContain('7T:onsite-fixed-ticket');
+  });
+
   it('a fixed ticket sent with the wrong SUPEROFFICE_APP_TOKEN: dead, the advice names the application token', async () => {
     const ticket = scene.so.issueTicketFor(CLIENT_ID);
     const started = await startWith({

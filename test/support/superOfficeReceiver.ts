@@ -11,6 +11,7 @@ import {
   seedDemoData,
   startSuperOfficeEmulator,
   type DemoDataIds,
+  type SuperOfficeAuthModel,
   type SuperOfficeEmulator,
 } from '../../src/sandbox/superoffice';
 import { SuperOfficeConnector } from '../../src/superoffice-addon';
@@ -42,12 +43,16 @@ export interface OnlineScene {
   close(): Promise<void>;
 }
 
-export async function startOnlineScene(): Promise<OnlineScene> {
+/**
+ * `auth`: another tenant model instead of the Online one (e.g. `{ kind: 'onsite', tickets }`); the system user's
+ * variables then name credentials that tenant does not know.
+ */
+export async function startOnlineScene(auth?: SuperOfficeAuthModel): Promise<OnlineScene> {
   const dataDir = mkdtempSync(join(tmpdir(), 'so-receiver-'));
   const keyFile = join(dataDir, 'superoffice-app.pem');
   writeFileSync(keyFile, SO_PRIVATE_KEY, { mode: 0o600 });
   const so = await startSuperOfficeEmulator({
-    auth: {
+    auth: auth ?? {
       kind: 'online',
       applications: [
         {

@@ -121,9 +121,17 @@ function contactProvider(store: SuperOfficeStore): ArchiveProvider {
  * appointment it saved but whose answer it lost (SuperOfficeDocs `docs/en/api/archive-providers/reference/
  * diaryappointment.md`, entity `appointment`). `text` is the appointment's description, restricted on with string
  * operators (the docs' restriction type `positiveString` [inferred: a string without negated operators]); `date` is
- * the start. Only diary appointments are rows: the generic `Appointment` provider splits done/not done and may
- * leave out a completed appointment of an earlier day (appointment.md), so it is not served.
+ * the start ("Displays start date of a follow-up", restriction type `date`), restricted on with the date operators
+ * (runArchiveQuery.ts). Only diary appointments are rows: the generic `Appointment` provider splits done/not done and
+ * may leave out a completed appointment of an earlier day (appointment.md), so it is not served.
+ *
+ * `text` shows and matches only the first TEXT_COLUMN_LENGTH characters of the description [assumption, stricter:
+ * the docs do not say how much of the up-to-2047-character text the column holds; a list column cut at 255 is
+ * usual], so a search that depends on text near the end of a long description — our reference line is its last
+ * line — finds nothing here, as it may in SuperOffice.
  */
+export const TEXT_COLUMN_LENGTH = 255;
+
 function diaryAppointmentProvider(store: SuperOfficeStore): ArchiveProvider {
   const appointment = (row: ArchiveRow) => {
     const found = store.appointment(row.primaryKey);
@@ -141,7 +149,7 @@ function diaryAppointmentProvider(store: SuperOfficeStore): ArchiveProvider {
       column('completed', 'boolean', (row) => [appointment(row).completed === 'Completed']),
       column('date', 'date', (row) => [appointment(row).startDate]),
       column('endDate', 'date', (row) => [appointment(row).endDate]),
-      column('text', 'string', (row) => [appointment(row).description]),
+      column('text', 'string', (row) => [appointment(row).description.slice(0, TEXT_COLUMN_LENGTH)]),
     ],
     misnamed: { description: 'text', startdate: 'date', id: 'appointmentId' },
     rows: () =>

@@ -5,14 +5,22 @@
 //   factor      := "(" restriction ")" | clause
 //   clause      := column operator operand
 //   operator    := "is" | "=" | "eq" | "contains" | "begins" | "in" | "oneOf"
-//   operand     := literal | "(" literal { "," literal } ")"   -- the list form only after in/oneOf
+//                | "date" | "before" | "after" | "between" | "dateBetween"      -- the date operators
+//   operand     := literal | "(" literal { "," literal } ")"   -- the list form only after in/oneOf, and exactly two
+//                                                                   literals after between/dateBetween
+//
+// The date operators are those of the restriction type `date`, "only the date part is used": `before`, `date`
+// (equals), `after`, `dateBetween` [verified: SuperOffice SDK docs, "Archive Provider Restriction Types"], written in a
+// restriction string as the OData examples do — `date date '2020-05-28'`, `date between ('2020-05-11','2020-05-31')`
+// [verified: SuperOfficeDocs `docs/en/api/search/odata/date.md`].
 //   literal     := 'text' (backslash escapes: \' and \\) | integer
 //
 // Keywords and operators are case-insensitive; column names are matched later, against the provider.
 
 export type RestrictionLiteral = { kind: 'string'; value: string } | { kind: 'integer'; value: number };
 
-export type RestrictionOperator = 'equals' | 'contains' | 'begins' | 'in';
+export type RestrictionOperator =
+  'equals' | 'contains' | 'begins' | 'in' | 'dateEquals' | 'before' | 'after' | 'between';
 
 export type Restriction =
   | { kind: 'and' | 'or'; left: Restriction; right: Restriction }
@@ -34,6 +42,11 @@ const OPERATORS: Record<string, RestrictionOperator> = {
   begins: 'begins',
   in: 'in',
   oneof: 'in',
+  date: 'dateEquals',
+  before: 'before',
+  after: 'after',
+  between: 'between',
+  datebetween: 'between',
 };
 
 class RestrictionSyntaxError extends Error {}
@@ -135,15 +148,16 @@ class Parser {
       kind: 'clause',
       column: column.text,
       operator,
-      operands: operator === 'in' ? this.list() : [this.literal()],
+      operands: operator === 'in' || operator === 'between' ? this.list(operator === 'between') : [this.literal()],
     };
   }
 
-  private list(): RestrictionLiteral[] {
+  private list(pair: boolean): RestrictionLiteral[] {
     this.expectSymbol('(');
     const operands = [this.literal()];
     while (this.acceptSymbol(',')) operands.push(this.literal());
     this.expectSymbol(')');
+    if (pair && operands.length !== 2) throw new RestrictionSyntaxError('between takes exactly two values');
     return operands;
   }
 

@@ -11,9 +11,16 @@
 //   key is published as a JWKS at `…/login/.well-known/jwks`.
 // - WebAPI requests: `Authorization: SOTicket <ticket>` and `SO-AppToken: <client secret>`. Basic auth "will not work
 //   in CRM Online" [verified: @superoffice/webapi `src/WebApi.ts`] → 401. `Bearer` takes only the fixed `tokens`.
-// - Tickets have a sliding expiration: "each time they are used, the valid time is reset" [verified: SuperOfficeDocs
-//   `docs/api/authentication/tickets/issue-ticket.md`], 6 hours [verified: docs.superoffice.com
-//   …/authentication/online/auth-application (the spec's §3.6)]; by the emulator's clock.
+// - Ticket lifetime: SuperOffice documents NetServer tickets as sliding — "Tickets have a sliding expiration, meaning
+//   each time they are used, the valid time is reset"; "The ticket stub is timestamped in the database and valid for
+//   6 hours. Every time a ticket is used, NetServer logs how it was used (client name), and then it is renewed for
+//   another 6 hours." [verified: SuperOfficeDocs `docs/api/authentication/tickets/issue-ticket.md` and the page
+//   "Ticket Overview" (uid `netserver-authentication-tickets`, "Ticket Renewal")]. Those pages describe NetServer's
+//   tickets in general; the system user pages (`get-system-user-ticket.md`, `auth-application/index.md`) say nothing
+//   of a lifetime beyond the 6 hours, so whether an Online system user ticket slides is [inferred]. The emulator
+//   therefore expires every ticket 6 hours after it was issued however often it is used (absolute) [assumption,
+//   stricter than SuperOffice is documented to be]: a client that renews in time here also does against a sliding
+//   ticket, not the other way round. By the emulator's clock.
 // - [assumption, stricter than SuperOffice is likely to be] every refusal of the exchange is `200` with
 //   `IsSuccessful: false` and an ErrorMessage of the emulator's own wording (SuperOffice's is undocumented): unknown
 //   application token, another tenant's ContextIdentifier, ReturnTokenType other than JWT, a malformed signed token,
@@ -25,8 +32,9 @@
 // Onsite [verified: SuperOfficeDocs `docs/api/authentication/onsite/webapi/index.md` — Basic (base64
 // `username:password`, Onsite only, enabled by `AuthorizeWithUsername` in web.config), SOTicket (`7T:…`, Onsite and
 // Online), Bearer (`8A:…`) Online only; the spec's §3.6: "ApplicationTokens are not checked for on-site
-// installations"]: Basic with a SuperOffice user name and password, or `SOTicket <ticket>`; Bearer → 401. Onsite tickets slide like Online's
-// [assumption: the Onsite ticket lifetime is configurable; 6 h here].
+// installations"]: Basic with a SuperOffice user name and password, or `SOTicket <ticket>`; Bearer → 401. Onsite
+// tickets, including the fixed ones the model lists (`tickets`: issued when the emulator starts), expire like
+// Online's, 6 hours after issue [assumption: the Onsite ticket lifetime is configurable; absolute here as above].
 import { createPublicKey, createVerify, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { ok, soError, unauthorized, type ApiResponse } from './apiResponses';
 import type { IncomingRequest } from './readRequest';
@@ -40,7 +48,8 @@ const CLAIM = 'http://schemes.superoffice.net/identity/';
 interface IssuedTicket {
   /** The application the ticket was issued to (Online); undefined for an Onsite ticket. */
   clientId: string | undefined;
-  lastUsedAt: number;
+  /** The ticket stops working TICKET_LIFETIME_MS after this, used or not (see the header). */
+  issuedAt: number;
 }
 
 export class TenantAuthentication {
@@ -61,6 +70,10 @@ export class TenantAuthentication {
     this.publicJwk = { ...pair.publicKey.export({ format: 'jwk' }), kid: this.keyId, use: 'sig', alg: 'RS256' };
     if (model.kind === 'online') {
       for (const application of model.applications) createPublicKey(application.publicKeyPem);
+    } else {
+      // The fixed Onsite tickets are issued now: they expire like any other, never live forever.
+      for (const ticket of model.tickets ?? [])
+        this.tickets.set(ticket, { clientId: undefined, issuedAt: tenant.now() });
     }
   }
 
@@ -72,13 +85,17 @@ export class TenantAuthentication {
       }
     }
     const ticket = `7T:${randomBytes(24).toString('base64url')}`;
-    this.tickets.set(ticket, { clientId, lastUsedAt: this.tenant.now() });
+    this.tickets.set(ticket, { clientId, issuedAt: this.tenant.now() });
     return ticket;
   }
 
-  /** Every ticket issued so far stops working (as after 6 idle hours). */
+  /**
+   * Every ticket issued so far, the fixed Onsite ones included, stops working as after its 6 hours: the WebAPI then
+   * answers "The ticket has expired.", not "not valid".
+   */
   expireTickets(): void {
-    this.tickets.clear();
+    const expiredAt = this.tenant.now() - TICKET_LIFETIME_MS - 1;
+    for (const issued of this.tickets.values()) issued.issuedAt = Math.min(issued.issuedAt, expiredAt);
   }
 
   /** The tenant's administrator withdraws the consent: the system user token no longer exchanges. */
@@ -115,14 +132,10 @@ export class TenantAuthentication {
   }
 
   private checkTicket(ticket: string, appToken: string | undefined): ApiResponse | undefined {
-    const now = this.tenant.now();
-    if (this.model.kind === 'onsite' && (this.model.tickets ?? []).includes(ticket)) return undefined;
     const issued = this.tickets.get(ticket);
     if (issued === undefined) return unauthorized('The ticket is not valid.');
-    if (now - issued.lastUsedAt > TICKET_LIFETIME_MS) {
-      this.tickets.delete(ticket);
-      return unauthorized('The ticket has expired.');
-    }
+    // Kept after it expired, so that it keeps answering "expired" (a client's advice depends on it).
+    if (this.tenant.now() - issued.issuedAt > TICKET_LIFETIME_MS) return unauthorized('The ticket has expired.');
     if (issued.clientId !== undefined) {
       if (appToken === undefined) {
         return unauthorized('SO-AppToken is required with a system user ticket in SuperOffice CRM Online.');
@@ -131,7 +144,6 @@ export class TenantAuthentication {
         return unauthorized('The application token (SO-AppToken) does not belong to the ticket’s application.');
       }
     }
-    issued.lastUsedAt = now;
     return undefined;
   }
 

@@ -347,13 +347,13 @@ export interface SuperOfficeEmulator {
   readonly unnumberedBaseUrl: string | undefined;
   /** With `auth`: a ticket as an exchange (Online, for the application `clientId`) or an Onsite login gives it. */
   issueTicketFor(clientId?: string): string;
-  /** With `auth`: every ticket issued so far stops working. */
+  /** With `auth`: every ticket issued so far (the fixed Onsite ones too) expires, as 6 hours after its issue. */
   expireTickets(): void;
   /** With `auth: online`: the administrator withdraws the consent of a system user token. */
   revokeSystemUserToken(systemUserToken: string): void;
   /** PartnerSystemUser exchanges answered so far (with `auth: online`). */
   readonly exchangeCount: number;
-  /** Moves the emulator's clock forward (tickets' sliding expiry, created/updated dates). */
+  /** Moves the emulator's clock forward (tickets' 6-hour expiry, created/updated dates). */
   advanceClock(ms: number): void;
 
   close(): Promise<void>;
