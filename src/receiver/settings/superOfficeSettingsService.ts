@@ -1,7 +1,12 @@
-import { createPrivateKey } from 'node:crypto';
 import type { SuperOfficeConnectorOptions, SuperOfficeCredentials } from '../../superoffice-addon';
 import type { ReceiverConfig } from '../config/loadConfig';
-import { DEFAULT_TASK_TYPE, type SuperOfficeSettingsFromEnv } from '../config/superOfficeConfig';
+import {
+  DEFAULT_TASK_TYPE,
+  isAssociateId,
+  isHttpUrl,
+  isPrivateKeyPem,
+  type SuperOfficeSettingsFromEnv,
+} from '../config/superOfficeConfig';
 import type { Logger } from '../observability/logger';
 import { sealSecret } from '../secrets/secretBox';
 import type { SettingsStore } from '../store/ports/settingsStore';
@@ -294,9 +299,7 @@ export function validateInput(input: SuperOfficeSettingsInput, locked: readonly 
     const raw = typeof input[name] === 'string' ? input[name] : '';
     if (!open(name) || raw.trim() === '') continue;
     if (name === 'privateKey') {
-      try {
-        createPrivateKey(raw);
-      } catch {
+      if (!isPrivateKeyPem(raw)) {
         throw new SuperOfficeSettingsError(
           'privateKey',
           'That is not a PEM private key: paste the whole private key of the key pair registered with the application, from -----BEGIN to END-----.',
@@ -321,7 +324,7 @@ export function validateInput(input: SuperOfficeSettingsInput, locked: readonly 
   if (open('defaultAssociateId')) {
     const text = given('defaultAssociateId');
     const id = text === '' ? 0 : Number(text);
-    if (!Number.isInteger(id) || id < 0 || id > 2_147_483_647) {
+    if (!isAssociateId(id)) {
       throw new SuperOfficeSettingsError(
         'defaultAssociateId',
         "Enter the default owner's associate id as a whole number (0 or empty: the WebAPI's default owner).",
@@ -342,13 +345,4 @@ export function validateInput(input: SuperOfficeSettingsInput, locked: readonly 
 
 function capitalized(text: string): string {
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
 }
