@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/receiver/config/loadConfig';
+import { makeCrmConnector } from '../../src/receiver/makeCrmConnector';
 import { createLogger } from '../../src/receiver/observability/logger';
 import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
-import { SuperOfficeConnector } from '../../src/superoffice-addon';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
 import {
@@ -148,8 +148,7 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
         logger: createLogger('silent'),
         makeCrmConnector: (options) => {
           if (options.crm !== 'superoffice') throw new Error('CRM=superoffice built a Lime connector');
-          const { crm: _crm, ...rest } = options;
-          return new SuperOfficeConnector(rest);
+          return makeCrmConnector(options);
         },
         host: '127.0.0.1',
       });

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/receiver/config/loadConfig';
+import { makeCrmConnector } from '../../src/receiver/makeCrmConnector';
 import { createLogger } from '../../src/receiver/observability/logger';
 import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
-import { SuperOfficeConnector } from '../../src/superoffice-addon';
 import { loggerInto } from '../support/capturedLogs';
 import { ADMIN_PASSWORD, csrfOf, SECRET_KEY, signInAdmin } from '../support/adminHarness';
 
@@ -44,8 +44,7 @@ async function start(env: Record<string, string> = {}, logs?: string[]): Promise
     logger: logs === undefined ? createLogger('silent') : loggerInto(logs, 'info'),
     makeCrmConnector: (options) => {
       if (options.crm !== 'superoffice') throw new Error('CRM=superoffice built a Lime connector');
-      const { crm: _crm, ...superOffice } = options;
-      return new SuperOfficeConnector(superOffice);
+      return makeCrmConnector(options);
     },
     host: '127.0.0.1',
   });
