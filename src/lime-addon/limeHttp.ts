@@ -1,9 +1,10 @@
 import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import { parseRetryAfter } from '../core';
-import { CrmError, type CrmErrorCode } from '../crm/crmError';
+import { CrmError } from '../crm/crmError';
 import { networkFailure, type ClientErrorCodes } from '../crm/networkFailure';
 import type { RequestBudget, RequestPurpose } from '../crm/requestBudget';
+import { codeOfStatus, STATUS_WORDS, type StatusCode } from '../crm/statusFailure';
 import { DEFAULT_TIMEOUTS, type LimeConnectionOptions, type LimeTimeouts } from './limeConfig';
 import { LimeServerTraits } from './limeServerTraits';
 
@@ -256,23 +257,18 @@ function limeMessage(json: unknown, apiKey: string): string | undefined {
   return withoutKey.slice(0, 500);
 }
 
+/** What Lime did, in words (src/crm/statusFailure.ts). */
+const LIME_WORDS: Readonly<Record<StatusCode, string>> = {
+  ...STATUS_WORDS,
+  unauthorized: 'rejected the API key',
+  forbidden: 'denied the API user permission',
+  not_found: 'found nothing at that address',
+};
+
 function statusError(status: number, operation: string, json: unknown, retryAfter: string, apiKey: string): CrmError {
   const context = { status, operation, detail: limeMessage(json, apiKey), retryAfterMs: parseRetryAfter(retryAfter) };
-  const [code, what]: [CrmErrorCode, string] =
-    status === 400
-      ? ['bad_request', 'refused the request as invalid']
-      : status === 401
-        ? ['unauthorized', 'rejected the API key']
-        : status === 403
-          ? ['forbidden', 'denied the API user permission']
-          : status === 404
-            ? ['not_found', 'found nothing at that address']
-            : status === 408 || status === 429
-              ? ['rate_limited', 'asked us to slow down']
-              : status >= 500
-                ? ['server_error', 'failed with a server error']
-                : ['unexpected_status', 'answered with an unexpected status'];
-  return new CrmError(code, `Lime ${what} (${status}) on ${operation}`, context);
+  const code = codeOfStatus(status);
+  return new CrmError(code, `Lime ${LIME_WORDS[code]} (${status}) on ${operation}`, context);
 }
 
 /** The codes undici adds to Node's socket errors (src/crm/networkFailure.ts). */

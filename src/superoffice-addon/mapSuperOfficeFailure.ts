@@ -1,7 +1,8 @@
 import { isAxiosError, type AxiosError, type AxiosRequestConfig } from 'axios';
 import { parseRetryAfter } from '../core';
-import { CrmError, type CrmErrorCode } from '../crm/crmError';
+import { CrmError } from '../crm/crmError';
 import { networkFailure, type ClientErrorCodes } from '../crm/networkFailure';
+import { codeOfStatus, STATUS_WORDS, type StatusCode } from '../crm/statusFailure';
 import { credentialsSentWith, withoutCredentials } from './withoutCredentials';
 
 /**
@@ -50,6 +51,14 @@ const AXIOS_CODES: ClientErrorCodes = {
   reset: ['ERR_SOCKET_CLOSED'],
 };
 
+/** What SuperOffice did, in words (src/crm/statusFailure.ts). */
+const SUPEROFFICE_WORDS: Readonly<Record<StatusCode, string>> = {
+  ...STATUS_WORDS,
+  unauthorized: 'refused the credentials (check the user, ticket or system user token)',
+  forbidden: "denied the user's role the right",
+  not_found: 'found nothing at that address (check the tenant URL)',
+};
+
 function statusFailure(error: AxiosError, operation: string, host: string): CrmError {
   const response = error.response!;
   const { status } = response;
@@ -61,28 +70,14 @@ function statusFailure(error: AxiosError, operation: string, host: string): CrmE
     retryAfterMs: typeof retryAfter === 'string' ? parseRetryAfter(retryAfter) : undefined,
     cause: error,
   };
-  const [code, what]: [CrmErrorCode, string] =
-    status === 400
-      ? ['bad_request', 'refused the request as invalid']
-      : status === 401
-        ? ['unauthorized', 'refused the credentials (check the user, ticket or system user token)']
-        : status === 403
-          ? ['forbidden', "denied the user's role the right"]
-          : status === 404
-            ? ['not_found', 'found nothing at that address (check the tenant URL)']
-            : // "421 - Misdirected request … Wrong subdomain used to access tenant": Online wants the numbered host
-              // [verified: shared/specs/superoffice.md §3, from SuperOffice's docs].
-              status === 421
-              ? [
-                  'wrong_host',
-                  `says the tenant is not served from ${host} (use the tenant's numbered host, e.g. online3.superoffice.com)`,
-                ]
-              : status === 408 || status === 429
-                ? ['rate_limited', 'asked us to slow down']
-                : status >= 500
-                  ? ['server_error', 'failed with a server error']
-                  : ['unexpected_status', 'answered with an unexpected status'];
-  return new CrmError(code, `SuperOffice ${what} (${status}) on ${operation}`, context);
+  // "421 - Misdirected request … Wrong subdomain used to access tenant": Online wants the numbered host
+  // [verified: shared/specs/superoffice.md §3, from SuperOffice's docs].
+  if (status === 421) {
+    const what = `says the tenant is not served from ${host} (use the tenant's numbered host, e.g. online3.superoffice.com)`;
+    return new CrmError('wrong_host', `SuperOffice ${what} (${status}) on ${operation}`, context);
+  }
+  const code = codeOfStatus(status);
+  return new CrmError(code, `SuperOffice ${SUPEROFFICE_WORDS[code]} (${status}) on ${operation}`, context);
 }
 
 /**
