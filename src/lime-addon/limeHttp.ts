@@ -1,8 +1,10 @@
 import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import { parseRetryAfter } from '../core';
-import { CrmError, type CrmErrorCode } from '../crm/crmError';
+import { CrmError } from '../crm/crmError';
+import { networkFailure, type ClientErrorCodes } from '../crm/networkFailure';
 import type { RequestBudget, RequestPurpose } from '../crm/requestBudget';
+import { codeOfStatus, STATUS_WORDS, type StatusCode } from '../crm/statusFailure';
 import { DEFAULT_TIMEOUTS, type LimeConnectionOptions, type LimeTimeouts } from './limeConfig';
 import { LimeServerTraits } from './limeServerTraits';
 
@@ -255,77 +257,28 @@ function limeMessage(json: unknown, apiKey: string): string | undefined {
   return withoutKey.slice(0, 500);
 }
 
+/** What Lime did, in words (src/crm/statusFailure.ts). */
+const LIME_WORDS: Readonly<Record<StatusCode, string>> = {
+  ...STATUS_WORDS,
+  unauthorized: 'rejected the API key',
+  forbidden: 'denied the API user permission',
+  not_found: 'found nothing at that address',
+};
+
 function statusError(status: number, operation: string, json: unknown, retryAfter: string, apiKey: string): CrmError {
   const context = { status, operation, detail: limeMessage(json, apiKey), retryAfterMs: parseRetryAfter(retryAfter) };
-  const [code, what]: [CrmErrorCode, string] =
-    status === 400
-      ? ['bad_request', 'refused the request as invalid']
-      : status === 401
-        ? ['unauthorized', 'rejected the API key']
-        : status === 403
-          ? ['forbidden', 'denied the API user permission']
-          : status === 404
-            ? ['not_found', 'found nothing at that address']
-            : status === 408 || status === 429
-              ? ['rate_limited', 'asked us to slow down']
-              : status >= 500
-                ? ['server_error', 'failed with a server error']
-                : ['unexpected_status', 'answered with an unexpected status'];
-  return new CrmError(code, `Lime ${what} (${status}) on ${operation}`, context);
+  const code = codeOfStatus(status);
+  return new CrmError(code, `Lime ${LIME_WORDS[code]} (${status}) on ${operation}`, context);
 }
 
-const TLS_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'HOSTNAME_MISMATCH',
-  'EPROTO',
-]);
-
-/** The codes of an error and its causes, outermost first (undici wraps Node's socket errors). */
-function errorCodes(error: unknown): string[] {
-  const codes: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
-    const { code, name } = current as { code?: unknown; name?: unknown };
-    if (typeof code === 'string') codes.push(code);
-    if (name === 'AbortError') codes.push('ABORT');
-    current = (current as { cause?: unknown }).cause;
-  }
-  return codes;
-}
+/** The codes undici adds to Node's socket errors (src/crm/networkFailure.ts). */
+const UNDICI_CODES: ClientErrorCodes = {
+  aborted: ['UND_ERR_ABORTED'],
+  timeout: ['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'],
+  reset: ['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNABORTED'],
+};
 
 /** A failure below HTTP, as a `CrmError` whose message says what to check. */
 export function networkError(error: unknown, operation: string, host: string): CrmError {
-  const codes = errorCodes(error);
-  const has = (...wanted: string[]) => codes.some((code) => wanted.includes(code));
-  const context = { operation, cause: error };
-  if (has('ABORT', 'UND_ERR_ABORTED')) return new CrmError('aborted', `${operation} was aborted`, context);
-  if (has('ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_NODATA')) {
-    return new CrmError('dns_failed', `The Lime host ${host} could not be found (DNS lookup failed)`, context);
-  }
-  if (has('ECONNREFUSED')) {
-    return new CrmError(
-      'connection_refused',
-      `Nothing accepted the connection at ${host} (connection refused)`,
-      context,
-    );
-  }
-  if (has('UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT')) {
-    return new CrmError('timeout', `Lime at ${host} did not answer ${operation} in time`, context);
-  }
-  if (codes.some((code) => TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL'))) {
-    const reason = codes.find((code) => TLS_CODES.has(code) || code.startsWith('ERR_')) ?? 'TLS error';
-    return new CrmError('tls_failed', `The TLS connection to ${host} failed (${reason})`, context);
-  }
-  if (has('ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNABORTED')) {
-    return new CrmError('connection_reset', `The connection to ${host} broke during ${operation}`, context);
-  }
-  return new CrmError('network_error', `${operation} to ${host} failed (${codes[0] ?? 'unknown error'})`, context);
+  return networkFailure(error, 'Lime', operation, host, UNDICI_CODES);
 }

@@ -1,6 +1,8 @@
 import { isAxiosError, type AxiosError, type AxiosRequestConfig } from 'axios';
 import { parseRetryAfter } from '../core';
-import { CrmError, type CrmErrorCode } from '../crm/crmError';
+import { CrmError } from '../crm/crmError';
+import { networkFailure, type ClientErrorCodes } from '../crm/networkFailure';
+import { codeOfStatus, STATUS_WORDS, type StatusCode } from '../crm/statusFailure';
 import { credentialsSentWith, withoutCredentials } from './withoutCredentials';
 
 /**
@@ -42,32 +44,20 @@ function soMessage(data: unknown, sent: readonly string[]): string | undefined {
   return withoutCredentials(`${type}${message}`, sent).slice(0, 500);
 }
 
-const TLS_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'EPROTO',
-]);
+/** The codes axios adds to Node's socket errors: `ECONNABORTED` is its own timeout (src/crm/networkFailure.ts). */
+const AXIOS_CODES: ClientErrorCodes = {
+  aborted: ['ERR_CANCELED'],
+  timeout: ['ECONNABORTED', 'ESOCKETTIMEDOUT'],
+  reset: ['ERR_SOCKET_CLOSED'],
+};
 
-/** The codes of an error and its causes, outermost first (axios keeps Node's socket error as `cause`). */
-function errorCodes(error: unknown): string[] {
-  const codes: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
-    const { code, name } = current as { code?: unknown; name?: unknown };
-    if (typeof code === 'string') codes.push(code);
-    if (name === 'AbortError' || name === 'CanceledError') codes.push('ABORT');
-    current = (current as { cause?: unknown }).cause;
-  }
-  return codes;
-}
+/** What SuperOffice did, in words (src/crm/statusFailure.ts). */
+const SUPEROFFICE_WORDS: Readonly<Record<StatusCode, string>> = {
+  ...STATUS_WORDS,
+  unauthorized: 'refused the credentials (check the user, ticket or system user token)',
+  forbidden: "denied the user's role the right",
+  not_found: 'found nothing at that address (check the tenant URL)',
+};
 
 function statusFailure(error: AxiosError, operation: string, host: string): CrmError {
   const response = error.response!;
@@ -80,28 +70,14 @@ function statusFailure(error: AxiosError, operation: string, host: string): CrmE
     retryAfterMs: typeof retryAfter === 'string' ? parseRetryAfter(retryAfter) : undefined,
     cause: error,
   };
-  const [code, what]: [CrmErrorCode, string] =
-    status === 400
-      ? ['bad_request', 'refused the request as invalid']
-      : status === 401
-        ? ['unauthorized', 'refused the credentials (check the user, ticket or system user token)']
-        : status === 403
-          ? ['forbidden', "denied the user's role the right"]
-          : status === 404
-            ? ['not_found', 'found nothing at that address (check the tenant URL)']
-            : // "421 - Misdirected request … Wrong subdomain used to access tenant": Online wants the numbered host
-              // [verified: shared/specs/superoffice.md §3, from SuperOffice's docs].
-              status === 421
-              ? [
-                  'wrong_host',
-                  `says the tenant is not served from ${host} (use the tenant's numbered host, e.g. online3.superoffice.com)`,
-                ]
-              : status === 408 || status === 429
-                ? ['rate_limited', 'asked us to slow down']
-                : status >= 500
-                  ? ['server_error', 'failed with a server error']
-                  : ['unexpected_status', 'answered with an unexpected status'];
-  return new CrmError(code, `SuperOffice ${what} (${status}) on ${operation}`, context);
+  // "421 - Misdirected request … Wrong subdomain used to access tenant": Online wants the numbered host
+  // [verified: shared/specs/superoffice.md §3, from SuperOffice's docs].
+  if (status === 421) {
+    const what = `says the tenant is not served from ${host} (use the tenant's numbered host, e.g. online3.superoffice.com)`;
+    return new CrmError('wrong_host', `SuperOffice ${what} (${status}) on ${operation}`, context);
+  }
+  const code = codeOfStatus(status);
+  return new CrmError(code, `SuperOffice ${SUPEROFFICE_WORDS[code]} (${status}) on ${operation}`, context);
 }
 
 /**
@@ -128,28 +104,5 @@ export function mapSuperOfficeFailure(error: unknown, host: string, signal?: Abo
       return new CrmError('bad_response', `SuperOffice answered something its WebAPI does not document`, context);
     }
   }
-  const codes = errorCodes(error);
-  const has = (...wanted: string[]) => codes.some((code) => wanted.includes(code));
-  if (has('ABORT', 'ERR_CANCELED')) return new CrmError('aborted', `${operation} was aborted`, context);
-  if (has('ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_NODATA')) {
-    return new CrmError('dns_failed', `The SuperOffice host ${host} could not be found (DNS lookup failed)`, context);
-  }
-  if (has('ECONNREFUSED')) {
-    return new CrmError(
-      'connection_refused',
-      `Nothing accepted the connection at ${host} (connection refused)`,
-      context,
-    );
-  }
-  if (has('ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT')) {
-    return new CrmError('timeout', `SuperOffice at ${host} did not answer ${operation} in time`, context);
-  }
-  if (codes.some((code) => TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL'))) {
-    const reason = codes.find((code) => TLS_CODES.has(code) || code.startsWith('ERR_')) ?? 'TLS error';
-    return new CrmError('tls_failed', `The TLS connection to ${host} failed (${reason})`, context);
-  }
-  if (has('ECONNRESET', 'EPIPE', 'ERR_SOCKET_CLOSED')) {
-    return new CrmError('connection_reset', `The connection to ${host} broke during ${operation}`, context);
-  }
-  return new CrmError('network_error', `${operation} to ${host} failed (${codes[0] ?? 'unknown error'})`, context);
+  return networkFailure(error, 'SuperOffice', operation, host, AXIOS_CODES);
 }

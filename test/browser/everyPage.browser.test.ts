@@ -1,10 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/receiver/config/loadConfig';
-import { createLogger } from '../../src/receiver/observability/logger';
-import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
-import { SuperOfficeConnector } from '../../src/superoffice-addon';
+import type { RunningReceiver } from '../../src/receiver/startReceiver';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
 import {
@@ -13,6 +10,7 @@ import {
   SECRET_KEY,
   signInAdmin,
   startAdminReceiver,
+  startSuperOfficeAdminReceiver,
   untilDeliveryStatus,
 } from '../support/adminHarness';
 import { DCI_SECRET, DCI_TOKEN, startDciSetup, type DciSetup } from '../support/dci';
@@ -135,24 +133,7 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
   async function superOfficeReceiver(): Promise<string> {
     if (superOffice === undefined) {
       const dataDir = mkdtempSync(join(tmpdir(), 'dci-so-admin-'));
-      const config = loadConfig({
-        PORT: '0',
-        DATA_DIR: dataDir,
-        DCI_WEBHOOK_SECRETS: ADMIN_WEBHOOK_SECRET,
-        ADMIN_PASSWORD,
-        SECRET_KEY,
-        CRM: 'superoffice',
-        CONTACT_INDEX_SYNC_HOURS: '0',
-      });
-      const receiver = await startReceiver(config, {
-        logger: createLogger('silent'),
-        makeCrmConnector: (options) => {
-          if (options.crm !== 'superoffice') throw new Error('CRM=superoffice built a Lime connector');
-          const { crm: _crm, ...rest } = options;
-          return new SuperOfficeConnector(rest);
-        },
-        host: '127.0.0.1',
-      });
+      const receiver = await startSuperOfficeAdminReceiver(dataDir);
       superOffice = { receiver, dataDir };
       const { agent, csrf } = await signInAdmin(receiver.url);
       await agent

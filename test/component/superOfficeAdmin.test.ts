@@ -1,12 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/receiver/config/loadConfig';
-import { createLogger } from '../../src/receiver/observability/logger';
-import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
-import { SuperOfficeConnector } from '../../src/superoffice-addon';
+import type { RunningReceiver } from '../../src/receiver/startReceiver';
 import { loggerInto } from '../support/capturedLogs';
-import { ADMIN_PASSWORD, csrfOf, SECRET_KEY, signInAdmin } from '../support/adminHarness';
+import { csrfOf, signInAdmin, startSuperOfficeAdminReceiver } from '../support/adminHarness';
 
 // The connection page with CRM=superoffice, through HTTP as a browser posts it: SuperOffice's fields instead of
 // Lime's, credentials write-only (never sent back), the environment's settings locked.
@@ -30,25 +27,11 @@ afterEach(async () => {
 });
 
 async function start(env: Record<string, string> = {}, logs?: string[]): Promise<RunningReceiver> {
-  const config = loadConfig({
-    PORT: '0',
-    DATA_DIR: dataDir,
-    DCI_WEBHOOK_SECRETS: 'secret',
-    ADMIN_PASSWORD,
-    SECRET_KEY,
-    CRM: 'superoffice',
-    CONTACT_INDEX_SYNC_HOURS: '0',
-    ...env,
-  });
-  receiver = await startReceiver(config, {
-    logger: logs === undefined ? createLogger('silent') : loggerInto(logs, 'info'),
-    makeCrmConnector: (options) => {
-      if (options.crm !== 'superoffice') throw new Error('CRM=superoffice built a Lime connector');
-      const { crm: _crm, ...superOffice } = options;
-      return new SuperOfficeConnector(superOffice);
-    },
-    host: '127.0.0.1',
-  });
+  receiver = await startSuperOfficeAdminReceiver(
+    dataDir,
+    env,
+    logs === undefined ? undefined : loggerInto(logs, 'info'),
+  );
   return receiver;
 }
 

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SuperOfficeConnector } from '../../src/superoffice-addon';
 import { ConfigError, loadConfig } from '../../src/receiver/config/loadConfig';
+import { makeCrmConnector } from '../../src/receiver/makeCrmConnector';
 import { createLogger } from '../../src/receiver/observability/logger';
 import type { CrmConnectorOptions } from '../../src/receiver/settings/connectionSettingsService';
 import { SuperOfficeSettingsError } from '../../src/receiver/settings/superOfficeSettings';
@@ -48,8 +48,7 @@ async function service(env: Record<string, string> = {}) {
     makeConnector: (options) => {
       built.push(options);
       if (options.crm !== 'superoffice') throw new Error('a Lime connector asked for with CRM=superoffice');
-      const { crm: _crm, ...superOffice } = options;
-      return new SuperOfficeConnector(superOffice);
+      return makeCrmConnector(options);
     },
   });
   cleanups.push(async () => {

@@ -22,6 +22,7 @@ import {
   withOutputOf,
   type ReceiverProcess,
 } from '../support/receiverProcess';
+import { formsOf, leaksIn, type Capture } from '../support/secretScan';
 import { waitFor } from '../support/waitFor';
 
 jest.setTimeout(240_000);
@@ -44,14 +45,6 @@ const PERSONAL = {
   summary: 'Birgittas kvartalsbudget landar på fyra komma två miljoner',
   notes: 'Privat anteckning om uppsägningen',
 };
-
-interface Capture {
-  /** Where it was seen: `GET /admin/connection → 200`, `receiver log`, `cli deliveries`. */
-  where: string;
-  text: string;
-  /** Admin pages show personal data by design; secrets are looked for there too. */
-  adminPage: boolean;
-}
 
 const captures: Capture[] = [];
 let workDir: string;
@@ -338,36 +331,6 @@ afterAll(async () => {
   await closeAll();
   rmSync(workDir, { recursive: true, force: true });
 });
-
-/** The forms a secret could be written in. */
-function formsOf(secret: string): string[] {
-  const bytes = Buffer.from(secret, 'utf8');
-  const forms = [
-    secret,
-    bytes.toString('hex'),
-    bytes.toString('base64').replace(/=+$/u, ''),
-    bytes.toString('base64url'),
-    encodeURIComponent(secret),
-    new URLSearchParams({ s: secret }).toString().slice(2),
-    JSON.stringify(secret).slice(1, -1),
-  ];
-  const key = /^[0-9a-f]{64}$/u.test(secret) ? Buffer.from(secret, 'hex') : undefined;
-  if (key) forms.push(secret.toUpperCase(), key.toString('base64').replace(/=+$/u, ''), key.toString('base64url'));
-  return [...new Set(forms)];
-}
-
-/** Where each form of each secret was found: empty when nothing leaked. */
-function leaksIn(list: readonly Capture[], secrets: Record<string, string>): string[] {
-  const found: string[] = [];
-  for (const [name, secret] of Object.entries(secrets)) {
-    for (const form of formsOf(secret)) {
-      for (const capture of list) {
-        if (capture.text.includes(form)) found.push(`${name} (as ${form}) in ${capture.where}`);
-      }
-    }
-  }
-  return found;
-}
 
 const logLines = () => captures.find((capture) => capture.where.startsWith('receiver log'))?.text ?? '';
 

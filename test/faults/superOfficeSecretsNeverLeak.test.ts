@@ -20,6 +20,7 @@ import {
 } from '../../src/sandbox/superoffice';
 import { buildParticipant, buildPayload } from '../support/payloads';
 import { builtProduct, killAllReceivers, startReceiverProcess, type ReceiverProcess } from '../support/receiverProcess';
+import { formsOf, leaksIn, type Capture } from '../support/secretScan';
 import { waitFor } from '../support/waitFor';
 
 jest.setTimeout(240_000);
@@ -50,12 +51,6 @@ const PERSONAL = {
   emails: ['anna.andersson@acme.se', 'erik.ek@fjallbo.se'],
   summary: 'Annas kvartalsbudget landar på fyra komma två miljoner',
 };
-
-interface Capture {
-  where: string;
-  text: string;
-  adminPage: boolean;
-}
 
 const captures: Capture[] = [];
 /** The tickets the Online tenant issued during the run (from its request log): secrets too. */
@@ -337,42 +332,6 @@ afterAll(async () => {
   await Promise.all(emulators.splice(0).map((emulator) => emulator.close()));
   rmSync(workDir, { recursive: true, force: true });
 });
-
-/** The forms a secret could be written in. */
-function formsOf(secret: string): string[] {
-  const bytes = Buffer.from(secret, 'utf8');
-  const forms = [
-    secret,
-    bytes.toString('hex'),
-    bytes.toString('base64').replace(/=+$/u, ''),
-    bytes.toString('base64url'),
-    encodeURIComponent(secret),
-    new URLSearchParams({ s: secret }).toString().slice(2),
-    JSON.stringify(secret).slice(1, -1),
-    // As an admin page writes it (EJS escapes & < > " ').
-    secret
-      .replace(/&/gu, '&amp;')
-      .replace(/</gu, '&lt;')
-      .replace(/>/gu, '&gt;')
-      .replace(/"/gu, '&#34;')
-      .replace(/'/gu, '&#39;'),
-  ];
-  const key = /^[0-9a-f]{64}$/u.test(secret) ? Buffer.from(secret, 'hex') : undefined;
-  if (key) forms.push(secret.toUpperCase(), key.toString('base64').replace(/=+$/u, ''), key.toString('base64url'));
-  return [...new Set(forms)];
-}
-
-function leaksIn(list: readonly Capture[], secrets: Record<string, string>): string[] {
-  const found: string[] = [];
-  for (const [name, secret] of Object.entries(secrets)) {
-    for (const form of formsOf(secret)) {
-      for (const capture of list) {
-        if (capture.text.includes(form)) found.push(`${name} (as ${form.slice(0, 24)}…) in ${capture.where}`);
-      }
-    }
-  }
-  return found;
-}
 
 function allSecrets(): Record<string, string> {
   const tickets = Object.fromEntries([...issuedTickets].map((ticket, index) => [`issued ticket ${index + 1}`, ticket]));

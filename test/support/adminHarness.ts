@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { LimeConnector } from '../../src/lime-addon';
 import { loadConfig } from '../../src/receiver/config/loadConfig';
-import { createLogger } from '../../src/receiver/observability/logger';
+import { makeCrmConnector } from '../../src/receiver/makeCrmConnector';
+import { createLogger, type Logger } from '../../src/receiver/observability/logger';
 import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
 import { seedDemoData, type LimeEmulator } from '../../src/sandbox/lime';
 import { startLime } from './lime';
@@ -46,6 +47,35 @@ export async function startAdminReceiver(env: Record<string, string> = {}): Prom
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A running receiver with CRM=superoffice and admin pages on, on `dataDir`, no connection saved unless `env` gives
+ * one. Its connector is main.ts's choice (makeCrmConnector), and asking it for a Lime connector fails the test.
+ */
+export async function startSuperOfficeAdminReceiver(
+  dataDir: string,
+  env: Record<string, string> = {},
+  logger: Logger = createLogger('silent'),
+): Promise<RunningReceiver> {
+  const config = loadConfig({
+    PORT: '0',
+    DATA_DIR: dataDir,
+    DCI_WEBHOOK_SECRETS: ADMIN_WEBHOOK_SECRET,
+    ADMIN_PASSWORD,
+    SECRET_KEY,
+    CRM: 'superoffice',
+    CONTACT_INDEX_SYNC_HOURS: '0',
+    ...env,
+  });
+  return startReceiver(config, {
+    logger,
+    makeCrmConnector: (options) => {
+      if (options.crm !== 'superoffice') throw new Error('CRM=superoffice built a Lime connector');
+      return makeCrmConnector(options);
+    },
+    host: '127.0.0.1',
+  });
 }
 
 /** Waits (bounded, on store state) until the delivery of `conversationId` has `status`, nudging the worker. */

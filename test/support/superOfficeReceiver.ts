@@ -2,8 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LimeConnector } from '../../src/lime-addon';
 import { loadConfig } from '../../src/receiver/config/loadConfig';
+import { makeCrmConnector } from '../../src/receiver/makeCrmConnector';
 import { createLogger } from '../../src/receiver/observability/logger';
 import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
 import type { DeliveryRow } from '../../src/receiver/store/receiverStore';
@@ -14,7 +14,6 @@ import {
   type SuperOfficeAuthModel,
   type SuperOfficeEmulator,
 } from '../../src/sandbox/superoffice';
-import { SuperOfficeConnector } from '../../src/superoffice-addon';
 import { ADMIN_PASSWORD, SECRET_KEY } from './adminHarness';
 import { sendSigned } from './limeReceiver';
 import { buildParticipant, buildPayload } from './payloads';
@@ -93,14 +92,7 @@ export async function startOnlineScene(auth?: SuperOfficeAuthModel): Promise<Onl
       const receiver = await startReceiver(config, {
         logger: createLogger('silent'),
         // main.ts's factory: the CRM in effect picks the connector.
-        makeCrmConnector: (options) => {
-          if (options.crm === 'superoffice') {
-            const { crm: _crm, ...superOffice } = options;
-            return new SuperOfficeConnector(superOffice);
-          }
-          const { crm: _crm, ...lime } = options;
-          return new LimeConnector(lime);
-        },
+        makeCrmConnector,
         host: '127.0.0.1',
       });
       receivers.push(receiver);

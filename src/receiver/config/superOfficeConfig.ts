@@ -161,7 +161,7 @@ export function readSuperOfficeEnvironment(
   const associate = text('SUPEROFFICE_DEFAULT_ASSOCIATE_ID');
   if (associate !== undefined) {
     const id = Number(associate);
-    if (Number.isInteger(id) && id >= 0 && id <= 2_147_483_647) settings.defaultAssociateId = id;
+    if (isAssociateId(id)) settings.defaultAssociateId = id;
     else
       problems.push(
         "SUPEROFFICE_DEFAULT_ASSOCIATE_ID must be a SuperOffice associate id (a whole number; 0 = the WebAPI's default owner)",
@@ -200,9 +200,7 @@ function readPrivateKey(file: string, problems: string[]): string | undefined {
     );
     return undefined;
   }
-  try {
-    createPrivateKey(pem);
-  } catch {
+  if (!isPrivateKeyPem(pem)) {
     problems.push(
       `SUPEROFFICE_PRIVATE_KEY_FILE: ${file} is not a PEM private key (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----): use the private key of the key pair registered with the SuperOffice application`,
     );
@@ -220,10 +218,29 @@ function readBool(env: Record<string, string | undefined>, name: string, problem
   return undefined;
 }
 
-function isHttpUrl(text: string): boolean {
+// The checks below are shared with the admin pages (superOfficeSettingsService.ts): a setting passes the same check
+// whether a SUPEROFFICE_* variable or the page gives it, so neither accepts what the other refuses.
+
+/** A URL with an http(s) scheme and a host: the WebAPI base, the login service. */
+export function isHttpUrl(text: string): boolean {
   try {
     const url = new URL(text);
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** An associate id as SuperOffice stores it (a 32-bit id; 0: the WebAPI's default owner). */
+export function isAssociateId(id: number): boolean {
+  return Number.isInteger(id) && id >= 0 && id <= 2_147_483_647;
+}
+
+/** Whether Node parses the PEM as a private key (what the PartnerSystemUser exchange signs with). */
+export function isPrivateKeyPem(pem: string): boolean {
+  try {
+    createPrivateKey(pem);
+    return true;
   } catch {
     return false;
   }

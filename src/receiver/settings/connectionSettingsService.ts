@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, DEFAULT_HISTORY_TYPE, type ReceiverConfig, type SettingsFromEnv } from '../config/loadConfig';
-import type { ConnectionCheck, CrmConnector, DeliverOptions } from '../../crm/crmConnector';
+import { DEFAULT_HISTORY_TYPE, type ReceiverConfig, type SettingsFromEnv } from '../config/loadConfig';
+import type { CrmConnector } from '../../crm/crmConnector';
 import type { RequestBudget } from '../../crm/requestBudget';
 import type { SuperOfficeConnectorOptions } from '../../superoffice-addon';
 import type { Logger } from '../observability/logger';
@@ -14,9 +13,16 @@ import {
   type SettingsInput,
   type SettingsView,
 } from './connectionSettings';
-import { SharedConnector } from './sharedConnector';
+import {
+  createConnectorInEffect,
+  deliverOptionsOf,
+  hintOf,
+  openSavedSecret,
+  readCaFile,
+  SET_SECRET_KEY_TO_SAVE,
+} from './connectorInEffect';
 import { validateSettingsInput } from './validateSettings';
-import { openSecret, sealSecret, SecretBoxError } from '../secrets/secretBox';
+import { sealSecret } from '../secrets/secretBox';
 
 /** What a connector is built from: the settings in effect plus the TLS options of the environment. */
 export interface ConnectorOptions {
@@ -103,13 +109,10 @@ export async function createConnectionSettingsService(deps: {
   const { store, config, secretKey, makeConnector, logger } = deps;
   const env = config.settingsFromEnv ?? fromLegacyConfig(config);
   const tls = config.limeTls ?? { caFile: config.lime?.caFile, rejectUnauthorized: config.lime?.rejectUnauthorized };
-  const ca = tls.caFile === undefined ? undefined : readCaFile(tls.caFile);
+  const ca = tls.caFile === undefined ? undefined : readCaFile(tls.caFile, 'LIME_CA_FILE');
 
   let stored = parseStored(await store.readSettings(), logger);
   let storedApiKey = env.apiKey === undefined ? openStoredKey(stored.sealedApiKey, secretKey) : undefined;
-  let current: SharedConnector | undefined;
-  let lastCheck: ConnectionCheck | undefined;
-  let changes: Promise<unknown> = Promise.resolve();
 
   const locked = (Object.keys(KEYS) as SettingName[]).filter((name) => env[name] !== undefined);
 
@@ -132,23 +135,13 @@ export async function createConnectionSettingsService(deps: {
           rejectUnauthorized: tls.rejectUnauthorized ?? true,
         };
 
-  /** Replaces the connector; the old one closes once the calls it is serving have finished. */
-  const rebuild = async (): Promise<void> => {
-    const before = current;
-    const options = connectionOf(effective());
-    current = options === undefined ? undefined : new SharedConnector(makeConnector(options), options, logger);
-    if (before && !sameConnection(before.options, options)) lastCheck = undefined;
-    await before?.retire();
-  };
-
-  /** One change at a time: two admins saving at once must not interleave store writes and rebuilds. */
-  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = changes.then(work, work);
-    changes = next.catch(() => undefined);
-    return next;
-  };
-
-  await rebuild();
+  const inEffect = createConnectorInEffect({
+    optionsNow: () => connectionOf(effective()),
+    makeConnector,
+    sameConnection,
+    logger,
+  });
+  await inEffect.rebuild();
 
   const service: OwnedConnectionSettingsService = {
     async view(): Promise<SettingsView> {
@@ -161,20 +154,17 @@ export async function createConnectionSettingsService(deps: {
         createMissingContacts: settings.createMissingContacts,
         internalDomains: [...settings.internalDomains],
       };
-      return { settings: view, locked: [...locked], connected: current !== undefined };
+      return { settings: view, locked: [...locked], connected: inEffect.connector() !== undefined };
     },
 
     save: (input: SettingsInput) =>
-      serialized(async () => {
+      inEffect.serialized(async () => {
         const valid = validateSettingsInput(input, locked);
         const values: Record<string, unknown> = {};
         if (valid.url !== undefined) values[KEYS.url] = valid.url;
         if (valid.apiKey !== undefined) {
           if (secretKey === undefined) {
-            throw new SettingsError(
-              'apiKey',
-              'The API key cannot be saved: set SECRET_KEY (32 bytes, e.g. `openssl rand -hex 32`) so it is stored encrypted, and restart.',
-            );
+            throw new SettingsError('apiKey', `The API key cannot be saved: ${SET_SECRET_KEY_TO_SAVE}`);
           }
           values[KEYS.apiKey] = sealSecret(valid.apiKey, secretKey);
         }
@@ -192,7 +182,7 @@ export async function createConnectionSettingsService(deps: {
           ...(valid.internalDomains === undefined ? {} : { internalDomains: valid.internalDomains }),
         };
         if (valid.apiKey !== undefined) storedApiKey = valid.apiKey;
-        await rebuild();
+        await inEffect.rebuild();
         logger.info(
           { changed: (Object.keys(KEYS) as SettingName[]).filter((name) => valid[name] !== undefined) },
           'connection settings saved',
@@ -201,48 +191,20 @@ export async function createConnectionSettingsService(deps: {
       }),
 
     disconnect: () =>
-      serialized(async () => {
+      inEffect.serialized(async () => {
         await store.writeSettings({ [KEYS.url]: undefined, [KEYS.apiKey]: undefined });
         stored = { ...stored, url: undefined, sealedApiKey: undefined };
         storedApiKey = undefined;
-        await rebuild();
-        logger.info({ connected: current !== undefined }, 'stored Lime connection removed');
+        await inEffect.rebuild();
+        logger.info({ connected: inEffect.connector() !== undefined }, 'stored Lime connection removed');
         deps.onChange?.();
       }),
 
-    connector: () => current,
-
-    deliverOptions: (): Omit<DeliverOptions, 'signal'> => {
-      const settings = effective();
-      return {
-        internalDomains: [...settings.internalDomains],
-        createMissingContacts: settings.createMissingContacts,
-        defaultRegion: config.defaultRegion,
-        timeZone: config.timeZone,
-        noteDate: config.noteDate,
-      };
-    },
-
-    async testConnection(): Promise<ConnectionCheck | undefined> {
-      const connector = current;
-      if (!connector) {
-        lastCheck = undefined;
-        return undefined;
-      }
-      const check = await connector.testConnection();
-      // A check of a connection replaced meanwhile says nothing about the one in effect.
-      if (connector === current) lastCheck = check;
-      return check;
-    },
-
-    lastCheck: () => lastCheck,
-
-    close: async () => {
-      await changes;
-      const last = current;
-      current = undefined;
-      await last?.retire();
-    },
+    connector: () => inEffect.connector(),
+    deliverOptions: () => deliverOptionsOf(config, effective()),
+    testConnection: () => inEffect.testConnection(),
+    lastCheck: () => inEffect.lastCheck(),
+    close: () => inEffect.close(),
   };
   return service;
 }
@@ -268,28 +230,19 @@ function parseStored(raw: Record<string, unknown>, logger: Logger): StoredSettin
 
 function openStoredKey(sealed: string | undefined, secretKey: Buffer | undefined): string | undefined {
   if (sealed === undefined) return undefined;
-  if (secretKey === undefined) {
-    throw new ConfigError([
+  return openSavedSecret(sealed, secretKey, {
+    keyNotSet:
       'SECRET_KEY is required (it is not set): a Lime API key saved on the admin pages is stored encrypted with it. ' +
-        'Set SECRET_KEY to the key it was saved with; if that key is lost, set LIME_URL and LIME_API_KEY instead, ' +
-        'then use Disconnect on the admin pages and save the connection again under a new SECRET_KEY.',
-    ]);
-  }
-  try {
-    return openSecret(sealed, secretKey);
-  } catch (error) {
-    if (error instanceof SecretBoxError && error.code === 'secret_malformed') {
-      throw new ConfigError([
-        'SECRET_KEY: the Lime API key saved on the admin pages is damaged in the store (not an encrypted value this ' +
-          'receiver wrote). Set LIME_URL and LIME_API_KEY to start, then use Disconnect on the admin pages and save ' +
-          'the connection again.',
-      ]);
-    }
-    throw new ConfigError([
+      'Set SECRET_KEY to the key it was saved with; if that key is lost, set LIME_URL and LIME_API_KEY instead, ' +
+      'then use Disconnect on the admin pages and save the connection again under a new SECRET_KEY.',
+    damaged:
+      'SECRET_KEY: the Lime API key saved on the admin pages is damaged in the store (not an encrypted value this ' +
+      'receiver wrote). Set LIME_URL and LIME_API_KEY to start, then use Disconnect on the admin pages and save ' +
+      'the connection again.',
+    wrongKey:
       'SECRET_KEY does not decrypt the Lime API key saved on the admin pages: it is not the key the API key was saved with. ' +
-        'Set that SECRET_KEY again; if it is lost, set LIME_URL and LIME_API_KEY instead (or use Disconnect and enter the key again).',
-    ]);
-  }
+      'Set that SECRET_KEY again; if it is lost, set LIME_URL and LIME_API_KEY instead (or use Disconnect and enter the key again).',
+  });
 }
 
 /** Configurations built before `settingsFromEnv` existed: the Lime block and the domains are the environment's. */
@@ -301,21 +254,6 @@ function fromLegacyConfig(config: ReceiverConfig): SettingsFromEnv {
     createMissingContacts: config.lime?.createMissingContacts,
     internalDomains: config.internalDomains.length > 0 ? config.internalDomains : undefined,
   };
-}
-
-function readCaFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError([
-      `LIME_CA_FILE: ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-    ]);
-  }
-}
-
-/** The last four characters, only for a key long enough that they give little of it away. */
-function hintOf(apiKey: string | undefined): string | undefined {
-  return apiKey !== undefined && apiKey.length >= 12 ? apiKey.slice(-4) : undefined;
 }
 
 function sameConnection(a: ConnectorOptions, b: ConnectorOptions | undefined): boolean {

@@ -1,15 +1,25 @@
-import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { SuperOfficeConnectorOptions, SuperOfficeCredentials } from '../../superoffice-addon';
-import type { ConnectionCheck, DeliverOptions } from '../../crm/crmConnector';
-import { ConfigError, type ReceiverConfig } from '../config/loadConfig';
-import { DEFAULT_TASK_TYPE, type SuperOfficeSettingsFromEnv } from '../config/superOfficeConfig';
+import type { ReceiverConfig } from '../config/loadConfig';
+import {
+  DEFAULT_TASK_TYPE,
+  isAssociateId,
+  isHttpUrl,
+  isPrivateKeyPem,
+  type SuperOfficeSettingsFromEnv,
+} from '../config/superOfficeConfig';
 import type { Logger } from '../observability/logger';
-import { openSecret, sealSecret } from '../secrets/secretBox';
+import { sealSecret } from '../secrets/secretBox';
 import type { SettingsStore } from '../store/ports/settingsStore';
 import type { SettingsView } from './connectionSettings';
 import type { MakeCrmConnector, OwnedConnectionSettingsService } from './connectionSettingsService';
-import { SharedConnector } from './sharedConnector';
+import {
+  createConnectorInEffect,
+  deliverOptionsOf,
+  hintOf,
+  openSavedSecret,
+  readCaFile,
+  SET_SECRET_KEY_TO_SAVE,
+} from './connectorInEffect';
 import {
   FIELDS_OF,
   SUPEROFFICE_LABEL,
@@ -49,14 +59,12 @@ export async function createSuperOfficeSettingsService(deps: {
   const { store, config, secretKey, makeConnector, logger } = deps;
   const environment = config.superOffice ?? { settings: {}, tls: { rejectUnauthorized: true } };
   const env: SuperOfficeSettingsFromEnv = environment.settings;
-  const ca = environment.tls.caFile === undefined ? undefined : readCaFile(environment.tls.caFile);
+  const ca =
+    environment.tls.caFile === undefined ? undefined : readCaFile(environment.tls.caFile, 'SUPEROFFICE_CA_FILE');
   const locked = [...SUPEROFFICE_PLAIN, ...SUPEROFFICE_SECRETS].filter((name) => env[name] !== undefined);
 
   // Secrets from the environment are never stored; stored ones are opened once, here (a wrong SECRET_KEY stops the start).
   let stored = readStored(await store.readSettings(), secretKey, logger);
-  let current: SharedConnector<SuperOfficeOptions> | undefined;
-  let lastCheck: ConnectionCheck | undefined;
-  let changes: Promise<unknown> = Promise.resolve();
 
   const value = <N extends SuperOfficeSettingName>(name: N): unknown => env[name] ?? stored[name];
   const text = (name: SuperOfficeSettingName) => {
@@ -129,21 +137,14 @@ export async function createSuperOfficeSettingsService(deps: {
     };
   };
 
-  const rebuild = async (): Promise<void> => {
-    const before = current;
-    const options = connectionOf(effective());
-    current = options === undefined ? undefined : new SharedConnector(makeConnector(options), options, logger);
-    if (before && JSON.stringify(before.options) !== JSON.stringify(options)) lastCheck = undefined;
-    await before?.retire();
-  };
+  const inEffect = createConnectorInEffect<SuperOfficeOptions>({
+    optionsNow: () => connectionOf(effective()),
+    makeConnector,
+    sameConnection: (before, after) => JSON.stringify(before) === JSON.stringify(after),
+    logger,
+  });
 
-  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = changes.then(work, work);
-    changes = next.catch(() => undefined);
-    return next;
-  };
-
-  await rebuild();
+  await inEffect.rebuild();
 
   const superOffice: SuperOfficeSettingsAccess = {
     view: (): SuperOfficeSettingsView => {
@@ -151,18 +152,18 @@ export async function createSuperOfficeSettingsService(deps: {
       return {
         settings,
         locked: [...locked],
-        connected: current !== undefined,
+        connected: inEffect.connector() !== undefined,
         missing: missing(settings).map((name) => SUPEROFFICE_LABEL[name]),
       };
     },
     save: (input: SuperOfficeSettingsInput) =>
-      serialized(async () => {
+      inEffect.serialized(async () => {
         const valid = validateInput(input, locked);
         const secrets = SUPEROFFICE_SECRETS.filter((name) => valid[name] !== undefined);
         if (secrets.length > 0 && secretKey === undefined) {
           throw new SuperOfficeSettingsError(
             secrets[0] ?? 'password',
-            `${capitalized(SUPEROFFICE_LABEL[secrets[0] ?? 'password'])} cannot be saved: set SECRET_KEY (32 bytes, e.g. \`openssl rand -hex 32\`) so it is stored encrypted, and restart.`,
+            `${capitalized(SUPEROFFICE_LABEL[secrets[0] ?? 'password'])} cannot be saved: ${SET_SECRET_KEY_TO_SAVE}`,
           );
         }
         const values: Record<string, unknown> = {};
@@ -172,12 +173,12 @@ export async function createSuperOfficeSettingsService(deps: {
         }
         await store.writeSettings(values);
         stored = { ...stored, ...valid };
-        await rebuild();
+        await inEffect.rebuild();
         logger.info({ changed: Object.keys(valid) }, 'SuperOffice connection settings saved');
         deps.onChange?.();
       }),
     disconnect: () =>
-      serialized(async () => {
+      inEffect.serialized(async () => {
         const removed: SuperOfficeSettingName[] = [
           'url',
           'auth',
@@ -188,8 +189,8 @@ export async function createSuperOfficeSettingsService(deps: {
         ];
         await store.writeSettings(Object.fromEntries(removed.map((name) => [key(name), undefined])));
         for (const name of removed) delete stored[name];
-        await rebuild();
-        logger.info({ connected: current !== undefined }, 'stored SuperOffice connection removed');
+        await inEffect.rebuild();
+        logger.info({ connected: inEffect.connector() !== undefined }, 'stored SuperOffice connection removed');
         deps.onChange?.();
       }),
   };
@@ -209,39 +210,16 @@ export async function createSuperOfficeSettingsService(deps: {
           internalDomains: [...settings.internalDomains],
         },
         locked: [],
-        connected: current !== undefined,
+        connected: inEffect.connector() !== undefined,
       });
     },
     save: () => Promise.reject(new Error('CRM=superoffice: save SuperOffice settings through `superOffice.save`')),
     disconnect: () => superOffice.disconnect(),
-    connector: () => current,
-    deliverOptions: (): Omit<DeliverOptions, 'signal'> => {
-      const settings = effective();
-      return {
-        internalDomains: [...settings.internalDomains],
-        createMissingContacts: settings.createMissingContacts,
-        defaultRegion: config.defaultRegion,
-        timeZone: config.timeZone,
-        noteDate: config.noteDate,
-      };
-    },
-    async testConnection(): Promise<ConnectionCheck | undefined> {
-      const connector = current;
-      if (!connector) {
-        lastCheck = undefined;
-        return undefined;
-      }
-      const check = await connector.testConnection();
-      if (connector === current) lastCheck = check;
-      return check;
-    },
-    lastCheck: () => lastCheck,
-    close: async () => {
-      await changes;
-      const last = current;
-      current = undefined;
-      await last?.retire();
-    },
+    connector: () => inEffect.connector(),
+    deliverOptions: () => deliverOptionsOf(config, effective()),
+    testConnection: () => inEffect.testConnection(),
+    lastCheck: () => inEffect.lastCheck(),
+    close: () => inEffect.close(),
   };
 }
 
@@ -269,20 +247,16 @@ function readStored(raw: Record<string, unknown>, secretKey: Buffer | undefined,
   for (const name of SUPEROFFICE_SECRETS) {
     const sealed = raw[key(name)];
     if (typeof sealed !== 'string') continue;
-    if (secretKey === undefined) {
-      throw new ConfigError([
+    const wrongKey =
+      `SECRET_KEY does not decrypt ${SUPEROFFICE_LABEL[name]} of the SuperOffice connection saved on the admin pages: it is not the key it was saved with (or the stored value is damaged). ` +
+      'Set that SECRET_KEY again; if it is lost, set the SUPEROFFICE_* variables instead (or use Disconnect and enter the credentials again).';
+    values[name] = openSavedSecret(sealed, secretKey, {
+      keyNotSet:
         `SECRET_KEY is required (it is not set): ${SUPEROFFICE_LABEL[name]} of the SuperOffice connection saved on the admin pages is stored encrypted with it. ` +
-          'Set SECRET_KEY to the key it was saved with; if that key is lost, set the SUPEROFFICE_* variables instead, then use Disconnect on the admin pages.',
-      ]);
-    }
-    try {
-      values[name] = openSecret(sealed, secretKey);
-    } catch {
-      throw new ConfigError([
-        `SECRET_KEY does not decrypt ${SUPEROFFICE_LABEL[name]} of the SuperOffice connection saved on the admin pages: it is not the key it was saved with (or the stored value is damaged). ` +
-          'Set that SECRET_KEY again; if it is lost, set the SUPEROFFICE_* variables instead (or use Disconnect and enter the credentials again).',
-      ]);
-    }
+        'Set SECRET_KEY to the key it was saved with; if that key is lost, set the SUPEROFFICE_* variables instead, then use Disconnect on the admin pages.',
+      damaged: wrongKey,
+      wrongKey,
+    });
   }
   return values;
 }
@@ -325,9 +299,7 @@ export function validateInput(input: SuperOfficeSettingsInput, locked: readonly 
     const raw = typeof input[name] === 'string' ? input[name] : '';
     if (!open(name) || raw.trim() === '') continue;
     if (name === 'privateKey') {
-      try {
-        createPrivateKey(raw);
-      } catch {
+      if (!isPrivateKeyPem(raw)) {
         throw new SuperOfficeSettingsError(
           'privateKey',
           'That is not a PEM private key: paste the whole private key of the key pair registered with the application, from -----BEGIN to END-----.',
@@ -352,7 +324,7 @@ export function validateInput(input: SuperOfficeSettingsInput, locked: readonly 
   if (open('defaultAssociateId')) {
     const text = given('defaultAssociateId');
     const id = text === '' ? 0 : Number(text);
-    if (!Number.isInteger(id) || id < 0 || id > 2_147_483_647) {
+    if (!isAssociateId(id)) {
       throw new SuperOfficeSettingsError(
         'defaultAssociateId',
         "Enter the default owner's associate id as a whole number (0 or empty: the WebAPI's default owner).",
@@ -371,29 +343,6 @@ export function validateInput(input: SuperOfficeSettingsInput, locked: readonly 
   return valid;
 }
 
-function readCaFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError([
-      `SUPEROFFICE_CA_FILE: ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-    ]);
-  }
-}
-
-function hintOf(secret: string | undefined): string | undefined {
-  return secret !== undefined && secret.length >= 12 && !secret.includes('\n') ? secret.slice(-4) : undefined;
-}
-
 function capitalized(text: string): string {
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
 }

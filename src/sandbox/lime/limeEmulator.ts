@@ -91,12 +91,13 @@ import { applyFault } from '../shared/applyFault';
 import { decodeSegments } from '../shared/decodeSegments';
 import { FaultQueue } from '../shared/faultQueue';
 import { listenOnLoopback } from '../shared/listenOnLoopback';
+import { faultControls } from '../shared/faultControls';
+import { waitForVerdict, type HoldFault } from '../shared/heldRequest';
 import { MatchedFaults } from '../shared/matchedFaults';
 import { requestLogEntry } from '../shared/requestLogEntry';
 import { writeAnswer } from '../shared/writeAnswer';
 import { apiError, type ApiResponse } from './apiResponses';
 import { coreModel } from './coreModel';
-import { createHold, waitForRelease, type HoldFault } from './heldRequests';
 import { createHrefs, type LimeHrefs } from './limeHrefs';
 import { createMonotonicClock } from './limeTime';
 import { LimeObjectStore, type WriteOutcome } from './objectStore';
@@ -258,15 +259,16 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
     closing: AbortSignal,
     log: (status: number) => void,
   ): Promise<void> {
+    // A dropped hold (the test's `drop`, or the emulator closing) cuts the connection without an answer.
     if (hold.stage === 'before_handling') {
       hold.arrived();
-      await waitForRelease(hold.released, closing);
+      if ((await waitForVerdict(hold, closing)) === 'drop') return void response.destroy();
     }
     const result = answer(incoming, below);
     log(result.status);
     if (hold.stage === 'after_handling') {
       hold.arrived();
-      await waitForRelease(hold.released, closing);
+      if ((await waitForVerdict(hold, closing)) === 'drop') return void response.destroy();
     }
     if (!response.destroyed) writeAnswer(response, result);
   }
@@ -318,20 +320,7 @@ export async function startLimeEmulator(options: LimeEmulatorOptions = {}): Prom
     webhooksSettled() {
       return webhooks.settled();
     },
-    clearRequests() {
-      requests.length = 0;
-    },
-    failNext(count, fault) {
-      faults.enqueue(count, fault);
-    },
-    failWhen(match, fault, count = 1) {
-      targetedFaults.add(match, fault, count);
-    },
-    hold(match, stage = 'before_handling') {
-      const { fault, handle } = createHold(stage);
-      targetedFaults.add(match, fault, 1);
-      return handle;
-    },
+    ...faultControls(requests, faults, targetedFaults),
     setLatency(ms) {
       latencyMs = ms;
     },

@@ -1,6 +1,10 @@
 // The programmatic face of the Lime REST emulator: what the demo and the tests use to start it, seed it,
 // watch it and make it misbehave. The HTTP face follows shared/specs/lime-rest-api.md (§1–§4, §11).
 
+import type { HeldRequestHandle, HoldStage } from '../shared/heldRequest';
+
+export type { HoldStage } from '../shared/heldRequest';
+
 /** Property types as Lime names them (lime-rest-api.md §4.2). */
 export type LimePropertyType =
   | 'string'
@@ -106,18 +110,10 @@ export interface LimeRequestView {
 }
 
 /**
- * Where `hold` stops a request: `before_handling` (Lime has not seen it yet) or `after_handling` (Lime did the work
- * — a POST created its object — and the answer is held back).
+ * A request `hold` stopped, for the test to act while it waits (kill the client) and then let it go or cut it.
+ * `after_handling`: Lime did the work (a POST created its object) and the answer is held back.
  */
-export type HoldStage = 'before_handling' | 'after_handling';
-
-/** A request `hold` stopped, for the test to act while it waits (kill the client) and then let it go. */
-export interface HeldRequest {
-  /** Resolves once a matching request is held (for `after_handling`: once it has been handled). */
-  readonly reached: Promise<void>;
-  /** Lets the held request go on; its answer goes to a client that may be gone by then. */
-  release(): void;
-}
+export type HeldRequest = HeldRequestHandle;
 
 export interface LimeRequestLogEntry {
   method: string;

@@ -113,7 +113,8 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { applyFault } from '../shared/applyFault';
 import { FaultQueue } from '../shared/faultQueue';
-import { createHold, type HoldFault } from '../shared/heldRequest';
+import { faultControls } from '../shared/faultControls';
+import type { HoldFault } from '../shared/heldRequest';
 import { MatchedFaults } from '../shared/matchedFaults';
 import { listenOnLoopback } from '../shared/listenOnLoopback';
 import { requestLogEntry } from '../shared/requestLogEntry';
@@ -297,20 +298,7 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
     get requests() {
       return requests;
     },
-    clearRequests() {
-      requests.length = 0;
-    },
-    failNext(count, fault) {
-      faults.enqueue(count, fault);
-    },
-    failWhen(match, fault, count = 1) {
-      targetedFaults.add(match, fault, count);
-    },
-    hold(match, stage = 'before_handling') {
-      const { fault, handle } = createHold(stage);
-      targetedFaults.add(match, fault, 1);
-      return handle;
-    },
+    ...faultControls(requests, faults, targetedFaults),
     setNewTableRight(tableName, rights) {
       store.setNewTableRight(tableName, rights.join(', '));
     },

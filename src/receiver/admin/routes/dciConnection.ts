@@ -8,6 +8,7 @@ import {
 } from '../connectionPage';
 import { dciConnectionSection, type DciSectionDeps } from '../dciAdmin';
 import { dciNotConfigured } from '../messagePages';
+import { formFields } from '../formFields';
 import type { SessionRequest } from '../sessionRequest';
 
 /** DCI's actions on the connection page: Save, Test connection and Remove (asked first). */
@@ -17,8 +18,7 @@ export function addDciConnectionRoutes(
 ): void {
   router.post('/connection/dci', async (request: SessionRequest, response) => {
     if (deps.dci === undefined) return dciNotConfigured(response);
-    const body = request.body as Record<string, unknown>;
-    const field = (name: string) => (typeof body[name] === 'string' ? body[name] : undefined);
+    const field = formFields(request);
     const url = field('dciUrl');
     const token = field('dciToken');
     try {

@@ -6,11 +6,12 @@ import {
   type SuperOfficeSettingsAccess,
   type SuperOfficeSettingsInput,
 } from '../../settings/superOfficeSettings';
-import { takeFlash } from '../adminFlash';
 import { CONNECTION_PAGE, connectionNotice } from '../connectionPage';
 import { dciConnectionSection, type DciSectionDeps } from '../dciAdmin';
+import { formFields } from '../formFields';
 import type { SessionRequest } from '../sessionRequest';
 import { renderSuperOfficeConnectionPage } from '../superOfficeConnectionPage';
+import { addTestAndDisconnectRoutes, takeConnectionNotices } from './crmConnectionActions';
 
 /** The connection page with CRM=superoffice (GET) and SuperOffice's actions: Save, Test connection, Disconnect. */
 export function addSuperOfficeConnectionRoutes(
@@ -24,25 +25,22 @@ export function addSuperOfficeConnectionRoutes(
   const { settings, superOffice } = deps;
 
   router.get('/connection', (request: SessionRequest, response) => {
-    const [side, notice] = (takeFlash(request.adminSession, CONNECTION_PAGE)?.code ?? '').split(':');
+    const notices = takeConnectionNotices(request, 'superoffice');
     renderSuperOfficeConnectionPage(
       superOffice,
       settings.lastCheck(),
       request,
       response,
       200,
-      dciConnectionSection(deps, { notice: side === 'dci' ? notice : undefined }),
-      {
-        notice: side === 'superoffice' && (notice === 'saved' || notice === 'disconnected') ? notice : undefined,
-      },
+      dciConnectionSection(deps, { notice: notices.dci }),
+      { notice: notices.crm },
     );
   });
 
   router.post('/connection', async (request: SessionRequest, response) => {
-    // Form fields are strings; a field sent twice (an array) or missing counts as not given.
-    const body = request.body as Record<string, unknown>;
-    const field = (name: string) => (typeof body[name] === 'string' ? body[name] : undefined);
-    const input: SuperOfficeSettingsInput = {
+    const field = formFields(request);
+    // The plain fields as typed: saved (the domains as a list), or shown again with an error (the domains as typed).
+    const plain = {
       url: field('url'),
       auth: field('auth'),
       username: field('username'),
@@ -51,6 +49,9 @@ export function addSuperOfficeConnectionRoutes(
       taskType: field('taskType'),
       defaultAssociateId: field('defaultAssociateId'),
       createMissingContacts: field('createMissingContacts') === 'on',
+    };
+    const input: SuperOfficeSettingsInput = {
+      ...plain,
       internalDomains: (field('internalDomains') ?? '').split(/[\s,]+/u).filter(Boolean),
     };
     for (const name of SUPEROFFICE_SECRETS) {
@@ -70,17 +71,7 @@ export function addSuperOfficeConnectionRoutes(
         dciConnectionSection(deps),
         {
           error: { field: error.field, message: error.message },
-          typed: {
-            url: field('url'),
-            auth: field('auth'),
-            username: field('username'),
-            clientId: field('clientId'),
-            loginUrl: field('loginUrl'),
-            taskType: field('taskType'),
-            defaultAssociateId: field('defaultAssociateId'),
-            createMissingContacts: field('createMissingContacts') === 'on',
-            internalDomains: field('internalDomains'),
-          },
+          typed: { ...plain, internalDomains: field('internalDomains') },
           secretsTyped: SUPEROFFICE_SECRETS.some((name) => input[name] !== undefined),
         },
       );
@@ -91,33 +82,14 @@ export function addSuperOfficeConnectionRoutes(
     response.redirect(303, CONNECTION_PAGE);
   });
 
-  router.post('/connection/test', async (_request, response) => {
-    await settings.testConnection();
-    response.redirect(303, '/admin/connection#test');
-  });
-
-  router.get('/connection/disconnect', (request: SessionRequest, response) => {
-    response.render('confirm', {
-      session: request.adminSession,
-      title: 'Disconnect SuperOffice?',
-      consequences: [
-        'The stored WebAPI URL and credentials are removed (settings from the environment stay).',
-        'New summaries are still received and stored: their deliveries wait until you connect again, then go out.',
-        'Nothing is deleted: appointments already in SuperOffice stay, and so do the deliveries, their history and the other settings.',
-      ],
-      action: '/admin/connection/disconnect',
-      confirmLabel: 'Yes, disconnect SuperOffice',
-      cancelHref: '/admin/connection',
-      cancelLabel: 'No, keep the connection',
-    });
-  });
-
-  router.post('/connection/disconnect', async (request: SessionRequest, response) => {
-    if ((request.body as Record<string, unknown>)['confirm'] !== 'yes') {
-      return response.redirect(303, '/admin/connection/disconnect');
-    }
-    await superOffice.disconnect();
-    connectionNotice(request, 'superoffice:disconnected');
-    return response.redirect(303, CONNECTION_PAGE);
-  });
+  addTestAndDisconnectRoutes(
+    router,
+    {
+      side: 'superoffice',
+      name: 'SuperOffice',
+      removed: 'The stored WebAPI URL and credentials are removed (settings from the environment stay).',
+      kept: 'Nothing is deleted: appointments already in SuperOffice stay, and so do the deliveries, their history and the other settings.',
+    },
+    { testConnection: () => settings.testConnection(), disconnect: () => superOffice.disconnect() },
+  );
 }
