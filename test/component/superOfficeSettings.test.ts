@@ -146,6 +146,22 @@ describe('SuperOffice connection settings', () => {
     await expect(service({ SECRET_KEY: 'cd'.repeat(32) })).rejects.toThrow(/SECRET_KEY does not decrypt the password/u);
   });
 
+  it('shows no part of the Onsite password (a person chose it), while a generated secret keeps its last four', async () => {
+    const { settings } = await service();
+    await settings.superOffice.save({
+      url: 'https://crm.example.com/SuperOffice',
+      auth: 'basic',
+      username: 'ADMIN0',
+      password: 'Summer-2026-pw9x',
+      ticket: '7T:ticket-abcdefgh1234',
+    });
+    const view = settings.superOffice.view();
+    expect(view.settings.secrets.password).toEqual({ set: true, hint: undefined });
+    expect(view.settings.secrets.ticket).toEqual({ set: true, hint: '1234' });
+    expect(JSON.stringify(view)).not.toContain('pw9x');
+    await settings.close();
+  });
+
   it('without SECRET_KEY a credential is not saved (nothing in clear), with the reason at its field', async () => {
     const { settings } = await service({ SECRET_KEY: '' });
     const saving = settings.superOffice.save({

@@ -48,7 +48,10 @@ export interface SuperOfficeConnectionSettings {
   defaultAssociateId?: number | undefined;
   createMissingContacts: boolean;
   internalDomains: string[];
-  /** Whether each secret is set, and a masked hint (the last four characters of a long one). Never the secret. */
+  /**
+   * Whether each secret is set, and a masked hint (the last four characters of a long one). Never the secret, and no
+   * hint of the Onsite password: a person chose it, so its end is part of what guards it, unlike a generated token.
+   */
   secrets: Record<SuperOfficeSecretName, { set: boolean; hint?: string | undefined }>;
 }
 

@@ -85,7 +85,10 @@ export async function createSuperOfficeSettingsService(deps: {
       createMissingContacts: value('createMissingContacts') === true,
       internalDomains: (value('internalDomains') as string[] | undefined) ?? [],
       secrets: Object.fromEntries(
-        SUPEROFFICE_SECRETS.map((name) => [name, { set: text(name) !== undefined, hint: hintOf(text(name)) }]),
+        SUPEROFFICE_SECRETS.map((name) => [
+          name,
+          { set: text(name) !== undefined, hint: name === 'password' ? undefined : hintOf(text(name)) },
+        ]),
       ) as SuperOfficeConnectionSettings['secrets'],
     };
   };
