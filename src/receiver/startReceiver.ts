@@ -92,7 +92,7 @@ export async function startReceiver(
   // SQLite's durability settings (and its accept thread's) as the connections report them, for the operator to see.
   const durability = store instanceof SqliteStore ? { sqlite: store.settings() } : {};
   logger.info({ ...describeStore(config.store), ...durability }, 'store opened');
-  const metrics = createMetrics(store, undefined, () => budgets?.state() ?? Promise.resolve(undefined));
+  const metrics = createMetrics(store, undefined, () => budgets?.state() ?? Promise.resolve(undefined), target);
   // Lime's request budget, shared through the store by every replica on it; the connector of each origin spends it.
   const budgets =
     config.limeRateLimit === undefined

@@ -150,6 +150,8 @@ export function adminApp(deps: AdminDeps): express.Express {
   });
 
   const { store, settings, logger } = deps;
+  // The CRM in effect's queue target: its deliveries are the ones this receiver claims, counts as open and requeues.
+  const target = settings.crm ?? 'lime';
   const wakeWorker = () => deps.wakeWorker();
   addSignOutRoute(app, { sessions });
   addOverviewRoute(app, { ...deps, now });
@@ -159,10 +161,10 @@ export function adminApp(deps: AdminDeps): express.Express {
   else addSuperOfficeConnectionRoutes(app, { ...deps, superOffice, wakeWorker });
   addDciConnectionRoutes(app, { ...deps, wakeWorker });
   addDciBackfillRoute(app, { dci: deps.dci, backfill: deps.backfill, logger, now });
-  addDeliveriesRoute(app, { store, timeZone: deps.timeZone });
-  addDeliveryRoutes(app, { store, wakeWorker, now });
+  addDeliveriesRoute(app, { store, target, timeZone: deps.timeZone });
+  addDeliveryRoutes(app, { store, target, wakeWorker, now });
   addDryRunRoute(app, { store, settings, enrich: deps.enrich });
-  addDeadLetterRoutes(app, { store, wakeWorker, now });
+  addDeadLetterRoutes(app, { store, target, wakeWorker, now });
 
   app.use((request: SessionRequest, response) => {
     response.status(404).render('message', notFound(request));

@@ -10,6 +10,7 @@ import { signDci } from '../ingest/signWebhook';
 import { backup, restore } from './backupCommands';
 import { missingDatabase, storeLocationOrSay } from './cliStore';
 import { backfill, testConnection } from './dciCommands';
+import { otherCrmDeadLeftText, otherCrmRequeueRefusal } from '../admin/otherCrmDeliveries';
 import { erasePerson } from '../privacy/erasePerson';
 import { hashAdminPassword } from '../secrets/adminPassword';
 import {
@@ -32,7 +33,8 @@ const USAGE = `Usage: dci-companion <command> [options]
   deliveries [--status STATUS] [--limit N]
                  list deliveries, newest first (STATUS: ${DELIVERY_STATUSES.join(', ')})
   requeue <delivery-id> | --dead
-                 make a dead (or delivered) delivery due again, or every dead one
+                 make a dead (or delivered) delivery due again, or every dead one; only the CRM in effect's
+                 (CRM): another CRM's are left until that CRM is set again
   erase --email ADDRESS
                  remove what this receiver stores about one person: payloads naming the address, with their
                  titles and matching traces, other traces naming it, and their contact index entries
@@ -243,9 +245,23 @@ async function requeue(options: Options, env: Record<string, string | undefined>
   const store = await openCliStore(env, options, err);
   if (store === undefined) return 2;
   try {
+    // The CRM in effect (CRM, as the receiver reads it): only its deliveries are requeued. Another CRM's would
+    // wait, claimed by no worker, until that CRM is set again.
+    const target = env['CRM']?.trim().toLowerCase() === 'superoffice' ? 'superoffice' : 'lime';
     if (options.flags['dead'] === true) {
-      out(`${countNoun(await store.requeueAllDead(new Date()), 'dead delivery', 'dead deliveries')} requeued.`);
+      const count = await store.requeueAllDead(new Date(), target);
+      out(`${countNoun(count, 'dead delivery', 'dead deliveries')} requeued.`);
+      const left = new Map<string, number>();
+      for (const row of await store.listDeliveries({ status: 'dead', limit: 10_000 })) {
+        if (row.target !== target) left.set(row.target, (left.get(row.target) ?? 0) + 1);
+      }
+      for (const [other, n] of left) out(otherCrmDeadLeftText(other, n));
       return 0;
+    }
+    const refusal = otherCrmRequeueRefusal((await store.getDelivery(id ?? ''))?.target, target);
+    if (refusal !== undefined) {
+      out(refusal);
+      return 1;
     }
     const done = await store.requeue(id ?? '', new Date());
     out(done ? `Delivery ${id} requeued.` : `Delivery ${id} was not requeued (unknown, or in progress).`);

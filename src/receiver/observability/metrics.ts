@@ -31,6 +31,12 @@ export function createMetrics(
   store: Pick<DeliveryReads, 'counts'>,
   now: () => Date = () => new Date(),
   readBudget?: () => Promise<BudgetReading | undefined>,
+  /**
+   * The CRM in effect's queue target (`CRM`): the queue gauges count only its deliveries. Another CRM's, left from
+   * before a switch, are claimed by no worker here; counted, they would hold the oldest-pending alert up forever.
+   * Undefined: every target's (a store only one CRM ever used).
+   */
+  target?: string | undefined,
 ): ReceiverMetrics {
   const registry = new Registry();
   const metrics: ReceiverMetrics = {
@@ -125,19 +131,19 @@ export function createMetrics(
   }
   new Gauge({
     name: 'dci_queue_depth',
-    help: 'Deliveries not yet delivered or dead',
+    help: 'Deliveries for the CRM in effect not yet delivered or dead',
     registers: [registry],
     async collect() {
-      const { byStatus } = await store.counts();
+      const { byStatus } = await store.counts(target);
       this.set(byStatus.pending + byStatus.retrying + byStatus.in_progress);
     },
   });
   new Gauge({
     name: 'dci_oldest_pending_age_seconds',
-    help: 'Age of the oldest delivery not yet delivered or dead (0 when none)',
+    help: 'Age of the oldest delivery for the CRM in effect not yet delivered or dead (0 when none)',
     registers: [registry],
     async collect() {
-      const { oldestOpenSince } = await store.counts();
+      const { oldestOpenSince } = await store.counts(target);
       this.set(oldestOpenSince === undefined ? 0 : (now().getTime() - oldestOpenSince.getTime()) / 1000);
     },
   });

@@ -281,14 +281,22 @@ export function toStatusCount(row: unknown): { status: DeliveryStatus; count: nu
 }
 
 /** The counts by status (`status, count` rows; a status without deliveries has none), and the oldest open one. */
-export function toDeliveryCounts(statusRows: readonly unknown[], oldestOpenSince: Date | undefined): DeliveryCounts {
+export function toDeliveryCounts(
+  statusRows: readonly unknown[],
+  oldestOpenSince: Date | undefined,
+  /** `target, count` rows of the other targets' open deliveries; undefined when no target was asked for. */
+  otherTargetRows?: readonly unknown[] | undefined,
+): DeliveryCounts {
   const byStatus: Record<DeliveryStatus, number> = { pending: 0, in_progress: 0, retrying: 0, delivered: 0, dead: 0 };
   for (const row of statusRows) {
     const { status, count } = toStatusCount(row);
     byStatus[status] = count;
   }
-  return { byStatus, oldestOpenSince };
+  if (otherTargetRows === undefined) return { byStatus, oldestOpenSince };
+  return { byStatus, oldestOpenSince, waitingForOtherCrm: otherTargetRows.map((row) => targetCountRecord.parse(row)) };
 }
+
+const targetCountRecord = z.object({ target: z.string(), count: integer });
 
 const bodyRecord = z.object({ raw_body: z.instanceof(Buffer).nullable() });
 /** An event's raw body; ignored events have none, and retention or erasure removes it. */

@@ -4,6 +4,7 @@ import { describeDeliveryQueueContract } from './deliveryQueueContract';
 import { describeDeliveryReadsContract } from './deliveryReadsContract';
 import { describeDeliveryStatsContract } from './deliveryStatsContract';
 import { describeJobLeasesContract } from './jobLeasesContract';
+import { describeOtherCrmDeliveriesContract } from './otherCrmDeliveriesContract';
 import { describePartialEnrichmentsContract } from './partialEnrichmentsContract';
 import { describePersonalDataStoreContract } from './personalDataStoreContract';
 import { describeRateBucketsContract } from './rateBucketsContract';
@@ -55,5 +56,6 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
     describeStoreHealthContract(stores);
     describeWorkerRegistryContract(stores);
     describeSuperOfficeDeliveriesContract(stores);
+    describeOtherCrmDeliveriesContract(stores);
   });
 }

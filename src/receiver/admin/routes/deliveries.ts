@@ -3,13 +3,19 @@ import { DELIVERY_STATUSES, type DeliveryStatus } from '../../store/ports/delive
 import type { DeliveryReads } from '../../store/ports/deliveryReads';
 import { adminTime, type AdminTime } from '../adminTime';
 import { SOURCE_LABEL } from '../dciAdmin';
-import { badgeFor, badgeForTarget, type Badge } from '../outcomeBadges';
+import { otherCrmWaitingText } from '../otherCrmDeliveries';
+import { badgeFor, badgeForTarget, crmNameOf, type Badge } from '../outcomeBadges';
 import type { SessionRequest } from '../sessionRequest';
 
 /** The deliveries list, filtered by status, search text and a range of days. */
 export function addDeliveriesRoute(
   router: Router,
-  deps: { store: Pick<DeliveryReads, 'listDeliveries' | 'getDelivery'>; timeZone?: string | undefined },
+  deps: {
+    store: Pick<DeliveryReads, 'listDeliveries' | 'getDelivery' | 'counts'>;
+    /** The CRM in effect (`CRM`): the other CRM's open deliveries are shown as waiting for it, not as open. */
+    target: string;
+    timeZone?: string | undefined;
+  },
 ): void {
   // From and To are days in the zone the pages show times in.
   const time = adminTime(deps.timeZone ?? 'UTC');
@@ -40,12 +46,16 @@ export function addDeliveriesRoute(
         return { row, badges };
       }),
     );
+    const { waitingForOtherCrm } = await deps.store.counts(deps.target);
     response.render('deliveries', {
       session: request.adminSession,
       deliveries: withBadges,
+      target: deps.target,
+      otherCrmWaiting: (waitingForOtherCrm ?? []).map(otherCrmWaitingText),
       filter: { status, q: search ?? '', from: request.query['from'] ?? '', to: request.query['to'] ?? '' },
       statuses: DELIVERY_STATUSES,
       sourceLabel: SOURCE_LABEL,
+      crmNameOf,
     });
   });
 }

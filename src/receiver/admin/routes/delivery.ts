@@ -3,6 +3,7 @@ import type { DeliveryQueue } from '../../store/ports/deliveryQueue';
 import { setFlash, takeFlash } from '../adminFlash';
 import { deliveryPage, type DeliveryPageStore } from '../deliveryPage';
 import { notFound } from '../messagePages';
+import { otherCrmRequeueRefusal } from '../otherCrmDeliveries';
 import type { SessionRequest } from '../sessionRequest';
 
 /**
@@ -11,7 +12,13 @@ import type { SessionRequest } from '../sessionRequest';
  */
 export function addDeliveryRoutes(
   router: Router,
-  deps: { store: DeliveryPageStore & Pick<DeliveryQueue, 'requeue'>; wakeWorker: () => void; now: () => Date },
+  deps: {
+    store: DeliveryPageStore & Pick<DeliveryQueue, 'requeue'>;
+    /** The CRM in effect (`CRM`): another CRM's delivery is not requeued (no worker here would claim it). */
+    target: string;
+    wakeWorker: () => void;
+    now: () => Date;
+  },
 ): void {
   router.get('/deliveries/:id', async (request: SessionRequest, response) => {
     const id = String(request.params['id']);
@@ -29,6 +36,12 @@ export function addDeliveryRoutes(
     router.post(`/deliveries/:id/${action}`, async (request: SessionRequest, response) => {
       const id = String(request.params['id']);
       const before = await deps.store.getDelivery(id);
+      // A delivery's target never changes: checked here, it still holds when the store requeues.
+      const refusal = otherCrmRequeueRefusal(before?.target, deps.target);
+      if (refusal !== undefined) {
+        setFlash(request.adminSession, { page: pagePath(id), at: deps.now(), text: refusal });
+        return response.redirect(303, pagePath(id));
+      }
       const done = await deps.store.requeue(id, deps.now());
       deps.wakeWorker();
       setFlash(request.adminSession, {
@@ -44,7 +57,7 @@ export function addDeliveryRoutes(
               ? 'The delivery was started over with fresh attempts.'
               : 'The delivery was made due at once.',
       });
-      response.redirect(303, pagePath(id));
+      return response.redirect(303, pagePath(id));
     });
   }
 }

@@ -8,6 +8,7 @@ import type { DeliveryReads, DeliveryRow } from '../../store/ports/deliveryReads
 import { takeFlash } from '../adminFlash';
 import type { DeliveryStats } from '../../store/ports/deliveryStats';
 import { dciOverviewPanel, type DciOverviewDeps } from '../dciAdmin';
+import { otherCrmWaitingText } from '../otherCrmDeliveries';
 import { overviewCharts } from '../overviewCharts';
 import { dayStarts, lastLocalDates, overviewFigures } from '../overviewFigures';
 import type { SessionRequest } from '../sessionRequest';
@@ -22,7 +23,7 @@ export function addOverviewRoute(
     store: Pick<DeliveryReads, 'listDeliveries' | 'counts'> &
       DeliveryStats &
       Pick<ContactIndexStore, 'contactIndexState' | 'contactIndexDuplicates'>;
-    settings: Pick<ConnectionSettingsService, 'view' | 'lastCheck'>;
+    settings: Pick<ConnectionSettingsService, 'view' | 'lastCheck' | 'crm'>;
     /** How the contact index is kept fresh, in words ('off' when it is off). */
     contactIndexMode?: (() => string) | undefined;
     crmAvailability?: (() => CrmAvailabilityState) | undefined;
@@ -34,8 +35,10 @@ export function addOverviewRoute(
 ): void {
   const { now } = deps;
   router.get('/', async (request: SessionRequest, response) => {
-    const rows = await deps.store.listDeliveries({ limit: 1000 });
-    const counts = await deps.store.counts();
+    // The CRM in effect's deliveries only: the other CRM's wait for it to be set again, and are named apart.
+    const target = deps.settings.crm ?? 'lime';
+    const rows = (await deps.store.listDeliveries({ limit: 1000 })).filter((row) => row.target === target);
+    const counts = await deps.store.counts(target);
     const at = now().getTime();
     const since = (ms: number) => tally(rows.filter((row) => at - row.createdAt.getTime() <= ms));
     const view = await deps.settings.view();
@@ -59,6 +62,7 @@ export function addOverviewRoute(
       charts: overviewCharts(overviewFigures(counted, dates, timeZone)),
       chartDays: CHART_DAYS,
       oldestOpenAge: counts.oldestOpenSince ? describeAge(at - counts.oldestOpenSince.getTime()) : undefined,
+      otherCrmWaiting: (counts.waitingForOtherCrm ?? []).map(otherCrmWaitingText),
       failures: rows.filter((row) => row.status === 'dead' || row.status === 'retrying').slice(0, 10),
       dci: await dciOverviewPanel(deps, now(), takeFlash(request.adminSession, '/admin')?.code),
       outage: describeOutage(deps.crmAvailability?.(), at),

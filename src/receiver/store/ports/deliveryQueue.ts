@@ -177,6 +177,9 @@ export interface DeliveryQueue {
    * payload was removed (there is nothing left to deliver).
    */
   requeue(deliveryId: string, now: Date): Promise<boolean>;
-  /** Requeues every dead delivery that still has its payload; returns how many. */
-  requeueAllDead(now: Date): Promise<number>;
+  /**
+   * Requeues every dead delivery that still has its payload; returns how many. With `target` (the CRM in effect)
+   * only that target's: another CRM's dead letters reopened would wait, unclaimed, until that CRM is set again.
+   */
+  requeueAllDead(now: Date, target?: string): Promise<number>;
 }

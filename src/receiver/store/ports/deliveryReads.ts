@@ -41,9 +41,22 @@ export interface DeliveryDetail extends DeliveryRow {
 }
 
 export interface DeliveryCounts {
+  /** Deliveries by status: of the target asked for, or of every target when none was. */
   byStatus: Record<DeliveryStatus, number>;
-  /** The oldest delivery that is not delivered or dead, by when it became open (its `firstReceivedAt`). */
+  /** The oldest of those deliveries that is not delivered or dead, by when it became open (its `firstReceivedAt`). */
   oldestOpenSince?: Date | undefined;
+  /**
+   * With a target: the open deliveries (not delivered or dead) of every other target, by target, most first. No
+   * worker claims them while another CRM is in effect (`claimDue` takes the target in effect only), so they are not
+   * counted as open above: after a CRM switch they would keep the queue gauges and their alert up forever.
+   */
+  waitingForOtherCrm?: OtherCrmWaiting[] | undefined;
+}
+
+/** Open deliveries of a CRM that is not in effect: delivered when that CRM is set again (`CRM`). */
+export interface OtherCrmWaiting {
+  target: string;
+  count: number;
 }
 
 /** The payload a conversation's delivery holds now: poll and backfill compare DCI's copy with it. */
@@ -68,7 +81,11 @@ export interface DeliveryReads {
   getDelivery(deliveryId: string): Promise<DeliveryDetail | undefined>;
   /** The raw body of a stored event (replay, dry run), or undefined. */
   getEventBody(eventId: string): Promise<Buffer | undefined>;
-  counts(): Promise<DeliveryCounts>;
+  /**
+   * The deliveries by status and the oldest open one. With `target` (the CRM in effect) only that target's are
+   * counted, and the other targets' open ones are given apart (`waitingForOtherCrm`); without it every target's.
+   */
+  counts(target?: string): Promise<DeliveryCounts>;
   /** The payloads the deliveries of these conversations hold now (conversations without a delivery are left out). */
   heldPayloads(target: string, conversationIds: readonly string[]): Promise<HeldPayload[]>;
 }

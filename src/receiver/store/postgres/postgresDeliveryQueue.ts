@@ -266,10 +266,11 @@ export function postgresDeliveryQueue({ pool, transaction }: PostgresConnection)
       });
     },
 
-    async requeueAllDead(now) {
+    async requeueAllDead(now, target) {
+      const ofTarget = target === undefined ? '' : 'AND target = $2';
       const result = await pool.query(
-        `UPDATE deliveries SET ${reopen('$1')} WHERE status = 'dead' AND payload_removed_at IS NULL`,
-        [now],
+        `UPDATE deliveries SET ${reopen('$1')} WHERE status = 'dead' AND payload_removed_at IS NULL ${ofTarget}`,
+        target === undefined ? [now] : [now, target],
       );
       return result.rowCount ?? 0;
     },

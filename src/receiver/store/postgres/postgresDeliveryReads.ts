@@ -65,19 +65,38 @@ export function postgresDeliveryReads({ pool, transaction }: PostgresConnection)
       return row === undefined ? undefined : toEventBody(row);
     },
 
-    async counts() {
+    async counts(target) {
+      // Without a target every delivery counts (the CLI's view of the whole store).
+      const ofTarget = target === undefined ? '' : 'AND target = $1';
+      const params = target === undefined ? [] : [target];
       return transaction(
         async (db) =>
           toDeliveryCounts(
-            (await db.query('SELECT status, COUNT(*)::integer AS count FROM deliveries GROUP BY status')).rows,
+            (
+              await db.query(
+                `SELECT status, COUNT(*)::integer AS count FROM deliveries WHERE TRUE ${ofTarget} GROUP BY status`,
+                params,
+              )
+            ).rows,
             toOldest(
               single(
                 await db.query(
-                  `SELECT MIN(open_since) AS oldest FROM deliveries WHERE status NOT IN ('delivered', 'dead')`,
+                  `SELECT MIN(open_since) AS oldest FROM deliveries WHERE status NOT IN ('delivered', 'dead') ${ofTarget}`,
+                  params,
                 ),
                 'the oldest open delivery',
               ),
             ),
+            target === undefined
+              ? undefined
+              : (
+                  await db.query(
+                    `SELECT target, COUNT(*)::integer AS count FROM deliveries
+                     WHERE status NOT IN ('delivered', 'dead') AND target <> $1
+                     GROUP BY target ORDER BY count DESC, target`,
+                    params,
+                  )
+                ).rows,
           ),
         'snapshot',
       );

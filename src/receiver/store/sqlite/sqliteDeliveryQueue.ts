@@ -177,9 +177,13 @@ export function sqliteDeliveryQueue(connection: SqliteConnection, acceptThread?:
       });
     },
 
-    async requeueAllDead(now) {
-      return sql(`UPDATE deliveries SET ${REOPEN} WHERE status = 'dead' AND payload_removed_at IS NULL`).run({
+    async requeueAllDead(now, target) {
+      const ofTarget = target === undefined ? '' : 'AND target = @target';
+      return sql(
+        `UPDATE deliveries SET ${REOPEN} WHERE status = 'dead' AND payload_removed_at IS NULL ${ofTarget}`,
+      ).run({
         now: now.getTime(),
+        ...(target === undefined ? {} : { target }),
       }).changes;
     },
   };

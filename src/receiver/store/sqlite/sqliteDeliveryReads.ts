@@ -58,13 +58,25 @@ export function sqliteDeliveryReads({ db, sql }: SqliteConnection): DeliveryRead
       return row === undefined ? undefined : toEventBody(row);
     },
 
-    async counts() {
+    async counts(target) {
+      // Without a target every delivery counts (the CLI's view of the whole store).
+      const ofTarget = target === undefined ? '' : 'AND target = @target';
+      const params = target === undefined ? {} : { target };
       return db.transaction(() =>
         toDeliveryCounts(
-          sql('SELECT status, COUNT(*) AS count FROM deliveries GROUP BY status').all(),
+          sql(`SELECT status, COUNT(*) AS count FROM deliveries WHERE TRUE ${ofTarget} GROUP BY status`).all(params),
           toOldest(
-            sql(`SELECT MIN(open_since) AS oldest FROM deliveries WHERE status NOT IN ('delivered', 'dead')`).get(),
+            sql(
+              `SELECT MIN(open_since) AS oldest FROM deliveries WHERE status NOT IN ('delivered', 'dead') ${ofTarget}`,
+            ).get(params),
           ),
+          target === undefined
+            ? undefined
+            : sql(
+                `SELECT target, COUNT(*) AS count FROM deliveries
+                 WHERE status NOT IN ('delivered', 'dead') AND target <> @target
+                 GROUP BY target ORDER BY count DESC, target`,
+              ).all(params),
         ),
       )();
     },
