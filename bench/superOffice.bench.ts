@@ -351,9 +351,9 @@ function report(results: readonly CaseResult[], exchanges: number): void {
       ? 'The receiver and the script made the same number of SuperOffice requests for the same meetings (one adapter, two hosts).'
       : '**The receiver and the script made different numbers of SuperOffice requests for the same meetings**: ' +
         `script − receiver for the largest meeting, ${difference(results[results.length - 1])}. The receiver knows ` +
-        "a delivery's first attempt can have saved nothing (`knownNotesComplete`), so it skips the two recovery " +
-        'searches per participant (Document and DiaryAppointment archives) that the script, which cannot tell a ' +
-        're-send from a first call, always makes; and it keeps the task type, foreign application and device ' +
+        "a delivery's first attempt can have saved nothing (`knownNotesComplete`), so it skips the lost-answer " +
+        'recovery per participant (the Document and DiaryAppointment archive searches, and any reads of what they ' +
+        'find) that the script, which cannot tell a re-send from a first call, always does; and it keeps the task type, foreign application and device ' +
         'between deliveries, which the script looks up on every run.',
     '',
     `SuperOffice requests, from the 1- and 20-participant rows: receiver ${fit((result) => result.receiver)}; ` +
