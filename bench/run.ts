@@ -1,7 +1,7 @@
 // `npm run bench [-- <name>…]`: runs the benchmarks one after another, each in a process of its own (so none
 // inherits another's heap or timers), then gathers their tables into bench/results/latest.md.
-// Names: core, ingest, e2e (also `cost`: the same run reports both), footprint, bundle, index, dci, outage, budget. No name: all of
-// them.
+// Names: core, ingest, e2e (also `cost`: the same run reports both), footprint, bundle, index, dci, outage, budget,
+// superoffice (after e2e: it puts e2e's Lime figures beside its own). No name: all of them.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,9 +18,10 @@ const BENCHMARKS: Record<string, string> = {
   dci: 'dci.bench.js',
   outage: 'outage.bench.js',
   budget: 'rateBudget.bench.js',
+  superoffice: 'superOffice.bench.js',
 };
 const ALIASES: Record<string, string> = { cost: 'e2e', 'end-to-end': 'e2e' };
-const ORDER = ['ingest', 'e2e', 'footprint', 'bundle', 'index', 'dci', 'outage', 'budget', 'core'];
+const ORDER = ['ingest', 'e2e', 'footprint', 'bundle', 'index', 'dci', 'outage', 'budget', 'superoffice', 'core'];
 
 async function main(): Promise<number> {
   const asked = process.argv.slice(2).map((name) => ALIASES[name] ?? name);
@@ -53,6 +54,7 @@ const SECTION_STARTS: Record<string, string> = {
   dci: '### 7.',
   outage: '### 8.',
   budget: '### 9.',
+  superoffice: '### 10.',
   core: '### Core',
 };
 

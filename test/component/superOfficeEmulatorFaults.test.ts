@@ -99,3 +99,12 @@ describe('faults around the real work', () => {
     so = await startSuperOfficeEmulator();
   });
 });
+
+describe('latency (the benchmarks use it)', () => {
+  it('setLatency delays every request: a client whose timeout is shorter gives up, then gets through at 0', async () => {
+    so.setLatency(400);
+    expect(await rejection(saveOne(agent(100)))).toBe('ECONNABORTED');
+    so.setLatency(0);
+    await expect(saveOne(agent(100))).resolves.toBeGreaterThan(0);
+  });
+});

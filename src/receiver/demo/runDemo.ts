@@ -1,32 +1,33 @@
-// `npm run demo`: the receiver on a temporary SQLite database, the Lime emulator with demo data and DCI's emulator;
-// sends the sample payloads signed as DCI signs them, waits for delivery and prints what happened to every
-// participant; then lets DCI's emulator send its documented webhook and shows what enrichment from its REST API added.
+// `npm run demo [-- --crm lime|superoffice]`: the receiver on a temporary SQLite database, the CRM's emulator with
+// demo data (Lime's, or SuperOffice's signed in as an Online system user) and DCI's emulator; sends the sample
+// payloads signed as DCI signs them, waits for delivery and prints what happened to every participant; then lets
+// DCI's emulator send its documented webhook and shows what enrichment from its REST API added.
 // The demo launcher is the one product entry point allowed to import the sandbox.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { countNoun } from '../../core/countNoun';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DciClient } from '../../dci-api';
-import { LimeConnector } from '../../lime-addon';
 import { startDciEmulator } from '../../sandbox/dci';
-import { seedDemoData, startLimeEmulator } from '../../sandbox/lime';
 import { loadConfig } from '../config/loadConfig';
 import { signDci } from '../ingest/signWebhook';
 import { createLogger } from '../observability/logger';
 import { startReceiver, type RunningReceiver } from '../startReceiver';
 import type { DeliveryRow } from '../store/receiverStore';
+import type { DemoCrm, DemoCrmName } from './demoCrm';
+import { startDemoLime } from './demoLime';
+import { startDemoSuperOffice } from './demoSuperOffice';
+import { DEMO_USAGE, parseDemoArgs } from './parseDemoArgs';
 import { regeneratedSample, samplePayloads, type SamplePayload } from './samplePayloads';
 import { showEnrichedWebhook } from './showEnrichedWebhook';
 
 const SECRET = 'demo-webhook-secret';
-const API_KEY = 'demo-api-key';
 const DCI_TOKEN = 'mt_demo0001companion';
 const WAIT_LIMIT_MS = 30_000;
 
-async function runDemo(): Promise<number> {
+async function runDemo(crmName: DemoCrmName): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dci-companion-demo-'));
-  const lime = await startLimeEmulator({ apiKeys: { [API_KEY]: 'all' }, app: 'Lime CRM' });
-  seedDemoData(lime);
+  const crm = crmName === 'superoffice' ? await startDemoSuperOffice() : await startDemoLime();
   const dci = await startDciEmulator({
     tokens: { [DCI_TOKEN]: { scopes: ['conversations', 'recordings'], includeRecordings: true } },
   });
@@ -38,28 +39,30 @@ async function runDemo(): Promise<number> {
     DCI_API_URL: dci.baseUrl,
     DCI_API_TOKEN: DCI_TOKEN,
     DCI_CONVERSATION_URL: 'https://app.dci-emulator.test/conversations/{id}',
-    LIME_URL: lime.baseUrl,
-    LIME_API_KEY: API_KEY,
+    ...crm.environment,
     INTERNAL_EMAIL_DOMAINS: 'seller.se',
   });
   const receiver = await startReceiver(config, {
     logger: createLogger('silent'),
-    makeConnector: (options) => new LimeConnector(options),
+    makeCrmConnector: crm.makeCrmConnector,
     makeDciApi: (options) => new DciClient(options),
     host: '127.0.0.1',
   });
   const out = (line = '') => process.stdout.write(`${line}\n`);
+  const records = `${crm.record}s`;
 
   try {
     out('DCI CRM Companion — demo');
     out(`  receiver: ${receiver.url}   (SQLite in ${dataDir})`);
-    out(`  Lime emulator: ${lime.baseUrl}   (demo company and person data)`);
+    for (const line of crm.banner) out(`  ${line}`);
     out();
-    const samples = samplePayloads();
+    const samples = samplePayloads(crm.title);
     for (const sample of samples) await send(receiver, sample, out);
     await waitForQuiet(receiver);
     out();
-    out('Re-sending the first meeting with a regenerated summary (DCI re-sends; notes must be updated, not added):');
+    out(
+      `Re-sending the first meeting with a regenerated summary (DCI re-sends; ${records} must be updated, not added):`,
+    );
     await send(receiver, regeneratedSample(), out);
     await waitForQuiet(receiver);
     out();
@@ -82,21 +85,23 @@ async function runDemo(): Promise<number> {
         const who = participants[outcome.participantIndex];
         const name = String(who?.['name'] ?? `participant ${outcome.participantIndex + 1}`);
         out(
-          `  - ${name}: ${describe(outcome.outcome, outcome.matchedBy)}${outcome.noteId ? ` (note ${String(outcome.noteId)})` : ''}`,
+          `  - ${name}: ${describe(outcome.outcome, outcome.matchedBy, crm)}${outcome.noteId ? ` (${crm.record} ${String(outcome.noteId)})` : ''}`,
         );
         out(`      ${outcome.trace}`);
       }
       out();
     }
-    unexpected += await showEnrichedWebhook({ receiver, dci, lime, webhookSecret: SECRET, out });
-    const notes = lime.all('history').filter((note) => String(note['note']).includes('dci-conversation:'));
-    out(`Lime now holds ${countNoun(notes.length, 'DCI note')}; the re-sent meeting updated its notes in place.`);
+    unexpected += await showEnrichedWebhook({ receiver, dci, crm, webhookSecret: SECRET, out });
+    out(
+      `${crm.title} now holds ${countNoun(crm.countRecords(), `DCI ${crm.record}`)}; the re-sent meeting updated its ${records} in place.`,
+    );
+    for (const line of crm.epilogue()) out(line);
     summarize(await receiver.store.listDeliveries({ limit: 50 }), out);
     return unexpected === 0 ? 0 : 1;
   } finally {
     await receiver.close();
     await dci.close();
-    await lime.close();
+    await crm.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -125,16 +130,16 @@ async function waitForQuiet(receiver: RunningReceiver): Promise<void> {
   }
 }
 
-function describe(outcome: string, matchedBy: string | undefined): string {
+function describe(outcome: string, matchedBy: string | undefined, crm: DemoCrm): string {
   switch (outcome) {
     case 'written':
-      return `note written (matched by ${matchedBy ?? '?'})`;
+      return `${crm.record} written (matched by ${matchedBy ?? '?'})`;
     case 'updated':
-      return `note updated in place (matched by ${matchedBy ?? '?'})`;
+      return `${crm.record} updated in place (matched by ${matchedBy ?? '?'})`;
     case 'same_person':
-      return 'same person as another participant: one note';
+      return `same person as another participant: one ${crm.record}`;
     case 'no_match':
-      return 'skipped: no matching person in Lime';
+      return `skipped: no matching person in ${crm.title}`;
     case 'ambiguous':
       return 'skipped: ambiguous, nothing written';
     case 'internal':
@@ -151,9 +156,17 @@ function summarize(rows: DeliveryRow[], out: (line?: string) => void): void {
   out(`${delivered} of ${rows.length} deliveries delivered.`);
 }
 
-runDemo()
-  .then((code) => process.exit(code))
-  .catch((error: unknown) => {
-    process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
+const args = parseDemoArgs(process.argv.slice(2));
+if (args.kind === 'help') {
+  process.stdout.write(`${DEMO_USAGE}\n`);
+} else if (args.kind === 'usage_error') {
+  process.stderr.write(`${args.message}\n${DEMO_USAGE}\n`);
+  process.exitCode = 2;
+} else {
+  runDemo(args.crm)
+    .then((code) => process.exit(code))
+    .catch((error: unknown) => {
+      process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    });
+}

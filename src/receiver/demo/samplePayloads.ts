@@ -1,5 +1,6 @@
 // Sample DCI payloads for `npm run demo` and `dci-companion send-sample`: realistic meetings against the sandbox's
-// demo data (src/sandbox/lime/demoData.ts), each showing one matching rule.
+// demo data (src/sandbox/lime/demoData.ts, and its SuperOffice twin src/sandbox/superoffice/demoData.ts), each
+// showing one matching rule.
 
 export interface SamplePayload {
   /** What the sample shows, for the demo report. */
@@ -30,7 +31,8 @@ function conversation(id: string, fields: Record<string, unknown>): Record<strin
 
 const OFFER_REVIEW_ID = '7b0c4e2a-5d1f-4c3b-9a8e-2f6d1c0b9a71';
 
-export function samplePayloads(): SamplePayload[] {
+/** `crmTitle` names the CRM in the labels (`Lime` unless the demo runs against SuperOffice). */
+export function samplePayloads(crmTitle = 'Lime'): SamplePayload[] {
   return [
     {
       label: 'Video meeting with two customers and two colleagues',
@@ -110,7 +112,7 @@ export function samplePayloads(): SamplePayload[] {
       }),
     },
     {
-      label: 'A new customer who is not in Lime yet ("Create contact in CRM" is off)',
+      label: `A new customer who is not in ${crmTitle} yet ("Create contact in CRM" is off)`,
       payload: conversation('1f2e3d4c-5b6a-4789-8a9b-0c1d2e3f4a5b', {
         title: 'First meeting — Nykund',
         date: '2026-11-16T08:00:00.000Z',

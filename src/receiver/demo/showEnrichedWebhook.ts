@@ -1,10 +1,11 @@
 // The demo's DCI part: DCI's emulator sends its documented `conversation.completed` webhook (no links, notes or
 // phones) to the receiver, which completes it from DCI's REST API before matching. Prints what came, what was added,
-// how each participant was matched and the Links section of the note written in Lime.
+// how each participant was matched and the Links section of the record written in the CRM (a note in Lime, an
+// appointment in SuperOffice).
 import type { DciEmulator } from '../../sandbox/dci';
-import type { LimeEmulator } from '../../sandbox/lime';
 import type { RunningReceiver } from '../startReceiver';
 import type { DeliveryRow } from '../store/receiverStore';
+import type { DemoCrm } from './demoCrm';
 
 const WAIT_LIMIT_MS = 30_000;
 const SELLER = { id: '67c869eb-30b1-4eb3-bd2c-be8c912a9827', name: 'Sara Säljare', email: 'sara.saljare@seller.se' };
@@ -12,7 +13,8 @@ const SELLER = { id: '67c869eb-30b1-4eb3-bd2c-be8c912a9827', name: 'Sara Säljar
 export interface EnrichedWebhookDemo {
   receiver: RunningReceiver;
   dci: DciEmulator;
-  lime: LimeEmulator;
+  /** The CRM the demo delivers to: its name for the held payload, its records for the Links section. */
+  crm: Pick<DemoCrm, 'name' | 'title' | 'record' | 'recordText'>;
   /** The secret the receiver verifies DCI's webhooks with. */
   webhookSecret: string;
   out: (line?: string) => void;
@@ -22,7 +24,7 @@ export interface EnrichedWebhookDemo {
 export async function showEnrichedWebhook({
   receiver,
   dci,
-  lime,
+  crm,
   webhookSecret,
   out,
 }: EnrichedWebhookDemo): Promise<number> {
@@ -51,7 +53,7 @@ export async function showEnrichedWebhook({
 
   const sent = dci.webhookDeliveries.find((attempt) => attempt.conversationId === id);
   out(`  DCI sent conversation.completed → the receiver answered ${sent?.status ?? 'nothing'}`);
-  const [held] = await receiver.store.heldPayloads('lime', [id]);
+  const [held] = await receiver.store.heldPayloads(crm.name, [id]);
   const body = JSON.parse(held?.rawBody?.toString('utf8') ?? '{}') as {
     data?: { conversation?: Record<string, unknown> };
   };
@@ -78,16 +80,15 @@ export async function showEnrichedWebhook({
     const name = String(participants[outcome.participantIndex]?.['name'] ?? `participant ${outcome.participantIndex}`);
     const how =
       outcome.matchedBy === undefined ? outcome.outcome : `${outcome.outcome}, matched by ${outcome.matchedBy}`;
-    out(`  - ${name}: ${how}${outcome.noteId === undefined ? '' : ` (note ${String(outcome.noteId)})`}`);
+    out(`  - ${name}: ${how}${outcome.noteId === undefined ? '' : ` (${crm.record} ${String(outcome.noteId)})`}`);
   }
   const matchedBy = (detail?.outcomes ?? []).map((outcome) => outcome.matchedBy);
   if (matchedBy.join() !== 'mobile,email') unexpected.push(`matched by ${matchedBy.join()}`);
 
-  const note = lime.all('history').find((candidate) => String(candidate['note']).includes(`dci-conversation:${id}`));
-  const links = linksSection(String(note?.['note'] ?? ''));
-  out('  the note in Lime, its Links section:');
+  const links = linksSection(crm.recordText(id) ?? '');
+  out(`  the ${crm.record} in ${crm.title}, its Links section:`);
   for (const line of links) out(`    ${line}`);
-  if (!links.some((line) => line.includes('Recording:'))) unexpected.push('no recording link in the note');
+  if (!links.some((line) => line.includes('Recording:'))) unexpected.push(`no recording link in the ${crm.record}`);
   if (unexpected.length > 0) out(`  UNEXPECTED: ${unexpected.join('; ')}`);
   out();
   return unexpected.length;

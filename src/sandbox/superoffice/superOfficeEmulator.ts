@@ -102,6 +102,8 @@
 //   OverwriteExistingData true only on a document with content, false only on one without [verified: the package's
 //   doc comment of setDocumentStreamAsync]. Rights: Insert/Update/Delete on `document` as for appointments. A real
 //   tenant also needs a working document archive [assumption: not modelled; cloud tenants have one].
+// - Latency (test facility, not SuperOffice behaviour): option `latencyMs` / `setLatency` delays every request to the
+//   tenant and to the login host by that many ms before anything else, as the Lime emulator's option does.
 // - Faults (test facility, not SuperOffice behaviour): `failNext` queues faults for the next requests; `failWhen` and
 //   `hold` pick requests by a predicate and come first. `lose_answer` handles the request for real (a save stores
 //   its row) and cuts the connection; `answer_late` handles it and answers after a wait; a `hold` stops it before or
@@ -111,6 +113,7 @@
 //   appointments 301, documents 501, document templates 1, foreign keys 1) so an id of the wrong kind misses.
 
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { applyFault } from '../shared/applyFault';
 import { FaultQueue } from '../shared/faultQueue';
 import { faultControls } from '../shared/faultControls';
@@ -158,6 +161,7 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
   const faults = new FaultQueue<SuperOfficeFault>();
   const targetedFaults = new MatchedFaults<SuperOfficeRequestView, SuperOfficeFault | HoldFault>();
   const requests: SuperOfficeRequestLogEntry[] = [];
+  let latencyMs = options.latencyMs ?? 0;
 
   /** Tenant, authentication, then the agents. */
   function answer(incoming: IncomingRequest, below: string | undefined): ApiResponse {
@@ -184,6 +188,8 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
 
   async function handle(request: IncomingMessage, response: ServerResponse, closing: AbortSignal): Promise<void> {
     const incoming = await readRequest(request);
+    // Network and server time as a benchmark wants it (bench/superOffice.bench.ts), before any fault or handling.
+    if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closing });
     const below = pathBelowTenant(customerId, incoming.path);
     const log = (status: number): void => {
       requests.push({
@@ -207,8 +213,13 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
   numberedBaseUrl = `${server.origin}/${encodeURIComponent(customerId)}`;
 
   /** The unnumbered host: the login service, and 421 for the tenant. */
-  async function handleUnnumbered(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function handleUnnumbered(
+    request: IncomingMessage,
+    response: ServerResponse,
+    closing: AbortSignal,
+  ): Promise<void> {
     const incoming = await readRequest(request);
+    if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closing });
     const path = incoming.path.toLowerCase().replace(/\/+$/u, '');
     let result: ApiResponse;
     if (auth !== undefined && path === LOGIN_PATH.toLowerCase()) result = auth.exchange(incoming);
@@ -301,6 +312,9 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
     ...faultControls(requests, faults, targetedFaults),
     setNewTableRight(tableName, rights) {
       store.setNewTableRight(tableName, rights.join(', '));
+    },
+    setLatency(ms) {
+      latencyMs = ms;
     },
     setTokens(next) {
       tokens = new Set(next);

@@ -255,6 +255,8 @@ export interface SuperOfficeEmulatorOptions {
    * back so. Default `Europe/Stockholm` (a Nordic tenant, like the script's default `timeZone`).
    */
   baseTimeZone?: string;
+  /** Latency added to every request (tenant and login host), in ms. Default 0. */
+  latencyMs?: number;
 }
 
 /** An application registered in SuperOffice's Developer Portal, with its key pair's public half. */
@@ -336,6 +338,8 @@ export interface SuperOfficeEmulator {
    * `ETableRight`: Select, Update, Insert, Delete; [] = none). Every table has all four until set.
    */
   setNewTableRight(tableName: SentryTableName, rights: Array<'Select' | 'Update' | 'Insert' | 'Delete'>): void;
+  /** Changes the latency added to every request from the next one on. */
+  setLatency(ms: number): void;
   /** Replaces the accepted tokens (a revoked ticket → 401 from the next request on). */
   setTokens(tokens: string[]): void;
 
