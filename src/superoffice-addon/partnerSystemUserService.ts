@@ -9,6 +9,9 @@
 // SuperOffice.SystemUser.Client (MIT, derKosi/SuperOffice.SystemUser.Client `SystemUserResult.cs`, `SystemUserClient.cs`,
 // which also treats a non-2xx status as a failure)]. The wording of ErrorMessage is not documented: which cause a
 // message names is read from keywords [assumption], and an unrecognised one lists every cause.
+// Redirects are not followed (`redirect: 'manual'`, a 3xx is refused): the exchange's body carries the client secret
+// and the signed system user token, and a redirect to another host would re-send them there (the WebAPI side has the
+// same policy: webApiAgents.ts `maxRedirects: 0`). SuperOffice documents no redirect for this service [assumption].
 import { z } from 'zod';
 import { CrmError } from '../crm/crmError';
 import { withoutCredentials } from './withoutCredentials';
@@ -47,10 +50,12 @@ export async function requestSystemUserJwt(request: ExchangeRequest): Promise<st
         ReturnTokenType: 'JWT',
       }),
       signal: request.signal,
+      redirect: 'manual',
     });
   } catch (error) {
     throw unreachable(error, host, request.signal);
   }
+  if (isRedirect(response.status)) throw redirected(response, request.loginUrl, OPERATION);
   const text = await response.text().catch((error: unknown) => {
     throw unreachable(error, host, request.signal);
   });
@@ -82,10 +87,11 @@ export async function fetchJwks(jwksUrl: string, signal: AbortSignal): Promise<u
   const host = hostOf(jwksUrl);
   let response: Response;
   try {
-    response = await fetch(jwksUrl, { headers: { accept: 'application/json' }, signal });
+    response = await fetch(jwksUrl, { headers: { accept: 'application/json' }, signal, redirect: 'manual' });
   } catch (error) {
     throw unreachable(error, host, signal);
   }
+  if (isRedirect(response.status)) throw redirected(response, jwksUrl, 'GET .well-known/jwks');
   if (!response.ok) {
     throw new CrmError(
       response.status >= 500 ? 'server_error' : 'unexpected_status',
@@ -127,6 +133,30 @@ function refused(errorMessage: string, status: number, request: ExchangeRequest)
       'check the client secret, the system user token (consent withdrawn?), the private key, the customer id and this machine’s clock';
   }
   return new CrmError('unauthorized', `${prefix}: ${cause}`, context);
+}
+
+function isRedirect(status: number): boolean {
+  // `redirect: 'manual'` gives the 3xx itself (status 0 for an opaque redirect in browsers; Node gives the status).
+  return status === 0 || (status >= 300 && status < 400);
+}
+
+/** A redirect from the login service, refused: the URL it was sent to, never the body (it holds the secrets). */
+function redirected(response: Response, url: string, operation: string): CrmError {
+  void response.body?.cancel().catch(() => undefined);
+  return new CrmError(
+    'unexpected_status',
+    `SuperOffice's login service at ${withoutQuery(url)} answered ${response.status} (a redirect); redirects are not followed, as they could carry the client secret to another host: set SUPEROFFICE_LOGIN_URL to the address the service answers at`,
+    { status: response.status, operation },
+  );
+}
+
+function withoutQuery(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return url;
+  }
 }
 
 function unreachable(error: unknown, host: string, signal: AbortSignal): CrmError {

@@ -3,6 +3,7 @@
 // with explicit options and the authorizer's headers, as the connector builds them.
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { AppointmentAgent, type WebApiOptions } from '@superoffice/webapi';
 import { CrmError } from '../../src/crm/crmError';
 import { superOfficeAuthorizer } from '../../src/superoffice-addon/superOfficeAuth';
@@ -37,9 +38,36 @@ async function start(auth: SuperOfficeAuthModel): Promise<SuperOfficeEmulator> {
   return emulator;
 }
 
+const servers: Server[] = [];
+
 afterEach(async () => {
   await Promise.all(emulators.splice(0).map((emulator) => emulator.close()));
+  await Promise.all(servers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
 });
+
+/** A plain HTTP server on loopback answering with `answer`; what reached it (path and body) is in `received`. */
+async function startServer(
+  answer: (
+    request: IncomingMessage,
+    body: string,
+  ) => { status: number; headers?: Record<string, string>; body?: string },
+): Promise<{ origin: string; received: { path: string; body: string }[] }> {
+  const received: { path: string; body: string }[] = [];
+  const server = createHttpServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      received.push({ path: request.url ?? '', body });
+      const reply = answer(request, body);
+      response.writeHead(reply.status, reply.headers ?? {}).end(reply.body ?? '');
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { origin: `http://127.0.0.1:${port}`, received };
+}
 
 function systemUser(
   emulator: SuperOfficeEmulator,
@@ -272,6 +300,41 @@ describe('Online: the system user flow', () => {
     expect(error.code).toBe('connection_refused');
     expect(error.message).toContain('login service');
     expectNoSecrets(error.message);
+  });
+
+  it.each([301, 302, 307, 308])(
+    'a %i from the login service is not followed: the secrets never reach the other host, and the error names the login URL',
+    async (status) => {
+      const emulator = await start(ONLINE);
+      const elsewhere = await startServer(() => ({ status: 200, body: '{}' }));
+      const redirecting = await startServer(() => ({
+        status,
+        headers: { location: `${elsewhere.origin}/login/api/PartnerSystemUser/Authenticate` },
+      }));
+      const loginUrl = `${redirecting.origin}/login/api/PartnerSystemUser/Authenticate`;
+
+      const error = await failure(systemUser(emulator, { loginUrl }).headers());
+
+      expect(elsewhere.received).toEqual([]);
+      expect(redirecting.received).toHaveLength(1);
+      expect(error).toMatchObject({ code: 'unexpected_status', status });
+      expect(error.message).toContain(loginUrl);
+      expect(error.message).toContain('SUPEROFFICE_LOGIN_URL');
+      expectNoSecrets(error.message);
+    },
+  );
+
+  it('a redirect for the public keys is not followed either', async () => {
+    const emulator = await start(ONLINE);
+    const elsewhere = await startServer(() => ({ status: 200, body: '{"keys":[]}' }));
+    const redirecting = await startServer(() => ({ status: 307, headers: { location: `${elsewhere.origin}/jwks` } }));
+
+    const error = await failure(
+      systemUser(emulator, {}, { jwksUrl: `${redirecting.origin}/login/.well-known/jwks` }).headers(),
+    );
+
+    expect(elsewhere.received).toEqual([]);
+    expect(error).toMatchObject({ code: 'unexpected_status', status: 307, operation: 'GET .well-known/jwks' });
   });
 
   it('refuses a JWT not signed with the login service’s published key (bad_response), and gets no ticket', async () => {
