@@ -19,8 +19,11 @@ import { withoutCredentials } from './withoutCredentials';
 /** The exchange's operation, as its CrmErrors name it (Test connection words their cause as it is). */
 export const OPERATION = 'POST PartnerSystemUser/Authenticate';
 
+// IsSuccessful is what every client of the service reads first (SystemUserResult.cs; the docs' samples test
+// `IsSuccessful`) [inferred: the service always sends it]: without it the body is not the service's (a proxy's `{}`)
+// and is a bad_response, not a refusal.
 const answerSchema = z.object({
-  IsSuccessful: z.boolean().optional(),
+  IsSuccessful: z.boolean(),
   ErrorMessage: z.string().nullish(),
   Token: z.string().nullish(),
 });

@@ -324,6 +324,21 @@ describe('Online: the system user flow', () => {
     },
   );
 
+  it.each(['{}', '{"Token":"x"}', '{"IsSuccessful":"true","Token":"x"}'])(
+    'a 200 answer without the documented IsSuccessful (%s) is a bad_response, not a refusal',
+    async (body) => {
+      const emulator = await start(ONLINE);
+      const proxy = await startServer(() => ({ status: 200, headers: { 'content-type': 'application/json' }, body }));
+
+      const error = await failure(
+        systemUser(emulator, { loginUrl: `${proxy.origin}/login/api/PartnerSystemUser/Authenticate` }).headers(),
+      );
+
+      expect(error.code).toBe('bad_response');
+      expect(error.message).toContain('documented JSON');
+    },
+  );
+
   it('a redirect for the public keys is not followed either', async () => {
     const emulator = await start(ONLINE);
     const elsewhere = await startServer(() => ({ status: 200, body: '{"keys":[]}' }));
