@@ -69,6 +69,14 @@ export async function requestSystemUserJwt(request: ExchangeRequest): Promise<st
       { status: response.status, operation: OPERATION },
     );
   }
+  if (response.status === 404 || response.status === 405) {
+    // Nothing (or nothing that takes a POST) at that address: the URL is wrong, not the credentials.
+    throw new CrmError(
+      'not_found',
+      `There is no PartnerSystemUser service at ${withoutQuery(request.loginUrl)} (${response.status}): check SUPEROFFICE_LOGIN_URL — SuperOffice's login service, such as https://online.superoffice.com/login — or leave it empty for a *.superoffice.com tenant`,
+      { status: response.status, operation: OPERATION },
+    );
+  }
   let answer: z.infer<typeof answerSchema> | undefined;
   try {
     answer = answerSchema.parse(JSON.parse(text));

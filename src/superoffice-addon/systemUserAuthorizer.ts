@@ -50,7 +50,8 @@ export function systemUserAuthorizer(
 ): SuperOfficeAuthorizer {
   const now = options.now ?? Date.now;
   const contextIdentifier = tenantOf(options.baseUrl);
-  const loginUrl = credentials.loginUrl ?? defaultLoginUrl(options.baseUrl);
+  const loginUrl =
+    credentials.loginUrl === undefined ? defaultLoginUrl(options.baseUrl) : authenticateUrlOf(credentials.loginUrl);
   const jwksUrl = options.jwksUrl ?? jwksUrlBeside(loginUrl);
   const timeoutMs = options.timeoutMs ?? DEFAULT_EXCHANGE_TIMEOUT_MS;
   const privateKey: KeyObject = readPrivateKey(credentials.privateKeyPem);
@@ -160,6 +161,24 @@ export function defaultLoginUrl(baseUrl: string): string {
     );
   }
   return `https://${match[1]?.toLowerCase() ?? 'online'}.superoffice.com/Login/api/PartnerSystemUser/Authenticate`;
+}
+
+/** Where the exchange is, from the documented service path [verified: SuperOfficeDocs `get-system-user-ticket.md`]. */
+const AUTHENTICATE_PATH = '/api/PartnerSystemUser/Authenticate';
+
+/**
+ * The exchange's URL from SUPEROFFICE_LOGIN_URL, which may be the login service's base or the whole address:
+ * `https://online.superoffice.com/login` and `…/login/` get `/api/PartnerSystemUser/Authenticate`, a bare host gets
+ * `/Login/api/PartnerSystemUser/Authenticate` (the documented address: `https://{environment}.superoffice.com/Login/
+ * api/PartnerSystemUser/Authenticate` [verified: SuperOfficeDocs `get-system-user-ticket.md`; SuperOffice.SystemUser.
+ * Client `SystemUserEndpoint`]), and a URL already ending with the service's path is used as it is.
+ */
+export function authenticateUrlOf(loginUrl: string): string {
+  const url = new URL(loginUrl);
+  const path = url.pathname.replace(/\/+$/u, '');
+  if (path.toLowerCase().endsWith(AUTHENTICATE_PATH.toLowerCase())) return url.toString();
+  url.pathname = path === '' ? `/Login${AUTHENTICATE_PATH}` : `${path}${AUTHENTICATE_PATH}`;
+  return url.toString();
 }
 
 /** `…/Login/api/PartnerSystemUser/Authenticate` → `…/Login/.well-known/jwks`. */

@@ -339,6 +339,44 @@ describe('Online: the system user flow', () => {
     },
   );
 
+  it.each([
+    ['the login service’s base', '/login'],
+    ['its base with a slash', '/login/'],
+    ['the whole address', '/login/api/PartnerSystemUser/Authenticate'],
+    ['the whole address in the documented case', '/Login/api/PartnerSystemUser/Authenticate'],
+  ])('SUPEROFFICE_LOGIN_URL as %s (%s) reaches the exchange', async (_name, path) => {
+    const emulator = await start(ONLINE);
+    const origin = new URL(emulator.loginUrl ?? '').origin;
+
+    const headers = await systemUser(emulator, { loginUrl: `${origin}${path}` }).headers();
+
+    expect(headers.Authorization).toMatch(/^SOTicket /u);
+    expect(emulator.exchangeCount).toBe(1);
+  });
+
+  it('a login URL where no exchange answers (404) → not_found naming SUPEROFFICE_LOGIN_URL, not advice about secrets', async () => {
+    const emulator = await start(ONLINE);
+    const origin = new URL(emulator.loginUrl ?? '').origin;
+
+    const error = await failure(systemUser(emulator, { loginUrl: `${origin}/elsewhere/login` }).headers());
+
+    expect(error).toMatchObject({ code: 'not_found', status: 404 });
+    expect(error.message).toContain('SUPEROFFICE_LOGIN_URL');
+    expect(error.message).toContain(`${origin}/elsewhere/login/api/PartnerSystemUser/Authenticate`);
+    expect(error.message).not.toMatch(/client secret|clock/u);
+  });
+
+  it('a login service refusing the POST (405) → not_found naming SUPEROFFICE_LOGIN_URL', async () => {
+    const emulator = await start(ONLINE);
+    const getOnly = await startServer(() => ({ status: 405, headers: { allow: 'GET' } }));
+
+    const error = await failure(systemUser(emulator, { loginUrl: `${getOnly.origin}/login` }).headers());
+
+    expect(error).toMatchObject({ code: 'not_found', status: 405 });
+    expect(error.message).toContain('SUPEROFFICE_LOGIN_URL');
+    expect(getOnly.received.map((request) => request.path)).toEqual(['/login/api/PartnerSystemUser/Authenticate']);
+  });
+
   it('a redirect for the public keys is not followed either', async () => {
     const emulator = await start(ONLINE);
     const elsewhere = await startServer(() => ({ status: 200, body: '{"keys":[]}' }));

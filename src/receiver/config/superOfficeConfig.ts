@@ -151,7 +151,7 @@ export function readSuperOfficeEnvironment(
   const loginUrl = text('SUPEROFFICE_LOGIN_URL');
   if (loginUrl !== undefined && !isHttpUrl(loginUrl)) {
     problems.push(
-      "SUPEROFFICE_LOGIN_URL must be the http(s) address of SuperOffice's login service, e.g. https://online.superoffice.com/login",
+      "SUPEROFFICE_LOGIN_URL must be the http(s) address of SuperOffice's login service, e.g. https://online.superoffice.com/login (/api/PartnerSystemUser/Authenticate is added when the path lacks it)",
     );
   } else settings.loginUrl = loginUrl;
   const keyFile = text('SUPEROFFICE_PRIVATE_KEY_FILE');
