@@ -10,7 +10,7 @@
 // issue-ticket.md`]. Whether a system user ticket slides too is not documented, so a ticket is replaced before use
 // once it is RENEW_AFTER_ISSUE_MS (5 h, an hour short of the 6) old however often it was used — right under an
 // absolute 6-hour lifetime as under a sliding one [inferred] — or idle for RENEW_AFTER_IDLE_MS; and one the WebAPI
-// refuses (401: `rejected()`) is replaced on the next `headers()`.
+// refuses (401: `rejected(sentHeaders)`, if it is still the cached one) is replaced on the next `headers()`.
 // At most one exchange is in flight however many requests wait for it (single-flight); a caller's abort stops its own
 // wait, not the exchange the others share, which has its own timeout.
 import { CrmError } from '../crm/crmError';
@@ -129,9 +129,11 @@ export function systemUserAuthorizer(
       current.lastUsedAt = now();
       return { Authorization: `SOTicket ${current.ticket}`, 'SO-AppToken': credentials.clientSecret };
     },
-    rejected() {
-      // While an exchange is in flight its ticket is the fresh one: only a ticket already handed out is dropped.
-      if (pending === undefined) cached = undefined;
+    rejected(sentHeaders) {
+      // Only the ticket that was refused is dropped: a late 401 for an older one (requests in parallel under
+      // WORKER_CONCURRENCY all meet the same expiry) must not throw away its replacement, as every exchange creates
+      // a credentials row in the tenant. While an exchange is in flight `cached` is empty, so nothing is dropped.
+      if (cached !== undefined && sentHeaders.Authorization === `SOTicket ${cached.ticket}`) cached = undefined;
       return true;
     },
     describe: () => `system user of ${application} (tenant ${contextIdentifier})`,

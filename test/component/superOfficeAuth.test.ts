@@ -9,6 +9,9 @@ import { CrmError } from '../../src/crm/crmError';
 import { superOfficeAuthorizer } from '../../src/superoffice-addon/superOfficeAuth';
 import type { SuperOfficeAuthorizer, SuperOfficeCredentials } from '../../src/superoffice-addon/superOfficeOptions';
 import { RENEW_AFTER_IDLE_MS } from '../../src/superoffice-addon/systemUserAuthorizer';
+import { webApiSession } from '../../src/superoffice-addon/webApiAgents';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import {
   seedDemoData,
   startSuperOfficeEmulator,
@@ -97,12 +100,13 @@ function statusOf(error: unknown): number | undefined {
   return (error as { response?: { status?: number } }).response?.status;
 }
 
-/** One WebAPI call as the connector makes it: headers from the authorizer; on a 401, `rejected()` and one retry. */
+/** One WebAPI call as the connector makes it: headers from the authorizer; on a 401, `rejected(sent)` and one retry. */
 async function listTasks(emulator: SuperOfficeEmulator, authorizer: SuperOfficeAuthorizer): Promise<number> {
+  const sent = await authorizer.headers();
   try {
-    return (await agent(emulator.baseUrl, await authorizer.headers()).getTaskListItemsAsync(false)).length;
+    return (await agent(emulator.baseUrl, sent).getTaskListItemsAsync(false)).length;
   } catch (error) {
-    if (statusOf(error) !== 401 || !authorizer.rejected()) throw error;
+    if (statusOf(error) !== 401 || !authorizer.rejected(sent)) throw error;
     return (await agent(emulator.baseUrl, await authorizer.headers()).getTaskListItemsAsync(false)).length;
   }
 }
@@ -210,6 +214,44 @@ describe('Online: the system user flow', () => {
     await expect(agent(emulator.baseUrl, headers).getTaskListItemsAsync(false)).rejects.toMatchObject({
       response: { status: 401, data: { Message: 'The ticket has expired.' } },
     });
+  });
+
+  it('a late 401 for a ticket already replaced does not drop its replacement: 2 exchanges, not 3', async () => {
+    const emulator = await start(ONLINE);
+    const authorizer = systemUser(emulator);
+    const old = await authorizer.headers();
+    authorizer.rejected(old); // the first request with the expired ticket
+    const renewed = await authorizer.headers();
+    authorizer.rejected(old); // a second request in parallel, answered 401 later, for the same old ticket
+    const again = await authorizer.headers();
+
+    expect(renewed.Authorization).not.toBe(old.Authorization);
+    expect(again).toEqual(renewed);
+    expect(emulator.exchangeCount).toBe(2);
+  });
+
+  it('through the connector’s agents: requests in parallel meeting one expiry share one new ticket', async () => {
+    const emulator = await start(ONLINE);
+    const authorizer = systemUser(emulator);
+    const transport = {
+      baseUrl: emulator.baseUrl,
+      authorizer,
+      httpAgent: new HttpAgent(),
+      httpsAgent: new HttpsAgent(),
+      timeoutMs: 10_000,
+    };
+    await webApiSession(transport, 'delivery').agents.appointment.getTaskListItemsAsync(false);
+    emulator.expireTickets();
+
+    const lists = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        webApiSession(transport, 'delivery').agents.appointment.getTaskListItemsAsync(false),
+      ),
+    );
+
+    expect(lists.every((list) => list.length > 0)).toBe(true);
+    expect(emulator.exchangeCount).toBe(2);
+    transport.httpAgent.destroy();
   });
 
   it('a ticket the WebAPI refuses (401) is exchanged anew after rejected(), and the call succeeds', async () => {
@@ -423,7 +465,7 @@ describe('Onsite', () => {
 
     expect(await listTasks(emulator, good)).toBeGreaterThan(0);
     await expect(listTasks(emulator, bad)).rejects.toMatchObject({ response: { status: 401 } });
-    expect(bad.rejected()).toBe(false);
+    expect(bad.rejected({ Authorization: 'Basic x' })).toBe(false);
     expect(good.describe()).not.toContain('secret-pw');
   });
 
