@@ -432,6 +432,14 @@ describe('Online: the system user flow', () => {
     expect(error).toMatchObject({ code: 'unexpected_status', status: 307, operation: 'GET .well-known/jwks' });
   });
 
+  it('an Ed25519 private key is refused when the authorizer is made (not later as a retried network error)', async () => {
+    const emulator = await start(ONLINE);
+    const ed25519 = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+    expect(() => systemUser(emulator, { privateKeyPem: ed25519 })).toThrow(/ed25519 key, not RSA/u);
+    expect(emulator.exchangeCount).toBe(0);
+  });
+
   it('refuses a JWT not signed with the login service’s published key (bad_response), and gets no ticket', async () => {
     const emulator = await start(ONLINE);
     const other = await start(ONLINE);

@@ -187,6 +187,11 @@ describe('CRM and the SUPEROFFICE_* variables', () => {
     expect(problemsOf({ ...system, SUPEROFFICE_PRIVATE_KEY_FILE: publicOnly })).toEqual([
       expect.stringMatching(/^SUPEROFFICE_PRIVATE_KEY_FILE: .*public\.pem is not a PEM private key/u),
     ]);
+    const ed25519 = join(dir, 'ed25519.pem');
+    writeFileSync(ed25519, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    expect(problemsOf({ ...system, SUPEROFFICE_PRIVATE_KEY_FILE: ed25519 })).toEqual([
+      expect.stringMatching(/^SUPEROFFICE_PRIVATE_KEY_FILE: .*ed25519\.pem is an ed25519 key, not RSA/u),
+    ]);
   });
 
   it('LIME_* set with CRM=superoffice is ignored (even when invalid) and named for the warning', () => {

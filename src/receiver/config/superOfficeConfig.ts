@@ -1,6 +1,6 @@
-import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { SuperOfficeCredentialKind } from '../../superoffice-addon';
+import { ApplicationPrivateKeyProblem, readApplicationPrivateKey } from '../../superoffice-addon/applicationPrivateKey';
 
 // The SuperOffice part of the environment (CRM=superoffice). Read apart from loadConfig's schema because which
 // variables go together depends on SUPEROFFICE_AUTH, and because the private key is a file read (and checked) at start.
@@ -189,7 +189,7 @@ export function otherCrmVariables(env: Record<string, string | undefined>, crm: 
     .sort();
 }
 
-/** The PEM of an RSA private key (what SuperOffice's PartnerSystemUser exchange signs with), checked by parsing it. */
+/** The PEM of an RSA private key (what SuperOffice's PartnerSystemUser exchange signs with), checked as the connector checks it. */
 function readPrivateKey(file: string, problems: string[]): string | undefined {
   let pem: string;
   try {
@@ -200,9 +200,12 @@ function readPrivateKey(file: string, problems: string[]): string | undefined {
     );
     return undefined;
   }
-  if (!isPrivateKeyPem(pem)) {
+  try {
+    readApplicationPrivateKey(pem);
+  } catch (error) {
+    const problem = error instanceof ApplicationPrivateKeyProblem ? error.message : 'cannot be used';
     problems.push(
-      `SUPEROFFICE_PRIVATE_KEY_FILE: ${file} is not a PEM private key (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----): use the private key of the key pair registered with the SuperOffice application`,
+      `SUPEROFFICE_PRIVATE_KEY_FILE: ${file} ${problem}: use the RSA private key of the key pair registered with the SuperOffice application`,
     );
     return undefined;
   }
@@ -236,10 +239,13 @@ export function isAssociateId(id: number): boolean {
   return Number.isInteger(id) && id >= 0 && id <= 2_147_483_647;
 }
 
-/** Whether Node parses the PEM as a private key (what the PartnerSystemUser exchange signs with). */
+/**
+ * Whether the PEM is an RSA private key (what the PartnerSystemUser exchange signs with): the connector's own check
+ * (readApplicationPrivateKey), so an Ed25519 or EC key Node can parse is refused here too, not at the first delivery.
+ */
 export function isPrivateKeyPem(pem: string): boolean {
   try {
-    createPrivateKey(pem);
+    readApplicationPrivateKey(pem);
     return true;
   } catch {
     return false;
