@@ -10,6 +10,7 @@ import { DEFAULT_SCRIPT_CONFIG } from '../superoffice-script/scriptConfig';
 import type { SuperOfficeAgents } from '../superoffice-script/superOfficeApi';
 import { findTaskType, trustForeignDevice } from '../superoffice-script/writeAppointment';
 import { mapSuperOfficeFailure } from './mapSuperOfficeFailure';
+import { plainHttpProblem } from './plainHttpProblem';
 import { superOfficeAuthorizer } from './superOfficeAuth';
 import type { SuperOfficeAuthorizer, SuperOfficeConnectorOptions } from './superOfficeOptions';
 import { testSuperOfficeConnection } from './testSuperOfficeConnection';
@@ -44,6 +45,13 @@ export class SuperOfficeConnector implements CrmConnector {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new TypeError('the SuperOffice URL must start with https:// (or http://)');
     }
+    const { credentials } = options;
+    const inClear =
+      plainHttpProblem(options.baseUrl, credentials.kind) ??
+      (credentials.kind === 'system_user' && credentials.loginUrl !== undefined
+        ? plainHttpProblem(credentials.loginUrl, credentials.kind)
+        : undefined);
+    if (inClear !== undefined) throw new TypeError(`Refusing plain http: ${inClear}`);
     this.host = url.host;
     this.httpAgent = new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
     this.httpsAgent = new HttpsAgent({

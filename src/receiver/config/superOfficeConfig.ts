@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { SuperOfficeCredentialKind } from '../../superoffice-addon';
 import { ApplicationPrivateKeyProblem, readApplicationPrivateKey } from '../../superoffice-addon/applicationPrivateKey';
+import { plainHttpProblem } from '../../superoffice-addon/plainHttpProblem';
 
 // The SuperOffice part of the environment (CRM=superoffice). Read apart from loadConfig's schema because which
 // variables go together depends on SUPEROFFICE_AUTH, and because the private key is a file read (and checked) at start.
@@ -154,6 +155,15 @@ export function readSuperOfficeEnvironment(
       "SUPEROFFICE_LOGIN_URL must be the http(s) address of SuperOffice's login service, e.g. https://online.superoffice.com/login (/api/PartnerSystemUser/Authenticate is added when the path lacks it)",
     );
   } else settings.loginUrl = loginUrl;
+  // The credentials travel with every request: no plain http to SuperOffice Online or with a system user.
+  if (settings.url !== undefined) {
+    const inClear = plainHttpProblem(settings.url, settings.auth);
+    if (inClear !== undefined) problems.push(`SUPEROFFICE_URL: ${inClear}`);
+  }
+  if (settings.loginUrl !== undefined) {
+    const inClear = plainHttpProblem(settings.loginUrl, 'system_user');
+    if (inClear !== undefined) problems.push(`SUPEROFFICE_LOGIN_URL: ${inClear}`);
+  }
   const keyFile = text('SUPEROFFICE_PRIVATE_KEY_FILE');
   if (keyFile !== undefined) settings.privateKey = readPrivateKey(keyFile, problems);
 
