@@ -12,6 +12,10 @@
 // Redirects are not followed (`redirect: 'manual'`, a 3xx is refused): the exchange's body carries the client secret
 // and the signed system user token, and a redirect to another host would re-send them there (the WebAPI side has the
 // same policy: webApiAgents.ts `maxRedirects: 0`). SuperOffice documents no redirect for this service [assumption].
+// Sent with undici's own fetch and the dispatcher the connector gives (its CA and TLS verification:
+// SUPEROFFICE_CA_FILE, SUPEROFFICE_TLS_REJECT_UNAUTHORIZED), as the WebAPI's requests are; the global fetch would
+// ignore both.
+import { fetch, type Dispatcher, type Response } from 'undici';
 import { z } from 'zod';
 import { CrmError } from '../crm/crmError';
 import { withoutCredentials } from './withoutCredentials';
@@ -36,6 +40,8 @@ export interface ExchangeRequest {
   /** For messages: the application's client id, shortened. */
   application: string;
   signal: AbortSignal;
+  /** Where the request goes through (the connector's TLS options); undefined: undici's default. */
+  dispatcher?: Dispatcher | undefined;
 }
 
 /** The JWT the service answers, or a CrmError naming the likely cause (never a secret). */
@@ -54,6 +60,7 @@ export async function requestSystemUserJwt(request: ExchangeRequest): Promise<st
       }),
       signal: request.signal,
       redirect: 'manual',
+      ...(request.dispatcher === undefined ? {} : { dispatcher: request.dispatcher }),
     });
   } catch (error) {
     throw unreachable(error, host, request.signal);
@@ -94,11 +101,20 @@ export async function requestSystemUserJwt(request: ExchangeRequest): Promise<st
 }
 
 /** The JSON Web Key Set the login service publishes (`<login>/.well-known/jwks`). */
-export async function fetchJwks(jwksUrl: string, signal: AbortSignal): Promise<unknown> {
+export async function fetchJwks(
+  jwksUrl: string,
+  signal: AbortSignal,
+  dispatcher?: Dispatcher | undefined,
+): Promise<unknown> {
   const host = hostOf(jwksUrl);
   let response: Response;
   try {
-    response = await fetch(jwksUrl, { headers: { accept: 'application/json' }, signal, redirect: 'manual' });
+    response = await fetch(jwksUrl, {
+      headers: { accept: 'application/json' },
+      signal,
+      redirect: 'manual',
+      ...(dispatcher === undefined ? {} : { dispatcher }),
+    });
   } catch (error) {
     throw unreachable(error, host, signal);
   }
@@ -179,6 +195,13 @@ function unreachable(error: unknown, host: string, signal: AbortSignal): CrmErro
       : new CrmError('aborted', 'The system user exchange was aborted', context);
   }
   const code = causeCode(error);
+  if (code !== undefined && TLS_CODES.test(code)) {
+    return new CrmError(
+      'tls_failed',
+      `The certificate of SuperOffice's login service at ${host} could not be verified (${code}): trust its CA with SUPEROFFICE_CA_FILE`,
+      context,
+    );
+  }
   if (code === 'ECONNREFUSED') {
     return new CrmError('connection_refused', `SuperOffice's login service at ${host} refused the connection`, context);
   }
@@ -191,6 +214,9 @@ function unreachable(error: unknown, host: string, signal: AbortSignal): CrmErro
     context,
   );
 }
+
+/** Node's codes for a certificate it could not verify (OpenSSL's verify errors, the host name check). */
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL/u;
 
 function causeCode(error: unknown): string | undefined {
   let current: unknown = error;

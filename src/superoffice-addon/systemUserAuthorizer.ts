@@ -19,6 +19,7 @@ import { readPrivateKey, signSystemUserToken } from './signSystemUserToken';
 import type { SuperOfficeAuthorizer, SuperOfficeCredentials } from './superOfficeOptions';
 import { jwksSchema, publicKeysOf, SystemUserJwtRejected, verifySystemUserJwt } from './verifySystemUserJwt';
 import type { KeyObject } from 'node:crypto';
+import type { Dispatcher } from 'undici';
 
 /** Renew a ticket not used for this long (a sliding ticket lives 6 h after its last use). */
 export const RENEW_AFTER_IDLE_MS = 5 * 60 * 60 * 1000;
@@ -36,6 +37,8 @@ export interface SystemUserAuthorizerOptions {
   timeoutMs?: number | undefined;
   /** Where SuperOffice's public keys are. Default: `.well-known/jwks` beside the login service. */
   jwksUrl?: string | undefined;
+  /** What the exchange and the key download go through: the connector's, with its CA and TLS verification. */
+  dispatcher?: Dispatcher | undefined;
 }
 
 interface CachedTicket {
@@ -62,7 +65,7 @@ export function systemUserAuthorizer(
 
   async function keys(signal: AbortSignal, refresh: boolean): Promise<Map<string, KeyObject>> {
     if (publicKeys === undefined || refresh) {
-      const parsed = jwksSchema.safeParse(await fetchJwks(jwksUrl, signal));
+      const parsed = jwksSchema.safeParse(await fetchJwks(jwksUrl, signal, options.dispatcher));
       if (!parsed.success) throw new CrmError('bad_response', `The public keys at ${jwksUrl} are not a JWKS document`);
       publicKeys = publicKeysOf(parsed.data);
     }
@@ -78,6 +81,7 @@ export function systemUserAuthorizer(
       contextIdentifier,
       application,
       signal,
+      dispatcher: options.dispatcher,
     });
     const verifyWith = (found: Map<string, KeyObject>) =>
       verifySystemUserJwt(jwt, found, { contextIdentifier, nowMs: now() });

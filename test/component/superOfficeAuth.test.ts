@@ -11,7 +11,10 @@ import type { SuperOfficeAuthorizer, SuperOfficeCredentials } from '../../src/su
 import { RENEW_AFTER_IDLE_MS } from '../../src/superoffice-addon/systemUserAuthorizer';
 import { webApiSession } from '../../src/superoffice-addon/webApiAgents';
 import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpsAgent, createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SuperOfficeConnector } from '../../src/superoffice-addon/superOfficeConnector';
 import {
   seedDemoData,
   startSuperOfficeEmulator,
@@ -42,6 +45,38 @@ async function start(auth: SuperOfficeAuthModel): Promise<SuperOfficeEmulator> {
 }
 
 const servers: Server[] = [];
+const TLS = join(__dirname, '..', 'fixtures', 'tls');
+
+/** An HTTPS front (test CA's certificate for 127.0.0.1) for the emulator's login host: path, method, body passed on. */
+async function startHttpsLoginFront(emulator: SuperOfficeEmulator): Promise<string> {
+  const target = new URL(emulator.loginUrl ?? '').origin;
+  const server = createHttpsServer(
+    { cert: readFileSync(join(TLS, 'server.crt')), key: readFileSync(join(TLS, 'server.key')) },
+    (request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks);
+        void fetch(`${target}${request.url ?? ''}`, {
+          method: request.method ?? 'GET',
+          headers: { 'content-type': request.headers['content-type'] ?? 'application/json' },
+          ...(body.length > 0 ? { body } : {}),
+        }).then(
+          async (answer) => {
+            response
+              .writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? '' })
+              .end(Buffer.from(await answer.arrayBuffer()));
+          },
+          () => response.writeHead(502).end(),
+        );
+      });
+    },
+  );
+  servers.push(server as unknown as Server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return `https://127.0.0.1:${port}/login`;
+}
 
 afterEach(async () => {
   await Promise.all(emulators.splice(0).map((emulator) => emulator.close()));
@@ -461,6 +496,55 @@ describe('Online: the system user flow', () => {
 
     await expect(aborted).rejects.toMatchObject({ code: 'aborted' });
     expect((await patient).Authorization).toMatch(/^SOTicket /u);
+    expect(emulator.exchangeCount).toBe(1);
+  });
+});
+
+describe('Online: the exchange uses the connector’s TLS options (SUPEROFFICE_CA_FILE, …_TLS_REJECT_UNAUTHORIZED)', () => {
+  async function connectorVia(emulator: SuperOfficeEmulator, tls: { ca?: string; rejectUnauthorized: boolean }) {
+    const connector = new SuperOfficeConnector({
+      baseUrl: emulator.baseUrl,
+      credentials: {
+        kind: 'system_user',
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        privateKeyPem: PRIVATE_KEY,
+        systemUserToken: SYSTEM_USER_TOKEN,
+        loginUrl: await startHttpsLoginFront(emulator),
+      },
+      taskTypeName: 'Meeting',
+      now: () => clockMs,
+      timeoutMs: 5_000,
+      ...tls,
+    });
+    return connector;
+  }
+
+  it('a login service whose certificate the configured CA signed is reached (exchange and keys)', async () => {
+    const emulator = await start(ONLINE);
+    const connector = await connectorVia(emulator, {
+      ca: readFileSync(join(TLS, 'ca.crt'), 'utf8'),
+      rejectUnauthorized: true,
+    });
+
+    await connector.probe();
+    await connector.close();
+
+    expect(emulator.exchangeCount).toBe(1);
+  });
+
+  it('without that CA the certificate is refused: tls_failed naming SUPEROFFICE_CA_FILE; verification off reaches it', async () => {
+    const emulator = await start(ONLINE);
+    const strict = await connectorVia(emulator, { rejectUnauthorized: true });
+    const error = await failure(strict.probe());
+    await strict.close();
+    expect(error.code).toBe('tls_failed');
+    expect(error.message).toContain('SUPEROFFICE_CA_FILE');
+    expect(emulator.exchangeCount).toBe(0);
+
+    const unverified = await connectorVia(emulator, { rejectUnauthorized: false });
+    await unverified.probe();
+    await unverified.close();
     expect(emulator.exchangeCount).toBe(1);
   });
 });
