@@ -9,6 +9,13 @@
 // SuperOffice.SystemUser.Client (MIT, derKosi/SuperOffice.SystemUser.Client `SystemUserResult.cs`, `SystemUserClient.cs`,
 // which also treats a non-2xx status as a failure)]. The wording of ErrorMessage is not documented: which cause a
 // message names is read from keywords [assumption], and an unrecognised one lists every cause.
+// Redirects are not followed (`redirect: 'manual'`, a 3xx is refused): the exchange's body carries the client secret
+// and the signed system user token, and a redirect to another host would re-send them there (the WebAPI side has the
+// same policy: webApiAgents.ts `maxRedirects: 0`). SuperOffice documents no redirect for this service [assumption].
+// Sent with undici's own fetch and the dispatcher the connector gives (its CA and TLS verification:
+// SUPEROFFICE_CA_FILE, SUPEROFFICE_TLS_REJECT_UNAUTHORIZED), as the WebAPI's requests are; the global fetch would
+// ignore both.
+import { fetch, type Dispatcher, type Response } from 'undici';
 import { z } from 'zod';
 import { CrmError } from '../crm/crmError';
 import { withoutCredentials } from './withoutCredentials';
@@ -16,8 +23,11 @@ import { withoutCredentials } from './withoutCredentials';
 /** The exchange's operation, as its CrmErrors name it (Test connection words their cause as it is). */
 export const OPERATION = 'POST PartnerSystemUser/Authenticate';
 
+// IsSuccessful is what every client of the service reads first (SystemUserResult.cs; the docs' samples test
+// `IsSuccessful`) [inferred: the service always sends it]: without it the body is not the service's (a proxy's `{}`)
+// and is a bad_response, not a refusal.
 const answerSchema = z.object({
-  IsSuccessful: z.boolean().optional(),
+  IsSuccessful: z.boolean(),
   ErrorMessage: z.string().nullish(),
   Token: z.string().nullish(),
 });
@@ -30,6 +40,8 @@ export interface ExchangeRequest {
   /** For messages: the application's client id, shortened. */
   application: string;
   signal: AbortSignal;
+  /** Where the request goes through (the connector's TLS options); undefined: undici's default. */
+  dispatcher?: Dispatcher | undefined;
 }
 
 /** The JWT the service answers, or a CrmError naming the likely cause (never a secret). */
@@ -47,10 +59,13 @@ export async function requestSystemUserJwt(request: ExchangeRequest): Promise<st
         ReturnTokenType: 'JWT',
       }),
       signal: request.signal,
+      redirect: 'manual',
+      ...(request.dispatcher === undefined ? {} : { dispatcher: request.dispatcher }),
     });
   } catch (error) {
     throw unreachable(error, host, request.signal);
   }
+  if (isRedirect(response.status)) throw redirected(response, request.loginUrl, OPERATION);
   const text = await response.text().catch((error: unknown) => {
     throw unreachable(error, host, request.signal);
   });
@@ -58,6 +73,14 @@ export async function requestSystemUserJwt(request: ExchangeRequest): Promise<st
     throw new CrmError(
       response.status >= 500 ? 'server_error' : 'rate_limited',
       `SuperOffice's login service at ${host} answered ${response.status} to the system user exchange; it is retried`,
+      { status: response.status, operation: OPERATION },
+    );
+  }
+  if (response.status === 404 || response.status === 405) {
+    // Nothing (or nothing that takes a POST) at that address: the URL is wrong, not the credentials.
+    throw new CrmError(
+      'not_found',
+      `There is no PartnerSystemUser service at ${withoutQuery(request.loginUrl)} (${response.status}): check SUPEROFFICE_LOGIN_URL — SuperOffice's login service, such as https://online.superoffice.com/login — or leave it empty for a *.superoffice.com tenant`,
       { status: response.status, operation: OPERATION },
     );
   }
@@ -78,14 +101,24 @@ export async function requestSystemUserJwt(request: ExchangeRequest): Promise<st
 }
 
 /** The JSON Web Key Set the login service publishes (`<login>/.well-known/jwks`). */
-export async function fetchJwks(jwksUrl: string, signal: AbortSignal): Promise<unknown> {
+export async function fetchJwks(
+  jwksUrl: string,
+  signal: AbortSignal,
+  dispatcher?: Dispatcher | undefined,
+): Promise<unknown> {
   const host = hostOf(jwksUrl);
   let response: Response;
   try {
-    response = await fetch(jwksUrl, { headers: { accept: 'application/json' }, signal });
+    response = await fetch(jwksUrl, {
+      headers: { accept: 'application/json' },
+      signal,
+      redirect: 'manual',
+      ...(dispatcher === undefined ? {} : { dispatcher }),
+    });
   } catch (error) {
     throw unreachable(error, host, signal);
   }
+  if (isRedirect(response.status)) throw redirected(response, jwksUrl, 'GET .well-known/jwks');
   if (!response.ok) {
     throw new CrmError(
       response.status >= 500 ? 'server_error' : 'unexpected_status',
@@ -129,6 +162,30 @@ function refused(errorMessage: string, status: number, request: ExchangeRequest)
   return new CrmError('unauthorized', `${prefix}: ${cause}`, context);
 }
 
+function isRedirect(status: number): boolean {
+  // `redirect: 'manual'` gives the 3xx itself (status 0 for an opaque redirect in browsers; Node gives the status).
+  return status === 0 || (status >= 300 && status < 400);
+}
+
+/** A redirect from the login service, refused: the URL it was sent to, never the body (it holds the secrets). */
+function redirected(response: Response, url: string, operation: string): CrmError {
+  void response.body?.cancel().catch(() => undefined);
+  return new CrmError(
+    'unexpected_status',
+    `SuperOffice's login service at ${withoutQuery(url)} answered ${response.status} (a redirect); redirects are not followed, as they could carry the client secret to another host: set SUPEROFFICE_LOGIN_URL to the address the service answers at`,
+    { status: response.status, operation },
+  );
+}
+
+function withoutQuery(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return url;
+  }
+}
+
 function unreachable(error: unknown, host: string, signal: AbortSignal): CrmError {
   const context = { operation: OPERATION, cause: error };
   if (signal.aborted) {
@@ -138,6 +195,13 @@ function unreachable(error: unknown, host: string, signal: AbortSignal): CrmErro
       : new CrmError('aborted', 'The system user exchange was aborted', context);
   }
   const code = causeCode(error);
+  if (code !== undefined && TLS_CODES.test(code)) {
+    return new CrmError(
+      'tls_failed',
+      `The certificate of SuperOffice's login service at ${host} could not be verified (${code}): trust its CA with SUPEROFFICE_CA_FILE`,
+      context,
+    );
+  }
   if (code === 'ECONNREFUSED') {
     return new CrmError('connection_refused', `SuperOffice's login service at ${host} refused the connection`, context);
   }
@@ -150,6 +214,9 @@ function unreachable(error: unknown, host: string, signal: AbortSignal): CrmErro
     context,
   );
 }
+
+/** Node's codes for a certificate it could not verify (OpenSSL's verify errors, the host name check). */
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL/u;
 
 function causeCode(error: unknown): string | undefined {
   let current: unknown = error;

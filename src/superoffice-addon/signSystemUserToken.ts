@@ -3,7 +3,8 @@
 // user token, ".", the UTC time as `YYYYMMddHHmm` with leading zeros, ".", and the Base64 RSA-SHA256 signature of the
 // first three parts made with the application's private key (the docs' JavaScript sample: `crypto.createSign('SHA256')`
 // over `${token}.${utcTimestamp}`, signed to base64).
-import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
+import { createSign, type KeyObject } from 'node:crypto';
+import { ApplicationPrivateKeyProblem, readApplicationPrivateKey } from './applicationPrivateKey';
 
 /** `YYYYMMddHHmm` in UTC, as the signed token carries it. */
 export function systemUserTimestamp(at: number): string {
@@ -24,9 +25,10 @@ export function systemUserTimestamp(at: number): string {
  */
 export function readPrivateKey(privateKeyPem: string): KeyObject {
   try {
-    return createPrivateKey(privateKeyPem);
+    return readApplicationPrivateKey(privateKeyPem);
   } catch (error) {
-    throw new Error('The SuperOffice application private key is not a readable PEM private key', { cause: error });
+    const problem = error instanceof ApplicationPrivateKeyProblem ? error.message : 'cannot be read';
+    throw new Error(`The SuperOffice application private key ${problem}`, { cause: error });
   }
 }
 

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
+import { Agent as UndiciAgent } from 'undici';
 import type { MeetingSummary } from '../core';
 import type { ConnectionCheck, CrmConnector, DeliverOptions, DeliveryReport } from '../crm/crmConnector';
 import { CrmError } from '../crm/crmError';
@@ -10,6 +11,7 @@ import { DEFAULT_SCRIPT_CONFIG } from '../superoffice-script/scriptConfig';
 import type { SuperOfficeAgents } from '../superoffice-script/superOfficeApi';
 import { findTaskType, trustForeignDevice } from '../superoffice-script/writeAppointment';
 import { mapSuperOfficeFailure } from './mapSuperOfficeFailure';
+import { plainHttpProblem } from './plainHttpProblem';
 import { superOfficeAuthorizer } from './superOfficeAuth';
 import type { SuperOfficeAuthorizer, SuperOfficeConnectorOptions } from './superOfficeOptions';
 import { testSuperOfficeConnection } from './testSuperOfficeConnection';
@@ -33,6 +35,8 @@ export class SuperOfficeConnector implements CrmConnector {
   readonly host: string;
   private readonly httpAgent: HttpAgent;
   private readonly httpsAgent: HttpsAgent;
+  /** For the system user exchange and the key download (fetch): the same CA and verification as the WebAPI's. */
+  private readonly loginDispatcher: UndiciAgent;
   private authorizerValue: SuperOfficeAuthorizer | undefined;
   private taskType: { name: string; id: number; until: number } | undefined;
   /** The foreign application and device exist (seen by a delivery that wrote); checked again after any failure. */
@@ -44,6 +48,13 @@ export class SuperOfficeConnector implements CrmConnector {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new TypeError('the SuperOffice URL must start with https:// (or http://)');
     }
+    const { credentials } = options;
+    const inClear =
+      plainHttpProblem(options.baseUrl, credentials.kind) ??
+      (credentials.kind === 'system_user' && credentials.loginUrl !== undefined
+        ? plainHttpProblem(credentials.loginUrl, credentials.kind)
+        : undefined);
+    if (inClear !== undefined) throw new TypeError(`Refusing plain http: ${inClear}`);
     this.host = url.host;
     this.httpAgent = new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
     this.httpsAgent = new HttpsAgent({
@@ -53,6 +64,12 @@ export class SuperOfficeConnector implements CrmConnector {
       ...(options.ca === undefined ? {} : { ca: [...rootCertificates, options.ca] }),
       rejectUnauthorized: options.rejectUnauthorized,
     });
+    this.loginDispatcher = new UndiciAgent({
+      connect: {
+        ...(options.ca === undefined ? {} : { ca: [...rootCertificates, options.ca] }),
+        rejectUnauthorized: options.rejectUnauthorized,
+      },
+    });
   }
 
   /** The tenant's credentials as headers; made on first use, so a connector is built without contacting anyone. */
@@ -60,6 +77,7 @@ export class SuperOfficeConnector implements CrmConnector {
     this.authorizerValue ??= superOfficeAuthorizer(this.options.credentials, {
       baseUrl: this.options.baseUrl,
       now: this.options.now,
+      dispatcher: this.loginDispatcher,
     });
     return this.authorizerValue;
   }
@@ -135,10 +153,10 @@ export class SuperOfficeConnector implements CrmConnector {
     }
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
-    return Promise.resolve();
+    await this.loginDispatcher.close();
   }
 
   private session(purpose: RequestPurpose, signal: AbortSignal | undefined): WebApiSession {

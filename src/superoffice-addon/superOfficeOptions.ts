@@ -66,10 +66,12 @@ export interface SuperOfficeAuthorizer {
   /** `Authorization` (and `SO-AppToken` where one is needed) for the next request. */
   headers(signal?: AbortSignal): Promise<Record<string, string>>;
   /**
-   * The WebAPI refused the headers `headers()` gave (401). True when asking again may help (a ticket from the
-   * exchange: the next `headers()` exchanges a new one); false for fixed credentials (basic, a fixed ticket).
+   * The WebAPI refused `sentHeaders` (401), the headers an earlier `headers()` gave. True when asking again may help
+   * (a ticket from the exchange: the next `headers()` exchanges a new one, unless the refused ticket was already
+   * replaced — with requests in parallel, the 401s for one expired ticket come one after another); false for fixed
+   * credentials (basic, a fixed ticket).
    */
-  rejected(): boolean;
+  rejected(sentHeaders: Readonly<Record<string, string | undefined>>): boolean;
   /** For Test connection and logs, never a secret: `system user (client id 1a2b…)`, `basic auth as ADMIN0`. */
   describe(): string;
 }

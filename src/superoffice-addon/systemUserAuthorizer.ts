@@ -10,7 +10,7 @@
 // issue-ticket.md`]. Whether a system user ticket slides too is not documented, so a ticket is replaced before use
 // once it is RENEW_AFTER_ISSUE_MS (5 h, an hour short of the 6) old however often it was used — right under an
 // absolute 6-hour lifetime as under a sliding one [inferred] — or idle for RENEW_AFTER_IDLE_MS; and one the WebAPI
-// refuses (401: `rejected()`) is replaced on the next `headers()`.
+// refuses (401: `rejected(sentHeaders)`, if it is still the cached one) is replaced on the next `headers()`.
 // At most one exchange is in flight however many requests wait for it (single-flight); a caller's abort stops its own
 // wait, not the exchange the others share, which has its own timeout.
 import { CrmError } from '../crm/crmError';
@@ -19,6 +19,7 @@ import { readPrivateKey, signSystemUserToken } from './signSystemUserToken';
 import type { SuperOfficeAuthorizer, SuperOfficeCredentials } from './superOfficeOptions';
 import { jwksSchema, publicKeysOf, SystemUserJwtRejected, verifySystemUserJwt } from './verifySystemUserJwt';
 import type { KeyObject } from 'node:crypto';
+import type { Dispatcher } from 'undici';
 
 /** Renew a ticket not used for this long (a sliding ticket lives 6 h after its last use). */
 export const RENEW_AFTER_IDLE_MS = 5 * 60 * 60 * 1000;
@@ -36,6 +37,8 @@ export interface SystemUserAuthorizerOptions {
   timeoutMs?: number | undefined;
   /** Where SuperOffice's public keys are. Default: `.well-known/jwks` beside the login service. */
   jwksUrl?: string | undefined;
+  /** What the exchange and the key download go through: the connector's, with its CA and TLS verification. */
+  dispatcher?: Dispatcher | undefined;
 }
 
 interface CachedTicket {
@@ -50,7 +53,8 @@ export function systemUserAuthorizer(
 ): SuperOfficeAuthorizer {
   const now = options.now ?? Date.now;
   const contextIdentifier = tenantOf(options.baseUrl);
-  const loginUrl = credentials.loginUrl ?? defaultLoginUrl(options.baseUrl);
+  const loginUrl =
+    credentials.loginUrl === undefined ? defaultLoginUrl(options.baseUrl) : authenticateUrlOf(credentials.loginUrl);
   const jwksUrl = options.jwksUrl ?? jwksUrlBeside(loginUrl);
   const timeoutMs = options.timeoutMs ?? DEFAULT_EXCHANGE_TIMEOUT_MS;
   const privateKey: KeyObject = readPrivateKey(credentials.privateKeyPem);
@@ -61,7 +65,7 @@ export function systemUserAuthorizer(
 
   async function keys(signal: AbortSignal, refresh: boolean): Promise<Map<string, KeyObject>> {
     if (publicKeys === undefined || refresh) {
-      const parsed = jwksSchema.safeParse(await fetchJwks(jwksUrl, signal));
+      const parsed = jwksSchema.safeParse(await fetchJwks(jwksUrl, signal, options.dispatcher));
       if (!parsed.success) throw new CrmError('bad_response', `The public keys at ${jwksUrl} are not a JWKS document`);
       publicKeys = publicKeysOf(parsed.data);
     }
@@ -77,6 +81,7 @@ export function systemUserAuthorizer(
       contextIdentifier,
       application,
       signal,
+      dispatcher: options.dispatcher,
     });
     const verifyWith = (found: Map<string, KeyObject>) =>
       verifySystemUserJwt(jwt, found, { contextIdentifier, nowMs: now() });
@@ -128,9 +133,11 @@ export function systemUserAuthorizer(
       current.lastUsedAt = now();
       return { Authorization: `SOTicket ${current.ticket}`, 'SO-AppToken': credentials.clientSecret };
     },
-    rejected() {
-      // While an exchange is in flight its ticket is the fresh one: only a ticket already handed out is dropped.
-      if (pending === undefined) cached = undefined;
+    rejected(sentHeaders) {
+      // Only the ticket that was refused is dropped: a late 401 for an older one (requests in parallel under
+      // WORKER_CONCURRENCY all meet the same expiry) must not throw away its replacement, as every exchange creates
+      // a credentials row in the tenant. While an exchange is in flight `cached` is empty, so nothing is dropped.
+      if (cached !== undefined && sentHeaders.Authorization === `SOTicket ${cached.ticket}`) cached = undefined;
       return true;
     },
     describe: () => `system user of ${application} (tenant ${contextIdentifier})`,
@@ -160,6 +167,24 @@ export function defaultLoginUrl(baseUrl: string): string {
     );
   }
   return `https://${match[1]?.toLowerCase() ?? 'online'}.superoffice.com/Login/api/PartnerSystemUser/Authenticate`;
+}
+
+/** Where the exchange is, from the documented service path [verified: SuperOfficeDocs `get-system-user-ticket.md`]. */
+const AUTHENTICATE_PATH = '/api/PartnerSystemUser/Authenticate';
+
+/**
+ * The exchange's URL from SUPEROFFICE_LOGIN_URL, which may be the login service's base or the whole address:
+ * `https://online.superoffice.com/login` and `…/login/` get `/api/PartnerSystemUser/Authenticate`, a bare host gets
+ * `/Login/api/PartnerSystemUser/Authenticate` (the documented address: `https://{environment}.superoffice.com/Login/
+ * api/PartnerSystemUser/Authenticate` [verified: SuperOfficeDocs `get-system-user-ticket.md`; SuperOffice.SystemUser.
+ * Client `SystemUserEndpoint`]), and a URL already ending with the service's path is used as it is.
+ */
+export function authenticateUrlOf(loginUrl: string): string {
+  const url = new URL(loginUrl);
+  const path = url.pathname.replace(/\/+$/u, '');
+  if (path.toLowerCase().endsWith(AUTHENTICATE_PATH.toLowerCase())) return url.toString();
+  url.pathname = path === '' ? `/Login${AUTHENTICATE_PATH}` : `${path}${AUTHENTICATE_PATH}`;
+  return url.toString();
 }
 
 /** `…/Login/api/PartnerSystemUser/Authenticate` → `…/Login/.well-known/jwks`. */

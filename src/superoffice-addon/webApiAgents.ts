@@ -101,8 +101,12 @@ export function webApiSession(
       }
       // Marked on the config itself: axios merges the config it is given into a new object on every request.
       const retry = config as (typeof config & { dciAuthRetried?: boolean }) | undefined;
-      if (status === 401 && retry !== undefined && retry.dciAuthRetried !== true && transport.authorizer.rejected()) {
-        return instance.request({ ...retry, dciAuthRetried: true } as typeof retry);
+      if (status === 401 && retry !== undefined && retry.dciAuthRetried !== true) {
+        // The Authorization this request carried: the authorizer drops its ticket only if it is still that one.
+        const sent = retry.headers.get('Authorization');
+        if (transport.authorizer.rejected({ Authorization: typeof sent === 'string' ? sent : undefined })) {
+          return instance.request({ ...retry, dciAuthRetried: true } as typeof retry);
+        }
       }
       throw error;
     },

@@ -3,11 +3,18 @@
 // with explicit options and the authorizer's headers, as the connector builds them.
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { AppointmentAgent, type WebApiOptions } from '@superoffice/webapi';
 import { CrmError } from '../../src/crm/crmError';
 import { superOfficeAuthorizer } from '../../src/superoffice-addon/superOfficeAuth';
 import type { SuperOfficeAuthorizer, SuperOfficeCredentials } from '../../src/superoffice-addon/superOfficeOptions';
 import { RENEW_AFTER_IDLE_MS } from '../../src/superoffice-addon/systemUserAuthorizer';
+import { webApiSession } from '../../src/superoffice-addon/webApiAgents';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent, createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SuperOfficeConnector } from '../../src/superoffice-addon/superOfficeConnector';
 import {
   seedDemoData,
   startSuperOfficeEmulator,
@@ -37,9 +44,68 @@ async function start(auth: SuperOfficeAuthModel): Promise<SuperOfficeEmulator> {
   return emulator;
 }
 
+const servers: Server[] = [];
+const TLS = join(__dirname, '..', 'fixtures', 'tls');
+
+/** An HTTPS front (test CA's certificate for 127.0.0.1) for the emulator's login host: path, method, body passed on. */
+async function startHttpsLoginFront(emulator: SuperOfficeEmulator): Promise<string> {
+  const target = new URL(emulator.loginUrl ?? '').origin;
+  const server = createHttpsServer(
+    { cert: readFileSync(join(TLS, 'server.crt')), key: readFileSync(join(TLS, 'server.key')) },
+    (request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks);
+        void fetch(`${target}${request.url ?? ''}`, {
+          method: request.method ?? 'GET',
+          headers: { 'content-type': request.headers['content-type'] ?? 'application/json' },
+          ...(body.length > 0 ? { body } : {}),
+        }).then(
+          async (answer) => {
+            response
+              .writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? '' })
+              .end(Buffer.from(await answer.arrayBuffer()));
+          },
+          () => response.writeHead(502).end(),
+        );
+      });
+    },
+  );
+  servers.push(server as unknown as Server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return `https://127.0.0.1:${port}/login`;
+}
+
 afterEach(async () => {
   await Promise.all(emulators.splice(0).map((emulator) => emulator.close()));
+  await Promise.all(servers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
 });
+
+/** A plain HTTP server on loopback answering with `answer`; what reached it (path and body) is in `received`. */
+async function startServer(
+  answer: (
+    request: IncomingMessage,
+    body: string,
+  ) => { status: number; headers?: Record<string, string>; body?: string },
+): Promise<{ origin: string; received: { path: string; body: string }[] }> {
+  const received: { path: string; body: string }[] = [];
+  const server = createHttpServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      received.push({ path: request.url ?? '', body });
+      const reply = answer(request, body);
+      response.writeHead(reply.status, reply.headers ?? {}).end(reply.body ?? '');
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { origin: `http://127.0.0.1:${port}`, received };
+}
 
 function systemUser(
   emulator: SuperOfficeEmulator,
@@ -69,12 +135,13 @@ function statusOf(error: unknown): number | undefined {
   return (error as { response?: { status?: number } }).response?.status;
 }
 
-/** One WebAPI call as the connector makes it: headers from the authorizer; on a 401, `rejected()` and one retry. */
+/** One WebAPI call as the connector makes it: headers from the authorizer; on a 401, `rejected(sent)` and one retry. */
 async function listTasks(emulator: SuperOfficeEmulator, authorizer: SuperOfficeAuthorizer): Promise<number> {
+  const sent = await authorizer.headers();
   try {
-    return (await agent(emulator.baseUrl, await authorizer.headers()).getTaskListItemsAsync(false)).length;
+    return (await agent(emulator.baseUrl, sent).getTaskListItemsAsync(false)).length;
   } catch (error) {
-    if (statusOf(error) !== 401 || !authorizer.rejected()) throw error;
+    if (statusOf(error) !== 401 || !authorizer.rejected(sent)) throw error;
     return (await agent(emulator.baseUrl, await authorizer.headers()).getTaskListItemsAsync(false)).length;
   }
 }
@@ -184,6 +251,44 @@ describe('Online: the system user flow', () => {
     });
   });
 
+  it('a late 401 for a ticket already replaced does not drop its replacement: 2 exchanges, not 3', async () => {
+    const emulator = await start(ONLINE);
+    const authorizer = systemUser(emulator);
+    const old = await authorizer.headers();
+    authorizer.rejected(old); // the first request with the expired ticket
+    const renewed = await authorizer.headers();
+    authorizer.rejected(old); // a second request in parallel, answered 401 later, for the same old ticket
+    const again = await authorizer.headers();
+
+    expect(renewed.Authorization).not.toBe(old.Authorization);
+    expect(again).toEqual(renewed);
+    expect(emulator.exchangeCount).toBe(2);
+  });
+
+  it('through the connector’s agents: requests in parallel meeting one expiry share one new ticket', async () => {
+    const emulator = await start(ONLINE);
+    const authorizer = systemUser(emulator);
+    const transport = {
+      baseUrl: emulator.baseUrl,
+      authorizer,
+      httpAgent: new HttpAgent(),
+      httpsAgent: new HttpsAgent(),
+      timeoutMs: 10_000,
+    };
+    await webApiSession(transport, 'delivery').agents.appointment.getTaskListItemsAsync(false);
+    emulator.expireTickets();
+
+    const lists = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        webApiSession(transport, 'delivery').agents.appointment.getTaskListItemsAsync(false),
+      ),
+    );
+
+    expect(lists.every((list) => list.length > 0)).toBe(true);
+    expect(emulator.exchangeCount).toBe(2);
+    transport.httpAgent.destroy();
+  });
+
   it('a ticket the WebAPI refuses (401) is exchanged anew after rejected(), and the call succeeds', async () => {
     const emulator = await start(ONLINE);
     const authorizer = systemUser(emulator);
@@ -274,6 +379,102 @@ describe('Online: the system user flow', () => {
     expectNoSecrets(error.message);
   });
 
+  it.each([301, 302, 307, 308])(
+    'a %i from the login service is not followed: the secrets never reach the other host, and the error names the login URL',
+    async (status) => {
+      const emulator = await start(ONLINE);
+      const elsewhere = await startServer(() => ({ status: 200, body: '{}' }));
+      const redirecting = await startServer(() => ({
+        status,
+        headers: { location: `${elsewhere.origin}/login/api/PartnerSystemUser/Authenticate` },
+      }));
+      const loginUrl = `${redirecting.origin}/login/api/PartnerSystemUser/Authenticate`;
+
+      const error = await failure(systemUser(emulator, { loginUrl }).headers());
+
+      expect(elsewhere.received).toEqual([]);
+      expect(redirecting.received).toHaveLength(1);
+      expect(error).toMatchObject({ code: 'unexpected_status', status });
+      expect(error.message).toContain(loginUrl);
+      expect(error.message).toContain('SUPEROFFICE_LOGIN_URL');
+      expectNoSecrets(error.message);
+    },
+  );
+
+  it.each(['{}', '{"Token":"x"}', '{"IsSuccessful":"true","Token":"x"}'])(
+    'a 200 answer without the documented IsSuccessful (%s) is a bad_response, not a refusal',
+    async (body) => {
+      const emulator = await start(ONLINE);
+      const proxy = await startServer(() => ({ status: 200, headers: { 'content-type': 'application/json' }, body }));
+
+      const error = await failure(
+        systemUser(emulator, { loginUrl: `${proxy.origin}/login/api/PartnerSystemUser/Authenticate` }).headers(),
+      );
+
+      expect(error.code).toBe('bad_response');
+      expect(error.message).toContain('documented JSON');
+    },
+  );
+
+  it.each([
+    ['the login service’s base', '/login'],
+    ['its base with a slash', '/login/'],
+    ['the whole address', '/login/api/PartnerSystemUser/Authenticate'],
+    ['the whole address in the documented case', '/Login/api/PartnerSystemUser/Authenticate'],
+  ])('SUPEROFFICE_LOGIN_URL as %s (%s) reaches the exchange', async (_name, path) => {
+    const emulator = await start(ONLINE);
+    const origin = new URL(emulator.loginUrl ?? '').origin;
+
+    const headers = await systemUser(emulator, { loginUrl: `${origin}${path}` }).headers();
+
+    expect(headers.Authorization).toMatch(/^SOTicket /u);
+    expect(emulator.exchangeCount).toBe(1);
+  });
+
+  it('a login URL where no exchange answers (404) → not_found naming SUPEROFFICE_LOGIN_URL, not advice about secrets', async () => {
+    const emulator = await start(ONLINE);
+    const origin = new URL(emulator.loginUrl ?? '').origin;
+
+    const error = await failure(systemUser(emulator, { loginUrl: `${origin}/elsewhere/login` }).headers());
+
+    expect(error).toMatchObject({ code: 'not_found', status: 404 });
+    expect(error.message).toContain('SUPEROFFICE_LOGIN_URL');
+    expect(error.message).toContain(`${origin}/elsewhere/login/api/PartnerSystemUser/Authenticate`);
+    expect(error.message).not.toMatch(/client secret|clock/u);
+  });
+
+  it('a login service refusing the POST (405) → not_found naming SUPEROFFICE_LOGIN_URL', async () => {
+    const emulator = await start(ONLINE);
+    const getOnly = await startServer(() => ({ status: 405, headers: { allow: 'GET' } }));
+
+    const error = await failure(systemUser(emulator, { loginUrl: `${getOnly.origin}/login` }).headers());
+
+    expect(error).toMatchObject({ code: 'not_found', status: 405 });
+    expect(error.message).toContain('SUPEROFFICE_LOGIN_URL');
+    expect(getOnly.received.map((request) => request.path)).toEqual(['/login/api/PartnerSystemUser/Authenticate']);
+  });
+
+  it('a redirect for the public keys is not followed either', async () => {
+    const emulator = await start(ONLINE);
+    const elsewhere = await startServer(() => ({ status: 200, body: '{"keys":[]}' }));
+    const redirecting = await startServer(() => ({ status: 307, headers: { location: `${elsewhere.origin}/jwks` } }));
+
+    const error = await failure(
+      systemUser(emulator, {}, { jwksUrl: `${redirecting.origin}/login/.well-known/jwks` }).headers(),
+    );
+
+    expect(elsewhere.received).toEqual([]);
+    expect(error).toMatchObject({ code: 'unexpected_status', status: 307, operation: 'GET .well-known/jwks' });
+  });
+
+  it('an Ed25519 private key is refused when the authorizer is made (not later as a retried network error)', async () => {
+    const emulator = await start(ONLINE);
+    const ed25519 = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+    expect(() => systemUser(emulator, { privateKeyPem: ed25519 })).toThrow(/ed25519 key, not RSA/u);
+    expect(emulator.exchangeCount).toBe(0);
+  });
+
   it('refuses a JWT not signed with the login service’s published key (bad_response), and gets no ticket', async () => {
     const emulator = await start(ONLINE);
     const other = await start(ONLINE);
@@ -299,6 +500,55 @@ describe('Online: the system user flow', () => {
   });
 });
 
+describe('Online: the exchange uses the connector’s TLS options (SUPEROFFICE_CA_FILE, …_TLS_REJECT_UNAUTHORIZED)', () => {
+  async function connectorVia(emulator: SuperOfficeEmulator, tls: { ca?: string; rejectUnauthorized: boolean }) {
+    const connector = new SuperOfficeConnector({
+      baseUrl: emulator.baseUrl,
+      credentials: {
+        kind: 'system_user',
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        privateKeyPem: PRIVATE_KEY,
+        systemUserToken: SYSTEM_USER_TOKEN,
+        loginUrl: await startHttpsLoginFront(emulator),
+      },
+      taskTypeName: 'Meeting',
+      now: () => clockMs,
+      timeoutMs: 5_000,
+      ...tls,
+    });
+    return connector;
+  }
+
+  it('a login service whose certificate the configured CA signed is reached (exchange and keys)', async () => {
+    const emulator = await start(ONLINE);
+    const connector = await connectorVia(emulator, {
+      ca: readFileSync(join(TLS, 'ca.crt'), 'utf8'),
+      rejectUnauthorized: true,
+    });
+
+    await connector.probe();
+    await connector.close();
+
+    expect(emulator.exchangeCount).toBe(1);
+  });
+
+  it('without that CA the certificate is refused: tls_failed naming SUPEROFFICE_CA_FILE; verification off reaches it', async () => {
+    const emulator = await start(ONLINE);
+    const strict = await connectorVia(emulator, { rejectUnauthorized: true });
+    const error = await failure(strict.probe());
+    await strict.close();
+    expect(error.code).toBe('tls_failed');
+    expect(error.message).toContain('SUPEROFFICE_CA_FILE');
+    expect(emulator.exchangeCount).toBe(0);
+
+    const unverified = await connectorVia(emulator, { rejectUnauthorized: false });
+    await unverified.probe();
+    await unverified.close();
+    expect(emulator.exchangeCount).toBe(1);
+  });
+});
+
 describe('Onsite', () => {
   it('basic auth with a SuperOffice user name and password works, a wrong password is a 401', async () => {
     const emulator = await start({ kind: 'onsite', users: [{ username: 'ADMIN0', password: 'secret-pw' }] });
@@ -307,7 +557,7 @@ describe('Onsite', () => {
 
     expect(await listTasks(emulator, good)).toBeGreaterThan(0);
     await expect(listTasks(emulator, bad)).rejects.toMatchObject({ response: { status: 401 } });
-    expect(bad.rejected()).toBe(false);
+    expect(bad.rejected({ Authorization: 'Basic x' })).toBe(false);
     expect(good.describe()).not.toContain('secret-pw');
   });
 

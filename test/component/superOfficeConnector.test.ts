@@ -398,3 +398,42 @@ describe('webApiSession', () => {
     expect(so.requests.map((request) => request.status)).toEqual([401, 401]);
   });
 });
+
+describe('SuperOfficeConnector refuses plain http where credentials would go in clear', () => {
+  const systemUser = {
+    kind: 'system_user' as const,
+    clientId: 'c',
+    clientSecret: 'client-secret-in-clear',
+    privateKeyPem: 'unused: the constructor refuses first',
+    systemUserToken: 't',
+  };
+  it.each([
+    [
+      'Online over http, even with a fixed ticket',
+      'http://online3.superoffice.com/Cust12345',
+      { kind: 'ticket', ticket: 't' },
+    ],
+    ['a system user over http to an Onsite-like host', 'http://crm.example.com/SuperOffice', systemUser],
+  ] as const)('%s', (_name, baseUrl, credentials) => {
+    expect(() => superOfficeConnectorFor(so, { baseUrl, credentials })).toThrow(/^Refusing plain http: .*https:\/\//u);
+  });
+
+  it('a system user whose login URL is plain http (not loopback) is refused, naming https', () => {
+    expect(() =>
+      superOfficeConnectorFor(so, {
+        baseUrl: 'https://online3.superoffice.com/Cust12345',
+        credentials: { ...systemUser, loginUrl: 'http://online.superoffice.com/login' },
+      }),
+    ).toThrow(/online\.superoffice\.com.*https:\/\//u);
+  });
+
+  it('allows http to loopback (the emulator) and basic auth to an Onsite host over http', async () => {
+    const onsite = superOfficeConnectorFor(so, {
+      baseUrl: 'http://crm.example.com/SuperOffice',
+      credentials: { kind: 'basic', username: 'u', password: 'p' },
+    });
+    await onsite.close();
+    expect(so.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:/u);
+    expect((await connector.deliver(buildSummary(), superOfficeDeliverOptions())).outcomes.length).toBeGreaterThan(0);
+  });
+});

@@ -212,6 +212,15 @@ describe('SuperOffice connection settings', () => {
     expect(Object.keys(storedRows())).toEqual([]);
   });
 
+  it('refuses a private key that is not RSA (Ed25519): SuperOffice signs with RSA-SHA256', async () => {
+    const { settings } = await service();
+    const ed25519 = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    await expect(settings.superOffice.save({ auth: 'system_user', privateKey: ed25519 })).rejects.toMatchObject({
+      field: 'privateKey',
+    });
+    expect(Object.keys(storedRows())).toEqual([]);
+  });
+
   it('Disconnect removes the stored URL and credentials, keeps the rest', async () => {
     const { settings } = await service();
     await settings.superOffice.save({

@@ -187,6 +187,47 @@ describe('CRM and the SUPEROFFICE_* variables', () => {
     expect(problemsOf({ ...system, SUPEROFFICE_PRIVATE_KEY_FILE: publicOnly })).toEqual([
       expect.stringMatching(/^SUPEROFFICE_PRIVATE_KEY_FILE: .*public\.pem is not a PEM private key/u),
     ]);
+    const ed25519 = join(dir, 'ed25519.pem');
+    writeFileSync(ed25519, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    expect(problemsOf({ ...system, SUPEROFFICE_PRIVATE_KEY_FILE: ed25519 })).toEqual([
+      expect.stringMatching(/^SUPEROFFICE_PRIVATE_KEY_FILE: .*ed25519\.pem is an ed25519 key, not RSA/u),
+    ]);
+  });
+
+  it('refuses plain http to SuperOffice Online, and for a system user anywhere but loopback, saying https', () => {
+    const system = {
+      ...so,
+      SUPEROFFICE_AUTH: 'system_user',
+      SUPEROFFICE_CLIENT_ID: 'c',
+      SUPEROFFICE_CLIENT_SECRET: 's',
+      SUPEROFFICE_SYSTEM_USER_TOKEN: 't',
+      SUPEROFFICE_PRIVATE_KEY_FILE: keyFile,
+    };
+    expect(problemsOf({ ...so, SUPEROFFICE_URL: 'http://online3.superoffice.com/Cust12345' })).toEqual([
+      expect.stringMatching(/^SUPEROFFICE_URL: online3\.superoffice\.com is SuperOffice Online.*https:\/\//u),
+    ]);
+    expect(problemsOf({ ...system, SUPEROFFICE_URL: 'http://crm.example.com/SuperOffice' })).toEqual([
+      expect.stringMatching(
+        /^SUPEROFFICE_URL: a system user's ticket and client secret would go in clear.*https:\/\//u,
+      ),
+    ]);
+    expect(
+      problemsOf({
+        ...system,
+        SUPEROFFICE_URL: 'https://online3.superoffice.com/Cust12345',
+        SUPEROFFICE_LOGIN_URL: 'http://online.superoffice.com/login',
+      }),
+    ).toEqual([expect.stringMatching(/^SUPEROFFICE_LOGIN_URL: .*https:\/\//u)]);
+    expect(problemsOf({ ...system, SUPEROFFICE_URL: 'http://127.0.0.1:8080/Cust12345' })).toEqual([]);
+    expect(
+      problemsOf({
+        ...so,
+        SUPEROFFICE_URL: 'http://crm.example.com/SuperOffice',
+        SUPEROFFICE_AUTH: 'basic',
+        SUPEROFFICE_USERNAME: 'u',
+        SUPEROFFICE_PASSWORD: 'p',
+      }),
+    ).toEqual([]);
   });
 
   it('LIME_* set with CRM=superoffice is ignored (even when invalid) and named for the warning', () => {

@@ -1,4 +1,9 @@
-import { defaultLoginUrl, jwksUrlBeside, tenantOf } from '../../src/superoffice-addon/systemUserAuthorizer';
+import {
+  authenticateUrlOf,
+  defaultLoginUrl,
+  jwksUrlBeside,
+  tenantOf,
+} from '../../src/superoffice-addon/systemUserAuthorizer';
 import { systemUserTimestamp } from '../../src/superoffice-addon/signSystemUserToken';
 
 describe('where the system user exchange goes', () => {
@@ -15,6 +20,26 @@ describe('where the system user exchange goes', () => {
 
   it('asks for SUPEROFFICE_LOGIN_URL when the host is not SuperOffice Online', () => {
     expect(() => defaultLoginUrl('https://crm.example.com/SuperOffice')).toThrow(/SUPEROFFICE_LOGIN_URL/u);
+  });
+
+  it.each([
+    ['https://online.superoffice.com/login', 'https://online.superoffice.com/login/api/PartnerSystemUser/Authenticate'],
+    [
+      'https://online.superoffice.com/Login/',
+      'https://online.superoffice.com/Login/api/PartnerSystemUser/Authenticate',
+    ],
+    ['https://sod.superoffice.com', 'https://sod.superoffice.com/Login/api/PartnerSystemUser/Authenticate'],
+    [
+      'https://sod.superoffice.com/Login/api/PartnerSystemUser/Authenticate',
+      'https://sod.superoffice.com/Login/api/PartnerSystemUser/Authenticate',
+    ],
+    [
+      'https://proxy.example.com/so-login/api/partnersystemuser/authenticate/',
+      'https://proxy.example.com/so-login/api/partnersystemuser/authenticate/',
+    ],
+  ])('SUPEROFFICE_LOGIN_URL %s → the exchange at %s', (given, exchange) => {
+    expect(authenticateUrlOf(given)).toBe(exchange);
+    expect(jwksUrlBeside(authenticateUrlOf(given))).toMatch(/\/\.well-known\/jwks$/u);
   });
 
   it('finds the public keys beside the login service', () => {

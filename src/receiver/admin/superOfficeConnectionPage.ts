@@ -50,7 +50,8 @@ export const SUPEROFFICE_HINT: Partial<Record<SuperOfficeSettingName, string>> =
     'The private half of the RSA key pair registered with the application (PEM, from -----BEGIN to END-----); kept encrypted.',
   systemUserToken:
     "Given when the tenant's administrator approved the app (the consent); ask them to approve it again if it was revoked.",
-  loginUrl: "Optional: SuperOffice's login service of the tenant's environment. Empty: derived from the WebAPI URL.",
+  loginUrl:
+    "Optional: SuperOffice's login service of the tenant's environment, such as https://online.superoffice.com/login (the full …/api/PartnerSystemUser/Authenticate works too). Empty: derived from the WebAPI URL.",
 };
 
 /** The field groups the form shows, one per way of signing in. */

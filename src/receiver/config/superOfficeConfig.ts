@@ -1,6 +1,7 @@
-import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { SuperOfficeCredentialKind } from '../../superoffice-addon';
+import { ApplicationPrivateKeyProblem, readApplicationPrivateKey } from '../../superoffice-addon/applicationPrivateKey';
+import { plainHttpProblem } from '../../superoffice-addon/plainHttpProblem';
 
 // The SuperOffice part of the environment (CRM=superoffice). Read apart from loadConfig's schema because which
 // variables go together depends on SUPEROFFICE_AUTH, and because the private key is a file read (and checked) at start.
@@ -151,9 +152,18 @@ export function readSuperOfficeEnvironment(
   const loginUrl = text('SUPEROFFICE_LOGIN_URL');
   if (loginUrl !== undefined && !isHttpUrl(loginUrl)) {
     problems.push(
-      "SUPEROFFICE_LOGIN_URL must be the http(s) address of SuperOffice's login service, e.g. https://online.superoffice.com/login",
+      "SUPEROFFICE_LOGIN_URL must be the http(s) address of SuperOffice's login service, e.g. https://online.superoffice.com/login (/api/PartnerSystemUser/Authenticate is added when the path lacks it)",
     );
   } else settings.loginUrl = loginUrl;
+  // The credentials travel with every request: no plain http to SuperOffice Online or with a system user.
+  if (settings.url !== undefined) {
+    const inClear = plainHttpProblem(settings.url, settings.auth);
+    if (inClear !== undefined) problems.push(`SUPEROFFICE_URL: ${inClear}`);
+  }
+  if (settings.loginUrl !== undefined) {
+    const inClear = plainHttpProblem(settings.loginUrl, 'system_user');
+    if (inClear !== undefined) problems.push(`SUPEROFFICE_LOGIN_URL: ${inClear}`);
+  }
   const keyFile = text('SUPEROFFICE_PRIVATE_KEY_FILE');
   if (keyFile !== undefined) settings.privateKey = readPrivateKey(keyFile, problems);
 
@@ -189,7 +199,7 @@ export function otherCrmVariables(env: Record<string, string | undefined>, crm: 
     .sort();
 }
 
-/** The PEM of an RSA private key (what SuperOffice's PartnerSystemUser exchange signs with), checked by parsing it. */
+/** The PEM of an RSA private key (what SuperOffice's PartnerSystemUser exchange signs with), checked as the connector checks it. */
 function readPrivateKey(file: string, problems: string[]): string | undefined {
   let pem: string;
   try {
@@ -200,9 +210,12 @@ function readPrivateKey(file: string, problems: string[]): string | undefined {
     );
     return undefined;
   }
-  if (!isPrivateKeyPem(pem)) {
+  try {
+    readApplicationPrivateKey(pem);
+  } catch (error) {
+    const problem = error instanceof ApplicationPrivateKeyProblem ? error.message : 'cannot be used';
     problems.push(
-      `SUPEROFFICE_PRIVATE_KEY_FILE: ${file} is not a PEM private key (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----): use the private key of the key pair registered with the SuperOffice application`,
+      `SUPEROFFICE_PRIVATE_KEY_FILE: ${file} ${problem}: use the RSA private key of the key pair registered with the SuperOffice application`,
     );
     return undefined;
   }
@@ -236,10 +249,13 @@ export function isAssociateId(id: number): boolean {
   return Number.isInteger(id) && id >= 0 && id <= 2_147_483_647;
 }
 
-/** Whether Node parses the PEM as a private key (what the PartnerSystemUser exchange signs with). */
+/**
+ * Whether the PEM is an RSA private key (what the PartnerSystemUser exchange signs with): the connector's own check
+ * (readApplicationPrivateKey), so an Ed25519 or EC key Node can parse is refused here too, not at the first delivery.
+ */
 export function isPrivateKeyPem(pem: string): boolean {
   try {
-    createPrivateKey(pem);
+    readApplicationPrivateKey(pem);
     return true;
   } catch {
     return false;
