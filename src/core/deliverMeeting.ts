@@ -107,8 +107,12 @@ export async function deliverMeeting(
   if (classified.external.length === 0) return done();
 
   const presenterEmail = summary.presenter?.email;
-  const presenterId = presenterEmail === undefined ? undefined : await crm.findPresenter(presenterEmail);
-  const candidates = await searchCandidates(crm.candidates, classified.external);
+  // The presenter and the participants looked up at the same time: reads only, neither needs the other (so one
+  // request more than CRM_REQUESTS_PER_MEETING may be open for a moment).
+  const [presenterId, candidates] = await Promise.all([
+    presenterEmail === undefined ? undefined : crm.findPresenter(presenterEmail),
+    searchCandidates(crm.candidates, classified.external),
+  ]);
 
   // Decide every participant in turn (creating contacts one after another: two participants of one new company
   // must not both create it); one note per person.
