@@ -48,9 +48,14 @@ export function meetingPayload(options: {
 }): Record<string, unknown> {
   const { conversationId, deliveryId } = options;
   const link = `https://app.dstny.example/conversations/${conversationId}`;
+  // Each meeting its own week, as in reality: with one start for all, a CRM search by person and date (SuperOffice's
+  // lost-answer search, src/superoffice-script/findUnkeyedAppointment.ts, looks from a day before to two days after)
+  // would find and read every earlier benchmark meeting's appointments.
+  const startsAt = Date.parse('2026-11-20T09:00:00.000Z') - options.seed * 7 * 24 * 60 * 60 * 1000;
+  const at = (minutes: number) => new Date(startsAt + minutes * 60 * 1000).toISOString();
   return {
     event: 'conversation.completed',
-    timestamp: '2026-11-20T10:05:00.000Z',
+    timestamp: at(65),
     data: {
       conversation: {
         id: conversationId,
@@ -58,8 +63,8 @@ export function meetingPayload(options: {
         recording_url: `${link}/recording`,
         transcript_url: `${link}/transcript`,
         title: 'Offer review — pilot and roll-out',
-        date: '2026-11-20T09:00:00.000Z',
-        end_date: '2026-11-20T09:45:00.000Z',
+        date: at(0),
+        end_date: at(45),
         medium: 'video',
         conversation_type: 'sales',
         location: 'Microsoft Teams',

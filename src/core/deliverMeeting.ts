@@ -2,6 +2,7 @@ import { assertNever } from './assertNever';
 import { classifyParticipants, type ClassifiedParticipant } from './classifyParticipants';
 import { decideMatch, type CrmId, type MatchCandidates, type MatchDecision, type MatchKey } from './decideMatch';
 import type { CandidateSearch, MeetingCrm, NoteTarget } from './meetingCrm';
+import { CRM_REQUESTS_PER_MEETING, mapWithLimit } from './mapWithLimit';
 import type { MeetingSummary } from './summaryPayload';
 
 export interface MeetingPolicy {
@@ -106,16 +107,26 @@ export async function deliverMeeting(
   if (classified.external.length === 0) return done();
 
   const presenterEmail = summary.presenter?.email;
-  const presenterId = presenterEmail === undefined ? undefined : await crm.findPresenter(presenterEmail);
-  const candidatesOf = await searchCandidates(crm.candidates, classified.external);
+  // The presenter and the participants looked up at the same time: reads only, neither needs the other (so one
+  // request more than CRM_REQUESTS_PER_MEETING may be open for a moment).
+  const [presenterId, candidates] = await Promise.all([
+    presenterEmail === undefined ? undefined : crm.findPresenter(presenterEmail),
+    searchCandidates(crm.candidates, classified.external),
+  ]);
 
-  // Decide every participant in turn; one note per person.
+  // Decide every participant in turn (creating contacts one after another: two participants of one new company
+  // must not both create it); one note per person.
   const writes: PersonToWrite[] = [];
   const sameAs: Array<{ outcome: ParticipantOutcome; first: PersonToWrite }> = [];
-  for (const participant of classified.external) {
-    const found = await candidatesOf(participant);
-    const decision = decideMatch(participant, found, { defaultRegion: policy.defaultRegion });
+  let created = false;
+  for (const [position, participant] of classified.external.entries()) {
+    // A contact created for an earlier participant may be this one's too (the same e-mail twice): searched before
+    // that creation, their own lookup would miss it, so it is made again.
+    const search = crm.candidates;
+    const found = created && search.per === 'participant' ? await search.find(participant) : candidates[position];
+    const decision = decideMatch(participant, found ?? { persons: [] }, { defaultRegion: policy.defaultRegion });
     const resolved = await resolvePerson(participant, decision, crm, policy);
+    if (!('outcome' in resolved) && resolved.created !== undefined) created = true;
     if ('outcome' in resolved) {
       outcomes.push(resolved);
       continue;
@@ -173,14 +184,18 @@ export async function deliverMeeting(
   return done();
 }
 
-/** Each participant's candidates: the meeting's, searched once now, or the participant's own, searched when asked. */
+/**
+ * Each participant's candidates, in the participants' order: the meeting's, searched once, or each participant's
+ * own, searched a few at a time (lookups only, so their order does not matter; mapWithLimit.ts says why a few).
+ */
 async function searchCandidates(
   search: CandidateSearch,
   participants: readonly ClassifiedParticipant[],
-): Promise<(participant: ClassifiedParticipant) => Promise<MatchCandidates>> {
-  if (search.per === 'participant') return (participant) => search.find(participant);
+): Promise<MatchCandidates[]> {
+  if (search.per === 'participant')
+    return mapWithLimit(participants, CRM_REQUESTS_PER_MEETING, (participant) => search.find(participant));
   const persons = await search.find(participants);
-  return () => Promise.resolve({ persons });
+  return participants.map(() => ({ persons }));
 }
 
 /** The person a participant's decision names (created when allowed), or the outcome when there is none. */

@@ -79,6 +79,7 @@ export {
   type ParticipantOutcome,
   type ParticipantOutcomeKind,
 } from './deliverMeeting';
+export { CRM_REQUESTS_PER_MEETING, mapWithLimit } from './mapWithLimit';
 export {
   meetingOutcome,
   NOTE_OUTCOMES,

@@ -1,5 +1,7 @@
 import {
+  CRM_REQUESTS_PER_MEETING,
   deliverMeeting,
+  mapWithLimit,
   renderNote,
   type CrmId,
   type MeetingCrm,
@@ -8,6 +10,7 @@ import {
 } from '../core';
 import { createSuperOfficeContact } from './createSuperOfficeContact';
 import { findPresenterAssociate, findSuperOfficeCandidates } from './findSuperOfficePeople';
+import { sharedDefaults } from './sharedDefaults';
 import type { SuperOfficeAgents } from './superOfficeApi';
 import { writeAppointment } from './writeAppointment';
 import { writeSummaryDocument } from './writeSummaryDocument';
@@ -69,23 +72,31 @@ export async function deliverToSuperOffice(
     writeNotes: async (targets, presenterAssociateId) => {
       const associateId = presenterAssociateId ?? defaultOwner;
       const endsAt = summary.endsAt ?? new Date(Date.parse(summary.startsAt) + 30 * 60 * 1000).toISOString();
-      const written: Array<{ noteId: CrmId; action: 'created' | 'updated' }> = [];
-      for (const target of targets) {
+      const defaults = sharedDefaults(agents);
+      // The persons a few at a time (mapWithLimit.ts says why), each one's requests in order, the results in the
+      // targets' order. Exactly once still holds: every person has their own foreign keys
+      // (`<conversation>/<person>`), and deliverMeeting hands each person over once however many participants
+      // resolved to them.
+      return mapWithLimit(targets, CRM_REQUESTS_PER_MEETING, async (target) => {
         const contactId = target.companyId === undefined ? undefined : Number(target.companyId);
         const owner = associateId === undefined ? undefined : Number(associateId);
         let description = note.text;
         if (note.shortened.length > 0) {
           // The whole note does not fit the appointment's text: it goes into a document (writeSummaryDocument.ts),
           // and the appointment's shortened text says where.
-          const held = await writeSummaryDocument(agents, {
-            conversationId: summary.conversationId,
-            personId: Number(target.personId),
-            contactId,
-            associateId: owner,
-            header: note.title,
-            text: renderNote(summary, { timeZone: delivery.timeZone, maxLength: Number.POSITIVE_INFINITY }).text,
-            searchUnkeyed: delivery.searchUnkeyedAppointments !== false,
-          });
+          const held = await writeSummaryDocument(
+            agents,
+            {
+              conversationId: summary.conversationId,
+              personId: Number(target.personId),
+              contactId,
+              associateId: owner,
+              header: note.title,
+              text: renderNote(summary, { timeZone: delivery.timeZone, maxLength: Number.POSITIVE_INFINITY }).text,
+              searchUnkeyed: delivery.searchUnkeyedAppointments !== false,
+            },
+            () => defaults.document(),
+          );
           const link = summary.links.session ?? summary.links.transcript ?? summary.links.recording;
           const fullTextAt =
             held.kind === 'written'
@@ -93,23 +104,26 @@ export async function deliverToSuperOffice(
               : `only in DCI${link === undefined ? '' : ` (${link})`}: not kept in SuperOffice, which has no document template (see Test Integration)`;
           description = renderNote(summary, { ...noteOptions, fullTextAt }).text;
         }
-        const saved = await writeAppointment(agents, {
-          conversationId: summary.conversationId,
-          personId: Number(target.personId),
-          contactId,
-          associateId: owner,
-          taskListItemId: delivery.taskListItemId,
-          title: note.title,
-          description,
-          startsAt: summary.startsAt,
-          endsAt,
-          timeZone: delivery.timeZone,
-          location: summary.location,
-          searchUnkeyed: delivery.searchUnkeyedAppointments !== false,
-        });
-        written.push({ noteId: saved.appointmentId, action: saved.action });
-      }
-      return written;
+        const saved = await writeAppointment(
+          agents,
+          {
+            conversationId: summary.conversationId,
+            personId: Number(target.personId),
+            contactId,
+            associateId: owner,
+            taskListItemId: delivery.taskListItemId,
+            title: note.title,
+            description,
+            startsAt: summary.startsAt,
+            endsAt,
+            timeZone: delivery.timeZone,
+            location: summary.location,
+            searchUnkeyed: delivery.searchUnkeyedAppointments !== false,
+          },
+          () => defaults.appointment(),
+        );
+        return { noteId: saved.appointmentId as CrmId, action: saved.action };
+      });
     },
   };
   const result = await deliverMeeting(summary, crm, {

@@ -52,6 +52,8 @@ export interface AppointmentToWrite {
 export async function writeAppointment(
   agents: SuperOfficeAgents,
   appointment: AppointmentToWrite,
+  // A meeting's persons share one default (sharedDefaults.ts); alone, ask SuperOffice.
+  newEntity: () => Promise<AppointmentEntity> = () => agents.appointment.createDefaultAppointmentEntityAsync(),
 ): Promise<{ appointmentId: number; action: 'created' | 'updated' }> {
   const keyValue = `${appointment.conversationId}/${appointment.personId}`;
   const existingId = await keyedRecordId(agents, keyValue, 'appointment');
@@ -66,7 +68,7 @@ export async function writeAppointment(
       ? await findUnkeyedAppointment(agents, appointment.personId, appointment.conversationId, startDate)
       : undefined;
   const found = keyed ?? unkeyed;
-  const entity: AppointmentEntity = found ?? (await agents.appointment.createDefaultAppointmentEntityAsync());
+  const entity: AppointmentEntity = found ?? (await newEntity());
 
   entity.title = appointment.title;
   entity.description = appointment.description;

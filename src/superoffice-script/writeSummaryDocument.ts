@@ -43,6 +43,8 @@ const UTF8_BOM = '\ufeff';
 export async function writeSummaryDocument(
   agents: SuperOfficeAgents,
   document: SummaryDocumentToWrite,
+  // A meeting's persons share one default (sharedDefaults.ts); alone, ask SuperOffice.
+  newEntity: () => Promise<DocumentEntity> = () => agents.document.createDefaultDocumentEntityAsync(),
 ): Promise<SummaryDocumentOutcome> {
   const keyValue = `${document.conversationId}/${document.personId}`;
   const existingId = await keyedRecordId(agents, keyValue, 'document');
@@ -51,7 +53,7 @@ export async function writeSummaryDocument(
   const found = existing?.documentId && existing.documentId > 0 ? existing : undefined;
   if (!found && document.searchUnkeyed)
     await removeUnkeyedDocuments(agents, document.personId, document.conversationId);
-  const entity: DocumentEntity = found ?? (await agents.document.createDefaultDocumentEntityAsync());
+  const entity: DocumentEntity = found ?? (await newEntity());
   if (!found && !(entity.documentTemplate?.documentTemplateId && entity.documentTemplate.documentTemplateId > 0))
     return { kind: 'no_template' };
 
