@@ -87,6 +87,16 @@ describe('dead-letter advice for SuperOffice', () => {
     );
   });
 
+  it('404 for a system user names the login service address too (a wrong SUPEROFFICE_LOGIN_URL answers 404)', () => {
+    const message = (auth: 'system_user' | 'ticket') => {
+      const decision = classifyFailure(new CrmError('not_found', 'not found', { status: 404 }), so(auth));
+      return 'message' in decision ? decision.message : '';
+    };
+    expect(message('system_user')).toContain('SUPEROFFICE_LOGIN_URL');
+    expect(message('system_user')).toContain('SUPEROFFICE_URL');
+    expect(message('ticket')).not.toContain('SUPEROFFICE_LOGIN_URL');
+  });
+
   it('429, 5xx and timeouts are retried as for Lime, with SuperOffice advice when they last', () => {
     for (const code of ['rate_limited', 'server_error', 'timeout'] as const) {
       const decision = classifyFailure(new CrmError(code, 'temporary'), so('ticket'));

@@ -23,6 +23,16 @@ export const SUPEROFFICE_TEMPORARY: Partial<Record<CrmErrorCode, string>> = {
   bad_response: `SuperOffice's answers were not what its WebAPI documents: check that ${URL} is the tenant's WebAPI base; ${REQUEUE}`,
 };
 
+/**
+ * A system user also signs in at SuperOffice's login service, whose address (SUPEROFFICE_LOGIN_URL, else derived from
+ * the WebAPI URL) answers 404 or a redirect when it is wrong: the advice names it too.
+ */
+function loginUrlToo(auth: SuperOfficeCredentialKind | undefined): string {
+  return auth === 'system_user'
+    ? ` and, for the system user's sign-in, the login service's address ${PAGE} or in SUPEROFFICE_LOGIN_URL (empty: derived from the WebAPI URL)`
+    : '';
+}
+
 /** What an admin should do about each permanent failure, per way of signing in where it matters. */
 export function superOfficeAction(code: CrmErrorCode, auth: SuperOfficeCredentialKind | undefined): string | undefined {
   switch (code) {
@@ -41,13 +51,13 @@ export function superOfficeAction(code: CrmErrorCode, auth: SuperOfficeCredentia
     case 'tls_failed':
       return `SuperOffice's certificate could not be verified: configure the CA that signed it in SUPEROFFICE_CA_FILE (a PEM file) and restart the receiver, ${REQUEUE}`;
     case 'not_found':
-      return `Check ${URL} (the tenant's WebAPI base, e.g. https://online3.superoffice.com/Cust12345), ${REQUEUE}`;
+      return `Check ${URL} (the tenant's WebAPI base, e.g. https://online3.superoffice.com/Cust12345)${loginUrlToo(auth)}, ${REQUEUE}`;
     case 'bad_request':
       return `Fix the configuration ${PAGE} or the data in SuperOffice that SuperOffice names, ${REQUEUE}`;
     case 'schema_mismatch':
       return `Choose a task type SuperOffice offers ${PAGE} or in SUPEROFFICE_TASK_TYPE (Settings and maintenance → Lists → Follow-ups), ${REQUEUE}`;
     case 'unexpected_status':
-      return `SuperOffice answered in a way the integration does not expect: check the SuperOffice server and ${URL}, ${REQUEUE}`;
+      return `SuperOffice answered in a way the integration does not expect: check the SuperOffice server and ${URL}${loginUrlToo(auth)}, ${REQUEUE}`;
     default:
       return undefined;
   }
