@@ -132,3 +132,31 @@ export function readCaFile(file: string, variable: string): string {
 export function hintOf(secret: string | undefined): string | undefined {
   return secret !== undefined && secret.length >= 12 && !secret.includes('\n') ? secret.slice(-4) : undefined;
 }
+
+/**
+ * Why a save that moves a URL to another host without the secrets is refused, or undefined when it may go ahead.
+ * Stored secrets were given for the host they were entered with; keeping them when the URL moves would let whoever
+ * holds an admin session send them elsewhere. Refusing (rather than clearing them) keeps the connection in effect
+ * working until the admin enters the credentials for the new host, and says what is needed. Only the host counts
+ * (scheme, port and path may change: the same server), and only stored secrets (the environment's are the operator's).
+ */
+export function credentialsStayWithHost(change: {
+  storedUrl: string | undefined;
+  newUrl: string | undefined;
+  /** Whether stored (not environment) secrets would go to the new host if the save went ahead. */
+  secretsLeftStored: boolean;
+}): string | undefined {
+  if (change.storedUrl === undefined || change.newUrl === undefined || !change.secretsLeftStored) return undefined;
+  const before = hostOf(change.storedUrl);
+  const after = hostOf(change.newUrl);
+  if (before === undefined || after === undefined || before === after) return undefined;
+  return `The credentials belong to ${before}: enter them again for ${after}.`;
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
