@@ -461,3 +461,23 @@ describe('the saved API key stays with the host it was entered for', () => {
     expect(built.at(-1)?.options).toMatchObject({ baseUrl: otherPath, apiKey: TEST_API_KEY });
   });
 });
+
+describe('a save rebuilds the Lime connector only when the connection changes', () => {
+  it('internal domains and create contacts keep the connector; a new history type builds one', async () => {
+    const lime = await startLime();
+    const { built, makeConnector } = connectorLog();
+    const settings = await settingsService({ SECRET_KEY }, makeConnector);
+    await settings.save({ url: lime.baseUrl, apiKey: TEST_API_KEY });
+    const first = settings.connector();
+
+    await settings.save({ internalDomains: ['seller.se'], createMissingContacts: true });
+    expect(built).toHaveLength(1);
+    expect(settings.connector()).toBe(first);
+    expect(settings.deliverOptions()).toMatchObject({ createMissingContacts: true, internalDomains: ['seller.se'] });
+
+    await settings.save({ historyType: 'customer_meeting' });
+    expect(built.map((entry) => entry.options.historyType)).toEqual([expect.any(String), 'customer_meeting']);
+    expect(settings.connector()).not.toBe(first);
+    await waitFor(() => built[0]?.closed === true, 5_000, 'the replaced connector to close');
+  });
+});

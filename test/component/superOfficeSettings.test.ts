@@ -334,3 +334,30 @@ describe('stored SuperOffice credentials stay with the host they were entered fo
     });
   });
 });
+
+describe('a save rebuilds the connector only when the connection changes', () => {
+  it('internal domains and create contacts keep the connector (and its ticket); a new task type builds one', async () => {
+    const { settings, built } = await service();
+    await settings.superOffice.save({
+      url: 'https://online3.superoffice.com/Cust12345',
+      auth: 'system_user',
+      clientId: 'client-id-1',
+      clientSecret: 'client-secret-123456',
+      privateKey: PRIVATE_KEY,
+      systemUserToken: 'Companion-system-user-token',
+    });
+    const first = settings.connector();
+    expect(built).toHaveLength(1);
+
+    await settings.superOffice.save({ internalDomains: ['seller.se'], createMissingContacts: true });
+    await settings.superOffice.save({ clientSecret: 'client-secret-123456' });
+    expect(built).toHaveLength(1);
+    expect(settings.connector()).toBe(first);
+    expect(settings.deliverOptions()).toMatchObject({ createMissingContacts: true, internalDomains: ['seller.se'] });
+
+    await settings.superOffice.save({ taskType: 'Call' });
+    expect(built).toHaveLength(2);
+    expect(built.at(-1)).toMatchObject({ taskTypeName: 'Call' });
+    expect(settings.connector()).not.toBe(first);
+  });
+});

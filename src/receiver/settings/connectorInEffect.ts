@@ -8,12 +8,15 @@ import { SharedConnector } from './sharedConnector';
 
 /**
  * The connector of the settings in effect, whichever CRM they are for: Lime's and SuperOffice's settings services
- * differ in their fields, not in how a change takes effect. Changes run one at a time; each rebuilds the connector
- * and retires the old one once its calls have returned; the last Test connection result is forgotten when the
- * connection it checked is replaced by a different one.
+ * differ in their fields, not in how a change takes effect. Changes run one at a time; each that changes the
+ * connector's options rebuilds the connector and retires the old one once its calls have returned; the last Test
+ * connection result is forgotten when the connection it checked is replaced by a different one.
  */
 export interface ConnectorInEffect<O> {
-  /** Builds the connector for the options in effect now (none while incomplete) and retires the one before. */
+  /**
+   * Builds the connector for the options in effect now (none while incomplete) and retires the one before; keeps
+   * the one in use when its options are the same.
+   */
   rebuild(): Promise<void>;
   /** One change at a time: two admins saving at once must not interleave store writes and rebuilds. */
   serialized<T>(work: () => Promise<T>): Promise<T>;
@@ -41,6 +44,9 @@ export function createConnectorInEffect<O>(deps: {
     async rebuild() {
       const before = current;
       const options = deps.optionsNow();
+      // A save that leaves the connection as it was (internal domains, create contacts) keeps the connector: a new
+      // one would sign in again, and each SuperOffice system user exchange leaves a credentials row in the tenant.
+      if (before && options !== undefined && sameOptions(before.options, options)) return;
       current =
         options === undefined ? undefined : new SharedConnector(deps.makeConnector(options), options, deps.logger);
       if (before && !deps.sameConnection(before.options, options)) lastCheck = undefined;
@@ -76,6 +82,11 @@ export function createConnectorInEffect<O>(deps: {
       await last?.retire();
     },
   };
+}
+
+/** Whether two connectors' options are equal (plain data: URLs, credentials, PEMs, flags). */
+function sameOptions(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Delivery options that follow the settings (internal domains, create contacts) and the receiver's configuration. */
