@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError, loadConfig } from '../../src/receiver/config/loadConfig';
 import { makeCrmConnector } from '../../src/receiver/makeCrmConnector';
+import { seedDemoData, startSuperOfficeEmulator } from '../../src/sandbox/superoffice';
 import { createLogger } from '../../src/receiver/observability/logger';
 import type { CrmConnectorOptions } from '../../src/receiver/settings/connectionSettingsService';
 import { SuperOfficeSettingsError } from '../../src/receiver/settings/superOfficeSettings';
@@ -359,5 +360,40 @@ describe('a save rebuilds the connector only when the connection changes', () =>
     expect(built).toHaveLength(2);
     expect(built.at(-1)).toMatchObject({ taskTypeName: 'Call' });
     expect(settings.connector()).not.toBe(first);
+  });
+
+  it('against the emulator: a save of internal domains makes no new system user exchange', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const emulator = await startSuperOfficeEmulator({
+      auth: {
+        kind: 'online',
+        applications: [
+          {
+            clientId: 'client-id-1',
+            clientSecret: 'client-secret-123456',
+            publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+          },
+        ],
+        systemUsers: [{ systemUserToken: 'Companion-system-user-token', clientId: 'client-id-1' }],
+      },
+    });
+    cleanups.push(() => emulator.close());
+    seedDemoData(emulator);
+    const { settings } = await service();
+    await settings.superOffice.save({
+      url: emulator.baseUrl,
+      auth: 'system_user',
+      clientId: 'client-id-1',
+      clientSecret: 'client-secret-123456',
+      privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      systemUserToken: 'Companion-system-user-token',
+      loginUrl: emulator.loginUrl,
+    });
+    expect(await settings.testConnection()).toMatchObject({ ok: true });
+    expect(emulator.exchangeCount).toBe(1);
+
+    await settings.superOffice.save({ internalDomains: ['seller.se'], createMissingContacts: true });
+    expect(await settings.testConnection()).toMatchObject({ ok: true });
+    expect(emulator.exchangeCount).toBe(1);
   });
 });
