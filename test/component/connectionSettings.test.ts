@@ -416,3 +416,68 @@ describe('the running receiver follows the connection settings', () => {
     expect((await again.settings.view()).connected).toBe(true);
   });
 });
+
+describe('the saved API key stays with the host it was entered for', () => {
+  it('a URL on another host without the key again is refused at the URL, naming both hosts and no key', async () => {
+    const lime = await startLime();
+    const { built, makeConnector } = connectorLog();
+    const settings = await settingsService({ SECRET_KEY }, makeConnector);
+    await settings.save({ url: lime.baseUrl, apiKey: TEST_API_KEY });
+    const elsewhere = lime.baseUrl.replace('127.0.0.1', 'localhost');
+    expect(elsewhere).not.toBe(lime.baseUrl);
+
+    const refused = await settings.save({ url: elsewhere }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(SettingsError);
+    expect(refused).toMatchObject({
+      field: 'url',
+      message: 'The credentials belong to 127.0.0.1: enter them again for localhost.',
+    });
+    expect(String((refused as Error).message)).not.toContain(TEST_API_KEY);
+    expect((await settings.view()).settings.url).toBe(lime.baseUrl);
+    expect(built.map((entry) => entry.options.baseUrl)).toEqual([lime.baseUrl]);
+    expect(await settings.testConnection()).toMatchObject({ ok: true });
+  });
+
+  it('a URL on another host with the key entered again is saved', async () => {
+    const lime = await startLime();
+    const settings = await settingsService();
+    await settings.save({ url: lime.baseUrl, apiKey: TEST_API_KEY });
+    const elsewhere = lime.baseUrl.replace('127.0.0.1', 'localhost');
+    await settings.save({ url: elsewhere, apiKey: TEST_API_KEY });
+    expect((await settings.view()).settings.url).toBe(elsewhere);
+    expect(await settings.testConnection()).toMatchObject({ ok: true });
+  });
+
+  it('the same host with another path keeps the saved key', async () => {
+    const lime = await startLime();
+    const { built, makeConnector } = connectorLog();
+    const settings = await settingsService({ SECRET_KEY }, makeConnector);
+    await settings.save({ url: lime.baseUrl, apiKey: TEST_API_KEY });
+    const otherPath = `${lime.baseUrl.replace(/\/+$/u, '')}/other`;
+    await settings.save({ url: otherPath });
+    expect(built.at(-1)?.options).toMatchObject({ baseUrl: otherPath, apiKey: TEST_API_KEY });
+  });
+});
+
+describe('a save rebuilds the Lime connector only when the connection changes', () => {
+  it('internal domains and create contacts keep the connector; a new history type builds one', async () => {
+    const lime = await startLime();
+    const { built, makeConnector } = connectorLog();
+    const settings = await settingsService({ SECRET_KEY }, makeConnector);
+    await settings.save({ url: lime.baseUrl, apiKey: TEST_API_KEY });
+    const first = settings.connector();
+
+    await settings.save({ internalDomains: ['seller.se'], createMissingContacts: true });
+    expect(built).toHaveLength(1);
+    expect(settings.connector()).toBe(first);
+    expect(settings.deliverOptions()).toMatchObject({ createMissingContacts: true, internalDomains: ['seller.se'] });
+
+    await settings.save({ historyType: 'customer_meeting' });
+    expect(built.map((entry) => entry.options.historyType)).toEqual([expect.any(String), 'customer_meeting']);
+    expect(settings.connector()).not.toBe(first);
+    await waitFor(() => built[0]?.closed === true, 5_000, 'the replaced connector to close');
+  });
+});

@@ -1,10 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError, loadConfig } from '../../src/receiver/config/loadConfig';
 import { makeCrmConnector } from '../../src/receiver/makeCrmConnector';
+import { seedDemoData, startSuperOfficeEmulator } from '../../src/sandbox/superoffice';
 import { createLogger } from '../../src/receiver/observability/logger';
 import type { CrmConnectorOptions } from '../../src/receiver/settings/connectionSettingsService';
 import { SuperOfficeSettingsError } from '../../src/receiver/settings/superOfficeSettings';
@@ -233,5 +234,166 @@ describe('SuperOffice connection settings', () => {
     await settings.disconnect();
     expect(settings.connector()).toBeUndefined();
     expect(Object.keys(storedRows())).toEqual(['superoffice.taskType']);
+  });
+});
+
+describe('stored SuperOffice credentials stay with the host they were entered for', () => {
+  const SYSTEM_USER = {
+    url: 'https://online3.superoffice.com/Cust12345',
+    auth: 'system_user',
+    clientId: 'client-id-1',
+    clientSecret: 'client-secret-123456',
+    privateKey: PRIVATE_KEY,
+    systemUserToken: 'Companion-system-user-token',
+  } as const;
+
+  async function refusal(work: Promise<unknown>): Promise<SuperOfficeSettingsError> {
+    const error = await work.then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(SuperOfficeSettingsError);
+    return error as SuperOfficeSettingsError;
+  }
+
+  it('a WebAPI URL on another host without the secrets again is refused at the URL; nothing changes', async () => {
+    const { settings, built } = await service();
+    await settings.superOffice.save(SYSTEM_USER);
+    const rowsBefore = storedRows();
+
+    const error = await refusal(settings.superOffice.save({ url: 'https://attacker.example/Cust12345' }));
+    expect(error.field).toBe('url');
+    expect(error.message).toBe(
+      'The credentials belong to online3.superoffice.com: enter them again for attacker.example.',
+    );
+    for (const secret of ['client-secret-123456', 'Companion-system-user-token', 'PRIVATE KEY']) {
+      expect(error.message).not.toContain(secret);
+    }
+    expect(settings.superOffice.view().settings.url).toBe(SYSTEM_USER.url);
+    expect(built).toHaveLength(1);
+    expect(storedRows()).toEqual(rowsBefore);
+  });
+
+  it('with the secrets entered again the new host is saved, and secrets of another sign-in are cleared', async () => {
+    const { settings, built } = await service();
+    await settings.superOffice.save({
+      url: 'https://crm.example.com/SuperOffice',
+      auth: 'basic',
+      username: 'A',
+      password: 'old-pw',
+    });
+    await settings.superOffice.save({ ...SYSTEM_USER, url: 'https://crm.example.com/SuperOffice' });
+    expect(Object.keys(storedRows())).toContain('superoffice.password');
+
+    await settings.superOffice.save(SYSTEM_USER);
+    expect(settings.superOffice.view().settings.url).toBe(SYSTEM_USER.url);
+    expect(built.at(-1)).toMatchObject({
+      baseUrl: SYSTEM_USER.url,
+      credentials: { kind: 'system_user', clientSecret: 'client-secret-123456' },
+    });
+    // The Onsite password was given for crm.example.com: it does not follow to online3.
+    expect(Object.keys(storedRows())).not.toContain('superoffice.password');
+    expect(settings.superOffice.view().settings.secrets.password.set).toBe(false);
+  });
+
+  it('the same host with another path keeps the stored secrets', async () => {
+    const { settings, built } = await service();
+    await settings.superOffice.save(SYSTEM_USER);
+    await settings.superOffice.save({ url: 'https://online3.superoffice.com/Cust67890' });
+    expect(built.at(-1)).toMatchObject({
+      baseUrl: 'https://online3.superoffice.com/Cust67890',
+      credentials: { kind: 'system_user', clientSecret: 'client-secret-123456' },
+    });
+  });
+
+  it('a login service URL on another host without the secrets again is refused at that field', async () => {
+    const { settings } = await service();
+    await settings.superOffice.save({ ...SYSTEM_USER, loginUrl: 'https://sod.superoffice.com/login' });
+    const error = await refusal(settings.superOffice.save({ loginUrl: 'https://login.attacker.example/login' }));
+    expect(error.field).toBe('loginUrl');
+    expect(error.message).toBe(
+      'The credentials belong to sod.superoffice.com: enter them again for login.attacker.example.',
+    );
+    expect(settings.superOffice.view().settings.loginUrl).toBe('https://sod.superoffice.com/login');
+  });
+
+  it("secrets given by SUPEROFFICE_* variables are the operator's: the login service URL may move without them", async () => {
+    const keyFile = join(dataDir, 'system-user.pem');
+    writeFileSync(keyFile, PRIVATE_KEY);
+    const { settings, built } = await service({
+      SUPEROFFICE_URL: SYSTEM_USER.url,
+      SUPEROFFICE_AUTH: 'system_user',
+      SUPEROFFICE_CLIENT_ID: 'client-id-1',
+      SUPEROFFICE_CLIENT_SECRET: 'client-secret-from-env',
+      SUPEROFFICE_PRIVATE_KEY_FILE: keyFile,
+      SUPEROFFICE_SYSTEM_USER_TOKEN: 'Companion-token-from-env',
+    });
+    await settings.superOffice.save({ loginUrl: 'https://sod.superoffice.com/login' });
+    await settings.superOffice.save({ loginUrl: 'https://online.superoffice.com/login' });
+    expect(built.at(-1)).toMatchObject({
+      credentials: { kind: 'system_user', loginUrl: 'https://online.superoffice.com/login' },
+    });
+  });
+});
+
+describe('a save rebuilds the connector only when the connection changes', () => {
+  it('internal domains and create contacts keep the connector (and its ticket); a new task type builds one', async () => {
+    const { settings, built } = await service();
+    await settings.superOffice.save({
+      url: 'https://online3.superoffice.com/Cust12345',
+      auth: 'system_user',
+      clientId: 'client-id-1',
+      clientSecret: 'client-secret-123456',
+      privateKey: PRIVATE_KEY,
+      systemUserToken: 'Companion-system-user-token',
+    });
+    const first = settings.connector();
+    expect(built).toHaveLength(1);
+
+    await settings.superOffice.save({ internalDomains: ['seller.se'], createMissingContacts: true });
+    await settings.superOffice.save({ clientSecret: 'client-secret-123456' });
+    expect(built).toHaveLength(1);
+    expect(settings.connector()).toBe(first);
+    expect(settings.deliverOptions()).toMatchObject({ createMissingContacts: true, internalDomains: ['seller.se'] });
+
+    await settings.superOffice.save({ taskType: 'Call' });
+    expect(built).toHaveLength(2);
+    expect(built.at(-1)).toMatchObject({ taskTypeName: 'Call' });
+    expect(settings.connector()).not.toBe(first);
+  });
+
+  it('against the emulator: a save of internal domains makes no new system user exchange', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const emulator = await startSuperOfficeEmulator({
+      auth: {
+        kind: 'online',
+        applications: [
+          {
+            clientId: 'client-id-1',
+            clientSecret: 'client-secret-123456',
+            publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+          },
+        ],
+        systemUsers: [{ systemUserToken: 'Companion-system-user-token', clientId: 'client-id-1' }],
+      },
+    });
+    cleanups.push(() => emulator.close());
+    seedDemoData(emulator);
+    const { settings } = await service();
+    await settings.superOffice.save({
+      url: emulator.baseUrl,
+      auth: 'system_user',
+      clientId: 'client-id-1',
+      clientSecret: 'client-secret-123456',
+      privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      systemUserToken: 'Companion-system-user-token',
+      loginUrl: emulator.loginUrl,
+    });
+    expect(await settings.testConnection()).toMatchObject({ ok: true });
+    expect(emulator.exchangeCount).toBe(1);
+
+    await settings.superOffice.save({ internalDomains: ['seller.se'], createMissingContacts: true });
+    expect(await settings.testConnection()).toMatchObject({ ok: true });
+    expect(emulator.exchangeCount).toBe(1);
   });
 });

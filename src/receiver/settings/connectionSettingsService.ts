@@ -15,6 +15,7 @@ import {
 } from './connectionSettings';
 import {
   createConnectorInEffect,
+  credentialsStayWithHost,
   deliverOptionsOf,
   hintOf,
   openSavedSecret,
@@ -160,6 +161,13 @@ export async function createConnectionSettingsService(deps: {
     save: (input: SettingsInput) =>
       inEffect.serialized(async () => {
         const valid = validateSettingsInput(input, locked);
+        // A stored API key does not follow the URL to another host (see credentialsStayWithHost).
+        const refusal = credentialsStayWithHost({
+          storedUrl: stored.url,
+          newUrl: valid.url,
+          secretsLeftStored: env.apiKey === undefined && storedApiKey !== undefined && valid.apiKey === undefined,
+        });
+        if (refusal !== undefined) throw new SettingsError('url', refusal);
         const values: Record<string, unknown> = {};
         if (valid.url !== undefined) values[KEYS.url] = valid.url;
         if (valid.apiKey !== undefined) {

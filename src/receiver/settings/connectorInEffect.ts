@@ -8,12 +8,15 @@ import { SharedConnector } from './sharedConnector';
 
 /**
  * The connector of the settings in effect, whichever CRM they are for: Lime's and SuperOffice's settings services
- * differ in their fields, not in how a change takes effect. Changes run one at a time; each rebuilds the connector
- * and retires the old one once its calls have returned; the last Test connection result is forgotten when the
- * connection it checked is replaced by a different one.
+ * differ in their fields, not in how a change takes effect. Changes run one at a time; each that changes the
+ * connector's options rebuilds the connector and retires the old one once its calls have returned; the last Test
+ * connection result is forgotten when the connection it checked is replaced by a different one.
  */
 export interface ConnectorInEffect<O> {
-  /** Builds the connector for the options in effect now (none while incomplete) and retires the one before. */
+  /**
+   * Builds the connector for the options in effect now (none while incomplete) and retires the one before; keeps
+   * the one in use when its options are the same.
+   */
   rebuild(): Promise<void>;
   /** One change at a time: two admins saving at once must not interleave store writes and rebuilds. */
   serialized<T>(work: () => Promise<T>): Promise<T>;
@@ -41,6 +44,9 @@ export function createConnectorInEffect<O>(deps: {
     async rebuild() {
       const before = current;
       const options = deps.optionsNow();
+      // A save that leaves the connection as it was (internal domains, create contacts) keeps the connector: a new
+      // one would sign in again, and each SuperOffice system user exchange leaves a credentials row in the tenant.
+      if (before && options !== undefined && sameOptions(before.options, options)) return;
       current =
         options === undefined ? undefined : new SharedConnector(deps.makeConnector(options), options, deps.logger);
       if (before && !deps.sameConnection(before.options, options)) lastCheck = undefined;
@@ -76,6 +82,11 @@ export function createConnectorInEffect<O>(deps: {
       await last?.retire();
     },
   };
+}
+
+/** Whether two connectors' options are equal (plain data: URLs, credentials, PEMs, flags). */
+function sameOptions(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Delivery options that follow the settings (internal domains, create contacts) and the receiver's configuration. */
@@ -131,4 +142,32 @@ export function readCaFile(file: string, variable: string): string {
  */
 export function hintOf(secret: string | undefined): string | undefined {
   return secret !== undefined && secret.length >= 12 && !secret.includes('\n') ? secret.slice(-4) : undefined;
+}
+
+/**
+ * Why a save that moves a URL to another host without the secrets is refused, or undefined when it may go ahead.
+ * Stored secrets were given for the host they were entered with; keeping them when the URL moves would let whoever
+ * holds an admin session send them elsewhere. Refusing (rather than clearing them) keeps the connection in effect
+ * working until the admin enters the credentials for the new host, and says what is needed. Only the host counts
+ * (scheme, port and path may change: the same server), and only stored secrets (the environment's are the operator's).
+ */
+export function credentialsStayWithHost(change: {
+  storedUrl: string | undefined;
+  newUrl: string | undefined;
+  /** Whether stored (not environment) secrets would go to the new host if the save went ahead. */
+  secretsLeftStored: boolean;
+}): string | undefined {
+  if (change.storedUrl === undefined || change.newUrl === undefined || !change.secretsLeftStored) return undefined;
+  const before = hostOf(change.storedUrl);
+  const after = hostOf(change.newUrl);
+  if (before === undefined || after === undefined || before === after) return undefined;
+  return `The credentials belong to ${before}: enter them again for ${after}.`;
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
 }

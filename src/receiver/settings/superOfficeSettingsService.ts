@@ -14,6 +14,7 @@ import type { SettingsView } from './connectionSettings';
 import type { MakeCrmConnector, OwnedConnectionSettingsService } from './connectionSettingsService';
 import {
   createConnectorInEffect,
+  credentialsStayWithHost,
   deliverOptionsOf,
   hintOf,
   openSavedSecret,
@@ -149,6 +150,38 @@ export async function createSuperOfficeSettingsService(deps: {
 
   await inEffect.rebuild();
 
+  /**
+   * Refuses a save that moves the WebAPI URL or the login service URL to another host while stored secrets of the
+   * chosen sign-in would go there without being entered again (see credentialsStayWithHost). Returns the stored
+   * secrets of the other sign-ins, which the save clears: they too were given for the old host, and would follow
+   * the URL the day the sign-in is switched back.
+   */
+  const secretsLeftBehind = (valid: Values): SuperOfficeSecretName[] => {
+    const storedSecret = (name: SuperOfficeSecretName) =>
+      !locked.includes(name) && typeof stored[name] === 'string' && valid[name] === undefined;
+    const auth = (valid.auth ?? text('auth')) as keyof typeof FIELDS_OF | undefined;
+    const ofAuth = (names: readonly SuperOfficeSettingName[]) =>
+      SUPEROFFICE_SECRETS.filter((name) => names.includes(name) && storedSecret(name));
+    const chosen = auth === undefined || !(auth in FIELDS_OF) ? [] : ofAuth(FIELDS_OF[auth]);
+    const checks: [SuperOfficeSettingName, string | undefined, readonly SuperOfficeSecretName[]][] = [
+      ['url', typeof stored.url === 'string' ? stored.url : undefined, chosen],
+      // The login service receives the client secret, the signed system user token (system user sign-in only).
+      [
+        'loginUrl',
+        typeof stored.loginUrl === 'string' ? stored.loginUrl : undefined,
+        auth === 'system_user' ? chosen : [],
+      ],
+    ];
+    let moved = false;
+    for (const [field, storedUrl, secrets] of checks) {
+      const newUrl = typeof valid[field] === 'string' ? valid[field] : undefined;
+      const refusal = credentialsStayWithHost({ storedUrl, newUrl, secretsLeftStored: secrets.length > 0 });
+      if (refusal !== undefined) throw new SuperOfficeSettingsError(field, refusal);
+      if (credentialsStayWithHost({ storedUrl, newUrl, secretsLeftStored: true }) !== undefined) moved = true;
+    }
+    return moved ? SUPEROFFICE_SECRETS.filter((name) => storedSecret(name) && !chosen.includes(name)) : [];
+  };
+
   const superOffice: SuperOfficeSettingsAccess = {
     view: (): SuperOfficeSettingsView => {
       const settings = effective();
@@ -169,12 +202,15 @@ export async function createSuperOfficeSettingsService(deps: {
             `${capitalized(SUPEROFFICE_LABEL[secrets[0] ?? 'password'])} cannot be saved: ${SET_SECRET_KEY_TO_SAVE}`,
           );
         }
+        const leftBehind = secretsLeftBehind(valid);
         const values: Record<string, unknown> = {};
+        for (const name of leftBehind) values[key(name)] = undefined;
         for (const [name, given] of Object.entries(valid) as [SuperOfficeSettingName, unknown][]) {
           const sealed = (SUPEROFFICE_SECRETS as readonly string[]).includes(name) && secretKey !== undefined;
           values[key(name)] = sealed ? sealSecret(String(given), secretKey) : given;
         }
         await store.writeSettings(values);
+        for (const name of leftBehind) delete stored[name];
         stored = { ...stored, ...valid };
         await inEffect.rebuild();
         logger.info({ changed: Object.keys(valid) }, 'SuperOffice connection settings saved');
