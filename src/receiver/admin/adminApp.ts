@@ -1,3 +1,4 @@
+import { crmDisplayName } from '../config/crmInEffect';
 import { join } from 'node:path';
 import express, { type NextFunction, type Response } from 'express';
 import helmet from 'helmet';
@@ -109,7 +110,7 @@ export function adminApp(deps: AdminDeps): express.Express {
     // The header's nav, with this page's section marked (res.locals reach every view and its partials).
     response.locals['nav'] = navLinks(request.path);
     // The CRM in effect, named where a page speaks of it (the overview's connection, its help texts).
-    response.locals['crmName'] = deps.settings.crm === 'superoffice' ? 'SuperOffice' : 'Lime';
+    response.locals['crmName'] = crmDisplayName(deps.settings.crm);
     next();
   });
 

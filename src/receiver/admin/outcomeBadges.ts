@@ -1,3 +1,4 @@
+import { crmDisplayName } from '../config/crmInEffect';
 import type { ParticipantOutcome } from '../../crm/crmConnector';
 
 /** A participant outcome as the admin pages show it: a short label and a style class. */
@@ -13,7 +14,7 @@ export const MATCH_AGAIN = 'Match again and update the notes';
 
 /** The CRM a delivery went to, by its queue target, as people read it. */
 export function crmNameOf(target: string): string {
-  return target === 'superoffice' ? 'SuperOffice' : 'Lime';
+  return crmDisplayName(target);
 }
 
 /**

@@ -3,6 +3,7 @@
 // main.ts's factory (makeCrmConnector: Lime's or SuperOffice's, as CRM says). Everything else goes through the
 // receiver's own code: the settings services (environment first, else what the admin pages saved, the secrets
 // opened with SECRET_KEY), the store, the backfill walk, enrichment and the connector's dry run.
+import { crmDisplayName } from '../config/crmInEffect';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,9 +47,6 @@ interface Connections {
   crm: OwnedConnectionSettingsService;
   close(): Promise<void>;
 }
-
-/** The CRM's name as the commands print it. */
-const CRM_LABEL: Record<CrmName, string> = { lime: 'Lime', superoffice: 'SuperOffice' };
 
 /**
  * Reads the full configuration and opens what the receiver would: the store (for the settings saved on the admin
@@ -165,7 +163,7 @@ export async function testConnection(env: Env, out: Output, err: Output): Promis
     const dciPolls = dci.mode() !== 'webhook';
     if (dci.api() === undefined && !dciPolls && !crmView.connected) {
       err(
-        `Nothing to test: neither DCI's REST API (DCI_API_URL and DCI_API_TOKEN) nor ${CRM_LABEL[crmName]} ` +
+        `Nothing to test: neither DCI's REST API (DCI_API_URL and DCI_API_TOKEN) nor ${crmDisplayName(crmName)} ` +
           `(${CRM_VARIABLES[crmName]}) is configured, here or on the admin pages.`,
       );
       return 2;
@@ -218,7 +216,7 @@ const CRM_VARIABLES: Record<CrmName, string> = {
 /** The CRM's heading: its URL and, for SuperOffice, how it signs in (never a secret). */
 function crmHeading(opened: Connections, url: string | undefined): string {
   const auth = opened.crm.superOffice?.view().settings.auth;
-  return `${CRM_LABEL[opened.crmName]} (${url ?? 'no URL'}${auth === undefined ? '' : `; signs in with ${auth}`})`;
+  return `${crmDisplayName(opened.crmName)} (${url ?? 'no URL'}${auth === undefined ? '' : `; signs in with ${auth}`})`;
 }
 
 /** What to set for a CRM that is not connected; SuperOffice names the settings still missing. */
@@ -284,7 +282,7 @@ export async function backfill(
       );
       return 2;
     }
-    const crmLabel = CRM_LABEL[opened.crmName];
+    const crmLabel = crmDisplayName(opened.crmName);
     const connector = opened.crm.connector();
     if (options.dryRun && connector === undefined) {
       err(
@@ -406,7 +404,7 @@ class DryRun {
 
 /** One participant of a dry run: name, outcome, how matched, the CRM's person. */
 export function participantLine(summary: MeetingSummary, outcome: ParticipantOutcome, crm: CrmName = 'lime'): string {
-  const label = CRM_LABEL[crm];
+  const label = crmDisplayName(crm);
   const participant = summary.participants[outcome.participantIndex];
   const name =
     participant?.name ??

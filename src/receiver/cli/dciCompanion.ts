@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { normalizeEmail } from '../../core';
 import { countNoun } from '../../core/countNoun';
+import { readCrm } from '../config/crmInEffect';
 import { regeneratedSample, samplePayloads, type SamplePayload } from '../demo/samplePayloads';
 import { signDci } from '../ingest/signWebhook';
 import { backup, restore } from './backupCommands';
@@ -247,7 +248,7 @@ async function requeue(options: Options, env: Record<string, string | undefined>
   try {
     // The CRM in effect (CRM, as the receiver reads it): only its deliveries are requeued. Another CRM's would
     // wait, claimed by no worker, until that CRM is set again.
-    const target = env['CRM']?.trim().toLowerCase() === 'superoffice' ? 'superoffice' : 'lime';
+    const target = readCrm(env).crm;
     if (options.flags['dead'] === true) {
       const count = await store.requeueAllDead(new Date(), target);
       out(`${countNoun(count, 'dead delivery', 'dead deliveries')} requeued.`);

@@ -1,3 +1,4 @@
+import { readCrm } from './crmInEffect';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { isSupportedRegion, isValidTimeZone } from '../../core';
@@ -415,8 +416,7 @@ export class ConfigError extends Error {
  * reader of `process.env` (main.ts passes it in). Values are never echoed: some are secrets.
  */
 export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: string = process.cwd()): ReceiverConfig {
-  const crmText = fullEnv['CRM']?.trim().toLowerCase() || 'lime';
-  const crm: CrmName = crmText === 'superoffice' ? 'superoffice' : 'lime';
+  const { crm, valid: crmValid } = readCrm(fullEnv);
   const ignoredCrmVariables = otherCrmVariables(fullEnv, crm);
   // The other CRM's variables are not read at all: a stale LIME_RATE_LIMIT must not stop a SuperOffice receiver.
   const env = crm === 'lime' ? fullEnv : withoutVariables(fullEnv, ignoredCrmVariables);
@@ -427,7 +427,7 @@ export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: str
         const name = String(issue.path[0] ?? '');
         return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`;
       });
-  if (crmText !== 'lime' && crmText !== 'superoffice') problems.push('CRM must be lime (the default) or superoffice');
+  if (!crmValid) problems.push('CRM must be lime (the default) or superoffice');
   const superOffice =
     crm === 'superoffice'
       ? readSuperOfficeEnvironment(env, list(env['INTERNAL_EMAIL_DOMAINS']), { parseRateLimit }, problems)

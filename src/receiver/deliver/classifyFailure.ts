@@ -1,3 +1,4 @@
+import { crmDisplayName } from '../config/crmInEffect';
 import { DciError } from '../../dci-api/dciApi';
 import { CrmError, type CrmErrorCode } from '../../crm/crmError';
 import type { SuperOfficeCredentialKind } from '../../superoffice-addon';
@@ -9,8 +10,6 @@ export interface FailureContext {
   crm: CrmName;
   auth?: SuperOfficeCredentialKind | undefined;
 }
-
-const CRM_NAME: Record<CrmName, string> = { lime: 'Lime', superoffice: 'SuperOffice' };
 
 export type FailureDecision =
   /**
@@ -87,7 +86,7 @@ export function classifyFailure(error: unknown, context: FailureContext = { crm:
       return { retry: true, code, message, status, delayMs: retryAfterMs, giveUpAdvice };
     }
     // Lime's own words name what it refused ("The API user may not create history."): the admin needs them.
-    const said = error.detail === undefined ? '' : ` ${CRM_NAME[context.crm]} said: "${error.detail}".`;
+    const said = error.detail === undefined ? '' : ` ${crmDisplayName(context.crm)} said: "${error.detail}".`;
     const action = superOffice ? superOfficeAction(error.code, context.auth) : ACTIONS[error.code];
     return {
       retry: false,

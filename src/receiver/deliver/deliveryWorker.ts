@@ -1,3 +1,4 @@
+import { crmDisplayName } from '../config/crmInEffect';
 import { randomUUID } from 'node:crypto';
 import { countNoun } from '../../core/countNoun';
 import {
@@ -213,7 +214,7 @@ export class DeliveryWorker {
   }
 
   private crmName(): string {
-    return this.options.failureContext?.().crm === 'superoffice' ? 'SuperOffice' : 'Lime';
+    return crmDisplayName(this.options.failureContext?.().crm);
   }
 
   private async claim(limit: number): Promise<ClaimedDelivery[]> {
