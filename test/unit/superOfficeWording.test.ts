@@ -1,5 +1,5 @@
 import { CrmError } from '../../src/crm/crmError';
-import { deliveryPage, limeText } from '../../src/receiver/admin/deliveryPage';
+import { deliveryPage, crmIdsText } from '../../src/receiver/admin/deliveryPage';
 import { describeAlert } from '../../src/receiver/alerts/alertEvents';
 import { classifyFailure } from '../../src/receiver/deliver/classifyFailure';
 import type { DeliveryDetail } from '../../src/receiver/store/ports/deliveryReads';
@@ -9,12 +9,12 @@ import { buildParticipant, buildPayload } from '../support/payloads';
 // on a dead letter naming SuperOffice's settings, and the alerts. Lime's wording is unchanged by default.
 
 describe('SuperOffice ids on the delivery pages', () => {
-  it('words the ids the way limeText words Lime’s', () => {
-    expect(limeText({ personId: 12, companyId: 3, noteId: 44 }, 'superoffice')).toBe(
+  it('words the ids the way crmIdsText words Lime’s', () => {
+    expect(crmIdsText({ personId: 12, companyId: 3, noteId: 44 }, 'superoffice')).toBe(
       'person 12 at company 3, appointment 44',
     );
-    expect(limeText({ personId: 12 }, 'superoffice')).toBe('person 12; no appointment written');
-    expect(limeText({ personId: 1001, companyId: 1003, noteId: 55 })).toBe(
+    expect(crmIdsText({ personId: 12 }, 'superoffice')).toBe('person 12; no appointment written');
+    expect(crmIdsText({ personId: 1001, companyId: 1003, noteId: 55 })).toBe(
       'person 1001 at company 1003, history note 55',
     );
   });
@@ -56,7 +56,7 @@ describe('SuperOffice ids on the delivery pages', () => {
       false,
     );
     expect(page?.crmName).toBe('SuperOffice');
-    expect(page?.participants[0]?.lime).toBe('person 12 at company 3, appointment 44');
+    expect(page?.participants[0]?.crmIds).toBe('person 12 at company 3, appointment 44');
     expect(page?.participants[0]?.badge.help).not.toContain('Lime');
   });
 });

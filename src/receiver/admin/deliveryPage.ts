@@ -16,7 +16,7 @@ export interface ParticipantView {
   outcome: ParticipantOutcome | undefined;
   badge: Badge;
   /** What the CRM holds for the participant, in words (`person 1001 at company 1003, history note 55`). */
-  lime: string | undefined;
+  crmIds: string | undefined;
   /**
    * Set when the outcome is an earlier delivery's (the delivery is not delivered now): shown as what was matched
    * then, never as the current match. `badge` is then the current state's.
@@ -59,7 +59,7 @@ export async function deliveryPage(store: DeliveryPageStore, id: string, showSum
       index,
       participant: { name },
       outcome,
-      lime: outcome ? limeText(outcome, target) : undefined,
+      crmIds: outcome ? crmIdsText(outcome, target) : undefined,
       fromRest,
     };
     if (outcome === undefined || status === 'delivered') {
@@ -113,7 +113,7 @@ export async function deliveryPage(store: DeliveryPageStore, id: string, showSum
  * `person 12 at company 3, appointment 44` (SuperOffice: the note is an appointment), `company 1003 only, no person`,
  * `nothing written`.
  */
-export function limeText(
+export function crmIdsText(
   outcome: Pick<ParticipantOutcome, 'personId' | 'companyId' | 'noteId'>,
   target = 'lime',
 ): string {
