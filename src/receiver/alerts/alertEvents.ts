@@ -1,3 +1,4 @@
+import { crmDisplayName } from '../config/crmInEffect';
 import { countNoun } from '../../core/countNoun';
 
 /**
@@ -45,15 +46,9 @@ const SUPEROFFICE_CONNECTION_LOST: Record<string, string> = {
   schema_mismatch: 'The task type the appointments need is no longer in SuperOffice.',
 };
 
-const superOffice = (text: string) => text.replaceAll('Lime', 'SuperOffice');
-
 /** The words of one alert; `crm` is the CRM in effect (default Lime). */
 export function describeAlert(event: AlertEvent, crm: 'lime' | 'superoffice' = 'lime'): AlertText {
-  if (crm === 'superoffice' && (event.kind === 'outage' || event.kind === 'outage_over')) {
-    // The CRM's name where a person reads it; the rest of the wording is Lime's.
-    const words = describeAlert(event, 'lime');
-    return { ...words, title: superOffice(words.title), text: superOffice(words.text) };
-  }
+  const crmName = crmDisplayName(crm);
   if (crm === 'superoffice' && event.kind === 'connection_lost') {
     return {
       severity: 'critical',
@@ -71,14 +66,14 @@ export function describeAlert(event: AlertEvent, crm: 'lime' | 'superoffice' = '
     case 'outage':
       return {
         severity: 'warning',
-        title: 'Lime unavailable',
-        text: `Lime has not answered since ${time(event.since)} (${event.code}). Meetings are kept and delivered when it answers again; nothing is lost.`,
+        title: `${crmName} unavailable`,
+        text: `${crmName} has not answered since ${time(event.since)} (${event.code}). Meetings are kept and delivered when it answers again; nothing is lost.`,
       };
     case 'outage_over':
       return {
         severity: 'resolved',
-        title: 'Lime available again',
-        text: `Lime answers again after ${minutes(event.until.getTime() - event.since.getTime())} (since ${time(event.since)}); the waiting meetings are being delivered.`,
+        title: `${crmName} available again`,
+        text: `${crmName} answers again after ${minutes(event.until.getTime() - event.since.getTime())} (since ${time(event.since)}); the waiting meetings are being delivered.`,
       };
     case 'dead_letters': {
       const codes = Object.entries(event.byCode)
