@@ -17,7 +17,7 @@ import { createLogger } from '../src/receiver/observability/logger';
 import { startReceiver, type RunningReceiver } from '../src/receiver/startReceiver';
 import { seedDemoData, startSuperOfficeEmulator, type SuperOfficeEmulator } from '../src/sandbox/superoffice';
 import { startSuperOfficeSandbox } from '../src/sandbox/superoffice/startSuperOfficeSandbox';
-import { SuperOfficeConnector } from '../src/superoffice-addon';
+import { makeCrmConnector } from '../src/receiver/makeCrmConnector';
 import { runScript, webApiFor, withConfig } from '../test/support/superOfficeScript';
 import { machineLine, markdownTable, percentile, REPO_ROOT, RESULTS_DIR, round, writeReport } from './benchReport';
 import { conversationIdOf, meetingPayload, type BenchParticipant } from './benchPayloads';
@@ -159,11 +159,7 @@ async function main(): Promise<void> {
     }),
     {
       logger: createLogger('warn'),
-      makeCrmConnector: (options) => {
-        if (options.crm !== 'superoffice') throw new Error('the benchmark runs with CRM=superoffice');
-        const { crm: _crm, ...superOffice } = options;
-        return new SuperOfficeConnector(superOffice);
-      },
+      makeCrmConnector,
       host: '127.0.0.1',
     },
   );

@@ -1,7 +1,7 @@
 // What the demo needs from the CRM it runs against (`--crm lime|superoffice`): the emulator started and seeded with
-// the demo data, the receiver's environment for it, the connector factory main.ts would pick, and how to read back
-// the records the receiver wrote. The rest of the demo is the same for both CRMs.
-import type { MakeCrmConnector } from '../settings/connectionSettingsService';
+// the demo data, the receiver's environment for it, and how to read back the records the receiver wrote. The
+// connector is main.ts's own pick (makeCrmConnector.ts, by the environment's CRM). The rest of the demo is the same
+// for both CRMs.
 
 export type DemoCrmName = 'lime' | 'superoffice';
 
@@ -15,7 +15,6 @@ export interface DemoCrm {
   banner: string[];
   /** The receiver's environment for this CRM (LIME_* or CRM=superoffice and SUPEROFFICE_*). */
   environment: Record<string, string>;
-  makeCrmConnector: MakeCrmConnector;
   /** The text of the record written for a conversation (a note's text, an appointment's description). */
   recordText(conversationId: string): string | undefined;
   /** How many records the receiver wrote in all (text carrying a DCI reference). */

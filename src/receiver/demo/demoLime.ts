@@ -1,5 +1,4 @@
 // The demo's Lime: the Lime emulator with its demo data, signed in with an API key (LIME_URL, LIME_API_KEY).
-import { LimeConnector } from '../../lime-addon';
 import { seedDemoData, startLimeEmulator } from '../../sandbox/lime';
 import type { DemoCrm } from './demoCrm';
 
@@ -15,11 +14,6 @@ export async function startDemoLime(): Promise<DemoCrm> {
     record: 'note',
     banner: [`Lime emulator: ${lime.baseUrl}   (demo company and person data)`],
     environment: { LIME_URL: lime.baseUrl, LIME_API_KEY: API_KEY },
-    makeCrmConnector: (options) => {
-      if (options.crm !== 'lime') throw new Error('the Lime demo runs with CRM=lime');
-      const { crm: _crm, ...limeOptions } = options;
-      return new LimeConnector(limeOptions);
-    },
     recordText: (conversationId) =>
       notes()
         .map((note) => String(note['note']))

@@ -5,7 +5,6 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { conversationReference } from '../../core';
 import { startSuperOfficeSandbox } from '../../sandbox/superoffice/startSuperOfficeSandbox';
-import { SuperOfficeConnector } from '../../superoffice-addon';
 import type { DemoCrm } from './demoCrm';
 
 export async function startDemoSuperOffice(): Promise<DemoCrm> {
@@ -29,11 +28,6 @@ export async function startDemoSuperOffice(): Promise<DemoCrm> {
       `  signing in as an Online system user: PartnerSystemUser at ${emulator.loginUrl ?? '?'}`,
     ],
     environment: env,
-    makeCrmConnector: (options) => {
-      if (options.crm !== 'superoffice') throw new Error('the SuperOffice demo runs with CRM=superoffice');
-      const { crm: _crm, ...superOffice } = options;
-      return new SuperOfficeConnector(superOffice);
-    },
     recordText: (conversationId) => descriptions().find((text) => text.includes(conversationReference(conversationId))),
     countRecords: () => descriptions().length,
     epilogue: () => [

@@ -12,6 +12,7 @@ import { startDciEmulator } from '../../sandbox/dci';
 import { loadConfig } from '../config/loadConfig';
 import { signDci } from '../ingest/signWebhook';
 import { createLogger } from '../observability/logger';
+import { makeCrmConnector } from '../makeCrmConnector';
 import { startReceiver, type RunningReceiver } from '../startReceiver';
 import type { DeliveryRow } from '../store/receiverStore';
 import type { DemoCrm, DemoCrmName } from './demoCrm';
@@ -44,7 +45,7 @@ async function runDemo(crmName: DemoCrmName): Promise<number> {
   });
   const receiver = await startReceiver(config, {
     logger: createLogger('silent'),
-    makeCrmConnector: crm.makeCrmConnector,
+    makeCrmConnector,
     makeDciApi: (options) => new DciClient(options),
     host: '127.0.0.1',
   });
