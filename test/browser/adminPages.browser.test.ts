@@ -49,7 +49,9 @@ describeInBrowser('admin pages in a real browser', () => {
     await page.goto(url('/admin'));
     expect(page.url()).toContain('/admin/sign-in');
     await shoot('01-sign-in');
-    // The password field has focus on load and a label; Enter submits.
+    // The password field has focus on load and a label; Enter submits. Chromium applies autofocus at its next
+    // rendering step, which can come after the load event: wait for the focus, as a person would see the caret.
+    await page.waitForFunction('document.activeElement?.id === "password"');
     await page.keyboard.type(ADMIN_PASSWORD);
     await page.keyboard.press('Enter');
     await page.waitForURL(url('/admin'));

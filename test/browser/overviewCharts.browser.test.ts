@@ -49,7 +49,7 @@ describeInBrowser('overview pictures in a real browser', () => {
       context = await browser.newContext();
       const page = await context.newPage();
       await page.goto(`${env.receiver.url}/admin/sign-in`);
-      await page.keyboard.type(ADMIN_PASSWORD);
+      await page.getByLabel('Admin password').fill(ADMIN_PASSWORD);
       await page.keyboard.press('Enter');
       await page.waitForURL(`${env.receiver.url}/admin`);
       await page.close();
