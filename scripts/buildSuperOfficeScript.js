@@ -34,6 +34,8 @@ function configDeclaration() {
   timeZone: 'Europe/Stockholm',
   // Longest description SuperOffice keeps (its text table holds 2047 characters); longer summaries are shortened.
   maxDescriptionLength: 2047,
+  // Language of the appointment's text (labels, dates and times): 'en', 'sv', 'nb', 'da' or 'fi'.
+  noteLanguage: 'en',
 };
 `;
 }

@@ -3,6 +3,7 @@ import { classifyParticipants, type ClassifiedParticipant } from './classifyPart
 import { decideMatch, type CrmId, type MatchCandidates, type MatchDecision, type MatchKey } from './decideMatch';
 import type { CandidateSearch, MeetingCrm, NoteTarget } from './meetingCrm';
 import { CRM_REQUESTS_PER_MEETING, mapWithLimit } from './mapWithLimit';
+import type { NoteLanguage } from './noteLabels';
 import type { MeetingSummary } from './summaryPayload';
 
 export interface MeetingPolicy {
@@ -14,6 +15,8 @@ export interface MeetingPolicy {
   createMissingContacts: boolean;
   /** Match as usual but create and write nothing: matched persons get `would_write`. */
   dryRun?: boolean | undefined;
+  /** The language the connector renders the note in (renderNote's `language`). Default English. */
+  noteLanguage?: NoteLanguage | undefined;
 }
 
 /** What happened to one participant of the meeting (the receiver stores it; the SuperOffice script answers it). */

@@ -60,7 +60,25 @@ export {
   type TieBreakRule,
 } from './decideMatch';
 export { conversationReference, findConversationReference, referenceLine } from './conversationReference';
-export { formatMeetingTime, formatterFor, isValidTimeZone, localDateTime } from './formatMeetingTime';
+export {
+  formatMeetingTime,
+  formatNoteDateTime,
+  formatterFor,
+  isValidTimeZone,
+  localDateTime,
+} from './formatMeetingTime';
+export {
+  DEFAULT_NOTE_LANGUAGE,
+  formatDuration,
+  isNoteLanguage,
+  NOTE_LABELS,
+  NOTE_LANGUAGE_NAMES,
+  NOTE_LANGUAGES,
+  noteLabels,
+  type NoteLabels,
+  type NoteLanguage,
+  type WallClock,
+} from './noteLabels';
 export { parseRetryAfter } from './parseRetryAfter';
 export {
   DEFAULT_NOTE_MAX_LENGTH,

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { CrmId, MeetingSummary, ParticipantOutcome } from '../core';
+import type { CrmId, MeetingSummary, NoteLanguage, ParticipantOutcome } from '../core';
 import type { ContactIndexChange, ContactIndexEntry } from './contactIndexRecords';
 
 export type { ContactIndexChange, ContactIndexEntry } from './contactIndexRecords';
@@ -86,6 +86,11 @@ export interface DeliverOptions {
   createMissingContacts: boolean;
   /** The note's date: when it is written (the seed's "current timestamp") or when the meeting started. */
   noteDate: 'now' | 'meeting_start';
+  /**
+   * The language of the note's labels, dates and times (`NOTE_LANGUAGE`, core/noteLabels.ts); default English. The
+   * title line and the reference line are the same in every language.
+   */
+  noteLanguage?: NoteLanguage | undefined;
   /**
    * The admin pages' Dry run: match as usual (lookups only) but write nothing — no contact created, no note
    * written. Matched persons get `would_write`, and the report carries the note in `preview`.

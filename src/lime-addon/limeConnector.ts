@@ -81,7 +81,11 @@ export class LimeConnector implements CrmConnector {
       if (getMaxListeners(signal) < atOnce) setMaxListeners(atOnce, signal);
     }
     const schema = await this.currentSchema(signal);
-    const note = renderNote(summary, { timeZone: options.timeZone, maxLength: schema.noteMaxLength });
+    const note = renderNote(summary, {
+      timeZone: options.timeZone,
+      maxLength: schema.noteMaxLength,
+      language: options.noteLanguage,
+    });
     // Our notes already in Lime, searched in the candidates' round trip (not a third one) unless the receiver's
     // record of them is complete; a dry run writes nothing and needs none.
     let ownNotes: Promise<Map<number, number>> | undefined;

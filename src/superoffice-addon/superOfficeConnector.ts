@@ -136,6 +136,7 @@ export class SuperOfficeConnector implements CrmConnector {
         internalDomains: options.internalDomains,
         defaultRegion: options.defaultRegion,
         createMissingContacts: options.createMissingContacts,
+        noteLanguage: options.noteLanguage,
         dryRun,
         searchUnkeyedAppointments: options.knownNotesComplete !== true,
       });

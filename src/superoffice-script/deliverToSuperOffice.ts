@@ -2,11 +2,13 @@ import {
   CRM_REQUESTS_PER_MEETING,
   deliverMeeting,
   mapWithLimit,
+  noteLabels,
   renderNote,
   type CrmId,
   type MeetingCrm,
   type MeetingResult,
   type MeetingSummary,
+  type NoteLanguage,
 } from '../core';
 import { createSuperOfficeContact } from './createSuperOfficeContact';
 import { findPresenterAssociate, findSuperOfficeCandidates } from './findSuperOfficePeople';
@@ -31,6 +33,8 @@ export interface SuperOfficeDelivery {
   internalDomains: readonly string[];
   defaultRegion: string;
   createMissingContacts: boolean;
+  /** The language of the appointment's text and of the summary document's description; default English. */
+  noteLanguage?: NoteLanguage | undefined;
   /** Match (lookups only) but create and write nothing: matched persons get `would_write`. */
   dryRun?: boolean | undefined;
   /**
@@ -58,7 +62,14 @@ export async function deliverToSuperOffice(
   agents: SuperOfficeAgents,
   delivery: SuperOfficeDelivery,
 ): Promise<SuperOfficeDeliveryResult> {
-  const noteOptions = { timeZone: delivery.timeZone, maxLength: delivery.maxDescriptionLength, titleInText: false };
+  const language = delivery.noteLanguage;
+  const labels = noteLabels(language);
+  const noteOptions = {
+    timeZone: delivery.timeZone,
+    maxLength: delivery.maxDescriptionLength,
+    titleInText: false,
+    language,
+  };
   const note = renderNote(summary, noteOptions);
   const defaultOwner =
     delivery.defaultAssociateId !== undefined && delivery.defaultAssociateId > 0
@@ -92,16 +103,15 @@ export async function deliverToSuperOffice(
               contactId,
               associateId: owner,
               header: note.title,
-              text: renderNote(summary, { timeZone: delivery.timeZone, maxLength: Number.POSITIVE_INFINITY }).text,
+              description: labels.documentDescription,
+              text: renderNote(summary, { timeZone: delivery.timeZone, maxLength: Number.POSITIVE_INFINITY, language })
+                .text,
               searchUnkeyed: delivery.searchUnkeyedAppointments !== false,
             },
             () => defaults.document(),
           );
           const link = summary.links.session ?? summary.links.transcript ?? summary.links.recording;
-          const fullTextAt =
-            held.kind === 'written'
-              ? `in the document "${held.header}" on this person`
-              : `only in DCI${link === undefined ? '' : ` (${link})`}: not kept in SuperOffice, which has no document template (see Test Integration)`;
+          const fullTextAt = held.kind === 'written' ? labels.inDocument(held.header) : labels.onlyInDci(link);
           description = renderNote(summary, { ...noteOptions, fullTextAt }).text;
         }
         const saved = await writeAppointment(

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { isSupportedRegion, isValidTimeZone } from '../core';
+import { isSupportedRegion, isValidTimeZone, NOTE_LANGUAGES } from '../core';
 import phoneRegions from './phoneRegions.json';
 
 /**
@@ -44,6 +44,13 @@ export const scriptConfigSchema = z.strictObject({
     .check(z.refine(isValidTimeZone, { error: 'timeZone must be an IANA zone such as Europe/Stockholm' })),
   /** Longest description SuperOffice keeps: its text table holds 2047 significant characters. */
   maxDescriptionLength: z.number().check(z.int(), z.minimum(200), z.maximum(100_000)),
+  /**
+   * The language of the appointment's text: its labels, dates and times (core/noteLabels.ts). The title line keeps
+   * the same format in every language. Default 'en'.
+   */
+  noteLanguage: z.enum(NOTE_LANGUAGES, {
+    error: `noteLanguage must be one of ${NOTE_LANGUAGES.map((language) => `'${language}'`).join(', ')}`,
+  }),
 });
 
 export type ScriptConfig = z.infer<typeof scriptConfigSchema>;
@@ -57,6 +64,7 @@ export const DEFAULT_SCRIPT_CONFIG: ScriptConfig = {
   createMissingContacts: false,
   timeZone: 'Europe/Stockholm',
   maxDescriptionLength: 2047,
+  noteLanguage: 'en',
 };
 
 /** The configuration block as read: the settings, and which of them it leaves out (they take their defaults). */

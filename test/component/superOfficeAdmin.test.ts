@@ -116,6 +116,28 @@ describe('the SuperOffice connection page', () => {
     expect(page.text).toContain('Nothing to disconnect here: the connection is set in the environment (SUPEROFFICE_*)');
   });
 
+  it('the Notes group: the note language chosen is saved and shown; NOTE_LANGUAGE locks it, naming the variable', async () => {
+    const running = await start();
+    const { agent, csrf } = await signInAdmin(running.url);
+    const saved = await agent.post('/admin/connection').type('form').send({ _csrf: csrf, noteLanguage: 'fi' });
+    expect(saved.status).toBe(303);
+    const page = await agent.get('/admin/connection');
+    expect(page.text).toMatch(
+      /<fieldset class="notes-group">\s*<legend>Notes<\/legend>\s*<label for="so-noteLanguage">/u,
+    );
+    expect(page.text).toContain('<option value="fi" lang="fi" selected>Suomi (Finnish)</option>');
+    expect(running.settings.deliverOptions().noteLanguage).toBe('fi');
+    await running.close();
+    receiver = undefined;
+
+    const locked = await start({ NOTE_LANGUAGE: 'sv' });
+    const { agent: again } = await signInAdmin(locked.url);
+    const lockedPage = await again.get('/admin/connection');
+    expect(lockedPage.text).toMatch(/<select id="so-noteLanguage" name="noteLanguage" disabled/u);
+    expect(lockedPage.text).toContain('<option value="sv" lang="sv" selected>Svenska (Swedish)</option>');
+    expect(lockedPage.text).toContain('Set by NOTE_LANGUAGE in the environment.');
+  });
+
   it('Disconnect asks first, then removes the stored connection', async () => {
     const running = await start();
     const { agent, csrf } = await signInAdmin(running.url);

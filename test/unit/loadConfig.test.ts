@@ -304,6 +304,21 @@ describe('loadConfig', () => {
       });
     });
 
+    it('NOTE_LANGUAGE: unset (or empty) leaves the page to choose; one of en, sv, nb, da, fi locks it; else refused', () => {
+      expect(loadConfig(minimal).settingsFromEnv?.noteLanguage).toBeUndefined();
+      expect(loadConfig({ ...minimal, NOTE_LANGUAGE: '' }).settingsFromEnv?.noteLanguage).toBeUndefined();
+      for (const language of ['en', 'sv', 'nb', 'da', 'fi']) {
+        expect(loadConfig({ ...minimal, NOTE_LANGUAGE: language }).settingsFromEnv?.noteLanguage).toBe(language);
+      }
+      expect(
+        loadConfig({ ...minimal, CRM: 'superoffice', NOTE_LANGUAGE: 'nb' }).superOffice?.settings.noteLanguage,
+      ).toBe('nb');
+      expect(() => loadConfig({ ...minimal, NOTE_LANGUAGE: 'no' })).toThrow(
+        'NOTE_LANGUAGE must be one of en, sv, nb, da, fi',
+      );
+      expect(() => loadConfig({ ...minimal, NOTE_LANGUAGE: 'SV' })).toThrow(ConfigError);
+    });
+
     it('the TLS settings apply without LIME_URL too (a connection saved on the admin pages uses them)', () => {
       expect(
         loadConfig({ ...minimal, LIME_CA_FILE: '/etc/ca.pem', LIME_TLS_REJECT_UNAUTHORIZED: 'false' }).limeTls,

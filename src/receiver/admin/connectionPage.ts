@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { NOTE_LANGUAGE_NAMES, NOTE_LANGUAGES } from '../../core';
 import type { ConnectionSettingsService, SettingName, SettingsView } from '../settings/connectionSettings';
 import { setFlash } from './adminFlash';
 import type { SessionRequest } from './sessionRequest';
@@ -14,6 +15,7 @@ export interface LimeTyped {
   createMissingContacts?: boolean | undefined;
   /** The text of the domains field as typed. */
   internalDomains?: string | undefined;
+  noteLanguage?: string | undefined;
 }
 
 /** The notice after a Lime action, from the redirect's query. */
@@ -39,7 +41,11 @@ export const LIME_FIELD_ID: Record<SettingName, string> = {
   historyType: 'historyType',
   createMissingContacts: 'createMissingContacts',
   internalDomains: 'internalDomains',
+  noteLanguage: 'noteLanguage',
 };
+
+/** The note languages as both connection pages' select offers them, in the order of NOTE_LANGUAGES. */
+export const NOTE_LANGUAGE_OPTIONS = NOTE_LANGUAGES.map((code) => ({ code, name: NOTE_LANGUAGE_NAMES[code] }));
 
 /**
  * The connection page: Lime's form, then DCI's section (`dci`: its view data, with an error when one is shown).
@@ -81,6 +87,7 @@ export async function renderConnectionPage(
     canDisconnect:
       (view.settings.url !== undefined && !view.locked.includes('url')) ||
       (view.settings.apiKeySet && !view.locked.includes('apiKey')),
+    noteLanguages: NOTE_LANGUAGE_OPTIONS,
     dci,
   });
 }

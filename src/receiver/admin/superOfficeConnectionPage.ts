@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { NOTE_LANGUAGE_NAMES, NOTE_LANGUAGES } from '../../core';
 import type { ConnectionCheck } from '../../crm/crmConnector';
 import {
   FIELDS_OF,
@@ -27,6 +28,7 @@ export const SUPEROFFICE_VARIABLE: Record<SuperOfficeSettingName, string> = {
   defaultAssociateId: 'SUPEROFFICE_DEFAULT_ASSOCIATE_ID',
   createMissingContacts: 'SUPEROFFICE_CREATE_MISSING_CONTACTS',
   internalDomains: 'INTERNAL_EMAIL_DOMAINS',
+  noteLanguage: 'NOTE_LANGUAGE',
 };
 
 /**
@@ -94,6 +96,7 @@ export function renderSuperOfficeConnectionPage(
     canDisconnect:
       !lockedStored &&
       (view.settings.url !== undefined || Object.values(view.settings.secrets).some((secret) => secret.set)),
+    noteLanguages: NOTE_LANGUAGES.map((code) => ({ code, name: NOTE_LANGUAGE_NAMES[code] })),
     dci,
   });
 }

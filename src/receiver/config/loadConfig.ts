@@ -1,7 +1,7 @@
 import { readCrm } from './crmInEffect';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { isSupportedRegion, isValidTimeZone } from '../../core';
+import { isSupportedRegion, isValidTimeZone, NOTE_LANGUAGES, type NoteLanguage } from '../../core';
 import { parseAdminPasswordHash } from '../secrets/adminPassword';
 import { parseSecretKey } from '../secrets/secretBox';
 import type { StoreLocation } from '../store/storeLocation';
@@ -136,6 +136,11 @@ const environmentSchema = z.object({
     .transform((value) => value ?? 'Europe/Stockholm')
     .refine(isValidTimeZone, { error: 'TIME_ZONE must be an IANA time zone such as Europe/Stockholm' }),
   NOTE_DATE: z.enum(['now', 'meeting_start'], { error: 'NOTE_DATE must be now or meeting_start' }).optional(),
+  // Empty is unset (the admin pages choose; English by default), like the other optional variables.
+  NOTE_LANGUAGE: z
+    .enum([...NOTE_LANGUAGES, ''], { error: `NOTE_LANGUAGE must be one of ${NOTE_LANGUAGES.join(', ')}` })
+    .optional()
+    .transform((value): NoteLanguage | undefined => (value === '' ? undefined : value)),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
@@ -270,6 +275,8 @@ export interface SettingsFromEnv {
   createMissingContacts?: boolean | undefined;
   /** `INTERNAL_EMAIL_DOMAINS` */
   internalDomains?: string[] | undefined;
+  /** `NOTE_LANGUAGE` */
+  noteLanguage?: NoteLanguage | undefined;
 }
 
 /** The receiver's configuration. Every field is documented in the configuration table of docs/receiver.md. */
@@ -447,6 +454,8 @@ export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: str
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
+  // NOTE_LANGUAGE is one variable for either CRM: the SuperOffice page shows it locked too.
+  if (superOffice !== undefined && e.NOTE_LANGUAGE !== undefined) superOffice.settings.noteLanguage = e.NOTE_LANGUAGE;
   const historyType = e.LIME_HISTORY_TYPE?.trim() || undefined;
   const caFile = e.LIME_CA_FILE?.trim() || undefined;
   const password = nonEmpty(e.ADMIN_PASSWORD) ? e.ADMIN_PASSWORD : undefined;
@@ -508,6 +517,7 @@ export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: str
       historyType,
       createMissingContacts: nonEmpty(env['LIME_CREATE_MISSING_CONTACTS']) ? e.LIME_CREATE_MISSING_CONTACTS : undefined,
       internalDomains: e.INTERNAL_EMAIL_DOMAINS.length > 0 ? e.INTERNAL_EMAIL_DOMAINS : undefined,
+      noteLanguage: e.NOTE_LANGUAGE,
     },
     limeTls: { caFile, rejectUnauthorized: e.LIME_TLS_REJECT_UNAUTHORIZED },
     admin: password !== undefined || passwordHash !== undefined ? { password, passwordHash } : undefined,

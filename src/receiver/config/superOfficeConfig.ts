@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { NoteLanguage } from '../../core';
 import type { SuperOfficeCredentialKind } from '../../superoffice-addon';
 import { ApplicationPrivateKeyProblem, readApplicationPrivateKey } from '../../superoffice-addon/applicationPrivateKey';
 import { plainHttpProblem } from '../../superoffice-addon/plainHttpProblem';
@@ -79,6 +80,8 @@ export interface SuperOfficeSettingsFromEnv {
   createMissingContacts?: boolean | undefined;
   /** `INTERNAL_EMAIL_DOMAINS` */
   internalDomains?: string[] | undefined;
+  /** `NOTE_LANGUAGE` (one variable for either CRM; loadConfig.ts reads it) */
+  noteLanguage?: NoteLanguage | undefined;
 }
 
 export interface SuperOfficeEnvironment {

@@ -1,3 +1,4 @@
+import type { NoteLanguage } from '../../core';
 import type { ConnectionCheck, CrmConnector, DeliverOptions } from '../../crm/crmConnector';
 import type { CrmName } from '../config/superOfficeConfig';
 import type { SuperOfficeSettingsAccess } from './superOfficeSettings';
@@ -13,9 +14,12 @@ export interface LimeConnectionSettings {
   historyType: string;
   createMissingContacts: boolean;
   internalDomains: string[];
+  /** The language of the notes (`NOTE_LANGUAGE`); English unless chosen. */
+  noteLanguage: NoteLanguage;
 }
 
-export type SettingName = 'url' | 'apiKey' | 'historyType' | 'createMissingContacts' | 'internalDomains';
+export type SettingName =
+  'url' | 'apiKey' | 'historyType' | 'createMissingContacts' | 'internalDomains' | 'noteLanguage';
 
 export interface SettingsView {
   settings: LimeConnectionSettings;
@@ -32,6 +36,8 @@ export interface SettingsInput {
   historyType?: string | undefined;
   createMissingContacts?: boolean | undefined;
   internalDomains?: string[] | undefined;
+  /** One of the note languages (`en`, `sv`, …); anything else is refused. */
+  noteLanguage?: string | undefined;
 }
 
 /** An invalid setting, with the field and what is wrong: shown next to the field. */

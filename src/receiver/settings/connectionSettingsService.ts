@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_NOTE_LANGUAGE, NOTE_LANGUAGES, type NoteLanguage } from '../../core';
 import { DEFAULT_HISTORY_TYPE, type ReceiverConfig, type SettingsFromEnv } from '../config/loadConfig';
 import type { CrmConnector } from '../../crm/crmConnector';
 import type { RequestBudget } from '../../crm/requestBudget';
@@ -64,6 +65,7 @@ const KEYS = {
   historyType: 'lime.historyType',
   createMissingContacts: 'lime.createMissingContacts',
   internalDomains: 'lime.internalDomains',
+  noteLanguage: 'lime.noteLanguage',
 } as const satisfies Record<SettingName, string>;
 
 /** Each stored value as the service wrote it; anything else is ignored with a warning. */
@@ -73,6 +75,7 @@ const storedSchemas = {
   historyType: z.string().min(1),
   createMissingContacts: z.boolean(),
   internalDomains: z.array(z.string()),
+  noteLanguage: z.enum(NOTE_LANGUAGES),
 } as const satisfies Record<SettingName, z.ZodType>;
 
 interface StoredSettings {
@@ -82,6 +85,7 @@ interface StoredSettings {
   historyType?: string | undefined;
   createMissingContacts?: boolean | undefined;
   internalDomains?: string[] | undefined;
+  noteLanguage?: NoteLanguage | undefined;
 }
 
 interface EffectiveSettings {
@@ -90,6 +94,7 @@ interface EffectiveSettings {
   historyType: string;
   createMissingContacts: boolean;
   internalDomains: string[];
+  noteLanguage: NoteLanguage;
 }
 
 /**
@@ -123,6 +128,7 @@ export async function createConnectionSettingsService(deps: {
     historyType: env.historyType ?? stored.historyType ?? DEFAULT_HISTORY_TYPE,
     createMissingContacts: env.createMissingContacts ?? stored.createMissingContacts ?? false,
     internalDomains: env.internalDomains ?? stored.internalDomains ?? [],
+    noteLanguage: env.noteLanguage ?? stored.noteLanguage ?? DEFAULT_NOTE_LANGUAGE,
   });
 
   const connectionOf = (settings: EffectiveSettings): ConnectorOptions | undefined =>
@@ -154,6 +160,7 @@ export async function createConnectionSettingsService(deps: {
         historyType: settings.historyType,
         createMissingContacts: settings.createMissingContacts,
         internalDomains: [...settings.internalDomains],
+        noteLanguage: settings.noteLanguage,
       };
       return { settings: view, locked: [...locked], connected: inEffect.connector() !== undefined };
     },
@@ -179,6 +186,7 @@ export async function createConnectionSettingsService(deps: {
         if (valid.historyType !== undefined) values[KEYS.historyType] = valid.historyType;
         if (valid.createMissingContacts !== undefined) values[KEYS.createMissingContacts] = valid.createMissingContacts;
         if (valid.internalDomains !== undefined) values[KEYS.internalDomains] = valid.internalDomains;
+        if (valid.noteLanguage !== undefined) values[KEYS.noteLanguage] = valid.noteLanguage;
 
         await store.writeSettings(values);
         stored = {
@@ -188,6 +196,7 @@ export async function createConnectionSettingsService(deps: {
           ...(valid.historyType === undefined ? {} : { historyType: valid.historyType }),
           ...(valid.createMissingContacts === undefined ? {} : { createMissingContacts: valid.createMissingContacts }),
           ...(valid.internalDomains === undefined ? {} : { internalDomains: valid.internalDomains }),
+          ...(valid.noteLanguage === undefined ? {} : { noteLanguage: valid.noteLanguage }),
         };
         if (valid.apiKey !== undefined) storedApiKey = valid.apiKey;
         await inEffect.rebuild();
@@ -233,6 +242,7 @@ function parseStored(raw: Record<string, unknown>, logger: Logger): StoredSettin
     historyType: read('historyType'),
     createMissingContacts: read('createMissingContacts'),
     internalDomains: read('internalDomains'),
+    noteLanguage: read('noteLanguage'),
   };
 }
 

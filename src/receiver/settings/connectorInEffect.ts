@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionCheck, DeliverOptions } from '../../crm/crmConnector';
+import type { NoteLanguage } from '../../core';
 import { ConfigError, type ReceiverConfig } from '../config/loadConfig';
 import type { Logger } from '../observability/logger';
 import { openSecret, SecretBoxError } from '../secrets/secretBox';
@@ -89,10 +90,13 @@ function sameOptions(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Delivery options that follow the settings (internal domains, create contacts) and the receiver's configuration. */
+/**
+ * Delivery options that follow the settings (internal domains, create contacts, note language) and the receiver's
+ * configuration.
+ */
 export function deliverOptionsOf(
   config: ReceiverConfig,
-  settings: { internalDomains: readonly string[]; createMissingContacts: boolean },
+  settings: { internalDomains: readonly string[]; createMissingContacts: boolean; noteLanguage?: NoteLanguage },
 ): Omit<DeliverOptions, 'signal'> {
   return {
     internalDomains: [...settings.internalDomains],
@@ -100,6 +104,7 @@ export function deliverOptionsOf(
     defaultRegion: config.defaultRegion,
     timeZone: config.timeZone,
     noteDate: config.noteDate,
+    ...(settings.noteLanguage === undefined ? {} : { noteLanguage: settings.noteLanguage }),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { NoteLanguage } from '../../core';
 import type { SuperOfficeCredentialKind } from '../../superoffice-addon';
 
 // The SuperOffice connection as the admin pages show and change it (CRM=superoffice). Lime's lives in
@@ -25,6 +26,7 @@ export const SUPEROFFICE_PLAIN = [
   'defaultAssociateId',
   'createMissingContacts',
   'internalDomains',
+  'noteLanguage',
 ] as const;
 export type SuperOfficePlainName = (typeof SUPEROFFICE_PLAIN)[number];
 
@@ -48,6 +50,8 @@ export interface SuperOfficeConnectionSettings {
   defaultAssociateId?: number | undefined;
   createMissingContacts: boolean;
   internalDomains: string[];
+  /** The language of the appointments' text (`NOTE_LANGUAGE`); English unless chosen. */
+  noteLanguage: NoteLanguage;
   /**
    * Whether each secret is set, and a masked hint (the last four characters of a long one). Never the secret, and no
    * hint of the Onsite password: a person chose it, so its end is part of what guards it, unlike a generated token.
@@ -102,4 +106,5 @@ export const SUPEROFFICE_LABEL: Record<SuperOfficeSettingName, string> = {
   defaultAssociateId: 'the default owner',
   createMissingContacts: 'whether missing contacts are created',
   internalDomains: 'the internal domains',
+  noteLanguage: 'the note language',
 };

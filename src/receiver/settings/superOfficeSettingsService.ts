@@ -1,3 +1,4 @@
+import { DEFAULT_NOTE_LANGUAGE, isNoteLanguage } from '../../core';
 import type { SuperOfficeConnectorOptions, SuperOfficeCredentials } from '../../superoffice-addon';
 import type { ReceiverConfig } from '../config/loadConfig';
 import {
@@ -75,6 +76,7 @@ export async function createSuperOfficeSettingsService(deps: {
   const effective = (): SuperOfficeConnectionSettings => {
     const associate = value('defaultAssociateId');
     const auth = text('auth');
+    const noteLanguage = value('noteLanguage');
     return {
       url: text('url'),
       auth: auth === 'basic' || auth === 'ticket' || auth === 'system_user' ? auth : undefined,
@@ -85,6 +87,7 @@ export async function createSuperOfficeSettingsService(deps: {
       defaultAssociateId: typeof associate === 'number' ? associate : undefined,
       createMissingContacts: value('createMissingContacts') === true,
       internalDomains: (value('internalDomains') as string[] | undefined) ?? [],
+      noteLanguage: isNoteLanguage(noteLanguage) ? noteLanguage : DEFAULT_NOTE_LANGUAGE,
       secrets: Object.fromEntries(
         SUPEROFFICE_SECRETS.map((name) => [
           name,
@@ -247,6 +250,7 @@ export async function createSuperOfficeSettingsService(deps: {
           historyType: settings.taskType,
           createMissingContacts: settings.createMissingContacts,
           internalDomains: [...settings.internalDomains],
+          noteLanguage: settings.noteLanguage,
         },
         locked: [],
         connected: inEffect.connector() !== undefined,
@@ -279,7 +283,9 @@ function readStored(raw: Record<string, unknown>, secretKey: Buffer | undefined,
     const valid =
       expected === 'object'
         ? Array.isArray(found) && found.every((each) => typeof each === 'string')
-        : typeof found === expected;
+        : name === 'noteLanguage'
+          ? isNoteLanguage(found)
+          : typeof found === expected;
     if (valid) values[name] = found;
     else logger.warn({ setting: key(name) }, 'ignoring a stored setting that is not valid');
   }
@@ -372,6 +378,12 @@ export function validateInput(input: SuperOfficeSettingsInput, locked: readonly 
     valid.defaultAssociateId = id;
   }
   if (open('createMissingContacts')) valid.createMissingContacts = input.createMissingContacts === true;
+  if (open('noteLanguage')) {
+    if (!isNoteLanguage(given('noteLanguage'))) {
+      throw new SuperOfficeSettingsError('noteLanguage', 'Choose one of the note languages offered.');
+    }
+    valid.noteLanguage = given('noteLanguage');
+  }
   if (open('internalDomains')) {
     try {
       valid.internalDomains = validDomains(Array.isArray(input.internalDomains) ? input.internalDomains : []);

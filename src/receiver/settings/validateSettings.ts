@@ -1,3 +1,4 @@
+import { isNoteLanguage, type NoteLanguage } from '../../core';
 import { SettingsError, type SettingName, type SettingsInput } from './connectionSettings';
 
 /** Submitted settings, checked and normalized; a setting left out (absent, locked, or an empty URL/key) is kept. */
@@ -7,6 +8,7 @@ export interface ValidSettings {
   historyType?: string | undefined;
   createMissingContacts?: boolean | undefined;
   internalDomains?: string[] | undefined;
+  noteLanguage?: NoteLanguage | undefined;
 }
 
 /**
@@ -35,6 +37,8 @@ export function validateSettingsInput(input: SettingsInput, locked: readonly Set
   if (open('createMissingContacts')) valid.createMissingContacts = input.createMissingContacts === true;
 
   if (open('internalDomains')) valid.internalDomains = validDomains(input.internalDomains ?? []);
+
+  if (open('noteLanguage')) valid.noteLanguage = validNoteLanguage(input.noteLanguage);
   return valid;
 }
 
@@ -51,6 +55,12 @@ function validUrl(text: string): string {
   }
   if (parsed.hostname === '') throw new SettingsError('url', 'The Lime address has no host name.');
   return text;
+}
+
+/** One of the note languages, or a SettingsError on the note language's field. */
+export function validNoteLanguage(value: string | undefined): NoteLanguage {
+  if (!isNoteLanguage(value)) throw new SettingsError('noteLanguage', 'Choose one of the note languages offered.');
+  return value;
 }
 
 /** Trimmed, lower-cased, without duplicates; `anna@seller.se` or `@seller.se` is refused (a domain is `seller.se`). */

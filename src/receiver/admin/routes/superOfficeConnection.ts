@@ -49,6 +49,7 @@ export function addSuperOfficeConnectionRoutes(
       taskType: field('taskType'),
       defaultAssociateId: field('defaultAssociateId'),
       createMissingContacts: field('createMissingContacts') === 'on',
+      noteLanguage: field('noteLanguage'),
     };
     const input: SuperOfficeSettingsInput = {
       ...plain,
