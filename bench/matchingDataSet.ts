@@ -42,7 +42,7 @@ export interface BenchPerson {
 /** Who a participant really is. */
 export type Truth =
   /** A person in the CRM: any of `personIds` (records of the same human) at `companyId`. */
-  | { kind: 'person'; personIds: number[]; companyId: number }
+  | { kind: 'person'; personIds: readonly number[]; companyId: number }
   /** Not in the CRM as a person, but from this company. */
   | { kind: 'company'; companyId: number }
   /** Nobody the CRM knows. */

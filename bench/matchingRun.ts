@@ -23,6 +23,8 @@ import {
 import { scoreMatcher, type MatcherScore, type NoteWritten } from './matchingScore';
 
 export const REGION = 'SE';
+/** Participants run once, untimed, before the measured run. */
+const WARM_UP = 1_000;
 /** The seller's own domain: the presenter's, so no participant of the data set is a colleague by it. */
 const SELLER_DOMAIN = 'seller.example';
 
@@ -129,6 +131,8 @@ export interface ProductRun {
   notes: Array<NoteWritten | undefined>;
   /** The participant's outcome kind (`written`, `ambiguous`, `no_match` … and `company_note` once it exists). */
   outcomes: string[];
+  /** The participant's matching trace, as the delivery page shows it. */
+  traces: string[];
   /** deliverMeeting's time per participant (index lookup, matching, recording the note), microseconds. */
   micros: number[];
   /** Payloads the contract refused (none expected: a refused one is counted as "nothing written"). */
@@ -179,12 +183,13 @@ export async function runProductMatching(
     },
   };
 
-  const run: ProductRun = { notes: [], outcomes: [], micros: [], refused: 0 };
+  const run: ProductRun = { notes: [], outcomes: [], traces: [], micros: [], refused: 0 };
   for (const summary of summaries) {
     if (summary === undefined) {
       run.refused += 1;
       run.notes.push(undefined);
       run.outcomes.push('refused');
+      run.traces.push('');
       run.micros.push(0);
       continue;
     }
@@ -194,6 +199,7 @@ export async function runProductMatching(
     run.micros.push((performance.now() - started) * 1000);
     const outcome = result.outcomes.find((candidate) => candidate.participantIndex === 0);
     run.outcomes.push(outcome?.outcome ?? 'none');
+    run.traces.push(outcome?.trace ?? '');
     run.notes.push(notedFor(written, outcome));
   }
   return run;
@@ -258,6 +264,8 @@ export async function runMatchingBenchmark(size: DataSetSize, seed = 19): Promis
       return parsed.ok ? parsed.summary : undefined;
     }),
   );
+  // Warm-up, untimed: the first calls pay for JIT compilation and libphonenumber's metadata, not for matching.
+  await runProductMatching(index, summaries.slice(0, WARM_UP));
   const productStarted = performance.now();
   const product = await runProductMatching(index, summaries);
   const productMs = performance.now() - productStarted;
