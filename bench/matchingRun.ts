@@ -81,28 +81,31 @@ function push(map: Map<string, ContactIndexEntry[]>, key: string, entry: Contact
   else map.set(key, [entry]);
 }
 
+/** The data set's CRM as a full sync puts it into the contact index (Lime's `toEntry`, region SE). */
+export function contactIndexEntries(dataSet: MatchingDataSet): ContactIndexEntry[] {
+  const companies = new Map(dataSet.companies.map((company) => [company.id, company]));
+  return dataSet.persons.map((person) => {
+    const company = companies.get(person.companyId);
+    return toEntry(
+      {
+        id: person.id,
+        email: person.email,
+        mobilePhone: person.mobilePhone,
+        phone: person.phone,
+        companyId: person.companyId,
+        companyName: company?.name,
+        companyMainPhone: company?.mainPhone,
+        inactive: person.inactive,
+        updatedAt: person.updatedAt,
+      },
+      REGION,
+    );
+  });
+}
+
 /** The data set's CRM as the contact index holds it after a full sync. */
 export function buildContactIndex(dataSet: MatchingDataSet): InMemoryContactIndex {
-  const companies = new Map(dataSet.companies.map((company) => [company.id, company]));
-  return new InMemoryContactIndex(
-    dataSet.persons.map((person) => {
-      const company = companies.get(person.companyId);
-      return toEntry(
-        {
-          id: person.id,
-          email: person.email,
-          mobilePhone: person.mobilePhone,
-          phone: person.phone,
-          companyId: person.companyId,
-          companyName: company?.name,
-          companyMainPhone: company?.mainPhone,
-          inactive: person.inactive,
-          updatedAt: person.updatedAt,
-        },
-        REGION,
-      );
-    }),
-  );
+  return new InMemoryContactIndex(contactIndexEntries(dataSet));
 }
 
 /** One meeting per participant: the documented webhook with the presenter and that one external participant. */
@@ -242,6 +245,8 @@ export function runEmailBaseline(
 export interface MatchingBenchmark {
   dataSet: MatchingDataSet;
   index: InMemoryContactIndex;
+  /** Each participant's meeting as the payload contract read it (undefined: refused). */
+  summaries: ReadonlyArray<MeetingSummary | undefined>;
   product: ProductRun;
   ours: MatcherScore;
   baseline: MatcherScore;
@@ -275,6 +280,7 @@ export async function runMatchingBenchmark(size: DataSetSize, seed = 19): Promis
   return {
     dataSet,
     index,
+    summaries,
     product,
     ours: scoreMatcher(dataSet.participants, product.notes),
     baseline: scoreMatcher(dataSet.participants, baselineNotes),

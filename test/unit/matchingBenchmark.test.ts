@@ -5,7 +5,12 @@ import {
   type LabelledParticipant,
 } from '../../bench/matchingDataSet';
 import { matchingReport } from '../../bench/matchingReport';
-import { runMatchingBenchmark, type MatchingBenchmark } from '../../bench/matchingRun';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { classifyParticipants } from '../../src/core';
+import { openSqliteStore } from '../../src/receiver/store/sqlite/sqliteStore';
+import { contactIndexEntries, runMatchingBenchmark, type MatchingBenchmark } from '../../bench/matchingRun';
 import { judgeNote, precision, scoreMatcher, emptyTally, type Tally } from '../../bench/matchingScore';
 
 /**
@@ -131,5 +136,32 @@ describe('the matching benchmark on its quick set', () => {
     expect(data.perParticipantMicros.p50).toBeGreaterThan(0);
     expect(data.perParticipantMicros.p95).toBeGreaterThanOrEqual(data.perParticipantMicros.p50);
     expect(matchingReport(run, true).markdown.startsWith('### Matching, quick set')).toBe(true);
+  });
+
+  it('answers candidate searches as the receiver’s SQLite contact index does, for every participant', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dci-matching-bench-'));
+    const store = await openSqliteStore({ file: join(dataDir, 'receiver.sqlite') });
+    try {
+      await store.replaceContactIndex('lime', contactIndexEntries(run.dataSet), new Date('2026-12-05T00:00:00Z'));
+      for (const [position, participant] of run.dataSet.participants.entries()) {
+        const summary = run.summaries[position];
+        if (summary === undefined) throw new Error(`participant ${position}: the payload was refused`);
+        const [classified] = classifyParticipants(summary, { defaultRegion: 'SE' }).external;
+        const query = {
+          emails: classified?.email === undefined ? [] : [classified.email],
+          phones: classified?.phones.map((phone) => phone.e164) ?? [],
+        };
+        // As a set: SQLite orders by the stored (JSON text) id, the maps by number.
+        const ids = (entries: ReadonlyArray<{ personId: number | string }>) =>
+          entries.map(({ personId }) => Number(personId)).sort((a, b) => a - b);
+        expect({ kind: participant.kind, ids: ids(run.index.find(query)) }).toEqual({
+          kind: participant.kind,
+          ids: ids(await store.findContactCandidates('lime', query)),
+        });
+      }
+    } finally {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
