@@ -171,8 +171,10 @@ export function matchingReport(run: MatchingBenchmark, quick: boolean): Matching
       "`deliverMeeting` (contacts not created) with the Lime connector's contact-index candidate search in memory " +
       `(${n(index.size)} entries: ${n(index.withEmail)} with an e-mail, ${n(index.withNumber)} with a readable number), ` +
       'and through an e-mail-only baseline (exact normalized e-mail, a note only when one person has it) in the same run. ' +
-      'Today’s matching: company notes (issue 19 item 1) are asked for (`companyNotes: true`) but not on main yet; the ' +
-      'lead re-runs this after the merge.',
+      (product.outcomes.includes('company_note')
+        ? 'Company notes (issue 19 item 1) on: `companyNotes: true`.'
+        : 'Company notes (issue 19 item 1) are asked for (`companyNotes: true`) but this build wrote none (not merged ' +
+          'yet when this ran); the lead re-runs it after the merge.'),
     '',
     markdownTable(
       [
@@ -192,7 +194,9 @@ export function matchingReport(run: MatchingBenchmark, quick: boolean): Matching
     `Precision: notes not on a wrong person or company, of all notes (target 100 %). Person recall: the right person ` +
       `noted, of the ${n(ours.overall.truthPerson)} participants who are in the CRM. Company recall: the right company ` +
       `noted, of the ${n(ours.overall.truthCompany)} who are not but whose company is. ${n(ours.overall.truthNobody)} are nobody ` +
-      'the CRM knows (any note on them is wrong).',
+      'the CRM knows (any note on them is wrong). A note is what writeNotes received, or an outcome naming a note id; ' +
+      'a company note is one with a company and no person. An outcome that names a company but no note (today’s ' +
+      '`ambiguous`) is no note.',
     '',
     'Per case kind — ours: right person / right company / wrong / nothing; e-mail only: right person / wrong / nothing:',
     '',
