@@ -36,7 +36,7 @@ import { describeStore, openStore } from './store/openStore';
 import { alertAdminUrl } from './alerts/alertAdminUrl';
 import { COMPILED_ACCEPT_WORKER } from './store/sqlite/sqliteAcceptThread';
 import { SqliteStore } from './store/sqlite/sqliteStore';
-import { resolveLookupKey } from './secrets/participantLookup';
+import { participantQuery, resolveLookupKey } from './secrets/participantLookup';
 import {
   participantKeyer,
   rebuildParticipantKeys,
@@ -302,6 +302,7 @@ export async function startReceiver(
       alerts,
       contactIndexMode: () => contactIndex.mode(),
       timeZone: config.timeZone,
+      participantQuery: (text) => participantQuery(text, participantKeys.key, config.defaultRegion),
       logger,
       // Without a DCI client factory the receiver never calls DCI: no DCI section to show.
       ...(deps.makeDciApi === undefined

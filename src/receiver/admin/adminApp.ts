@@ -20,6 +20,7 @@ import { navLinks } from './navigation';
 import { addDciBackfillRoute } from './routes/dciBackfill';
 import { addDciConnectionRoutes } from './routes/dciConnection';
 import { addDeadLetterRoutes } from './routes/deadLetters';
+import type { ParticipantQuery } from '../secrets/participantLookup';
 import { addDeliveriesRoute } from './routes/deliveries';
 import { addDeliveryRoutes } from './routes/delivery';
 import { addDryRunRoute } from './routes/dryRun';
@@ -62,6 +63,11 @@ export interface AdminDeps extends DciAdminDeps {
    * in it; UTC when not given.
    */
   timeZone?: string | undefined;
+  /**
+   * Reads a search as a participant's e-mail or phone number, hashed as the lookup rows are; absent: the deliveries
+   * are searched by title and conversation id only.
+   */
+  participantQuery?: ((text: string) => ParticipantQuery | undefined) | undefined;
 }
 
 /**
@@ -162,7 +168,7 @@ export function adminApp(deps: AdminDeps): express.Express {
   else addSuperOfficeConnectionRoutes(app, { ...deps, superOffice, wakeWorker });
   addDciConnectionRoutes(app, { ...deps, wakeWorker });
   addDciBackfillRoute(app, { dci: deps.dci, backfill: deps.backfill, logger, now });
-  addDeliveriesRoute(app, { store, target, timeZone: deps.timeZone });
+  addDeliveriesRoute(app, { store, target, timeZone: deps.timeZone, participantQuery: deps.participantQuery });
   addDeliveryRoutes(app, { store, target, wakeWorker, now });
   addDryRunRoute(app, { store, settings, enrich: deps.enrich });
   addDeadLetterRoutes(app, { store, target, wakeWorker, now });

@@ -176,6 +176,23 @@ export function describeParticipantKeysContract({ openStore }: ContractStores): 
       );
     });
 
+    it("the delivery log's search finds a delivery by a participant's hash, besides titles and ids", async () => {
+      const store = await openStore();
+      const anna = await queue(
+        store,
+        acceptedSummary({ title: 'Offer review', receivedAt: at(0), participantKeys: keys([0, 'email', ANNA_EMAIL]) }),
+      );
+      const titled = await queue(store, acceptedSummary({ title: `About ${ANNA_EMAIL}`, receivedAt: at(SECOND) }));
+      await queue(store, acceptedSummary({ title: 'Other', participantKeys: keys([0, 'email', BO_EMAIL]) }));
+
+      const ids = async (query: Parameters<typeof store.listDeliveries>[0]) =>
+        (await store.listDeliveries(query)).map((row) => row.id);
+      // The typed text finds a title that contains it, and the hash finds the participant's delivery.
+      expect(await ids({ search: ANNA_EMAIL, participantKeyHash: ANNA_EMAIL, limit: 10 })).toEqual([titled, anna]);
+      expect(await ids({ search: ANNA_EMAIL, limit: 10 })).toEqual([titled]);
+      expect(await ids({ search: 'x', participantKeyHash: ANNA_EMAIL, status: 'dead', limit: 10 })).toEqual([]);
+    });
+
     it('the first stored lookup seed is kept: a later candidate, from any instance, gets it back', async () => {
       const store = await openStore();
       const seed = 'A'.repeat(43) + '=';
