@@ -303,6 +303,7 @@ export async function startReceiver(
       contactIndexMode: () => contactIndex.mode(),
       timeZone: config.timeZone,
       participantQuery: (text) => participantQuery(text, participantKeys.key, config.defaultRegion),
+      crmWebUrls: config.crmWebUrls,
       logger,
       // Without a DCI client factory the receiver never calls DCI: no DCI section to show.
       ...(deps.makeDciApi === undefined

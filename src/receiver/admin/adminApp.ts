@@ -20,6 +20,7 @@ import { navLinks } from './navigation';
 import { addDciBackfillRoute } from './routes/dciBackfill';
 import { addDciConnectionRoutes } from './routes/dciConnection';
 import { addDeadLetterRoutes } from './routes/deadLetters';
+import type { CrmWebUrls } from './crmWebLinks';
 import type { ParticipantQuery } from '../secrets/participantLookup';
 import { addDeliveriesRoute } from './routes/deliveries';
 import { addDeliveryRoutes } from './routes/delivery';
@@ -68,6 +69,8 @@ export interface AdminDeps extends DciAdminDeps {
    * are searched by title and conversation id only.
    */
   participantQuery?: ((text: string) => ParticipantQuery | undefined) | undefined;
+  /** LIME_WEB_URL, SUPEROFFICE_WEB_URL: the delivery page links the CRM ids of its outcomes to the web client. */
+  crmWebUrls?: CrmWebUrls | undefined;
 }
 
 /**
@@ -169,7 +172,7 @@ export function adminApp(deps: AdminDeps): express.Express {
   addDciConnectionRoutes(app, { ...deps, wakeWorker });
   addDciBackfillRoute(app, { dci: deps.dci, backfill: deps.backfill, logger, now });
   addDeliveriesRoute(app, { store, target, timeZone: deps.timeZone, participantQuery: deps.participantQuery });
-  addDeliveryRoutes(app, { store, target, wakeWorker, now });
+  addDeliveryRoutes(app, { store, target, wakeWorker, now, crmWebUrls: deps.crmWebUrls });
   addDryRunRoute(app, { store, settings, enrich: deps.enrich });
   addDeadLetterRoutes(app, { store, target, wakeWorker, now });
 
