@@ -196,6 +196,7 @@ export async function startReceiver(
     maxAttempts: config.maxAttempts,
     maxAgeMs: config.maxAgeMs,
     leaseMs: config.leaseMs,
+    participantKeys: { keyer: participantKeys, store },
     budgetRoom: budgets === undefined ? undefined : () => budgets.deliveryRoom(),
     availability,
     onSettled: (settled) => {
