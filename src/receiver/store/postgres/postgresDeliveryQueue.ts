@@ -93,7 +93,7 @@ export function postgresDeliveryQueue({ pool, transaction }: PostgresConnection)
           [deliveryId, summary.conversationId, summary.target, eventId, title, titleFolded, now],
         );
         if (created.rowCount === 1) {
-          await writeParticipantKeys(db, deliveryId, summary.participantKeys ?? []);
+          await writeParticipantKeys(db, deliveryId, summary.participantKeys ?? [], 'new');
           return { kind: 'queued', eventId, deliveryId };
         }
 

@@ -81,13 +81,14 @@ export function postgresParticipantKeys({ pool, transaction }: PostgresConnectio
   };
 }
 
-/** Replaces a delivery's lookup rows, inside the caller's transaction. */
+/** Replaces a delivery's lookup rows, inside the caller's transaction (a `new` delivery has none to delete). */
 export async function writeParticipantKeys(
   db: PoolClient,
   deliveryId: string,
   keys: readonly ParticipantKey[],
+  delivery: 'new' | 'held' = 'held',
 ): Promise<void> {
-  await db.query('DELETE FROM participant_keys WHERE delivery_id = $1', [deliveryId]);
+  if (delivery === 'held') await db.query('DELETE FROM participant_keys WHERE delivery_id = $1', [deliveryId]);
   if (keys.length === 0) return;
   await db.query(
     `INSERT INTO participant_keys (delivery_id, participant_index, key_kind, key_hash)

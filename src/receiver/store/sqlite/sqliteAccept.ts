@@ -95,7 +95,7 @@ function acceptOne(sql: PreparedSql, summary: AcceptedSummary): AcceptResult {
          VALUES (@deliveryId, @conversationId, @target, @eventId, @title, @titleFolded, 'pending', 1, 0,
            @now, @now, @now, @now)`,
     ).run({ ...content, deliveryId, conversationId: summary.conversationId, target: summary.target });
-    writeParticipantKeys(sql, deliveryId, summary);
+    insertParticipantKeys(sql, deliveryId, summary.participantKeys ?? []);
     return { kind: 'queued', eventId, deliveryId };
   }
   if (stale) return { kind: 'stale', eventId, deliveryId: held.id };
