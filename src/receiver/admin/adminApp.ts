@@ -20,6 +20,8 @@ import { navLinks } from './navigation';
 import { addDciBackfillRoute } from './routes/dciBackfill';
 import { addDciConnectionRoutes } from './routes/dciConnection';
 import { addDeadLetterRoutes } from './routes/deadLetters';
+import type { CrmWebUrls } from './crmWebLinks';
+import type { ParticipantQuery } from '../secrets/participantLookup';
 import { addDeliveriesRoute } from './routes/deliveries';
 import { addDeliveryRoutes } from './routes/delivery';
 import { addDryRunRoute } from './routes/dryRun';
@@ -62,6 +64,13 @@ export interface AdminDeps extends DciAdminDeps {
    * in it; UTC when not given.
    */
   timeZone?: string | undefined;
+  /**
+   * Reads a search as a participant's e-mail or phone number, hashed as the lookup rows are; absent: the deliveries
+   * are searched by title and conversation id only.
+   */
+  participantQuery?: ((text: string) => ParticipantQuery | undefined) | undefined;
+  /** LIME_WEB_URL, SUPEROFFICE_WEB_URL: the delivery page links the CRM ids of its outcomes to the web client. */
+  crmWebUrls?: CrmWebUrls | undefined;
 }
 
 /**
@@ -162,8 +171,8 @@ export function adminApp(deps: AdminDeps): express.Express {
   else addSuperOfficeConnectionRoutes(app, { ...deps, superOffice, wakeWorker });
   addDciConnectionRoutes(app, { ...deps, wakeWorker });
   addDciBackfillRoute(app, { dci: deps.dci, backfill: deps.backfill, logger, now });
-  addDeliveriesRoute(app, { store, target, timeZone: deps.timeZone });
-  addDeliveryRoutes(app, { store, target, wakeWorker, now });
+  addDeliveriesRoute(app, { store, target, timeZone: deps.timeZone, participantQuery: deps.participantQuery });
+  addDeliveryRoutes(app, { store, target, wakeWorker, now, crmWebUrls: deps.crmWebUrls });
   addDryRunRoute(app, { store, settings, enrich: deps.enrich });
   addDeadLetterRoutes(app, { store, target, wakeWorker, now });
 

@@ -3,6 +3,7 @@ import type { ParticipantOutcome } from '../../crm/crmConnector';
 import type { DeliveryReads } from '../store/ports/deliveryReads';
 import { deliveryActions } from './deliveryActions';
 import { attemptLines, durationText } from './deliveryAttempts';
+import { crmWebLinks, type CrmWebLink, type CrmWebUrls } from './crmWebLinks';
 import { enrichmentBadge, SOURCE_LABEL } from './dciAdmin';
 import { badgeFor, badgeForTarget, crmNameOf, earlierBadge, type Badge } from './outcomeBadges';
 
@@ -17,6 +18,8 @@ export interface ParticipantView {
   badge: Badge;
   /** What the CRM holds for the participant, in words (`person 1001 at company 1003, history note 55`). */
   crmIds: string | undefined;
+  /** The person, company and note as links to the CRM's web client (empty without LIME_WEB_URL/SUPEROFFICE_WEB_URL). */
+  crmLinks: CrmWebLink[];
   /**
    * Set when the outcome is an earlier delivery's (the delivery is not delivered now): shown as what was matched
    * then, never as the current match. `badge` is then the current state's.
@@ -26,7 +29,12 @@ export interface ParticipantView {
 }
 
 /** A delivery's page data: the row, its stored payload (when it still parses) and each participant's outcome. */
-export async function deliveryPage(store: DeliveryPageStore, id: string, showSummary: boolean) {
+export async function deliveryPage(
+  store: DeliveryPageStore,
+  id: string,
+  showSummary: boolean,
+  webUrls: CrmWebUrls = {},
+) {
   const detail = await store.getDelivery(id);
   if (!detail) return undefined;
   const body = await store.getEventBody(detail.eventId);
@@ -60,6 +68,7 @@ export async function deliveryPage(store: DeliveryPageStore, id: string, showSum
       participant: { name },
       outcome,
       crmIds: outcome ? crmIdsText(outcome, target) : undefined,
+      crmLinks: outcome ? crmWebLinks(outcome, target, webUrls) : [],
       fromRest,
     };
     if (outcome === undefined || status === 'delivered') {

@@ -162,6 +162,8 @@ const environmentSchema = z.object({
       error:
         'RECEIVER_PUBLIC_URL must be the http(s) address Lime reaches the receiver at, e.g. https://companion.example.com',
     }),
+  LIME_WEB_URL: webClientUrl('LIME_WEB_URL', 'https://acme.lime-crm.com/acme/client'),
+  SUPEROFFICE_WEB_URL: webClientUrl('SUPEROFFICE_WEB_URL', 'https://online.superoffice.com/Cust12345'),
   ADMIN_PUBLIC_URL: z
     .string()
     .optional()
@@ -374,6 +376,12 @@ export interface ReceiverConfig {
    */
   publicUrl?: string | undefined;
   /**
+   * `LIME_WEB_URL`, `SUPEROFFICE_WEB_URL`: the CRM's web client (http(s), no credentials, query or fragment; no
+   * trailing slash). When set, the delivery page links the CRM ids of its outcomes to their records there
+   * (admin/crmWebLinks.ts). Only the CRM in effect's is read.
+   */
+  crmWebUrls: { lime?: string | undefined; superoffice?: string | undefined };
+  /**
    * `ADMIN_PUBLIC_URL`: where admins reach the admin listener (no trailing slash, without /admin), for the alerts'
    * link to `<adminPublicUrl>/admin`. Optional.
    */
@@ -511,6 +519,7 @@ export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: str
     contactIndexIncrementalMs: e.CONTACT_INDEX_INCREMENTAL_MINUTES * 60 * 1000,
     publicUrl: nonEmpty(e.RECEIVER_PUBLIC_URL) ? e.RECEIVER_PUBLIC_URL.trim().replace(/\/+$/u, '') : undefined,
     adminPublicUrl: nonEmpty(e.ADMIN_PUBLIC_URL) ? e.ADMIN_PUBLIC_URL.trim().replace(/\/+$/u, '') : undefined,
+    crmWebUrls: { lime: e.LIME_WEB_URL, superoffice: e.SUPEROFFICE_WEB_URL },
     settingsFromEnv: {
       url: e.LIME_URL?.trim(),
       apiKey: e.LIME_API_KEY?.trim(),
@@ -557,6 +566,42 @@ function isHttpUrl(text: string, allow: { query?: boolean } = {}): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A CRM web client's address, for links an admin's browser opens: http(s) only (never `javascript:` or `data:`),
+ * no credentials, query or fragment, so a link built on it can only lead to a record there. Trailing slashes go.
+ */
+function webClientUrl(name: string, example: string) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return undefined;
+      const value = text.trim().replace(/\/+$/u, '');
+      let url: URL | undefined;
+      try {
+        url = new URL(value);
+      } catch {
+        url = undefined;
+      }
+      const usable =
+        url !== undefined &&
+        (url.protocol === 'http:' || url.protocol === 'https:') &&
+        url.username === '' &&
+        url.password === '' &&
+        url.search === '' &&
+        url.hash === '' &&
+        !/[\s"'<>`]/u.test(value);
+      if (!usable) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be the http(s) address of the web client, without credentials, ? or #, e.g. ${example}`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
 }
 
 function isConversationUrlTemplate(text: string): boolean {

@@ -71,10 +71,15 @@ export interface HeldPayload {
 
 /** What the deliveries hold and how they stand: the admin pages, metrics, the CLI, and the poll's comparison. */
 export interface DeliveryReads {
-  /** Newest first; `search` matches the meeting title (case-insensitive substring) or the conversation id. */
+  /**
+   * Newest first; `search` matches the meeting title (case-insensitive substring) or the conversation id, and with
+   * `participantKeyHash` (the search read as an e-mail or number and hashed, secrets/participantLookup.ts) also a
+   * delivery whose current payload has a participant with that hash.
+   */
   listDeliveries(query: {
     status?: DeliveryStatus | undefined;
     search?: string | undefined;
+    participantKeyHash?: string | undefined;
     limit: number;
     offset?: number | undefined;
   }): Promise<DeliveryRow[]>;

@@ -8,6 +8,7 @@ import { postgresDeliveryReads } from './postgresDeliveryReads';
 import { postgresDeliveryStats } from './postgresDeliveryStats';
 import { postgresJobLeases } from './postgresJobLeases';
 import { postgresPartialEnrichments } from './postgresPartialEnrichments';
+import { postgresParticipantKeys } from './postgresParticipantKeys';
 import { postgresPersonalDataStore } from './postgresPersonalDataStore';
 import { postgresRateBuckets } from './postgresRateBuckets';
 import { postgresRateBudgetStore } from './postgresRateBudgetStore';
@@ -98,6 +99,7 @@ export class PostgresStore {
       ...postgresSettingsStore(connection),
       ...postgresContactIndexStore(connection),
       ...postgresPersonalDataStore(connection),
+      ...postgresParticipantKeys(connection),
       ...postgresPartialEnrichments(connection),
       ...postgresJobLeases(connection),
       ...postgresRateBuckets(connection),

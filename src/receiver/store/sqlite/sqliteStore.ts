@@ -12,6 +12,7 @@ import { sqliteDeliveryReads } from './sqliteDeliveryReads';
 import { sqliteDeliveryStats } from './sqliteDeliveryStats';
 import { sqliteJobLeases } from './sqliteJobLeases';
 import { sqlitePartialEnrichments } from './sqlitePartialEnrichments';
+import { sqliteParticipantKeys } from './sqliteParticipantKeys';
 import { sqlitePersonalDataStore } from './sqlitePersonalDataStore';
 import { sqliteRateBuckets } from './sqliteRateBuckets';
 import { sqliteRateBudgetStore } from './sqliteRateBudgetStore';
@@ -117,6 +118,7 @@ export class SqliteStore {
       ...sqliteSettingsStore(connection),
       ...sqliteContactIndexStore(connection),
       ...sqlitePersonalDataStore(connection),
+      ...sqliteParticipantKeys(connection),
       ...sqlitePartialEnrichments(connection),
       ...sqliteJobLeases(connection),
       ...sqliteRateBuckets(connection),
