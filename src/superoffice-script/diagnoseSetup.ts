@@ -1,7 +1,7 @@
 import { countNoun } from '../core/countNoun';
-import type { ScriptConfig } from './scriptConfig';
+import { taskTypeMapOf, type ScriptConfig } from './scriptConfig';
 import type { SuperOfficeAgents } from './superOfficeApi';
-import { findTaskType } from './writeAppointment';
+import { resolveTaskTypes } from './writeAppointment';
 
 /**
  * Checks whose problem does not stop meetings, only loses something (a missing document template keeps long summaries
@@ -147,13 +147,10 @@ export async function diagnoseSetup(
   const problems: Finding[] = [];
   const defaults = defaultsFinding(config, defaulted);
   if (defaults) problems.push(defaults);
-  const taskType = await findTaskType(agents, config.taskTypeName);
-  if (taskType.id === undefined) {
-    problems.push({
-      check: 'task_type',
-      problem: `There is no active task type named "${config.taskTypeName}".`,
-      fix: `Set taskTypeName in the configuration block to one of: ${taskType.offered.join(', ')} (Settings and maintenance → Lists → Follow-up types).`,
-    });
+  const taskTypes = await resolveTaskTypes(agents, config.taskTypeName, taskTypeMapOf(config));
+  if (!taskTypes.ok) {
+    const fix = `Set ${taskTypes.fallbackMissing ? 'taskTypeName' : 'taskTypeMap'} in the configuration block to ${taskTypes.fallbackMissing ? 'one' : 'task types'} of: ${taskTypes.offered.join(', ')} (Settings and maintenance → Lists → Follow-up types).`;
+    for (const problem of taskTypes.problems) problems.push({ check: 'task_type', problem, fix });
   }
   const owner = await ownerProblem(agents, config.defaultAssociateId);
   if (owner) problems.push(owner);
