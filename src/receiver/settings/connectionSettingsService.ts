@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_HISTORY_TYPE, type ReceiverConfig, type SettingsFromEnv } from '../config/loadConfig';
+import type { HistoryTypeMap } from '../../core';
 import type { CrmConnector } from '../../crm/crmConnector';
 import type { RequestBudget } from '../../crm/requestBudget';
 import type { SuperOfficeConnectorOptions } from '../../superoffice-addon';
@@ -30,6 +31,10 @@ export interface ConnectorOptions {
   baseUrl: string;
   apiKey: string;
   historyType: string;
+  /** `HISTORY_TYPE_MAP`: the history type by the meeting's medium or conversation type. */
+  historyTypeMap?: HistoryTypeMap | undefined;
+  /** `LINK_DEAL`: the data model is checked for `history.deal` (DeliverOptions.linkDeal links per delivery). */
+  linkDeal?: boolean | undefined;
   /** PEM of `LIME_CA_FILE`, when set. */
   ca?: string | undefined;
   rejectUnauthorized: boolean;
@@ -132,6 +137,8 @@ export async function createConnectionSettingsService(deps: {
           baseUrl: settings.url,
           apiKey: settings.apiKey,
           historyType: settings.historyType,
+          ...(config.historyTypeMap === undefined ? {} : { historyTypeMap: config.historyTypeMap }),
+          ...(config.linkDeal === true ? { linkDeal: true } : {}),
           ca,
           rejectUnauthorized: tls.rejectUnauthorized ?? true,
         };

@@ -100,6 +100,7 @@ export function deliverOptionsOf(
     defaultRegion: config.defaultRegion,
     timeZone: config.timeZone,
     noteDate: config.noteDate,
+    ...(config.linkDeal === true ? { linkDeal: true } : {}),
   };
 }
 

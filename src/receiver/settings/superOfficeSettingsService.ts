@@ -135,6 +135,8 @@ export async function createSuperOfficeSettingsService(deps: {
       baseUrl: settings.url,
       credentials,
       taskTypeName: settings.taskType,
+      ...(config.historyTypeMap === undefined ? {} : { taskTypeMap: config.historyTypeMap }),
+      ...(config.linkDeal === true ? { linkSale: true } : {}),
       defaultAssociateId: settings.defaultAssociateId,
       ca,
       rejectUnauthorized: environment.tls.rejectUnauthorized,
