@@ -14,6 +14,8 @@ export interface LimeTyped {
   createMissingContacts?: boolean | undefined;
   /** The text of the domains field as typed. */
   internalDomains?: string | undefined;
+  linkDeal?: boolean | undefined;
+  historyTypeMap?: string | undefined;
 }
 
 /** The notice after a Lime action, from the redirect's query. */
@@ -39,6 +41,8 @@ export const LIME_FIELD_ID: Record<SettingName, string> = {
   historyType: 'historyType',
   createMissingContacts: 'createMissingContacts',
   internalDomains: 'internalDomains',
+  linkDeal: 'linkDeal',
+  historyTypeMap: 'historyTypeMap',
 };
 
 /**

@@ -1,7 +1,13 @@
 import { readCrm } from './crmInEffect';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { isSupportedRegion, isValidTimeZone, parseHistoryTypeMap, type HistoryTypeMap } from '../../core';
+import {
+  formatHistoryTypeMap,
+  isSupportedRegion,
+  isValidTimeZone,
+  parseHistoryTypeMap,
+  type HistoryTypeMap,
+} from '../../core';
 import { parseAdminPasswordHash } from '../secrets/adminPassword';
 import { parseSecretKey } from '../secrets/secretBox';
 import type { StoreLocation } from '../store/storeLocation';
@@ -272,6 +278,10 @@ export interface SettingsFromEnv {
   createMissingContacts?: boolean | undefined;
   /** `INTERNAL_EMAIL_DOMAINS` */
   internalDomains?: string[] | undefined;
+  /** `LINK_DEAL` */
+  linkDeal?: boolean | undefined;
+  /** `HISTORY_TYPE_MAP`, as `formatHistoryTypeMap` writes it */
+  historyTypeMap?: string | undefined;
 }
 
 /** The receiver's configuration. Every field is documented in the configuration table of docs/receiver.md. */
@@ -527,6 +537,8 @@ export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: str
       historyType,
       createMissingContacts: nonEmpty(env['LIME_CREATE_MISSING_CONTACTS']) ? e.LIME_CREATE_MISSING_CONTACTS : undefined,
       internalDomains: e.INTERNAL_EMAIL_DOMAINS.length > 0 ? e.INTERNAL_EMAIL_DOMAINS : undefined,
+      linkDeal: nonEmpty(env['LINK_DEAL']) ? e.LINK_DEAL : undefined,
+      historyTypeMap: historyTypeMap?.ok === true ? formatHistoryTypeMap(historyTypeMap.map) : undefined,
     },
     limeTls: { caFile, rejectUnauthorized: e.LIME_TLS_REJECT_UNAUTHORIZED },
     admin: password !== undefined || passwordHash !== undefined ? { password, passwordHash } : undefined,

@@ -13,9 +13,14 @@ export interface LimeConnectionSettings {
   historyType: string;
   createMissingContacts: boolean;
   internalDomains: string[];
+  /** LINK_DEAL: link each note to its company's only open deal. */
+  linkDeal: boolean;
+  /** HISTORY_TYPE_MAP as text (`medium:call=talkedto, …`); empty: every note gets `historyType`. */
+  historyTypeMap: string;
 }
 
-export type SettingName = 'url' | 'apiKey' | 'historyType' | 'createMissingContacts' | 'internalDomains';
+export type SettingName =
+  'url' | 'apiKey' | 'historyType' | 'createMissingContacts' | 'internalDomains' | 'linkDeal' | 'historyTypeMap';
 
 export interface SettingsView {
   settings: LimeConnectionSettings;
@@ -32,6 +37,9 @@ export interface SettingsInput {
   historyType?: string | undefined;
   createMissingContacts?: boolean | undefined;
   internalDomains?: string[] | undefined;
+  linkDeal?: boolean | undefined;
+  /** The map's text as typed; empty clears it. */
+  historyTypeMap?: string | undefined;
 }
 
 /** An invalid setting, with the field and what is wrong: shown next to the field. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_HISTORY_TYPE, type ReceiverConfig, type SettingsFromEnv } from '../config/loadConfig';
-import type { HistoryTypeMap } from '../../core';
+import { parseHistoryTypeMap, type HistoryTypeMap } from '../../core';
 import type { CrmConnector } from '../../crm/crmConnector';
 import type { RequestBudget } from '../../crm/requestBudget';
 import type { SuperOfficeConnectorOptions } from '../../superoffice-addon';
@@ -69,6 +69,8 @@ const KEYS = {
   historyType: 'lime.historyType',
   createMissingContacts: 'lime.createMissingContacts',
   internalDomains: 'lime.internalDomains',
+  linkDeal: 'lime.linkDeal',
+  historyTypeMap: 'lime.historyTypeMap',
 } as const satisfies Record<SettingName, string>;
 
 /** Each stored value as the service wrote it; anything else is ignored with a warning. */
@@ -78,6 +80,8 @@ const storedSchemas = {
   historyType: z.string().min(1),
   createMissingContacts: z.boolean(),
   internalDomains: z.array(z.string()),
+  linkDeal: z.boolean(),
+  historyTypeMap: z.string(),
 } as const satisfies Record<SettingName, z.ZodType>;
 
 interface StoredSettings {
@@ -87,6 +91,8 @@ interface StoredSettings {
   historyType?: string | undefined;
   createMissingContacts?: boolean | undefined;
   internalDomains?: string[] | undefined;
+  linkDeal?: boolean | undefined;
+  historyTypeMap?: string | undefined;
 }
 
 interface EffectiveSettings {
@@ -95,6 +101,10 @@ interface EffectiveSettings {
   historyType: string;
   createMissingContacts: boolean;
   internalDomains: string[];
+  linkDeal: boolean;
+  /** As text (the page's) and read (the connector's). */
+  historyTypeMap: string;
+  historyTypes: HistoryTypeMap;
 }
 
 /**
@@ -128,6 +138,9 @@ export async function createConnectionSettingsService(deps: {
     historyType: env.historyType ?? stored.historyType ?? DEFAULT_HISTORY_TYPE,
     createMissingContacts: env.createMissingContacts ?? stored.createMissingContacts ?? false,
     internalDomains: env.internalDomains ?? stored.internalDomains ?? [],
+    linkDeal: env.linkDeal ?? stored.linkDeal ?? false,
+    historyTypeMap: env.historyTypeMap ?? stored.historyTypeMap ?? '',
+    historyTypes: readMap(env.historyTypeMap ?? stored.historyTypeMap ?? ''),
   });
 
   const connectionOf = (settings: EffectiveSettings): ConnectorOptions | undefined =>
@@ -137,8 +150,8 @@ export async function createConnectionSettingsService(deps: {
           baseUrl: settings.url,
           apiKey: settings.apiKey,
           historyType: settings.historyType,
-          ...(config.historyTypeMap === undefined ? {} : { historyTypeMap: config.historyTypeMap }),
-          ...(config.linkDeal === true ? { linkDeal: true } : {}),
+          ...(settings.historyTypes.length === 0 ? {} : { historyTypeMap: settings.historyTypes }),
+          ...(settings.linkDeal ? { linkDeal: true } : {}),
           ca,
           rejectUnauthorized: tls.rejectUnauthorized ?? true,
         };
@@ -161,6 +174,8 @@ export async function createConnectionSettingsService(deps: {
         historyType: settings.historyType,
         createMissingContacts: settings.createMissingContacts,
         internalDomains: [...settings.internalDomains],
+        linkDeal: settings.linkDeal,
+        historyTypeMap: settings.historyTypeMap,
       };
       return { settings: view, locked: [...locked], connected: inEffect.connector() !== undefined };
     },
@@ -186,6 +201,8 @@ export async function createConnectionSettingsService(deps: {
         if (valid.historyType !== undefined) values[KEYS.historyType] = valid.historyType;
         if (valid.createMissingContacts !== undefined) values[KEYS.createMissingContacts] = valid.createMissingContacts;
         if (valid.internalDomains !== undefined) values[KEYS.internalDomains] = valid.internalDomains;
+        if (valid.linkDeal !== undefined) values[KEYS.linkDeal] = valid.linkDeal;
+        if (valid.historyTypeMap !== undefined) values[KEYS.historyTypeMap] = valid.historyTypeMap;
 
         await store.writeSettings(values);
         stored = {
@@ -195,6 +212,8 @@ export async function createConnectionSettingsService(deps: {
           ...(valid.historyType === undefined ? {} : { historyType: valid.historyType }),
           ...(valid.createMissingContacts === undefined ? {} : { createMissingContacts: valid.createMissingContacts }),
           ...(valid.internalDomains === undefined ? {} : { internalDomains: valid.internalDomains }),
+          ...(valid.linkDeal === undefined ? {} : { linkDeal: valid.linkDeal }),
+          ...(valid.historyTypeMap === undefined ? {} : { historyTypeMap: valid.historyTypeMap }),
         };
         if (valid.apiKey !== undefined) storedApiKey = valid.apiKey;
         await inEffect.rebuild();
@@ -240,7 +259,15 @@ function parseStored(raw: Record<string, unknown>, logger: Logger): StoredSettin
     historyType: read('historyType'),
     createMissingContacts: read('createMissingContacts'),
     internalDomains: read('internalDomains'),
+    linkDeal: read('linkDeal'),
+    historyTypeMap: read('historyTypeMap'),
   };
+}
+
+/** A stored or environment map as the connector takes it (both were checked when written: never invalid here). */
+function readMap(text: string): HistoryTypeMap {
+  const read = parseHistoryTypeMap(text);
+  return read.ok ? read.map : [];
 }
 
 function openStoredKey(sealed: string | undefined, secretKey: Buffer | undefined): string | undefined {
@@ -272,5 +299,12 @@ function fromLegacyConfig(config: ReceiverConfig): SettingsFromEnv {
 }
 
 function sameConnection(a: ConnectorOptions, b: ConnectorOptions | undefined): boolean {
-  return b !== undefined && a.baseUrl === b.baseUrl && a.apiKey === b.apiKey && a.historyType === b.historyType;
+  return (
+    b !== undefined &&
+    a.baseUrl === b.baseUrl &&
+    a.apiKey === b.apiKey &&
+    a.historyType === b.historyType &&
+    a.linkDeal === b.linkDeal &&
+    JSON.stringify(a.historyTypeMap ?? []) === JSON.stringify(b.historyTypeMap ?? [])
+  );
 }

@@ -92,7 +92,7 @@ function sameOptions(a: unknown, b: unknown): boolean {
 /** Delivery options that follow the settings (internal domains, create contacts) and the receiver's configuration. */
 export function deliverOptionsOf(
   config: ReceiverConfig,
-  settings: { internalDomains: readonly string[]; createMissingContacts: boolean },
+  settings: { internalDomains: readonly string[]; createMissingContacts: boolean; linkDeal?: boolean | undefined },
 ): Omit<DeliverOptions, 'signal'> {
   return {
     internalDomains: [...settings.internalDomains],
@@ -100,7 +100,7 @@ export function deliverOptionsOf(
     defaultRegion: config.defaultRegion,
     timeZone: config.timeZone,
     noteDate: config.noteDate,
-    ...(config.linkDeal === true ? { linkDeal: true } : {}),
+    ...((settings.linkDeal ?? config.linkDeal) === true ? { linkDeal: true } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { SuperOfficeConnectorOptions, SuperOfficeCredentials } from '../../superoffice-addon';
+import { formatHistoryTypeMap } from '../../core';
 import type { ReceiverConfig } from '../config/loadConfig';
 import {
   DEFAULT_TASK_TYPE,
@@ -249,6 +250,8 @@ export async function createSuperOfficeSettingsService(deps: {
           historyType: settings.taskType,
           createMissingContacts: settings.createMissingContacts,
           internalDomains: [...settings.internalDomains],
+          linkDeal: config.linkDeal === true,
+          historyTypeMap: config.historyTypeMap === undefined ? '' : formatHistoryTypeMap(config.historyTypeMap),
         },
         locked: [],
         connected: inEffect.connector() !== undefined,

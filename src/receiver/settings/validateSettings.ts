@@ -1,3 +1,4 @@
+import { formatHistoryTypeMap, parseHistoryTypeMap } from '../../core';
 import { SettingsError, type SettingName, type SettingsInput } from './connectionSettings';
 
 /** Submitted settings, checked and normalized; a setting left out (absent, locked, or an empty URL/key) is kept. */
@@ -7,6 +8,9 @@ export interface ValidSettings {
   historyType?: string | undefined;
   createMissingContacts?: boolean | undefined;
   internalDomains?: string[] | undefined;
+  linkDeal?: boolean | undefined;
+  /** The map as `formatHistoryTypeMap` writes it ('' for none). */
+  historyTypeMap?: string | undefined;
 }
 
 /**
@@ -35,6 +39,9 @@ export function validateSettingsInput(input: SettingsInput, locked: readonly Set
   if (open('createMissingContacts')) valid.createMissingContacts = input.createMissingContacts === true;
 
   if (open('internalDomains')) valid.internalDomains = validDomains(input.internalDomains ?? []);
+
+  if (open('linkDeal')) valid.linkDeal = input.linkDeal === true;
+  if (open('historyTypeMap')) valid.historyTypeMap = validHistoryTypeMap(input.historyTypeMap ?? '');
   return valid;
 }
 
@@ -51,6 +58,16 @@ function validUrl(text: string): string {
   }
   if (parsed.hostname === '') throw new SettingsError('url', 'The Lime address has no host name.');
   return text;
+}
+
+/**
+ * HISTORY_TYPE_MAP's text, normalized (`medium:call=talkedto, conversation_type:demo=customervisit`); each badly
+ * written entry named. Whether the CRM offers its types is Test connection's to say.
+ */
+export function validHistoryTypeMap(text: string, field: 'historyTypeMap' = 'historyTypeMap'): string {
+  const read = parseHistoryTypeMap(text);
+  if (!read.ok) throw new SettingsError(field, `The type by meeting type has a problem: ${read.problems.join('; ')}.`);
+  return formatHistoryTypeMap(read.map);
 }
 
 /** Trimmed, lower-cased, without duplicates; `anna@seller.se` or `@seller.se` is refused (a domain is `seller.se`). */

@@ -32,6 +32,8 @@ export function addLimeConnectionRoutes(
       historyType: field('historyType'),
       createMissingContacts: field('createMissingContacts') === 'on',
       internalDomains: (field('internalDomains') ?? '').split(/[\s,]+/u).filter(Boolean),
+      linkDeal: field('linkDeal') === 'on',
+      historyTypeMap: field('historyTypeMap'),
     };
     try {
       await settings.save(input);
@@ -46,6 +48,8 @@ export function addLimeConnectionRoutes(
           historyType: input.historyType,
           createMissingContacts: input.createMissingContacts,
           internalDomains: field('internalDomains'),
+          linkDeal: input.linkDeal,
+          historyTypeMap: input.historyTypeMap,
         },
         keyTyped: input.apiKey !== undefined,
       });
