@@ -79,6 +79,10 @@ export interface SuperOfficeSettingsFromEnv {
   createMissingContacts?: boolean | undefined;
   /** `INTERNAL_EMAIL_DOMAINS` */
   internalDomains?: string[] | undefined;
+  /** `LINK_DEAL` (read by loadConfig, shared with Lime) */
+  linkDeal?: boolean | undefined;
+  /** `HISTORY_TYPE_MAP` as `formatHistoryTypeMap` writes it (read by loadConfig, shared with Lime) */
+  historyTypeMap?: string | undefined;
 }
 
 export interface SuperOfficeEnvironment {

@@ -25,6 +25,8 @@ export const SUPEROFFICE_PLAIN = [
   'defaultAssociateId',
   'createMissingContacts',
   'internalDomains',
+  'linkDeal',
+  'historyTypeMap',
 ] as const;
 export type SuperOfficePlainName = (typeof SUPEROFFICE_PLAIN)[number];
 
@@ -48,6 +50,10 @@ export interface SuperOfficeConnectionSettings {
   defaultAssociateId?: number | undefined;
   createMissingContacts: boolean;
   internalDomains: string[];
+  /** LINK_DEAL: link each appointment to its company's only open sale. */
+  linkDeal: boolean;
+  /** HISTORY_TYPE_MAP as text (`medium:call=Phone, …`), task type names; empty: every appointment gets `taskType`. */
+  historyTypeMap: string;
   /**
    * Whether each secret is set, and a masked hint (the last four characters of a long one). Never the secret, and no
    * hint of the Onsite password: a person chose it, so its end is part of what guards it, unlike a generated token.
@@ -102,4 +108,6 @@ export const SUPEROFFICE_LABEL: Record<SuperOfficeSettingName, string> = {
   defaultAssociateId: 'the default owner',
   createMissingContacts: 'whether missing contacts are created',
   internalDomains: 'the internal domains',
+  linkDeal: "whether appointments are linked to the company's open sale",
+  historyTypeMap: 'the task type by meeting type',
 };

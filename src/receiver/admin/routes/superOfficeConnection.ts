@@ -49,6 +49,8 @@ export function addSuperOfficeConnectionRoutes(
       taskType: field('taskType'),
       defaultAssociateId: field('defaultAssociateId'),
       createMissingContacts: field('createMissingContacts') === 'on',
+      linkDeal: field('linkDeal') === 'on',
+      historyTypeMap: field('historyTypeMap'),
     };
     const input: SuperOfficeSettingsInput = {
       ...plain,
