@@ -99,6 +99,7 @@ export class SuperOfficeConnector implements CrmConnector {
       credentials: this.authorizer.describe(),
       taskTypeName: this.options.taskTypeName,
       taskTypeMap: this.options.taskTypeMap,
+      linkSale: this.options.linkSale,
       defaultAssociateId: this.options.defaultAssociateId ?? 0,
       mapFailure: (error) => mapSuperOfficeFailure(error, this.host, signal),
     });

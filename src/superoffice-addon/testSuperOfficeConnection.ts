@@ -13,6 +13,8 @@ export interface ConnectionCheckContext {
   taskTypeName: string;
   /** HISTORY_TYPE_MAP: every task type it names must exist too. */
   taskTypeMap?: HistoryTypeMap | undefined;
+  /** LINK_DEAL: the user must be able to read sales too. */
+  linkSale?: boolean | undefined;
   defaultAssociateId: number;
   mapFailure(error: unknown): CrmError;
 }
@@ -119,6 +121,7 @@ export async function testSuperOfficeConnection(
       taskTypeName: context.taskTypeName,
       defaultAssociateId: context.defaultAssociateId,
       taskTypeMap: formatHistoryTypeMap(context.taskTypeMap ?? []),
+      linkSale: context.linkSale === true,
     };
     problems = await diagnoseSetup(agents, config, [], 'The SuperOffice user the receiver signs in as');
   } catch (error) {

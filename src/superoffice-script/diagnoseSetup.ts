@@ -36,7 +36,7 @@ const RIGHT_NAMES: ReadonlyArray<[number, string]> = [
 /**
  * The rights the script needs, per table: it reads persons and companies to match, adds and changes appointments
  * (and deletes the one it just saved when recording its foreign key fails), and reads and adds foreign keys; with
- * createMissingContacts it also adds persons and companies. Read through SentryAgent.GetNewTableRight: the user's
+ * createMissingContacts it also adds persons and companies; with linkSale it reads sales. Read through SentryAgent.GetNewTableRight: the user's
  * rights on a new row of the table [inferred: the closest table-wide answer the WebAPI offers].
  */
 function neededRights(config: ScriptConfig): ReadonlyArray<[string, string, number]> {
@@ -48,6 +48,8 @@ function neededRights(config: ScriptConfig): ReadonlyArray<[string, string, numb
     ['foreignkey', 'foreign keys', SELECT | INSERT],
     // A summary longer than an appointment's text goes into a document (writeSummaryDocument.ts).
     ['document', 'documents', SELECT | UPDATE | INSERT | DELETE],
+    // linkSale reads the company's sales (the Sale archive).
+    ...(config.linkSale ? [['sale', 'sales', SELECT] satisfies [string, string, number]] : []),
   ];
 }
 

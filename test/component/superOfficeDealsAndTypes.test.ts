@@ -100,6 +100,17 @@ describe("SuperOffice: an appointment is linked to its company's only open sale 
     expect(appointmentOf(ids.persons.erik)?.saleId).toBe(0);
   });
 
+  it('with linkSale, Test Integration names a missing right to read sales', async () => {
+    so.setNewTableRight('sale', []);
+    const base = withConfig(buildSuperOfficeScript(), 'internalDomains', "['seller.se']");
+    const test = (script: string) =>
+      runScript(script, webApiFor(so.baseUrl, 'test-token'), { body: JSON.stringify({ event: 'integration.test' }) });
+    expect((await test(base)).status).toBe(200);
+    const linking = await test(withConfig(base, 'linkSale', 'true'));
+    expect(linking.status).toBe(500);
+    expect(JSON.stringify(linking.body)).toContain('may not read sales');
+  });
+
   it('the emulator refuses a sale that does not exist or belongs to another company, as a stricter SuperOffice', async () => {
     const { acmeOpen } = seedSales();
     const save = (sale: number, contactId: number) =>

@@ -308,7 +308,15 @@ export type SuperOfficeAuthModel =
     };
 
 /** The tables SentryAgent.GetNewTableRight answers for in the emulator; any other name is a 400. */
-export const SENTRY_TABLES = ['appointment', 'associate', 'contact', 'document', 'foreignkey', 'person'] as const;
+export const SENTRY_TABLES = [
+  'appointment',
+  'associate',
+  'contact',
+  'document',
+  'foreignkey',
+  'person',
+  'sale',
+] as const;
 export type SentryTableName = (typeof SENTRY_TABLES)[number];
 
 export interface SuperOfficeEmulator {
