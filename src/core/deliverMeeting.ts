@@ -17,6 +17,11 @@ export interface MeetingPolicy {
   dryRun?: boolean | undefined;
   /** The language the connector renders the note in (renderNote's `language`). Default English. */
   noteLanguage?: NoteLanguage | undefined;
+  /**
+   * Link each note to its company's only open deal (`LINK_DEAL`; needs `MeetingCrm.findOpenDeals`): none or several
+   * open deals link none, and the trace says which. Default false: no deal is looked up.
+   */
+  linkDeal?: boolean | undefined;
 }
 
 /** What happened to one participant of the meeting (the receiver stores it; the SuperOffice script answers it). */
@@ -151,6 +156,12 @@ export async function deliverMeeting(
     outcomes.push(outcome);
   }
 
+  const deals = policy.linkDeal === true ? await linkDeals(writes, crm) : new Map<PersonToWrite, DealLink>();
+  const dealTrace = (write: PersonToWrite) => {
+    const link = deals.get(write);
+    return link === undefined ? '' : ` → ${link.trace}`;
+  };
+
   if (policy.dryRun === true) {
     for (const write of writes) {
       outcomes.push({
@@ -159,13 +170,16 @@ export async function deliverMeeting(
         matchedBy: write.matchedBy,
         personId: write.personId,
         companyId: write.companyId,
-        trace: `${write.trace} → ${crm.names.note} would be written (dry run: nothing written)`,
+        trace: `${write.trace}${dealTrace(write)} → ${crm.names.note} would be written (dry run: nothing written)`,
       });
     }
     return done();
   }
 
-  const targets = writes.map(({ personId, companyId }) => ({ personId, companyId }));
+  const targets = writes.map(({ personId, companyId }, index): NoteTarget => {
+    const dealId = deals.get(writes[index] as PersonToWrite)?.dealId;
+    return dealId === undefined ? { personId, companyId } : { personId, companyId, dealId };
+  });
   const written = writes.length === 0 ? [] : await crm.writeNotes(targets, presenterId);
   const noteIds = new Map<PersonToWrite, CrmId>();
   writes.forEach((write, index) => {
@@ -180,11 +194,44 @@ export async function deliverMeeting(
       personId: write.personId,
       companyId: write.companyId,
       noteId: result.noteId,
-      trace: `${write.trace} → ${crm.names.note} ${String(result.noteId)} ${result.action}`,
+      trace: `${write.trace}${dealTrace(write)} → ${crm.names.note} ${String(result.noteId)} ${result.action}`,
     });
   });
   for (const { outcome, first } of sameAs) outcome.noteId = noteIds.get(first);
   return done();
+}
+
+interface DealLink {
+  dealId?: CrmId | undefined;
+  /** `deal 9 linked (the company's only open deal)`, `company 17 has 2 open deals → not linked`. */
+  trace: string;
+}
+
+/**
+ * Each note's deal: its company's open deals, asked once for all the meeting's companies; linked only when there is
+ * exactly one (never one of several: the note would sit on a deal it may not be about). A note without a company
+ * gets no deal and no trace.
+ */
+async function linkDeals(writes: readonly PersonToWrite[], crm: MeetingCrm): Promise<Map<PersonToWrite, DealLink>> {
+  const links = new Map<PersonToWrite, DealLink>();
+  const companyIds = [...new Set(writes.flatMap((write) => (write.companyId === undefined ? [] : [write.companyId])))];
+  if (companyIds.length === 0 || crm.findOpenDeals === undefined) return links;
+  const open = await crm.findOpenDeals(companyIds);
+  const deal = crm.names.deal ?? 'deal';
+  for (const write of writes) {
+    if (write.companyId === undefined) continue;
+    const company = `company ${String(write.companyId)}`;
+    const dealIds = open.get(write.companyId) ?? [];
+    const [only] = dealIds;
+    if (dealIds.length === 1 && only !== undefined) {
+      links.set(write, { dealId: only, trace: `${deal} ${String(only)} linked (${company}'s only open ${deal})` });
+    } else if (dealIds.length === 0) {
+      links.set(write, { trace: `${company} has no open ${deal} → not linked` });
+    } else {
+      links.set(write, { trace: `${company} has ${dealIds.length} open ${deal}s → not linked` });
+    }
+  }
+  return links;
 }
 
 /**

@@ -99,6 +99,18 @@ export {
 } from './deliverMeeting';
 export { CRM_REQUESTS_PER_MEETING, mapWithLimit } from './mapWithLimit';
 export {
+  formatHistoryTypeMap,
+  historyTypeMapEntryText,
+  parseHistoryTypeMap,
+  pickHistoryType,
+  unknownHistoryTypes,
+  type HistoryTypeDimension,
+  type HistoryTypeMap,
+  type HistoryTypeMapEntry,
+  type HistoryTypeMapRead,
+  type PickedHistoryType,
+} from './historyTypeMap';
+export {
   meetingOutcome,
   NOTE_OUTCOMES,
   PARTICIPANT_OUTCOME_CATEGORIES,

@@ -23,6 +23,8 @@ export interface CreatedContact {
 export interface NoteTarget {
   personId: CrmId;
   companyId?: CrmId | undefined;
+  /** The company's only open deal (Lime) or sale (SuperOffice), when linking to it is on and there is exactly one. */
+  dealId?: CrmId | undefined;
 }
 
 /**
@@ -30,13 +32,22 @@ export interface NoteTarget {
  * matched, to whom, and what the trace says is decided in `deliverMeeting`, once for both CRMs.
  */
 export interface MeetingCrm {
-  /** The trace's words for the CRM and its note record: `Lime` and `note`, `SuperOffice` and `appointment`. */
-  names: { crm: string; note: string };
+  /**
+   * The trace's words for the CRM, its note record and its deal: `Lime`, `note`, `deal`; `SuperOffice`,
+   * `appointment`, `sale` (`deal` when not given).
+   */
+  names: { crm: string; note: string; deal?: string | undefined };
   /** The CRM user who presented (Lime's coworker, SuperOffice's associate); asked once, when a customer is there. */
   findPresenter(email: string): Promise<CrmId | undefined>;
   candidates: CandidateSearch;
   /** The seed's "Create contact in CRM": the company by its name (found, else created), then the person. */
   createContact(participant: ClassifiedParticipant): Promise<CreatedContact>;
+  /**
+   * The open deals (Lime) or sales (SuperOffice) of each company, for linking the note to a company's only one: one
+   * lookup for the whole meeting, asked only when the policy links deals. A company with none may be left out of
+   * the answer. Optional: a CRM without deals never links one.
+   */
+  findOpenDeals?(companyIds: readonly CrmId[]): Promise<ReadonlyMap<CrmId, readonly CrmId[]>>;
   /**
    * Writes our note on each person, exactly once per (conversation, person): the note an earlier attempt wrote is
    * found and updated. Answers in the targets' order.

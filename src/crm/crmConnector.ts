@@ -116,6 +116,12 @@ export interface DeliverOptions {
   findIndexedCandidates?:
     | ((keys: { emails: readonly string[]; phones: readonly string[] }) => Promise<readonly ContactIndexEntry[]>)
     | undefined;
+  /**
+   * `LINK_DEAL`: link each note to its company's only open deal (Lime) or sale (SuperOffice); none or several link
+   * none, and the trace says which. One lookup per meeting. Default false: no deal is looked up. The connector must
+   * have been built with its own `linkDeal` too (its data model is checked for the deal relation at start).
+   */
+  linkDeal?: boolean | undefined;
   signal?: AbortSignal | undefined;
 }
 

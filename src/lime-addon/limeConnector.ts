@@ -1,6 +1,8 @@
 import {
   deliverMeeting,
+  pickHistoryType,
   renderNote,
+  type HistoryTypeMap,
   type ClassifiedParticipant,
   type CrmId,
   type MeetingSummary,
@@ -21,7 +23,8 @@ import type {
 } from '../crm/crmConnector';
 import { CrmError } from '../crm/crmError';
 import { createContact } from './createContact';
-import { discoverSchema, type LimeSchema } from './discoverSchema';
+import { discoverSchema, type LimeSchema, type SchemaChecks } from './discoverSchema';
+import { findOpenDeals } from './findOpenDeals';
 import { confirmedIndexCandidates, exportLimeContacts } from './contactIndex';
 import { findMeetingCandidates } from './findMeetingCandidates';
 import { findCoworker } from './findCoworker';
@@ -47,6 +50,9 @@ export class LimeConnector implements CrmConnector {
   private readonly probeHttp: LimeHttp;
   readonly fields: LimeFieldMap;
   readonly historyType: string;
+  /** HISTORY_TYPE_MAP and LINK_DEAL, as the data model is checked for them. */
+  private readonly checks: SchemaChecks;
+  private readonly historyTypeMap: HistoryTypeMap;
   private schema: LimeSchema | undefined;
   private readonly coworkers = new Map<string, { id: number | undefined; until: number }>();
   private pagingLearned: Promise<void> | undefined;
@@ -56,10 +62,12 @@ export class LimeConnector implements CrmConnector {
     this.probeHttp = this.http.forPurpose('probe');
     this.fields = resolveFieldMap(options.fields);
     this.historyType = options.historyType;
+    this.historyTypeMap = options.historyTypeMap ?? [];
+    this.checks = { historyTypeMap: this.historyTypeMap, linkDeal: options.linkDeal === true };
   }
 
   async testConnection(signal?: AbortSignal): Promise<ConnectionCheck> {
-    const { check, schema } = await testLimeConnection(this.http, this.fields, this.historyType, signal);
+    const { check, schema } = await testLimeConnection(this.http, this.fields, this.historyType, signal, this.checks);
     if (schema) this.schema = schema;
     // A failure here resurfaces at the first delivery, which learns it again; the check has said what it can.
     if (check.ok) await this.learnPaging().catch(() => undefined);
@@ -81,6 +89,15 @@ export class LimeConnector implements CrmConnector {
       if (getMaxListeners(signal) < atOnce) setMaxListeners(atOnce, signal);
     }
     const schema = await this.currentSchema(signal);
+    const linkDeal = options.linkDeal === true;
+    const { deal } = schema;
+    if (linkDeal && deal === undefined) {
+      // Only when the connector was built without LINK_DEAL (its start and Test connection check the relation).
+      throw new CrmError(
+        'schema_mismatch',
+        `Linking notes to deals is on, but Lime's data model was not checked for ${this.fields.history.limetype}.${this.fields.history.deal}: restart the receiver with LINK_DEAL set, or turn linking off`,
+      );
+    }
     const note = renderNote(summary, {
       timeZone: options.timeZone,
       maxLength: schema.noteMaxLength,
@@ -93,7 +110,7 @@ export class LimeConnector implements CrmConnector {
     const { outcomes } = await deliverMeeting(
       summary,
       {
-        names: { crm: 'Lime', note: 'note' },
+        names: { crm: 'Lime', note: 'note', deal: 'deal' },
         findPresenter: (email) => this.coworkerFor(email, schema, signal),
         candidates: {
           per: 'meeting',
@@ -106,6 +123,9 @@ export class LimeConnector implements CrmConnector {
           },
         },
         createContact: (participant) => createContact(this.http, this.fields, schema, participant, signal),
+        ...(linkDeal && deal !== undefined
+          ? { findOpenDeals: (companyIds) => findOpenDeals(this.http, this.fields, deal, companyIds, signal) }
+          : {}),
         writeNotes: async (targets, coworkerId) =>
           this.writeNotes(summary, note.text, targets, coworkerId, options, await ownNotes),
       },
@@ -152,6 +172,7 @@ export class LimeConnector implements CrmConnector {
     for (const known of options.knownNotes ?? []) existing.set(Number(known.personId), Number(known.noteId));
     for (const [personId, noteId] of found ?? []) existing.set(personId, noteId);
     const date = options.noteDate === 'meeting_start' ? summary.startsAt : new Date().toISOString();
+    const { type } = pickHistoryType(this.historyTypeMap, summary, this.historyType);
     return this.explainingRefusedWrites(signal, () =>
       Promise.all(
         targets.map((target) =>
@@ -162,8 +183,9 @@ export class LimeConnector implements CrmConnector {
               personId: Number(target.personId),
               companyId: target.companyId === undefined ? undefined : Number(target.companyId),
               coworkerId: coworkerId === undefined ? undefined : Number(coworkerId),
+              dealId: target.dealId === undefined ? undefined : Number(target.dealId),
               text,
-              type: this.historyType,
+              type,
               date,
               updateDate: options.noteDate === 'meeting_start',
             },
@@ -274,7 +296,7 @@ export class LimeConnector implements CrmConnector {
       () => undefined,
       (error: unknown) => ({ error }),
     );
-    this.schema ??= await discoverSchema(this.http, this.fields, this.historyType, signal);
+    this.schema ??= await discoverSchema(this.http, this.fields, this.historyType, signal, this.checks);
     const paging = await learning;
     const [problem] = this.schema.problems;
     if (problem) {

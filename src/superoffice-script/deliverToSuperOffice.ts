@@ -3,7 +3,9 @@ import {
   deliverMeeting,
   mapWithLimit,
   noteLabels,
+  pickHistoryType,
   renderNote,
+  type HistoryTypeMap,
   type CrmId,
   type MeetingCrm,
   type MeetingResult,
@@ -11,10 +13,11 @@ import {
   type NoteLanguage,
 } from '../core';
 import { createSuperOfficeContact } from './createSuperOfficeContact';
+import { findOpenSales } from './findOpenSales';
 import { findPresenterAssociate, findSuperOfficeCandidates } from './findSuperOfficePeople';
 import { sharedDefaults } from './sharedDefaults';
 import type { SuperOfficeAgents } from './superOfficeApi';
-import { writeAppointment } from './writeAppointment';
+import { writeAppointment, type TaskTypes } from './writeAppointment';
 import { writeSummaryDocument } from './writeSummaryDocument';
 
 /**
@@ -24,6 +27,13 @@ import { writeSummaryDocument } from './writeSummaryDocument';
 export interface SuperOfficeDelivery {
   /** The task type's id (found by name with `findTaskType`). */
   taskListItemId: number;
+  /**
+   * The task type by the meeting's medium or conversation type (`taskTypeMap`, HISTORY_TYPE_MAP), with the ids of
+   * its names (`resolveTaskTypes`); `taskListItemId` where no entry fits.
+   */
+  taskTypeMap?: { map: HistoryTypeMap; types: TaskTypes } | undefined;
+  /** Link each appointment to its company's only open sale (one archive request per company). Default false. */
+  linkSale?: boolean | undefined;
   /** The owner when the presenter is not a SuperOffice user; 0 or undefined: the WebAPI's default owner. */
   defaultAssociateId?: number | undefined;
   /** The tenant's base time zone (IANA): appointment times are its wall time, and the text's dates are shown in it. */
@@ -75,8 +85,10 @@ export async function deliverToSuperOffice(
     delivery.defaultAssociateId !== undefined && delivery.defaultAssociateId > 0
       ? delivery.defaultAssociateId
       : undefined;
+  const taskListItemId = meetingTaskType(summary, delivery);
   const crm: MeetingCrm = {
-    names: { crm: 'SuperOffice', note: 'appointment' },
+    names: { crm: 'SuperOffice', note: 'appointment', deal: 'sale' },
+    ...(delivery.linkSale === true ? { findOpenDeals: (companyIds) => findOpenSales(agents, companyIds) } : {}),
     findPresenter: (email) => findPresenterAssociate(agents, email),
     candidates: { per: 'participant', find: (participant) => findSuperOfficeCandidates(agents, participant) },
     createContact: (participant) => createSuperOfficeContact(agents, participant),
@@ -121,7 +133,8 @@ export async function deliverToSuperOffice(
             personId: Number(target.personId),
             contactId,
             associateId: owner,
-            taskListItemId: delivery.taskListItemId,
+            taskListItemId,
+            saleId: target.dealId === undefined ? undefined : Number(target.dealId),
             title: note.title,
             description,
             startsAt: summary.startsAt,
@@ -141,6 +154,19 @@ export async function deliverToSuperOffice(
     defaultRegion: delivery.defaultRegion,
     createMissingContacts: delivery.createMissingContacts,
     dryRun: delivery.dryRun,
+    linkDeal: delivery.linkSale === true,
   });
   return { ...result, note: { title: note.title, text: note.text } };
+}
+
+/** The meeting's task type id: its map entry's, else the configured one. */
+function meetingTaskType(summary: MeetingSummary, delivery: SuperOfficeDelivery): number {
+  const mapped = delivery.taskTypeMap;
+  if (mapped === undefined) return delivery.taskListItemId;
+  const { entry } = pickHistoryType(mapped.map, summary, '');
+  if (entry === undefined) return delivery.taskListItemId;
+  const id = mapped.types.byName.get(entry.type.trim().toLowerCase());
+  // Resolved with the map before the delivery; a name missing here is a caller's bug, not the tenant's.
+  if (id === undefined) throw new Error(`The task type "${entry.type}" of the task type map was not resolved.`);
+  return id;
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { isSupportedRegion, isValidTimeZone, NOTE_LANGUAGES } from '../core';
+import { isSupportedRegion, isValidTimeZone, NOTE_LANGUAGES, parseHistoryTypeMap, type HistoryTypeMap } from '../core';
 import phoneRegions from './phoneRegions.json';
 
 /**
@@ -51,9 +51,32 @@ export const scriptConfigSchema = z.strictObject({
   noteLanguage: z.enum(NOTE_LANGUAGES, {
     error: `noteLanguage must be one of ${NOTE_LANGUAGES.map((language) => `'${language}'`).join(', ')}`,
   }),
+  /**
+   * Link each appointment to its company's only open sale (none or several: no link). The receiver's LINK_DEAL.
+   */
+  linkSale: z.boolean(),
+  /**
+   * The task type by the meeting's medium or conversation type, as the receiver's HISTORY_TYPE_MAP:
+   * `'medium:call=Phone call, conversation_type:demo=Demo'`; `taskTypeName` where no entry fits. Empty: always
+   * `taskTypeName`.
+   */
+  taskTypeMap: z.string().check(
+    z.superRefine((text, context) => {
+      const read = parseHistoryTypeMap(text);
+      if (!read.ok) {
+        for (const problem of read.problems) context.addIssue({ code: 'custom', message: `taskTypeMap ${problem}` });
+      }
+    }),
+  ),
 });
 
 export type ScriptConfig = z.infer<typeof scriptConfigSchema>;
+
+/** The configuration's task type map, read (`readScriptConfig` refused an invalid one, so this never fails). */
+export function taskTypeMapOf(config: Pick<ScriptConfig, 'taskTypeMap'>): HistoryTypeMap {
+  const read = parseHistoryTypeMap(config.taskTypeMap);
+  return read.ok ? read.map : [];
+}
 
 /** What the build writes into the configuration block. */
 export const DEFAULT_SCRIPT_CONFIG: ScriptConfig = {
@@ -65,6 +88,8 @@ export const DEFAULT_SCRIPT_CONFIG: ScriptConfig = {
   timeZone: 'Europe/Stockholm',
   maxDescriptionLength: 2047,
   noteLanguage: 'en',
+  linkSale: false,
+  taskTypeMap: '',
 };
 
 /** The configuration block as read: the settings, and which of them it leaves out (they take their defaults). */

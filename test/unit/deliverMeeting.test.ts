@@ -299,3 +299,75 @@ describe('deliverMeeting: one wording for every CRM', () => {
     await expect(deliverMeeting(summary, failing, POLICY)).rejects.toThrow('CRM down');
   });
 });
+
+describe("deliverMeeting: linking the note to the company's only open deal", () => {
+  /** Acme and Beta with `acmeDeals` and `betaDeals` open deals; the notes' targets and the deal lookups recorded. */
+  function withDeals(acmeDeals: number[], betaDeals: number[]) {
+    const { crm, company, anna } = acme();
+    const beta = crm.company('Beta AB');
+    const bo = crm.person({ email: 'bo@beta.se', companyId: beta });
+    const summary = meeting({ email: 'anna@acme.se' }, { email: 'bo@beta.se' });
+    const port = crm.port(summary, 'meeting');
+    const lookups: CrmId[][] = [];
+    const targets: Array<{ personId: CrmId; dealId?: CrmId | undefined }> = [];
+    const linking: MeetingCrm = {
+      ...port,
+      names: { crm: 'Lime', note: 'note', deal: 'deal' },
+      findOpenDeals: (companyIds) => {
+        lookups.push([...companyIds]);
+        return Promise.resolve(
+          new Map<CrmId, CrmId[]>([
+            [company, acmeDeals],
+            [beta, betaDeals],
+          ]),
+        );
+      },
+      writeNotes: (written, presenterId) => {
+        targets.push(...written.map(({ personId, dealId }) => ({ personId, dealId })));
+        return port.writeNotes(written, presenterId);
+      },
+    };
+    return { linking, summary, company, beta, anna, bo, lookups, targets };
+  }
+
+  it('one open deal is linked, none or two are not, and the trace says which; one lookup for the meeting', async () => {
+    const { linking, summary, company, beta, anna, bo, lookups, targets } = withDeals([501], [601, 602]);
+    const { outcomes } = await deliverMeeting(summary, linking, { ...POLICY, linkDeal: true });
+    expect(lookups).toEqual([[company, beta]]);
+    expect(targets).toEqual([
+      { personId: anna, dealId: 501 },
+      { personId: bo, dealId: undefined },
+    ]);
+    expect(outcomes[0]?.trace).toMatch(
+      new RegExp(
+        `→ company ${company} → deal 501 linked \\(company ${company}'s only open deal\\) → note \\d+ created$`,
+        'u',
+      ),
+    );
+    expect(outcomes[1]?.trace).toMatch(
+      new RegExp(`→ company ${beta} has 2 open deals → not linked → note \\d+ created$`, 'u'),
+    );
+  });
+
+  it('a company without an open deal gets no link', async () => {
+    const { linking, summary, company, targets } = withDeals([], []);
+    const { outcomes } = await deliverMeeting(summary, linking, { ...POLICY, linkDeal: true });
+    expect(targets.map((target) => target.dealId)).toEqual([undefined, undefined]);
+    expect(outcomes[0]?.trace).toContain(`company ${company} has no open deal → not linked`);
+  });
+
+  it('with linking off (the default) no deal is looked up and the trace is unchanged', async () => {
+    const { linking, summary, lookups, targets } = withDeals([501], [601]);
+    const { outcomes } = await deliverMeeting(summary, linking, POLICY);
+    expect(lookups).toEqual([]);
+    expect(targets.map((target) => target.dealId)).toEqual([undefined, undefined]);
+    expect(outcomes[0]?.trace).not.toContain('deal');
+  });
+
+  it('a dry run looks the deal up and says it would be linked', async () => {
+    const { linking, summary, targets } = withDeals([501], []);
+    const { outcomes } = await deliverMeeting(summary, linking, { ...POLICY, linkDeal: true, dryRun: true });
+    expect(targets).toEqual([]);
+    expect(outcomes[0]?.trace).toMatch(/→ deal 501 linked \(company \d+'s only open deal\) → note would be written/u);
+  });
+});

@@ -83,6 +83,37 @@ describe('loadConfig', () => {
     expect((error as Error).message).not.toContain('super-secret-key');
   });
 
+  it('LINK_DEAL and HISTORY_TYPE_MAP: unset by default; read when set; a bad map entry is refused by name', () => {
+    expect(loadConfig(minimal)).toMatchObject({ linkDeal: undefined, historyTypeMap: undefined });
+    expect(
+      loadConfig({
+        ...minimal,
+        LINK_DEAL: 'yes',
+        HISTORY_TYPE_MAP: 'medium:call=talkedto, Conversation_Type:Demo=customervisit',
+      }),
+    ).toMatchObject({
+      linkDeal: true,
+      historyTypeMap: [
+        { on: 'medium', value: 'call', type: 'talkedto' },
+        { on: 'conversation_type', value: 'demo', type: 'customervisit' },
+      ],
+    });
+    expect(loadConfig({ ...minimal, LINK_DEAL: 'false' }).linkDeal).toBe(false);
+    let error: unknown;
+    try {
+      loadConfig({ ...minimal, LINK_DEAL: 'sometimes', HISTORY_TYPE_MAP: 'medium:call=talkedto, phone=talkedto' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('LINK_DEAL must be true or false'),
+        'HISTORY_TYPE_MAP: entry 2 "phone=talkedto": say what it keys on, medium:<value> or conversation_type:<value>, before the "="',
+      ]),
+    );
+  });
+
   it('a Lime URL without an API key (or the reverse) is refused', () => {
     expect(() => loadConfig({ ...minimal, LIME_URL: 'https://lime.example.com/x' })).toThrow(/LIME_API_KEY/u);
     expect(() => loadConfig({ ...minimal, LIME_API_KEY: 'k' })).toThrow(/LIME_URL/u);

@@ -16,6 +16,8 @@ export interface LimeTyped {
   /** The text of the domains field as typed. */
   internalDomains?: string | undefined;
   noteLanguage?: string | undefined;
+  linkDeal?: boolean | undefined;
+  historyTypeMap?: string | undefined;
 }
 
 /** The notice after a Lime action, from the redirect's query. */
@@ -42,6 +44,8 @@ export const LIME_FIELD_ID: Record<SettingName, string> = {
   createMissingContacts: 'createMissingContacts',
   internalDomains: 'internalDomains',
   noteLanguage: 'noteLanguage',
+  linkDeal: 'linkDeal',
+  historyTypeMap: 'historyTypeMap',
 };
 
 /** The note languages as both connection pages' select offers them, in the order of NOTE_LANGUAGES. */

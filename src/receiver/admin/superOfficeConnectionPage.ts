@@ -29,6 +29,8 @@ export const SUPEROFFICE_VARIABLE: Record<SuperOfficeSettingName, string> = {
   createMissingContacts: 'SUPEROFFICE_CREATE_MISSING_CONTACTS',
   internalDomains: 'INTERNAL_EMAIL_DOMAINS',
   noteLanguage: 'NOTE_LANGUAGE',
+  linkDeal: 'LINK_DEAL',
+  historyTypeMap: 'HISTORY_TYPE_MAP',
 };
 
 /**

@@ -1,7 +1,15 @@
 import { readCrm } from './crmInEffect';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { isSupportedRegion, isValidTimeZone, NOTE_LANGUAGES, type NoteLanguage } from '../../core';
+import {
+  formatHistoryTypeMap,
+  isSupportedRegion,
+  isValidTimeZone,
+  NOTE_LANGUAGES,
+  parseHistoryTypeMap,
+  type HistoryTypeMap,
+  type NoteLanguage,
+} from '../../core';
 import { parseAdminPasswordHash } from '../secrets/adminPassword';
 import { parseSecretKey } from '../secrets/secretBox';
 import type { StoreLocation } from '../store/storeLocation';
@@ -107,6 +115,8 @@ const environmentSchema = z.object({
   LIME_API_KEY: z.string().optional(),
   LIME_CREATE_MISSING_CONTACTS: bool('LIME_CREATE_MISSING_CONTACTS', false),
   LIME_HISTORY_TYPE: z.string().optional(),
+  LINK_DEAL: bool('LINK_DEAL', false),
+  HISTORY_TYPE_MAP: z.string().optional(),
   LIME_CA_FILE: z.string().optional(),
   LIME_TLS_REJECT_UNAUTHORIZED: bool('LIME_TLS_REJECT_UNAUTHORIZED', true),
   LIME_RATE_LIMIT: z
@@ -279,6 +289,10 @@ export interface SettingsFromEnv {
   internalDomains?: string[] | undefined;
   /** `NOTE_LANGUAGE` */
   noteLanguage?: NoteLanguage | undefined;
+  /** `LINK_DEAL` */
+  linkDeal?: boolean | undefined;
+  /** `HISTORY_TYPE_MAP`, as `formatHistoryTypeMap` writes it */
+  historyTypeMap?: string | undefined;
 }
 
 /** The receiver's configuration. Every field is documented in the configuration table of docs/receiver.md. */
@@ -346,6 +360,18 @@ export interface ReceiverConfig {
   limeRateLimit?: { requests: number; windowMs: number } | undefined;
   maxAttempts: number;
   maxAgeMs: number;
+  /**
+   * `LINK_DEAL`: link each note to its company's only open deal (Lime) or sale (SuperOffice); none or several link
+   * none. Undefined when the environment does not set it (default off).
+   */
+  linkDeal?: boolean | undefined;
+  /**
+   * `HISTORY_TYPE_MAP`: the note type by the meeting's medium or conversation type
+   * (`medium:call=talkedto, conversation_type:demo=customervisit`), over LIME_HISTORY_TYPE / SUPEROFFICE_TASK_TYPE
+   * where an entry fits. Its types are checked against the CRM's data model by Test connection (also at start).
+   * Undefined when the environment does not set it.
+   */
+  historyTypeMap?: HistoryTypeMap | undefined;
   /**
    * How long a claimed delivery is one worker's. After a crash (kill -9, power loss) its in-flight deliveries are
    * picked up again only once this runs out; it must be longer than any one delivery attempt takes, or a slow
@@ -460,6 +486,9 @@ export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: str
   if (nonEmpty(env['ADMIN_PASSWORD']) && nonEmpty(env['ADMIN_PASSWORD_HASH'])) {
     problems.push('ADMIN_PASSWORD_HASH: set ADMIN_PASSWORD or ADMIN_PASSWORD_HASH, not both');
   }
+  const historyTypeMap = nonEmpty(env['HISTORY_TYPE_MAP']) ? parseHistoryTypeMap(env['HISTORY_TYPE_MAP']) : undefined;
+  if (historyTypeMap?.ok === false)
+    problems.push(...historyTypeMap.problems.map((problem) => `HISTORY_TYPE_MAP: ${problem}`));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   // NOTE_LANGUAGE is one variable for either CRM: the SuperOffice page shows it locked too.
@@ -506,6 +535,8 @@ export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: str
     internalDomains: e.INTERNAL_EMAIL_DOMAINS,
     timeZone: e.TIME_ZONE,
     noteDate: e.NOTE_DATE ?? 'now',
+    linkDeal: nonEmpty(env['LINK_DEAL']) ? e.LINK_DEAL : undefined,
+    historyTypeMap: historyTypeMap?.ok === true ? historyTypeMap.map : undefined,
     logLevel: e.LOG_LEVEL ?? 'info',
     maxBodyBytes: e.MAX_BODY_BYTES,
     workerConcurrency: e.WORKER_CONCURRENCY,
@@ -527,6 +558,8 @@ export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: str
       createMissingContacts: nonEmpty(env['LIME_CREATE_MISSING_CONTACTS']) ? e.LIME_CREATE_MISSING_CONTACTS : undefined,
       internalDomains: e.INTERNAL_EMAIL_DOMAINS.length > 0 ? e.INTERNAL_EMAIL_DOMAINS : undefined,
       noteLanguage: e.NOTE_LANGUAGE,
+      linkDeal: nonEmpty(env['LINK_DEAL']) ? e.LINK_DEAL : undefined,
+      historyTypeMap: historyTypeMap?.ok === true ? formatHistoryTypeMap(historyTypeMap.map) : undefined,
     },
     limeTls: { caFile, rejectUnauthorized: e.LIME_TLS_REJECT_UNAUTHORIZED },
     admin: password !== undefined || passwordHash !== undefined ? { password, passwordHash } : undefined,

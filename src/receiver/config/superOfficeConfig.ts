@@ -82,6 +82,10 @@ export interface SuperOfficeSettingsFromEnv {
   internalDomains?: string[] | undefined;
   /** `NOTE_LANGUAGE` (one variable for either CRM; loadConfig.ts reads it) */
   noteLanguage?: NoteLanguage | undefined;
+  /** `LINK_DEAL` (read by loadConfig, shared with Lime) */
+  linkDeal?: boolean | undefined;
+  /** `HISTORY_TYPE_MAP` as `formatHistoryTypeMap` writes it (read by loadConfig, shared with Lime) */
+  historyTypeMap?: string | undefined;
 }
 
 export interface SuperOfficeEnvironment {

@@ -16,10 +16,21 @@ export interface LimeConnectionSettings {
   internalDomains: string[];
   /** The language of the notes (`NOTE_LANGUAGE`); English unless chosen. */
   noteLanguage: NoteLanguage;
+  /** LINK_DEAL: link each note to its company's only open deal. */
+  linkDeal: boolean;
+  /** HISTORY_TYPE_MAP as text (`medium:call=talkedto, …`); empty: every note gets `historyType`. */
+  historyTypeMap: string;
 }
 
 export type SettingName =
-  'url' | 'apiKey' | 'historyType' | 'createMissingContacts' | 'internalDomains' | 'noteLanguage';
+  | 'url'
+  | 'apiKey'
+  | 'historyType'
+  | 'createMissingContacts'
+  | 'internalDomains'
+  | 'noteLanguage'
+  | 'linkDeal'
+  | 'historyTypeMap';
 
 export interface SettingsView {
   settings: LimeConnectionSettings;
@@ -38,6 +49,9 @@ export interface SettingsInput {
   internalDomains?: string[] | undefined;
   /** One of the note languages (`en`, `sv`, …); anything else is refused. */
   noteLanguage?: string | undefined;
+  linkDeal?: boolean | undefined;
+  /** The map's text as typed; empty clears it. */
+  historyTypeMap?: string | undefined;
 }
 
 /** An invalid setting, with the field and what is wrong: shown next to the field. */

@@ -96,7 +96,12 @@ function sameOptions(a: unknown, b: unknown): boolean {
  */
 export function deliverOptionsOf(
   config: ReceiverConfig,
-  settings: { internalDomains: readonly string[]; createMissingContacts: boolean; noteLanguage?: NoteLanguage },
+  settings: {
+    internalDomains: readonly string[];
+    createMissingContacts: boolean;
+    noteLanguage?: NoteLanguage;
+    linkDeal?: boolean | undefined;
+  },
 ): Omit<DeliverOptions, 'signal'> {
   return {
     internalDomains: [...settings.internalDomains],
@@ -105,6 +110,7 @@ export function deliverOptionsOf(
     timeZone: config.timeZone,
     noteDate: config.noteDate,
     ...(settings.noteLanguage === undefined ? {} : { noteLanguage: settings.noteLanguage }),
+    ...((settings.linkDeal ?? config.linkDeal) === true ? { linkDeal: true } : {}),
   };
 }
 

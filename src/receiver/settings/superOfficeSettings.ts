@@ -27,6 +27,8 @@ export const SUPEROFFICE_PLAIN = [
   'createMissingContacts',
   'internalDomains',
   'noteLanguage',
+  'linkDeal',
+  'historyTypeMap',
 ] as const;
 export type SuperOfficePlainName = (typeof SUPEROFFICE_PLAIN)[number];
 
@@ -52,6 +54,10 @@ export interface SuperOfficeConnectionSettings {
   internalDomains: string[];
   /** The language of the appointments' text (`NOTE_LANGUAGE`); English unless chosen. */
   noteLanguage: NoteLanguage;
+  /** LINK_DEAL: link each appointment to its company's only open sale. */
+  linkDeal: boolean;
+  /** HISTORY_TYPE_MAP as text (`medium:call=Phone, …`), task type names; empty: every appointment gets `taskType`. */
+  historyTypeMap: string;
   /**
    * Whether each secret is set, and a masked hint (the last four characters of a long one). Never the secret, and no
    * hint of the Onsite password: a person chose it, so its end is part of what guards it, unlike a generated token.
@@ -107,4 +113,6 @@ export const SUPEROFFICE_LABEL: Record<SuperOfficeSettingName, string> = {
   createMissingContacts: 'whether missing contacts are created',
   internalDomains: 'the internal domains',
   noteLanguage: 'the note language',
+  linkDeal: "whether appointments are linked to the company's open sale",
+  historyTypeMap: 'the task type by meeting type',
 };

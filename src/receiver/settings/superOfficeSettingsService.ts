@@ -1,5 +1,6 @@
 import { DEFAULT_NOTE_LANGUAGE, isNoteLanguage } from '../../core';
 import type { SuperOfficeConnectorOptions, SuperOfficeCredentials } from '../../superoffice-addon';
+import { formatHistoryTypeMap, parseHistoryTypeMap, type HistoryTypeMap } from '../../core';
 import type { ReceiverConfig } from '../config/loadConfig';
 import {
   DEFAULT_TASK_TYPE,
@@ -35,7 +36,7 @@ import {
   type SuperOfficeSettingsInput,
   type SuperOfficeSettingsView,
 } from './superOfficeSettings';
-import { validDomains } from './validateSettings';
+import { validDomains, validHistoryTypeMap } from './validateSettings';
 
 type SuperOfficeOptions = { crm: 'superoffice' } & SuperOfficeConnectorOptions;
 
@@ -60,7 +61,12 @@ export async function createSuperOfficeSettingsService(deps: {
 }): Promise<OwnedConnectionSettingsService & { superOffice: SuperOfficeSettingsAccess }> {
   const { store, config, secretKey, makeConnector, logger } = deps;
   const environment = config.superOffice ?? { settings: {}, tls: { rejectUnauthorized: true } };
-  const env: SuperOfficeSettingsFromEnv = environment.settings;
+  const env: SuperOfficeSettingsFromEnv = {
+    ...environment.settings,
+    // LINK_DEAL and HISTORY_TYPE_MAP are the receiver's, whichever the CRM: set there, they lock this page's fields.
+    ...(config.linkDeal === undefined ? {} : { linkDeal: config.linkDeal }),
+    ...(config.historyTypeMap === undefined ? {} : { historyTypeMap: formatHistoryTypeMap(config.historyTypeMap) }),
+  };
   const ca =
     environment.tls.caFile === undefined ? undefined : readCaFile(environment.tls.caFile, 'SUPEROFFICE_CA_FILE');
   const locked = [...SUPEROFFICE_PLAIN, ...SUPEROFFICE_SECRETS].filter((name) => env[name] !== undefined);
@@ -88,6 +94,8 @@ export async function createSuperOfficeSettingsService(deps: {
       createMissingContacts: value('createMissingContacts') === true,
       internalDomains: (value('internalDomains') as string[] | undefined) ?? [],
       noteLanguage: isNoteLanguage(noteLanguage) ? noteLanguage : DEFAULT_NOTE_LANGUAGE,
+      linkDeal: value('linkDeal') === true,
+      historyTypeMap: text('historyTypeMap') ?? '',
       secrets: Object.fromEntries(
         SUPEROFFICE_SECRETS.map((name) => [
           name,
@@ -138,6 +146,8 @@ export async function createSuperOfficeSettingsService(deps: {
       baseUrl: settings.url,
       credentials,
       taskTypeName: settings.taskType,
+      ...(settings.historyTypeMap === '' ? {} : { taskTypeMap: readMap(settings.historyTypeMap) }),
+      ...(settings.linkDeal ? { linkSale: true } : {}),
       defaultAssociateId: settings.defaultAssociateId,
       ca,
       rejectUnauthorized: environment.tls.rejectUnauthorized,
@@ -251,6 +261,8 @@ export async function createSuperOfficeSettingsService(deps: {
           createMissingContacts: settings.createMissingContacts,
           internalDomains: [...settings.internalDomains],
           noteLanguage: settings.noteLanguage,
+          linkDeal: settings.linkDeal,
+          historyTypeMap: settings.historyTypeMap,
         },
         locked: [],
         connected: inEffect.connector() !== undefined,
@@ -275,7 +287,7 @@ function readStored(raw: Record<string, unknown>, secretKey: Buffer | undefined,
     const expected =
       name === 'defaultAssociateId'
         ? 'number'
-        : name === 'createMissingContacts'
+        : name === 'createMissingContacts' || name === 'linkDeal'
           ? 'boolean'
           : name === 'internalDomains'
             ? 'object'
@@ -384,6 +396,14 @@ export function validateInput(input: SuperOfficeSettingsInput, locked: readonly 
     }
     valid.noteLanguage = given('noteLanguage');
   }
+  if (open('linkDeal')) valid.linkDeal = input.linkDeal === true;
+  if (open('historyTypeMap')) {
+    try {
+      valid.historyTypeMap = validHistoryTypeMap(typeof input.historyTypeMap === 'string' ? input.historyTypeMap : '');
+    } catch (error) {
+      throw new SuperOfficeSettingsError('historyTypeMap', (error as Error).message);
+    }
+  }
   if (open('internalDomains')) {
     try {
       valid.internalDomains = validDomains(Array.isArray(input.internalDomains) ? input.internalDomains : []);
@@ -392,6 +412,12 @@ export function validateInput(input: SuperOfficeSettingsInput, locked: readonly 
     }
   }
   return valid;
+}
+
+/** A stored or environment map as the connector takes it (both were checked when written: never invalid here). */
+function readMap(text: string): HistoryTypeMap {
+  const read = parseHistoryTypeMap(text);
+  return read.ok ? read.map : [];
 }
 
 function capitalized(text: string): string {

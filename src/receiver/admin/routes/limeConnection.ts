@@ -33,6 +33,8 @@ export function addLimeConnectionRoutes(
       createMissingContacts: field('createMissingContacts') === 'on',
       internalDomains: (field('internalDomains') ?? '').split(/[\s,]+/u).filter(Boolean),
       noteLanguage: field('noteLanguage'),
+      linkDeal: field('linkDeal') === 'on',
+      historyTypeMap: field('historyTypeMap'),
     };
     try {
       await settings.save(input);
@@ -48,6 +50,8 @@ export function addLimeConnectionRoutes(
           createMissingContacts: input.createMissingContacts,
           internalDomains: field('internalDomains'),
           noteLanguage: input.noteLanguage,
+          linkDeal: input.linkDeal,
+          historyTypeMap: input.historyTypeMap,
         },
         keyTyped: input.apiKey !== undefined,
       });

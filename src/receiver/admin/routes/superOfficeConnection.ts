@@ -50,6 +50,8 @@ export function addSuperOfficeConnectionRoutes(
       defaultAssociateId: field('defaultAssociateId'),
       createMissingContacts: field('createMissingContacts') === 'on',
       noteLanguage: field('noteLanguage'),
+      linkDeal: field('linkDeal') === 'on',
+      historyTypeMap: field('historyTypeMap'),
     };
     const input: SuperOfficeSettingsInput = {
       ...plain,
