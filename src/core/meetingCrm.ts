@@ -38,6 +38,11 @@ export interface MeetingCrm {
   /** The seed's "Create contact in CRM": the company by its name (found, else created), then the person. */
   createContact(participant: ClassifiedParticipant): Promise<CreatedContact>;
   /**
+   * One person by id, with their company, for an admin's assignment; undefined when the CRM has no such person
+   * (deleted, or a wrong id). Optional: without it, assignments are refused as not found.
+   */
+  readPerson?(personId: CrmId): Promise<NoteTarget | undefined>;
+  /**
    * Writes our note on each person, exactly once per (conversation, person): the note an earlier attempt wrote is
    * found and updated. Answers in the targets' order.
    */

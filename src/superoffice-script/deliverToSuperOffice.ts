@@ -7,9 +7,11 @@ import {
   type MeetingCrm,
   type MeetingResult,
   type MeetingSummary,
+  type PersonAssignment,
 } from '../core';
 import { createSuperOfficeContact } from './createSuperOfficeContact';
 import { findPresenterAssociate, findSuperOfficeCandidates } from './findSuperOfficePeople';
+import { readSuperOfficePerson } from './readSuperOfficePerson';
 import { sharedDefaults } from './sharedDefaults';
 import type { SuperOfficeAgents } from './superOfficeApi';
 import { writeAppointment } from './writeAppointment';
@@ -40,6 +42,10 @@ export interface SuperOfficeDelivery {
    * run did. The receiver passes false on a first attempt (`knownNotesComplete`), when nothing can have been saved.
    */
   searchUnkeyedAppointments?: boolean | undefined;
+  /** Re-matching and an admin's resolution: only these participants (see core `MeetingPolicy`). */
+  onlyParticipants?: ReadonlySet<number> | undefined;
+  /** An admin's choice per participant index (see core `MeetingPolicy`). */
+  assignments?: ReadonlyMap<number, PersonAssignment> | undefined;
 }
 
 /** The meeting's outcomes, and the appointment text as written (or, on a dry run, as it would be). */
@@ -69,6 +75,7 @@ export async function deliverToSuperOffice(
     findPresenter: (email) => findPresenterAssociate(agents, email),
     candidates: { per: 'participant', find: (participant) => findSuperOfficeCandidates(agents, participant) },
     createContact: (participant) => createSuperOfficeContact(agents, participant),
+    readPerson: (personId) => readSuperOfficePerson(agents, Number(personId)),
     writeNotes: async (targets, presenterAssociateId) => {
       const associateId = presenterAssociateId ?? defaultOwner;
       const endsAt = summary.endsAt ?? new Date(Date.parse(summary.startsAt) + 30 * 60 * 1000).toISOString();
@@ -131,6 +138,8 @@ export async function deliverToSuperOffice(
     defaultRegion: delivery.defaultRegion,
     createMissingContacts: delivery.createMissingContacts,
     dryRun: delivery.dryRun,
+    onlyParticipants: delivery.onlyParticipants,
+    assignments: delivery.assignments,
   });
   return { ...result, note: { title: note.title, text: note.text } };
 }
