@@ -6,6 +6,7 @@ import { describeDeliveryStatsContract } from './deliveryStatsContract';
 import { describeJobLeasesContract } from './jobLeasesContract';
 import { describeOtherCrmDeliveriesContract } from './otherCrmDeliveriesContract';
 import { describePartialEnrichmentsContract } from './partialEnrichmentsContract';
+import { describeParticipantResolutionsContract } from './participantResolutionsContract';
 import { describePersonalDataStoreContract } from './personalDataStoreContract';
 import { describeRateBucketsContract } from './rateBucketsContract';
 import { describeRateBudgetStoreContract } from './rateBudgetStoreContract';
@@ -57,5 +58,6 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
     describeWorkerRegistryContract(stores);
     describeSuperOfficeDeliveriesContract(stores);
     describeOtherCrmDeliveriesContract(stores);
+    describeParticipantResolutionsContract(stores);
   });
 }
