@@ -37,6 +37,13 @@ import { describeStore, openStore } from './store/openStore';
 import { alertAdminUrl } from './alerts/alertAdminUrl';
 import { COMPILED_ACCEPT_WORKER } from './store/sqlite/sqliteAcceptThread';
 import { SqliteStore } from './store/sqlite/sqliteStore';
+import { resolveLookupKey } from './secrets/participantLookup';
+import {
+  participantKeyer,
+  rebuildParticipantKeys,
+  type ParticipantKeyer,
+  type RebuildResult,
+} from './ingest/participantKeysIndex';
 
 /** How often the CRM connection is checked in the background (the result answers `integration.test` and /readyz). */
 const CONNECTION_CHECK_INTERVAL_MS = 5 * 60 * 1000;
@@ -55,6 +62,10 @@ export interface RunningReceiver {
   poller: DciPoller;
   /** The backfill started from the admin pages (one at a time across replicas). */
   backfill: BackfillJob;
+  /** Makes the participant lookup rows (search by e-mail or phone, re-matching) under the key in effect. */
+  participantKeys: ParticipantKeyer;
+  /** The rebuild of the lookup rows started with the receiver (undefined when it failed; it runs again next start). */
+  participantKeysRebuilt: Promise<RebuildResult | undefined>;
   /** The last connection check, if any. */
   connection(): ConnectionCheck | undefined;
   /** Graceful shutdown: stop accepting, let in-flight deliveries finish or give them back, close the database. */
@@ -109,7 +120,13 @@ export async function startReceiver(
   }
   let onSettingsChange = () => {};
   let settings: OwnedConnectionSettingsService;
+  let participantKeys: ParticipantKeyer;
   try {
+    // Derived from SECRET_KEY, else a random seed kept in the settings table (secrets/participantLookup.ts says why).
+    participantKeys = participantKeyer(
+      await resolveLookupKey(config.secretKey, (candidate) => store.claimLookupSeed(candidate)),
+      config.defaultRegion,
+    );
     const settingsDeps = {
       store,
       config,
@@ -239,6 +256,7 @@ export async function startReceiver(
     intervalMs: config.dci.pollIntervalMs,
     logger,
     onQueued: () => worker.wake(),
+    participantKeys,
   });
   alertWatch = new AlertWatch({
     send: (event) => alerts.send(event),
@@ -249,7 +267,14 @@ export async function startReceiver(
     afterMs: config.alerts.afterMs,
     logger,
   });
-  const backfill = new BackfillJob({ store, api: dciApi, target, logger, onQueued: () => worker.wake() });
+  const backfill = new BackfillJob({
+    store,
+    api: dciApi,
+    target,
+    logger,
+    onQueued: () => worker.wake(),
+    participantKeys,
+  });
   // Completing partially enriched notes: one round at a time, stopped (and waited for) on shutdown.
   const catchUpAbort = new AbortController();
   let catchUpRound: Promise<unknown> | undefined;
@@ -285,6 +310,7 @@ export async function startReceiver(
     connectionState: () => settings.lastCheck(),
     crmAvailability: () => availability.state(),
     onQueued: () => worker.wake(),
+    participantKeys,
     contactNotifications: contactIndex,
     trustProxy: config.trustProxy,
     admin: {
@@ -340,6 +366,8 @@ export async function startReceiver(
     (closing ??= (async () => {
       clearInterval(checkTimer);
       clearInterval(catchUpTimer);
+      rebuildAbort.abort();
+      await participantKeysRebuilt;
       catchUpAbort.abort();
       await catchUpRound;
       await store.releaseLease({ name: CATCH_UP_JOB, holder: catchUpHolder }).catch(() => undefined);
@@ -360,6 +388,10 @@ export async function startReceiver(
       logger.info('receiver stopped');
     })());
   let checkTimer: NodeJS.Timeout | undefined;
+  // Rows under another key (SECRET_KEY set, removed or rotated) or none (the first start with migration 8) are
+  // rebuilt in the background: searches by e-mail or phone find older deliveries once it is done.
+  const rebuildAbort = new AbortController();
+  let participantKeysRebuilt: Promise<RebuildResult | undefined> = Promise.resolve(undefined);
   try {
     // The worker's heartbeat takes the worker lock (SQLite: receiver.sqlite.workers/) before anything can store a
     // summary (the poll, the listeners): `dci-companion restore` refuses while it is held, so it cannot swap the
@@ -370,6 +402,15 @@ export async function startReceiver(
     throw error;
   }
   void checkConnection();
+  participantKeysRebuilt = rebuildParticipantKeys({
+    store,
+    keyer: participantKeys,
+    logger,
+    signal: rebuildAbort.signal,
+  }).catch((error: unknown) => {
+    logger.error({ err: error }, 'rebuilding the participant lookup rows failed; the next start tries again');
+    return undefined;
+  });
   contactIndex.start();
   retention.start();
   poller.start();
@@ -419,6 +460,8 @@ export async function startReceiver(
     dci,
     poller,
     backfill,
+    participantKeys,
+    participantKeysRebuilt,
     connection: () => settings.lastCheck(),
     close,
   };

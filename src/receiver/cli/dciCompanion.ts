@@ -22,6 +22,8 @@ import {
   type ReceiverStore,
 } from '../store/receiverStore';
 import { openStore } from '../store/openStore';
+import { resolveLookupKey } from '../secrets/participantLookup';
+import { parseSecretKey } from '../secrets/secretBox';
 
 const USAGE = `Usage: dci-companion <command> [options]
 
@@ -286,7 +288,10 @@ async function erase(options: Options, env: Record<string, string | undefined>, 
   const store = await openCliStore(env, options, err);
   if (store === undefined) return 2;
   try {
-    for (const line of erasureReport(email, await erasePerson(store, email, new Date()))) out(line);
+    // The lookup key as the receiver has it (SECRET_KEY, else the stored seed): rows with the e-mail's hash go too.
+    const secretKey = parseSecretKey(env['SECRET_KEY'] ?? '');
+    const lookupKey = await resolveLookupKey(secretKey, (candidate) => store.claimLookupSeed(candidate));
+    for (const line of erasureReport(email, await erasePerson(store, email, new Date(), lookupKey))) out(line);
     return 0;
   } finally {
     await store.close();

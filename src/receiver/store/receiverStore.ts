@@ -4,6 +4,7 @@ import type { DeliveryReads } from './ports/deliveryReads';
 import type { DeliveryStats } from './ports/deliveryStats';
 import type { JobLeases } from './ports/jobLeases';
 import type { PartialEnrichments } from './ports/partialEnrichments';
+import type { ParticipantKeyStore } from './ports/participantKeys';
 import type { ParticipantResolutions } from './ports/participantResolutions';
 import type { PersonalDataStore } from './ports/personalDataStore';
 import type { RateBuckets } from './ports/rateBuckets';
@@ -28,6 +29,7 @@ export interface ReceiverStore
     ContactIndexStore,
     ParticipantResolutions,
     PersonalDataStore,
+    ParticipantKeyStore,
     PartialEnrichments,
     JobLeases,
     RateBuckets,
@@ -65,4 +67,5 @@ export type { ContactDuplicate } from './ports/contactIndexStore';
 export type { ErasureRequest, ErasureResult, RetentionPurgeResult, StoredPayload } from './ports/personalDataStore';
 export { ERASED_MESSAGE, PAYLOAD_ERASED } from './ports/personalDataStore';
 export type { JobState } from './ports/jobLeases';
+export type { KeyablePayload, ParticipantKey, ParticipantKeyHit, ParticipantKeyKind } from './ports/participantKeys';
 export type { TakenBack, WorkerLiveness } from './ports/workerRegistry';

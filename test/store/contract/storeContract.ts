@@ -5,6 +5,7 @@ import { describeDeliveryReadsContract } from './deliveryReadsContract';
 import { describeDeliveryStatsContract } from './deliveryStatsContract';
 import { describeJobLeasesContract } from './jobLeasesContract';
 import { describeOtherCrmDeliveriesContract } from './otherCrmDeliveriesContract';
+import { describeParticipantKeysContract } from './participantKeysContract';
 import { describePartialEnrichmentsContract } from './partialEnrichmentsContract';
 import { describeParticipantResolutionsContract } from './participantResolutionsContract';
 import { describePersonalDataStoreContract } from './personalDataStoreContract';
@@ -50,6 +51,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
     describeSettingsStoreContract(stores);
     describeContactIndexStoreContract(stores);
     describePersonalDataStoreContract(stores);
+    describeParticipantKeysContract(stores);
     describePartialEnrichmentsContract(stores);
     describeJobLeasesContract(stores);
     describeRateBucketsContract(stores);

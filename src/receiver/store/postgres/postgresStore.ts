@@ -9,6 +9,7 @@ import { postgresDeliveryReads } from './postgresDeliveryReads';
 import { postgresDeliveryStats } from './postgresDeliveryStats';
 import { postgresJobLeases } from './postgresJobLeases';
 import { postgresPartialEnrichments } from './postgresPartialEnrichments';
+import { postgresParticipantKeys } from './postgresParticipantKeys';
 import { postgresPersonalDataStore } from './postgresPersonalDataStore';
 import { postgresRateBuckets } from './postgresRateBuckets';
 import { postgresRateBudgetStore } from './postgresRateBudgetStore';
@@ -100,6 +101,7 @@ export class PostgresStore {
       ...postgresContactIndexStore(connection),
       ...postgresParticipantResolutions(connection),
       ...postgresPersonalDataStore(connection),
+      ...postgresParticipantKeys(connection),
       ...postgresPartialEnrichments(connection),
       ...postgresJobLeases(connection),
       ...postgresRateBuckets(connection),

@@ -13,6 +13,7 @@ import { sqliteDeliveryReads } from './sqliteDeliveryReads';
 import { sqliteDeliveryStats } from './sqliteDeliveryStats';
 import { sqliteJobLeases } from './sqliteJobLeases';
 import { sqlitePartialEnrichments } from './sqlitePartialEnrichments';
+import { sqliteParticipantKeys } from './sqliteParticipantKeys';
 import { sqlitePersonalDataStore } from './sqlitePersonalDataStore';
 import { sqliteRateBuckets } from './sqliteRateBuckets';
 import { sqliteRateBudgetStore } from './sqliteRateBudgetStore';
@@ -119,6 +120,7 @@ export class SqliteStore {
       ...sqliteContactIndexStore(connection),
       ...sqliteParticipantResolutions(connection),
       ...sqlitePersonalDataStore(connection),
+      ...sqliteParticipantKeys(connection),
       ...sqlitePartialEnrichments(connection),
       ...sqliteJobLeases(connection),
       ...sqliteRateBuckets(connection),
