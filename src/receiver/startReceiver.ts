@@ -224,6 +224,7 @@ export async function startReceiver(
     deliverOptions: () => settings.deliverOptions(),
     target,
     rematchDays: config.rematchDays,
+    lookupKey: () => participantKeys.key,
     enrich,
     logger,
   });

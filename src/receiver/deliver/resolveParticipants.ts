@@ -11,7 +11,9 @@ import type { CrmConnector, DeliverOptions } from '../../crm/crmConnector';
 import { CrmError } from '../../crm/crmError';
 import type { EnrichResult } from '../enrich/enrichPayload';
 import type { Logger } from '../observability/logger';
+import { participantKeyHash, type ParticipantLookupKey } from '../secrets/participantLookup';
 import type { ContactIndexStore } from '../store/ports/contactIndexStore';
+import type { ParticipantKeyStore } from '../store/ports/participantKeys';
 import type { DeliveryDetail, DeliveryReads, ResolvedLater } from '../store/ports/deliveryReads';
 import { UNRESOLVED_OUTCOMES, type ParticipantResolutions } from '../store/ports/participantResolutions';
 
@@ -25,7 +27,12 @@ const REMATCH_BATCH = 500;
 export type ChangedKeys = { emails: ReadonlySet<string>; phones: ReadonlySet<string> } | 'all';
 
 export interface ParticipantResolverOptions {
-  store: DeliveryReads & ParticipantResolutions & ContactIndexStore;
+  store: DeliveryReads & ParticipantResolutions & ContactIndexStore & ParticipantKeyStore;
+  /**
+   * The participant lookup key (migration 8): a change's keys find the deliveries holding them through their keyed
+   * hashes. Undefined: every waiting delivery of the window is read and its participants compared.
+   */
+  lookupKey?: (() => ParticipantLookupKey | undefined) | undefined;
   getConnector: () => CrmConnector | undefined;
   deliverOptions: () => Omit<DeliverOptions, 'signal'>;
   /** The CRM in effect (`lime`, `superoffice`): only its deliveries are resolved. */
@@ -108,11 +115,11 @@ export class ParticipantResolver {
   }
 
   private async rematchNow(keys: ChangedKeys): Promise<RematchReport> {
-    const { store, target, rematchDays, logger } = this.options;
+    const { store, rematchDays, logger } = this.options;
     const report: RematchReport = { deliveries: 0, resolved: 0 };
     if (rematchDays <= 0 || this.options.getConnector() === undefined) return report;
     const since = new Date(this.now.getTime() - rematchDays * DAY_MS);
-    const waiting = await store.listUnresolved({ target, since, limit: REMATCH_BATCH });
+    const waiting = await this.waitingFor(keys, since);
     for (const delivery of waiting) {
       try {
         const detail = await store.getDelivery(delivery.deliveryId);
@@ -135,6 +142,44 @@ export class ParticipantResolver {
     return report;
   }
 
+  /** The waiting deliveries a change may concern: found by the keys' hashes when there is a lookup key. */
+  private async waitingFor(keys: ChangedKeys, since: Date) {
+    const { store, target } = this.options;
+    const all = () => store.listUnresolved({ target, since, limit: REMATCH_BATCH });
+    const lookupKey = this.options.lookupKey?.();
+    if (keys === 'all' || lookupKey === undefined) return all();
+    const hashes = [
+      ...[...keys.emails].map((email) => participantKeyHash(lookupKey, 'email', email)),
+      ...[...keys.phones].map((phone) => participantKeyHash(lookupKey, 'phone', phone)),
+    ];
+    if (hashes.length === 0) return [];
+    const hits = await store.findByParticipantKeys({ hashes, receivedSince: since, target, limit: REMATCH_BATCH });
+    const byDelivery = new Map<string, Set<number>>();
+    for (const hit of hits) {
+      const indexes = byDelivery.get(hit.deliveryId) ?? new Set<number>();
+      indexes.add(hit.participantIndex);
+      byDelivery.set(hit.deliveryId, indexes);
+    }
+    // Only the participants still waiting (the hits include matched and internal ones): holdsKey checks the rest.
+    const waiting = [];
+    for (const [deliveryId, indexes] of byDelivery) {
+      const detail = await store.getDelivery(deliveryId);
+      if (detail?.status !== 'delivered') continue;
+      const participantIndexes = detail.outcomes
+        .filter((outcome) => indexes.has(outcome.participantIndex) && isUnresolved(outcome.outcome))
+        .map((outcome) => outcome.participantIndex);
+      if (participantIndexes.length > 0) {
+        waiting.push({
+          deliveryId,
+          conversationId: detail.conversationId,
+          receivedAt: detail.createdAt,
+          participantIndexes,
+        });
+      }
+    }
+    return waiting;
+  }
+
   private async assignNow(request: {
     deliveryId: string;
     participantIndex: number;
@@ -155,7 +200,7 @@ export class ParticipantResolver {
       );
     }
     const current = detail.outcomes.find((outcome) => outcome.participantIndex === request.participantIndex);
-    if (!current || !(UNRESOLVED_OUTCOMES as readonly string[]).includes(current.outcome)) {
+    if (!current || !isUnresolved(current.outcome)) {
       return refused(
         'not_unresolved',
         `Participant ${request.participantIndex + 1} is not waiting for a person (only no match, ambiguous or a company note can be assigned).`,
@@ -249,6 +294,10 @@ export class ParticipantResolver {
     });
     return { summary: enriched.kind === 'ready' ? enriched.summary : parsed.summary };
   }
+}
+
+function isUnresolved(outcome: string): boolean {
+  return (UNRESOLVED_OUTCOMES as readonly string[]).includes(outcome);
 }
 
 /** Whether the meeting's participant `index` holds one of the changed keys (always, for a sweep). */
