@@ -66,6 +66,8 @@ export interface RunningReceiver {
   participantKeys: ParticipantKeyer;
   /** The rebuild of the lookup rows started with the receiver (undefined when it failed; it runs again next start). */
   participantKeysRebuilt: Promise<RebuildResult | undefined>;
+  /** Re-matching and admins' assignments of participants left without a person (issue 19). */
+  participants: ParticipantResolver;
   /** The last connection check, if any. */
   connection(): ConnectionCheck | undefined;
   /** Graceful shutdown: stop accepting, let in-flight deliveries finish or give them back, close the database. */
@@ -463,6 +465,7 @@ export async function startReceiver(
     backfill,
     participantKeys,
     participantKeysRebuilt,
+    participants: resolver,
     connection: () => settings.lastCheck(),
     close,
   };
