@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LimeConnector } from '../../src/lime-addon';
 import { loadConfig } from '../../src/receiver/config/loadConfig';
+import { runCli } from '../../src/receiver/cli/dciCompanion';
 import { ParticipantResolver } from '../../src/receiver/deliver/resolveParticipants';
 import { signDci } from '../../src/receiver/ingest/signWebhook';
 import { startReceiver, type RunningReceiver } from '../../src/receiver/startReceiver';
@@ -25,6 +26,8 @@ let receiver: RunningReceiver;
 let dataDir: string;
 let anna: number;
 let acme: number;
+/** The receiver's environment, which the CLI reads too. */
+let receiverEnv: Record<string, string>;
 
 async function start(env: Record<string, string> = {}) {
   lime = await startLime({});
@@ -33,7 +36,7 @@ async function start(env: Record<string, string> = {}) {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   dataDir = mkdtempSync(join(tmpdir(), 'dci-rematch-test-'));
-  const config = loadConfig({
+  receiverEnv = {
     PORT: String(port),
     DATA_DIR: dataDir,
     DCI_WEBHOOK_SECRETS: DCI_SECRET,
@@ -46,7 +49,8 @@ async function start(env: Record<string, string> = {}) {
     CONTACT_INDEX_SYNC_HOURS: '24',
     CONTACT_INDEX_INCREMENTAL_MINUTES: '5',
     ...env,
-  });
+  };
+  const config = loadConfig(receiverEnv);
   receiver = await startReceiver(config, {
     logger: loggerInto([]),
     makeConnector: (connection) => new LimeConnector(connection),
@@ -206,5 +210,42 @@ describe("an admin's resolution through the receiver", () => {
     });
     expect(lime.all('history')).toHaveLength(notesBefore);
     expect((await outcomesOf(deliveryId))[1]).toMatchObject({ outcome: 'no_match' });
+  });
+});
+
+describe('dci-companion assign', () => {
+  it('writes the note on the person given, once, and records that the CLI chose; a wrong id is refused', async () => {
+    await start();
+    const deliveryId = await meetingWithDora('conv-cli-1');
+    const dora = lime.insert('person', { firstname: 'Dora', email: 'dora.home@example.se', company: acme });
+    const lines: string[] = [];
+    const out = (line: string) => lines.push(line);
+
+    const wrong = ['assign', 'conv-cli-1', '--participant', '2', '--person', '987654'];
+    expect(await runCli(wrong, receiverEnv, out, out)).toBe(1);
+    expect(lines.at(-1)).toBe(
+      'Nothing was written (person_not_found): Lime has no person 987654 (a wrong id, or deleted): nothing was written.',
+    );
+    expect(
+      await runCli(['assign', 'conv-cli-1', '--participant', '2', '--person', 'dora'], receiverEnv, out, out),
+    ).toBe(2);
+
+    const right = ['assign', 'conv-cli-1', '--participant', '2', '--person', String(dora)];
+    expect(await runCli(right, receiverEnv, out, out)).toBe(0);
+    expect(lines.at(-1)).toMatch(
+      new RegExp(
+        `^Participant 2 of conv-cli-1 is now Lime person ${dora} \\(company ${acme}\\): note \\d+ written\\.$`,
+        'u',
+      ),
+    );
+    expect(notesOf(lime, dora)).toHaveLength(1);
+    expect((await outcomesOf(deliveryId))[1]?.resolvedLater).toMatchObject({
+      how: 'admin',
+      by: expect.stringMatching(/^cli \(/u),
+    });
+
+    // Again: refused, the participant has its person; still one note.
+    expect(await runCli(right, receiverEnv, out, out)).toBe(1);
+    expect(notesOf(lime, dora)).toHaveLength(1);
   });
 });
