@@ -2,7 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { Agent as UndiciAgent } from 'undici';
-import type { CrmId, MeetingSummary, NoteTarget } from '../core';
+import { PersonNotFoundError, type CrmId, type MeetingSummary, type NoteTarget } from '../core';
 import type { ConnectionCheck, CrmConnector, DeliverOptions, DeliveryReport } from '../crm/crmConnector';
 import { CrmError } from '../crm/crmError';
 import type { RequestPurpose } from '../crm/requestBudget';
@@ -159,6 +159,8 @@ export class SuperOfficeConnector implements CrmConnector {
         ...(dryRun ? { preview: result.note } : {}),
       };
     } catch (error) {
+      // An admin's assignment of a person SuperOffice does not have: not a failure of SuperOffice, said as it is.
+      if (error instanceof PersonNotFoundError) throw error;
       // Whatever failed may be what the caches vouch for (a task type or the foreign device removed meanwhile).
       this.taskType = undefined;
       this.foreignDeviceSeen = false;
