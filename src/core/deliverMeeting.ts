@@ -22,6 +22,38 @@ export interface MeetingPolicy {
    * open deals link none, and the trace says which. Default false: no deal is looked up.
    */
   linkDeal?: boolean | undefined;
+  /**
+   * Re-matching and an admin's resolution: only these participants (payload indexes) are matched and written; the
+   * others get no outcome at all, so the caller keeps their stored ones. Undefined: every participant.
+   */
+  onlyParticipants?: ReadonlySet<number> | undefined;
+  /**
+   * An admin's choice: the participant (payload index) IS this person. The person (and their company) is read from
+   * the CRM (`MeetingCrm.readPerson`); one that does not exist or was deleted throws `PersonNotFoundError`, never a
+   * note on nobody. The participant still has to be an external one (not a colleague).
+   */
+  assignments?: ReadonlyMap<number, PersonAssignment> | undefined;
+}
+
+/** An admin's "this participant is that person". */
+export interface PersonAssignment {
+  personId: CrmId;
+  /** Who chose, for the trace: `admin` plus the session's identity, or the CLI's user. */
+  by: string;
+  /** When, ISO 8601 (the trace says it). */
+  at: string;
+}
+
+/** An assigned person that the CRM does not have (a wrong id, or deleted since). */
+export class PersonNotFoundError extends Error {
+  readonly code = 'person_not_found';
+  constructor(
+    readonly personId: CrmId,
+    crmName: string,
+  ) {
+    super(`${crmName} has no person ${String(personId)} (a wrong id, or deleted): nothing was written.`);
+    this.name = 'PersonNotFoundError';
+  }
 }
 
 /** What happened to one participant of the meeting (the receiver stores it; the SuperOffice script answers it). */
@@ -50,8 +82,11 @@ export interface ParticipantOutcome {
   /** Position in the payload's participants. */
   participantIndex: number;
   outcome: ParticipantOutcomeKind;
-  /** How the person was found; `created` when the person was created for this meeting. */
-  matchedBy?: MatchKey | 'created' | undefined;
+  /**
+   * How the person was found; `created` when the person was created for this meeting, `assigned` when an admin
+   * said who it is.
+   */
+  matchedBy?: MatchKey | 'created' | 'assigned' | undefined;
   /** Whether the company and/or person were created for this meeting. */
   created?: { company: boolean; person: boolean } | undefined;
   /**
@@ -76,7 +111,7 @@ export interface MeetingResult {
 
 interface PersonToWrite extends NoteTarget {
   participantIndex: number;
-  matchedBy: MatchKey | 'created';
+  matchedBy: MatchKey | 'created' | 'assigned';
   created?: { company: boolean; person: boolean } | undefined;
   trace: string;
 }
@@ -96,13 +131,19 @@ export async function deliverMeeting(
     defaultRegion: policy.defaultRegion,
   });
   const participants = [...classified.internal, ...classified.notMatchable, ...classified.external];
+  const { onlyParticipants, assignments } = policy;
+  const concerned = (participant: { index: number }) =>
+    onlyParticipants === undefined || onlyParticipants.has(participant.index);
+  const internal = classified.internal.filter(concerned);
+  const notMatchable = classified.notMatchable.filter(concerned);
+  const external = classified.external.filter(concerned);
   const outcomes: ParticipantOutcome[] = [
-    ...classified.internal.map((participant): ParticipantOutcome => ({
+    ...internal.map((participant): ParticipantOutcome => ({
       participantIndex: participant.index,
       outcome: 'internal',
       trace: `internal (${participant.reason.replace('_', ' ')}) → not matched`,
     })),
-    ...classified.notMatchable.map((participant): ParticipantOutcome => ({
+    ...notMatchable.map((participant): ParticipantOutcome => ({
       participantIndex: participant.index,
       outcome: 'not_matchable',
       trace:
@@ -112,14 +153,32 @@ export async function deliverMeeting(
     })),
   ];
   const done = () => ({ outcomes: outcomes.sort((a, b) => a.participantIndex - b.participantIndex), participants });
-  if (classified.external.length === 0) return done();
+  if (external.length === 0) return done();
+  // An admin's choices are read before anything is written: a wrong person id stops the whole run.
+  const assigned = new Map<number, PersonToWrite>();
+  for (const participant of external) {
+    const assignment = assignments?.get(participant.index);
+    if (assignment === undefined) continue;
+    const person = crm.readPerson === undefined ? undefined : await crm.readPerson(assignment.personId);
+    if (person === undefined) throw new PersonNotFoundError(assignment.personId, crm.names.crm);
+    assigned.set(participant.index, {
+      participantIndex: participant.index,
+      personId: person.personId,
+      companyId: person.companyId,
+      matchedBy: 'assigned',
+      trace: `assigned by ${assignment.by} at ${assignment.at} → person ${String(person.personId)}${
+        person.companyId === undefined ? '' : ` (company ${String(person.companyId)})`
+      }`,
+    });
+  }
+  const toSearch = external.filter((participant) => !assigned.has(participant.index));
 
   const presenterEmail = summary.presenter?.email;
   // The presenter and the participants looked up at the same time: reads only, neither needs the other (so one
   // request more than CRM_REQUESTS_PER_MEETING may be open for a moment).
   const [presenterId, candidates] = await Promise.all([
     presenterEmail === undefined ? undefined : crm.findPresenter(presenterEmail),
-    searchCandidates(crm.candidates, classified.external),
+    toSearch.length === 0 ? [] : searchCandidates(crm.candidates, toSearch),
   ]);
 
   // Decide every participant in turn (creating contacts one after another: two participants of one new company
@@ -127,13 +186,20 @@ export async function deliverMeeting(
   const writes: PersonToWrite[] = [];
   const sameAs: Array<{ outcome: ParticipantOutcome; first: PersonToWrite }> = [];
   let created = false;
-  for (const [position, participant] of classified.external.entries()) {
+  for (const participant of external) {
+    const position = toSearch.indexOf(participant);
     // A contact created for an earlier participant may be this one's too (the same e-mail twice): searched before
     // that creation, their own lookup would miss it, so it is made again.
     const search = crm.candidates;
     const found = created && search.per === 'participant' ? await search.find(participant) : candidates[position];
-    const decision = decideMatch(participant, found ?? { persons: [] }, { defaultRegion: policy.defaultRegion });
-    const resolved = await resolvePerson(participant, decision, crm, policy);
+    const resolved =
+      assigned.get(participant.index) ??
+      (await resolvePerson(
+        participant,
+        decideMatch(participant, found ?? { persons: [] }, { defaultRegion: policy.defaultRegion }),
+        crm,
+        policy,
+      ));
     if (!('outcome' in resolved) && resolved.created !== undefined) created = true;
     if ('outcome' in resolved) {
       outcomes.push(resolved);

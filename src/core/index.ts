@@ -92,7 +92,9 @@ export {
 export { type CandidateSearch, type CreatedContact, type MeetingCrm, type NoteTarget } from './meetingCrm';
 export {
   deliverMeeting,
+  PersonNotFoundError,
   type MeetingPolicy,
+  type PersonAssignment,
   type MeetingResult,
   type ParticipantOutcome,
   type ParticipantOutcomeKind,

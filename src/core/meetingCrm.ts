@@ -49,6 +49,11 @@ export interface MeetingCrm {
    */
   findOpenDeals?(companyIds: readonly CrmId[]): Promise<ReadonlyMap<CrmId, readonly CrmId[]>>;
   /**
+   * One person by id, with their company, for an admin's assignment; undefined when the CRM has no such person
+   * (deleted, or a wrong id). Optional: without it, assignments are refused as not found.
+   */
+  readPerson?(personId: CrmId): Promise<NoteTarget | undefined>;
+  /**
    * Writes our note on each person, exactly once per (conversation, person): the note an earlier attempt wrote is
    * found and updated. Answers in the targets' order.
    */

@@ -35,6 +35,7 @@ import { findOwnNotes, writeHistoryNote } from './ownHistoryNotes';
 import { learnPageSize } from './queryPages';
 import { subscribeToLimeChanges } from './limeSubscriptions';
 import { readLimeNotification } from './readLimeNotification';
+import { readLimePerson } from './readLimePerson';
 import { verifyLimeSignature } from './verifyLimeSignature';
 
 /** How long a presenter's coworker id is reused. */
@@ -126,6 +127,7 @@ export class LimeConnector implements CrmConnector {
         ...(linkDeal && deal !== undefined
           ? { findOpenDeals: (companyIds) => findOpenDeals(this.http, this.fields, deal, companyIds, signal) }
           : {}),
+        readPerson: (personId) => this.readPerson(personId, signal),
         writeNotes: async (targets, coworkerId) =>
           this.writeNotes(summary, note.text, targets, coworkerId, options, await ownNotes),
       },
@@ -133,6 +135,11 @@ export class LimeConnector implements CrmConnector {
     );
     const preview = options.dryRun === true ? { preview: { title: note.title, text: note.text } } : {};
     return { outcomes, apiCalls: this.http.callCount - callsBefore, ...preview };
+  }
+
+  /** One person by id with their company (an admin's assignment); undefined when Lime has none (or inactive). */
+  async readPerson(personId: CrmId, signal?: AbortSignal): Promise<NoteTarget | undefined> {
+    return readLimePerson(this.http, this.fields, Number(personId), signal);
   }
 
   /** The meeting's candidates: from the receiver's contact index (confirmed live) when it has one, else live. */

@@ -4,6 +4,7 @@ import type { ReceiverConfig } from './config/loadConfig';
 import type { ConnectionCheck } from '../crm/crmConnector';
 import { DeliveryWorker } from './deliver/deliveryWorker';
 import { WorkerHeartbeat } from './deliver/workerHeartbeat';
+import { ParticipantResolver, REMATCH_SWEEP_MS, type ChangedKeys } from './deliver/resolveParticipants';
 import { CrmAvailability } from './deliver/crmAvailability';
 import { AlertSender } from './alerts/alertSender';
 import { AlertWatch } from './alerts/alertWatch';
@@ -65,6 +66,8 @@ export interface RunningReceiver {
   participantKeys: ParticipantKeyer;
   /** The rebuild of the lookup rows started with the receiver (undefined when it failed; it runs again next start). */
   participantKeysRebuilt: Promise<RebuildResult | undefined>;
+  /** Re-matching and admins' assignments of participants left without a person (issue 19). */
+  participants: ParticipantResolver;
   /** The last connection check, if any. */
   connection(): ConnectionCheck | undefined;
   /** Graceful shutdown: stop accepting, let in-flight deliveries finish or give them back, close the database. */
@@ -215,6 +218,25 @@ export async function startReceiver(
     onClaimsPaused: (paused) => worker.pauseClaims(paused),
   });
 
+  // Issue 19: participants left without a person are matched again when the contact index changes for their e-mail or
+  // number (Lime's webhooks and incremental passes), and once a day for every one of them (SuperOffice has no index;
+  // for Lime it catches what a full sync changed), for REMATCH_DAYS; and an admin can say who one is.
+  const resolver = new ParticipantResolver({
+    store,
+    getConnector: () => settings.connector(),
+    deliverOptions: () => settings.deliverOptions(),
+    target,
+    rematchDays: config.rematchDays,
+    lookupKey: () => participantKeys.key,
+    enrich,
+    logger,
+  });
+  const rematch = (keys: ChangedKeys) => {
+    resolver.rematch(keys).catch((error: unknown) => logger.warn({ err: error }, 're-matching failed'));
+  };
+  const rematchTimer = setInterval(() => rematch('all'), REMATCH_SWEEP_MS);
+  rematchTimer.unref();
+
   const contactIndex = new ContactIndexKeeper({
     store,
     connector: () => settings.connector(),
@@ -225,6 +247,7 @@ export async function startReceiver(
     incrementalMs: target === 'lime' ? config.contactIndexIncrementalMs : 0,
     notifications: contactNotifications(config, target),
     logger,
+    onKeysChanged: config.rematchDays > 0 ? rematch : undefined,
   });
 
   const retention = new RetentionPurge({ store, retentionDays: config.retentionDays, logger });
@@ -299,6 +322,7 @@ export async function startReceiver(
       settings,
       checkPassword: adminPasswordCheck(config),
       wakeWorker: () => worker.wake(),
+      assignParticipant: (request) => resolver.assign(request),
       crmAvailability: () => availability.state(),
       alerts,
       contactIndexMode: () => contactIndex.mode(),
@@ -362,6 +386,8 @@ export async function startReceiver(
       await alertWatch?.stop();
       await alerts.settled({ graceMs: 2000 });
       await contactIndex.stop();
+      clearInterval(rematchTimer);
+      await resolver.settled();
       await retention.stop();
       await settings.close();
       await store.close();
@@ -442,6 +468,7 @@ export async function startReceiver(
     backfill,
     participantKeys,
     participantKeysRebuilt,
+    participants: resolver,
     connection: () => settings.lastCheck(),
     close,
   };

@@ -2,11 +2,12 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { Agent as UndiciAgent } from 'undici';
-import type { MeetingSummary } from '../core';
+import { PersonNotFoundError, type CrmId, type MeetingSummary, type NoteTarget } from '../core';
 import type { ConnectionCheck, CrmConnector, DeliverOptions, DeliveryReport } from '../crm/crmConnector';
 import { CrmError } from '../crm/crmError';
 import type { RequestPurpose } from '../crm/requestBudget';
 import { deliverToSuperOffice } from '../superoffice-script/deliverToSuperOffice';
+import { readSuperOfficePerson } from '../superoffice-script/readSuperOfficePerson';
 import { DEFAULT_SCRIPT_CONFIG } from '../superoffice-script/scriptConfig';
 import type { SuperOfficeAgents } from '../superoffice-script/superOfficeApi';
 import { resolveTaskTypes, trustForeignDevice, type TaskTypes } from '../superoffice-script/writeAppointment';
@@ -117,6 +118,16 @@ export class SuperOfficeConnector implements CrmConnector {
     }
   }
 
+  /** One person by id with their company (an admin's assignment); undefined when SuperOffice has none (or retired). */
+  async readPerson(personId: CrmId, signal?: AbortSignal): Promise<NoteTarget | undefined> {
+    try {
+      const { agents } = this.session('delivery', signal);
+      return await readSuperOfficePerson(agents, Number(personId));
+    } catch (error) {
+      throw mapSuperOfficeFailure(error, this.host, signal);
+    }
+  }
+
   async deliver(summary: MeetingSummary, options: DeliverOptions): Promise<DeliveryReport> {
     const { signal } = options;
     const dryRun = options.dryRun === true;
@@ -143,6 +154,8 @@ export class SuperOfficeConnector implements CrmConnector {
         noteLanguage: options.noteLanguage,
         dryRun,
         searchUnkeyedAppointments: options.knownNotesComplete !== true,
+        onlyParticipants: options.onlyParticipants,
+        assignments: options.assignments,
       });
       if (!dryRun && result.outcomes.some((outcome) => outcome.noteId !== undefined)) this.foreignDeviceSeen = true;
       return {
@@ -151,6 +164,8 @@ export class SuperOfficeConnector implements CrmConnector {
         ...(dryRun ? { preview: result.note } : {}),
       };
     } catch (error) {
+      // An admin's assignment of a person SuperOffice does not have: not a failure of SuperOffice, said as it is.
+      if (error instanceof PersonNotFoundError) throw error;
       // Whatever failed may be what the caches vouch for (a task type or the foreign device removed meanwhile).
       this.taskType = undefined;
       this.foreignDeviceSeen = false;

@@ -11,10 +11,12 @@ import {
   type MeetingResult,
   type MeetingSummary,
   type NoteLanguage,
+  type PersonAssignment,
 } from '../core';
 import { createSuperOfficeContact } from './createSuperOfficeContact';
 import { findOpenSales } from './findOpenSales';
 import { findPresenterAssociate, findSuperOfficeCandidates } from './findSuperOfficePeople';
+import { readSuperOfficePerson } from './readSuperOfficePerson';
 import { sharedDefaults } from './sharedDefaults';
 import type { SuperOfficeAgents } from './superOfficeApi';
 import { writeAppointment, type TaskTypes } from './writeAppointment';
@@ -54,6 +56,10 @@ export interface SuperOfficeDelivery {
    * run did. The receiver passes false on a first attempt (`knownNotesComplete`), when nothing can have been saved.
    */
   searchUnkeyedAppointments?: boolean | undefined;
+  /** Re-matching and an admin's resolution: only these participants (see core `MeetingPolicy`). */
+  onlyParticipants?: ReadonlySet<number> | undefined;
+  /** An admin's choice per participant index (see core `MeetingPolicy`). */
+  assignments?: ReadonlyMap<number, PersonAssignment> | undefined;
 }
 
 /** The meeting's outcomes, and the appointment text as written (or, on a dry run, as it would be). */
@@ -92,6 +98,7 @@ export async function deliverToSuperOffice(
     findPresenter: (email) => findPresenterAssociate(agents, email),
     candidates: { per: 'participant', find: (participant) => findSuperOfficeCandidates(agents, participant) },
     createContact: (participant) => createSuperOfficeContact(agents, participant),
+    readPerson: (personId) => readSuperOfficePerson(agents, Number(personId)),
     writeNotes: async (targets, presenterAssociateId) => {
       const associateId = presenterAssociateId ?? defaultOwner;
       const endsAt = summary.endsAt ?? new Date(Date.parse(summary.startsAt) + 30 * 60 * 1000).toISOString();
@@ -155,6 +162,8 @@ export async function deliverToSuperOffice(
     createMissingContacts: delivery.createMissingContacts,
     dryRun: delivery.dryRun,
     linkDeal: delivery.linkSale === true,
+    onlyParticipants: delivery.onlyParticipants,
+    assignments: delivery.assignments,
   });
   return { ...result, note: { title: note.title, text: note.text } };
 }

@@ -1,6 +1,7 @@
 import {
   deliverMeeting,
   normalizeCompanyName,
+  PersonNotFoundError,
   toE164,
   type ClassifiedParticipant,
   type CrmId,
@@ -87,6 +88,11 @@ class InMemoryCrm {
           companyCreated: found === undefined && companyId !== undefined,
           trace,
         });
+      },
+      readPerson: (personId) => {
+        this.calls.push('read person');
+        const person = this.persons.find((each) => each.id === personId);
+        return Promise.resolve(person === undefined ? undefined : { personId: person.id, companyId: person.companyId });
       },
       writeNotes: (targets, presenterId) => {
         this.calls.push(`write ${targets.length}`);
@@ -369,5 +375,62 @@ describe("deliverMeeting: linking the note to the company's only open deal", () 
     const { outcomes } = await deliverMeeting(summary, linking, { ...POLICY, linkDeal: true, dryRun: true });
     expect(targets).toEqual([]);
     expect(outcomes[0]?.trace).toMatch(/→ deal 501 linked \(company \d+'s only open deal\) → note would be written/u);
+  });
+});
+
+describe('deliverMeeting: re-matching and an admin resolving (only some participants)', () => {
+  it('a re-run for one participant matches and writes only that one: the others get no outcome', async () => {
+    const { crm, anna, company } = acme();
+    const summary = meeting({ email: 'anna@acme.se' }, { email: 'nobody@acme.se' }, { email: 'bo@seller.se' });
+    const first = await deliverMeeting(summary, crm.port(summary, 'meeting'), POLICY);
+    expect(first.outcomes.map((o) => o.outcome)).toEqual(['written', 'no_match', 'internal']);
+    const bo = crm.person({ email: 'nobody@acme.se', companyId: company });
+    crm.calls.length = 0;
+    const again = await deliverMeeting(summary, crm.port(summary, 'meeting'), {
+      ...POLICY,
+      onlyParticipants: new Set([1]),
+    });
+    expect(again.outcomes).toEqual([
+      expect.objectContaining({ participantIndex: 1, outcome: 'written', matchedBy: 'email', personId: bo }),
+    ]);
+    expect(crm.notes.has(`${summary.conversationId}/${anna}`)).toBe(true);
+    expect(crm.calls).toEqual(['presenter', 'find', 'write 1']);
+  });
+
+  it("an admin's assignment writes on that person and company, and the trace says who chose and when", async () => {
+    const { crm, anna, company } = acme();
+    crm.person({ email: 'anna@acme.se' }); // a duplicate: e-mail alone is ambiguous
+    const summary = meeting({ email: 'anna@acme.se' });
+    const first = await deliverMeeting(summary, crm.port(summary, 'meeting'), POLICY);
+    expect(first.outcomes[0]?.outcome).toBe('ambiguous');
+    const { outcomes } = await deliverMeeting(summary, crm.port(summary, 'meeting'), {
+      ...POLICY,
+      onlyParticipants: new Set([0]),
+      assignments: new Map([[0, { personId: anna, by: 'admin (session ab12)', at: '2026-12-05T03:00:00.000Z' }]]),
+    });
+    expect(outcomes).toEqual([
+      expect.objectContaining({ outcome: 'written', matchedBy: 'assigned', personId: anna, companyId: company }),
+    ]);
+    expect(outcomes[0]?.trace).toMatch(
+      new RegExp(
+        `^assigned by admin \\(session ab12\\) at 2026-12-05T03:00:00.000Z → person ${anna} \\(company ${company}\\) → note \\d+ created$`,
+        'u',
+      ),
+    );
+  });
+
+  it('an assignment to a person the CRM does not have writes nothing and says so', async () => {
+    const { crm } = acme();
+    const summary = meeting({ email: 'unknown@acme.se' });
+    const policy = {
+      ...POLICY,
+      onlyParticipants: new Set([0]),
+      assignments: new Map([[0, { personId: 4242, by: 'admin', at: '2026-12-05T03:00:00.000Z' }]]),
+    };
+    await expect(deliverMeeting(summary, crm.port(summary, 'meeting'), policy)).rejects.toThrow(PersonNotFoundError);
+    await expect(deliverMeeting(summary, crm.port(summary, 'meeting'), policy)).rejects.toThrow(
+      'Lime has no person 4242 (a wrong id, or deleted): nothing was written.',
+    );
+    expect(crm.notes.size).toBe(0);
   });
 });

@@ -23,6 +23,7 @@ import { addDeadLetterRoutes } from './routes/deadLetters';
 import type { CrmWebUrls } from './crmWebLinks';
 import type { ParticipantQuery } from '../secrets/participantLookup';
 import { addDeliveriesRoute } from './routes/deliveries';
+import { addAssignParticipantRoute, type AssignParticipant } from './routes/assignParticipant';
 import { addDeliveryRoutes } from './routes/delivery';
 import { addDryRunRoute } from './routes/dryRun';
 import { addLimeConnectionRoutes } from './routes/limeConnection';
@@ -55,6 +56,8 @@ export interface AdminDeps extends DciAdminDeps {
   crmAvailability?: (() => CrmAvailabilityState) | undefined;
   /** Alerting (whether it is configured, the recent alerts), for the overview; absent: not shown. */
   alerts?: Pick<AlertSender, 'configured' | 'format' | 'recent'> | undefined;
+  /** An admin's "this participant is that person" (issue 19); absent: the delivery page offers no assignment. */
+  assignParticipant?: AssignParticipant | undefined;
   /** Makes the worker look for due work now (after Retry now / requeue). */
   wakeWorker: () => void;
   logger: Logger;
@@ -173,6 +176,7 @@ export function adminApp(deps: AdminDeps): express.Express {
   addDciBackfillRoute(app, { dci: deps.dci, backfill: deps.backfill, logger, now });
   addDeliveriesRoute(app, { store, target, timeZone: deps.timeZone, participantQuery: deps.participantQuery });
   addDeliveryRoutes(app, { store, target, wakeWorker, now, crmWebUrls: deps.crmWebUrls });
+  addAssignParticipantRoute(app, { assign: deps.assignParticipant, now });
   addDryRunRoute(app, { store, settings, enrich: deps.enrich });
   addDeadLetterRoutes(app, { store, target, wakeWorker, now });
 

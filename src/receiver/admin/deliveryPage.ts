@@ -1,6 +1,7 @@
 import { parseSummaryPayload, type MeetingSummary } from '../../core';
 import type { ParticipantOutcome } from '../../crm/crmConnector';
-import type { DeliveryReads } from '../store/ports/deliveryReads';
+import type { DeliveryReads, ResolvedLater, StoredParticipantOutcome } from '../store/ports/deliveryReads';
+import { UNRESOLVED_OUTCOMES } from '../store/ports/participantResolutions';
 import { deliveryActions } from './deliveryActions';
 import { attemptLines, durationText } from './deliveryAttempts';
 import { crmWebLinks, type CrmWebLink, type CrmWebUrls } from './crmWebLinks';
@@ -26,6 +27,22 @@ export interface ParticipantView {
    */
   earlier?: { badge: Badge; at?: Date | undefined } | undefined;
   fromRest: boolean;
+  /** Set when the participant got a person after the delivery: re-matched ("matched later") or assigned by an admin. */
+  resolvedLater?: ResolvedLater | undefined;
+  /**
+   * Set when an admin may say who the participant is (delivered, the payload held, no person yet): the persons the
+   * matching trace named as candidates (a shared number's holders), to pick from, besides a person id field.
+   */
+  assignable?: { candidates: string[] } | undefined;
+}
+
+/** The person ids a trace names as a shared number's holders (`held by 2 persons (1001, 1002)`), in order. */
+export function traceCandidates(trace: string): string[] {
+  const ids = new Set<string>();
+  for (const match of trace.matchAll(/held by \d+ persons \(([^)]*)\)/gu)) {
+    for (const id of (match[1] ?? '').split(',')) if (id.trim() !== '') ids.add(id.trim());
+  }
+  return [...ids];
 }
 
 /** A delivery's page data: the row, its stored payload (when it still parses) and each participant's outcome. */
@@ -60,9 +77,14 @@ export async function deliveryPage(
   const view = (
     index: number,
     name: string | undefined,
-    outcome: ParticipantOutcome | undefined,
+    outcome: StoredParticipantOutcome | undefined,
     fromRest: boolean,
   ) => {
+    const waiting =
+      outcome !== undefined &&
+      status === 'delivered' &&
+      !detail.payloadRemoved &&
+      (UNRESOLVED_OUTCOMES as readonly string[]).includes(outcome.outcome);
     const base = {
       index,
       participant: { name },
@@ -70,6 +92,8 @@ export async function deliveryPage(
       crmIds: outcome ? crmIdsText(outcome, target) : undefined,
       crmLinks: outcome ? crmWebLinks(outcome, target, webUrls) : [],
       fromRest,
+      resolvedLater: status === 'delivered' ? outcome?.resolvedLater : undefined,
+      assignable: waiting ? { candidates: traceCandidates(outcome.trace) } : undefined,
     };
     if (outcome === undefined || status === 'delivered') {
       return { ...base, badge: badgeOf(outcome, status === 'dead') } satisfies ParticipantView;

@@ -29,23 +29,18 @@ import {
 } from '../settings/connectionSettingsService';
 import { createSuperOfficeSettingsService } from '../settings/superOfficeSettingsService';
 import { createDciSettings, type DciSettings } from '../settings/dciSettings';
-import type { DeliveryQueue } from '../store/ports/deliveryQueue';
-import type { DeliveryReads } from '../store/ports/deliveryReads';
-import type { JobLeases } from '../store/ports/jobLeases';
-import type { ParticipantKeyStore } from '../store/ports/participantKeys';
 import { openStore } from '../store/openStore';
+import type { ReceiverStore } from '../store/receiverStore';
 import { missingDatabase } from './cliStore';
 
 type Output = (line: string) => void;
 type Env = Record<string, string | undefined>;
 
 /** What the commands work with: the configuration, the store, and both connections as the receiver sees them. */
-interface Connections {
+export interface Connections {
   config: ReceiverConfig;
-  store: Pick<DeliveryQueue, 'acceptSummary'> &
-    Pick<DeliveryReads, 'heldPayloads'> &
-    JobLeases &
-    Pick<ParticipantKeyStore, 'claimLookupSeed'>;
+  /** The whole store (the assign command reads deliveries and records outcomes too). */
+  store: ReceiverStore;
   dci: DciSettings;
   /** The CRM in effect (`CRM`): Lime by default. */
   crmName: CrmName;
@@ -61,7 +56,7 @@ interface Connections {
  * an empty one: `refuse` says so and opens nothing, `create` starts one (--create), `temporary` works on an empty
  * store in a temporary folder, removed on close, after saying (on `err`, a warning) that no saved settings are read.
  */
-async function openConnections(
+export async function openConnections(
   env: Env,
   err: Output,
   whenMissing: { database: 'refuse' | 'create' | 'temporary' },

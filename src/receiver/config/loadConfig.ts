@@ -163,6 +163,7 @@ const environmentSchema = z.object({
   LEASE_SECONDS: int('LEASE_SECONDS', 300, 5, 24 * 3600),
   WORKER_HEARTBEAT_SECONDS: int('WORKER_HEARTBEAT_SECONDS', 5, 1, 60),
   RETENTION_DAYS: int('RETENTION_DAYS', 30, 0, 3650),
+  REMATCH_DAYS: int('REMATCH_DAYS', 14, 0, 365),
   CONTACT_INDEX_SYNC_HOURS: int('CONTACT_INDEX_SYNC_HOURS', 24, 0, 24 * 30),
   CONTACT_INDEX_INCREMENTAL_MINUTES: int('CONTACT_INDEX_INCREMENTAL_MINUTES', 5, 0, 24 * 60),
   RECEIVER_PUBLIC_URL: z
@@ -390,6 +391,13 @@ export interface ReceiverConfig {
    */
   retentionDays: number;
   /**
+   * `REMATCH_DAYS` (issue 19): for how many days after a delivery was received its participants left without a person
+   * (no match, ambiguous, a company note) are matched again — when the contact index changes for their e-mail or
+   * number (Lime), and in a daily sweep (both CRMs). 0 turns re-matching off. A payload purged earlier
+   * (`RETENTION_DAYS`) ends it sooner.
+   */
+  rematchDays: number;
+  /**
    * How often the local contact index is fully synced from the CRM (also at start and after the connection
    * changes); 0 turns the index off (matching is then live only).
    */
@@ -546,6 +554,7 @@ export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: str
     leaseMs: e.LEASE_SECONDS * 1000,
     workerHeartbeatMs: e.WORKER_HEARTBEAT_SECONDS * 1000,
     retentionDays: e.RETENTION_DAYS,
+    rematchDays: e.REMATCH_DAYS,
     contactIndexSyncMs: e.CONTACT_INDEX_SYNC_HOURS * 3600 * 1000,
     contactIndexIncrementalMs: e.CONTACT_INDEX_INCREMENTAL_MINUTES * 60 * 1000,
     publicUrl: nonEmpty(e.RECEIVER_PUBLIC_URL) ? e.RECEIVER_PUBLIC_URL.trim().replace(/\/+$/u, '') : undefined,

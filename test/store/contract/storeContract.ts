@@ -7,6 +7,7 @@ import { describeJobLeasesContract } from './jobLeasesContract';
 import { describeOtherCrmDeliveriesContract } from './otherCrmDeliveriesContract';
 import { describeParticipantKeysContract } from './participantKeysContract';
 import { describePartialEnrichmentsContract } from './partialEnrichmentsContract';
+import { describeParticipantResolutionsContract } from './participantResolutionsContract';
 import { describePersonalDataStoreContract } from './personalDataStoreContract';
 import { describeRateBucketsContract } from './rateBucketsContract';
 import { describeRateBudgetStoreContract } from './rateBudgetStoreContract';
@@ -59,5 +60,6 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
     describeWorkerRegistryContract(stores);
     describeSuperOfficeDeliveriesContract(stores);
     describeOtherCrmDeliveriesContract(stores);
+    describeParticipantResolutionsContract(stores);
   });
 }

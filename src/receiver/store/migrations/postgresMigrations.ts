@@ -252,4 +252,16 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX participant_keys_hash ON participant_keys (key_hash);
     `,
   },
+  {
+    version: 9,
+    name: 'participants resolved later',
+    sql: `
+      -- A participant first left without a person (no match, ambiguous, a company note) whose note was written later
+      -- (issue 19): by re-matching when the contact index changed ('rematch'), or because an admin said who it is
+      -- ('admin', resolved_by naming the admin). Cleared when a later delivery of the whole meeting replaces the row.
+      ALTER TABLE participant_outcomes ADD COLUMN resolved_how text CHECK (resolved_how IN ('rematch', 'admin'));
+      ALTER TABLE participant_outcomes ADD COLUMN resolved_at timestamptz;
+      ALTER TABLE participant_outcomes ADD COLUMN resolved_by text;
+    `,
+  },
 ];

@@ -2,6 +2,7 @@ import { Pool } from 'pg';
 import { applyPostgresMigrations } from '../migrations/applyPostgresMigrations';
 import { POSTGRES_MIGRATIONS } from '../migrations/postgresMigrations';
 import { postgresConnection } from './postgresConnection';
+import { postgresParticipantResolutions } from './postgresParticipantResolutions';
 import { postgresContactIndexStore } from './postgresContactIndexStore';
 import { postgresDeliveryQueue } from './postgresDeliveryQueue';
 import { postgresDeliveryReads } from './postgresDeliveryReads';
@@ -98,6 +99,7 @@ export class PostgresStore {
       ...postgresDeliveryStats(connection),
       ...postgresSettingsStore(connection),
       ...postgresContactIndexStore(connection),
+      ...postgresParticipantResolutions(connection),
       ...postgresPersonalDataStore(connection),
       ...postgresParticipantKeys(connection),
       ...postgresPartialEnrichments(connection),

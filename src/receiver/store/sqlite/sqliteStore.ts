@@ -6,6 +6,7 @@ import { applySqliteMigrations } from '../migrations/applySqliteMigrations';
 import { SQLITE_MIGRATIONS } from '../migrations/sqliteMigrations';
 import type { ReceiverStore } from '../receiverStore';
 import { sqliteConnection, synchronousOf } from './sqliteConnection';
+import { sqliteParticipantResolutions } from './sqliteParticipantResolutions';
 import { sqliteContactIndexStore } from './sqliteContactIndexStore';
 import { sqliteDeliveryQueue } from './sqliteDeliveryQueue';
 import { sqliteDeliveryReads } from './sqliteDeliveryReads';
@@ -117,6 +118,7 @@ export class SqliteStore {
       ...sqliteDeliveryStats(connection),
       ...sqliteSettingsStore(connection),
       ...sqliteContactIndexStore(connection),
+      ...sqliteParticipantResolutions(connection),
       ...sqlitePersonalDataStore(connection),
       ...sqliteParticipantKeys(connection),
       ...sqlitePartialEnrichments(connection),
