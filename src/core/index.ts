@@ -28,6 +28,7 @@ export { emailDomain, normalizeEmail } from './normalizeEmail';
 export {
   isSupportedRegion,
   normalizePhone,
+  readAsWrittenNationally,
   toE164,
   type NormalizedPhone,
   type PhoneInvalidReason,
@@ -47,7 +48,6 @@ export {
 } from './classifyParticipants';
 export {
   decideMatch,
-  instantMicros,
   type AmbiguityReason,
   type CompanyCandidate,
   type CrmId,
