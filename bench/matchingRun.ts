@@ -5,6 +5,7 @@
 // would be written.
 import {
   deliverMeeting,
+  numbersToLookUp,
   normalizeEmail,
   parseSummaryPayload,
   type MeetingCrm,
@@ -174,7 +175,7 @@ export async function runProductMatching(
           index
             .find({
               emails: participants.flatMap((participant) => participant.email ?? []),
-              phones: participants.flatMap((participant) => participant.phones.map((phone) => phone.e164)),
+              phones: participants.flatMap((participant) => numbersToLookUp(participant, REGION)),
             })
             .map(entryToCandidate),
         ),

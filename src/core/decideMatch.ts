@@ -1,7 +1,7 @@
 import type { ClassifiedParticipant } from './classifyParticipants';
 import { normalizeEmail } from './normalizeEmail';
 import { sameCompanyName } from './normalizeCompanyName';
-import { readAsWrittenNationally, toE164 } from './normalizePhone';
+import { readAsWrittenNationally, regionOf, toE164 } from './normalizePhone';
 
 /** A CRM record id: Lime and SuperOffice use integers; kept open for CRMs with string ids. */
 export type CrmId = number | string;
@@ -334,9 +334,12 @@ function companyMainNumbers(candidates: MatchCandidates, defaultRegion: string):
 }
 
 /**
- * Every candidate that holds `e164` or may: one whose stored number, read in `defaultRegion`, is what `e164` written
- * without its country code reads as there (a Danish team line typed "33 21 72 84" in a Swedish CRM is "+4633217284").
- * Such a record may be a genuine Swedish number, so it only ever makes a number shared, never matches by itself.
+ * Every candidate that holds `e164` or may. A foreign number a CRM holds in its national form only (no country code)
+ * is either read in `defaultRegion` as another number (a Danish team line typed "33 21 72 84" in a Swedish CRM is
+ * "+4633217284": `readAsWrittenNationally`) or not read at all (a Finnish "09 840 9008"); a record with such a
+ * number, or whose written number (a live CRM record, not yet E.164) reads as `e164` in `e164`'s own country, may
+ * hold the line. It may also be a genuine other number, so such a record only ever makes a number shared, never
+ * matches by itself.
  */
 function possibleHolders(
   e164: string,
@@ -344,8 +347,16 @@ function possibleHolders(
   defaultRegion: string,
 ): NormalizedCandidate[] {
   const misread = readAsWrittenNationally(e164, defaultRegion);
-  const holds = (value: string | undefined) => value !== undefined && (value === e164 || value === misread);
-  return persons.filter(({ mobile, phone }) => holds(mobile) || holds(phone));
+  const ownRegion = regionOf(e164);
+  const holds = (normalized: string | undefined, written: string | undefined) =>
+    normalized === e164 ||
+    (misread !== undefined && normalized === misread) ||
+    (normalized === undefined &&
+      written !== undefined &&
+      ownRegion !== undefined &&
+      ownRegion !== defaultRegion.toUpperCase() &&
+      toE164(written, ownRegion) === e164);
+  return persons.filter(({ mobile, phone, person }) => holds(mobile, person.mobilePhone) || holds(phone, person.phone));
 }
 
 function sharedCompany(persons: readonly PersonCandidate[]): CrmId | undefined {
@@ -368,4 +379,16 @@ function companyOnly(companyId: CrmId | undefined): string {
 
 function join(trace: readonly string[]): string {
   return trace.join('; ');
+}
+
+/**
+ * The E.164 numbers a candidate search by number must look up so that decideMatch sees every possible holder of
+ * the participant's numbers: each number, and what it reads as when a CRM in `defaultRegion` holds it written
+ * without its country code (see `possibleHolders`).
+ */
+export function numbersToLookUp(participant: ClassifiedParticipant, defaultRegion: string): string[] {
+  return participant.phones.flatMap(({ e164 }) => {
+    const misread = readAsWrittenNationally(e164, defaultRegion);
+    return misread === undefined ? [e164] : [e164, misread];
+  });
 }

@@ -29,6 +29,7 @@ export {
   isSupportedRegion,
   normalizePhone,
   readAsWrittenNationally,
+  regionOf,
   toE164,
   type NormalizedPhone,
   type PhoneInvalidReason,
@@ -48,6 +49,7 @@ export {
 } from './classifyParticipants';
 export {
   decideMatch,
+  numbersToLookUp,
   type AmbiguityReason,
   type CompanyCandidate,
   type CrmId,

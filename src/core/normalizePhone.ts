@@ -108,3 +108,8 @@ export function readAsWrittenNationally(e164: string, defaultRegion: string): st
   const misread = toE164(parsed.formatNational(), defaultRegion);
   return misread === e164 ? undefined : misread;
 }
+
+/** The region an E.164 number belongs to (`+4533217284` → `DK`), or `undefined` when it names none. */
+export function regionOf(e164: string): string | undefined {
+  return parsePhoneNumberFromString(e164)?.country;
+}

@@ -1,5 +1,6 @@
 import {
   deliverMeeting,
+  numbersToLookUp,
   renderNote,
   type ClassifiedParticipant,
   type CrmId,
@@ -127,7 +128,8 @@ export class LimeConnector implements CrmConnector {
     }
     const entries = await findIndexedCandidates({
       emails: participants.flatMap((participant) => participant.email ?? []),
-      phones: participants.flatMap((participant) => participant.phones.map((phone) => phone.e164)),
+      // With the forms a national-only foreign number is indexed under, so decideMatch sees all its holders.
+      phones: participants.flatMap((participant) => numbersToLookUp(participant, options.defaultRegion)),
     });
     const { http, fields } = this;
     return confirmedIndexCandidates(http, fields, schema, participants, entries, options.defaultRegion, signal);

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   classifyParticipants,
   decideMatch,
+  numbersToLookUp,
   type ClassifiedParticipant,
   type MatchCandidates,
   type PersonCandidate,
@@ -363,6 +364,19 @@ describe('decideMatch: foreign numbers a CRM holds without their country code', 
       persons: [person(1, { phone: '+4533217284' }), person(2, { phone: '+4633217284' })],
     });
     expect(decision).toMatchObject({ kind: 'ambiguous', reason: 'shared_number', candidateIds: [1, 2] });
+  });
+
+  it("a live record whose national-only number cannot be read in the CRM's region is a possible holder too", () => {
+    // A Finnish "09 840 9008" means nothing in Sweden; read in Finland, the caller's country, it is the caller's line.
+    const decision = decide(participant({ phone: '+358 9 840 9008' }), {
+      persons: [person(1, { phone: '+358 9 840 9008' }), person(2, { phone: '09 840 9008' })],
+    });
+    expect(decision).toMatchObject({ kind: 'ambiguous', reason: 'shared_number', candidateIds: [1, 2] });
+  });
+
+  it('the index is asked for both readings of a foreign number', () => {
+    expect(numbersToLookUp(participant(danishLine), 'SE')).toEqual(['+4533217284', '+4633217284']);
+    expect(numbersToLookUp(participant({ phone: '+46 70 123 45 67' }), 'SE')).toEqual(['+46701234567']);
   });
 
   it('such a record never matches on its own: a Swedish number is not the Danish caller', () => {
