@@ -392,3 +392,20 @@ export function numbersToLookUp(participant: ClassifiedParticipant, defaultRegio
     return misread === undefined ? [e164] : [e164, misread];
   });
 }
+
+/**
+ * True when one of the participant's numbers is foreign and its national form cannot be read in `defaultRegion`
+ * (a Finnish "09 840 9008" in a Swedish CRM): a contact index keyed by E.164 holds no key for a record that stored it
+ * so, so a match by number from the index must be checked against a live search by written forms, or a team line
+ * would look like one holder's.
+ */
+export function hasNumberIndexMayMiss(participant: ClassifiedParticipant, defaultRegion: string): boolean {
+  return participant.phones.some(({ e164 }) => {
+    const region = regionOf(e164);
+    return (
+      region !== undefined &&
+      region !== defaultRegion.toUpperCase() &&
+      readAsWrittenNationally(e164, defaultRegion) === undefined
+    );
+  });
+}

@@ -49,6 +49,7 @@ export {
 } from './classifyParticipants';
 export {
   decideMatch,
+  hasNumberIndexMayMiss,
   numbersToLookUp,
   type AmbiguityReason,
   type CompanyCandidate,
