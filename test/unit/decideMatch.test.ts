@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   classifyParticipants,
   decideMatch,
+  hasNumberIndexMayMiss,
   numbersToLookUp,
   type ClassifiedParticipant,
   type MatchCandidates,
@@ -372,6 +373,13 @@ describe('decideMatch: foreign numbers a CRM holds without their country code', 
       persons: [person(1, { phone: '+358 9 840 9008' }), person(2, { phone: '09 840 9008' })],
     });
     expect(decision).toMatchObject({ kind: 'ambiguous', reason: 'shared_number', candidateIds: [1, 2] });
+  });
+
+  it("only a foreign number whose national form the CRM's region cannot read needs a live check of an index match", () => {
+    expect(hasNumberIndexMayMiss(participant({ phone: '+358 9 840 9008' }), 'SE')).toBe(true);
+    expect(hasNumberIndexMayMiss(participant(danishLine), 'SE')).toBe(false);
+    expect(hasNumberIndexMayMiss(participant({ phone: '070-123 45 67' }), 'SE')).toBe(false);
+    expect(hasNumberIndexMayMiss(participant({ email: 'anna@acme.se' }), 'SE')).toBe(false);
   });
 
   it('the index is asked for both readings of a foreign number', () => {
