@@ -1,7 +1,7 @@
 import type { ClassifiedParticipant } from './classifyParticipants';
 import { normalizeEmail } from './normalizeEmail';
 import { sameCompanyName } from './normalizeCompanyName';
-import { toE164 } from './normalizePhone';
+import { readAsWrittenNationally, regionOf, toE164 } from './normalizePhone';
 
 /** A CRM record id: Lime and SuperOffice use integers; kept open for CRMs with string ids. */
 export type CrmId = number | string;
@@ -49,8 +49,13 @@ export type AmbiguityReason =
   /** Several persons have the e-mail and nothing told them apart. */
   | 'duplicate_email';
 
-/** The rules that narrowed several persons with one e-mail down to one, in the order they applied. */
-export type TieBreakRule = 'active' | 'company_name' | 'most_recently_updated';
+/**
+ * The rules that narrowed several persons with one e-mail down to one, in the order they applied. `own_number`: one
+ * of them holds a number the participant gave, a number no other candidate holds (nor could hold, read nationally)
+ * and no company's switchboard. There is no rule by last update: two records updated at different times are not
+ * thereby one person, so when nothing above separates them the decision is ambiguous.
+ */
+export type TieBreakRule = 'own_number' | 'active' | 'company_name';
 
 /** One step of the decision, for the delivery log ("matching trace"). */
 export interface MatchStep {
@@ -101,8 +106,10 @@ interface NormalizedCandidate {
  * 1. E-mail (normalized equality), then mobile phone, then phone (E.164 equality): the first key with hits
  *    decides.
  * 2. Never picks arbitrarily. A number held by more than one person, or equal to a company's main number, is
- *    ambiguous. Several persons with the e-mail: prefer active, then the one whose company name agrees with
- *    the participant's, then the most recently updated; if none of that separates them, ambiguous.
+ *    ambiguous; a person whose stored foreign number was written without a country code (read in
+ *    `defaultRegion` as another number) counts as a holder too. Several persons with the e-mail: prefer the one
+ *    holding one of the participant's own numbers (held by no one else, no switchboard), then active, then the
+ *    one whose company name agrees with the participant's; if none of that separates them, ambiguous.
  */
 export function decideMatch(
   participant: ClassifiedParticipant,
@@ -118,15 +125,19 @@ export function decideMatch(
   const steps: MatchStep[] = [];
   const trace: string[] = [];
 
+  const switchboards = companyMainNumbers(candidates, options.defaultRegion);
+  const holdersOf = (e164: string) => possibleHolders(e164, persons, options.defaultRegion);
   if (participant.email !== undefined) {
-    const decision = decideByEmail(participant, participant.email, persons, steps, trace);
+    const ownNumbers = participant.phones
+      .map(({ e164 }) => e164)
+      .filter((e164) => !switchboards.has(e164) && holdersOf(e164).length === 1);
+    const decision = decideByEmail(participant, participant.email, persons, ownNumbers, steps, trace);
     if (decision) return decision;
   }
 
-  const switchboards = companyMainNumbers(candidates, options.defaultRegion);
   for (const key of ['mobile', 'phone'] as const) {
     for (const { e164 } of participant.phones) {
-      const decision = decideByNumber(key, e164, persons, switchboards, steps, trace);
+      const decision = decideByNumber(key, e164, persons, holdersOf(e164), switchboards, steps, trace);
       if (decision) return decision;
     }
   }
@@ -158,6 +169,8 @@ function decideByEmail(
   participant: ClassifiedParticipant,
   email: string,
   persons: readonly NormalizedCandidate[],
+  /** The participant's numbers that exactly one candidate holds and no company has as its main number. */
+  ownNumbers: readonly string[],
   steps: MatchStep[],
   trace: string[],
 ): MatchDecision | undefined {
@@ -186,6 +199,11 @@ function decideByEmail(
     }
   };
   narrow(
+    'own_number',
+    pool.filter(({ mobile, phone }) => ownNumbers.some((e164) => e164 === mobile || e164 === phone)),
+    "{n} holding the participant's number",
+  );
+  narrow(
     'active',
     pool.filter(({ person }) => !person.inactive),
     '{n} active',
@@ -195,10 +213,6 @@ function decideByEmail(
     pool.filter(({ person }) => sameCompanyName(person.companyName, participant.company)),
     "{n} at the participant's company",
   );
-  if (pool.length > 1) {
-    const newest = newestByUpdate(pool);
-    if (newest) narrow('most_recently_updated', [newest], 'most recently updated');
-  }
 
   const [chosen] = pool;
   if (pool.length === 1 && chosen) {
@@ -242,6 +256,7 @@ function decideByNumber(
   key: 'mobile' | 'phone',
   e164: string,
   persons: readonly NormalizedCandidate[],
+  holders: readonly NormalizedCandidate[],
   switchboards: ReadonlyMap<string, CrmId[]>,
   steps: MatchStep[],
   trace: string[],
@@ -254,7 +269,6 @@ function decideByNumber(
     return undefined;
   }
   const hitIds = inField.map(({ person }) => person.id);
-  const holders = persons.filter((candidate) => candidate.mobile === e164 || candidate.phone === e164);
   const holderIds = holders.map(({ person }) => person.id);
 
   const companiesWithNumber = switchboards.get(e164) ?? [];
@@ -319,26 +333,30 @@ function companyMainNumbers(candidates: MatchCandidates, defaultRegion: string):
   return numbers;
 }
 
-/** The single most recently updated candidate, or undefined when the newest time is missing or shared. */
-function newestByUpdate(pool: readonly NormalizedCandidate[]): NormalizedCandidate | undefined {
-  const dated = pool
-    .map((candidate) => ({ candidate, time: instantMicros(candidate.person.updatedAt) }))
-    .filter(({ time }) => !Number.isNaN(time))
-    .sort((a, b) => b.time - a.time);
-  const [newest, second] = dated;
-  if (!newest || dated.length < pool.length) return undefined;
-  return second && second.time === newest.time ? undefined : newest.candidate;
-}
-
 /**
- * An ISO instant in microseconds since the epoch. Lime's `_timestamp` carries microseconds
- * (`…42.250001+02:00`) and two updates can fall in one millisecond, which `Date.parse` alone would call a tie.
+ * Every candidate that holds `e164` or may. A foreign number a CRM holds in its national form only (no country code)
+ * is either read in `defaultRegion` as another number (a Danish team line typed "33 21 72 84" in a Swedish CRM is
+ * "+4633217284": `readAsWrittenNationally`) or not read at all (a Finnish "09 840 9008"); a record with such a
+ * number, or whose written number (a live CRM record, not yet E.164) reads as `e164` in `e164`'s own country, may
+ * hold the line. It may also be a genuine other number, so such a record only ever makes a number shared, never
+ * matches by itself.
  */
-export function instantMicros(iso: string | undefined): number {
-  if (iso === undefined) return Number.NaN;
-  const millis = Date.parse(iso);
-  const fraction = /T[^.]*\.(\d+)/u.exec(iso)?.[1] ?? '';
-  return millis * 1000 + Number(fraction.slice(3, 6).padEnd(3, '0'));
+function possibleHolders(
+  e164: string,
+  persons: readonly NormalizedCandidate[],
+  defaultRegion: string,
+): NormalizedCandidate[] {
+  const misread = readAsWrittenNationally(e164, defaultRegion);
+  const ownRegion = regionOf(e164);
+  const holds = (normalized: string | undefined, written: string | undefined) =>
+    normalized === e164 ||
+    (misread !== undefined && normalized === misread) ||
+    (normalized === undefined &&
+      written !== undefined &&
+      ownRegion !== undefined &&
+      ownRegion !== defaultRegion.toUpperCase() &&
+      toE164(written, ownRegion) === e164);
+  return persons.filter(({ mobile, phone, person }) => holds(mobile, person.mobilePhone) || holds(phone, person.phone));
 }
 
 function sharedCompany(persons: readonly PersonCandidate[]): CrmId | undefined {
@@ -361,4 +379,33 @@ function companyOnly(companyId: CrmId | undefined): string {
 
 function join(trace: readonly string[]): string {
   return trace.join('; ');
+}
+
+/**
+ * The E.164 numbers a candidate search by number must look up so that decideMatch sees every possible holder of
+ * the participant's numbers: each number, and what it reads as when a CRM in `defaultRegion` holds it written
+ * without its country code (see `possibleHolders`).
+ */
+export function numbersToLookUp(participant: ClassifiedParticipant, defaultRegion: string): string[] {
+  return participant.phones.flatMap(({ e164 }) => {
+    const misread = readAsWrittenNationally(e164, defaultRegion);
+    return misread === undefined ? [e164] : [e164, misread];
+  });
+}
+
+/**
+ * True when one of the participant's numbers is foreign and its national form cannot be read in `defaultRegion`
+ * (a Finnish "09 840 9008" in a Swedish CRM): a contact index keyed by E.164 holds no key for a record that stored it
+ * so, so a match by number from the index must be checked against a live search by written forms, or a team line
+ * would look like one holder's.
+ */
+export function hasNumberIndexMayMiss(participant: ClassifiedParticipant, defaultRegion: string): boolean {
+  return participant.phones.some(({ e164 }) => {
+    const region = regionOf(e164);
+    return (
+      region !== undefined &&
+      region !== defaultRegion.toUpperCase() &&
+      readAsWrittenNationally(e164, defaultRegion) === undefined
+    );
+  });
 }

@@ -28,6 +28,8 @@ export { emailDomain, normalizeEmail } from './normalizeEmail';
 export {
   isSupportedRegion,
   normalizePhone,
+  readAsWrittenNationally,
+  regionOf,
   toE164,
   type NormalizedPhone,
   type PhoneInvalidReason,
@@ -47,7 +49,8 @@ export {
 } from './classifyParticipants';
 export {
   decideMatch,
-  instantMicros,
+  hasNumberIndexMayMiss,
+  numbersToLookUp,
   type AmbiguityReason,
   type CompanyCandidate,
   type CrmId,

@@ -94,3 +94,22 @@ function parse(text: string, region: CountryCode) {
 
 /** True when `region` is a two-letter region libphonenumber knows (`SE`, `NO`, `DK`, `FI`, …). */
 export { isSupportedCountry as isSupportedRegion } from 'libphonenumber-js/max';
+
+/**
+ * What a CRM that holds `e164` written in its national form only (no country code: Danish "33 21 72 84", Finnish
+ * "09 840 9008") reads it as with its `defaultRegion`: another E.164 number ("+4633217284", a Swedish one), or
+ * `undefined` when the national form is unreadable there or the number is in `defaultRegion` already (then it reads
+ * back unchanged). Matching uses it to see every possible holder of a foreign number, so a team line half of whose
+ * holders were typed nationally is never taken for one person's number.
+ */
+export function readAsWrittenNationally(e164: string, defaultRegion: string): string | undefined {
+  const parsed = parsePhoneNumberFromString(e164);
+  if (!parsed?.isValid()) return undefined;
+  const misread = toE164(parsed.formatNational(), defaultRegion);
+  return misread === e164 ? undefined : misread;
+}
+
+/** The region an E.164 number belongs to (`+4533217284` → `DK`), or `undefined` when it names none. */
+export function regionOf(e164: string): string | undefined {
+  return parsePhoneNumberFromString(e164)?.country;
+}

@@ -1,5 +1,6 @@
 import {
   decideMatch,
+  hasNumberIndexMayMiss,
   normalizeEmail,
   toE164,
   type ClassifiedParticipant,
@@ -77,7 +78,7 @@ export function entryToCandidate(entry: ContactIndexEntry): PersonCandidate {
  * The candidates to decide on when the receiver's contact index answered: decided on the index first; the persons
  * it chose are read back live and must still hold the key they were matched by (a changed e-mail or number, or a
  * deleted person, means the index is stale: everything is then matched live, one more round trip); participants
- * the index did not match are searched live too, at the same time (one round trip for both), so a person added in
+ * the index did not match, or matched by a foreign number it cannot hold every written form of, are searched live too, at the same time (one round trip for both), so a person added in
  * Lime since the last sync is still found.
  */
 export async function confirmedIndexCandidates(
@@ -96,7 +97,13 @@ export async function confirmedIndexCandidates(
   const chosen = [
     ...new Set(decisions.flatMap((decision) => (decision.kind === 'matched' ? [decision.personId] : []))),
   ];
-  const unmatched = participants.filter((_, index) => decisions[index]?.kind === 'none');
+  // A match by a foreign number whose national-only form the index cannot hold is checked by a live search too:
+  // another holder may have typed it so (decideMatch then sees the line is shared).
+  const unmatched = participants.filter((participant, index) => {
+    const decision = decisions[index];
+    if (decision?.kind === 'none') return true;
+    return decision?.kind === 'matched' && decision.by !== 'email' && hasNumberIndexMayMiss(participant, defaultRegion);
+  });
   const [live, searched] = await Promise.all([
     chosen.length === 0
       ? []

@@ -1,6 +1,7 @@
 import {
   deliverMeeting,
   pickHistoryType,
+  numbersToLookUp,
   renderNote,
   type HistoryTypeMap,
   type ClassifiedParticipant,
@@ -154,7 +155,8 @@ export class LimeConnector implements CrmConnector {
     }
     const entries = await findIndexedCandidates({
       emails: participants.flatMap((participant) => participant.email ?? []),
-      phones: participants.flatMap((participant) => participant.phones.map((phone) => phone.e164)),
+      // With the forms a national-only foreign number is indexed under, so decideMatch sees all its holders.
+      phones: participants.flatMap((participant) => numbersToLookUp(participant, options.defaultRegion)),
     });
     const { http, fields } = this;
     return confirmedIndexCandidates(http, fields, schema, participants, entries, options.defaultRegion, signal);

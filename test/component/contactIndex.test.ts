@@ -85,6 +85,22 @@ describe('the local contact index', () => {
     expect(notesOf(lime, persons[1] as number)).toEqual([]);
   });
 
+  it.each([
+    ['Danish', '+45 33 21 72 84', '33 21 72 84', '+4533217284'],
+    ['Finnish', '+358 9 8409008', '09 8409008', '+35898409008'],
+  ])(
+    'a %s team line one holder typed without its country code is shared: no note on either holder',
+    async (_, international, nationalOnly, sent) => {
+      const a = lime.insert('person', { firstname: 'Intl', phone: international });
+      const b = lime.insert('person', { firstname: 'National', phone: nationalOnly });
+      await sync();
+      const outcome = await callFrom(`team-line-${sent}`, sent);
+      expect(outcome).toMatchObject({ outcome: 'ambiguous' });
+      expect(outcome?.trace).toContain('held by 2 persons');
+      expect([...notesOf(lime, a), ...notesOf(lime, b)]).toEqual([]);
+    },
+  );
+
   it('a person added in Lime after the last sync is still found live', async () => {
     await sync();
     const added = lime.insert('person', { firstname: 'New', mobilephone: '070-555 12 34' });

@@ -122,18 +122,32 @@ describe('Lime delivery: who gets a note', () => {
     expect(notesOf(lime, old)).toEqual([]);
   });
 
-  it('two active persons with one e-mail: the most recently updated gets the note', async () => {
+  it('two active persons with one e-mail: the one holding the mobile the participant gave gets the note', async () => {
+    const lime = await startLime();
+    lime.insert('person', { firstname: 'A', email: 'info@dubbel.se', mobilephone: '070-999 88 77' });
+    const b = lime.insert('person', { firstname: 'B', email: 'info@dubbel.se', mobilephone: '070-111 22 33' });
+    const report = await deliverOnce(
+      lime,
+      buildSummary({ participants: [buildParticipant({ email: 'info@dubbel.se', mobile_phone: '+46701112233' })] }),
+      'duplicate email, own number',
+    );
+    expect(report.outcomes[0]).toMatchObject({ outcome: 'written', personId: b });
+    expect(report.outcomes[0]?.trace).toContain("holding the participant's number");
+  });
+
+  it('two active persons with one e-mail and nothing else to tell them apart: no note on either', async () => {
     const lime = await startLime();
     lime.insert('person', { firstname: 'A', email: 'info@dubbel.se' });
     lime.insert('person', { firstname: 'B', email: 'info@dubbel.se' });
-    // The emulator's timestamps are strictly increasing: B was updated last, so B gets the note.
+    // B was updated last (the emulator's timestamps strictly increase); that does not make B the participant.
     const report = await deliverOnce(
       lime,
       buildSummary({ participants: [buildParticipant({ email: 'info@dubbel.se' })] }),
-      'duplicate email, newest',
+      'duplicate email, nothing else',
     );
-    expect(report.outcomes[0]?.outcome).toBe('written');
-    expect(report.outcomes[0]?.trace).toContain('most recently updated');
+    expect(report.outcomes[0]?.outcome).toBe('ambiguous');
+    expect(report.outcomes[0]?.trace).toContain('nothing tells them apart');
+    expect(lime.all('history')).toEqual([]);
   });
 
   it('a switchboard number shared by a person and the company picks nobody', async () => {
@@ -622,16 +636,21 @@ describe('Lime delivery: many candidates', () => {
     const lime = await startLime();
     lime.insert('person', { firstname: 'Anna', lastname: 'Old', email: 'anna@acme.se' });
     for (let i = 0; i < 120; i += 1) lime.insert('person', { firstname: `Staff${i}`, phone: '08-222 222 22' });
-    const newer = lime.insert('person', { firstname: 'Anna', lastname: 'New', email: 'anna@acme.se' });
+    const newer = lime.insert('person', {
+      firstname: 'Anna',
+      lastname: 'New',
+      email: 'anna@acme.se',
+      mobilephone: '070-123 45 67',
+    });
     const summary = buildSummary({
       participants: [
-        buildParticipant({ email: 'anna@acme.se' }),
+        buildParticipant({ email: 'anna@acme.se', mobile_phone: '0701234567' }),
         { name: 'Caller', phone: '08-222 222 22', role: 'customer' },
       ],
     });
     const report = await connectTo(lime).deliver(summary, DELIVER);
     expect(report.outcomes[0]).toMatchObject({ outcome: 'written', personId: newer });
-    expect(report.outcomes[0]?.trace).toContain('most recently updated');
+    expect(report.outcomes[0]?.trace).toContain("holding the participant's number");
     expect(report.outcomes[1]).toMatchObject({ outcome: 'ambiguous' });
     expect(report.outcomes[1]?.trace).toContain('held by 120 persons');
   });

@@ -127,3 +127,48 @@ describe('the script and the receiver write the same appointments', () => {
     expect(viaScript.appointments().length).toBeGreaterThan(0);
   });
 });
+
+describe('the script and the receiver decide alike where a guess would write on the wrong person', () => {
+  function seedBoth(seed: (so: SuperOfficeEmulator) => void) {
+    seed(viaScript);
+    seed(viaConnector);
+  }
+
+  it("a shared mailbox: the person holding the participant's mobile gets the appointment; without it, no one", async () => {
+    seedBoth((so) => {
+      const company = so.addContact({ name: 'Delad AB' });
+      so.addPerson({
+        firstname: 'Ada',
+        contactId: company,
+        emails: ['info@delad.se'],
+        mobilePhones: ['070-999 88 77'],
+      });
+      so.addPerson({ firstname: 'Bo', contactId: company, emails: ['info@delad.se'], mobilePhones: ['070-111 22 33'] });
+    });
+    const bo = viaScript.persons().find((person) => person.firstname === 'Bo');
+    const withMobile = await deliverBoth(
+      buildPayload({ participants: [buildParticipant({ email: 'info@delad.se', mobile_phone: '+46701112233' })] }),
+    );
+    expect(withMobile).toMatchObject([{ outcome: 'written', personId: bo?.personId }]);
+    expect(withMobile[0]?.trace).toContain("holding the participant's number");
+    const without = await deliverBoth(buildPayload({ participants: [buildParticipant({ email: 'info@delad.se' })] }));
+    expect(without).toMatchObject([{ outcome: 'ambiguous' }]);
+    expect(records(viaConnector)).toEqual(records(viaScript));
+  });
+
+  it('a Danish team line one holder typed without its country code is shared: no appointment', async () => {
+    seedBoth((so) => {
+      const company = so.addContact({ name: 'Dansk ApS' });
+      so.addPerson({ firstname: 'Intl', contactId: company, officePhones: ['+45 33 21 72 84'] });
+      so.addPerson({ firstname: 'National', contactId: company, officePhones: ['33 21 72 84'] });
+    });
+    const before = viaScript.appointments().length;
+    const outcomes = await deliverBoth(
+      buildPayload({ participants: [{ name: 'Caller', phone: '+4533217284', role: 'customer' }] }),
+    );
+    expect(outcomes).toMatchObject([{ outcome: 'ambiguous' }]);
+    expect(outcomes[0]?.trace).toContain('held by 2 persons');
+    expect(viaScript.appointments()).toHaveLength(before);
+    expect(records(viaConnector)).toEqual(records(viaScript));
+  });
+});

@@ -67,7 +67,7 @@ describe('ambiguous matches get advice that fits their cause', () => {
         },
       ),
       { kind: 'duplicate_email' },
-      /clean up the duplicates in Lime/u,
+      /clean up the duplicates in Lime.*different people sharing a mailbox.*add each one's own mobile or direct number/u,
     ],
   ])('%s', (_name, trace, cause, advice) => {
     expect(ambiguityCause(trace)).toEqual(cause);

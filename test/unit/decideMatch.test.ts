@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import {
   classifyParticipants,
   decideMatch,
-  instantMicros,
+  hasNumberIndexMayMiss,
+  numbersToLookUp,
   type ClassifiedParticipant,
   type MatchCandidates,
   type PersonCandidate,
@@ -190,33 +191,80 @@ describe('decideMatch: several persons with the same e-mail', () => {
     expect(decision).toMatchObject({ personId: 2, resolvedAmbiguity: { rules: ['company_name'] } });
   });
 
-  it('then the most recently updated', () => {
+  it('two persons updated at different times are not thereby one: ambiguous, the shared company only', () => {
     const decision = decide(participant({ email }), {
       persons: [
-        person(1, { email, updatedAt: '2026-01-01T00:00:00Z' }),
-        person(2, { email, updatedAt: '2026-06-01T00:00:00Z' }),
-        person(3, { email, updatedAt: '2025-06-01T00:00:00Z' }),
+        person(1, { email, companyId: 17, updatedAt: '2026-01-01T00:00:00Z' }),
+        person(2, { email, companyId: 17, updatedAt: '2026-06-01T00:00:00.250001+00:00' }),
+        person(3, { email, companyId: 17, updatedAt: '2025-06-01T00:00:00Z' }),
       ],
     });
     expect(decision).toMatchObject({
-      personId: 2,
-      resolvedAmbiguity: { candidateIds: [1, 2, 3], rules: ['most_recently_updated'] },
+      kind: 'ambiguous',
+      by: 'email',
+      reason: 'duplicate_email',
+      candidateIds: [1, 2, 3],
+      companyId: 17,
     });
+    expect(decision.trace).toBe(
+      'email anna@acme.se → 3 hits (1, 2, 3) → nothing tells them apart; no person chosen; company 17 only',
+    );
   });
 
-  it('the rules apply in order: active, then company, then most recent', () => {
-    const decision = decide(participant({ email, company: 'Acme AB' }), {
+  it('a shared mailbox: the one holding the number the participant gave gets the note', () => {
+    const decision = decide(participant({ email: 'info@acme.se', mobile_phone: '+46 70 111 22 33' }), {
       persons: [
-        person(1, { email, inactive: true, companyName: 'Acme AB', updatedAt: '2026-09-01T00:00:00Z' }),
-        person(2, { email, companyName: 'Acme', updatedAt: '2026-01-01T00:00:00Z' }),
-        person(3, { email, companyName: 'Acme AB', updatedAt: '2026-02-01T00:00:00Z' }),
-        person(4, { email, companyName: 'Other', updatedAt: '2026-12-01T00:00:00Z' }),
+        person(1, { email: 'info@acme.se', mobilePhone: '070-999 88 77', companyId: 17 }),
+        person(2, { email: 'info@acme.se', mobilePhone: '0701112233', companyId: 17 }),
       ],
     });
     expect(decision).toMatchObject({
       kind: 'matched',
+      by: 'email',
+      personId: 2,
+      resolvedAmbiguity: { candidateIds: [1, 2], rules: ['own_number'] },
+    });
+    expect(decision.trace).toBe(
+      "email info@acme.se → 2 hits (1, 2) → 1 holding the participant's number → person 2 (resolved ambiguity) → company 17",
+    );
+  });
+
+  it("the number decides only when it is that one person's: a number both hold, or a switchboard, does not", () => {
+    const both = decide(participant({ email, phone: '08-555 123 45' }), {
+      persons: [person(1, { email, phone: '08-555 123 45' }), person(2, { email, phone: '+46855512345' })],
+    });
+    expect(both).toMatchObject({ kind: 'ambiguous', reason: 'duplicate_email' });
+    const switchboard = decide(participant({ email, phone: '08-555 000 00' }), {
+      persons: [person(1, { email, phone: '08-555 000 00', companyId: 17 }), person(2, { email, companyId: 17 })],
+      companies: [{ id: 17, mainPhone: '08-555 000 00' }],
+    });
+    expect(switchboard).toMatchObject({ kind: 'ambiguous', reason: 'duplicate_email', companyId: 17 });
+    const teamLine = decide(participant({ email, phone: '08-555 123 45' }), {
+      persons: [person(1, { email, phone: '08-555 123 45' }), person(2, { email }), person(3, { phone: '0855512345' })],
+    });
+    expect(teamLine).toMatchObject({ kind: 'ambiguous', reason: 'duplicate_email' });
+  });
+
+  it('the rules apply in order: own number, then active, then company name', () => {
+    const decision = decide(participant({ email, company: 'Acme AB', mobile_phone: '0701112233' }), {
+      persons: [
+        person(1, { email, inactive: true, companyName: 'Acme AB', mobilePhone: '0701112233' }),
+        person(2, { email, companyName: 'Acme AB' }),
+      ],
+    });
+    expect(decision).toMatchObject({ kind: 'matched', personId: 1, resolvedAmbiguity: { rules: ['own_number'] } });
+    const later = decide(participant({ email, company: 'Acme AB' }), {
+      persons: [
+        person(1, { email, inactive: true, companyName: 'Acme AB', updatedAt: '2026-09-01T00:00:00Z' }),
+        person(2, { email, companyName: 'Beta AB', updatedAt: '2026-01-01T00:00:00Z' }),
+        person(3, { email, companyName: 'Acme AB', updatedAt: '2026-02-01T00:00:00Z' }),
+        person(4, { email, companyName: 'Other', updatedAt: '2026-12-01T00:00:00Z' }),
+      ],
+    });
+    expect(later).toMatchObject({
+      kind: 'matched',
       personId: 3,
-      resolvedAmbiguity: { rules: ['active', 'company_name', 'most_recently_updated'] },
+      resolvedAmbiguity: { rules: ['active', 'company_name'] },
     });
   });
 
@@ -235,13 +283,6 @@ describe('decideMatch: several persons with the same e-mail', () => {
       candidateIds: [1, 2],
       companyId: 17,
     });
-  });
-
-  it('a missing update time is never treated as older', () => {
-    const decision = decide(participant({ email }), {
-      persons: [person(1, { email, updatedAt: '2026-01-01T00:00:00Z' }), person(2, { email })],
-    });
-    expect(decision).toMatchObject({ kind: 'ambiguous', reason: 'duplicate_email' });
   });
 
   it('an e-mail ambiguity stops the search: the phone does not pick one of them', () => {
@@ -298,31 +339,63 @@ describe('decideMatch: properties', () => {
   });
 });
 
-describe('instantMicros: update times as precise as Lime keeps them', () => {
-  it.each([
-    ['2026-01-01T00:00:00.250001+00:00', Date.parse('2026-01-01T00:00:00.250Z') * 1000 + 1],
-    ['2026-01-01T00:00:00.25+00:00', Date.parse('2026-01-01T00:00:00.250Z') * 1000],
-    ['2026-01-01T01:00:00+01:00', Date.parse('2026-01-01T00:00:00Z') * 1000],
-  ])('%s', (iso, micros) => {
-    expect(instantMicros(iso)).toBe(micros);
+describe('decideMatch: foreign numbers a CRM holds without their country code', () => {
+  // A Danish team line, "+45 33 21 72 84": one holder typed it internationally, another nationally ("33 21 72 84"),
+  // which a CRM in Sweden reads as the Swedish "+46 33 21 72 84". The second may hold the line too.
+  const danishLine = { phone: '+4533217284' };
+
+  it("a holder whose national-only number reads as this one in the CRM's region makes the number shared", () => {
+    const decision = decide(participant(danishLine), {
+      persons: [
+        person(1, { phone: '+45 33 21 72 84', companyId: 17 }),
+        person(2, { phone: '33 21 72 84', companyId: 17 }),
+      ],
+    });
+    expect(decision).toMatchObject({
+      kind: 'ambiguous',
+      by: 'phone',
+      reason: 'shared_number',
+      candidateIds: [1, 2],
+      companyId: 17,
+    });
   });
 
-  it('two updates within one millisecond are still told apart', () => {
-    const decision = decideMatch(
-      participant({ email: 'info@dubbel.se' }),
-      {
-        persons: [
-          { id: 1, email: 'info@dubbel.se', updatedAt: '2026-01-01T00:00:00.250000+00:00' },
-          { id: 2, email: 'info@dubbel.se', updatedAt: '2026-01-01T00:00:00.250001+00:00' },
-        ],
-      },
-      SE,
-    );
-    expect(decision).toMatchObject({ kind: 'matched', personId: 2 });
+  it('the same holders from the contact index (numbers already in E.164) give the same answer', () => {
+    const decision = decide(participant(danishLine), {
+      persons: [person(1, { phone: '+4533217284' }), person(2, { phone: '+4633217284' })],
+    });
+    expect(decision).toMatchObject({ kind: 'ambiguous', reason: 'shared_number', candidateIds: [1, 2] });
   });
 
-  it('a missing or unreadable time is not a time', () => {
-    expect(instantMicros(undefined)).toBeNaN();
-    expect(instantMicros('yesterday')).toBeNaN();
+  it("a live record whose national-only number cannot be read in the CRM's region is a possible holder too", () => {
+    // A Finnish "09 840 9008" means nothing in Sweden; read in Finland, the caller's country, it is the caller's line.
+    const decision = decide(participant({ phone: '+358 9 840 9008' }), {
+      persons: [person(1, { phone: '+358 9 840 9008' }), person(2, { phone: '09 840 9008' })],
+    });
+    expect(decision).toMatchObject({ kind: 'ambiguous', reason: 'shared_number', candidateIds: [1, 2] });
+  });
+
+  it("only a foreign number whose national form the CRM's region cannot read needs a live check of an index match", () => {
+    expect(hasNumberIndexMayMiss(participant({ phone: '+358 9 840 9008' }), 'SE')).toBe(true);
+    expect(hasNumberIndexMayMiss(participant(danishLine), 'SE')).toBe(false);
+    expect(hasNumberIndexMayMiss(participant({ phone: '070-123 45 67' }), 'SE')).toBe(false);
+    expect(hasNumberIndexMayMiss(participant({ email: 'anna@acme.se' }), 'SE')).toBe(false);
+  });
+
+  it('the index is asked for both readings of a foreign number', () => {
+    expect(numbersToLookUp(participant(danishLine), 'SE')).toEqual(['+4533217284', '+4633217284']);
+    expect(numbersToLookUp(participant({ phone: '+46 70 123 45 67' }), 'SE')).toEqual(['+46701234567']);
+  });
+
+  it('such a record never matches on its own: a Swedish number is not the Danish caller', () => {
+    const decision = decide(participant(danishLine), { persons: [person(2, { phone: '33 21 72 84' })] });
+    expect(decision).toMatchObject({ kind: 'none' });
+  });
+
+  it('a Swedish caller is unaffected: their number reads back as itself', () => {
+    const decision = decide(participant({ phone: '+4633217284' }), {
+      persons: [person(2, { phone: '033-21 72 84' })],
+    });
+    expect(decision).toMatchObject({ kind: 'matched', by: 'phone', personId: 2 });
   });
 });

@@ -14,13 +14,12 @@ import { contactIndexEntries, runMatchingBenchmark, type MatchingBenchmark } fro
 import { judgeNote, precision, scoreMatcher, emptyTally, type Tally } from '../../bench/matchingScore';
 
 /**
- * Case kinds where today's matching is known to note a wrong person on the quick set. `shared_mailbox`: two different
- * persons of one company hold the same e-mail (`info@…`); decideMatch treats them as duplicates of one human and
- * picks the most recently updated, which is the other person about half the time (the trace says "resolved
- * ambiguity"). Reported in bench/results/latest.md for a decision; when the policy changes, this list must change
+ * Case kinds where today's matching is known to note a wrong person on the quick set: none. Before issue 19's
+ * precision work, `shared_mailbox` (two persons with one e-mail, "most recently updated" picking one) and `team_line`
+ * (other holders of a Nordic line typed without its country code) did. When the policy changes, this list must change
  * with it (the test fails either way).
  */
-const KNOWN_WRONG_KINDS = ['shared_mailbox'];
+const KNOWN_WRONG_KINDS: string[] = [];
 
 describe('the matching benchmark scorer', () => {
   const person = { kind: 'person', personIds: [7, 8], companyId: 100 } as const;
@@ -111,7 +110,7 @@ describe('the matching benchmark on its quick set', () => {
     expect(score.wrong.map(({ participantIndex }) => participantIndex)).toContain(position);
   });
 
-  it('notes no wrong person or company: precision 100 % on every case kind but the known shared-mailbox tie-break', () => {
+  it('notes no wrong person or company: precision 100 % on every case kind', () => {
     const wrongKinds = [...new Set(run.ours.wrong.map(({ kind }) => kind))];
     expect(wrongKinds).toEqual(KNOWN_WRONG_KINDS);
     const others = [...run.ours.byKind].filter(([kind]) => !KNOWN_WRONG_KINDS.includes(kind));

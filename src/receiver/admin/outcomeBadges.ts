@@ -133,7 +133,7 @@ export function ambiguityAdvice(outcome: Pick<ParticipantOutcome, 'trace'>): str
         ? `${cause.persons ?? 'Several'} persons at one company share this number (a switchboard or a shared line), so it cannot tell them apart. They are different people: do not merge them. Add the person's direct number or e-mail in Lime (matching by e-mail comes first), then ${MATCH_AGAIN}.`
         : `${cause.persons ?? 'Several'} persons at different companies have this number: check in Lime which of them really has it and remove it where it is outdated, then ${MATCH_AGAIN}.`;
     case 'duplicate_email':
-      return `Several persons in Lime have this e-mail and nothing tells them apart: clean up the duplicates in Lime (merge them, or remove the e-mail where it is wrong), then ${MATCH_AGAIN}.`;
+      return `Several persons in Lime have this e-mail and nothing tells them apart: if they are one person stored twice, clean up the duplicates in Lime (merge them, or remove the e-mail where it is wrong); if they are different people sharing a mailbox (info@…), add each one's own mobile or direct number in Lime (the one holding the number the participant gave gets the note), then ${MATCH_AGAIN}.`;
     case 'unknown':
       return `Several persons fit (a shared e-mail or number, or a switchboard number): see the matching trace, fix the contacts in Lime, then ${MATCH_AGAIN}.`;
   }
