@@ -14,7 +14,7 @@ import type { ParticipantKeyer } from '../ingest/participantKeysIndex';
 import type { ParticipantKeyStore } from '../store/ports/participantKeys';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
-import type { EnrichResult } from '../enrich/enrichPayload';
+import type { EnrichDelivery } from '../enrich/enrichPayload';
 import type { ContactIndexStore } from '../store/ports/contactIndexStore';
 import type { AttemptRecord, ClaimedDelivery, DeliveryQueue, EnrichmentRecord } from '../store/ports/deliveryQueue';
 import type { DeliveryDetail, DeliveryReads } from '../store/ports/deliveryReads';
@@ -37,13 +37,7 @@ export interface DeliveryWorkerOptions {
    * Completes a payload from DCI's REST API before matching (links, notes, end time, phones); undefined: payloads
    * go as received.
    */
-  enrich?:
-    | ((
-        payload: Record<string, unknown>,
-        summary: MeetingSummary,
-        context: { firstReceivedAt: Date; signal: AbortSignal },
-      ) => Promise<EnrichResult>)
-    | undefined;
+  enrich?: EnrichDelivery | undefined;
   /**
    * How many deliveries the CRM's request budget has room for now, and when it has room again when none (undefined:
    * no budget). The worker claims no more than that; a claimed delivery whose wait for the budget would still pass

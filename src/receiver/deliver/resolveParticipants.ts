@@ -9,7 +9,7 @@ import {
 } from '../../core';
 import type { CrmConnector, DeliverOptions } from '../../crm/crmConnector';
 import { CrmError } from '../../crm/crmError';
-import type { EnrichResult } from '../enrich/enrichPayload';
+import type { EnrichDelivery } from '../enrich/enrichPayload';
 import type { Logger } from '../observability/logger';
 import { participantKeyHash, type ParticipantLookupKey } from '../secrets/participantLookup';
 import type { ContactIndexStore } from '../store/ports/contactIndexStore';
@@ -40,13 +40,7 @@ export interface ParticipantResolverOptions {
   /** `REMATCH_DAYS`: how long after a delivery was received its participants are matched again; 0: never. */
   rematchDays: number;
   /** Completes the payload from DCI's REST API as the worker does; undefined: the payload as received. */
-  enrich?:
-    | ((
-        payload: Record<string, unknown>,
-        summary: MeetingSummary,
-        context: { firstReceivedAt: Date; signal: AbortSignal },
-      ) => Promise<EnrichResult>)
-    | undefined;
+  enrich?: EnrichDelivery | undefined;
   logger: Logger;
   now?: (() => Date) | undefined;
 }

@@ -42,6 +42,13 @@ export type EnrichResult =
   /** DCI could not be read and the delivery may still wait for it: retry the attempt later. */
   | { kind: 'wait'; error: DciError };
 
+/** How the worker and re-matching complete a payload from DCI's REST API before matching (`enrichPayload` bound). */
+export type EnrichDelivery = (
+  payload: Record<string, unknown>,
+  summary: MeetingSummary,
+  context: { firstReceivedAt: Date; signal: AbortSignal },
+) => Promise<EnrichResult>;
+
 /** What `summary` lacks that DCI's REST API may have. */
 export function missingParts(summary: MeetingSummary): EnrichablePart[] {
   const parts: EnrichablePart[] = [];
