@@ -14,6 +14,13 @@ export interface MeetingPolicy {
   createMissingContacts: boolean;
   /** Match as usual but create and write nothing: matched persons get `would_write`. */
   dryRun?: boolean | undefined;
+  /**
+   * Company notes: when no person is certain but the company is (its switchboard number, a number or a duplicate
+   * e-mail whose persons are all at that one company, or an e-mail domain that belongs to it), one note goes on the
+   * company alone, once per company however many participants point at it. Default false (the old behaviour:
+   * nothing written); the receiver's `COMPANY_NOTES` and the script's `companyNotes` default to true.
+   */
+  companyNotes?: boolean | undefined;
 }
 
 /** What happened to one participant of the meeting (the receiver stores it; the SuperOffice script answers it). */
@@ -28,6 +35,11 @@ export type ParticipantOutcomeKind =
   | 'no_match'
   /** Several persons fit and nothing told them apart: nothing written, shown for review. */
   | 'ambiguous'
+  /**
+   * No person was certain but the company was: our note was written (or updated) on the company alone, once for
+   * all participants that pointed at it. `companyId` and `noteId` set, no `personId`.
+   */
+  | 'company_note'
   /** A colleague of the presenter. */
   | 'internal'
   /** Neither an e-mail nor a readable phone number. */
@@ -66,11 +78,23 @@ export interface MeetingResult {
   participants: ClassifiedParticipant[];
 }
 
-interface PersonToWrite extends NoteTarget {
+interface PersonToWrite {
   participantIndex: number;
+  personId: CrmId;
+  companyId?: CrmId | undefined;
   matchedBy: MatchKey | 'created';
   created?: { company: boolean; person: boolean } | undefined;
   trace: string;
+}
+
+/** A participant whose company is certain though no person is: the company gets a note of its own. */
+interface CompanyToWrite {
+  participantIndex: number;
+  companyOnly: CrmId;
+  matchedBy: MatchKey;
+  trace: string;
+  /** The outcome when the company gets no note of its own (its note comes from a person's, see below). */
+  otherwise: ParticipantOutcome;
 }
 
 /**
@@ -117,6 +141,7 @@ export async function deliverMeeting(
   // Decide every participant in turn (creating contacts one after another: two participants of one new company
   // must not both create it); one note per person.
   const writes: PersonToWrite[] = [];
+  const companyWrites: CompanyToWrite[] = [];
   const sameAs: Array<{ outcome: ParticipantOutcome; first: PersonToWrite }> = [];
   let created = false;
   for (const [position, participant] of classified.external.entries()) {
@@ -124,8 +149,15 @@ export async function deliverMeeting(
     // that creation, their own lookup would miss it, so it is made again.
     const search = crm.candidates;
     const found = created && search.per === 'participant' ? await search.find(participant) : candidates[position];
-    const decision = decideMatch(participant, found ?? { persons: [] }, { defaultRegion: policy.defaultRegion });
+    const decision = decideMatch(participant, found ?? { persons: [] }, {
+      defaultRegion: policy.defaultRegion,
+      internalDomains: policy.internalDomains,
+    });
     const resolved = await resolvePerson(participant, decision, crm, policy);
+    if ('companyOnly' in resolved) {
+      companyWrites.push(resolved);
+      continue;
+    }
     if (!('outcome' in resolved) && resolved.created !== undefined) created = true;
     if ('outcome' in resolved) {
       outcomes.push(resolved);
@@ -148,7 +180,34 @@ export async function deliverMeeting(
     outcomes.push(outcome);
   }
 
+  // A company that gets a matched person's note has the meeting already: no second note on it alone.
+  const companyNotes = new Map<string, CompanyToWrite[]>();
+  for (const write of companyWrites) {
+    const withPerson = writes.find((person) => person.companyId === write.companyOnly);
+    if (withPerson) {
+      outcomes.push({
+        ...write.otherwise,
+        trace: `${write.trace} → company ${String(write.companyOnly)} gets person ${String(withPerson.personId)}'s ${crm.names.note} (participant ${withPerson.participantIndex + 1}): no ${crm.names.note} on the company alone`,
+      });
+      continue;
+    }
+    const key = String(write.companyOnly);
+    companyNotes.set(key, [...(companyNotes.get(key) ?? []), write]);
+  }
+  const companyGroups = [...companyNotes.values()];
+
   if (policy.dryRun === true) {
+    for (const group of companyGroups) {
+      for (const write of group) {
+        outcomes.push({
+          participantIndex: write.participantIndex,
+          outcome: 'would_write',
+          matchedBy: write.matchedBy,
+          companyId: write.companyOnly,
+          trace: `${write.trace} → a company ${crm.names.note} would be written (dry run: nothing written)`,
+        });
+      }
+    }
     for (const write of writes) {
       outcomes.push({
         participantIndex: write.participantIndex,
@@ -162,8 +221,29 @@ export async function deliverMeeting(
     return done();
   }
 
-  const targets = writes.map(({ personId, companyId }) => ({ personId, companyId }));
-  const written = writes.length === 0 ? [] : await crm.writeNotes(targets, presenterId);
+  const targets: NoteTarget[] = [
+    ...writes.map(({ personId, companyId }) => ({ personId, companyId })),
+    ...companyGroups.flatMap(([first]) => (first ? [{ companyId: first.companyOnly }] : [])),
+  ];
+  const written = targets.length === 0 ? [] : await crm.writeNotes(targets, presenterId);
+  companyGroups.forEach((group, index) => {
+    const result = written[writes.length + index];
+    if (!result) return;
+    group.forEach((write, position) => {
+      const first = group[0];
+      outcomes.push({
+        participantIndex: write.participantIndex,
+        outcome: 'company_note',
+        matchedBy: write.matchedBy,
+        companyId: write.companyOnly,
+        noteId: result.noteId,
+        trace:
+          position === 0 || !first
+            ? `${write.trace} → company ${crm.names.note} ${String(result.noteId)} ${result.action === 'created' ? 'written' : 'updated'}`
+            : `${write.trace} → same company as participant ${first.participantIndex + 1}: one company ${crm.names.note} (${String(result.noteId)})`,
+      });
+    });
+  });
   const noteIds = new Map<PersonToWrite, CrmId>();
   writes.forEach((write, index) => {
     const result = written[index];
@@ -194,8 +274,9 @@ async function searchCandidates(
 ): Promise<MatchCandidates[]> {
   if (search.per === 'participant')
     return mapWithLimit(participants, CRM_REQUESTS_PER_MEETING, (participant) => search.find(participant));
-  const persons = await search.find(participants);
-  return participants.map(() => ({ persons }));
+  const found = await search.find(participants);
+  const candidates: MatchCandidates = 'persons' in found ? found : { persons: found };
+  return participants.map(() => candidates);
 }
 
 /** The person a participant's decision names (created when allowed), or the outcome when there is none. */
@@ -204,8 +285,9 @@ async function resolvePerson(
   decision: MatchDecision,
   crm: MeetingCrm,
   policy: MeetingPolicy,
-): Promise<PersonToWrite | ParticipantOutcome> {
+): Promise<PersonToWrite | CompanyToWrite | ParticipantOutcome> {
   const participantIndex = participant.index;
+  const companyNotes = policy.companyNotes === true;
   switch (decision.kind) {
     case 'matched':
       return {
@@ -215,8 +297,8 @@ async function resolvePerson(
         matchedBy: decision.by,
         trace: decision.trace,
       };
-    case 'ambiguous':
-      return {
+    case 'ambiguous': {
+      const otherwise: ParticipantOutcome = {
         participantIndex,
         outcome: 'ambiguous',
         matchedBy: decision.by,
@@ -227,12 +309,47 @@ async function resolvePerson(
             : `check for duplicate persons in ${crm.names.crm}`
         }`,
       };
+      if (!companyNotes || decision.companyId === undefined) return otherwise;
+      return {
+        participantIndex,
+        companyOnly: decision.companyId,
+        matchedBy: decision.by,
+        trace: decision.trace,
+        otherwise,
+      };
+    }
     case 'none': {
+      const domainCompany = companyNotes ? decision.companyId : undefined;
       if (!policy.createMissingContacts) {
-        return {
+        const otherwise: ParticipantOutcome = {
           participantIndex,
           outcome: 'no_match',
           trace: `${decision.trace} → no match; creating contacts is off`,
+        };
+        if (domainCompany === undefined) return otherwise;
+        return { participantIndex, companyOnly: domainCompany, matchedBy: 'email', trace: decision.trace, otherwise };
+      }
+      if (domainCompany !== undefined) {
+        // The e-mail's domain is the company's for certain: the person is created there, not at a company found or
+        // created by the name the participant gave (which may be spelled another way, or missing).
+        if (policy.dryRun === true) {
+          return {
+            participantIndex,
+            outcome: 'would_write',
+            matchedBy: 'created',
+            wouldCreate: { company: false, person: true },
+            companyId: domainCompany,
+            trace: `${decision.trace} → no match; a person would be created at company ${String(domainCompany)} and get the ${crm.names.note} (dry run: nothing written)`,
+          };
+        }
+        const contact = await crm.createContact(participant, domainCompany);
+        return {
+          participantIndex,
+          personId: contact.personId,
+          companyId: contact.companyId,
+          matchedBy: 'created',
+          created: { company: contact.companyCreated, person: true },
+          trace: `${decision.trace} → ${contact.trace} → person ${String(contact.personId)} created`,
         };
       }
       // Dry run: creating looks up the company and writes in one go, so the company lookup is skipped too.

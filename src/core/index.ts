@@ -25,6 +25,7 @@ export {
 export { readSummaryBody, type BodyShape, type SummaryBodyRead } from './readSummaryBody';
 export { summaryPayloadJsonSchema } from './summaryPayloadJsonSchema';
 export { emailDomain, normalizeEmail } from './normalizeEmail';
+export { companyDomainOf, isFreeMailDomain } from './companyDomain';
 export {
   isSupportedRegion,
   normalizePhone,
