@@ -4,8 +4,8 @@ import {
   type ClassifiedParticipant,
   type CrmId,
   type MeetingSummary,
+  type MatchCandidates,
   type NoteTarget,
-  type PersonCandidate,
 } from '../core';
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -23,12 +23,14 @@ import { CrmError } from '../crm/crmError';
 import { createContact } from './createContact';
 import { discoverSchema, type LimeSchema } from './discoverSchema';
 import { confirmedIndexCandidates, exportLimeContacts } from './contactIndex';
+import { findDomainPersons } from './findDomainPersons';
+import { findSwitchboardCompanies } from './findSwitchboardCompanies';
 import { findMeetingCandidates } from './findMeetingCandidates';
 import { findCoworker } from './findCoworker';
 import { resolveFieldMap, type LimeConnectorOptions, type LimeFieldMap } from './limeConfig';
 import { LimeHttp } from './limeHttp';
 import { testLimeConnection } from './testLimeConnection';
-import { findOwnNotes, writeHistoryNote } from './ownHistoryNotes';
+import { findOwnNotes, writeHistoryNote, type OwnNotes } from './ownHistoryNotes';
 import { learnPageSize } from './queryPages';
 import { subscribeToLimeChanges } from './limeSubscriptions';
 import { readLimeNotification } from './readLimeNotification';
@@ -84,7 +86,7 @@ export class LimeConnector implements CrmConnector {
     const note = renderNote(summary, { timeZone: options.timeZone, maxLength: schema.noteMaxLength });
     // Our notes already in Lime, searched in the candidates' round trip (not a third one) unless the receiver's
     // record of them is complete; a dry run writes nothing and needs none.
-    let ownNotes: Promise<Map<number, number>> | undefined;
+    let ownNotes: Promise<OwnNotes> | undefined;
     const searchOwnNotes = options.knownNotesComplete !== true && options.dryRun !== true;
     const { outcomes } = await deliverMeeting(
       summary,
@@ -101,7 +103,15 @@ export class LimeConnector implements CrmConnector {
             return candidates;
           },
         },
-        createContact: (participant) => createContact(this.http, this.fields, schema, participant, signal),
+        createContact: (participant, companyId) =>
+          createContact(
+            this.http,
+            this.fields,
+            schema,
+            participant,
+            signal,
+            companyId === undefined ? undefined : Number(companyId),
+          ),
         writeNotes: async (targets, coworkerId) =>
           this.writeNotes(summary, note.text, targets, coworkerId, options, await ownNotes),
       },
@@ -111,22 +121,43 @@ export class LimeConnector implements CrmConnector {
     return { outcomes, apiCalls: this.http.callCount - callsBefore, ...preview };
   }
 
-  /** The meeting's candidates: from the receiver's contact index (confirmed live) when it has one, else live. */
+  /**
+   * The meeting's candidates: from the receiver's contact index (confirmed live) when it has one, else live; with
+   * company notes on, then the persons at the e-mail domains nobody's e-mail matched (live, findDomainPersons.ts).
+   */
   private async findCandidates(
     participants: readonly ClassifiedParticipant[],
     schema: LimeSchema,
     options: DeliverOptions,
-  ): Promise<PersonCandidate[]> {
+  ): Promise<MatchCandidates> {
     const { findIndexedCandidates, signal } = options;
-    if (findIndexedCandidates === undefined) {
-      return findMeetingCandidates(this.http, this.fields, schema, participants, signal);
-    }
-    const entries = await findIndexedCandidates({
-      emails: participants.flatMap((participant) => participant.email ?? []),
-      phones: participants.flatMap((participant) => participant.phones.map((phone) => phone.e164)),
-    });
     const { http, fields } = this;
-    return confirmedIndexCandidates(http, fields, schema, participants, entries, options.defaultRegion, signal);
+    let persons;
+    if (findIndexedCandidates === undefined) {
+      persons = await findMeetingCandidates(http, fields, schema, participants, signal);
+    } else {
+      const entries = await findIndexedCandidates({
+        emails: participants.flatMap((participant) => participant.email ?? []),
+        phones: participants.flatMap((participant) => participant.phones.map((phone) => phone.e164)),
+      });
+      persons = await confirmedIndexCandidates(
+        http,
+        fields,
+        schema,
+        participants,
+        entries,
+        options.defaultRegion,
+        signal,
+      );
+    }
+    if (options.companyNotes !== true) return { persons };
+    // What company notes need besides persons, in one more round trip: the persons at unknown e-mails' domains, and
+    // the companies whose switchboard is a number nobody holds.
+    const [byDomain, companies] = await Promise.all([
+      findDomainPersons(http, fields, schema, participants, persons, options.internalDomains, signal),
+      findSwitchboardCompanies(http, fields, participants, persons, options.defaultRegion, signal),
+    ]);
+    return { ...byDomain, companies };
   }
 
   /**
@@ -141,12 +172,18 @@ export class LimeConnector implements CrmConnector {
     targets: readonly NoteTarget[],
     coworkerId: CrmId | undefined,
     options: DeliverOptions,
-    found: ReadonlyMap<number, number> | undefined,
+    found: OwnNotes | undefined,
   ) {
     const { signal } = options;
     const existing = new Map<number, number>();
     for (const known of options.knownNotes ?? []) existing.set(Number(known.personId), Number(known.noteId));
-    for (const [personId, noteId] of found ?? []) existing.set(personId, noteId);
+    for (const [personId, noteId] of found?.persons ?? []) existing.set(personId, noteId);
+    // Company notes (no person) apart: a company's id may equal a person's.
+    const existingOnCompany = new Map<number, number>();
+    for (const known of options.knownCompanyNotes ?? []) {
+      existingOnCompany.set(Number(known.companyId), Number(known.noteId));
+    }
+    for (const [companyId, noteId] of found?.companies ?? []) existingOnCompany.set(companyId, noteId);
     const date = options.noteDate === 'meeting_start' ? summary.startsAt : new Date().toISOString();
     return this.explainingRefusedWrites(signal, () =>
       Promise.all(
@@ -155,7 +192,7 @@ export class LimeConnector implements CrmConnector {
             this.http,
             this.fields,
             {
-              personId: Number(target.personId),
+              personId: target.personId === undefined ? undefined : Number(target.personId),
               companyId: target.companyId === undefined ? undefined : Number(target.companyId),
               coworkerId: coworkerId === undefined ? undefined : Number(coworkerId),
               text,
@@ -163,7 +200,9 @@ export class LimeConnector implements CrmConnector {
               date,
               updateDate: options.noteDate === 'meeting_start',
             },
-            existing.get(Number(target.personId)),
+            target.personId === undefined
+              ? existingOnCompany.get(Number(target.companyId))
+              : existing.get(Number(target.personId)),
             signal,
           ),
         ),

@@ -136,6 +136,7 @@ export class SuperOfficeConnector implements CrmConnector {
         internalDomains: options.internalDomains,
         defaultRegion: options.defaultRegion,
         createMissingContacts: options.createMissingContacts,
+        companyNotes: options.companyNotes,
         dryRun,
         searchUnkeyedAppointments: options.knownNotesComplete !== true,
       });

@@ -12,7 +12,7 @@ import { createSuperOfficeContact } from './createSuperOfficeContact';
 import { findPresenterAssociate, findSuperOfficeCandidates } from './findSuperOfficePeople';
 import { sharedDefaults } from './sharedDefaults';
 import type { SuperOfficeAgents } from './superOfficeApi';
-import { writeAppointment } from './writeAppointment';
+import { writeAppointment, type RecordOwner } from './writeAppointment';
 import { writeSummaryDocument } from './writeSummaryDocument';
 
 /**
@@ -31,6 +31,11 @@ export interface SuperOfficeDelivery {
   internalDomains: readonly string[];
   defaultRegion: string;
   createMissingContacts: boolean;
+  /**
+   * Company notes: when no person is certain but the company is, one appointment on the company alone (core's
+   * MeetingPolicy.companyNotes); the e-mail domain is then searched too (findSuperOfficePeople.ts). Default off.
+   */
+  companyNotes?: boolean | undefined;
   /** Match (lookups only) but create and write nothing: matched persons get `would_write`. */
   dryRun?: boolean | undefined;
   /**
@@ -67,8 +72,17 @@ export async function deliverToSuperOffice(
   const crm: MeetingCrm = {
     names: { crm: 'SuperOffice', note: 'appointment' },
     findPresenter: (email) => findPresenterAssociate(agents, email),
-    candidates: { per: 'participant', find: (participant) => findSuperOfficeCandidates(agents, participant) },
-    createContact: (participant) => createSuperOfficeContact(agents, participant),
+    candidates: {
+      per: 'participant',
+      find: (participant) =>
+        findSuperOfficeCandidates(
+          agents,
+          participant,
+          delivery.companyNotes === true ? { internalDomains: delivery.internalDomains } : undefined,
+        ),
+    },
+    createContact: (participant, companyId) =>
+      createSuperOfficeContact(agents, participant, companyId === undefined ? undefined : Number(companyId)),
     writeNotes: async (targets, presenterAssociateId) => {
       const associateId = presenterAssociateId ?? defaultOwner;
       const endsAt = summary.endsAt ?? new Date(Date.parse(summary.startsAt) + 30 * 60 * 1000).toISOString();
@@ -78,7 +92,14 @@ export async function deliverToSuperOffice(
       // (`<conversation>/<person>`), and deliverMeeting hands each person over once however many participants
       // resolved to them.
       return mapWithLimit(targets, CRM_REQUESTS_PER_MEETING, async (target) => {
-        const contactId = target.companyId === undefined ? undefined : Number(target.companyId);
+        // A person (with their company), or a company alone: a company note (core's company notes).
+        const recordOwner: RecordOwner =
+          target.personId === undefined
+            ? { contactId: Number(target.companyId) }
+            : {
+                personId: Number(target.personId),
+                contactId: target.companyId === undefined ? undefined : Number(target.companyId),
+              };
         const owner = associateId === undefined ? undefined : Number(associateId);
         let description = note.text;
         if (note.shortened.length > 0) {
@@ -87,9 +108,8 @@ export async function deliverToSuperOffice(
           const held = await writeSummaryDocument(
             agents,
             {
+              ...recordOwner,
               conversationId: summary.conversationId,
-              personId: Number(target.personId),
-              contactId,
               associateId: owner,
               header: note.title,
               text: renderNote(summary, { timeZone: delivery.timeZone, maxLength: Number.POSITIVE_INFINITY }).text,
@@ -100,16 +120,15 @@ export async function deliverToSuperOffice(
           const link = summary.links.session ?? summary.links.transcript ?? summary.links.recording;
           const fullTextAt =
             held.kind === 'written'
-              ? `in the document "${held.header}" on this person`
+              ? `in the document "${held.header}" on this ${target.personId === undefined ? 'company' : 'person'}`
               : `only in DCI${link === undefined ? '' : ` (${link})`}: not kept in SuperOffice, which has no document template (see Test Integration)`;
           description = renderNote(summary, { ...noteOptions, fullTextAt }).text;
         }
         const saved = await writeAppointment(
           agents,
           {
+            ...recordOwner,
             conversationId: summary.conversationId,
-            personId: Number(target.personId),
-            contactId,
             associateId: owner,
             taskListItemId: delivery.taskListItemId,
             title: note.title,
@@ -131,6 +150,7 @@ export async function deliverToSuperOffice(
     defaultRegion: delivery.defaultRegion,
     createMissingContacts: delivery.createMissingContacts,
     dryRun: delivery.dryRun,
+    companyNotes: delivery.companyNotes,
   });
   return { ...result, note: { title: note.title, text: note.text } };
 }

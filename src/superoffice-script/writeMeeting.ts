@@ -31,6 +31,7 @@ export async function writeMeeting(
     internalDomains: config.internalDomains,
     defaultRegion: config.phoneRegion,
     createMissingContacts: config.createMissingContacts,
+    companyNotes: config.companyNotes,
   });
   const names = new Map(participants.map((participant) => [participant.index, participant.name]));
   return outcomes.map((outcome) => ({
