@@ -143,6 +143,8 @@ describe('Lime connection settings: environment and admin pages together', () =>
       defaultRegion: 'SE',
       timeZone: 'Europe/Stockholm',
       noteDate: 'now',
+      // COMPANY_NOTES' default.
+      companyNotes: true,
     });
     const check = await settings.testConnection();
     expect(check).toMatchObject({ ok: true });

@@ -281,6 +281,7 @@ describe('loadConfig', () => {
         historyType: undefined,
         createMissingContacts: undefined,
         internalDomains: undefined,
+        companyNotes: undefined,
       });
       expect(
         loadConfig({
@@ -297,11 +298,24 @@ describe('loadConfig', () => {
         historyType: 'dcisummary',
         createMissingContacts: false,
         internalDomains: ['seller.se'],
+        companyNotes: undefined,
       });
       expect(loadConfig({ ...minimal, LIME_CREATE_MISSING_CONTACTS: 'yes' }).settingsFromEnv).toMatchObject({
         url: undefined,
         createMissingContacts: true,
       });
+    });
+
+    it("COMPANY_NOTES is on unless set off; set, it locks the connection pages' Company notes", () => {
+      expect(loadConfig(minimal)).toMatchObject({ companyNotes: true, settingsFromEnv: { companyNotes: undefined } });
+      expect(loadConfig({ ...minimal, COMPANY_NOTES: 'false' })).toMatchObject({
+        companyNotes: false,
+        settingsFromEnv: { companyNotes: false },
+      });
+      expect(loadConfig({ ...minimal, COMPANY_NOTES: 'yes' }).settingsFromEnv.companyNotes).toBe(true);
+      expect(() => loadConfig({ ...minimal, COMPANY_NOTES: 'perhaps' })).toThrow(
+        /COMPANY_NOTES must be true or false/u,
+      );
     });
 
     it('the TLS settings apply without LIME_URL too (a connection saved on the admin pages uses them)', () => {

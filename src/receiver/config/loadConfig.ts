@@ -106,6 +106,7 @@ const environmentSchema = z.object({
     }),
   LIME_API_KEY: z.string().optional(),
   LIME_CREATE_MISSING_CONTACTS: bool('LIME_CREATE_MISSING_CONTACTS', false),
+  COMPANY_NOTES: bool('COMPANY_NOTES', true),
   LIME_HISTORY_TYPE: z.string().optional(),
   LIME_CA_FILE: z.string().optional(),
   LIME_TLS_REJECT_UNAUTHORIZED: bool('LIME_TLS_REJECT_UNAUTHORIZED', true),
@@ -270,6 +271,8 @@ export interface SettingsFromEnv {
   createMissingContacts?: boolean | undefined;
   /** `INTERNAL_EMAIL_DOMAINS` */
   internalDomains?: string[] | undefined;
+  /** `COMPANY_NOTES` (both CRMs' connection pages show it locked) */
+  companyNotes?: boolean | undefined;
 }
 
 /** The receiver's configuration. Every field is documented in the configuration table of docs/receiver.md. */
@@ -327,6 +330,11 @@ export interface ReceiverConfig {
   internalDomains: string[];
   timeZone: string;
   noteDate: 'now' | 'meeting_start';
+  /**
+   * `COMPANY_NOTES` (default true): when no person is certain but the company is, one note on the company alone
+   * (core's company notes). A connection page's "Company notes" setting applies when the variable is not set.
+   */
+  companyNotes: boolean;
   logLevel: string;
   maxBodyBytes: number;
   workerConcurrency: number;
@@ -489,6 +497,7 @@ export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: str
     internalDomains: e.INTERNAL_EMAIL_DOMAINS,
     timeZone: e.TIME_ZONE,
     noteDate: e.NOTE_DATE ?? 'now',
+    companyNotes: e.COMPANY_NOTES,
     logLevel: e.LOG_LEVEL ?? 'info',
     maxBodyBytes: e.MAX_BODY_BYTES,
     workerConcurrency: e.WORKER_CONCURRENCY,
@@ -508,6 +517,7 @@ export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: str
       historyType,
       createMissingContacts: nonEmpty(env['LIME_CREATE_MISSING_CONTACTS']) ? e.LIME_CREATE_MISSING_CONTACTS : undefined,
       internalDomains: e.INTERNAL_EMAIL_DOMAINS.length > 0 ? e.INTERNAL_EMAIL_DOMAINS : undefined,
+      companyNotes: nonEmpty(env['COMPANY_NOTES']) ? e.COMPANY_NOTES : undefined,
     },
     limeTls: { caFile, rejectUnauthorized: e.LIME_TLS_REJECT_UNAUTHORIZED },
     admin: password !== undefined || passwordHash !== undefined ? { password, passwordHash } : undefined,

@@ -89,14 +89,18 @@ function sameOptions(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Delivery options that follow the settings (internal domains, create contacts) and the receiver's configuration. */
+/**
+ * Delivery options that follow the settings (internal domains, create contacts, company notes) and the receiver's
+ * configuration (COMPANY_NOTES when a page has no company notes setting of its own).
+ */
 export function deliverOptionsOf(
   config: ReceiverConfig,
-  settings: { internalDomains: readonly string[]; createMissingContacts: boolean },
+  settings: { internalDomains: readonly string[]; createMissingContacts: boolean; companyNotes?: boolean | undefined },
 ): Omit<DeliverOptions, 'signal'> {
   return {
     internalDomains: [...settings.internalDomains],
     createMissingContacts: settings.createMissingContacts,
+    companyNotes: settings.companyNotes ?? config.companyNotes,
     defaultRegion: config.defaultRegion,
     timeZone: config.timeZone,
     noteDate: config.noteDate,
