@@ -312,7 +312,7 @@ describe('loadConfig', () => {
         companyNotes: false,
         settingsFromEnv: { companyNotes: false },
       });
-      expect(loadConfig({ ...minimal, COMPANY_NOTES: 'yes' }).settingsFromEnv.companyNotes).toBe(true);
+      expect(loadConfig({ ...minimal, COMPANY_NOTES: 'yes' }).settingsFromEnv?.companyNotes).toBe(true);
       expect(() => loadConfig({ ...minimal, COMPANY_NOTES: 'perhaps' })).toThrow(
         /COMPANY_NOTES must be true or false/u,
       );

@@ -14,6 +14,7 @@ export interface LimeTyped {
   createMissingContacts?: boolean | undefined;
   /** The text of the domains field as typed. */
   internalDomains?: string | undefined;
+  companyNotes?: boolean | undefined;
 }
 
 /** The notice after a Lime action, from the redirect's query. */
@@ -39,6 +40,7 @@ export const LIME_FIELD_ID: Record<SettingName, string> = {
   historyType: 'historyType',
   createMissingContacts: 'createMissingContacts',
   internalDomains: 'internalDomains',
+  companyNotes: 'companyNotes',
 };
 
 /**

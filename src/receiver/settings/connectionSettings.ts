@@ -13,9 +13,12 @@ export interface LimeConnectionSettings {
   historyType: string;
   createMissingContacts: boolean;
   internalDomains: string[];
+  /** Company notes: a note on the company alone when only the company is certain (COMPANY_NOTES, default on). */
+  companyNotes: boolean;
 }
 
-export type SettingName = 'url' | 'apiKey' | 'historyType' | 'createMissingContacts' | 'internalDomains';
+export type SettingName =
+  'url' | 'apiKey' | 'historyType' | 'createMissingContacts' | 'internalDomains' | 'companyNotes';
 
 export interface SettingsView {
   settings: LimeConnectionSettings;
@@ -32,6 +35,7 @@ export interface SettingsInput {
   historyType?: string | undefined;
   createMissingContacts?: boolean | undefined;
   internalDomains?: string[] | undefined;
+  companyNotes?: boolean | undefined;
 }
 
 /** An invalid setting, with the field and what is wrong: shown next to the field. */

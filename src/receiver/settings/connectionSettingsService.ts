@@ -64,6 +64,7 @@ const KEYS = {
   historyType: 'lime.historyType',
   createMissingContacts: 'lime.createMissingContacts',
   internalDomains: 'lime.internalDomains',
+  companyNotes: 'lime.companyNotes',
 } as const satisfies Record<SettingName, string>;
 
 /** Each stored value as the service wrote it; anything else is ignored with a warning. */
@@ -73,6 +74,7 @@ const storedSchemas = {
   historyType: z.string().min(1),
   createMissingContacts: z.boolean(),
   internalDomains: z.array(z.string()),
+  companyNotes: z.boolean(),
 } as const satisfies Record<SettingName, z.ZodType>;
 
 interface StoredSettings {
@@ -82,6 +84,7 @@ interface StoredSettings {
   historyType?: string | undefined;
   createMissingContacts?: boolean | undefined;
   internalDomains?: string[] | undefined;
+  companyNotes?: boolean | undefined;
 }
 
 interface EffectiveSettings {
@@ -90,6 +93,7 @@ interface EffectiveSettings {
   historyType: string;
   createMissingContacts: boolean;
   internalDomains: string[];
+  companyNotes: boolean;
 }
 
 /**
@@ -123,6 +127,8 @@ export async function createConnectionSettingsService(deps: {
     historyType: env.historyType ?? stored.historyType ?? DEFAULT_HISTORY_TYPE,
     createMissingContacts: env.createMissingContacts ?? stored.createMissingContacts ?? false,
     internalDomains: env.internalDomains ?? stored.internalDomains ?? [],
+    // COMPANY_NOTES when set, else the page's choice, else COMPANY_NOTES' default (on).
+    companyNotes: env.companyNotes ?? stored.companyNotes ?? config.companyNotes ?? true,
   });
 
   const connectionOf = (settings: EffectiveSettings): ConnectorOptions | undefined =>
@@ -154,6 +160,7 @@ export async function createConnectionSettingsService(deps: {
         historyType: settings.historyType,
         createMissingContacts: settings.createMissingContacts,
         internalDomains: [...settings.internalDomains],
+        companyNotes: settings.companyNotes,
       };
       return { settings: view, locked: [...locked], connected: inEffect.connector() !== undefined };
     },
@@ -179,6 +186,7 @@ export async function createConnectionSettingsService(deps: {
         if (valid.historyType !== undefined) values[KEYS.historyType] = valid.historyType;
         if (valid.createMissingContacts !== undefined) values[KEYS.createMissingContacts] = valid.createMissingContacts;
         if (valid.internalDomains !== undefined) values[KEYS.internalDomains] = valid.internalDomains;
+        if (valid.companyNotes !== undefined) values[KEYS.companyNotes] = valid.companyNotes;
 
         await store.writeSettings(values);
         stored = {
@@ -188,6 +196,7 @@ export async function createConnectionSettingsService(deps: {
           ...(valid.historyType === undefined ? {} : { historyType: valid.historyType }),
           ...(valid.createMissingContacts === undefined ? {} : { createMissingContacts: valid.createMissingContacts }),
           ...(valid.internalDomains === undefined ? {} : { internalDomains: valid.internalDomains }),
+          ...(valid.companyNotes === undefined ? {} : { companyNotes: valid.companyNotes }),
         };
         if (valid.apiKey !== undefined) storedApiKey = valid.apiKey;
         await inEffect.rebuild();
@@ -233,6 +242,7 @@ function parseStored(raw: Record<string, unknown>, logger: Logger): StoredSettin
     historyType: read('historyType'),
     createMissingContacts: read('createMissingContacts'),
     internalDomains: read('internalDomains'),
+    companyNotes: read('companyNotes'),
   };
 }
 

@@ -247,6 +247,7 @@ export async function createSuperOfficeSettingsService(deps: {
           historyType: settings.taskType,
           createMissingContacts: settings.createMissingContacts,
           internalDomains: [...settings.internalDomains],
+          companyNotes: config.companyNotes,
         },
         locked: [],
         connected: inEffect.connector() !== undefined,

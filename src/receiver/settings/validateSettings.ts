@@ -7,6 +7,7 @@ export interface ValidSettings {
   historyType?: string | undefined;
   createMissingContacts?: boolean | undefined;
   internalDomains?: string[] | undefined;
+  companyNotes?: boolean | undefined;
 }
 
 /**
@@ -35,6 +36,7 @@ export function validateSettingsInput(input: SettingsInput, locked: readonly Set
   if (open('createMissingContacts')) valid.createMissingContacts = input.createMissingContacts === true;
 
   if (open('internalDomains')) valid.internalDomains = validDomains(input.internalDomains ?? []);
+  if (open('companyNotes')) valid.companyNotes = input.companyNotes === true;
   return valid;
 }
 

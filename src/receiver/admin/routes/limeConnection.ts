@@ -32,6 +32,7 @@ export function addLimeConnectionRoutes(
       historyType: field('historyType'),
       createMissingContacts: field('createMissingContacts') === 'on',
       internalDomains: (field('internalDomains') ?? '').split(/[\s,]+/u).filter(Boolean),
+      companyNotes: field('companyNotes') === 'on',
     };
     try {
       await settings.save(input);
@@ -46,6 +47,7 @@ export function addLimeConnectionRoutes(
           historyType: input.historyType,
           createMissingContacts: input.createMissingContacts,
           internalDomains: field('internalDomains'),
+          companyNotes: input.companyNotes,
         },
         keyTyped: input.apiKey !== undefined,
       });
