@@ -79,6 +79,8 @@ export interface SuperOfficeSettingsFromEnv {
   createMissingContacts?: boolean | undefined;
   /** `INTERNAL_EMAIL_DOMAINS` */
   internalDomains?: string[] | undefined;
+  /** `COMPANY_NOTES` (read by loadConfig, which reports its problems; the settings service takes it from there) */
+  companyNotes?: boolean | undefined;
 }
 
 export interface SuperOfficeEnvironment {

@@ -25,6 +25,7 @@ export const SUPEROFFICE_PLAIN = [
   'defaultAssociateId',
   'createMissingContacts',
   'internalDomains',
+  'companyNotes',
 ] as const;
 export type SuperOfficePlainName = (typeof SUPEROFFICE_PLAIN)[number];
 
@@ -48,6 +49,8 @@ export interface SuperOfficeConnectionSettings {
   defaultAssociateId?: number | undefined;
   createMissingContacts: boolean;
   internalDomains: string[];
+  /** Company notes: an appointment on the company alone when only the company is certain (COMPANY_NOTES). */
+  companyNotes: boolean;
   /**
    * Whether each secret is set, and a masked hint (the last four characters of a long one). Never the secret, and no
    * hint of the Onsite password: a person chose it, so its end is part of what guards it, unlike a generated token.
@@ -102,4 +105,5 @@ export const SUPEROFFICE_LABEL: Record<SuperOfficeSettingName, string> = {
   defaultAssociateId: 'the default owner',
   createMissingContacts: 'whether missing contacts are created',
   internalDomains: 'the internal domains',
+  companyNotes: 'whether company notes are written',
 };

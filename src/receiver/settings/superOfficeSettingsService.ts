@@ -59,7 +59,10 @@ export async function createSuperOfficeSettingsService(deps: {
 }): Promise<OwnedConnectionSettingsService & { superOffice: SuperOfficeSettingsAccess }> {
   const { store, config, secretKey, makeConnector, logger } = deps;
   const environment = config.superOffice ?? { settings: {}, tls: { rejectUnauthorized: true } };
-  const env: SuperOfficeSettingsFromEnv = environment.settings;
+  const env: SuperOfficeSettingsFromEnv = {
+    ...environment.settings,
+    companyNotes: config.settingsFromEnv?.companyNotes,
+  };
   const ca =
     environment.tls.caFile === undefined ? undefined : readCaFile(environment.tls.caFile, 'SUPEROFFICE_CA_FILE');
   const locked = [...SUPEROFFICE_PLAIN, ...SUPEROFFICE_SECRETS].filter((name) => env[name] !== undefined);
@@ -85,6 +88,8 @@ export async function createSuperOfficeSettingsService(deps: {
       defaultAssociateId: typeof associate === 'number' ? associate : undefined,
       createMissingContacts: value('createMissingContacts') === true,
       internalDomains: (value('internalDomains') as string[] | undefined) ?? [],
+      // COMPANY_NOTES when set, else the page's choice, else COMPANY_NOTES' default (on).
+      companyNotes: (value('companyNotes') as boolean | undefined) ?? config.companyNotes ?? true,
       secrets: Object.fromEntries(
         SUPEROFFICE_SECRETS.map((name) => [
           name,
@@ -247,7 +252,7 @@ export async function createSuperOfficeSettingsService(deps: {
           historyType: settings.taskType,
           createMissingContacts: settings.createMissingContacts,
           internalDomains: [...settings.internalDomains],
-          companyNotes: config.companyNotes,
+          companyNotes: settings.companyNotes,
         },
         locked: [],
         connected: inEffect.connector() !== undefined,
@@ -272,7 +277,7 @@ function readStored(raw: Record<string, unknown>, secretKey: Buffer | undefined,
     const expected =
       name === 'defaultAssociateId'
         ? 'number'
-        : name === 'createMissingContacts'
+        : name === 'createMissingContacts' || name === 'companyNotes'
           ? 'boolean'
           : name === 'internalDomains'
             ? 'object'
@@ -373,6 +378,7 @@ export function validateInput(input: SuperOfficeSettingsInput, locked: readonly 
     valid.defaultAssociateId = id;
   }
   if (open('createMissingContacts')) valid.createMissingContacts = input.createMissingContacts === true;
+  if (open('companyNotes')) valid.companyNotes = input.companyNotes === true;
   if (open('internalDomains')) {
     try {
       valid.internalDomains = validDomains(Array.isArray(input.internalDomains) ? input.internalDomains : []);
