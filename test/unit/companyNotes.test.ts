@@ -2,6 +2,8 @@ import {
   deliverMeeting,
   emailDomain,
   isFreeMailDomain,
+  meetingOutcome,
+  participantOutcomeCategory,
   toE164,
   type ClassifiedParticipant,
   type CrmId,
@@ -11,6 +13,7 @@ import {
   type NoteTarget,
   type PersonCandidate,
 } from '../../src/core';
+import { participantLine } from '../../src/receiver/cli/dciCommands';
 import { buildSummary, type WireParticipant } from '../support/payloads';
 
 /**
@@ -306,4 +309,28 @@ describe('isFreeMailDomain', () => {
   it.each(['acme.se', 'live.acme.se', 'yahoo-partners.se', 'gmailer.com', 'telia-partner.se'])('%s is not', (domain) =>
     expect(isFreeMailDomain(domain)).toBe(false),
   );
+});
+
+describe('how a company note counts', () => {
+  it('a meeting whose only note is on a company counts as delivered; the participant as company only', () => {
+    expect(meetingOutcome([{ outcome: 'company_note', companyId: 7 }, { outcome: 'internal' }])).toBe('delivered');
+    expect(meetingOutcome([{ outcome: 'ambiguous', companyId: 7 }])).toBe('company_only');
+    expect(participantOutcomeCategory('company_note', 'phone', true)).toBe('company_only');
+  });
+
+  it('the dry-run CLI line says a company note would be written, naming the company', () => {
+    const summary = meeting({ name: 'Reception', phone: '08-555 000 00' });
+    expect(
+      participantLine(summary, {
+        participantIndex: 0,
+        outcome: 'would_write',
+        matchedBy: 'phone',
+        companyId: 1003,
+        trace: '',
+      }),
+    ).toBe('Reception: would write a company note, matched by phone, Lime company 1003');
+    expect(participantLine(summary, { participantIndex: 0, outcome: 'company_note', companyId: 1003, trace: '' })).toBe(
+      'Reception: company note, no person certain, Lime company 1003',
+    );
+  });
 });
