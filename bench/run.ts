@@ -1,7 +1,8 @@
 // `npm run bench [-- <name>…]`: runs the benchmarks one after another, each in a process of its own (so none
 // inherits another's heap or timers), then gathers their tables into bench/results/latest.md.
 // Names: core, ingest, e2e (also `cost`: the same run reports both), footprint, bundle, index, dci, outage, budget,
-// superoffice (after e2e: it puts e2e's Lime figures beside its own). No name: all of them.
+// superoffice (after e2e: it puts e2e's Lime figures beside its own), matching. No name: all of them.
+// Options (`--quick`) go to every benchmark run; `npm run bench -- matching --quick` runs matching's small set.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,12 +20,27 @@ const BENCHMARKS: Record<string, string> = {
   outage: 'outage.bench.js',
   budget: 'rateBudget.bench.js',
   superoffice: 'superOffice.bench.js',
+  matching: 'matching.bench.js',
 };
 const ALIASES: Record<string, string> = { cost: 'e2e', 'end-to-end': 'e2e' };
-const ORDER = ['ingest', 'e2e', 'footprint', 'bundle', 'index', 'dci', 'outage', 'budget', 'superoffice', 'core'];
+const ORDER = [
+  'ingest',
+  'e2e',
+  'footprint',
+  'bundle',
+  'index',
+  'dci',
+  'outage',
+  'budget',
+  'superoffice',
+  'matching',
+  'core',
+];
 
 async function main(): Promise<number> {
-  const asked = process.argv.slice(2).map((name) => ALIASES[name] ?? name);
+  const args = process.argv.slice(2);
+  const options = args.filter((arg) => arg.startsWith('--'));
+  const asked = args.filter((arg) => !arg.startsWith('--')).map((name) => ALIASES[name] ?? name);
   const unknown = asked.filter((name) => BENCHMARKS[name] === undefined);
   if (unknown.length > 0) {
     process.stderr.write(
@@ -36,7 +52,9 @@ async function main(): Promise<number> {
   const failed: string[] = [];
   for (const name of names) {
     process.stdout.write(`\n== ${name} ==\n`);
-    const result = spawnSync(process.execPath, [join(__dirname, BENCHMARKS[name] ?? '')], { stdio: 'inherit' });
+    const result = spawnSync(process.execPath, [join(__dirname, BENCHMARKS[name] ?? ''), ...options], {
+      stdio: 'inherit',
+    });
     if (result.status !== 0) failed.push(name);
   }
   await writeLatest();
@@ -55,6 +73,7 @@ const SECTION_STARTS: Record<string, string> = {
   outage: '### 8.',
   budget: '### 9.',
   superoffice: '### 10.',
+  matching: '### 11.',
   core: '### Core',
 };
 

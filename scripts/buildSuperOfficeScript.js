@@ -37,6 +37,15 @@ function configDeclaration() {
   timeZone: 'Europe/Stockholm',
   // Longest description SuperOffice keeps (its text table holds 2047 characters); longer summaries are shortened.
   maxDescriptionLength: 2047,
+  // Language of the appointment's text (labels, dates and times): 'en', 'sv', 'nb', 'da' or 'fi'.
+  noteLanguage: 'en',
+  // true: link each appointment to its company's sale when the company has exactly one open sale (none or several:
+  // no link).
+  linkSale: false,
+  // Task type by the kind of meeting, overriding taskTypeName: entries medium:<value>=<task type> or
+  // conversation_type:<value>=<task type>, separated by commas, e.g. 'medium:call=Phone, conversation_type:demo=Demo'.
+  // The conversation type wins over the medium. Empty: every appointment gets taskTypeName.
+  taskTypeMap: '',
 };
 `;
 }

@@ -3,6 +3,7 @@ import { classifyParticipants, type ClassifiedParticipant } from './classifyPart
 import { decideMatch, type CrmId, type MatchCandidates, type MatchDecision, type MatchKey } from './decideMatch';
 import type { CandidateSearch, MeetingCrm, NoteTarget } from './meetingCrm';
 import { CRM_REQUESTS_PER_MEETING, mapWithLimit } from './mapWithLimit';
+import type { NoteLanguage } from './noteLabels';
 import type { MeetingSummary } from './summaryPayload';
 
 export interface MeetingPolicy {
@@ -21,6 +22,45 @@ export interface MeetingPolicy {
    * nothing written); the receiver's `COMPANY_NOTES` and the script's `companyNotes` default to true.
    */
   companyNotes?: boolean | undefined;
+  /** The language the connector renders the note in (renderNote's `language`). Default English. */
+  noteLanguage?: NoteLanguage | undefined;
+  /**
+   * Link each note to its company's only open deal (`LINK_DEAL`; needs `MeetingCrm.findOpenDeals`): none or several
+   * open deals link none, and the trace says which. Default false: no deal is looked up.
+   */
+  linkDeal?: boolean | undefined;
+  /**
+   * Re-matching and an admin's resolution: only these participants (payload indexes) are matched and written; the
+   * others get no outcome at all, so the caller keeps their stored ones. Undefined: every participant.
+   */
+  onlyParticipants?: ReadonlySet<number> | undefined;
+  /**
+   * An admin's choice: the participant (payload index) IS this person. The person (and their company) is read from
+   * the CRM (`MeetingCrm.readPerson`); one that does not exist or was deleted throws `PersonNotFoundError`, never a
+   * note on nobody. The participant still has to be an external one (not a colleague).
+   */
+  assignments?: ReadonlyMap<number, PersonAssignment> | undefined;
+}
+
+/** An admin's "this participant is that person". */
+export interface PersonAssignment {
+  personId: CrmId;
+  /** Who chose, for the trace: `admin` plus the session's identity, or the CLI's user. */
+  by: string;
+  /** When, ISO 8601 (the trace says it). */
+  at: string;
+}
+
+/** An assigned person that the CRM does not have (a wrong id, or deleted since). */
+export class PersonNotFoundError extends Error {
+  readonly code = 'person_not_found';
+  constructor(
+    readonly personId: CrmId,
+    crmName: string,
+  ) {
+    super(`${crmName} has no person ${String(personId)} (a wrong id, or deleted): nothing was written.`);
+    this.name = 'PersonNotFoundError';
+  }
 }
 
 /** What happened to one participant of the meeting (the receiver stores it; the SuperOffice script answers it). */
@@ -54,8 +94,11 @@ export interface ParticipantOutcome {
   /** Position in the payload's participants. */
   participantIndex: number;
   outcome: ParticipantOutcomeKind;
-  /** How the person was found; `created` when the person was created for this meeting. */
-  matchedBy?: MatchKey | 'created' | undefined;
+  /**
+   * How the person was found; `created` when the person was created for this meeting, `assigned` when an admin
+   * said who it is.
+   */
+  matchedBy?: MatchKey | 'created' | 'assigned' | undefined;
   /** Whether the company and/or person were created for this meeting. */
   created?: { company: boolean; person: boolean } | undefined;
   /**
@@ -82,7 +125,7 @@ interface PersonToWrite {
   participantIndex: number;
   personId: CrmId;
   companyId?: CrmId | undefined;
-  matchedBy: MatchKey | 'created';
+  matchedBy: MatchKey | 'created' | 'assigned';
   created?: { company: boolean; person: boolean } | undefined;
   trace: string;
 }
@@ -95,6 +138,12 @@ interface CompanyToWrite {
   trace: string;
   /** The outcome when the company gets no note of its own (its note comes from a person's, see below). */
   otherwise: ParticipantOutcome;
+}
+
+/** The note on one company alone, for every participant in `group` (the company's, none of them a certain person). */
+interface CompanyNote {
+  companyId: CrmId;
+  group: CompanyToWrite[];
 }
 
 /**
@@ -112,13 +161,19 @@ export async function deliverMeeting(
     defaultRegion: policy.defaultRegion,
   });
   const participants = [...classified.internal, ...classified.notMatchable, ...classified.external];
+  const { onlyParticipants, assignments } = policy;
+  const concerned = (participant: { index: number }) =>
+    onlyParticipants === undefined || onlyParticipants.has(participant.index);
+  const internal = classified.internal.filter(concerned);
+  const notMatchable = classified.notMatchable.filter(concerned);
+  const external = classified.external.filter(concerned);
   const outcomes: ParticipantOutcome[] = [
-    ...classified.internal.map((participant): ParticipantOutcome => ({
+    ...internal.map((participant): ParticipantOutcome => ({
       participantIndex: participant.index,
       outcome: 'internal',
       trace: `internal (${participant.reason.replace('_', ' ')}) → not matched`,
     })),
-    ...classified.notMatchable.map((participant): ParticipantOutcome => ({
+    ...notMatchable.map((participant): ParticipantOutcome => ({
       participantIndex: participant.index,
       outcome: 'not_matchable',
       trace:
@@ -128,14 +183,32 @@ export async function deliverMeeting(
     })),
   ];
   const done = () => ({ outcomes: outcomes.sort((a, b) => a.participantIndex - b.participantIndex), participants });
-  if (classified.external.length === 0) return done();
+  if (external.length === 0) return done();
+  // An admin's choices are read before anything is written: a wrong person id stops the whole run.
+  const assigned = new Map<number, PersonToWrite>();
+  for (const participant of external) {
+    const assignment = assignments?.get(participant.index);
+    if (assignment === undefined) continue;
+    const person = crm.readPerson === undefined ? undefined : await crm.readPerson(assignment.personId);
+    if (person === undefined) throw new PersonNotFoundError(assignment.personId, crm.names.crm);
+    assigned.set(participant.index, {
+      participantIndex: participant.index,
+      personId: person.personId,
+      companyId: person.companyId,
+      matchedBy: 'assigned',
+      trace: `assigned by ${assignment.by} at ${assignment.at} → person ${String(person.personId)}${
+        person.companyId === undefined ? '' : ` (company ${String(person.companyId)})`
+      }`,
+    });
+  }
+  const toSearch = external.filter((participant) => !assigned.has(participant.index));
 
   const presenterEmail = summary.presenter?.email;
   // The presenter and the participants looked up at the same time: reads only, neither needs the other (so one
   // request more than CRM_REQUESTS_PER_MEETING may be open for a moment).
   const [presenterId, candidates] = await Promise.all([
     presenterEmail === undefined ? undefined : crm.findPresenter(presenterEmail),
-    searchCandidates(crm.candidates, classified.external),
+    toSearch.length === 0 ? [] : searchCandidates(crm.candidates, toSearch),
   ]);
 
   // Decide every participant in turn (creating contacts one after another: two participants of one new company
@@ -144,16 +217,23 @@ export async function deliverMeeting(
   const companyWrites: CompanyToWrite[] = [];
   const sameAs: Array<{ outcome: ParticipantOutcome; first: PersonToWrite }> = [];
   let created = false;
-  for (const [position, participant] of classified.external.entries()) {
+  for (const participant of external) {
+    const position = toSearch.indexOf(participant);
     // A contact created for an earlier participant may be this one's too (the same e-mail twice): searched before
     // that creation, their own lookup would miss it, so it is made again.
     const search = crm.candidates;
     const found = created && search.per === 'participant' ? await search.find(participant) : candidates[position];
-    const decision = decideMatch(participant, found ?? { persons: [] }, {
-      defaultRegion: policy.defaultRegion,
-      internalDomains: policy.internalDomains,
-    });
-    const resolved = await resolvePerson(participant, decision, crm, policy);
+    const resolved =
+      assigned.get(participant.index) ??
+      (await resolvePerson(
+        participant,
+        decideMatch(participant, found ?? { persons: [] }, {
+          defaultRegion: policy.defaultRegion,
+          internalDomains: policy.internalDomains,
+        }),
+        crm,
+        policy,
+      ));
     if ('companyOnly' in resolved) {
       companyWrites.push(resolved);
       continue;
@@ -195,16 +275,30 @@ export async function deliverMeeting(
     companyNotes.set(key, [...(companyNotes.get(key) ?? []), write]);
   }
   const companyGroups = [...companyNotes.values()];
+  // One note per company alone, however many participants point at it; its deal is looked up with the persons'.
+  const companyTargets = companyGroups.map((group): CompanyNote => ({
+    companyId: (group[0] as CompanyToWrite).companyOnly,
+    group,
+  }));
+
+  const deals =
+    policy.linkDeal === true
+      ? await linkDeals<PersonToWrite | CompanyNote>([...writes, ...companyTargets], crm)
+      : new Map<PersonToWrite | CompanyNote, DealLink>();
+  const dealTrace = (write: PersonToWrite | CompanyNote) => {
+    const link = deals.get(write);
+    return link === undefined ? '' : ` → ${link.trace}`;
+  };
 
   if (policy.dryRun === true) {
-    for (const group of companyGroups) {
-      for (const write of group) {
+    for (const company of companyTargets) {
+      for (const write of company.group) {
         outcomes.push({
           participantIndex: write.participantIndex,
           outcome: 'would_write',
           matchedBy: write.matchedBy,
           companyId: write.companyOnly,
-          trace: `${write.trace} → a company ${crm.names.note} would be written (dry run: nothing written)`,
+          trace: `${write.trace}${dealTrace(company)} → a company ${crm.names.note} would be written (dry run: nothing written)`,
         });
       }
     }
@@ -215,20 +309,25 @@ export async function deliverMeeting(
         matchedBy: write.matchedBy,
         personId: write.personId,
         companyId: write.companyId,
-        trace: `${write.trace} → ${crm.names.note} would be written (dry run: nothing written)`,
+        trace: `${write.trace}${dealTrace(write)} → ${crm.names.note} would be written (dry run: nothing written)`,
       });
     }
     return done();
   }
 
+  const withDeal = (target: NoteTarget, write: PersonToWrite | CompanyNote): NoteTarget => {
+    const dealId = deals.get(write)?.dealId;
+    return dealId === undefined ? target : { ...target, dealId };
+  };
   const targets: NoteTarget[] = [
-    ...writes.map(({ personId, companyId }) => ({ personId, companyId })),
-    ...companyGroups.flatMap(([first]) => (first ? [{ companyId: first.companyOnly }] : [])),
+    ...writes.map((write) => withDeal({ personId: write.personId, companyId: write.companyId }, write)),
+    ...companyTargets.map((company) => withDeal({ companyId: company.companyId }, company)),
   ];
   const written = targets.length === 0 ? [] : await crm.writeNotes(targets, presenterId);
-  companyGroups.forEach((group, index) => {
+  companyTargets.forEach((company, index) => {
     const result = written[writes.length + index];
     if (!result) return;
+    const { group } = company;
     group.forEach((write, position) => {
       const first = group[0];
       outcomes.push({
@@ -239,7 +338,7 @@ export async function deliverMeeting(
         noteId: result.noteId,
         trace:
           position === 0 || !first
-            ? `${write.trace} → company ${crm.names.note} ${String(result.noteId)} ${result.action === 'created' ? 'written' : 'updated'}`
+            ? `${write.trace}${dealTrace(company)} → company ${crm.names.note} ${String(result.noteId)} ${result.action === 'created' ? 'written' : 'updated'}`
             : `${write.trace} → same company as participant ${first.participantIndex + 1}: one company ${crm.names.note} (${String(result.noteId)})`,
       });
     });
@@ -257,11 +356,47 @@ export async function deliverMeeting(
       personId: write.personId,
       companyId: write.companyId,
       noteId: result.noteId,
-      trace: `${write.trace} → ${crm.names.note} ${String(result.noteId)} ${result.action}`,
+      trace: `${write.trace}${dealTrace(write)} → ${crm.names.note} ${String(result.noteId)} ${result.action}`,
     });
   });
   for (const { outcome, first } of sameAs) outcome.noteId = noteIds.get(first);
   return done();
+}
+
+interface DealLink {
+  dealId?: CrmId | undefined;
+  /** `deal 9 linked (the company's only open deal)`, `company 17 has 2 open deals → not linked`. */
+  trace: string;
+}
+
+/**
+ * Each note's deal: its company's open deals, asked once for all the meeting's companies; linked only when there is
+ * exactly one (never one of several: the note would sit on a deal it may not be about). A note without a company
+ * gets no deal and no trace.
+ */
+async function linkDeals<T extends { companyId?: CrmId | undefined }>(
+  writes: readonly T[],
+  crm: MeetingCrm,
+): Promise<Map<T, DealLink>> {
+  const links = new Map<T, DealLink>();
+  const companyIds = [...new Set(writes.flatMap((write) => (write.companyId === undefined ? [] : [write.companyId])))];
+  if (companyIds.length === 0 || crm.findOpenDeals === undefined) return links;
+  const open = await crm.findOpenDeals(companyIds);
+  const deal = crm.names.deal ?? 'deal';
+  for (const write of writes) {
+    if (write.companyId === undefined) continue;
+    const company = `company ${String(write.companyId)}`;
+    const dealIds = open.get(write.companyId) ?? [];
+    const [only] = dealIds;
+    if (dealIds.length === 1 && only !== undefined) {
+      links.set(write, { dealId: only, trace: `${deal} ${String(only)} linked (${company}'s only open ${deal})` });
+    } else if (dealIds.length === 0) {
+      links.set(write, { trace: `${company} has no open ${deal} → not linked` });
+    } else {
+      links.set(write, { trace: `${company} has ${dealIds.length} open ${deal}s → not linked` });
+    }
+  }
+  return links;
 }
 
 /**

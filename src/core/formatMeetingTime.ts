@@ -1,3 +1,5 @@
+import type { NoteLabels } from './noteLabels';
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /**
@@ -55,4 +57,21 @@ export function localDateTime(isoInstant: string, timeZone: string): string {
   const parts = wallClock(isoInstant, timeZone);
   const date = `${parts['year']}-${parts['month']}-${parts['day']}`;
   return `${date}T${parts['hour']}:${parts['minute']}:${parts['second']}`;
+}
+
+/** The date and the time of an instant in an IANA time zone, each in the note language's form (noteLabels.ts). */
+export function formatNoteDateTime(
+  isoInstant: string,
+  timeZone: string,
+  labels: Pick<NoteLabels, 'date' | 'time'>,
+): { date: string; time: string } {
+  const parts = wallClock(isoInstant, timeZone);
+  const clock = {
+    year: parts['year'] ?? '',
+    month: parts['month'] ?? '',
+    day: parts['day'] ?? '',
+    hour: parts['hour'] ?? '',
+    minute: parts['minute'] ?? '',
+  };
+  return { date: labels.date(clock), time: labels.time(clock) };
 }

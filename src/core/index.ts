@@ -61,7 +61,25 @@ export {
   type TieBreakRule,
 } from './decideMatch';
 export { conversationReference, findConversationReference, referenceLine } from './conversationReference';
-export { formatMeetingTime, formatterFor, isValidTimeZone, localDateTime } from './formatMeetingTime';
+export {
+  formatMeetingTime,
+  formatNoteDateTime,
+  formatterFor,
+  isValidTimeZone,
+  localDateTime,
+} from './formatMeetingTime';
+export {
+  DEFAULT_NOTE_LANGUAGE,
+  formatDuration,
+  isNoteLanguage,
+  NOTE_LABELS,
+  NOTE_LANGUAGE_NAMES,
+  NOTE_LANGUAGES,
+  noteLabels,
+  type NoteLabels,
+  type NoteLanguage,
+  type WallClock,
+} from './noteLabels';
 export { parseRetryAfter } from './parseRetryAfter';
 export {
   DEFAULT_NOTE_MAX_LENGTH,
@@ -72,15 +90,35 @@ export {
   type RenderNoteOptions,
   type ShortenedPart,
 } from './renderNote';
-export { type CandidateSearch, type CreatedContact, type MeetingCrm, type NoteTarget } from './meetingCrm';
+export {
+  type CandidateSearch,
+  type CreatedContact,
+  type MeetingCrm,
+  type NoteTarget,
+  type PersonTarget,
+} from './meetingCrm';
 export {
   deliverMeeting,
+  PersonNotFoundError,
   type MeetingPolicy,
+  type PersonAssignment,
   type MeetingResult,
   type ParticipantOutcome,
   type ParticipantOutcomeKind,
 } from './deliverMeeting';
 export { CRM_REQUESTS_PER_MEETING, mapWithLimit } from './mapWithLimit';
+export {
+  formatHistoryTypeMap,
+  historyTypeMapEntryText,
+  parseHistoryTypeMap,
+  pickHistoryType,
+  unknownHistoryTypes,
+  type HistoryTypeDimension,
+  type HistoryTypeMap,
+  type HistoryTypeMapEntry,
+  type HistoryTypeMapRead,
+  type PickedHistoryType,
+} from './historyTypeMap';
 export {
   meetingOutcome,
   NOTE_OUTCOMES,

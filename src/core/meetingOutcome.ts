@@ -41,6 +41,8 @@ export type ParticipantOutcomeCategory =
   | 'matched_mobile'
   | 'matched_phone'
   | 'created'
+  /** An admin said who the participant is (issue 19: resolution by an admin). */
+  | 'assigned'
   | 'company_only'
   | 'ambiguous'
   | 'no_match'
@@ -54,6 +56,7 @@ export const PARTICIPANT_OUTCOME_CATEGORIES: readonly ParticipantOutcomeCategory
   'matched_mobile',
   'matched_phone',
   'created',
+  'assigned',
   'company_only',
   'ambiguous',
   'no_match',
@@ -72,7 +75,7 @@ export function participantOutcomeCategory(
     case 'written':
     case 'updated':
     case 'same_person':
-      if (matchedBy === 'created') return 'created';
+      if (matchedBy === 'created' || matchedBy === 'assigned') return matchedBy;
       return matchedBy === 'mobile' ? 'matched_mobile' : matchedBy === 'phone' ? 'matched_phone' : 'matched_email';
     case 'would_write':
       return 'dry_run';

@@ -1,5 +1,6 @@
 import { referenceLine } from './conversationReference';
-import { formatMeetingTime } from './formatMeetingTime';
+import { formatMeetingTime, formatNoteDateTime } from './formatMeetingTime';
+import { formatDuration, noteLabels, type NoteLabels, type NoteLanguage } from './noteLabels';
 import type { MeetingSummary, SummaryParticipant } from './summaryPayload';
 
 /** Lime's core `history.note` holds 4000 characters (shared/specs/lime-rest-api.md §5.4). */
@@ -21,6 +22,11 @@ export interface RenderNoteOptions {
    * (Lime). SuperOffice keeps the full text in a document of its own and says so.
    */
   fullTextAt?: string | undefined;
+  /**
+   * The language of the note's labels, dates and times (noteLabels.ts). Default English. The title line and the
+   * reference line are the same in every language.
+   */
+  language?: NoteLanguage | undefined;
 }
 
 /** Which parts had to give way so the note fits, in the order they gave way. */
@@ -38,28 +44,34 @@ export interface RenderedNote {
 export const MIN_NOTE_MAX_LENGTH = 200;
 
 /**
- * Renders the CRM note for a meeting: title line, meeting line, participants, links, manual notes, the full AI
- * summary and the reference line that finds the note again.
+ * Renders the CRM note for a meeting: title line, meeting line, details line (meeting type, medium, duration,
+ * sentiment, department: those DCI sent), participants, links, manual notes, the full AI summary and the reference
+ * line that finds the note again. The words, dates and times are in `options.language`; the title and reference
+ * lines are the same in every language.
  *
  * When the text would exceed `maxLength`, the summary is shortened at a word boundary with a visible
- * "[summary shortened — full text: <link>]"; the title, participants, links and reference line stay whole.
+ * "[summary shortened — full text: <link>]"; the title, meeting, details, participants, links and reference line
+ * stay whole.
  * Only if they alone do not fit (a webinar with hundreds of attendees) do the manual notes, then the
  * participant list give way, and as a last resort the text is cut — the result never exceeds the limit.
  */
 export function renderNote(summary: MeetingSummary, options: RenderNoteOptions = {}): RenderedNote {
   const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
   const maxLength = Math.max(options.maxLength ?? DEFAULT_NOTE_MAX_LENGTH, MIN_NOTE_MAX_LENGTH);
+  const labels = noteLabels(options.language);
   const title = titleLine(summary, timeZone);
   const link = summary.links.session ?? summary.links.transcript ?? summary.links.recording;
   const where =
-    options.fullTextAt !== undefined ? ` ${options.fullTextAt}` : link === undefined ? ' in DCI' : `: ${link}`;
+    options.fullTextAt !== undefined ? ` ${options.fullTextAt}` : link === undefined ? ` ${labels.inDci}` : `: ${link}`;
 
   const parts: NoteParts = {
+    labels,
     title: options.titleInText === false ? undefined : title,
-    meeting: meetingLine(summary, timeZone),
-    participants: participantLines(summary),
+    meeting: meetingLine(summary, timeZone, labels),
+    details: detailsLine(summary, labels),
+    participants: participantLines(summary, labels),
     hiddenParticipants: 0,
-    links: linkLines(summary),
+    links: linkLines(summary, labels),
     notes: plainText(summary.notes),
     summary: plainText(summary.summary) ?? '',
     reference: referenceLine(summary.conversationId),
@@ -70,11 +82,11 @@ export function renderNote(summary: MeetingSummary, options: RenderNoteOptions =
 
   if (!fits()) {
     shortened.push('summary');
-    parts.summary = shorten(parts.summary, room('summary'), `[summary shortened — full text${where}]`);
+    parts.summary = shorten(parts.summary, room('summary'), `[${labels.summaryShortened}${where}]`);
   }
   if (!fits() && parts.notes !== undefined) {
     shortened.push('notes');
-    parts.notes = shorten(parts.notes, room('notes'), `[notes shortened — full text${where}]`);
+    parts.notes = shorten(parts.notes, room('notes'), `[${labels.notesShortened}${where}]`);
   }
   if (!fits() && parts.participants.length > 0) {
     shortened.push('participants');
@@ -92,8 +104,10 @@ export function renderNote(summary: MeetingSummary, options: RenderNoteOptions =
 }
 
 interface NoteParts {
+  labels: NoteLabels;
   title: string | undefined;
   meeting: string;
+  details: string | undefined;
   participants: string[];
   hiddenParticipants: number;
   links: string[];
@@ -103,16 +117,17 @@ interface NoteParts {
 }
 
 function assemble(parts: NoteParts): string {
+  const { labels } = parts;
   const blocks: string[] = [];
   if (parts.title !== undefined) blocks.push(parts.title);
-  blocks.push(parts.meeting);
+  // The details line belongs to the meeting line's block: one block of facts about the meeting.
+  blocks.push(parts.details === undefined ? parts.meeting : `${parts.meeting}\n${parts.details}`);
   const participants = [...parts.participants];
-  if (parts.hiddenParticipants > 0)
-    participants.push(`- … and ${parts.hiddenParticipants} more (see the session in DCI)`);
-  if (participants.length > 0) blocks.push(['Participants:', ...participants].join('\n'));
-  if (parts.links.length > 0) blocks.push(['Links:', ...parts.links].join('\n'));
-  if (parts.notes !== undefined && parts.notes !== '') blocks.push(`Notes:\n${parts.notes}`);
-  blocks.push(`Summary:\n${parts.summary}`);
+  if (parts.hiddenParticipants > 0) participants.push(`- ${labels.moreParticipants(parts.hiddenParticipants)}`);
+  if (participants.length > 0) blocks.push([labels.participants, ...participants].join('\n'));
+  if (parts.links.length > 0) blocks.push([labels.links, ...parts.links].join('\n'));
+  if (parts.notes !== undefined && parts.notes !== '') blocks.push(`${labels.notes}\n${parts.notes}`);
+  blocks.push(`${labels.summary}\n${parts.summary}`);
   blocks.push(parts.reference);
   return blocks.join('\n\n');
 }
@@ -128,22 +143,44 @@ function titleLine(summary: MeetingSummary, timeZone: string): string {
   ].join(' | ');
 }
 
-function meetingLine(summary: MeetingSummary, timeZone: string): string {
-  const start = formatMeetingTime(summary.startsAt, timeZone);
-  let when = start;
+/** When and where: `Meeting: 2026-11-20 10:00–10:45 (Europe/Stockholm) · Microsoft Teams`, in the note's language. */
+function meetingLine(summary: MeetingSummary, timeZone: string, labels: NoteLabels): string {
+  const start = formatNoteDateTime(summary.startsAt, timeZone, labels);
+  let when = `${start.date}${labels.dateTimeSeparator}${start.time}`;
   if (summary.endsAt !== undefined) {
-    const end = formatMeetingTime(summary.endsAt, timeZone);
-    when += end.slice(0, 10) === start.slice(0, 10) ? `–${end.slice(11)}` : ` – ${end}`;
+    const end = formatNoteDateTime(summary.endsAt, timeZone, labels);
+    when += end.date === start.date ? `–${end.time}` : ` – ${end.date}${labels.dateTimeSeparator}${end.time}`;
   }
-  const details = [`${when} (${timeZone})`, summary.medium, summary.location].filter((detail) => detail !== undefined);
-  return `Meeting: ${details.map(oneLine).join(' · ')}`;
+  const details = [`${when} (${timeZone})`, summary.location].filter((detail) => detail !== undefined);
+  return `${labels.meeting} ${details.map(oneLine).join(' · ')}`;
 }
 
-function participantLines(summary: MeetingSummary): string[] {
+/**
+ * What DCI says about the meeting, each only when sent, values as sent:
+ * `Details: sales · video · 45 min · Sentiment: positive · Department: Sales`. Undefined when DCI sent none.
+ */
+function detailsLine(summary: MeetingSummary, labels: NoteLabels): string | undefined {
+  const sentiment = summary.sentiment === undefined ? undefined : `${labels.sentiment} ${summary.sentiment}`;
+  const departmentName = summary.department?.name;
+  const department = departmentName === undefined ? undefined : `${labels.department} ${departmentName}`;
+  const details = [
+    summary.conversationType,
+    summary.medium,
+    formatDuration(summary.durationSeconds, labels),
+    sentiment,
+    department,
+  ]
+    .filter((detail): detail is string => detail !== undefined)
+    .map(oneLine)
+    .filter((detail) => detail !== '');
+  return details.length === 0 ? undefined : `${labels.details} ${details.join(' · ')}`;
+}
+
+function participantLines(summary: MeetingSummary, labels: NoteLabels): string[] {
   const lines: string[] = [];
   const presenter = summary.presenter;
   if (presenter?.name !== undefined || presenter?.email !== undefined) {
-    lines.push(describeAttendee(presenter.name, undefined, presenter.email, ' (presenter)'));
+    lines.push(describeAttendee(presenter.name, undefined, presenter.email, ` ${labels.presenter}`));
   }
   const seen = new Set<string>(presenter?.email === undefined ? [] : [presenter.email]);
   for (const participant of summary.participants) {
@@ -174,12 +211,12 @@ function describeAttendee(
   return `- ${fields.join(', ')}${suffix}`;
 }
 
-function linkLines(summary: MeetingSummary): string[] {
+function linkLines(summary: MeetingSummary, labels: NoteLabels): string[] {
   const { session, recording, transcript } = summary.links;
   return [
-    session === undefined ? undefined : `- Session in DCI: ${session}`,
-    recording === undefined ? undefined : `- Recording: ${recording}`,
-    transcript === undefined ? undefined : `- Transcript: ${transcript}`,
+    session === undefined ? undefined : `- ${labels.sessionInDci} ${session}`,
+    recording === undefined ? undefined : `- ${labels.recording} ${recording}`,
+    transcript === undefined ? undefined : `- ${labels.transcript} ${transcript}`,
   ].filter((line): line is string => line !== undefined);
 }
 

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { CrmId, MeetingSummary, ParticipantOutcome } from '../core';
+import type { CrmId, MeetingSummary, NoteLanguage, ParticipantOutcome, PersonAssignment } from '../core';
 import type { ContactIndexChange, ContactIndexEntry } from './contactIndexRecords';
 
 export type { ContactIndexChange, ContactIndexEntry } from './contactIndexRecords';
@@ -16,6 +16,15 @@ export interface CrmConnector {
    * person) however often it is called. Throws `CrmError` when the CRM fails; calling again is always safe.
    */
   deliver(summary: MeetingSummary, options: DeliverOptions): Promise<DeliveryReport>;
+  /**
+   * One person by id, with their company (an admin's assignment is checked with it before anything is written);
+   * undefined when the CRM has no such person (a wrong id, or deleted). Optional: a CRM without it cannot take
+   * assignments.
+   */
+  readPerson?(
+    personId: CrmId,
+    signal?: AbortSignal,
+  ): Promise<{ personId: CrmId; companyId?: CrmId | undefined } | undefined>;
   /**
    * One cheap request that shows whether the CRM answers at all (after an outage): resolves on any answer that is
    * not a failure of the CRM itself, throws the `CrmError` otherwise. Counts as a 'probe' against the budget.
@@ -87,6 +96,11 @@ export interface DeliverOptions {
   /** The note's date: when it is written (the seed's "current timestamp") or when the meeting started. */
   noteDate: 'now' | 'meeting_start';
   /**
+   * The language of the note's labels, dates and times (`NOTE_LANGUAGE`, core/noteLabels.ts); default English. The
+   * title line and the reference line are the same in every language.
+   */
+  noteLanguage?: NoteLanguage | undefined;
+  /**
    * The admin pages' Dry run: match as usual (lookups only) but write nothing — no contact created, no note
    * written. Matched persons get `would_write`, and the report carries the note in `preview`.
    */
@@ -122,6 +136,19 @@ export interface DeliverOptions {
   findIndexedCandidates?:
     | ((keys: { emails: readonly string[]; phones: readonly string[] }) => Promise<readonly ContactIndexEntry[]>)
     | undefined;
+  /**
+   * `LINK_DEAL`: link each note to its company's only open deal (Lime) or sale (SuperOffice); none or several link
+   * none, and the trace says which. One lookup per meeting. Default false: no deal is looked up. The connector must
+   * have been built with its own `linkDeal` too (its data model is checked for the deal relation at start).
+   */
+  linkDeal?: boolean | undefined;
+  /**
+   * Re-matching and an admin's resolution (issue 19): only these participants (payload indexes) are matched and
+   * written; the report has outcomes for them only, and the receiver merges those into the stored ones.
+   */
+  onlyParticipants?: ReadonlySet<number> | undefined;
+  /** An admin's choice per participant index: that participant IS that person (see core `MeetingPolicy`). */
+  assignments?: ReadonlyMap<number, PersonAssignment> | undefined;
   signal?: AbortSignal | undefined;
 }
 

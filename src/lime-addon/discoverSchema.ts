@@ -1,3 +1,4 @@
+import { unknownHistoryTypes, type HistoryTypeMap } from '../core';
 import { CrmError } from '../crm/crmError';
 import type { LimeFieldMap } from './limeConfig';
 import type { LimeHttp } from './limeHttp';
@@ -7,6 +8,20 @@ import { limetypeSchema, parseLime, type LimeProperty, type Limetype } from './l
 export const FALLBACK_NOTE_LENGTH = 4000;
 
 const TEXT_LIKE = ['string', 'text', 'phone', 'link'];
+
+/**
+ * The deal status keys that mean a deal is closed (won or lost): Lime core's `agreement` (won) and `rejection`
+ * (lost), and `won` / `lost`, which other solutions use (shared/specs/lime-rest-api.md §5.5: the core's keys from
+ * the LWC deal fixture [inferred], `won` from the n8n README example [verified]). Every other status is open. Only
+ * the keys the application's option list has are used.
+ */
+export const CLOSED_DEAL_STATUSES: readonly string[] = ['agreement', 'rejection', 'won', 'lost'];
+
+/** What the data model offers for linking notes to deals (read only when `LINK_DEAL` is on). */
+export interface LimeDealModel {
+  /** The closed status keys this application has (of CLOSED_DEAL_STATUSES). */
+  closedStatuses: string[];
+}
 
 /** One thing in the Lime application's data model that does not fit the configuration. */
 export interface SchemaProblem {
@@ -28,7 +43,17 @@ export interface LimeSchema {
   lengths: Record<string, number>;
   /** What the API user may do per limetype, where Lime reports it (`acl`, inferred). */
   acl: Record<string, { read?: boolean; create?: boolean; update?: boolean } | undefined>;
+  /** Set when the deals were asked for (`linkDeal`) and `history.deal` and the deal limetype fit. */
+  deal?: LimeDealModel | undefined;
   problems: SchemaProblem[];
+}
+
+/** What the configuration asks of the data model beyond the fields (the connector's options). */
+export interface SchemaChecks {
+  /** Every type of HISTORY_TYPE_MAP must be an active option of `history.type`. */
+  historyTypeMap?: HistoryTypeMap | undefined;
+  /** LINK_DEAL: `history.deal` must point at the deal limetype, which must have a status option and a company. */
+  linkDeal?: boolean | undefined;
 }
 
 /**
@@ -42,6 +67,7 @@ export async function discoverSchema(
   fields: LimeFieldMap,
   historyType: string,
   signal?: AbortSignal,
+  checks: SchemaChecks = {},
 ): Promise<LimeSchema> {
   const names = [fields.person.limetype, fields.company.limetype, fields.coworker.limetype, fields.history.limetype];
   const problems: SchemaProblem[] = [];
@@ -110,6 +136,19 @@ export async function discoverSchema(
     });
   }
 
+  for (const message of unknownHistoryTypes(
+    checks.historyTypeMap ?? [],
+    historyTypes.map((option) => option.key),
+    {
+      type: `history type (an active option of ${history.limetype}.${history.type})`,
+      crm: 'Lime',
+    },
+  )) {
+    problems.push({ limetype: history.limetype, property: history.type, message: `HISTORY_TYPE_MAP ${message}.` });
+  }
+
+  const deal = checks.linkDeal === true ? await checkDeals(http, fields, limetypes, problems, signal) : undefined;
+
   const acl: LimeSchema['acl'] = {};
   for (const [name, limetype] of limetypes) {
     acl[name] = limetype.acl
@@ -128,8 +167,62 @@ export async function discoverSchema(
     hasCoworkerInactive: exists(coworker.limetype, coworker.inactive),
     lengths,
     acl,
+    ...(deal === undefined ? {} : { deal }),
     problems,
   };
+}
+
+/**
+ * LINK_DEAL's part of the data model: `history.deal` a relation to the deal limetype, which has the status option
+ * and the company relation the lookup filters on. Each gap is a problem naming what to add (or to turn LINK_DEAL
+ * off), so a missing relation fails the start and Test connection, never a delivery half-way.
+ */
+async function checkDeals(
+  http: LimeHttp,
+  fields: LimeFieldMap,
+  limetypes: ReadonlyMap<string, Limetype>,
+  problems: SchemaProblem[],
+  signal: AbortSignal | undefined,
+): Promise<LimeDealModel | undefined> {
+  const { history, deal, company } = fields;
+  const off = 'or turn linking to deals (LINK_DEAL) off';
+  const historyType = limetypes.get(history.limetype);
+  if (historyType === undefined) return undefined;
+  const relation = historyType._embedded.properties.find((candidate) => candidate.name === history.deal);
+  const target = relation?._links?.related_type?.name;
+  if (relation === undefined || relation.type !== 'belongsto' || (target != null && target !== deal.limetype)) {
+    problems.push({
+      limetype: history.limetype,
+      property: history.deal,
+      message: `Linking notes to deals needs ${history.limetype}.${history.deal}, a relation to ${deal.limetype}: this Lime application has ${relation === undefined ? 'no such property' : `it as ${relation.type}${target == null ? '' : ` to ${target}`}`}; add the relation ${off}.`,
+    });
+    return undefined;
+  }
+  const dealType = await readLimetype(http, deal.limetype, signal);
+  if (dealType === undefined) {
+    problems.push({
+      limetype: deal.limetype,
+      property: deal.status,
+      message: `Linking notes to deals needs the limetype "${deal.limetype}", which this Lime application does not have; ${off}.`,
+    });
+    return undefined;
+  }
+  const property = (name: string) => dealType._embedded.properties.find((candidate) => candidate.name === name);
+  const status = property(deal.status);
+  const owner = property(deal.company);
+  const found: string[] = [];
+  if (status?.type !== 'option') found.push(`${deal.limetype}.${deal.status} (an option: the deal's status)`);
+  if (owner?.type !== 'belongsto') found.push(`${deal.limetype}.${deal.company} (a relation to ${company.limetype})`);
+  if (found.length > 0) {
+    problems.push({
+      limetype: deal.limetype,
+      property: deal.status,
+      message: `Linking notes to deals needs ${found.join(' and ')}, which this Lime application does not have; ${off}.`,
+    });
+    return undefined;
+  }
+  const keys = new Set((status?.options ?? []).map((option) => option.key));
+  return { closedStatuses: CLOSED_DEAL_STATUSES.filter((key) => keys.has(key)) };
 }
 
 async function readLimetype(http: LimeHttp, name: string, signal?: AbortSignal): Promise<Limetype | undefined> {

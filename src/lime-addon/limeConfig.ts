@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import type { HistoryTypeMap } from '../core';
 import type { RequestBudget } from '../crm/requestBudget';
 
 /**
@@ -26,7 +27,11 @@ export interface LimeFieldMap {
     person: string;
     company: string;
     coworker: string;
+    /** The note's deal (`LINK_DEAL`): Lime core's `history.deal`, belongsto → deal. */
+    deal: string;
   };
+  /** The deals a note may be linked to (`LINK_DEAL`): Lime core's `deal`, its status and company. */
+  deal: { limetype: string; status: string; company: string };
 }
 
 export const DEFAULT_FIELD_MAP: LimeFieldMap = {
@@ -50,7 +55,9 @@ export const DEFAULT_FIELD_MAP: LimeFieldMap = {
     person: 'person',
     company: 'company',
     coworker: 'coworker',
+    deal: 'deal',
   },
+  deal: { limetype: 'deal', status: 'dealstatus', company: 'company' },
 };
 
 export type LimeFieldOverrides = { [K in keyof LimeFieldMap]?: Partial<LimeFieldMap[K]> };
@@ -62,6 +69,7 @@ export function resolveFieldMap(overrides: LimeFieldOverrides = {}): LimeFieldMa
     company: { ...DEFAULT_FIELD_MAP.company, ...overrides.company },
     coworker: { ...DEFAULT_FIELD_MAP.coworker, ...overrides.coworker },
     history: { ...DEFAULT_FIELD_MAP.history, ...overrides.history },
+    deal: { ...DEFAULT_FIELD_MAP.deal, ...overrides.deal },
   };
 }
 
@@ -101,5 +109,15 @@ export interface LimeConnectorOptions extends LimeConnectionOptions {
    * `comment`, as the seed maps it (`DEFAULT_HISTORY_TYPE` in its config).
    */
   historyType: string;
+  /**
+   * `HISTORY_TYPE_MAP`: the history type by the meeting's medium or conversation type, `historyType` where no entry
+   * fits. Every type in it must be an active option of `history.type` (checked with the data model).
+   */
+  historyTypeMap?: HistoryTypeMap | undefined;
+  /**
+   * `LINK_DEAL`: the data model is checked for `history.deal` and the deal limetype (a schema problem when missing),
+   * so a delivery asked to link deals (`DeliverOptions.linkDeal`) finds them. Default false: neither is read.
+   */
+  linkDeal?: boolean | undefined;
   fields?: LimeFieldOverrides | undefined;
 }

@@ -1,11 +1,14 @@
 import {
   deliverMeeting,
+  pickHistoryType,
   renderNote,
+  type HistoryTypeMap,
   type ClassifiedParticipant,
   type CrmId,
   type MeetingSummary,
   type MatchCandidates,
   type NoteTarget,
+  type PersonTarget,
 } from '../core';
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -21,7 +24,8 @@ import type {
 } from '../crm/crmConnector';
 import { CrmError } from '../crm/crmError';
 import { createContact } from './createContact';
-import { discoverSchema, type LimeSchema } from './discoverSchema';
+import { discoverSchema, type LimeSchema, type SchemaChecks } from './discoverSchema';
+import { findOpenDeals } from './findOpenDeals';
 import { confirmedIndexCandidates, exportLimeContacts } from './contactIndex';
 import { findDomainPersons } from './findDomainPersons';
 import { findSwitchboardCompanies } from './findSwitchboardCompanies';
@@ -34,6 +38,7 @@ import { findOwnNotes, writeHistoryNote, type OwnNotes } from './ownHistoryNotes
 import { learnPageSize } from './queryPages';
 import { subscribeToLimeChanges } from './limeSubscriptions';
 import { readLimeNotification } from './readLimeNotification';
+import { readLimePerson } from './readLimePerson';
 import { verifyLimeSignature } from './verifyLimeSignature';
 
 /** How long a presenter's coworker id is reused. */
@@ -49,6 +54,9 @@ export class LimeConnector implements CrmConnector {
   private readonly probeHttp: LimeHttp;
   readonly fields: LimeFieldMap;
   readonly historyType: string;
+  /** HISTORY_TYPE_MAP and LINK_DEAL, as the data model is checked for them. */
+  private readonly checks: SchemaChecks;
+  private readonly historyTypeMap: HistoryTypeMap;
   private schema: LimeSchema | undefined;
   private readonly coworkers = new Map<string, { id: number | undefined; until: number }>();
   private pagingLearned: Promise<void> | undefined;
@@ -58,10 +66,12 @@ export class LimeConnector implements CrmConnector {
     this.probeHttp = this.http.forPurpose('probe');
     this.fields = resolveFieldMap(options.fields);
     this.historyType = options.historyType;
+    this.historyTypeMap = options.historyTypeMap ?? [];
+    this.checks = { historyTypeMap: this.historyTypeMap, linkDeal: options.linkDeal === true };
   }
 
   async testConnection(signal?: AbortSignal): Promise<ConnectionCheck> {
-    const { check, schema } = await testLimeConnection(this.http, this.fields, this.historyType, signal);
+    const { check, schema } = await testLimeConnection(this.http, this.fields, this.historyType, signal, this.checks);
     if (schema) this.schema = schema;
     // A failure here resurfaces at the first delivery, which learns it again; the check has said what it can.
     if (check.ok) await this.learnPaging().catch(() => undefined);
@@ -83,7 +93,20 @@ export class LimeConnector implements CrmConnector {
       if (getMaxListeners(signal) < atOnce) setMaxListeners(atOnce, signal);
     }
     const schema = await this.currentSchema(signal);
-    const note = renderNote(summary, { timeZone: options.timeZone, maxLength: schema.noteMaxLength });
+    const linkDeal = options.linkDeal === true;
+    const { deal } = schema;
+    if (linkDeal && deal === undefined) {
+      // Only when the connector was built without LINK_DEAL (its start and Test connection check the relation).
+      throw new CrmError(
+        'schema_mismatch',
+        `Linking notes to deals is on, but Lime's data model was not checked for ${this.fields.history.limetype}.${this.fields.history.deal}: restart the receiver with LINK_DEAL set, or turn linking off`,
+      );
+    }
+    const note = renderNote(summary, {
+      timeZone: options.timeZone,
+      maxLength: schema.noteMaxLength,
+      language: options.noteLanguage,
+    });
     // Our notes already in Lime, searched in the candidates' round trip (not a third one) unless the receiver's
     // record of them is complete; a dry run writes nothing and needs none.
     let ownNotes: Promise<OwnNotes> | undefined;
@@ -91,7 +114,7 @@ export class LimeConnector implements CrmConnector {
     const { outcomes } = await deliverMeeting(
       summary,
       {
-        names: { crm: 'Lime', note: 'note' },
+        names: { crm: 'Lime', note: 'note', deal: 'deal' },
         findPresenter: (email) => this.coworkerFor(email, schema, signal),
         candidates: {
           per: 'meeting',
@@ -112,6 +135,10 @@ export class LimeConnector implements CrmConnector {
             signal,
             companyId === undefined ? undefined : Number(companyId),
           ),
+        ...(linkDeal && deal !== undefined
+          ? { findOpenDeals: (companyIds) => findOpenDeals(this.http, this.fields, deal, companyIds, signal) }
+          : {}),
+        readPerson: (personId) => this.readPerson(personId, signal),
         writeNotes: async (targets, coworkerId) =>
           this.writeNotes(summary, note.text, targets, coworkerId, options, await ownNotes),
       },
@@ -119,6 +146,11 @@ export class LimeConnector implements CrmConnector {
     );
     const preview = options.dryRun === true ? { preview: { title: note.title, text: note.text } } : {};
     return { outcomes, apiCalls: this.http.callCount - callsBefore, ...preview };
+  }
+
+  /** One person by id with their company (an admin's assignment); undefined when Lime has none (or inactive). */
+  async readPerson(personId: CrmId, signal?: AbortSignal): Promise<PersonTarget | undefined> {
+    return readLimePerson(this.http, this.fields, Number(personId), signal);
   }
 
   /**
@@ -185,6 +217,7 @@ export class LimeConnector implements CrmConnector {
     }
     for (const [companyId, noteId] of found?.companies ?? []) existingOnCompany.set(companyId, noteId);
     const date = options.noteDate === 'meeting_start' ? summary.startsAt : new Date().toISOString();
+    const { type } = pickHistoryType(this.historyTypeMap, summary, this.historyType);
     return this.explainingRefusedWrites(signal, () =>
       Promise.all(
         targets.map((target) =>
@@ -195,8 +228,9 @@ export class LimeConnector implements CrmConnector {
               personId: target.personId === undefined ? undefined : Number(target.personId),
               companyId: target.companyId === undefined ? undefined : Number(target.companyId),
               coworkerId: coworkerId === undefined ? undefined : Number(coworkerId),
+              dealId: target.dealId === undefined ? undefined : Number(target.dealId),
               text,
-              type: this.historyType,
+              type,
               date,
               updateDate: options.noteDate === 'meeting_start',
             },
@@ -309,7 +343,7 @@ export class LimeConnector implements CrmConnector {
       () => undefined,
       (error: unknown) => ({ error }),
     );
-    this.schema ??= await discoverSchema(this.http, this.fields, this.historyType, signal);
+    this.schema ??= await discoverSchema(this.http, this.fields, this.historyType, signal, this.checks);
     const paging = await learning;
     const [problem] = this.schema.problems;
     if (problem) {

@@ -56,6 +56,8 @@ export interface HistoryNote {
   personId?: number | undefined;
   companyId?: number | undefined;
   coworkerId?: number | undefined;
+  /** The company's only open deal (LINK_DEAL); undefined: the note's deal is left as it is. */
+  dealId?: number | undefined;
   text: string;
   type: string;
   /** ISO date of a new note. */
@@ -82,6 +84,7 @@ export async function writeHistoryNote(
     ...(note.personId === undefined ? {} : { [history.person]: note.personId }),
     ...(note.companyId === undefined ? {} : { [history.company]: note.companyId }),
     ...(note.coworkerId === undefined ? {} : { [history.coworker]: note.coworkerId }),
+    ...(note.dealId === undefined ? {} : { [history.deal]: note.dealId }),
   };
   if (existingId !== undefined) {
     const body = note.updateDate ? { ...values, [history.date]: note.date } : values;

@@ -1,6 +1,6 @@
 import type { ConnectionCheck, ConnectionCheckStep } from '../crm/crmConnector';
 import { CrmError } from '../crm/crmError';
-import { discoverSchema, type LimeSchema } from './discoverSchema';
+import { discoverSchema, type LimeSchema, type SchemaChecks } from './discoverSchema';
 import type { LimeFieldMap } from './limeConfig';
 import type { LimeHttp } from './limeHttp';
 
@@ -28,6 +28,7 @@ export async function testLimeConnection(
   fields: LimeFieldMap,
   historyType: string,
   signal?: AbortSignal,
+  checks: SchemaChecks = {},
 ): Promise<{ check: ConnectionCheck; schema?: LimeSchema }> {
   const steps: ConnectionCheckStep[] = [];
   const fail = (step: ConnectionCheckStep['step'], code: string, message: string) => {
@@ -57,7 +58,7 @@ export async function testLimeConnection(
 
   let schema: LimeSchema;
   try {
-    schema = await discoverSchema(http, fields, historyType, signal);
+    schema = await discoverSchema(http, fields, historyType, signal, checks);
   } catch (error) {
     if (error instanceof CrmError && error.code === 'bad_response') {
       return fail('permissions', 'wrong_base_url', wrongUrlMessage(http.host, apiUrl, 'no JSON data model'));
@@ -102,10 +103,17 @@ export async function testLimeConnection(
     steps.push({ step: 'schema', ok: false, message: schema.problems.map((problem) => problem.message).join(' ') });
     return { check: { ok: false, code: 'schema_mismatch', steps, ...noteFacts }, schema };
   }
+  const mapped = (checks.historyTypeMap ?? []).length;
+  const types =
+    mapped === 0 ? `"${historyType}"` : `"${historyType}" unless one of the ${mapped} HISTORY_TYPE_MAP entries fits`;
+  const deals =
+    schema.deal === undefined
+      ? ''
+      : ` Notes are linked to a company's only open deal (${fields.history.limetype}.${fields.history.deal}).`;
   steps.push({
     step: 'schema',
     ok: true,
-    message: `The data model has every configured field; notes are of type "${historyType}" and hold up to ${schema.noteMaxLength} characters.`,
+    message: `The data model has every configured field; notes are of type ${types} and hold up to ${schema.noteMaxLength} characters.${deals}`,
   });
   return { check: { ok: true, steps, ...noteFacts }, schema };
 }

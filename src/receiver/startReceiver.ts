@@ -4,6 +4,7 @@ import type { ReceiverConfig } from './config/loadConfig';
 import type { ConnectionCheck } from '../crm/crmConnector';
 import { DeliveryWorker } from './deliver/deliveryWorker';
 import { WorkerHeartbeat } from './deliver/workerHeartbeat';
+import { ParticipantResolver, REMATCH_SWEEP_MS, type ChangedKeys } from './deliver/resolveParticipants';
 import { CrmAvailability } from './deliver/crmAvailability';
 import { AlertSender } from './alerts/alertSender';
 import { AlertWatch } from './alerts/alertWatch';
@@ -36,6 +37,13 @@ import { describeStore, openStore } from './store/openStore';
 import { alertAdminUrl } from './alerts/alertAdminUrl';
 import { COMPILED_ACCEPT_WORKER } from './store/sqlite/sqliteAcceptThread';
 import { SqliteStore } from './store/sqlite/sqliteStore';
+import { participantQuery, resolveLookupKey } from './secrets/participantLookup';
+import {
+  participantKeyer,
+  rebuildParticipantKeys,
+  type ParticipantKeyer,
+  type RebuildResult,
+} from './ingest/participantKeysIndex';
 
 /** How often the CRM connection is checked in the background (the result answers `integration.test` and /readyz). */
 const CONNECTION_CHECK_INTERVAL_MS = 5 * 60 * 1000;
@@ -54,6 +62,12 @@ export interface RunningReceiver {
   poller: DciPoller;
   /** The backfill started from the admin pages (one at a time across replicas). */
   backfill: BackfillJob;
+  /** Makes the participant lookup rows (search by e-mail or phone, re-matching) under the key in effect. */
+  participantKeys: ParticipantKeyer;
+  /** The rebuild of the lookup rows started with the receiver (undefined when it failed; it runs again next start). */
+  participantKeysRebuilt: Promise<RebuildResult | undefined>;
+  /** Re-matching and admins' assignments of participants left without a person (issue 19). */
+  participants: ParticipantResolver;
   /** The last connection check, if any. */
   connection(): ConnectionCheck | undefined;
   /** Graceful shutdown: stop accepting, let in-flight deliveries finish or give them back, close the database. */
@@ -108,7 +122,13 @@ export async function startReceiver(
   }
   let onSettingsChange = () => {};
   let settings: OwnedConnectionSettingsService;
+  let participantKeys: ParticipantKeyer;
   try {
+    // Derived from SECRET_KEY, else a random seed kept in the settings table (secrets/participantLookup.ts says why).
+    participantKeys = participantKeyer(
+      await resolveLookupKey(config.secretKey, (candidate) => store.claimLookupSeed(candidate)),
+      config.defaultRegion,
+    );
     const settingsDeps = {
       store,
       config,
@@ -179,6 +199,7 @@ export async function startReceiver(
     maxAttempts: config.maxAttempts,
     maxAgeMs: config.maxAgeMs,
     leaseMs: config.leaseMs,
+    participantKeys: { keyer: participantKeys, store },
     budgetRoom: budgets === undefined ? undefined : () => budgets.deliveryRoom(),
     availability,
     onSettled: (settled) => {
@@ -197,6 +218,25 @@ export async function startReceiver(
     onClaimsPaused: (paused) => worker.pauseClaims(paused),
   });
 
+  // Issue 19: participants left without a person are matched again when the contact index changes for their e-mail or
+  // number (Lime's webhooks and incremental passes), and once a day for every one of them (SuperOffice has no index;
+  // for Lime it catches what a full sync changed), for REMATCH_DAYS; and an admin can say who one is.
+  const resolver = new ParticipantResolver({
+    store,
+    getConnector: () => settings.connector(),
+    deliverOptions: () => settings.deliverOptions(),
+    target,
+    rematchDays: config.rematchDays,
+    lookupKey: () => participantKeys.key,
+    enrich,
+    logger,
+  });
+  const rematch = (keys: ChangedKeys) => {
+    resolver.rematch(keys).catch((error: unknown) => logger.warn({ err: error }, 're-matching failed'));
+  };
+  const rematchTimer = setInterval(() => rematch('all'), REMATCH_SWEEP_MS);
+  rematchTimer.unref();
+
   const contactIndex = new ContactIndexKeeper({
     store,
     connector: () => settings.connector(),
@@ -207,6 +247,7 @@ export async function startReceiver(
     incrementalMs: target === 'lime' ? config.contactIndexIncrementalMs : 0,
     notifications: contactNotifications(config, target),
     logger,
+    onKeysChanged: config.rematchDays > 0 ? rematch : undefined,
   });
 
   const retention = new RetentionPurge({ store, retentionDays: config.retentionDays, logger });
@@ -219,6 +260,7 @@ export async function startReceiver(
     intervalMs: config.dci.pollIntervalMs,
     logger,
     onQueued: () => worker.wake(),
+    participantKeys,
   });
   alertWatch = new AlertWatch({
     send: (event) => alerts.send(event),
@@ -229,7 +271,14 @@ export async function startReceiver(
     afterMs: config.alerts.afterMs,
     logger,
   });
-  const backfill = new BackfillJob({ store, api: dciApi, target, logger, onQueued: () => worker.wake() });
+  const backfill = new BackfillJob({
+    store,
+    api: dciApi,
+    target,
+    logger,
+    onQueued: () => worker.wake(),
+    participantKeys,
+  });
   // Completing partially enriched notes: one round at a time, stopped (and waited for) on shutdown.
   const catchUpAbort = new AbortController();
   let catchUpRound: Promise<unknown> | undefined;
@@ -265,6 +314,7 @@ export async function startReceiver(
     connectionState: () => settings.lastCheck(),
     crmAvailability: () => availability.state(),
     onQueued: () => worker.wake(),
+    participantKeys,
     contactNotifications: contactIndex,
     trustProxy: config.trustProxy,
     admin: {
@@ -272,10 +322,13 @@ export async function startReceiver(
       settings,
       checkPassword: adminPasswordCheck(config),
       wakeWorker: () => worker.wake(),
+      assignParticipant: (request) => resolver.assign(request),
       crmAvailability: () => availability.state(),
       alerts,
       contactIndexMode: () => contactIndex.mode(),
       timeZone: config.timeZone,
+      participantQuery: (text) => participantQuery(text, participantKeys.key, config.defaultRegion),
+      crmWebUrls: config.crmWebUrls,
       logger,
       // Without a DCI client factory the receiver never calls DCI: no DCI section to show.
       ...(deps.makeDciApi === undefined
@@ -319,6 +372,8 @@ export async function startReceiver(
     (closing ??= (async () => {
       clearInterval(checkTimer);
       clearInterval(catchUpTimer);
+      rebuildAbort.abort();
+      await participantKeysRebuilt;
       catchUpAbort.abort();
       await catchUpRound;
       await store.releaseLease({ name: CATCH_UP_JOB, holder: catchUpHolder }).catch(() => undefined);
@@ -331,12 +386,18 @@ export async function startReceiver(
       await alertWatch?.stop();
       await alerts.settled({ graceMs: 2000 });
       await contactIndex.stop();
+      clearInterval(rematchTimer);
+      await resolver.settled();
       await retention.stop();
       await settings.close();
       await store.close();
       logger.info('receiver stopped');
     })());
   let checkTimer: NodeJS.Timeout | undefined;
+  // Rows under another key (SECRET_KEY set, removed or rotated) or none (the first start with migration 8) are
+  // rebuilt in the background: searches by e-mail or phone find older deliveries once it is done.
+  const rebuildAbort = new AbortController();
+  let participantKeysRebuilt: Promise<RebuildResult | undefined> = Promise.resolve(undefined);
   try {
     // The worker's heartbeat takes the worker lock (SQLite: receiver.sqlite.workers/) before anything can store a
     // summary (the poll, the listeners): `dci-companion restore` refuses while it is held, so it cannot swap the
@@ -347,6 +408,15 @@ export async function startReceiver(
     throw error;
   }
   void checkConnection();
+  participantKeysRebuilt = rebuildParticipantKeys({
+    store,
+    keyer: participantKeys,
+    logger,
+    signal: rebuildAbort.signal,
+  }).catch((error: unknown) => {
+    logger.error({ err: error }, 'rebuilding the participant lookup rows failed; the next start tries again');
+    return undefined;
+  });
   contactIndex.start();
   retention.start();
   poller.start();
@@ -396,6 +466,9 @@ export async function startReceiver(
     dci,
     poller,
     backfill,
+    participantKeys,
+    participantKeysRebuilt,
+    participants: resolver,
     connection: () => settings.lastCheck(),
     close,
   };

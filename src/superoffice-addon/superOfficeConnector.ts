@@ -2,14 +2,15 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { Agent as UndiciAgent } from 'undici';
-import type { MeetingSummary } from '../core';
+import { PersonNotFoundError, type CrmId, type MeetingSummary, type PersonTarget } from '../core';
 import type { ConnectionCheck, CrmConnector, DeliverOptions, DeliveryReport } from '../crm/crmConnector';
 import { CrmError } from '../crm/crmError';
 import type { RequestPurpose } from '../crm/requestBudget';
 import { deliverToSuperOffice } from '../superoffice-script/deliverToSuperOffice';
+import { readSuperOfficePerson } from '../superoffice-script/readSuperOfficePerson';
 import { DEFAULT_SCRIPT_CONFIG } from '../superoffice-script/scriptConfig';
 import type { SuperOfficeAgents } from '../superoffice-script/superOfficeApi';
-import { findTaskType, trustForeignDevice } from '../superoffice-script/writeAppointment';
+import { resolveTaskTypes, trustForeignDevice, type TaskTypes } from '../superoffice-script/writeAppointment';
 import { mapSuperOfficeFailure } from './mapSuperOfficeFailure';
 import { plainHttpProblem } from './plainHttpProblem';
 import { superOfficeAuthorizer } from './superOfficeAuth';
@@ -38,7 +39,7 @@ export class SuperOfficeConnector implements CrmConnector {
   /** For the system user exchange and the key download (fetch): the same CA and verification as the WebAPI's. */
   private readonly loginDispatcher: UndiciAgent;
   private authorizerValue: SuperOfficeAuthorizer | undefined;
-  private taskType: { name: string; id: number; until: number } | undefined;
+  private taskType: { name: string; types: TaskTypes; until: number } | undefined;
   /** The foreign application and device exist (seen by a delivery that wrote); checked again after any failure. */
   private foreignDeviceSeen = false;
 
@@ -98,6 +99,8 @@ export class SuperOfficeConnector implements CrmConnector {
       host: this.host,
       credentials: this.authorizer.describe(),
       taskTypeName: this.options.taskTypeName,
+      taskTypeMap: this.options.taskTypeMap,
+      linkSale: this.options.linkSale,
       defaultAssociateId: this.options.defaultAssociateId ?? 0,
       mapFailure: (error) => mapSuperOfficeFailure(error, this.host, signal),
     });
@@ -115,12 +118,22 @@ export class SuperOfficeConnector implements CrmConnector {
     }
   }
 
+  /** One person by id with their company (an admin's assignment); undefined when SuperOffice has none (or retired). */
+  async readPerson(personId: CrmId, signal?: AbortSignal): Promise<PersonTarget | undefined> {
+    try {
+      const { agents } = this.session('delivery', signal);
+      return await readSuperOfficePerson(agents, Number(personId));
+    } catch (error) {
+      throw mapSuperOfficeFailure(error, this.host, signal);
+    }
+  }
+
   async deliver(summary: MeetingSummary, options: DeliverOptions): Promise<DeliveryReport> {
     const { signal } = options;
     const dryRun = options.dryRun === true;
     try {
       const session = this.session('delivery', signal);
-      const taskListItemId = await this.taskTypeId(session.agents);
+      const taskTypes = await this.taskTypes(session.agents);
       if (this.foreignDeviceSeen) trustForeignDevice(session.agents);
       // Appointments are at the meeting's time whatever `noteDate` says: a follow-up in the diary belongs there, and
       // the script writes them so [choice]. `knownNotes` is not needed: the foreign key finds our appointment for
@@ -129,7 +142,9 @@ export class SuperOfficeConnector implements CrmConnector {
       // appointment without its key: every attempt after the first searches the person's appointments for our
       // reference line before creating one (findUnkeyedAppointment.ts); the first cannot have saved anything.
       const result = await deliverToSuperOffice(summary, session.agents, {
-        taskListItemId,
+        taskListItemId: taskTypes.fallbackId,
+        taskTypeMap: { map: this.options.taskTypeMap ?? [], types: taskTypes },
+        linkSale: options.linkDeal === true,
         defaultAssociateId: this.options.defaultAssociateId,
         timeZone: options.timeZone,
         maxDescriptionLength: DEFAULT_SCRIPT_CONFIG.maxDescriptionLength,
@@ -137,8 +152,11 @@ export class SuperOfficeConnector implements CrmConnector {
         defaultRegion: options.defaultRegion,
         createMissingContacts: options.createMissingContacts,
         companyNotes: options.companyNotes,
+        noteLanguage: options.noteLanguage,
         dryRun,
         searchUnkeyedAppointments: options.knownNotesComplete !== true,
+        onlyParticipants: options.onlyParticipants,
+        assignments: options.assignments,
       });
       if (!dryRun && result.outcomes.some((outcome) => outcome.noteId !== undefined)) this.foreignDeviceSeen = true;
       return {
@@ -147,6 +165,8 @@ export class SuperOfficeConnector implements CrmConnector {
         ...(dryRun ? { preview: result.note } : {}),
       };
     } catch (error) {
+      // An admin's assignment of a person SuperOffice does not have: not a failure of SuperOffice, said as it is.
+      if (error instanceof PersonNotFoundError) throw error;
       // Whatever failed may be what the caches vouch for (a task type or the foreign device removed meanwhile).
       this.taskType = undefined;
       this.foreignDeviceSeen = false;
@@ -172,20 +192,22 @@ export class SuperOfficeConnector implements CrmConnector {
     return webApiSession(transport, purpose, signal);
   }
 
-  /** The configured task type's id, cached for a few minutes; `schema_mismatch` naming the offered ones if none. */
-  private async taskTypeId(agents: SuperOfficeAgents): Promise<number> {
+  /**
+   * The configured task type's id and those of the task type map, cached for a few minutes; `schema_mismatch`
+   * naming what is missing and the types offered.
+   */
+  private async taskTypes(agents: SuperOfficeAgents): Promise<TaskTypes> {
     const name = this.options.taskTypeName;
     const cached = this.taskType;
-    if (cached !== undefined && cached.name === name && cached.until > Date.now()) return cached.id;
-    const found = await findTaskType(agents, name);
-    if (found.id === undefined) {
-      throw new CrmError(
-        'schema_mismatch',
-        `SuperOffice has no active task type named "${name}": choose one of the follow-up types it offers (Test connection lists them)`,
-        { detail: `Offered: ${found.offered.join(', ')}` },
-      );
+    if (cached !== undefined && cached.name === name && cached.until > Date.now()) return cached.types;
+    const found = await resolveTaskTypes(agents, name, this.options.taskTypeMap);
+    if (!found.ok) {
+      const message = found.fallbackMissing
+        ? `SuperOffice has no active task type named "${name}": choose one of the follow-up types it offers (Test connection lists them)`
+        : `The task type map names follow-up types SuperOffice does not offer: ${found.problems.join(' ')}`;
+      throw new CrmError('schema_mismatch', message, { detail: `Offered: ${found.offered.join(', ')}` });
     }
-    this.taskType = { name, id: found.id, until: Date.now() + TASK_TYPE_CACHE_MS };
-    return found.id;
+    this.taskType = { name, types: found.types, until: Date.now() + TASK_TYPE_CACHE_MS };
+    return found.types;
   }
 }

@@ -3,6 +3,7 @@
 // script gets the WebAPI as `soApi`; in the receiver this folder constructs the real `@superoffice/webapi` agents for
 // one tenant with explicit options (never the package's static authentication helpers, which leak across tenants:
 // shared/specs/superoffice.md §3.1) and authenticates as §3.6 documents.
+import type { HistoryTypeMap } from '../core';
 import type { RequestBudget } from '../crm/requestBudget';
 
 /**
@@ -45,6 +46,16 @@ export interface SuperOfficeConnectorOptions {
   credentials: SuperOfficeCredentials;
   /** The task type (Settings and maintenance → Lists → Follow-ups) the appointments get, by name. */
   taskTypeName: string;
+  /**
+   * HISTORY_TYPE_MAP: the task type by the meeting's medium or conversation type, by name; `taskTypeName` where no
+   * entry fits. Checked with the task types at Test connection and before the first delivery.
+   */
+  taskTypeMap?: HistoryTypeMap | undefined;
+  /**
+   * LINK_DEAL: whether the receiver links appointments to a company's only open sale (`DeliverOptions.linkDeal`
+   * decides per delivery; SuperOffice has sales in every tenant, so nothing more is checked).
+   */
+  linkSale?: boolean | undefined;
   /** The owner when the presenter is not a SuperOffice user; undefined or 0 = the WebAPI's default owner. */
   defaultAssociateId?: number | undefined;
   /** PEM of a CA to trust for the tenant's certificate (Onsite with an internal CA). */

@@ -1,3 +1,4 @@
+import { formatHistoryTypeMap, type HistoryTypeMap } from '../core';
 import type { ConnectionCheck, ConnectionCheckStep } from '../crm/crmConnector';
 import type { CrmError, CrmErrorCode } from '../crm/crmError';
 import { OPERATION as SYSTEM_USER_EXCHANGE } from './partnerSystemUserService';
@@ -10,6 +11,10 @@ export interface ConnectionCheckContext {
   /** The authorizer's own description of the credentials (never a secret): `basic auth as ADMIN0`. */
   credentials: string;
   taskTypeName: string;
+  /** HISTORY_TYPE_MAP: every task type it names must exist too. */
+  taskTypeMap?: HistoryTypeMap | undefined;
+  /** LINK_DEAL: the user must be able to read sales too. */
+  linkSale?: boolean | undefined;
   defaultAssociateId: number;
   mapFailure(error: unknown): CrmError;
 }
@@ -115,6 +120,8 @@ export async function testSuperOfficeConnection(
       ...DEFAULT_SCRIPT_CONFIG,
       taskTypeName: context.taskTypeName,
       defaultAssociateId: context.defaultAssociateId,
+      taskTypeMap: formatHistoryTypeMap(context.taskTypeMap ?? []),
+      linkSale: context.linkSale === true,
     };
     problems = await diagnoseSetup(agents, config, [], 'The SuperOffice user the receiver signs in as');
   } catch (error) {
@@ -146,7 +153,10 @@ export async function testSuperOfficeConnection(
     return done(fail('schema', 'schema_mismatch', message));
   }
   const warnings = problems.filter((problem) => !problem.blocking);
-  const found = `The follow-up type "${context.taskTypeName}" exists${context.defaultAssociateId > 0 ? `, and so does the default owner (associate ${context.defaultAssociateId})` : ''}.`;
+  const mapped = (context.taskTypeMap ?? []).length;
+  const map =
+    mapped === 0 ? '' : ` and every type of the task type map (${mapped} ${mapped === 1 ? 'entry' : 'entries'})`;
+  const found = `The follow-up type "${context.taskTypeName}"${map} exist${mapped === 0 ? 's' : ''}${context.defaultAssociateId > 0 ? `, and so does the default owner (associate ${context.defaultAssociateId})` : ''}.`;
   steps.push({
     step: 'schema',
     ok: true,

@@ -2,17 +2,24 @@ import {
   CRM_REQUESTS_PER_MEETING,
   deliverMeeting,
   mapWithLimit,
+  noteLabels,
+  pickHistoryType,
   renderNote,
+  type HistoryTypeMap,
   type CrmId,
   type MeetingCrm,
   type MeetingResult,
   type MeetingSummary,
+  type NoteLanguage,
+  type PersonAssignment,
 } from '../core';
 import { createSuperOfficeContact } from './createSuperOfficeContact';
+import { findOpenSales } from './findOpenSales';
 import { findPresenterAssociate, findSuperOfficeCandidates } from './findSuperOfficePeople';
+import { readSuperOfficePerson } from './readSuperOfficePerson';
 import { sharedDefaults } from './sharedDefaults';
 import type { SuperOfficeAgents } from './superOfficeApi';
-import { writeAppointment, type RecordOwner } from './writeAppointment';
+import { writeAppointment, type RecordOwner, type TaskTypes } from './writeAppointment';
 import { writeSummaryDocument } from './writeSummaryDocument';
 
 /**
@@ -22,6 +29,13 @@ import { writeSummaryDocument } from './writeSummaryDocument';
 export interface SuperOfficeDelivery {
   /** The task type's id (found by name with `findTaskType`). */
   taskListItemId: number;
+  /**
+   * The task type by the meeting's medium or conversation type (`taskTypeMap`, HISTORY_TYPE_MAP), with the ids of
+   * its names (`resolveTaskTypes`); `taskListItemId` where no entry fits.
+   */
+  taskTypeMap?: { map: HistoryTypeMap; types: TaskTypes } | undefined;
+  /** Link each appointment to its company's only open sale (one archive request per company). Default false. */
+  linkSale?: boolean | undefined;
   /** The owner when the presenter is not a SuperOffice user; 0 or undefined: the WebAPI's default owner. */
   defaultAssociateId?: number | undefined;
   /** The tenant's base time zone (IANA): appointment times are its wall time, and the text's dates are shown in it. */
@@ -36,6 +50,8 @@ export interface SuperOfficeDelivery {
    * MeetingPolicy.companyNotes); the e-mail domain is then searched too (findSuperOfficePeople.ts). Default off.
    */
   companyNotes?: boolean | undefined;
+  /** The language of the appointment's text and of the summary document's description; default English. */
+  noteLanguage?: NoteLanguage | undefined;
   /** Match (lookups only) but create and write nothing: matched persons get `would_write`. */
   dryRun?: boolean | undefined;
   /**
@@ -45,6 +61,10 @@ export interface SuperOfficeDelivery {
    * run did. The receiver passes false on a first attempt (`knownNotesComplete`), when nothing can have been saved.
    */
   searchUnkeyedAppointments?: boolean | undefined;
+  /** Re-matching and an admin's resolution: only these participants (see core `MeetingPolicy`). */
+  onlyParticipants?: ReadonlySet<number> | undefined;
+  /** An admin's choice per participant index (see core `MeetingPolicy`). */
+  assignments?: ReadonlyMap<number, PersonAssignment> | undefined;
 }
 
 /** The meeting's outcomes, and the appointment text as written (or, on a dry run, as it would be). */
@@ -63,14 +83,23 @@ export async function deliverToSuperOffice(
   agents: SuperOfficeAgents,
   delivery: SuperOfficeDelivery,
 ): Promise<SuperOfficeDeliveryResult> {
-  const noteOptions = { timeZone: delivery.timeZone, maxLength: delivery.maxDescriptionLength, titleInText: false };
+  const language = delivery.noteLanguage;
+  const labels = noteLabels(language);
+  const noteOptions = {
+    timeZone: delivery.timeZone,
+    maxLength: delivery.maxDescriptionLength,
+    titleInText: false,
+    language,
+  };
   const note = renderNote(summary, noteOptions);
   const defaultOwner =
     delivery.defaultAssociateId !== undefined && delivery.defaultAssociateId > 0
       ? delivery.defaultAssociateId
       : undefined;
+  const taskListItemId = meetingTaskType(summary, delivery);
   const crm: MeetingCrm = {
-    names: { crm: 'SuperOffice', note: 'appointment' },
+    names: { crm: 'SuperOffice', note: 'appointment', deal: 'sale' },
+    ...(delivery.linkSale === true ? { findOpenDeals: (companyIds) => findOpenSales(agents, companyIds) } : {}),
     findPresenter: (email) => findPresenterAssociate(agents, email),
     candidates: {
       per: 'participant',
@@ -83,6 +112,7 @@ export async function deliverToSuperOffice(
     },
     createContact: (participant, companyId) =>
       createSuperOfficeContact(agents, participant, companyId === undefined ? undefined : Number(companyId)),
+    readPerson: (personId) => readSuperOfficePerson(agents, Number(personId)),
     writeNotes: async (targets, presenterAssociateId) => {
       const associateId = presenterAssociateId ?? defaultOwner;
       const endsAt = summary.endsAt ?? new Date(Date.parse(summary.startsAt) + 30 * 60 * 1000).toISOString();
@@ -112,7 +142,9 @@ export async function deliverToSuperOffice(
               conversationId: summary.conversationId,
               associateId: owner,
               header: note.title,
-              text: renderNote(summary, { timeZone: delivery.timeZone, maxLength: Number.POSITIVE_INFINITY }).text,
+              description: labels.documentDescription,
+              text: renderNote(summary, { timeZone: delivery.timeZone, maxLength: Number.POSITIVE_INFINITY, language })
+                .text,
               searchUnkeyed: delivery.searchUnkeyedAppointments !== false,
             },
             () => defaults.document(),
@@ -120,8 +152,8 @@ export async function deliverToSuperOffice(
           const link = summary.links.session ?? summary.links.transcript ?? summary.links.recording;
           const fullTextAt =
             held.kind === 'written'
-              ? `in the document "${held.header}" on this ${target.personId === undefined ? 'company' : 'person'}`
-              : `only in DCI${link === undefined ? '' : ` (${link})`}: not kept in SuperOffice, which has no document template (see Test Integration)`;
+              ? labels.inDocument(held.header, target.personId === undefined ? 'company' : 'person')
+              : labels.onlyInDci(link);
           description = renderNote(summary, { ...noteOptions, fullTextAt }).text;
         }
         const saved = await writeAppointment(
@@ -130,7 +162,8 @@ export async function deliverToSuperOffice(
             ...recordOwner,
             conversationId: summary.conversationId,
             associateId: owner,
-            taskListItemId: delivery.taskListItemId,
+            taskListItemId,
+            saleId: target.dealId === undefined ? undefined : Number(target.dealId),
             title: note.title,
             description,
             startsAt: summary.startsAt,
@@ -151,6 +184,21 @@ export async function deliverToSuperOffice(
     createMissingContacts: delivery.createMissingContacts,
     dryRun: delivery.dryRun,
     companyNotes: delivery.companyNotes,
+    linkDeal: delivery.linkSale === true,
+    onlyParticipants: delivery.onlyParticipants,
+    assignments: delivery.assignments,
   });
   return { ...result, note: { title: note.title, text: note.text } };
+}
+
+/** The meeting's task type id: its map entry's, else the configured one. */
+function meetingTaskType(summary: MeetingSummary, delivery: SuperOfficeDelivery): number {
+  const mapped = delivery.taskTypeMap;
+  if (mapped === undefined) return delivery.taskListItemId;
+  const { entry } = pickHistoryType(mapped.map, summary, '');
+  if (entry === undefined) return delivery.taskListItemId;
+  const id = mapped.types.byName.get(entry.type.trim().toLowerCase());
+  // Resolved with the map before the delivery; a name missing here is a caller's bug, not the tenant's.
+  if (id === undefined) throw new Error(`The task type "${entry.type}" of the task type map was not resolved.`);
+  return id;
 }

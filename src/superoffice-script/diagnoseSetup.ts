@@ -1,7 +1,7 @@
 import { countNoun } from '../core/countNoun';
-import type { ScriptConfig } from './scriptConfig';
+import { taskTypeMapOf, type ScriptConfig } from './scriptConfig';
 import type { SuperOfficeAgents } from './superOfficeApi';
-import { findTaskType } from './writeAppointment';
+import { resolveTaskTypes } from './writeAppointment';
 
 /**
  * Checks whose problem does not stop meetings, only loses something (a missing document template keeps long summaries
@@ -36,7 +36,7 @@ const RIGHT_NAMES: ReadonlyArray<[number, string]> = [
 /**
  * The rights the script needs, per table: it reads persons and companies to match, adds and changes appointments
  * (and deletes the one it just saved when recording its foreign key fails), and reads and adds foreign keys; with
- * createMissingContacts it also adds persons and companies. Read through SentryAgent.GetNewTableRight: the user's
+ * createMissingContacts it also adds persons and companies; with linkSale it reads sales. Read through SentryAgent.GetNewTableRight: the user's
  * rights on a new row of the table [inferred: the closest table-wide answer the WebAPI offers].
  */
 function neededRights(config: ScriptConfig): ReadonlyArray<[string, string, number]> {
@@ -48,6 +48,8 @@ function neededRights(config: ScriptConfig): ReadonlyArray<[string, string, numb
     ['foreignkey', 'foreign keys', SELECT | INSERT],
     // A summary longer than an appointment's text goes into a document (writeSummaryDocument.ts).
     ['document', 'documents', SELECT | UPDATE | INSERT | DELETE],
+    // linkSale reads the company's sales (the Sale archive).
+    ...(config.linkSale ? [['sale', 'sales', SELECT] satisfies [string, string, number]] : []),
   ];
 }
 
@@ -147,13 +149,10 @@ export async function diagnoseSetup(
   const problems: Finding[] = [];
   const defaults = defaultsFinding(config, defaulted);
   if (defaults) problems.push(defaults);
-  const taskType = await findTaskType(agents, config.taskTypeName);
-  if (taskType.id === undefined) {
-    problems.push({
-      check: 'task_type',
-      problem: `There is no active task type named "${config.taskTypeName}".`,
-      fix: `Set taskTypeName in the configuration block to one of: ${taskType.offered.join(', ')} (Settings and maintenance → Lists → Follow-up types).`,
-    });
+  const taskTypes = await resolveTaskTypes(agents, config.taskTypeName, taskTypeMapOf(config));
+  if (!taskTypes.ok) {
+    const fix = `Set ${taskTypes.fallbackMissing ? 'taskTypeName' : 'taskTypeMap'} in the configuration block to ${taskTypes.fallbackMissing ? 'one' : 'task types'} of: ${taskTypes.offered.join(', ')} (Settings and maintenance → Lists → Follow-up types).`;
+    for (const problem of taskTypes.problems) problems.push({ check: 'task_type', problem, fix });
   }
   const owner = await ownerProblem(agents, config.defaultAssociateId);
   if (owner) problems.push(owner);

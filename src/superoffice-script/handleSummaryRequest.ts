@@ -2,7 +2,8 @@ import { readSummaryBody, type PayloadIssue } from '../core';
 import { setupReport, type SetupReport } from './diagnoseSetup';
 import type { ScriptConfig } from './scriptConfig';
 import type { SuperOfficeAgents } from './superOfficeApi';
-import { findTaskType } from './writeAppointment';
+import { taskTypeMapOf } from './scriptConfig';
+import { resolveTaskTypes } from './writeAppointment';
 import { writeMeeting, type ParticipantResult } from './writeMeeting';
 
 export type ScriptResponse =
@@ -88,18 +89,23 @@ export async function handleSummaryRequest(
     };
   }
 
-  const taskType = await findTaskType(agents, config.taskTypeName);
-  if (taskType.id === undefined) {
+  const taskTypes = await resolveTaskTypes(agents, config.taskTypeName, taskTypeMapOf(config));
+  if (!taskTypes.ok) {
     return {
       status: 500,
       body: {
         ok: false,
         error: {
           code: 'task_type_not_found',
-          message: `No active task type named "${config.taskTypeName}"; set taskTypeName in the configuration block to one of: ${taskType.offered.join(', ')}.`,
+          message: taskTypes.fallbackMissing
+            ? `No active task type named "${config.taskTypeName}"; set taskTypeName in the configuration block to one of: ${taskTypes.offered.join(', ')}.`
+            : `${taskTypes.problems.join(' ')} Set taskTypeMap in the configuration block to task types SuperOffice offers.`,
         },
       },
     };
   }
-  return { status: 200, body: { ok: true, results: await writeMeeting(read.summary, agents, config, taskType.id) } };
+  return {
+    status: 200,
+    body: { ok: true, results: await writeMeeting(read.summary, agents, config, taskTypes.types) },
+  };
 }

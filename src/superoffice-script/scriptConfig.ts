@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { isSupportedRegion, isValidTimeZone } from '../core';
+import { isSupportedRegion, isValidTimeZone, NOTE_LANGUAGES, parseHistoryTypeMap, type HistoryTypeMap } from '../core';
 import phoneRegions from './phoneRegions.json';
 
 /**
@@ -50,9 +50,39 @@ export const scriptConfigSchema = z.strictObject({
     .check(z.refine(isValidTimeZone, { error: 'timeZone must be an IANA zone such as Europe/Stockholm' })),
   /** Longest description SuperOffice keeps: its text table holds 2047 significant characters. */
   maxDescriptionLength: z.number().check(z.int(), z.minimum(200), z.maximum(100_000)),
+  /**
+   * The language of the appointment's text: its labels, dates and times (core/noteLabels.ts). The title line keeps
+   * the same format in every language. Default 'en'.
+   */
+  noteLanguage: z.enum(NOTE_LANGUAGES, {
+    error: `noteLanguage must be one of ${NOTE_LANGUAGES.map((language) => `'${language}'`).join(', ')}`,
+  }),
+  /**
+   * Link each appointment to its company's only open sale (none or several: no link). The receiver's LINK_DEAL.
+   */
+  linkSale: z.boolean(),
+  /**
+   * The task type by the meeting's medium or conversation type, as the receiver's HISTORY_TYPE_MAP:
+   * `'medium:call=Phone call, conversation_type:demo=Demo'`; `taskTypeName` where no entry fits. Empty: always
+   * `taskTypeName`.
+   */
+  taskTypeMap: z.string().check(
+    z.superRefine((text, context) => {
+      const read = parseHistoryTypeMap(text);
+      if (!read.ok) {
+        for (const problem of read.problems) context.addIssue({ code: 'custom', message: `taskTypeMap ${problem}` });
+      }
+    }),
+  ),
 });
 
 export type ScriptConfig = z.infer<typeof scriptConfigSchema>;
+
+/** The configuration's task type map, read (`readScriptConfig` refused an invalid one, so this never fails). */
+export function taskTypeMapOf(config: Pick<ScriptConfig, 'taskTypeMap'>): HistoryTypeMap {
+  const read = parseHistoryTypeMap(config.taskTypeMap);
+  return read.ok ? read.map : [];
+}
 
 /** What the build writes into the configuration block. */
 export const DEFAULT_SCRIPT_CONFIG: ScriptConfig = {
@@ -64,6 +94,9 @@ export const DEFAULT_SCRIPT_CONFIG: ScriptConfig = {
   companyNotes: true,
   timeZone: 'Europe/Stockholm',
   maxDescriptionLength: 2047,
+  noteLanguage: 'en',
+  linkSale: false,
+  taskTypeMap: '',
 };
 
 /** The configuration block as read: the settings, and which of them it leaves out (they take their defaults). */

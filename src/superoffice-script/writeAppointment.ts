@@ -1,5 +1,5 @@
 import type { AppointmentEntity, ForeignAppEntity } from '@superoffice/webapi';
-import { localDateTime } from '../core';
+import { localDateTime, unknownHistoryTypes, type HistoryTypeMap } from '../core';
 import { findUnkeyedAppointment } from './findUnkeyedAppointment';
 import type { SuperOfficeAgents } from './superOfficeApi';
 
@@ -47,6 +47,8 @@ export type AppointmentToWrite = RecordOwner & {
   conversationId: string;
   associateId?: number | undefined;
   taskListItemId: number;
+  /** The company's only open sale (`linkSale`); undefined: the appointment's sale is left as it is. */
+  saleId?: number | undefined;
   title: string;
   description: string;
   startsAt: string;
@@ -97,6 +99,8 @@ export async function writeAppointment(
   if (appointment.contactId !== undefined) entity.contact = { contactId: appointment.contactId };
   if (appointment.associateId !== undefined) entity.associate = { associateId: appointment.associateId };
   entity.task = { taskListItemId: appointment.taskListItemId };
+  // "An appointment may also be connected to a sale" [verified: PKG `Carriers.d.ts` `AppointmentEntity.sale`].
+  if (appointment.saleId !== undefined) entity.sale = { saleId: appointment.saleId };
   // A meeting that happened: a completed follow-up in the diary (the package's enums are these strings).
   entity.completed = 'Completed' as NonNullable<AppointmentEntity['completed']>;
   entity.type = 'inDiary' as NonNullable<AppointmentEntity['type']>;
@@ -237,6 +241,40 @@ export async function findTaskType(
   return match?.taskListItemId
     ? { id: match.taskListItemId }
     : { id: undefined, offered: active.map((item) => item.value ?? '').filter(Boolean) };
+}
+
+/** The task types a delivery may use: the configured one's id, and each mapped name's (lower-cased) id. */
+export interface TaskTypes {
+  fallbackId: number;
+  byName: ReadonlyMap<string, number>;
+}
+
+/**
+ * The configured task type and every type the task type map names, from one GetTaskListItems call; each name not
+ * an active task type is a problem naming it (and the map's entry) with the types SuperOffice offers.
+ */
+export async function resolveTaskTypes(
+  agents: SuperOfficeAgents,
+  name: string,
+  map: HistoryTypeMap = [],
+): Promise<
+  { ok: true; types: TaskTypes } | { ok: false; problems: string[]; offered: string[]; fallbackMissing: boolean }
+> {
+  const items = (await agents.appointment.getTaskListItemsAsync(false)) ?? [];
+  const active = items.filter((item) => !item.deleted && item.taskListItemId && (item.value ?? '').trim() !== '');
+  const key = (text: string) => text.trim().toLowerCase();
+  const byName = new Map(active.map((item) => [key(item.value ?? ''), item.taskListItemId ?? 0]));
+  const offered = active.map((item) => item.value ?? '');
+  const problems: string[] = [];
+  const fallbackId = byName.get(key(name));
+  if (fallbackId === undefined) problems.push(`There is no active task type named "${name}".`);
+  const words = { type: 'task type', crm: 'SuperOffice' };
+  for (const message of unknownHistoryTypes(map, offered, words, (a, b) => key(a) === key(b))) {
+    problems.push(`Task type map ${message}.`);
+  }
+  if (fallbackId === undefined || problems.length > 0)
+    return { ok: false, problems, offered, fallbackMissing: fallbackId === undefined };
+  return { ok: true, types: { fallbackId, byName } };
 }
 
 /** `text` in at most `max` UTF-16 units, ending in "…" when shortened, never cutting a character in half. */

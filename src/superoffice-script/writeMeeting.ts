@@ -1,7 +1,8 @@
 import type { CrmId, MeetingSummary, ParticipantOutcomeKind } from '../core';
 import { deliverToSuperOffice } from './deliverToSuperOffice';
-import type { ScriptConfig } from './scriptConfig';
+import { taskTypeMapOf, type ScriptConfig } from './scriptConfig';
 import type { SuperOfficeAgents } from './superOfficeApi';
+import type { TaskTypes } from './writeAppointment';
 
 /** What happened to one participant, in the script's answer (the seed's outcomes, as on the Lime side). */
 export interface ParticipantResult {
@@ -21,10 +22,12 @@ export async function writeMeeting(
   summary: MeetingSummary,
   agents: SuperOfficeAgents,
   config: ScriptConfig,
-  taskListItemId: number,
+  taskTypes: TaskTypes,
 ): Promise<ParticipantResult[]> {
   const { outcomes, participants } = await deliverToSuperOffice(summary, agents, {
-    taskListItemId,
+    taskListItemId: taskTypes.fallbackId,
+    taskTypeMap: { map: taskTypeMapOf(config), types: taskTypes },
+    linkSale: config.linkSale,
     defaultAssociateId: config.defaultAssociateId,
     timeZone: config.timeZone,
     maxDescriptionLength: config.maxDescriptionLength,
@@ -32,6 +35,7 @@ export async function writeMeeting(
     defaultRegion: config.phoneRegion,
     createMissingContacts: config.createMissingContacts,
     companyNotes: config.companyNotes,
+    noteLanguage: config.noteLanguage,
   });
   const names = new Map(participants.map((participant) => [participant.index, participant.name]));
   return outcomes.map((outcome) => ({

@@ -26,6 +26,8 @@ export type SummaryDocumentToWrite = RecordOwner & {
   conversationId: string;
   associateId?: number | undefined;
   header: string;
+  /** The document's description, in the note's language (noteLabels.ts). */
+  description: string;
   text: string;
   /** Take back an unkeyed document an earlier attempt left (removeUnkeyedDocuments.ts) before creating one. */
   searchUnkeyed: boolean;
@@ -58,7 +60,7 @@ export async function writeSummaryDocument(
   const header = shorten(document.header, HEADER_MAX_LENGTH);
   entity.header = header;
   if (!found) entity.name = summaryDocumentName(document.conversationId).name;
-  entity.description = 'The full DCI meeting summary (the follow-up keeps a shortened one).';
+  entity.description = document.description;
   if (document.personId !== undefined) entity.person = { personId: document.personId };
   if (document.contactId !== undefined) entity.contact = { contactId: document.contactId };
   if (document.associateId !== undefined) entity.associate = { associateId: document.associateId };

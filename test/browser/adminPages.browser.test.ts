@@ -109,4 +109,23 @@ describeInBrowser('admin pages in a real browser', () => {
     await page.goto(url('/admin'));
     await shoot('09-overview');
   });
+
+  it('chooses Svenska as the note language by its label; the dry run then shows the note in Swedish', async () => {
+    await page.goto(url('/admin/connection'));
+    await page
+      .getByRole('group', { name: 'Notes' })
+      .getByLabel('Note language')
+      .selectOption({ label: 'Svenska (Swedish)' });
+    await page.getByRole('button', { name: 'Save Lime settings' }).click();
+    await page.getByText('Lime settings saved.').waitFor();
+    await expect(page.getByLabel('Note language').inputValue()).resolves.toBe('sv');
+
+    await page.goto(url('/admin/deliveries?q=conv-browser-1'));
+    await page.getByRole('link', { name: 'Offer review conv-browser-1' }).click();
+    await page.getByRole('button', { name: 'Dry run (writes nothing)' }).click();
+    await page.getByRole('heading', { name: 'Dry run (nothing was written)' }).waitFor();
+    await page.getByText('Sammanfattning:', { exact: false }).first().waitFor();
+    await expect(page.getByText('Participants:', { exact: false }).count()).resolves.toBe(0);
+    await shoot('10-dry-run-swedish');
+  });
 });

@@ -113,6 +113,32 @@ describeInBrowser('the delivery page in a real browser', () => {
     await shootBothWidths('dead');
   });
 
+  it("the deliveries page finds a meeting by a participant's e-mail or number, however it is written", async () => {
+    await page.goto(url('/admin/deliveries'));
+    const search = page.getByLabel('Meeting, conversation id, participant e-mail or phone');
+    await page.getByText("Search by a participant's e-mail or phone number").waitFor();
+    const meetings = page.getByRole('link', { name: /^Offer review conv-page-/u });
+
+    // The reception's number, as DCI sent it 08-555 000 00, typed in its international form.
+    await search.fill('+46 8 555 000 00');
+    await search.press('Enter');
+    await page.getByText("Searched meeting titles, conversation ids and participants' phone numbers.").waitFor();
+    expect((await meetings.allTextContents()).sort()).toEqual([
+      'Offer review conv-page-dead',
+      'Offer review conv-page-delivered',
+    ]);
+
+    await page.getByLabel('Meeting, conversation id, participant e-mail or phone').fill('Anna.Andersson@ACME.se');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText("participants' e-mail addresses").waitFor();
+    expect(await meetings.count()).toBe(2);
+    await shootBothWidths('search-by-participant');
+
+    await page.getByLabel('Meeting, conversation id, participant e-mail or phone').fill('someone.else@acme.se');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('No deliveries match.').waitFor();
+  });
+
   it('a dry run: what would happen, in words', async () => {
     await page.goto(url(`/admin/deliveries/${ids.delivered}`));
     await page.getByRole('button', { name: 'Dry run (writes nothing)' }).click();

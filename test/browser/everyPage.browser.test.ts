@@ -177,6 +177,7 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
     { name: 'connection-with-dci', nav: 'Connections', open: goDci('/admin/connection'), dci: true },
     { name: 'dci-remove-confirm', nav: 'Connections', open: goDci('/admin/connection/dci/remove'), dci: true },
     { name: 'deliveries', nav: 'Deliveries', open: go('/admin/deliveries') },
+    { name: 'deliveries-by-participant', nav: 'Deliveries', open: go('/admin/deliveries?q=anna.andersson%40acme.se') },
     { name: 'delivery-delivered', nav: 'Deliveries', open: (page) => go(`/admin/deliveries/${ids.delivered}`)(page) },
     { name: 'delivery-no-match', nav: 'Deliveries', open: (page) => go(`/admin/deliveries/${ids.noMatch}`)(page) },
     { name: 'delivery-dead', nav: 'Deliveries', open: (page) => go(`/admin/deliveries/${ids.dead}`)(page) },

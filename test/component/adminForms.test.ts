@@ -75,6 +75,67 @@ describe('the Lime form after a validation error', () => {
   });
 });
 
+describe("the Lime form's Notes: the open deal and the history type by meeting type", () => {
+  it('a badly written entry is shown at its field; a saved map and link reach the connector and Test connection', async () => {
+    const { agent, csrf } = await signInAdmin(receiver.url);
+    const base = { _csrf: csrf, url: lime.baseUrl, apiKey: TEST_API_KEY, historyType: 'comment' };
+    const bad = await agent
+      .post('/admin/connection')
+      .type('form')
+      .send({ ...base, linkDeal: 'on', historyTypeMap: 'medium:call=talkedto\nmedum:video=comment' });
+    expect(bad.status).toBe(400);
+    expect(tagOf(bad.text, 'historyTypeMap')).toContain('aria-invalid="true"');
+    expect(bad.text).toContain('<p id="historyTypeMap-error" class="error field-error">');
+    expect(bad.text).toContain(
+      'entry 2 &quot;medum:video=comment&quot;: &quot;medum&quot; is neither medium nor conversation_type',
+    );
+    expect(bad.text).toMatch(
+      /<textarea id="historyTypeMap"[^>]*>medium:call=talkedto\nmedum:video=comment<\/textarea>/u,
+    );
+    expect(tagOf(bad.text, 'linkDeal')).toContain('checked');
+
+    await agent
+      .post('/admin/connection')
+      .type('form')
+      .send({ ...base, linkDeal: 'on', historyTypeMap: 'MEDIUM:Call=phonecall' })
+      .expect(303);
+    expect((await receiver.settings.view()).settings).toMatchObject({
+      linkDeal: true,
+      historyTypeMap: 'medium:call=phonecall',
+    });
+    expect(receiver.settings.deliverOptions().linkDeal).toBe(true);
+    const page = await agent.get('/admin/connection');
+    expect(page.text).toMatch(/<fieldset class="notes">\s*<legend>Notes<\/legend>/u);
+    expect(tagOf(page.text, 'linkDeal')).toContain('checked');
+    expect(page.text).toMatch(/<textarea id="historyTypeMap"[^>]*>medium:call=phonecall<\/textarea>/u);
+
+    // Lime has no history type "phonecall": Test connection names the entry and the types there are.
+    await agent.post('/admin/connection/test').type('form').send({ _csrf: csrf });
+    const tested = await agent.get('/admin/connection');
+    expect(tested.text).toContain(
+      'HISTORY_TYPE_MAP medium:call=phonecall: &quot;phonecall&quot; is not a history type',
+    );
+    expect(tested.text).toContain('Types Lime offers: comment, customervisit, talkedto');
+  });
+
+  it('LINK_DEAL and HISTORY_TYPE_MAP from the environment lock their fields', async () => {
+    const locked = await startAdminReceiver({ LINK_DEAL: 'true', HISTORY_TYPE_MAP: 'medium:call=talkedto' });
+    try {
+      const { agent } = await signInAdmin(locked.receiver.url);
+      const page = await agent.get('/admin/connection');
+      expect(tagOf(page.text, 'linkDeal')).toMatch(/checked\s+disabled/u);
+      expect(tagOf(page.text, 'historyTypeMap')).toContain('disabled');
+      expect(page.text).toContain('Set by LINK_DEAL in the environment.');
+      expect(page.text).toContain('Set by HISTORY_TYPE_MAP in the environment.');
+      expect((await locked.receiver.settings.view()).locked).toEqual(
+        expect.arrayContaining(['linkDeal', 'historyTypeMap']),
+      );
+    } finally {
+      await locked.close();
+    }
+  });
+});
+
 describe('a save that leaves something out', () => {
   it('says what is still missing, and the disabled Test connection says why', async () => {
     const { agent, csrf } = await signInAdmin(receiver.url);

@@ -138,6 +138,37 @@ describe('admin pages: the Lime connection', () => {
     expect(response.status).toBeLessThan(500);
   });
 
+  it('the Notes fieldset offers the five note languages; the one chosen is saved and shown selected', async () => {
+    const { agent, csrf } = await signIn();
+    const before = await agent.get('/admin/connection');
+    expect(before.text).toMatch(
+      /<fieldset class="notes-group">\s*<legend>Notes<\/legend>\s*<label for="noteLanguage">Note language<\/label>/u,
+    );
+    const offered = [...before.text.matchAll(/<option value="(\w+)" lang="\w+" ?(selected)?>([^<]+)<\/option>/gu)];
+    expect(offered.map((option) => [option[1], option[3]])).toEqual([
+      ['en', 'English'],
+      ['sv', 'Svenska (Swedish)'],
+      ['nb', 'Norsk bokmål (Norwegian)'],
+      ['da', 'Dansk (Danish)'],
+      ['fi', 'Suomi (Finnish)'],
+    ]);
+    expect(offered.find((option) => option[2] === 'selected')?.[1]).toBe('en');
+
+    const saved = await agent.post('/admin/connection').type('form').send({ _csrf: csrf, noteLanguage: 'sv' });
+    expect(saved.status).toBe(303);
+    const after = await agent.get('/admin/connection');
+    expect(after.text).toContain('<option value="sv" lang="sv" selected>Svenska (Swedish)</option>');
+    expect(receiver.settings.deliverOptions().noteLanguage).toBe('sv');
+  });
+
+  it('a note language the page does not offer is refused next to the field', async () => {
+    const { agent, csrf } = await signIn();
+    const response = await agent.post('/admin/connection').type('form').send({ _csrf: csrf, noteLanguage: 'de' });
+    expect(response.status).toBe(400);
+    expect(response.text).toContain('<a href="#noteLanguage">Choose one of the note languages offered.</a>');
+    expect(response.text).toContain('id="noteLanguage-error"');
+  });
+
   it('an invalid URL is refused next to the field', async () => {
     const { agent, csrf } = await signIn();
     const response = await agent
@@ -219,6 +250,19 @@ describe('admin pages: deliveries', () => {
     expect(response.text).toContain('The note that would be written');
     expect(response.text).toContain('Conversation Summary |');
     expect(lime.all('history')).toHaveLength(notesBefore);
+  });
+
+  it('Dry run shows the note in the chosen note language', async () => {
+    const { agent, csrf } = await signIn();
+    await connect(agent, csrf);
+    await pushSummary('conv-admin-sv');
+    const row = await untilDeliveryStatus(receiver, 'conv-admin-sv', 'delivered');
+    await agent.post('/admin/connection').type('form').send({ _csrf: csrf, noteLanguage: 'sv' });
+    const response = await agent.post(`/admin/deliveries/${row.id}/dry-run`).type('form').send({ _csrf: csrf });
+    expect(response.text).toContain('Conversation Summary |');
+    expect(response.text).toContain('Deltagare:');
+    expect(response.text).toContain('Sammanfattning:');
+    expect(response.text).not.toContain('Participants:');
   });
 
   it('a dead letter shows its reason, and after requeue it is delivered', async () => {

@@ -104,6 +104,9 @@ describe('Lime connection settings: environment and admin pages together', () =>
         createMissingContacts: false,
         internalDomains: [],
         companyNotes: true,
+        noteLanguage: 'en',
+        linkDeal: false,
+        historyTypeMap: '',
       },
       locked: [],
       connected: false,
@@ -134,6 +137,9 @@ describe('Lime connection settings: environment and admin pages together', () =>
         createMissingContacts: true,
         internalDomains: ['seller.se', 'seller.no'],
         companyNotes: true,
+        noteLanguage: 'en',
+        linkDeal: false,
+        historyTypeMap: '',
       },
       locked: [],
       connected: true,
@@ -147,6 +153,7 @@ describe('Lime connection settings: environment and admin pages together', () =>
       noteDate: 'now',
       // COMPANY_NOTES' default.
       companyNotes: true,
+      noteLanguage: 'en',
     });
     const check = await settings.testConnection();
     expect(check).toMatchObject({ ok: true });
@@ -266,6 +273,29 @@ describe('Lime connection settings: environment and admin pages together', () =>
     // Disconnect removes what was saved; the environment's connection stays.
     await settings.disconnect();
     expect(await settings.view()).toMatchObject({ connected: true, settings: { url: lime.baseUrl } });
+  });
+
+  it('the note language is saved, survives a restart and reaches the delivery options; an unknown one is refused', async () => {
+    const settings = await settingsService();
+    await settings.save({ noteLanguage: 'sv' });
+    expect((await settings.view()).settings.noteLanguage).toBe('sv');
+    expect(settings.deliverOptions().noteLanguage).toBe('sv');
+
+    await expect(settings.save({ noteLanguage: 'se' })).rejects.toMatchObject({
+      name: 'SettingsError',
+      field: 'noteLanguage',
+    });
+    const again = await settingsService();
+    expect((await again.view()).settings.noteLanguage).toBe('sv');
+  });
+
+  it('NOTE_LANGUAGE in the environment wins and locks the note language', async () => {
+    const settings = await settingsService({ SECRET_KEY, NOTE_LANGUAGE: 'fi' });
+    await settings.save({ noteLanguage: 'da' });
+    const view = await settings.view();
+    expect(view.locked).toEqual(['noteLanguage']);
+    expect(view.settings.noteLanguage).toBe('fi');
+    expect(settings.deliverOptions().noteLanguage).toBe('fi');
   });
 
   it('disconnect removes the saved URL and key (other settings stay) and leaves no connector', async () => {
@@ -403,6 +433,29 @@ describe('the running receiver follows the connection settings', () => {
     await receiver.settings.save({ createMissingContacts: true });
     await until(receiver, await send(receiver, 'nils@nykund.se'), 'delivered');
     expect(lime.all('person')).toMatchObject([{ email: 'nils@nykund.se' }]);
+  });
+
+  it('with the note language set to Swedish, the next note in Lime is in Swedish; its title and reference are not', async () => {
+    const lime = await startLime();
+    const anna = withAnna(lime);
+    const receiver = await start();
+    await receiver.settings.save({ url: lime.baseUrl, apiKey: TEST_API_KEY });
+    await until(receiver, await send(receiver, 'anna@acme.se'), 'delivered');
+
+    await receiver.settings.save({ noteLanguage: 'sv' });
+    const conversationId = await send(receiver, 'anna@acme.se');
+    await until(receiver, conversationId, 'delivered');
+
+    const [english, swedish] = notesOf(lime, anna).map((note) => String(note['note']));
+    expect(english).toContain('\n\nParticipants:\n');
+    const lines = String(swedish).split('\n');
+    expect(lines[0]).toMatch(/^Conversation Summary \| .+ \| \d{4}-\d\d-\d\d \d\d:\d\d$/u);
+    expect(lines).toContain('Deltagare:');
+    expect(lines).toContain('Sammanfattning:');
+    expect(lines.find((line) => line.startsWith('Möte: '))).toMatch(/^Möte: \d{4}-\d\d-\d\d \d\d:\d\d/u);
+    expect(lines.some((line) => line.endsWith(' (presentatör)'))).toBe(true);
+    expect(lines.at(-1)).toBe(`DCI reference: dci-conversation:${conversationId}`);
+    expect(swedish).not.toMatch(/Participants:|Summary:|Meeting:/u);
   });
 
   it('after Disconnect, new summaries wait; notes already written stay', async () => {

@@ -1,4 +1,5 @@
 import { catchUpEnrichment } from '../../src/receiver/enrich/enrichmentCatchUp';
+import { participantQuery } from '../../src/receiver/secrets/participantLookup';
 import { createLogger } from '../../src/receiver/observability/logger';
 import { waitFor } from '../support/waitFor';
 import { ANNA, DCI_SECRET, dciNotes, LARS, meeting, startDciSetup, type DciSetup } from '../support/dci';
@@ -54,6 +55,11 @@ describe('DCI webhook with enrichment from the REST API', () => {
     expect(forIt.map((request) => request.path).sort()).toEqual(
       [`/conversations/${id}`, `/conversations/${id}/recording-url`].sort(),
     );
+    // The number only DCI's REST API had finds the meeting on the deliveries page's search (the lookup rows were
+    // re-keyed from the enriched payload).
+    const query = participantQuery('+46 70 123 45 67', setup.receiver.participantKeys.key, 'SE');
+    const hits = await setup.receiver.store.findByParticipantKeys({ hashes: [query?.hash ?? ''] });
+    expect(hits.map((hit) => hit.deliveryId)).toEqual([row.id]);
   });
 
   it('a token without the recordings scope gives notes without the recording link, and the delivery says why', async () => {

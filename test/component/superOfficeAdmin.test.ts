@@ -96,6 +96,49 @@ describe('the SuperOffice connection page', () => {
     expect(page.text).toContain('Secrets you typed are never sent back to the browser');
   });
 
+  it('Notes: the open sale and the task type by meeting type are saved, a bad entry shown at its field', async () => {
+    const running = await start();
+    const { agent, csrf } = await signInAdmin(running.url);
+    const form = { _csrf: csrf, url: NOWHERE, auth: 'ticket', ticket: TICKET, taskType: 'Meeting' };
+    const bad = await agent
+      .post('/admin/connection')
+      .type('form')
+      .send({ ...form, linkDeal: 'on', historyTypeMap: 'medium:call' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('href="#so-historyTypeMap"');
+    expect(bad.text).toContain(
+      '<p id="historyTypeMap-error" class="error field-error">The type by meeting type has a problem: entry 1',
+    );
+    expect(bad.text).toMatch(/<textarea id="so-historyTypeMap"[^>]*aria-invalid="true"[^>]*>medium:call<\/textarea>/u);
+    await agent
+      .post('/admin/connection')
+      .type('form')
+      .send({ ...form, linkDeal: 'on', historyTypeMap: 'medium:call=Phone\nconversation_type:demo=Meeting' })
+      .expect(303);
+    expect(running.settings.superOffice?.view().settings).toMatchObject({
+      linkDeal: true,
+      historyTypeMap: 'medium:call=Phone, conversation_type:demo=Meeting',
+    });
+    expect(running.settings.deliverOptions().linkDeal).toBe(true);
+    const page = await agent.get('/admin/connection');
+    expect(page.text).toMatch(/<fieldset class="notes">\s*<legend>Notes<\/legend>/u);
+    expect(page.text).toMatch(/id="so-linkDeal" name="linkDeal" type="checkbox" checked/u);
+    expect(page.text).toMatch(
+      /<textarea id="so-historyTypeMap"[^>]*>medium:call=Phone\nconversation_type:demo=Meeting<\/textarea>/u,
+    );
+  });
+
+  it('LINK_DEAL and HISTORY_TYPE_MAP lock the Notes fields on the SuperOffice page too', async () => {
+    const { agent } = await signInAdmin(
+      (await start({ LINK_DEAL: 'true', HISTORY_TYPE_MAP: 'medium:call=Phone' })).url,
+    );
+    const page = await agent.get('/admin/connection');
+    expect(page.text).toMatch(/id="so-linkDeal" name="linkDeal" type="checkbox" checked\s+disabled/u);
+    expect(page.text).toMatch(/<textarea id="so-historyTypeMap"[^>]*disabled[^>]*>medium:call=Phone<\/textarea>/u);
+    expect(page.text).toContain('Set by LINK_DEAL in the environment.');
+    expect(page.text).toContain('Set by HISTORY_TYPE_MAP in the environment.');
+  });
+
   it('settings from SUPEROFFICE_* are shown locked, naming their variable', async () => {
     const { agent } = await signInAdmin(
       (
@@ -114,6 +157,28 @@ describe('the SuperOffice connection page', () => {
     expect(page.text).toContain('Set by SUPEROFFICE_TICKET in the environment.');
     expect(page.text).not.toContain(TICKET);
     expect(page.text).toContain('Nothing to disconnect here: the connection is set in the environment (SUPEROFFICE_*)');
+  });
+
+  it('the Notes group: the note language chosen is saved and shown; NOTE_LANGUAGE locks it, naming the variable', async () => {
+    const running = await start();
+    const { agent, csrf } = await signInAdmin(running.url);
+    const saved = await agent.post('/admin/connection').type('form').send({ _csrf: csrf, noteLanguage: 'fi' });
+    expect(saved.status).toBe(303);
+    const page = await agent.get('/admin/connection');
+    expect(page.text).toMatch(
+      /<fieldset class="notes-group">\s*<legend>Notes<\/legend>\s*<label for="so-noteLanguage">/u,
+    );
+    expect(page.text).toContain('<option value="fi" lang="fi" selected>Suomi (Finnish)</option>');
+    expect(running.settings.deliverOptions().noteLanguage).toBe('fi');
+    await running.close();
+    receiver = undefined;
+
+    const locked = await start({ NOTE_LANGUAGE: 'sv' });
+    const { agent: again } = await signInAdmin(locked.url);
+    const lockedPage = await again.get('/admin/connection');
+    expect(lockedPage.text).toMatch(/<select id="so-noteLanguage" name="noteLanguage" disabled/u);
+    expect(lockedPage.text).toContain('<option value="sv" lang="sv" selected>Svenska (Swedish)</option>');
+    expect(lockedPage.text).toContain('Set by NOTE_LANGUAGE in the environment.');
   });
 
   it('Disconnect asks first, then removes the stored connection', async () => {

@@ -139,6 +139,30 @@ describe('SuperOfficeConnector.deliver (real @superoffice/webapi agents, over HT
     expect(so.persons().some((person) => person.emails.includes('new@nykund.se'))).toBe(false);
   });
 
+  it('in Swedish: the appointments speak Swedish, the title stays the seed format; a dry run previews the same', async () => {
+    const summary = summaryOf(loadFixture('meeting-with-colleagues'));
+    const preview = await deliver(summary, { dryRun: true, noteLanguage: 'sv' });
+    expect(preview.preview?.text.split('\n').slice(0, 2)).toEqual([
+      'Möte: 2026-11-20 10:00–10:45 (Europe/Stockholm) · Microsoft Teams',
+      'Detaljer: sales · video · 45 min · Stämning: positive · Avdelning: Enterprise Sales',
+    ]);
+
+    await deliver(summary, { noteLanguage: 'sv' });
+    const appointments = so.appointments();
+    expect(appointments).toHaveLength(2);
+    for (const appointment of appointments) {
+      expect(appointment.description).toBe(preview.preview?.text);
+      expect(appointment.description).toContain(
+        '\n\nDeltagare:\n- Sara Säljare, sara.saljare@seller.se (presentatör)\n',
+      );
+      expect(appointment.description).toContain('\n\nLänkar:\n- Sessionen i DCI: https://');
+      expect(appointment.description).toContain('\n\nAnteckningar:\n');
+      expect(appointment.description).toContain('\n\nSammanfattning:\n');
+      expect(appointment.description).toMatch(/\n\nDCI reference: dci-conversation:\S+$/u);
+    }
+    expect(preview.preview?.title).toBe('Conversation Summary | Sara Säljare | Offer review — Acme | 2026-11-20 10:00');
+  });
+
   it('delivering the same conversation twice: one appointment per person, the second time updated', async () => {
     const summary = summaryOf(loadFixture('meeting-with-colleagues'));
     const first = await deliver(summary);

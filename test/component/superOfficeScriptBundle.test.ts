@@ -63,6 +63,43 @@ describe('the SuperOffice script reads phone numbers of the regions it carries',
     expect(so.appointments()).toEqual([]);
   });
 
+  it('a noteLanguage the script does not know answers 500 naming the languages it may be, and writes nothing', async () => {
+    so.addPerson({ firstname: 'Ola', lastname: 'Nordmann', contactId: acmeId, mobilePhones: ['+46 73 987 65 43'] });
+    const answer = await run(caller('073-987 65 43'), withConfig(script, 'noteLanguage', "'se'"));
+    expect(answer.status).toBe(500);
+    expect(JSON.stringify(answer.body)).toContain("noteLanguage must be one of 'en', 'sv', 'nb', 'da', 'fi'");
+    expect(so.appointments()).toEqual([]);
+  });
+
+  it('with noteLanguage left out of an older configuration block, notes are in English', async () => {
+    const ola = so.addPerson({
+      firstname: 'Ola',
+      lastname: 'Nordmann',
+      contactId: acmeId,
+      mobilePhones: ['+46 73 987 65 43'],
+    });
+    const older = script.replace(/^ {2}\/\/ Language of the appointment's text.*\n {2}noteLanguage: .*\n/mu, '');
+    expect(older).not.toMatch(/^ {2}noteLanguage:/mu);
+    const answer = await run(caller('073-987 65 43'), older);
+    expect(firstResult(answer.body)).toMatchObject({ outcome: 'written', personId: ola });
+    expect(so.appointments()[0]?.description).toMatch(/^Meeting: .*\n[\s\S]*\nSummary:\n/u);
+  });
+
+  it('with noteLanguage "fi", the follow-up is in Finnish, dates in the Finnish form', async () => {
+    const ola = so.addPerson({
+      firstname: 'Ola',
+      lastname: 'Nordmann',
+      contactId: acmeId,
+      mobilePhones: ['+46 73 987 65 43'],
+    });
+    const answer = await run(caller('073-987 65 43'), withConfig(script, 'noteLanguage', "'fi'"));
+    expect(firstResult(answer.body)).toMatchObject({ outcome: 'written', personId: ola });
+    const [appointment] = so.appointments();
+    expect(appointment?.description).toMatch(/^Kokous: \d{1,2}\.\d{1,2}\.2026 klo \d{1,2}\.\d\d/u);
+    expect(appointment?.description).toContain('\n\nOsallistujat:\n');
+    expect(appointment?.description).toContain('\n\nYhteenveto:\n');
+  });
+
   it("a setting with no message of its own still gets zod's English wording (the script carries zod/mini)", async () => {
     const answer = await run(caller('+46701234567'), withConfig(script, 'maxDescriptionLength', '10'));
     expect(answer.status).toBe(500);

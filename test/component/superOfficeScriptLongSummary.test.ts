@@ -47,6 +47,37 @@ describe('a summary longer than a SuperOffice follow-up holds', () => {
     }
   });
 
+  it('with noteLanguage "sv", the follow-up and its document speak Swedish; the title and reference stay the same', async () => {
+    so = await startSuperOfficeEmulator({ tokens: [TOKEN] });
+    seedDemoData(so);
+    const payload = longMeeting();
+    const answer = await runScript(withConfig(script, 'noteLanguage', "'sv'"), webApiFor(so.baseUrl, TOKEN), {
+      body: JSON.stringify(payload),
+    });
+
+    expect(answer.status).toBe(200);
+    const appointments = so.appointments();
+    expect(appointments).toHaveLength(2);
+    for (const appointment of appointments) {
+      const document = so.documents().find((row) => row.personId === appointment.personId);
+      expect(appointment.description.length).toBeLessThanOrEqual(2047);
+      expect(appointment.description).toMatch(/^Möte: 2026-\d\d-\d\d \d\d:\d\d/u);
+      expect(appointment.description).toContain('\nDetaljer: sales · ');
+      expect(appointment.description).toContain('\n\nDeltagare:\n');
+      expect(appointment.description).toContain(' (presentatör)\n');
+      expect(appointment.description).toContain('\n\nSammanfattning:\n');
+      expect(appointment.description).toContain(
+        `[sammanfattningen är förkortad — hela texten finns i dokumentet "${document?.header ?? ''}" på den här personen]`,
+      );
+      expect(appointment.description).not.toMatch(/Participants:|Summary:|full text/u);
+      expect(appointment.description).toMatch(/\nDCI reference: dci-conversation:\S+$/u);
+      expect(document?.header).toMatch(/^Conversation Summary \| /u);
+      expect(document?.description).toBe('Hela mötessammanfattningen från DCI (uppföljningen har en förkortad).');
+      expect(document?.content).toContain('\nSammanfattning:\n');
+      expect(document?.content).toContain(payload.data.conversation.summary);
+    }
+  });
+
   it('a re-sent meeting updates the follow-ups and their documents and adds nothing', async () => {
     const emulator = await tenant();
     const payload = longMeeting();

@@ -236,6 +236,29 @@ describe('SuperOffice connection settings', () => {
     expect(Object.keys(storedRows())).toEqual([]);
   });
 
+  it('the note language is saved, survives a restart and reaches the delivery options; an unknown one is refused', async () => {
+    const { settings } = await service();
+    expect(settings.superOffice.view().settings.noteLanguage).toBe('en');
+    await settings.superOffice.save({ noteLanguage: 'nb' });
+    expect(settings.superOffice.view().settings.noteLanguage).toBe('nb');
+    expect(settings.deliverOptions().noteLanguage).toBe('nb');
+    await expect(settings.superOffice.save({ noteLanguage: 'no' })).rejects.toMatchObject({ field: 'noteLanguage' });
+    expect(storedRows()).toEqual({ 'superoffice.noteLanguage': JSON.stringify('nb') });
+
+    const { settings: again } = await service();
+    expect(again.deliverOptions().noteLanguage).toBe('nb');
+  });
+
+  it('NOTE_LANGUAGE in the environment wins and locks the note language on the SuperOffice page too', async () => {
+    const { settings } = await service({ NOTE_LANGUAGE: 'da' });
+    await settings.superOffice.save({ noteLanguage: 'sv' });
+    const view = settings.superOffice.view();
+    expect(view.locked).toEqual(['noteLanguage']);
+    expect(view.settings.noteLanguage).toBe('da');
+    expect(settings.deliverOptions().noteLanguage).toBe('da');
+    expect(Object.keys(storedRows())).toEqual([]);
+  });
+
   it('Disconnect removes the stored URL and credentials, keeps the rest', async () => {
     const { settings } = await service();
     await settings.superOffice.save({

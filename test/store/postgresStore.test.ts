@@ -63,6 +63,7 @@ describeWithPostgres('on PostgreSQL', () => {
         'events',
         'heartbeat',
         'jobs',
+        'participant_keys',
         'participant_outcomes',
         'rate_buckets',
         'rate_budget_spends',

@@ -1,6 +1,7 @@
 import {
   deliverMeeting,
   normalizeCompanyName,
+  PersonNotFoundError,
   toE164,
   type ClassifiedParticipant,
   type CrmId,
@@ -87,6 +88,11 @@ class InMemoryCrm {
           companyCreated: found === undefined && companyId !== undefined,
           trace,
         });
+      },
+      readPerson: (personId) => {
+        this.calls.push('read person');
+        const person = this.persons.find((each) => each.id === personId);
+        return Promise.resolve(person === undefined ? undefined : { personId: person.id, companyId: person.companyId });
       },
       writeNotes: (targets, presenterId) => {
         this.calls.push(`write ${targets.length}`);
@@ -297,5 +303,134 @@ describe('deliverMeeting: one wording for every CRM', () => {
     const port = crm.port(summary, 'meeting');
     const failing: MeetingCrm = { ...port, writeNotes: () => Promise.reject(new Error('CRM down')) };
     await expect(deliverMeeting(summary, failing, POLICY)).rejects.toThrow('CRM down');
+  });
+});
+
+describe("deliverMeeting: linking the note to the company's only open deal", () => {
+  /** Acme and Beta with `acmeDeals` and `betaDeals` open deals; the notes' targets and the deal lookups recorded. */
+  function withDeals(acmeDeals: number[], betaDeals: number[]) {
+    const { crm, company, anna } = acme();
+    const beta = crm.company('Beta AB');
+    const bo = crm.person({ email: 'bo@beta.se', companyId: beta });
+    const summary = meeting({ email: 'anna@acme.se' }, { email: 'bo@beta.se' });
+    const port = crm.port(summary, 'meeting');
+    const lookups: CrmId[][] = [];
+    const targets: Array<{ personId: CrmId | undefined; dealId?: CrmId | undefined }> = [];
+    const linking: MeetingCrm = {
+      ...port,
+      names: { crm: 'Lime', note: 'note', deal: 'deal' },
+      findOpenDeals: (companyIds) => {
+        lookups.push([...companyIds]);
+        return Promise.resolve(
+          new Map<CrmId, CrmId[]>([
+            [company, acmeDeals],
+            [beta, betaDeals],
+          ]),
+        );
+      },
+      writeNotes: (written, presenterId) => {
+        targets.push(...written.map(({ personId, dealId }) => ({ personId, dealId })));
+        return port.writeNotes(written, presenterId);
+      },
+    };
+    return { linking, summary, company, beta, anna, bo, lookups, targets };
+  }
+
+  it('one open deal is linked, none or two are not, and the trace says which; one lookup for the meeting', async () => {
+    const { linking, summary, company, beta, anna, bo, lookups, targets } = withDeals([501], [601, 602]);
+    const { outcomes } = await deliverMeeting(summary, linking, { ...POLICY, linkDeal: true });
+    expect(lookups).toEqual([[company, beta]]);
+    expect(targets).toEqual([
+      { personId: anna, dealId: 501 },
+      { personId: bo, dealId: undefined },
+    ]);
+    expect(outcomes[0]?.trace).toMatch(
+      new RegExp(
+        `→ company ${company} → deal 501 linked \\(company ${company}'s only open deal\\) → note \\d+ created$`,
+        'u',
+      ),
+    );
+    expect(outcomes[1]?.trace).toMatch(
+      new RegExp(`→ company ${beta} has 2 open deals → not linked → note \\d+ created$`, 'u'),
+    );
+  });
+
+  it('a company without an open deal gets no link', async () => {
+    const { linking, summary, company, targets } = withDeals([], []);
+    const { outcomes } = await deliverMeeting(summary, linking, { ...POLICY, linkDeal: true });
+    expect(targets.map((target) => target.dealId)).toEqual([undefined, undefined]);
+    expect(outcomes[0]?.trace).toContain(`company ${company} has no open deal → not linked`);
+  });
+
+  it('with linking off (the default) no deal is looked up and the trace is unchanged', async () => {
+    const { linking, summary, lookups, targets } = withDeals([501], [601]);
+    const { outcomes } = await deliverMeeting(summary, linking, POLICY);
+    expect(lookups).toEqual([]);
+    expect(targets.map((target) => target.dealId)).toEqual([undefined, undefined]);
+    expect(outcomes[0]?.trace).not.toContain('deal');
+  });
+
+  it('a dry run looks the deal up and says it would be linked', async () => {
+    const { linking, summary, targets } = withDeals([501], []);
+    const { outcomes } = await deliverMeeting(summary, linking, { ...POLICY, linkDeal: true, dryRun: true });
+    expect(targets).toEqual([]);
+    expect(outcomes[0]?.trace).toMatch(/→ deal 501 linked \(company \d+'s only open deal\) → note would be written/u);
+  });
+});
+
+describe('deliverMeeting: re-matching and an admin resolving (only some participants)', () => {
+  it('a re-run for one participant matches and writes only that one: the others get no outcome', async () => {
+    const { crm, anna, company } = acme();
+    const summary = meeting({ email: 'anna@acme.se' }, { email: 'nobody@acme.se' }, { email: 'bo@seller.se' });
+    const first = await deliverMeeting(summary, crm.port(summary, 'meeting'), POLICY);
+    expect(first.outcomes.map((o) => o.outcome)).toEqual(['written', 'no_match', 'internal']);
+    const bo = crm.person({ email: 'nobody@acme.se', companyId: company });
+    crm.calls.length = 0;
+    const again = await deliverMeeting(summary, crm.port(summary, 'meeting'), {
+      ...POLICY,
+      onlyParticipants: new Set([1]),
+    });
+    expect(again.outcomes).toEqual([
+      expect.objectContaining({ participantIndex: 1, outcome: 'written', matchedBy: 'email', personId: bo }),
+    ]);
+    expect(crm.notes.has(`${summary.conversationId}/${anna}`)).toBe(true);
+    expect(crm.calls).toEqual(['presenter', 'find', 'write 1']);
+  });
+
+  it("an admin's assignment writes on that person and company, and the trace says who chose and when", async () => {
+    const { crm, anna, company } = acme();
+    crm.person({ email: 'anna@acme.se' }); // a duplicate: e-mail alone is ambiguous
+    const summary = meeting({ email: 'anna@acme.se' });
+    const first = await deliverMeeting(summary, crm.port(summary, 'meeting'), POLICY);
+    expect(first.outcomes[0]?.outcome).toBe('ambiguous');
+    const { outcomes } = await deliverMeeting(summary, crm.port(summary, 'meeting'), {
+      ...POLICY,
+      onlyParticipants: new Set([0]),
+      assignments: new Map([[0, { personId: anna, by: 'admin (session ab12)', at: '2026-12-05T03:00:00.000Z' }]]),
+    });
+    expect(outcomes).toEqual([
+      expect.objectContaining({ outcome: 'written', matchedBy: 'assigned', personId: anna, companyId: company }),
+    ]);
+    expect(outcomes[0]?.trace).toMatch(
+      new RegExp(
+        `^assigned by admin \\(session ab12\\) at 2026-12-05T03:00:00.000Z → person ${anna} \\(company ${company}\\) → note \\d+ created$`,
+        'u',
+      ),
+    );
+  });
+
+  it('an assignment to a person the CRM does not have writes nothing and says so', async () => {
+    const { crm } = acme();
+    const summary = meeting({ email: 'unknown@acme.se' });
+    const policy = {
+      ...POLICY,
+      onlyParticipants: new Set([0]),
+      assignments: new Map([[0, { personId: 4242, by: 'admin', at: '2026-12-05T03:00:00.000Z' }]]),
+    };
+    await expect(deliverMeeting(summary, crm.port(summary, 'meeting'), policy)).rejects.toThrow(PersonNotFoundError);
+    await expect(deliverMeeting(summary, crm.port(summary, 'meeting'), policy)).rejects.toThrow(
+      'Lime has no person 4242 (a wrong id, or deleted): nothing was written.',
+    );
+    expect(crm.notes.size).toBe(0);
   });
 });

@@ -83,6 +83,37 @@ describe('loadConfig', () => {
     expect((error as Error).message).not.toContain('super-secret-key');
   });
 
+  it('LINK_DEAL and HISTORY_TYPE_MAP: unset by default; read when set; a bad map entry is refused by name', () => {
+    expect(loadConfig(minimal)).toMatchObject({ linkDeal: undefined, historyTypeMap: undefined });
+    expect(
+      loadConfig({
+        ...minimal,
+        LINK_DEAL: 'yes',
+        HISTORY_TYPE_MAP: 'medium:call=talkedto, Conversation_Type:Demo=customervisit',
+      }),
+    ).toMatchObject({
+      linkDeal: true,
+      historyTypeMap: [
+        { on: 'medium', value: 'call', type: 'talkedto' },
+        { on: 'conversation_type', value: 'demo', type: 'customervisit' },
+      ],
+    });
+    expect(loadConfig({ ...minimal, LINK_DEAL: 'false' }).linkDeal).toBe(false);
+    let error: unknown;
+    try {
+      loadConfig({ ...minimal, LINK_DEAL: 'sometimes', HISTORY_TYPE_MAP: 'medium:call=talkedto, phone=talkedto' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('LINK_DEAL must be true or false'),
+        'HISTORY_TYPE_MAP: entry 2 "phone=talkedto": say what it keys on, medium:<value> or conversation_type:<value>, before the "="',
+      ]),
+    );
+  });
+
   it('a Lime URL without an API key (or the reverse) is refused', () => {
     expect(() => loadConfig({ ...minimal, LIME_URL: 'https://lime.example.com/x' })).toThrow(/LIME_API_KEY/u);
     expect(() => loadConfig({ ...minimal, LIME_API_KEY: 'k' })).toThrow(/LIME_URL/u);
@@ -316,6 +347,21 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ ...minimal, COMPANY_NOTES: 'perhaps' })).toThrow(
         /COMPANY_NOTES must be true or false/u,
       );
+    });
+
+    it('NOTE_LANGUAGE: unset (or empty) leaves the page to choose; one of en, sv, nb, da, fi locks it; else refused', () => {
+      expect(loadConfig(minimal).settingsFromEnv?.noteLanguage).toBeUndefined();
+      expect(loadConfig({ ...minimal, NOTE_LANGUAGE: '' }).settingsFromEnv?.noteLanguage).toBeUndefined();
+      for (const language of ['en', 'sv', 'nb', 'da', 'fi']) {
+        expect(loadConfig({ ...minimal, NOTE_LANGUAGE: language }).settingsFromEnv?.noteLanguage).toBe(language);
+      }
+      expect(
+        loadConfig({ ...minimal, CRM: 'superoffice', NOTE_LANGUAGE: 'nb' }).superOffice?.settings.noteLanguage,
+      ).toBe('nb');
+      expect(() => loadConfig({ ...minimal, NOTE_LANGUAGE: 'no' })).toThrow(
+        'NOTE_LANGUAGE must be one of en, sv, nb, da, fi',
+      );
+      expect(() => loadConfig({ ...minimal, NOTE_LANGUAGE: 'SV' })).toThrow(ConfigError);
     });
 
     it('the TLS settings apply without LIME_URL too (a connection saved on the admin pages uses them)', () => {

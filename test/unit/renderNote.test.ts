@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import {
   DEFAULT_NOTE_MAX_LENGTH,
   findConversationReference,
+  NOTE_LABELS,
+  NOTE_LANGUAGES,
   formatMeetingTime,
   isValidTimeZone,
   referenceLine,
@@ -25,14 +27,15 @@ describe('renderNote: what the CRM note says', () => {
     expect(renderNote(summer, { timeZone: 'UTC' }).title).toMatch(/\| 2026-07-01 09:00$/);
   });
 
-  it('the whole note: title, meeting, participants, links, manual notes, full summary, reference', () => {
+  it('the whole note: title, meeting, details, participants, links, manual notes, full summary, reference', () => {
     expect(renderNote(summary)).toEqual({
       title: 'Conversation Summary | Sara Säljare | Offer review — Acme | 2026-11-20 10:00',
       shortened: [],
       text: [
         'Conversation Summary | Sara Säljare | Offer review — Acme | 2026-11-20 10:00',
         '',
-        'Meeting: 2026-11-20 10:00–10:45 (Europe/Stockholm) · video · Microsoft Teams',
+        'Meeting: 2026-11-20 10:00–10:45 (Europe/Stockholm) · Microsoft Teams',
+        'Details: sales · video · 45 min · Sentiment: positive · Department: Enterprise Sales',
         '',
         'Participants:',
         '- Sara Säljare, sara.saljare@seller.se (presenter)',
@@ -81,7 +84,7 @@ describe('renderNote: what the CRM note says', () => {
     });
     const note = renderNote(late);
     expect(note.title).toBe('Conversation Summary | sara@seller.se | Offer review — Acme | 2026-11-20 23:30');
-    expect(note.text).toContain('Meeting: 2026-11-20 23:30 – 2026-11-21 01:15 (Europe/Stockholm) · video');
+    expect(note.text).toContain('Meeting: 2026-11-20 23:30 – 2026-11-21 01:15 (Europe/Stockholm)\n');
   });
 
   it('line breaks in names and titles cannot break the one-line title or add lines to the list', () => {
@@ -190,27 +193,55 @@ describe('renderNote: long summaries', () => {
     expect(note.text.endsWith(referenceLine(webinar.conversationId))).toBe(true);
   });
 
-  it('the note never exceeds the limit, whatever the content', () => {
+  it('the note never exceeds the limit, whatever the content, in every language, details line and all', () => {
     fc.assert(
       fc.property(
         fc.string({ minLength: 1, maxLength: 20_000 }),
         fc.option(fc.string({ maxLength: 5000 }), { nil: undefined }),
         fc.array(fc.string({ maxLength: 80 }), { maxLength: 60 }),
         fc.integer({ min: 0, max: 6000 }),
-        (text, notes, names, maxLength) => {
+        fc.constantFrom(...NOTE_LANGUAGES),
+        fc.boolean(),
+        (text, notes, names, maxLength, language, withDetails) => {
+          const details = withDetails
+            ? {
+                conversation_type: `c${text.slice(0, 100)}`,
+                medium: `m${text.slice(0, 100)}`,
+                duration: 3_600 * 24,
+                sentiment: `s${text.slice(0, 100)}`,
+                department: { id: '1', name: `d${text.slice(0, 300)}` },
+              }
+            : {};
           const summary = buildSummary({
             summary: `x${text}`,
             notes,
             title: `t${text.slice(0, 900)}`,
             participants: names.map((name) => ({ name })),
+            ...details,
           });
-          const note = renderNote(summary, { maxLength });
+          const note = renderNote(summary, { maxLength, language });
           expect(note.text.length).toBeLessThanOrEqual(Math.max(maxLength, 200));
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 300 },
     );
   });
+
+  it.each(NOTE_LANGUAGES)(
+    'in %s, a long summary is shortened with the marker in that language and the details line kept whole',
+    (language) => {
+      const labels = NOTE_LABELS[language];
+      const note = renderNote(long, { language });
+      expect(note.text.length).toBeLessThanOrEqual(DEFAULT_NOTE_MAX_LENGTH);
+      expect(note.shortened).toEqual(['summary']);
+      expect(note.text).toContain(`…\n[${labels.summaryShortened}: ${long.links.session}]\n\n`);
+      const whole = renderNote(long, { language, maxLength: 100_000 }).text;
+      const detailsLine = whole.split('\n').find((line) => line.startsWith(labels.details));
+      expect(detailsLine).toBeDefined();
+      expect(note.text).toContain(`${String(detailsLine)}\n`);
+      expect(note.text.endsWith(referenceLine(long.conversationId))).toBe(true);
+    },
+  );
 });
 
 describe('formatMeetingTime', () => {

@@ -20,7 +20,10 @@ import { navLinks } from './navigation';
 import { addDciBackfillRoute } from './routes/dciBackfill';
 import { addDciConnectionRoutes } from './routes/dciConnection';
 import { addDeadLetterRoutes } from './routes/deadLetters';
+import type { CrmWebUrls } from './crmWebLinks';
+import type { ParticipantQuery } from '../secrets/participantLookup';
 import { addDeliveriesRoute } from './routes/deliveries';
+import { addAssignParticipantRoute, type AssignParticipant } from './routes/assignParticipant';
 import { addDeliveryRoutes } from './routes/delivery';
 import { addDryRunRoute } from './routes/dryRun';
 import { addLimeConnectionRoutes } from './routes/limeConnection';
@@ -53,6 +56,8 @@ export interface AdminDeps extends DciAdminDeps {
   crmAvailability?: (() => CrmAvailabilityState) | undefined;
   /** Alerting (whether it is configured, the recent alerts), for the overview; absent: not shown. */
   alerts?: Pick<AlertSender, 'configured' | 'format' | 'recent'> | undefined;
+  /** An admin's "this participant is that person" (issue 19); absent: the delivery page offers no assignment. */
+  assignParticipant?: AssignParticipant | undefined;
   /** Makes the worker look for due work now (after Retry now / requeue). */
   wakeWorker: () => void;
   logger: Logger;
@@ -62,6 +67,13 @@ export interface AdminDeps extends DciAdminDeps {
    * in it; UTC when not given.
    */
   timeZone?: string | undefined;
+  /**
+   * Reads a search as a participant's e-mail or phone number, hashed as the lookup rows are; absent: the deliveries
+   * are searched by title and conversation id only.
+   */
+  participantQuery?: ((text: string) => ParticipantQuery | undefined) | undefined;
+  /** LIME_WEB_URL, SUPEROFFICE_WEB_URL: the delivery page links the CRM ids of its outcomes to the web client. */
+  crmWebUrls?: CrmWebUrls | undefined;
 }
 
 /**
@@ -162,8 +174,9 @@ export function adminApp(deps: AdminDeps): express.Express {
   else addSuperOfficeConnectionRoutes(app, { ...deps, superOffice, wakeWorker });
   addDciConnectionRoutes(app, { ...deps, wakeWorker });
   addDciBackfillRoute(app, { dci: deps.dci, backfill: deps.backfill, logger, now });
-  addDeliveriesRoute(app, { store, target, timeZone: deps.timeZone });
-  addDeliveryRoutes(app, { store, target, wakeWorker, now });
+  addDeliveriesRoute(app, { store, target, timeZone: deps.timeZone, participantQuery: deps.participantQuery });
+  addDeliveryRoutes(app, { store, target, wakeWorker, now, crmWebUrls: deps.crmWebUrls });
+  addAssignParticipantRoute(app, { assign: deps.assignParticipant, now });
   addDryRunRoute(app, { store, settings, enrich: deps.enrich });
   addDeadLetterRoutes(app, { store, target, wakeWorker, now });
 

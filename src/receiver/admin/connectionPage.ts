@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { NOTE_LANGUAGE_NAMES, NOTE_LANGUAGES } from '../../core';
 import type { ConnectionSettingsService, SettingName, SettingsView } from '../settings/connectionSettings';
 import { setFlash } from './adminFlash';
 import type { SessionRequest } from './sessionRequest';
@@ -15,6 +16,9 @@ export interface LimeTyped {
   /** The text of the domains field as typed. */
   internalDomains?: string | undefined;
   companyNotes?: boolean | undefined;
+  noteLanguage?: string | undefined;
+  linkDeal?: boolean | undefined;
+  historyTypeMap?: string | undefined;
 }
 
 /** The notice after a Lime action, from the redirect's query. */
@@ -41,7 +45,13 @@ export const LIME_FIELD_ID: Record<SettingName, string> = {
   createMissingContacts: 'createMissingContacts',
   internalDomains: 'internalDomains',
   companyNotes: 'companyNotes',
+  noteLanguage: 'noteLanguage',
+  linkDeal: 'linkDeal',
+  historyTypeMap: 'historyTypeMap',
 };
+
+/** The note languages as both connection pages' select offers them, in the order of NOTE_LANGUAGES. */
+export const NOTE_LANGUAGE_OPTIONS = NOTE_LANGUAGES.map((code) => ({ code, name: NOTE_LANGUAGE_NAMES[code] }));
 
 /**
  * The connection page: Lime's form, then DCI's section (`dci`: its view data, with an error when one is shown).
@@ -83,6 +93,7 @@ export async function renderConnectionPage(
     canDisconnect:
       (view.settings.url !== undefined && !view.locked.includes('url')) ||
       (view.settings.apiKeySet && !view.locked.includes('apiKey')),
+    noteLanguages: NOTE_LANGUAGE_OPTIONS,
     dci,
   });
 }

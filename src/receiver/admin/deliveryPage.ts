@@ -1,8 +1,10 @@
 import { parseSummaryPayload, type MeetingSummary } from '../../core';
 import type { ParticipantOutcome } from '../../crm/crmConnector';
-import type { DeliveryReads } from '../store/ports/deliveryReads';
+import type { DeliveryReads, ResolvedLater, StoredParticipantOutcome } from '../store/ports/deliveryReads';
+import { UNRESOLVED_OUTCOMES } from '../store/ports/participantResolutions';
 import { deliveryActions } from './deliveryActions';
 import { attemptLines, durationText } from './deliveryAttempts';
+import { crmWebLinks, type CrmWebLink, type CrmWebUrls } from './crmWebLinks';
 import { enrichmentBadge, SOURCE_LABEL } from './dciAdmin';
 import { badgeFor, badgeForTarget, crmNameOf, earlierBadge, type Badge } from './outcomeBadges';
 
@@ -17,16 +19,39 @@ export interface ParticipantView {
   badge: Badge;
   /** What the CRM holds for the participant, in words (`person 1001 at company 1003, history note 55`). */
   crmIds: string | undefined;
+  /** The person, company and note as links to the CRM's web client (empty without LIME_WEB_URL/SUPEROFFICE_WEB_URL). */
+  crmLinks: CrmWebLink[];
   /**
    * Set when the outcome is an earlier delivery's (the delivery is not delivered now): shown as what was matched
    * then, never as the current match. `badge` is then the current state's.
    */
   earlier?: { badge: Badge; at?: Date | undefined } | undefined;
   fromRest: boolean;
+  /** Set when the participant got a person after the delivery: re-matched ("matched later") or assigned by an admin. */
+  resolvedLater?: ResolvedLater | undefined;
+  /**
+   * Set when an admin may say who the participant is (delivered, the payload held, no person yet): the persons the
+   * matching trace named as candidates (a shared number's holders), to pick from, besides a person id field.
+   */
+  assignable?: { candidates: string[] } | undefined;
+}
+
+/** The person ids a trace names as a shared number's holders (`held by 2 persons (1001, 1002)`), in order. */
+export function traceCandidates(trace: string): string[] {
+  const ids = new Set<string>();
+  for (const match of trace.matchAll(/held by \d+ persons \(([^)]*)\)/gu)) {
+    for (const id of (match[1] ?? '').split(',')) if (id.trim() !== '') ids.add(id.trim());
+  }
+  return [...ids];
 }
 
 /** A delivery's page data: the row, its stored payload (when it still parses) and each participant's outcome. */
-export async function deliveryPage(store: DeliveryPageStore, id: string, showSummary: boolean) {
+export async function deliveryPage(
+  store: DeliveryPageStore,
+  id: string,
+  showSummary: boolean,
+  webUrls: CrmWebUrls = {},
+) {
   const detail = await store.getDelivery(id);
   if (!detail) return undefined;
   const body = await store.getEventBody(detail.eventId);
@@ -52,15 +77,23 @@ export async function deliveryPage(store: DeliveryPageStore, id: string, showSum
   const view = (
     index: number,
     name: string | undefined,
-    outcome: ParticipantOutcome | undefined,
+    outcome: StoredParticipantOutcome | undefined,
     fromRest: boolean,
   ) => {
+    const waiting =
+      outcome !== undefined &&
+      status === 'delivered' &&
+      !detail.payloadRemoved &&
+      (UNRESOLVED_OUTCOMES as readonly string[]).includes(outcome.outcome);
     const base = {
       index,
       participant: { name },
       outcome,
       crmIds: outcome ? crmIdsText(outcome, target) : undefined,
+      crmLinks: outcome ? crmWebLinks(outcome, target, webUrls) : [],
       fromRest,
+      resolvedLater: status === 'delivered' ? outcome?.resolvedLater : undefined,
+      assignable: waiting ? { candidates: traceCandidates(outcome.trace) } : undefined,
     };
     if (outcome === undefined || status === 'delivered') {
       return { ...base, badge: badgeOf(outcome, status === 'dead') } satisfies ParticipantView;

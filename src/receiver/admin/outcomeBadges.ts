@@ -41,6 +41,13 @@ export function badgeFor(outcome: ParticipantOutcome | undefined, deliveryDead =
   switch (outcome.outcome) {
     case 'written':
     case 'updated':
+      if (outcome.matchedBy === 'assigned') {
+        return {
+          label: 'assigned by an admin',
+          tone: 'ok',
+          help: 'An admin said who this participant is; the note was written on that person (see the trace: who and when).',
+        };
+      }
       return outcome.matchedBy === 'created'
         ? {
             label: 'created',

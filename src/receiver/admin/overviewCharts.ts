@@ -34,6 +34,7 @@ const PARTICIPANT_LABELS: Record<ParticipantOutcomeCategory, { label: string; co
   matched_mobile: { label: 'Matched by mobile', colour: COLOURS.green },
   matched_phone: { label: 'Matched by phone', colour: COLOURS.green },
   created: { label: 'Created', colour: COLOURS.green },
+  assigned: { label: 'Assigned by an admin', colour: COLOURS.green },
   company_only: { label: 'Company only', colour: COLOURS.blue },
   ambiguous: { label: 'Ambiguous', colour: COLOURS.orange },
   no_match: { label: 'No match', colour: COLOURS.orange },

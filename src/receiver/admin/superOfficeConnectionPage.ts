@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { NOTE_LANGUAGE_NAMES, NOTE_LANGUAGES } from '../../core';
 import type { ConnectionCheck } from '../../crm/crmConnector';
 import {
   FIELDS_OF,
@@ -28,6 +29,9 @@ export const SUPEROFFICE_VARIABLE: Record<SuperOfficeSettingName, string> = {
   createMissingContacts: 'SUPEROFFICE_CREATE_MISSING_CONTACTS',
   internalDomains: 'INTERNAL_EMAIL_DOMAINS',
   companyNotes: 'COMPANY_NOTES',
+  noteLanguage: 'NOTE_LANGUAGE',
+  linkDeal: 'LINK_DEAL',
+  historyTypeMap: 'HISTORY_TYPE_MAP',
 };
 
 /**
@@ -95,6 +99,7 @@ export function renderSuperOfficeConnectionPage(
     canDisconnect:
       !lockedStored &&
       (view.settings.url !== undefined || Object.values(view.settings.secrets).some((secret) => secret.set)),
+    noteLanguages: NOTE_LANGUAGES.map((code) => ({ code, name: NOTE_LANGUAGE_NAMES[code] })),
     dci,
   });
 }

@@ -3,6 +3,8 @@
 // main.ts's factory (makeCrmConnector: Lime's or SuperOffice's, as CRM says). Everything else goes through the
 // receiver's own code: the settings services (environment first, else what the admin pages saved, the secrets
 // opened with SECRET_KEY), the store, the backfill walk, enrichment and the connector's dry run.
+import { participantKeyer } from '../ingest/participantKeysIndex';
+import { resolveLookupKey } from '../secrets/participantLookup';
 import { crmDisplayName } from '../config/crmInEffect';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,19 +29,18 @@ import {
 } from '../settings/connectionSettingsService';
 import { createSuperOfficeSettingsService } from '../settings/superOfficeSettingsService';
 import { createDciSettings, type DciSettings } from '../settings/dciSettings';
-import type { DeliveryQueue } from '../store/ports/deliveryQueue';
-import type { DeliveryReads } from '../store/ports/deliveryReads';
-import type { JobLeases } from '../store/ports/jobLeases';
 import { openStore } from '../store/openStore';
+import type { ReceiverStore } from '../store/receiverStore';
 import { missingDatabase } from './cliStore';
 
 type Output = (line: string) => void;
 type Env = Record<string, string | undefined>;
 
 /** What the commands work with: the configuration, the store, and both connections as the receiver sees them. */
-interface Connections {
+export interface Connections {
   config: ReceiverConfig;
-  store: Pick<DeliveryQueue, 'acceptSummary'> & Pick<DeliveryReads, 'heldPayloads'> & JobLeases;
+  /** The whole store (the assign command reads deliveries and records outcomes too). */
+  store: ReceiverStore;
   dci: DciSettings;
   /** The CRM in effect (`CRM`): Lime by default. */
   crmName: CrmName;
@@ -55,7 +56,7 @@ interface Connections {
  * an empty one: `refuse` says so and opens nothing, `create` starts one (--create), `temporary` works on an empty
  * store in a temporary folder, removed on close, after saying (on `err`, a warning) that no saved settings are read.
  */
-async function openConnections(
+export async function openConnections(
   env: Env,
   err: Output,
   whenMissing: { database: 'refuse' | 'create' | 'temporary' },
@@ -318,7 +319,16 @@ export async function backfill(
     try {
       result = await runBackfill(
         // The CRM target the receiver delivers to (startReceiver's: CRM).
-        { api, store: opened.store, target: opened.config.crm ?? 'lime', now },
+        {
+          api,
+          store: opened.store,
+          target: opened.config.crm ?? 'lime',
+          now,
+          participantKeys: participantKeyer(
+            await resolveLookupKey(opened.config.secretKey, (candidate) => opened.store.claimLookupSeed(candidate)),
+            opened.config.defaultRegion,
+          ),
+        },
         {
           since,
           onFound: dryRun === undefined ? undefined : (found) => dryRun.show(found),

@@ -8,6 +8,7 @@ import { countNoun } from '../../core/countNoun';
 import { readCrm } from '../config/crmInEffect';
 import { regeneratedSample, samplePayloads, type SamplePayload } from '../demo/samplePayloads';
 import { signDci } from '../ingest/signWebhook';
+import { assignParticipant } from './assignCommand';
 import { backup, restore } from './backupCommands';
 import { missingDatabase, storeLocationOrSay } from './cliStore';
 import { backfill, testConnection } from './dciCommands';
@@ -22,6 +23,8 @@ import {
   type ReceiverStore,
 } from '../store/receiverStore';
 import { openStore } from '../store/openStore';
+import { resolveLookupKey } from '../secrets/participantLookup';
+import { parseSecretKey } from '../secrets/secretBox';
 
 const USAGE = `Usage: dci-companion <command> [options]
 
@@ -55,6 +58,10 @@ const USAGE = `Usage: dci-companion <command> [options]
                  store every conversation DCI lists since that day (00:00 UTC; at most 30 days back) for the
                  receiver to deliver; already delivered ones are not written again. --dry-run stores and writes
                  nothing and prints, per participant, what would be written in the CRM
+  assign <conversation-id> --participant N --person ID
+                 an admin's choice: participant N (1-based, as the delivery page numbers them), left without a
+                 person (no match, ambiguous), IS that CRM person: the note is written on them once, and the page
+                 and trace record that it was chosen from the CLI
 
 deliveries, requeue, erase, backfill, backup and restore refuse a DATA_DIR without a receiver database (a
 mistyped one); --create starts an empty one there instead (not for backup; for restore: restores into a new one).
@@ -104,6 +111,17 @@ export async function runCli(
         return 2;
       }
       return testConnection(env, out, err);
+    case 'assign':
+      return assignParticipant(
+        {
+          conversationId: options.positional[0],
+          participant: options.flags['participant'],
+          person: options.flags['person'],
+        },
+        env,
+        out,
+        err,
+      );
     case 'backfill':
       if (options.positional.length > 0 || Object.keys(options.flags).some((flag) => !BACKFILL_FLAGS.has(flag))) {
         err(`backfill takes --since YYYY-MM-DD and --dry-run only.\n\n${USAGE}`);
@@ -286,7 +304,10 @@ async function erase(options: Options, env: Record<string, string | undefined>, 
   const store = await openCliStore(env, options, err);
   if (store === undefined) return 2;
   try {
-    for (const line of erasureReport(email, await erasePerson(store, email, new Date()))) out(line);
+    // The lookup key as the receiver has it (SECRET_KEY, else the stored seed): rows with the e-mail's hash go too.
+    const secretKey = parseSecretKey(env['SECRET_KEY'] ?? '');
+    const lookupKey = await resolveLookupKey(secretKey, (candidate) => store.claimLookupSeed(candidate));
+    for (const line of erasureReport(email, await erasePerson(store, email, new Date(), lookupKey))) out(line);
     return 0;
   } finally {
     await store.close();

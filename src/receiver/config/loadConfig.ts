@@ -1,7 +1,15 @@
 import { readCrm } from './crmInEffect';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { isSupportedRegion, isValidTimeZone } from '../../core';
+import {
+  formatHistoryTypeMap,
+  isSupportedRegion,
+  isValidTimeZone,
+  NOTE_LANGUAGES,
+  parseHistoryTypeMap,
+  type HistoryTypeMap,
+  type NoteLanguage,
+} from '../../core';
 import { parseAdminPasswordHash } from '../secrets/adminPassword';
 import { parseSecretKey } from '../secrets/secretBox';
 import type { StoreLocation } from '../store/storeLocation';
@@ -108,6 +116,8 @@ const environmentSchema = z.object({
   LIME_CREATE_MISSING_CONTACTS: bool('LIME_CREATE_MISSING_CONTACTS', false),
   COMPANY_NOTES: bool('COMPANY_NOTES', true),
   LIME_HISTORY_TYPE: z.string().optional(),
+  LINK_DEAL: bool('LINK_DEAL', false),
+  HISTORY_TYPE_MAP: z.string().optional(),
   LIME_CA_FILE: z.string().optional(),
   LIME_TLS_REJECT_UNAUTHORIZED: bool('LIME_TLS_REJECT_UNAUTHORIZED', true),
   LIME_RATE_LIMIT: z
@@ -137,6 +147,11 @@ const environmentSchema = z.object({
     .transform((value) => value ?? 'Europe/Stockholm')
     .refine(isValidTimeZone, { error: 'TIME_ZONE must be an IANA time zone such as Europe/Stockholm' }),
   NOTE_DATE: z.enum(['now', 'meeting_start'], { error: 'NOTE_DATE must be now or meeting_start' }).optional(),
+  // Empty is unset (the admin pages choose; English by default), like the other optional variables.
+  NOTE_LANGUAGE: z
+    .enum([...NOTE_LANGUAGES, ''], { error: `NOTE_LANGUAGE must be one of ${NOTE_LANGUAGES.join(', ')}` })
+    .optional()
+    .transform((value): NoteLanguage | undefined => (value === '' ? undefined : value)),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
@@ -149,6 +164,7 @@ const environmentSchema = z.object({
   LEASE_SECONDS: int('LEASE_SECONDS', 300, 5, 24 * 3600),
   WORKER_HEARTBEAT_SECONDS: int('WORKER_HEARTBEAT_SECONDS', 5, 1, 60),
   RETENTION_DAYS: int('RETENTION_DAYS', 30, 0, 3650),
+  REMATCH_DAYS: int('REMATCH_DAYS', 14, 0, 365),
   CONTACT_INDEX_SYNC_HOURS: int('CONTACT_INDEX_SYNC_HOURS', 24, 0, 24 * 30),
   CONTACT_INDEX_INCREMENTAL_MINUTES: int('CONTACT_INDEX_INCREMENTAL_MINUTES', 5, 0, 24 * 60),
   RECEIVER_PUBLIC_URL: z
@@ -158,6 +174,8 @@ const environmentSchema = z.object({
       error:
         'RECEIVER_PUBLIC_URL must be the http(s) address Lime reaches the receiver at, e.g. https://companion.example.com',
     }),
+  LIME_WEB_URL: webClientUrl('LIME_WEB_URL', 'https://acme.lime-crm.com/acme/client'),
+  SUPEROFFICE_WEB_URL: webClientUrl('SUPEROFFICE_WEB_URL', 'https://online.superoffice.com/Cust12345'),
   ADMIN_PUBLIC_URL: z
     .string()
     .optional()
@@ -273,6 +291,12 @@ export interface SettingsFromEnv {
   internalDomains?: string[] | undefined;
   /** `COMPANY_NOTES` (both CRMs' connection pages show it locked) */
   companyNotes?: boolean | undefined;
+  /** `NOTE_LANGUAGE` */
+  noteLanguage?: NoteLanguage | undefined;
+  /** `LINK_DEAL` */
+  linkDeal?: boolean | undefined;
+  /** `HISTORY_TYPE_MAP`, as `formatHistoryTypeMap` writes it */
+  historyTypeMap?: string | undefined;
 }
 
 /** The receiver's configuration. Every field is documented in the configuration table of docs/receiver.md. */
@@ -346,6 +370,18 @@ export interface ReceiverConfig {
   maxAttempts: number;
   maxAgeMs: number;
   /**
+   * `LINK_DEAL`: link each note to its company's only open deal (Lime) or sale (SuperOffice); none or several link
+   * none. Undefined when the environment does not set it (default off).
+   */
+  linkDeal?: boolean | undefined;
+  /**
+   * `HISTORY_TYPE_MAP`: the note type by the meeting's medium or conversation type
+   * (`medium:call=talkedto, conversation_type:demo=customervisit`), over LIME_HISTORY_TYPE / SUPEROFFICE_TASK_TYPE
+   * where an entry fits. Its types are checked against the CRM's data model by Test connection (also at start).
+   * Undefined when the environment does not set it.
+   */
+  historyTypeMap?: HistoryTypeMap | undefined;
+  /**
    * How long a claimed delivery is one worker's. After a crash (kill -9, power loss) its in-flight deliveries are
    * picked up again only once this runs out; it must be longer than any one delivery attempt takes, or a slow
    * attempt is claimed a second time while it still runs.
@@ -363,6 +399,13 @@ export interface ReceiverConfig {
    */
   retentionDays: number;
   /**
+   * `REMATCH_DAYS` (issue 19): for how many days after a delivery was received its participants left without a person
+   * (no match, ambiguous, a company note) are matched again — when the contact index changes for their e-mail or
+   * number (Lime), and in a daily sweep (both CRMs). 0 turns re-matching off. A payload purged earlier
+   * (`RETENTION_DAYS`) ends it sooner.
+   */
+  rematchDays: number;
+  /**
    * How often the local contact index is fully synced from the CRM (also at start and after the connection
    * changes); 0 turns the index off (matching is then live only).
    */
@@ -374,6 +417,12 @@ export interface ReceiverConfig {
    * receiver subscribes to Lime's person and company webhooks at `<publicUrl>/api/v1/lime/webhook`.
    */
   publicUrl?: string | undefined;
+  /**
+   * `LIME_WEB_URL`, `SUPEROFFICE_WEB_URL`: the CRM's web client (http(s), no credentials, query or fragment; no
+   * trailing slash). When set, the delivery page links the CRM ids of its outcomes to their records there
+   * (admin/crmWebLinks.ts). Only the CRM in effect's is read.
+   */
+  crmWebUrls: { lime?: string | undefined; superoffice?: string | undefined };
   /**
    * `ADMIN_PUBLIC_URL`: where admins reach the admin listener (no trailing slash, without /admin), for the alerts'
    * link to `<adminPublicUrl>/admin`. Optional.
@@ -453,8 +502,13 @@ export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: str
   if (nonEmpty(env['ADMIN_PASSWORD']) && nonEmpty(env['ADMIN_PASSWORD_HASH'])) {
     problems.push('ADMIN_PASSWORD_HASH: set ADMIN_PASSWORD or ADMIN_PASSWORD_HASH, not both');
   }
+  const historyTypeMap = nonEmpty(env['HISTORY_TYPE_MAP']) ? parseHistoryTypeMap(env['HISTORY_TYPE_MAP']) : undefined;
+  if (historyTypeMap?.ok === false)
+    problems.push(...historyTypeMap.problems.map((problem) => `HISTORY_TYPE_MAP: ${problem}`));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
+  // NOTE_LANGUAGE is one variable for either CRM: the SuperOffice page shows it locked too.
+  if (superOffice !== undefined && e.NOTE_LANGUAGE !== undefined) superOffice.settings.noteLanguage = e.NOTE_LANGUAGE;
   const historyType = e.LIME_HISTORY_TYPE?.trim() || undefined;
   const caFile = e.LIME_CA_FILE?.trim() || undefined;
   const password = nonEmpty(e.ADMIN_PASSWORD) ? e.ADMIN_PASSWORD : undefined;
@@ -498,6 +552,8 @@ export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: str
     timeZone: e.TIME_ZONE,
     noteDate: e.NOTE_DATE ?? 'now',
     companyNotes: e.COMPANY_NOTES,
+    linkDeal: nonEmpty(env['LINK_DEAL']) ? e.LINK_DEAL : undefined,
+    historyTypeMap: historyTypeMap?.ok === true ? historyTypeMap.map : undefined,
     logLevel: e.LOG_LEVEL ?? 'info',
     maxBodyBytes: e.MAX_BODY_BYTES,
     workerConcurrency: e.WORKER_CONCURRENCY,
@@ -507,10 +563,12 @@ export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: str
     leaseMs: e.LEASE_SECONDS * 1000,
     workerHeartbeatMs: e.WORKER_HEARTBEAT_SECONDS * 1000,
     retentionDays: e.RETENTION_DAYS,
+    rematchDays: e.REMATCH_DAYS,
     contactIndexSyncMs: e.CONTACT_INDEX_SYNC_HOURS * 3600 * 1000,
     contactIndexIncrementalMs: e.CONTACT_INDEX_INCREMENTAL_MINUTES * 60 * 1000,
     publicUrl: nonEmpty(e.RECEIVER_PUBLIC_URL) ? e.RECEIVER_PUBLIC_URL.trim().replace(/\/+$/u, '') : undefined,
     adminPublicUrl: nonEmpty(e.ADMIN_PUBLIC_URL) ? e.ADMIN_PUBLIC_URL.trim().replace(/\/+$/u, '') : undefined,
+    crmWebUrls: { lime: e.LIME_WEB_URL, superoffice: e.SUPEROFFICE_WEB_URL },
     settingsFromEnv: {
       url: e.LIME_URL?.trim(),
       apiKey: e.LIME_API_KEY?.trim(),
@@ -518,6 +576,9 @@ export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: str
       createMissingContacts: nonEmpty(env['LIME_CREATE_MISSING_CONTACTS']) ? e.LIME_CREATE_MISSING_CONTACTS : undefined,
       internalDomains: e.INTERNAL_EMAIL_DOMAINS.length > 0 ? e.INTERNAL_EMAIL_DOMAINS : undefined,
       companyNotes: nonEmpty(env['COMPANY_NOTES']) ? e.COMPANY_NOTES : undefined,
+      noteLanguage: e.NOTE_LANGUAGE,
+      linkDeal: nonEmpty(env['LINK_DEAL']) ? e.LINK_DEAL : undefined,
+      historyTypeMap: historyTypeMap?.ok === true ? formatHistoryTypeMap(historyTypeMap.map) : undefined,
     },
     limeTls: { caFile, rejectUnauthorized: e.LIME_TLS_REJECT_UNAUTHORIZED },
     admin: password !== undefined || passwordHash !== undefined ? { password, passwordHash } : undefined,
@@ -557,6 +618,42 @@ function isHttpUrl(text: string, allow: { query?: boolean } = {}): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A CRM web client's address, for links an admin's browser opens: http(s) only (never `javascript:` or `data:`),
+ * no credentials, query or fragment, so a link built on it can only lead to a record there. Trailing slashes go.
+ */
+function webClientUrl(name: string, example: string) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return undefined;
+      const value = text.trim().replace(/\/+$/u, '');
+      let url: URL | undefined;
+      try {
+        url = new URL(value);
+      } catch {
+        url = undefined;
+      }
+      const usable =
+        url !== undefined &&
+        (url.protocol === 'http:' || url.protocol === 'https:') &&
+        url.username === '' &&
+        url.password === '' &&
+        url.search === '' &&
+        url.hash === '' &&
+        !/[\s"'<>`]/u.test(value);
+      if (!usable) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be the http(s) address of the web client, without credentials, ? or #, e.g. ${example}`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
 }
 
 function isConversationUrlTemplate(text: string): boolean {

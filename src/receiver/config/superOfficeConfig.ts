@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { NoteLanguage } from '../../core';
 import type { SuperOfficeCredentialKind } from '../../superoffice-addon';
 import { ApplicationPrivateKeyProblem, readApplicationPrivateKey } from '../../superoffice-addon/applicationPrivateKey';
 import { plainHttpProblem } from '../../superoffice-addon/plainHttpProblem';
@@ -81,6 +82,12 @@ export interface SuperOfficeSettingsFromEnv {
   internalDomains?: string[] | undefined;
   /** `COMPANY_NOTES` (read by loadConfig, which reports its problems; the settings service takes it from there) */
   companyNotes?: boolean | undefined;
+  /** `NOTE_LANGUAGE` (one variable for either CRM; loadConfig.ts reads it) */
+  noteLanguage?: NoteLanguage | undefined;
+  /** `LINK_DEAL` (read by loadConfig, shared with Lime) */
+  linkDeal?: boolean | undefined;
+  /** `HISTORY_TYPE_MAP` as `formatHistoryTypeMap` writes it (read by loadConfig, shared with Lime) */
+  historyTypeMap?: string | undefined;
 }
 
 export interface SuperOfficeEnvironment {

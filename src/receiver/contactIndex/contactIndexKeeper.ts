@@ -43,6 +43,36 @@ export interface ContactIndexKeeperOptions {
   /** Change notifications; absent: off. */
   notifications?: ContactNotifications | undefined;
   logger: Logger;
+  /**
+   * Told of the e-mails and numbers a notification or an incremental pass changed, once the index holds them:
+   * re-matching (issue 19) looks for participants left without a person that hold one of them. Keys only, never
+   * logged.
+   */
+  onKeysChanged?: ((keys: ChangedContactKeys) => void) | undefined;
+}
+
+/** Normalized e-mails and E.164 numbers of persons (and company main numbers) that changed in the index. */
+export interface ChangedContactKeys {
+  emails: ReadonlySet<string>;
+  phones: ReadonlySet<string>;
+}
+
+/** The keys a change touches: its persons' e-mails and numbers, and its companies' main numbers. */
+export function changedKeys(
+  change: Pick<ContactIndexChange, 'upsert'> & Partial<ContactIndexChange>,
+): ChangedContactKeys {
+  const emails = new Set<string>();
+  const phones = new Set<string>();
+  for (const entry of change.upsert) {
+    if (entry.email !== undefined) emails.add(entry.email);
+    for (const phone of [entry.mobileE164, entry.phoneE164, entry.companyMainE164]) {
+      if (phone !== undefined) phones.add(phone);
+    }
+  }
+  for (const company of change.companies ?? []) {
+    if (company.companyMainE164 !== undefined) phones.add(company.companyMainE164);
+  }
+  return { emails, phones };
 }
 
 type SubscriptionState = ContactChangeSubscription | { kind: 'failed'; reason: string };
@@ -127,6 +157,8 @@ export class ContactIndexKeeper implements ContactNotificationReceiver {
     if (read.kind !== 'change') return read;
     await store.applyContactChange(target, read.change);
     this.changesDuringSync?.push(read.change);
+    const keys = changedKeys(read.change);
+    if (keys.emails.size + keys.phones.size > 0) this.options.onKeysChanged?.(keys);
     const { upsert, removePersons, companies, removeCompanies } = read.change;
     logger.info(
       {
@@ -214,7 +246,11 @@ export class ContactIndexKeeper implements ContactNotificationReceiver {
     if (incrementalMs === 0 || this.incremental === false || this.subscription?.kind === 'subscribed') return;
     this.run(async (connector) => {
       try {
-        const changed = await updateContactIndex(store, connector, { target, defaultRegion });
+        const changed = await updateContactIndex(store, connector, {
+          target,
+          defaultRegion,
+          onChanged: (entries) => this.options.onKeysChanged?.(changedKeys({ upsert: [...entries] })),
+        });
         if (changed === undefined) return;
         this.incremental = true;
         if (changed > 0) logger.info({ changed }, 'contact index updated');

@@ -29,7 +29,13 @@ export async function syncContactIndex(
 export async function updateContactIndex(
   store: ContactIndexStore,
   connector: CrmConnector,
-  options: { target: string; defaultRegion: string; signal?: AbortSignal | undefined },
+  options: {
+    target: string;
+    defaultRegion: string;
+    signal?: AbortSignal | undefined;
+    /** Told of the changed persons once they are in the index (re-matching, issue 19). */
+    onChanged?: ((entries: readonly ContactIndexEntry[]) => void) | undefined;
+  },
 ): Promise<number | undefined> {
   if (!connector.exportContactsChangedSince) return undefined;
   const since = await store.newestContactUpdate(options.target);
@@ -51,5 +57,6 @@ export async function updateContactIndex(
     entries.push(...page);
   }
   await store.updateContactIndex(options.target, entries);
+  if (entries.length > 0) options.onChanged?.(entries);
   return entries.length;
 }

@@ -52,7 +52,7 @@ const ACTIONS: Partial<Record<CrmErrorCode, string>> = {
   tls_failed: `Lime's certificate could not be verified: configure the CA that signed it in LIME_CA_FILE (a PEM file) and restart the receiver, ${REQUEUE}`,
   not_found: `Check the Lime API URL ${CONNECTION_SETTINGS} or LIME_URL, ${REQUEUE}`,
   bad_request: `Fix the configuration ${CONNECTION_SETTINGS} or the data in Lime that Lime names, ${REQUEUE}`,
-  schema_mismatch: `Choose a history type Lime offers ${CONNECTION_SETTINGS} or in LIME_HISTORY_TYPE (or make the option active again in Lime), and match the field names to Lime's data model, ${REQUEUE}`,
+  schema_mismatch: `Choose a history type Lime offers ${CONNECTION_SETTINGS} or in LIME_HISTORY_TYPE (or make the option active again in Lime), and in the history type by meeting type (HISTORY_TYPE_MAP); match the field names to Lime's data model; with linking to deals on (LINK_DEAL), add history.deal or turn it off, ${REQUEUE}`,
   unexpected_status: `Lime answered in a way the integration does not expect: check the Lime server and the API URL, ${REQUEUE}`,
 };
 

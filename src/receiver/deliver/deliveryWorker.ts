@@ -10,6 +10,8 @@ import {
 } from '../../core';
 import type { CrmConnector, DeliverOptions } from '../../crm/crmConnector';
 import { limitBudgetWait } from '../../crm/requestBudget';
+import type { ParticipantKeyer } from '../ingest/participantKeysIndex';
+import type { ParticipantKeyStore } from '../store/ports/participantKeys';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
 import type { EnrichResult } from '../enrich/enrichPayload';
@@ -47,6 +49,11 @@ export interface DeliveryWorkerOptions {
    * no budget). The worker claims no more than that; a claimed delivery whose wait for the budget would still pass
    * 80 % of its lease is given back without counting (`budget_wait`).
    */
+  /**
+   * Re-keys a delivery's participant lookup rows after DCI's REST API added to its payload (numbers, participants the
+   * webhook lacked), so a search or re-matching by them finds it; absent: the rows stay as accepted.
+   */
+  participantKeys?: { keyer: ParticipantKeyer; store: Pick<ParticipantKeyStore, 'replaceParticipantKeys'> } | undefined;
   /** Which CRM (and SuperOffice's way of signing in) a failure's advice is worded for; default Lime. */
   failureContext?: (() => FailureContext) | undefined;
   /**
@@ -209,6 +216,21 @@ export class DeliveryWorker {
     return (keys) => store.findContactCandidates(target, keys);
   }
 
+  /** The lookup rows of the enriched summary; a failure is logged and never fails the delivery. */
+  private async rekey(delivery: ClaimedDelivery, summary: MeetingSummary, log: Logger): Promise<void> {
+    const keys = this.options.participantKeys;
+    if (keys === undefined) return;
+    try {
+      await keys.store.replaceParticipantKeys({
+        deliveryId: delivery.deliveryId,
+        eventId: delivery.eventId,
+        keys: keys.keyer.keysOf(summary),
+      });
+    } catch (error) {
+      log.warn({ err: error }, 'the participant lookup rows of the enriched payload were not stored');
+    }
+  }
+
   private async knownNotes(deliveryId: string) {
     return knownNotesOf(await this.options.store.getDelivery(deliveryId));
   }
@@ -328,6 +350,7 @@ export class DeliveryWorker {
             failure = enriched.error;
           } else {
             if (enriched) ({ summary, record: enrichment } = enriched);
+            if (enrichment !== undefined && enrichment.added.length > 0) await this.rekey(delivery, summary, log);
             const findIndexedCandidates = await this.contactIndexSource(delivery.target);
             report = await connector.deliver(summary, {
               ...this.currentDeliverOptions(),

@@ -55,7 +55,7 @@ export function superOfficeAction(code: CrmErrorCode, auth: SuperOfficeCredentia
     case 'bad_request':
       return `Fix the configuration ${PAGE} or the data in SuperOffice that SuperOffice names, ${REQUEUE}`;
     case 'schema_mismatch':
-      return `Choose a task type SuperOffice offers ${PAGE} or in SUPEROFFICE_TASK_TYPE (Settings and maintenance → Lists → Follow-ups), ${REQUEUE}`;
+      return `Choose a task type SuperOffice offers ${PAGE} or in SUPEROFFICE_TASK_TYPE and HISTORY_TYPE_MAP (Settings and maintenance → Lists → Follow-ups), ${REQUEUE}`;
     case 'unexpected_status':
       return `SuperOffice answered in a way the integration does not expect: check the SuperOffice server and ${URL}${loginUrlToo(auth)}, ${REQUEUE}`;
     default:

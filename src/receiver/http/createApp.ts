@@ -11,6 +11,7 @@ import { adminApp, type AdminDeps, type AdminStore } from '../admin/adminApp';
 import { errorHandler } from './errorHandler';
 import type { ContactNotificationReceiver } from '../contactIndex/contactIndexKeeper';
 import { limeWebhookRoute } from '../contactIndex/limeWebhookRoute';
+import type { ParticipantKeyer } from '../ingest/participantKeysIndex';
 import { ingestHandler, INGEST_PATH, isIngestRequest } from '../ingest/webhookRoute';
 
 export interface AppDeps {
@@ -24,6 +25,8 @@ export interface AppDeps {
   /** The CRM's outage circuit, for the /readyz detail; absent: not shown. */
   crmAvailability?: (() => CrmAvailabilityState) | undefined;
   onQueued: () => void;
+  /** Makes each accepted summary's participant lookup rows; absent: none are stored. */
+  participantKeys?: ParticipantKeyer | undefined;
   /** Lime's change notifications for the contact index (`POST /api/v1/lime/webhook`); absent: no such route. */
   contactNotifications?: ContactNotificationReceiver | undefined;
   /** The admin pages under /admin; absent: no admin pages at all (tests of the webhook alone). */
@@ -76,6 +79,7 @@ export function createApp(deps: AppDeps): ReceiverApp {
     logger: deps.logger,
     metrics: deps.metrics,
     now,
+    participantKeys: deps.participantKeys,
   });
 
   if (publicRoutes && deps.contactNotifications) {

@@ -5,6 +5,7 @@ import { parseSummaryPayload } from '../../core';
 import type { ConnectionCheck } from '../../crm/crmConnector';
 import { readWebhookEnvelope, repeatedWebhookHeader } from './readWebhookEnvelope';
 import { verifySignature } from './verifySignature';
+import type { ParticipantKeyer } from './participantKeysIndex';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
 import type { DeliveryQueue } from '../store/ports/deliveryQueue';
@@ -24,6 +25,8 @@ export interface WebhookRouteDeps {
   logger: Logger;
   metrics?: ReceiverMetrics | undefined;
   now: () => Date;
+  /** Makes each summary's participant lookup rows; absent: none are stored (search by e-mail or phone finds none). */
+  participantKeys?: ParticipantKeyer | undefined;
 }
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/iu;
@@ -146,6 +149,7 @@ export function ingestHandler(deps: WebhookRouteDeps): (request: IncomingMessage
         eventTimestamp: parsed.summary.eventTimestamp,
         title: parsed.summary.title,
         target: deps.target,
+        participantKeys: deps.participantKeys?.keysOf(parsed.summary),
       }),
     );
     switch (result.kind) {

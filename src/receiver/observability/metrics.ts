@@ -77,7 +77,7 @@ export function createMetrics(
     }),
     participantOutcomes: new Counter({
       name: 'dci_participant_outcomes_total',
-      help: 'Participants of delivered meetings, by outcome (matched_email, matched_mobile, matched_phone, created, company_only, ambiguous, no_match, internal, not_matchable, dry_run)',
+      help: 'Participants of delivered meetings, by outcome (matched_email, matched_mobile, matched_phone, created, assigned, company_only, ambiguous, no_match, internal, not_matchable, dry_run)',
       labelNames: ['outcome'],
       registers: [registry],
     }),

@@ -1,5 +1,6 @@
 import type { MeetingSummary } from '../../core';
 import type { DciApi } from '../../dci-api/dciApi';
+import type { ParticipantKeyer } from '../ingest/participantKeysIndex';
 import type { DeliveryQueue } from '../store/ports/deliveryQueue';
 import type { DeliveryReads } from '../store/ports/deliveryReads';
 import { DCI_WINDOW_MS } from './dciPoller';
@@ -33,6 +34,8 @@ export async function runBackfill(
     store: Pick<DeliveryQueue, 'acceptSummary'> & Pick<DeliveryReads, 'heldPayloads'>;
     target: string;
     now: () => Date;
+    /** Makes each summary's participant lookup rows; absent: none are stored. */
+    participantKeys?: ParticipantKeyer | undefined;
   },
   request: BackfillRequest,
 ): Promise<BackfillResult> {
@@ -49,6 +52,7 @@ export async function runBackfill(
       signal: request.signal,
       onFound: request.onFound,
       onPage: request.onPage,
+      participantKeys: deps.participantKeys,
     },
     from,
   );

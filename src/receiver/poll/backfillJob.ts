@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DciError, type DciApi } from '../../dci-api/dciApi';
 import type { Logger } from '../observability/logger';
+import type { ParticipantKeyer } from '../ingest/participantKeysIndex';
 import type { DeliveryQueue } from '../store/ports/deliveryQueue';
 import type { DeliveryReads } from '../store/ports/deliveryReads';
 import type { JobLeases } from '../store/ports/jobLeases';
@@ -53,6 +54,8 @@ export interface BackfillJobOptions {
   onQueued: () => void;
   now?: (() => Date) | undefined;
   holder?: string | undefined;
+  /** Makes each summary's participant lookup rows; absent: none are stored. */
+  participantKeys?: ParticipantKeyer | undefined;
 }
 
 /**
@@ -133,7 +136,13 @@ export class BackfillJob {
     let finished: BackfillState;
     try {
       const result = await runBackfill(
-        { api, store, target: this.options.target, now: () => this.now() },
+        {
+          api,
+          store,
+          target: this.options.target,
+          now: () => this.now(),
+          participantKeys: this.options.participantKeys,
+        },
         { since, signal: this.abort.signal },
       );
       finished = {

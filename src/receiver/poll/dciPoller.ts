@@ -1,3 +1,4 @@
+import type { ParticipantKeyer } from '../ingest/participantKeysIndex';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DciError, type DciApi } from '../../dci-api/dciApi';
@@ -86,6 +87,8 @@ export interface DciPollerOptions {
   onQueued: () => void;
   now?: (() => Date) | undefined;
   holder?: string | undefined;
+  /** Makes each summary's participant lookup rows; absent: none are stored. */
+  participantKeys?: ParticipantKeyer | undefined;
 }
 
 /**
@@ -161,6 +164,7 @@ export class DciPoller {
       source: 'poll',
       now: () => this.now(),
       signal,
+      participantKeys: this.options.participantKeys,
       // A walk may outlast the lease (a busy account, a spent budget): it is renewed page by page, and the walk
       // stops when another replica has taken it over.
       onPage: async () => {

@@ -1,5 +1,6 @@
 import type { MeetingSummary } from '../../core';
 import { DciError, type DciApi, type DciConversation } from '../../dci-api/dciApi';
+import type { ParticipantKeyer } from '../ingest/participantKeysIndex';
 import type { DeliveryQueue, SummarySource } from '../store/ports/deliveryQueue';
 import type { DeliveryReads } from '../store/ports/deliveryReads';
 import { conversationFingerprint, hasSummary, heldFingerprint, isWholeConversation, restPayload } from './restPayload';
@@ -37,6 +38,8 @@ export interface WalkDeps {
   onFound?: ((found: { summary: MeetingSummary; rawBody: Buffer }) => Promise<void>) | undefined;
   /** Called after each page: false stops the walk (the poller renews its lease here, and stops when it lost it). */
   onPage?: (() => Promise<boolean>) | undefined;
+  /** Makes each summary's participant lookup rows; absent: none are stored. */
+  participantKeys?: ParticipantKeyer | undefined;
 }
 
 /**
@@ -169,6 +172,7 @@ export async function storeConversations(
       eventTimestamp: payload.eventTimestamp,
       title: payload.summary.title,
       target: deps.target,
+      participantKeys: deps.participantKeys?.keysOf(payload.summary),
     });
     if (accepted.kind === 'queued') result.queued += 1;
     else result.unchanged += 1;

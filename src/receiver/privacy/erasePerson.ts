@@ -1,4 +1,5 @@
 import { normalizeEmail, parseSummaryPayload } from '../../core';
+import { participantKeyHash, type ParticipantLookupKey } from '../secrets/participantLookup';
 import { mentionsAddress } from '../store/mentionsAddress';
 import type { ErasureResult, PersonalDataStore } from '../store/ports/personalDataStore';
 
@@ -7,10 +8,16 @@ const SCAN_PAGE = 200;
 
 /**
  * Erases what the store holds about the person with this (normalized) e-mail: every payload that names them, with
- * the titles and traces that came from it, traces elsewhere that name them, and their contact index entries. What
- * the CRM holds is not touched.
+ * the titles and traces that came from it, traces elsewhere that name them, their contact index entries, and the
+ * participant lookup rows of those payloads and (with `lookupKey`) every row with the e-mail's hash. What the CRM
+ * holds is not touched.
  */
-export async function erasePerson(store: PersonalDataStore, email: string, now: Date): Promise<ErasureResult> {
+export async function erasePerson(
+  store: PersonalDataStore,
+  email: string,
+  now: Date,
+  lookupKey?: ParticipantLookupKey,
+): Promise<ErasureResult> {
   const eventIds: string[] = [];
   let afterEventId: string | undefined;
   for (;;) {
@@ -19,7 +26,8 @@ export async function erasePerson(store: PersonalDataStore, email: string, now: 
     if (page.length < SCAN_PAGE) break;
     afterEventId = page.at(-1)?.eventId;
   }
-  return store.erasePersonalData({ eventIds, email, now });
+  const participantKeyHashes = lookupKey === undefined ? [] : [participantKeyHash(lookupKey, 'email', email)];
+  return store.erasePersonalData({ eventIds, email, participantKeyHashes, now });
 }
 
 /**

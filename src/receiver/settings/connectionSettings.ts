@@ -1,3 +1,4 @@
+import type { NoteLanguage } from '../../core';
 import type { ConnectionCheck, CrmConnector, DeliverOptions } from '../../crm/crmConnector';
 import type { CrmName } from '../config/superOfficeConfig';
 import type { SuperOfficeSettingsAccess } from './superOfficeSettings';
@@ -15,10 +16,24 @@ export interface LimeConnectionSettings {
   internalDomains: string[];
   /** Company notes: a note on the company alone when only the company is certain (COMPANY_NOTES, default on). */
   companyNotes: boolean;
+  /** The language of the notes (`NOTE_LANGUAGE`); English unless chosen. */
+  noteLanguage: NoteLanguage;
+  /** LINK_DEAL: link each note to its company's only open deal. */
+  linkDeal: boolean;
+  /** HISTORY_TYPE_MAP as text (`medium:call=talkedto, …`); empty: every note gets `historyType`. */
+  historyTypeMap: string;
 }
 
 export type SettingName =
-  'url' | 'apiKey' | 'historyType' | 'createMissingContacts' | 'internalDomains' | 'companyNotes';
+  | 'url'
+  | 'apiKey'
+  | 'historyType'
+  | 'createMissingContacts'
+  | 'internalDomains'
+  | 'companyNotes'
+  | 'noteLanguage'
+  | 'linkDeal'
+  | 'historyTypeMap';
 
 export interface SettingsView {
   settings: LimeConnectionSettings;
@@ -36,6 +51,11 @@ export interface SettingsInput {
   createMissingContacts?: boolean | undefined;
   internalDomains?: string[] | undefined;
   companyNotes?: boolean | undefined;
+  /** One of the note languages (`en`, `sv`, …); anything else is refused. */
+  noteLanguage?: string | undefined;
+  linkDeal?: boolean | undefined;
+  /** The map's text as typed; empty clears it. */
+  historyTypeMap?: string | undefined;
 }
 
 /** An invalid setting, with the field and what is wrong: shown next to the field. */

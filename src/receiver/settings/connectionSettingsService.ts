@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+  DEFAULT_NOTE_LANGUAGE,
+  NOTE_LANGUAGES,
+  parseHistoryTypeMap,
+  type HistoryTypeMap,
+  type NoteLanguage,
+} from '../../core';
 import { DEFAULT_HISTORY_TYPE, type ReceiverConfig, type SettingsFromEnv } from '../config/loadConfig';
 import type { CrmConnector } from '../../crm/crmConnector';
 import type { RequestBudget } from '../../crm/requestBudget';
@@ -30,6 +37,10 @@ export interface ConnectorOptions {
   baseUrl: string;
   apiKey: string;
   historyType: string;
+  /** `HISTORY_TYPE_MAP`: the history type by the meeting's medium or conversation type. */
+  historyTypeMap?: HistoryTypeMap | undefined;
+  /** `LINK_DEAL`: the data model is checked for `history.deal` (DeliverOptions.linkDeal links per delivery). */
+  linkDeal?: boolean | undefined;
   /** PEM of `LIME_CA_FILE`, when set. */
   ca?: string | undefined;
   rejectUnauthorized: boolean;
@@ -65,6 +76,9 @@ const KEYS = {
   createMissingContacts: 'lime.createMissingContacts',
   internalDomains: 'lime.internalDomains',
   companyNotes: 'lime.companyNotes',
+  noteLanguage: 'lime.noteLanguage',
+  linkDeal: 'lime.linkDeal',
+  historyTypeMap: 'lime.historyTypeMap',
 } as const satisfies Record<SettingName, string>;
 
 /** Each stored value as the service wrote it; anything else is ignored with a warning. */
@@ -75,6 +89,9 @@ const storedSchemas = {
   createMissingContacts: z.boolean(),
   internalDomains: z.array(z.string()),
   companyNotes: z.boolean(),
+  noteLanguage: z.enum(NOTE_LANGUAGES),
+  linkDeal: z.boolean(),
+  historyTypeMap: z.string(),
 } as const satisfies Record<SettingName, z.ZodType>;
 
 interface StoredSettings {
@@ -85,6 +102,9 @@ interface StoredSettings {
   createMissingContacts?: boolean | undefined;
   internalDomains?: string[] | undefined;
   companyNotes?: boolean | undefined;
+  noteLanguage?: NoteLanguage | undefined;
+  linkDeal?: boolean | undefined;
+  historyTypeMap?: string | undefined;
 }
 
 interface EffectiveSettings {
@@ -94,6 +114,11 @@ interface EffectiveSettings {
   createMissingContacts: boolean;
   internalDomains: string[];
   companyNotes: boolean;
+  noteLanguage: NoteLanguage;
+  linkDeal: boolean;
+  /** As text (the page's) and read (the connector's). */
+  historyTypeMap: string;
+  historyTypes: HistoryTypeMap;
 }
 
 /**
@@ -129,6 +154,10 @@ export async function createConnectionSettingsService(deps: {
     internalDomains: env.internalDomains ?? stored.internalDomains ?? [],
     // COMPANY_NOTES when set, else the page's choice, else COMPANY_NOTES' default (on).
     companyNotes: env.companyNotes ?? stored.companyNotes ?? config.companyNotes ?? true,
+    noteLanguage: env.noteLanguage ?? stored.noteLanguage ?? DEFAULT_NOTE_LANGUAGE,
+    linkDeal: env.linkDeal ?? stored.linkDeal ?? false,
+    historyTypeMap: env.historyTypeMap ?? stored.historyTypeMap ?? '',
+    historyTypes: readMap(env.historyTypeMap ?? stored.historyTypeMap ?? ''),
   });
 
   const connectionOf = (settings: EffectiveSettings): ConnectorOptions | undefined =>
@@ -138,6 +167,8 @@ export async function createConnectionSettingsService(deps: {
           baseUrl: settings.url,
           apiKey: settings.apiKey,
           historyType: settings.historyType,
+          ...(settings.historyTypes.length === 0 ? {} : { historyTypeMap: settings.historyTypes }),
+          ...(settings.linkDeal ? { linkDeal: true } : {}),
           ca,
           rejectUnauthorized: tls.rejectUnauthorized ?? true,
         };
@@ -161,6 +192,9 @@ export async function createConnectionSettingsService(deps: {
         createMissingContacts: settings.createMissingContacts,
         internalDomains: [...settings.internalDomains],
         companyNotes: settings.companyNotes,
+        noteLanguage: settings.noteLanguage,
+        linkDeal: settings.linkDeal,
+        historyTypeMap: settings.historyTypeMap,
       };
       return { settings: view, locked: [...locked], connected: inEffect.connector() !== undefined };
     },
@@ -187,6 +221,9 @@ export async function createConnectionSettingsService(deps: {
         if (valid.createMissingContacts !== undefined) values[KEYS.createMissingContacts] = valid.createMissingContacts;
         if (valid.internalDomains !== undefined) values[KEYS.internalDomains] = valid.internalDomains;
         if (valid.companyNotes !== undefined) values[KEYS.companyNotes] = valid.companyNotes;
+        if (valid.noteLanguage !== undefined) values[KEYS.noteLanguage] = valid.noteLanguage;
+        if (valid.linkDeal !== undefined) values[KEYS.linkDeal] = valid.linkDeal;
+        if (valid.historyTypeMap !== undefined) values[KEYS.historyTypeMap] = valid.historyTypeMap;
 
         await store.writeSettings(values);
         stored = {
@@ -197,6 +234,9 @@ export async function createConnectionSettingsService(deps: {
           ...(valid.createMissingContacts === undefined ? {} : { createMissingContacts: valid.createMissingContacts }),
           ...(valid.internalDomains === undefined ? {} : { internalDomains: valid.internalDomains }),
           ...(valid.companyNotes === undefined ? {} : { companyNotes: valid.companyNotes }),
+          ...(valid.noteLanguage === undefined ? {} : { noteLanguage: valid.noteLanguage }),
+          ...(valid.linkDeal === undefined ? {} : { linkDeal: valid.linkDeal }),
+          ...(valid.historyTypeMap === undefined ? {} : { historyTypeMap: valid.historyTypeMap }),
         };
         if (valid.apiKey !== undefined) storedApiKey = valid.apiKey;
         await inEffect.rebuild();
@@ -243,7 +283,16 @@ function parseStored(raw: Record<string, unknown>, logger: Logger): StoredSettin
     createMissingContacts: read('createMissingContacts'),
     internalDomains: read('internalDomains'),
     companyNotes: read('companyNotes'),
+    noteLanguage: read('noteLanguage'),
+    linkDeal: read('linkDeal'),
+    historyTypeMap: read('historyTypeMap'),
   };
+}
+
+/** A stored or environment map as the connector takes it (both were checked when written: never invalid here). */
+function readMap(text: string): HistoryTypeMap {
+  const read = parseHistoryTypeMap(text);
+  return read.ok ? read.map : [];
 }
 
 function openStoredKey(sealed: string | undefined, secretKey: Buffer | undefined): string | undefined {
@@ -275,5 +324,12 @@ function fromLegacyConfig(config: ReceiverConfig): SettingsFromEnv {
 }
 
 function sameConnection(a: ConnectorOptions, b: ConnectorOptions | undefined): boolean {
-  return b !== undefined && a.baseUrl === b.baseUrl && a.apiKey === b.apiKey && a.historyType === b.historyType;
+  return (
+    b !== undefined &&
+    a.baseUrl === b.baseUrl &&
+    a.apiKey === b.apiKey &&
+    a.historyType === b.historyType &&
+    a.linkDeal === b.linkDeal &&
+    JSON.stringify(a.historyTypeMap ?? []) === JSON.stringify(b.historyTypeMap ?? [])
+  );
 }

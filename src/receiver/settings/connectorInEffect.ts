@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionCheck, DeliverOptions } from '../../crm/crmConnector';
+import type { NoteLanguage } from '../../core';
 import { ConfigError, type ReceiverConfig } from '../config/loadConfig';
 import type { Logger } from '../observability/logger';
 import { openSecret, SecretBoxError } from '../secrets/secretBox';
@@ -90,12 +91,18 @@ function sameOptions(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Delivery options that follow the settings (internal domains, create contacts, company notes) and the receiver's
- * configuration (COMPANY_NOTES when a page has no company notes setting of its own).
+ * Delivery options that follow the settings (internal domains, create contacts, company notes, note language, deal
+ * linking) and the receiver's configuration (COMPANY_NOTES when a page has no company notes setting of its own).
  */
 export function deliverOptionsOf(
   config: ReceiverConfig,
-  settings: { internalDomains: readonly string[]; createMissingContacts: boolean; companyNotes?: boolean | undefined },
+  settings: {
+    internalDomains: readonly string[];
+    createMissingContacts: boolean;
+    companyNotes?: boolean | undefined;
+    noteLanguage?: NoteLanguage;
+    linkDeal?: boolean | undefined;
+  },
 ): Omit<DeliverOptions, 'signal'> {
   return {
     internalDomains: [...settings.internalDomains],
@@ -104,6 +111,8 @@ export function deliverOptionsOf(
     defaultRegion: config.defaultRegion,
     timeZone: config.timeZone,
     noteDate: config.noteDate,
+    ...(settings.noteLanguage === undefined ? {} : { noteLanguage: settings.noteLanguage }),
+    ...((settings.linkDeal ?? config.linkDeal) === true ? { linkDeal: true } : {}),
   };
 }
 

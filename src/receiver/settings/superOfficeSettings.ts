@@ -1,3 +1,4 @@
+import type { NoteLanguage } from '../../core';
 import type { SuperOfficeCredentialKind } from '../../superoffice-addon';
 
 // The SuperOffice connection as the admin pages show and change it (CRM=superoffice). Lime's lives in
@@ -26,6 +27,9 @@ export const SUPEROFFICE_PLAIN = [
   'createMissingContacts',
   'internalDomains',
   'companyNotes',
+  'noteLanguage',
+  'linkDeal',
+  'historyTypeMap',
 ] as const;
 export type SuperOfficePlainName = (typeof SUPEROFFICE_PLAIN)[number];
 
@@ -51,6 +55,12 @@ export interface SuperOfficeConnectionSettings {
   internalDomains: string[];
   /** Company notes: an appointment on the company alone when only the company is certain (COMPANY_NOTES). */
   companyNotes: boolean;
+  /** The language of the appointments' text (`NOTE_LANGUAGE`); English unless chosen. */
+  noteLanguage: NoteLanguage;
+  /** LINK_DEAL: link each appointment to its company's only open sale. */
+  linkDeal: boolean;
+  /** HISTORY_TYPE_MAP as text (`medium:call=Phone, …`), task type names; empty: every appointment gets `taskType`. */
+  historyTypeMap: string;
   /**
    * Whether each secret is set, and a masked hint (the last four characters of a long one). Never the secret, and no
    * hint of the Onsite password: a person chose it, so its end is part of what guards it, unlike a generated token.
@@ -106,4 +116,7 @@ export const SUPEROFFICE_LABEL: Record<SuperOfficeSettingName, string> = {
   createMissingContacts: 'whether missing contacts are created',
   internalDomains: 'the internal domains',
   companyNotes: 'whether company notes are written',
+  noteLanguage: 'the note language',
+  linkDeal: "whether appointments are linked to the company's open sale",
+  historyTypeMap: 'the task type by meeting type',
 };

@@ -1,4 +1,6 @@
+import { DEFAULT_NOTE_LANGUAGE, isNoteLanguage } from '../../core';
 import type { SuperOfficeConnectorOptions, SuperOfficeCredentials } from '../../superoffice-addon';
+import { formatHistoryTypeMap, parseHistoryTypeMap, type HistoryTypeMap } from '../../core';
 import type { ReceiverConfig } from '../config/loadConfig';
 import {
   DEFAULT_TASK_TYPE,
@@ -34,7 +36,7 @@ import {
   type SuperOfficeSettingsInput,
   type SuperOfficeSettingsView,
 } from './superOfficeSettings';
-import { validDomains } from './validateSettings';
+import { validDomains, validHistoryTypeMap } from './validateSettings';
 
 type SuperOfficeOptions = { crm: 'superoffice' } & SuperOfficeConnectorOptions;
 
@@ -62,6 +64,9 @@ export async function createSuperOfficeSettingsService(deps: {
   const env: SuperOfficeSettingsFromEnv = {
     ...environment.settings,
     companyNotes: config.settingsFromEnv?.companyNotes,
+    // LINK_DEAL and HISTORY_TYPE_MAP are the receiver's, whichever the CRM: set there, they lock this page's fields.
+    ...(config.linkDeal === undefined ? {} : { linkDeal: config.linkDeal }),
+    ...(config.historyTypeMap === undefined ? {} : { historyTypeMap: formatHistoryTypeMap(config.historyTypeMap) }),
   };
   const ca =
     environment.tls.caFile === undefined ? undefined : readCaFile(environment.tls.caFile, 'SUPEROFFICE_CA_FILE');
@@ -78,6 +83,7 @@ export async function createSuperOfficeSettingsService(deps: {
   const effective = (): SuperOfficeConnectionSettings => {
     const associate = value('defaultAssociateId');
     const auth = text('auth');
+    const noteLanguage = value('noteLanguage');
     return {
       url: text('url'),
       auth: auth === 'basic' || auth === 'ticket' || auth === 'system_user' ? auth : undefined,
@@ -90,6 +96,9 @@ export async function createSuperOfficeSettingsService(deps: {
       internalDomains: (value('internalDomains') as string[] | undefined) ?? [],
       // COMPANY_NOTES when set, else the page's choice, else COMPANY_NOTES' default (on).
       companyNotes: (value('companyNotes') as boolean | undefined) ?? config.companyNotes ?? true,
+      noteLanguage: isNoteLanguage(noteLanguage) ? noteLanguage : DEFAULT_NOTE_LANGUAGE,
+      linkDeal: value('linkDeal') === true,
+      historyTypeMap: text('historyTypeMap') ?? '',
       secrets: Object.fromEntries(
         SUPEROFFICE_SECRETS.map((name) => [
           name,
@@ -140,6 +149,8 @@ export async function createSuperOfficeSettingsService(deps: {
       baseUrl: settings.url,
       credentials,
       taskTypeName: settings.taskType,
+      ...(settings.historyTypeMap === '' ? {} : { taskTypeMap: readMap(settings.historyTypeMap) }),
+      ...(settings.linkDeal ? { linkSale: true } : {}),
       defaultAssociateId: settings.defaultAssociateId,
       ca,
       rejectUnauthorized: environment.tls.rejectUnauthorized,
@@ -253,6 +264,9 @@ export async function createSuperOfficeSettingsService(deps: {
           createMissingContacts: settings.createMissingContacts,
           internalDomains: [...settings.internalDomains],
           companyNotes: settings.companyNotes,
+          noteLanguage: settings.noteLanguage,
+          linkDeal: settings.linkDeal,
+          historyTypeMap: settings.historyTypeMap,
         },
         locked: [],
         connected: inEffect.connector() !== undefined,
@@ -277,7 +291,7 @@ function readStored(raw: Record<string, unknown>, secretKey: Buffer | undefined,
     const expected =
       name === 'defaultAssociateId'
         ? 'number'
-        : name === 'createMissingContacts' || name === 'companyNotes'
+        : name === 'createMissingContacts' || name === 'companyNotes' || name === 'linkDeal'
           ? 'boolean'
           : name === 'internalDomains'
             ? 'object'
@@ -285,7 +299,9 @@ function readStored(raw: Record<string, unknown>, secretKey: Buffer | undefined,
     const valid =
       expected === 'object'
         ? Array.isArray(found) && found.every((each) => typeof each === 'string')
-        : typeof found === expected;
+        : name === 'noteLanguage'
+          ? isNoteLanguage(found)
+          : typeof found === expected;
     if (valid) values[name] = found;
     else logger.warn({ setting: key(name) }, 'ignoring a stored setting that is not valid');
   }
@@ -379,6 +395,20 @@ export function validateInput(input: SuperOfficeSettingsInput, locked: readonly 
   }
   if (open('createMissingContacts')) valid.createMissingContacts = input.createMissingContacts === true;
   if (open('companyNotes')) valid.companyNotes = input.companyNotes === true;
+  if (open('noteLanguage')) {
+    if (!isNoteLanguage(given('noteLanguage'))) {
+      throw new SuperOfficeSettingsError('noteLanguage', 'Choose one of the note languages offered.');
+    }
+    valid.noteLanguage = given('noteLanguage');
+  }
+  if (open('linkDeal')) valid.linkDeal = input.linkDeal === true;
+  if (open('historyTypeMap')) {
+    try {
+      valid.historyTypeMap = validHistoryTypeMap(typeof input.historyTypeMap === 'string' ? input.historyTypeMap : '');
+    } catch (error) {
+      throw new SuperOfficeSettingsError('historyTypeMap', (error as Error).message);
+    }
+  }
   if (open('internalDomains')) {
     try {
       valid.internalDomains = validDomains(Array.isArray(input.internalDomains) ? input.internalDomains : []);
@@ -387,6 +417,12 @@ export function validateInput(input: SuperOfficeSettingsInput, locked: readonly 
     }
   }
   return valid;
+}
+
+/** A stored or environment map as the connector takes it (both were checked when written: never invalid here). */
+function readMap(text: string): HistoryTypeMap {
+  const read = parseHistoryTypeMap(text);
+  return read.ok ? read.map : [];
 }
 
 function capitalized(text: string): string {

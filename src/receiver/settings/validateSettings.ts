@@ -1,3 +1,4 @@
+import { formatHistoryTypeMap, isNoteLanguage, parseHistoryTypeMap, type NoteLanguage } from '../../core';
 import { SettingsError, type SettingName, type SettingsInput } from './connectionSettings';
 
 /** Submitted settings, checked and normalized; a setting left out (absent, locked, or an empty URL/key) is kept. */
@@ -8,6 +9,10 @@ export interface ValidSettings {
   createMissingContacts?: boolean | undefined;
   internalDomains?: string[] | undefined;
   companyNotes?: boolean | undefined;
+  noteLanguage?: NoteLanguage | undefined;
+  linkDeal?: boolean | undefined;
+  /** The map as `formatHistoryTypeMap` writes it ('' for none). */
+  historyTypeMap?: string | undefined;
 }
 
 /**
@@ -37,6 +42,10 @@ export function validateSettingsInput(input: SettingsInput, locked: readonly Set
 
   if (open('internalDomains')) valid.internalDomains = validDomains(input.internalDomains ?? []);
   if (open('companyNotes')) valid.companyNotes = input.companyNotes === true;
+
+  if (open('noteLanguage')) valid.noteLanguage = validNoteLanguage(input.noteLanguage);
+  if (open('linkDeal')) valid.linkDeal = input.linkDeal === true;
+  if (open('historyTypeMap')) valid.historyTypeMap = validHistoryTypeMap(input.historyTypeMap ?? '');
   return valid;
 }
 
@@ -53,6 +62,22 @@ function validUrl(text: string): string {
   }
   if (parsed.hostname === '') throw new SettingsError('url', 'The Lime address has no host name.');
   return text;
+}
+
+/** One of the note languages, or a SettingsError on the note language's field. */
+export function validNoteLanguage(value: string | undefined): NoteLanguage {
+  if (!isNoteLanguage(value)) throw new SettingsError('noteLanguage', 'Choose one of the note languages offered.');
+  return value;
+}
+
+/**
+ * HISTORY_TYPE_MAP's text, normalized (`medium:call=talkedto, conversation_type:demo=customervisit`); each badly
+ * written entry named. Whether the CRM offers its types is Test connection's to say.
+ */
+export function validHistoryTypeMap(text: string, field: 'historyTypeMap' = 'historyTypeMap'): string {
+  const read = parseHistoryTypeMap(text);
+  if (!read.ok) throw new SettingsError(field, `The type by meeting type has a problem: ${read.problems.join('; ')}.`);
+  return formatHistoryTypeMap(read.map);
 }
 
 /** Trimmed, lower-cased, without duplicates; `anna@seller.se` or `@seller.se` is refused (a domain is `seller.se`). */

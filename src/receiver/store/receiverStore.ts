@@ -4,6 +4,8 @@ import type { DeliveryReads } from './ports/deliveryReads';
 import type { DeliveryStats } from './ports/deliveryStats';
 import type { JobLeases } from './ports/jobLeases';
 import type { PartialEnrichments } from './ports/partialEnrichments';
+import type { ParticipantKeyStore } from './ports/participantKeys';
+import type { ParticipantResolutions } from './ports/participantResolutions';
 import type { PersonalDataStore } from './ports/personalDataStore';
 import type { RateBuckets } from './ports/rateBuckets';
 import type { RateBudgetStore } from './ports/rateBudgetStore';
@@ -25,7 +27,9 @@ export interface ReceiverStore
     DeliveryStats,
     SettingsStore,
     ContactIndexStore,
+    ParticipantResolutions,
     PersonalDataStore,
+    ParticipantKeyStore,
     PartialEnrichments,
     JobLeases,
     RateBuckets,
@@ -48,10 +52,20 @@ export type {
   SummarySource,
 } from './ports/deliveryQueue';
 export { DELIVERY_STATUSES } from './ports/deliveryQueue';
-export type { DeliveryCounts, DeliveryDetail, DeliveryRow, HeldPayload, PayloadRemoval } from './ports/deliveryReads';
+export type {
+  DeliveryCounts,
+  DeliveryDetail,
+  DeliveryRow,
+  HeldPayload,
+  PayloadRemoval,
+  ResolvedLater,
+  StoredParticipantOutcome,
+} from './ports/deliveryReads';
+export type { ParticipantResolutions, UnresolvedDelivery } from './ports/participantResolutions';
 export type { DeliveryDay, DeliveryDays, ParticipantOutcomeTally, SettledOutcome } from './ports/deliveryStats';
 export type { ContactDuplicate } from './ports/contactIndexStore';
 export type { ErasureRequest, ErasureResult, RetentionPurgeResult, StoredPayload } from './ports/personalDataStore';
 export { ERASED_MESSAGE, PAYLOAD_ERASED } from './ports/personalDataStore';
 export type { JobState } from './ports/jobLeases';
+export type { KeyablePayload, ParticipantKey, ParticipantKeyHit, ParticipantKeyKind } from './ports/participantKeys';
 export type { TakenBack, WorkerLiveness } from './ports/workerRegistry';

@@ -15,11 +15,12 @@ export function escapeLike(text: string): string {
 
 /**
  * The delivery log's WHERE clause over `DELIVERY_FROM` (empty when nothing filters): the status, and what the admin
- * typed found in the folded title or at the start of the conversation id. `param` binds a value and returns its
- * placeholder in the dialect's syntax.
+ * typed found in the folded title, at the start of the conversation id, or (`participantKeyHash`, when what was typed
+ * is an e-mail or a number) among the lookup hashes of the delivery's participants. `param` binds a value and
+ * returns its placeholder in the dialect's syntax.
  */
 export function deliveryLogFilter(
-  query: { status?: DeliveryStatus | undefined; search?: string | undefined },
+  query: { status?: DeliveryStatus | undefined; search?: string | undefined; participantKeyHash?: string | undefined },
   param: (value: string) => string,
 ): string {
   const conditions: string[] = [];
@@ -28,8 +29,12 @@ export function deliveryLogFilter(
   if (search !== '') {
     const titleContains = param(`%${escapeLike(foldForSearch(search))}%`);
     const idPrefix = param(`${escapeLike(search)}%`);
+    const participant =
+      query.participantKeyHash === undefined
+        ? ''
+        : ` OR EXISTS (SELECT 1 FROM participant_keys k WHERE k.delivery_id = d.id AND k.key_hash = ${param(query.participantKeyHash)})`;
     conditions.push(
-      `(d.title_folded LIKE ${titleContains} ESCAPE '\\' OR d.conversation_id LIKE ${idPrefix} ESCAPE '\\')`,
+      `(d.title_folded LIKE ${titleContains} ESCAPE '\\' OR d.conversation_id LIKE ${idPrefix} ESCAPE '\\'${participant})`,
     );
   }
   return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;

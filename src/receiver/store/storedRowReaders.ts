@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { CrmId } from '../../core';
-import type { ParticipantOutcome } from '../../core';
 import type { ContactIndexEntry } from '../../crm/contactIndexRecords';
 import type { AttemptRecord, ClaimedDelivery, DeliveryStatus, EnrichmentRecord } from './ports/deliveryQueue';
-import type { DeliveryCounts, DeliveryRow, HeldPayload } from './ports/deliveryReads';
+import type { DeliveryCounts, DeliveryRow, HeldPayload, StoredParticipantOutcome } from './ports/deliveryReads';
 import type { JobState } from './ports/jobLeases';
 import type { StoredPayload } from './ports/personalDataStore';
 import type { RateBucketRow } from './rateBucket';
@@ -27,6 +26,8 @@ export const ATTEMPT_COLUMNS =
   'attempt, started_at, duration_ms, outcome, error_code, error_message, crm_status, api_calls';
 export const OUTCOME_COLUMNS =
   'participant_index, outcome, matched_by, created_company, created_person, person_id, company_id, note_id, trace';
+/** `OUTCOME_COLUMNS` plus how a participant was resolved after the delivery (migration 9), for reads. */
+export const STORED_OUTCOME_COLUMNS = `${OUTCOME_COLUMNS}, resolved_how, resolved_at, resolved_by`;
 export const CONTACT_COLUMNS =
   'person_id, email, mobile_e164, phone_e164, company_id, company_name, company_main_e164, inactive, updated_at';
 
@@ -105,6 +106,9 @@ export function storedRowReaders(codecs: ColumnCodecs) {
     company_id: codecs.optionalCrmId,
     note_id: codecs.optionalCrmId,
     trace: z.string(),
+    resolved_how: z.enum(['rematch', 'admin']).nullish(),
+    resolved_at: codecs.optionalDate.optional(),
+    resolved_by: optionalText.optional(),
   });
   const contactRecord = z.object({
     person_id: codecs.crmId,
@@ -195,10 +199,15 @@ export function storedRowReaders(codecs: ColumnCodecs) {
         apiCalls: r.api_calls,
       };
     },
-    /** A row selected with `OUTCOME_COLUMNS`. */
-    toParticipantOutcome(row: unknown): ParticipantOutcome {
+    /** A row selected with `OUTCOME_COLUMNS` (or `STORED_OUTCOME_COLUMNS`: then with how it was resolved later). */
+    toParticipantOutcome(row: unknown): StoredParticipantOutcome {
       const r = outcomeRecord.parse(row);
+      const resolved =
+        r.resolved_how === null || r.resolved_how === undefined || r.resolved_at === undefined
+          ? {}
+          : { resolvedLater: { how: r.resolved_how, at: r.resolved_at, by: r.resolved_by } };
       return {
+        ...resolved,
         participantIndex: r.participant_index,
         outcome: r.outcome,
         matchedBy: r.matched_by ?? undefined,

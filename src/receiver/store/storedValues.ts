@@ -34,6 +34,7 @@ export const MATCHED_BY = {
   mobile: 'mobile',
   phone: 'phone',
   created: 'created',
+  assigned: 'assigned',
 } as const satisfies { [K in NonNullable<ParticipantOutcome['matchedBy']>]: K };
 
 export const SOURCES = {

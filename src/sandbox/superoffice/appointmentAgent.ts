@@ -64,6 +64,7 @@ export const appointmentAgent: Agent = {
       personId: nestedId(entity, 'person', 'personId'),
       associateId: nestedId(entity, 'associate', 'associateId'),
       taskListItemId: nestedId(entity, 'task', 'taskListItemId'),
+      saleId: nestedId(entity, 'sale', 'saleId'),
       completed: optionalEnumName(entity, 'completed', ACTIVITY_STATUSES) ?? 'NotStarted',
       type: optionalEnumName(entity, 'type', APPOINTMENT_TYPES) ?? 'inDiary',
     });
@@ -107,6 +108,7 @@ function defaultAppointment(context: AgentContext): AppointmentView {
     personId: 0,
     associateId: currentUser?.associateId ?? 0,
     taskListItemId: firstTask?.taskListItemId ?? 0,
+    saleId: 0,
     completed: 'NotStarted',
     type: 'inDiary',
   };

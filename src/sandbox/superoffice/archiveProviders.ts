@@ -4,6 +4,7 @@
 import { searchPhoneNumber } from './searchPhoneNumber';
 import { fullName } from './serializeCarriers';
 import type { SuperOfficeStore } from './superOfficeStore';
+import { SALE_STATUS_IDS } from './types';
 
 export type ColumnType = 'integer' | 'string' | 'boolean' | 'date';
 
@@ -195,11 +196,45 @@ function documentProvider(store: SuperOfficeStore): ArchiveProvider {
   };
 }
 
+/**
+ * `Sale` (SuperOfficeDocs `docs/en/api/archive-providers/reference/sale.md`, entity `sale`): the adapter's lookup of a
+ * company's open sales (LINK_DEAL). `saleStatus` is documented as a `listAny` column, "the status of the sale -
+ * open, lost or sold"; the emulator shows and restricts it as the status's list id (1 Open, 2 Sold, 3 Lost,
+ * 4 Stalled) [assumption: how a listAny cell reads is not documented; the adapter reads an id or the status name].
+ */
+function saleProvider(store: SuperOfficeStore): ArchiveProvider {
+  const sale = (row: ArchiveRow) => {
+    const found = store.sale(row.primaryKey);
+    if (found === undefined) throw new Error(`sale ${row.primaryKey} vanished during an archive query`);
+    return found;
+  };
+  return {
+    name: 'Sale',
+    entities: ['sale'],
+    columns: [
+      column('saleId', 'integer', (row) => [row.primaryKey]),
+      column('contactId', 'integer', (row) => [row.contactId]),
+      column('heading', 'string', (row) => [sale(row).heading]),
+      column('saleStatus', 'integer', (row) => [SALE_STATUS_IDS[sale(row).status]]),
+    ],
+    misnamed: { status: 'saleStatus', id: 'saleId', title: 'heading' },
+    rows: () =>
+      store
+        .sales()
+        .map((row) => ({ entityName: 'sale', primaryKey: row.saleId, personId: 0, contactId: row.contactId })),
+  };
+}
+
 /** The provider named `name` (case-insensitive), bound to the store. */
 export function findArchiveProvider(store: SuperOfficeStore, name: string): ArchiveProvider | undefined {
-  return [personProvider(store), contactProvider(store), diaryAppointmentProvider(store), documentProvider(store)].find(
-    (provider) => provider.name.toLowerCase() === name.trim().toLowerCase(),
-  );
+  const providers = [
+    personProvider(store),
+    contactProvider(store),
+    diaryAppointmentProvider(store),
+    documentProvider(store),
+    saleProvider(store),
+  ];
+  return providers.find((provider) => provider.name.toLowerCase() === name.trim().toLowerCase());
 }
 
 export function findColumn(provider: ArchiveProvider, name: string): ArchiveColumn | undefined {

@@ -7,12 +7,20 @@ import {
   optionalBoolean,
   optionalInteger,
   optionalString,
+  queryId,
   requestObject,
 } from './readRequestFields';
 import { personEntityCarrier } from './serializeEntities';
 
-/** `v1/Agents/Person/*`: creating a person when nobody matched. */
+/** `v1/Agents/Person/*`: creating a person when nobody matched; reading one an admin assigned. */
 export const personAgent: Agent = {
+  // A missing person answers 200 with null, as the emulator's other Get…Entity do [assumption: NetServer agents
+  // answer null for a missing row; shared/specs/superoffice.md §REST].
+  GetPersonEntity(context, call) {
+    const person = context.store.person(queryId(call.rawQuery, 'personEntityId'));
+    return ok(person === undefined ? null : personEntityCarrier(context, person));
+  },
+
   CreateDefaultPersonEntity(context) {
     return ok(personEntityCarrier(context, undefined));
   },

@@ -169,6 +169,7 @@ export function appointmentEntityCarrier(context: SerializeContext, appointment:
   const contact = store.contact(appointment.contactId);
   const person = store.person(appointment.personId);
   const task = store.taskListItem(appointment.taskListItemId);
+  const sale = appointment.saleId === 0 ? undefined : store.sale(appointment.saleId);
   const associateEntity = associate === undefined ? null : associateCarrier(context, associate);
   return {
     Associate: associateEntity,
@@ -213,7 +214,11 @@ export function appointmentEntityCarrier(context: SerializeContext, appointment:
     Task: task === undefined ? null : taskListItemCarrier(task),
     PreferredTZLocation: 0,
     PreferredTZLocationData: null,
-    Sale: null,
+    // The package's `Sale` carrier, cut to what identifies the sale [verified field names: PKG `Carriers.d.ts` `Sale`].
+    Sale:
+      sale === undefined
+        ? null
+        : { SaleId: sale.saleId, ContactId: sale.contactId, Heading: sale.heading, Status: sale.status },
     SuggestedAppointmentId: 0,
     IsMileStone: false,
     CautionWarning: 'OK',

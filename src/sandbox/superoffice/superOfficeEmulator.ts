@@ -293,6 +293,10 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
       };
       return expectWritten('addTaskListItem', store.addTaskListItem(fields)).taskListItemId;
     },
+    addSale(seed) {
+      const fields = { contactId: seed.contactId, heading: seed.heading ?? 'Sale', status: seed.status ?? 'Open' };
+      return expectWritten('addSale', store.addSale(fields)).saleId;
+    },
     addDocumentTemplate(seed) {
       return expectWritten('addDocumentTemplate', store.documents.addTemplate(seed.name, seed.deleted ?? false))
         .documentTemplateId;
@@ -302,6 +306,7 @@ export async function startSuperOfficeEmulator(options: SuperOfficeEmulatorOptio
     associates: () => structuredClone(store.associates()),
     taskListItems: () => structuredClone(store.taskListItems()),
     appointments: () => structuredClone(store.appointments()),
+    sales: () => structuredClone(store.sales()),
     foreignKeys: () => structuredClone(store.foreignKeys()),
     foreignApps: () => structuredClone(store.foreignApps()),
     foreignDevices: () => structuredClone(store.foreignDevices()),

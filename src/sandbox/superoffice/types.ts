@@ -83,6 +83,29 @@ export interface AssociateSeed {
 }
 
 /** An activity type ("task") offered for follow-ups. */
+/**
+ * A sale's status (SaleStatus: 1 Open, 2 Sold, 3 Lost, 4 Stalled [verified: @superoffice/webapi `Enums.d.ts`
+ * `SaleStatus`]).
+ */
+export type SoSaleStatus = 'Open' | 'Sold' | 'Lost' | 'Stalled';
+
+export const SALE_STATUS_IDS: Readonly<Record<SoSaleStatus, number>> = { Open: 1, Sold: 2, Lost: 3, Stalled: 4 };
+
+/** A sale (opportunity) of a company. */
+export interface SaleRecord {
+  saleId: number;
+  contactId: number;
+  heading: string;
+  status: SoSaleStatus;
+}
+
+export interface SaleSeed {
+  contactId: number;
+  heading?: string;
+  /** Default `Open`. */
+  status?: SoSaleStatus;
+}
+
 export interface TaskListItemSeed {
   value: string;
   deleted?: boolean;
@@ -145,6 +168,8 @@ export interface AppointmentRecord {
   personId: number;
   associateId: number;
   taskListItemId: number;
+  /** The sale the appointment is linked to; 0: none. */
+  saleId: number;
   completed: SoActivityStatus;
   type: SoAppointmentType;
   createdDate: string;
@@ -283,7 +308,15 @@ export type SuperOfficeAuthModel =
     };
 
 /** The tables SentryAgent.GetNewTableRight answers for in the emulator; any other name is a 400. */
-export const SENTRY_TABLES = ['appointment', 'associate', 'contact', 'document', 'foreignkey', 'person'] as const;
+export const SENTRY_TABLES = [
+  'appointment',
+  'associate',
+  'contact',
+  'document',
+  'foreignkey',
+  'person',
+  'sale',
+] as const;
 export type SentryTableName = (typeof SENTRY_TABLES)[number];
 
 export interface SuperOfficeEmulator {
@@ -299,6 +332,8 @@ export interface SuperOfficeEmulator {
   addPerson(seed: PersonSeed): number;
   addAssociate(seed: AssociateSeed): number;
   addTaskListItem(seed: TaskListItemSeed): number;
+  /** A sale of a company (the `Sale` archive lists it; an appointment may link to it). */
+  addSale(seed: SaleSeed): number;
   /** A document template (DocTmpl list item); the first one not deleted is CreateDefaultDocumentEntity's default. */
   addDocumentTemplate(seed: { name: string; deleted?: boolean }): number;
 
@@ -308,6 +343,7 @@ export interface SuperOfficeEmulator {
   associates(): AssociateRecord[];
   taskListItems(): TaskListItemRecord[];
   appointments(): AppointmentRecord[];
+  sales(): SaleRecord[];
   foreignKeys(): ForeignKeyRecord[];
   /** Foreign applications (ForeignAppEntity), created through SaveForeignAppEntity. */
   foreignApps(): ForeignAppRecord[];

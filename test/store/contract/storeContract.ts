@@ -5,7 +5,9 @@ import { describeDeliveryReadsContract } from './deliveryReadsContract';
 import { describeDeliveryStatsContract } from './deliveryStatsContract';
 import { describeJobLeasesContract } from './jobLeasesContract';
 import { describeOtherCrmDeliveriesContract } from './otherCrmDeliveriesContract';
+import { describeParticipantKeysContract } from './participantKeysContract';
 import { describePartialEnrichmentsContract } from './partialEnrichmentsContract';
+import { describeParticipantResolutionsContract } from './participantResolutionsContract';
 import { describePersonalDataStoreContract } from './personalDataStoreContract';
 import { describeRateBucketsContract } from './rateBucketsContract';
 import { describeRateBudgetStoreContract } from './rateBudgetStoreContract';
@@ -49,6 +51,7 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
     describeSettingsStoreContract(stores);
     describeContactIndexStoreContract(stores);
     describePersonalDataStoreContract(stores);
+    describeParticipantKeysContract(stores);
     describePartialEnrichmentsContract(stores);
     describeJobLeasesContract(stores);
     describeRateBucketsContract(stores);
@@ -57,5 +60,6 @@ export function describeStoreContract(name: string, open: () => Promise<Receiver
     describeWorkerRegistryContract(stores);
     describeSuperOfficeDeliveriesContract(stores);
     describeOtherCrmDeliveriesContract(stores);
+    describeParticipantResolutionsContract(stores);
   });
 }

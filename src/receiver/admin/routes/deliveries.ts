@@ -6,6 +6,7 @@ import { SOURCE_LABEL } from '../dciAdmin';
 import { otherCrmWaitingText } from '../otherCrmDeliveries';
 import { badgeFor, badgeForTarget, crmNameOf, type Badge } from '../outcomeBadges';
 import type { SessionRequest } from '../sessionRequest';
+import type { ParticipantQuery } from '../../secrets/participantLookup';
 
 /** The deliveries list, filtered by status, search text and a range of days. */
 export function addDeliveriesRoute(
@@ -15,6 +16,11 @@ export function addDeliveriesRoute(
     /** The CRM in effect (`CRM`): the other CRM's open deliveries are shown as waiting for it, not as open. */
     target: string;
     timeZone?: string | undefined;
+    /**
+     * Reads what the admin typed as a participant's e-mail or phone number and hashes it as the lookup rows are
+     * (undefined for other text); absent: the search covers titles and conversation ids only.
+     */
+    participantQuery?: ((text: string) => ParticipantQuery | undefined) | undefined;
   },
 ): void {
   // From and To are days in the zone the pages show times in.
@@ -27,7 +33,10 @@ export function addDeliveriesRoute(
       typeof request.query['q'] === 'string' && request.query['q'].trim() !== '' ? request.query['q'] : undefined;
     const from = parseDay(time, request.query['from']);
     const to = parseDay(time, request.query['to'], true);
-    const rows = (await deps.store.listDeliveries({ status, search, limit: 200 })).filter(
+    const participant = search === undefined ? undefined : deps.participantQuery?.(search);
+    const rows = (
+      await deps.store.listDeliveries({ status, search, participantKeyHash: participant?.hash, limit: 200 })
+    ).filter(
       (row) =>
         (from === undefined || row.createdAt.getTime() >= from) && (to === undefined || row.createdAt.getTime() < to),
     );
@@ -53,6 +62,9 @@ export function addDeliveriesRoute(
       target: deps.target,
       otherCrmWaiting: (waitingForOtherCrm ?? []).map(otherCrmWaitingText),
       filter: { status, q: search ?? '', from: request.query['from'] ?? '', to: request.query['to'] ?? '' },
+      // What the search was read as, for the line that says what was searched (never the value itself).
+      searchedParticipant: participant?.kind,
+      participantSearch: deps.participantQuery !== undefined,
       statuses: DELIVERY_STATUSES,
       sourceLabel: SOURCE_LABEL,
       crmNameOf,

@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { DeliveryQueue } from '../../store/ports/deliveryQueue';
 import { setFlash, takeFlash } from '../adminFlash';
+import type { CrmWebUrls } from '../crmWebLinks';
 import { deliveryPage, type DeliveryPageStore } from '../deliveryPage';
 import { notFound } from '../messagePages';
 import { otherCrmRequeueRefusal } from '../otherCrmDeliveries';
@@ -18,11 +19,13 @@ export function addDeliveryRoutes(
     target: string;
     wakeWorker: () => void;
     now: () => Date;
+    /** The CRMs' web clients (LIME_WEB_URL, SUPEROFFICE_WEB_URL): the outcomes' ids link to their records there. */
+    crmWebUrls?: CrmWebUrls | undefined;
   },
 ): void {
   router.get('/deliveries/:id', async (request: SessionRequest, response) => {
     const id = String(request.params['id']);
-    const page = await deliveryPage(deps.store, id, request.query['summary'] === '1');
+    const page = await deliveryPage(deps.store, id, request.query['summary'] === '1', deps.crmWebUrls);
     if (!page) return response.status(404).render('message', notFound(request));
     return response.render('delivery', {
       session: request.adminSession,

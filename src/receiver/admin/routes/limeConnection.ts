@@ -33,6 +33,9 @@ export function addLimeConnectionRoutes(
       createMissingContacts: field('createMissingContacts') === 'on',
       internalDomains: (field('internalDomains') ?? '').split(/[\s,]+/u).filter(Boolean),
       companyNotes: field('companyNotes') === 'on',
+      noteLanguage: field('noteLanguage'),
+      linkDeal: field('linkDeal') === 'on',
+      historyTypeMap: field('historyTypeMap'),
     };
     try {
       await settings.save(input);
@@ -48,6 +51,9 @@ export function addLimeConnectionRoutes(
           createMissingContacts: input.createMissingContacts,
           internalDomains: field('internalDomains'),
           companyNotes: input.companyNotes,
+          noteLanguage: input.noteLanguage,
+          linkDeal: input.linkDeal,
+          historyTypeMap: input.historyTypeMap,
         },
         keyTyped: input.apiKey !== undefined,
       });

@@ -50,6 +50,9 @@ export function addSuperOfficeConnectionRoutes(
       defaultAssociateId: field('defaultAssociateId'),
       createMissingContacts: field('createMissingContacts') === 'on',
       companyNotes: field('companyNotes') === 'on',
+      noteLanguage: field('noteLanguage'),
+      linkDeal: field('linkDeal') === 'on',
+      historyTypeMap: field('historyTypeMap'),
     };
     const input: SuperOfficeSettingsInput = {
       ...plain,

@@ -234,4 +234,34 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rate_budget_spends_window ON rate_budget_spends (origin, spent_at);
     `,
   },
+  {
+    version: 8,
+    name: 'participant lookup keys',
+    sql: `
+      -- Finding deliveries by a participant's e-mail or phone number (the admin's search, re-matching) without a
+      -- searchable copy of either: key_hash is HMAC-SHA256 (hex) of the normalized e-mail or E.164 number under the
+      -- lookup key (secrets/participantLookup.ts). Rows are for the payload the delivery holds now: written with it,
+      -- removed with it (erasure, retention). participant_index is the participant's index as its outcome has it.
+      CREATE TABLE participant_keys (
+        delivery_id text NOT NULL REFERENCES deliveries (id),
+        participant_index integer NOT NULL CHECK (participant_index >= 0),
+        key_kind text NOT NULL CHECK (key_kind IN ('email', 'phone')),
+        key_hash text NOT NULL CHECK (length(key_hash) = 64),
+        PRIMARY KEY (delivery_id, participant_index, key_kind, key_hash)
+      );
+      CREATE INDEX participant_keys_hash ON participant_keys (key_hash);
+    `,
+  },
+  {
+    version: 9,
+    name: 'participants resolved later',
+    sql: `
+      -- A participant first left without a person (no match, ambiguous, a company note) whose note was written later
+      -- (issue 19): by re-matching when the contact index changed ('rematch'), or because an admin said who it is
+      -- ('admin', resolved_by naming the admin). Cleared when a later delivery of the whole meeting replaces the row.
+      ALTER TABLE participant_outcomes ADD COLUMN resolved_how text CHECK (resolved_how IN ('rematch', 'admin'));
+      ALTER TABLE participant_outcomes ADD COLUMN resolved_at timestamptz;
+      ALTER TABLE participant_outcomes ADD COLUMN resolved_by text;
+    `,
+  },
 ];

@@ -1,4 +1,5 @@
 import type { ParticipantOutcome } from '../../../core';
+import type { ParticipantKey } from './participantKeys';
 
 /**
  * Where a delivery stands.
@@ -56,6 +57,11 @@ export interface AcceptedSummary {
   target: string;
   /** Where it came from; `webhook` when not given. */
   source?: SummarySource | undefined;
+  /**
+   * The payload's participant lookup keys (keyed hashes, never the values): when the summary is queued, they replace
+   * the rows of the delivery's previous payload. Undefined: the delivery gets none (until a rebuild fills them).
+   */
+  participantKeys?: readonly ParticipantKey[] | undefined;
 }
 
 export type AcceptResult =

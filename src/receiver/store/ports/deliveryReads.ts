@@ -36,9 +36,24 @@ export interface PayloadRemoval {
 export interface DeliveryDetail extends DeliveryRow {
   eventId: string;
   attemptLog: AttemptRecord[];
-  /** The outcome per participant of the last completed attempt. */
-  outcomes: ParticipantOutcome[];
+  /**
+   * The outcome per participant of the last completed attempt, a participant resolved since (re-matched or assigned
+   * by an admin) with that later outcome.
+   */
+  outcomes: StoredParticipantOutcome[];
 }
+
+/** How a participant left without a person got one after the delivery (issue 19). */
+export interface ResolvedLater {
+  /** `rematch`: matched again when the contact index changed (or by the daily sweep); `admin`: an admin chose. */
+  how: 'rematch' | 'admin';
+  at: Date;
+  /** Who chose (`admin`, with the session's identity when there is one; `cli`); undefined for a re-match. */
+  by?: string | undefined;
+}
+
+/** A participant's stored outcome: the delivery's, or a later one (`resolvedLater` says how and when). */
+export type StoredParticipantOutcome = ParticipantOutcome & { resolvedLater?: ResolvedLater | undefined };
 
 export interface DeliveryCounts {
   /** Deliveries by status: of the target asked for, or of every target when none was. */
@@ -71,10 +86,15 @@ export interface HeldPayload {
 
 /** What the deliveries hold and how they stand: the admin pages, metrics, the CLI, and the poll's comparison. */
 export interface DeliveryReads {
-  /** Newest first; `search` matches the meeting title (case-insensitive substring) or the conversation id. */
+  /**
+   * Newest first; `search` matches the meeting title (case-insensitive substring) or the conversation id, and with
+   * `participantKeyHash` (the search read as an e-mail or number and hashed, secrets/participantLookup.ts) also a
+   * delivery whose current payload has a participant with that hash.
+   */
   listDeliveries(query: {
     status?: DeliveryStatus | undefined;
     search?: string | undefined;
+    participantKeyHash?: string | undefined;
     limit: number;
     offset?: number | undefined;
   }): Promise<DeliveryRow[]>;

@@ -20,6 +20,11 @@ export interface ErasureRequest {
   eventIds: readonly string[];
   /** The person's normalized e-mail: matching traces naming it and contact index entries with it go too. */
   email: string;
+  /**
+   * The participant lookup hashes of the person's e-mail (and numbers, when known): lookup rows with them are removed
+   * wherever they are. The rows of every delivery whose current payload is erased go in any case.
+   */
+  participantKeyHashes?: readonly string[] | undefined;
   now: Date;
 }
 

@@ -27,6 +27,7 @@ import {
 import { SUMMARY_EVENT_TYPE } from '../storedValues';
 import { timeOrderedId } from '../timeOrderedId';
 import { single, type PostgresConnection } from './postgresConnection';
+import { writeParticipantKeys } from './postgresParticipantKeys';
 import { attemptParams, outcomeParams, toEventTimestamp, toHeldDelivery, toLockedDelivery } from './postgresRows';
 
 /**
@@ -91,7 +92,10 @@ export function postgresDeliveryQueue({ pool, transaction }: PostgresConnection)
            ON CONFLICT (conversation_id, target) DO NOTHING`,
           [deliveryId, summary.conversationId, summary.target, eventId, title, titleFolded, now],
         );
-        if (created.rowCount === 1) return { kind: 'queued', eventId, deliveryId };
+        if (created.rowCount === 1) {
+          await writeParticipantKeys(db, deliveryId, summary.participantKeys ?? [], 'new');
+          return { kind: 'queued', eventId, deliveryId };
+        }
 
         // The conversation has its delivery: lock it, so a concurrent re-send, claim or completion waits for this one.
         const held = toHeldDelivery(
@@ -130,6 +134,7 @@ export function postgresDeliveryQueue({ pool, transaction }: PostgresConnection)
             content,
           );
         }
+        await writeParticipantKeys(db, held.id, summary.participantKeys ?? []);
         return { kind: 'queued', eventId, deliveryId: held.id };
       });
     },

@@ -4,7 +4,7 @@ import {
   ATTEMPT_COLUMNS,
   DELIVERY_COLUMNS,
   DELIVERY_FROM,
-  OUTCOME_COLUMNS,
+  STORED_OUTCOME_COLUMNS,
   toDeliveryCounts,
   toEventBody,
   toEventRef,
@@ -48,7 +48,7 @@ export function postgresDeliveryReads({ pool, transaction }: PostgresConnection)
           [deliveryId],
         );
         const outcomes = await db.query(
-          `SELECT ${OUTCOME_COLUMNS} FROM participant_outcomes WHERE delivery_id = $1 ORDER BY participant_index`,
+          `SELECT ${STORED_OUTCOME_COLUMNS} FROM participant_outcomes WHERE delivery_id = $1 ORDER BY participant_index`,
           [deliveryId],
         );
         return {

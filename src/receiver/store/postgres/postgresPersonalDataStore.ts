@@ -21,6 +21,7 @@ export function postgresPersonalDataStore({ pool, transaction }: PostgresConnect
           )
         ).rows.map(toId);
         await db.query(`UPDATE participant_outcomes SET trace = '' WHERE delivery_id = ANY($1::text[])`, [purged]);
+        await db.query('DELETE FROM participant_keys WHERE delivery_id = ANY($1::text[])', [purged]);
         // Every body of a conversation whose deliveries are all delivered before the cutoff: the delivered payload,
         // the ones it superseded, stale copies (also those arriving after an earlier purge).
         const payloads = await db.query(
@@ -75,6 +76,14 @@ export function postgresPersonalDataStore({ pool, transaction }: PostgresConnect
           traces +=
             (await db.query(`UPDATE participant_outcomes SET trace = '' WHERE delivery_id = $1 AND trace <> ''`, [id]))
               .rowCount ?? 0;
+        }
+        await db.query('DELETE FROM participant_keys WHERE delivery_id = ANY($1::text[])', [held.map(({ id }) => id)]);
+        // Rows of another delivery with the person's own hashes (a payload that named them in a form the scan did
+        // not find): a lookup by the erased e-mail or number finds nothing afterwards.
+        if (request.participantKeyHashes !== undefined && request.participantKeyHashes.length > 0) {
+          await db.query('DELETE FROM participant_keys WHERE key_hash = ANY($1::text[])', [
+            [...request.participantKeyHashes],
+          ]);
         }
         // Traces elsewhere that name the person (the outcomes of an earlier payload of the conversation): LIKE finds
         // candidates, mentionsAddress keeps whole addresses only (not johanna@… for anna@…).

@@ -2,12 +2,14 @@ import { Pool } from 'pg';
 import { applyPostgresMigrations } from '../migrations/applyPostgresMigrations';
 import { POSTGRES_MIGRATIONS } from '../migrations/postgresMigrations';
 import { postgresConnection } from './postgresConnection';
+import { postgresParticipantResolutions } from './postgresParticipantResolutions';
 import { postgresContactIndexStore } from './postgresContactIndexStore';
 import { postgresDeliveryQueue } from './postgresDeliveryQueue';
 import { postgresDeliveryReads } from './postgresDeliveryReads';
 import { postgresDeliveryStats } from './postgresDeliveryStats';
 import { postgresJobLeases } from './postgresJobLeases';
 import { postgresPartialEnrichments } from './postgresPartialEnrichments';
+import { postgresParticipantKeys } from './postgresParticipantKeys';
 import { postgresPersonalDataStore } from './postgresPersonalDataStore';
 import { postgresRateBuckets } from './postgresRateBuckets';
 import { postgresRateBudgetStore } from './postgresRateBudgetStore';
@@ -97,7 +99,9 @@ export class PostgresStore {
       ...postgresDeliveryStats(connection),
       ...postgresSettingsStore(connection),
       ...postgresContactIndexStore(connection),
+      ...postgresParticipantResolutions(connection),
       ...postgresPersonalDataStore(connection),
+      ...postgresParticipantKeys(connection),
       ...postgresPartialEnrichments(connection),
       ...postgresJobLeases(connection),
       ...postgresRateBuckets(connection),

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { eventInstant, isStale, payloadReplacement } from '../deliveryTransitions';
 import type { AcceptedSummary, AcceptResult } from '../ports/deliveryQueue';
+import type { ParticipantKey } from '../ports/participantKeys';
 import { foldForSearch } from '../searchText';
 import { PAYLOAD_HELD, toId } from '../storedRowReaders';
 import { SUMMARY_EVENT_TYPE } from '../storedValues';
@@ -94,6 +95,7 @@ function acceptOne(sql: PreparedSql, summary: AcceptedSummary): AcceptResult {
          VALUES (@deliveryId, @conversationId, @target, @eventId, @title, @titleFolded, 'pending', 1, 0,
            @now, @now, @now, @now)`,
     ).run({ ...content, deliveryId, conversationId: summary.conversationId, target: summary.target });
+    insertParticipantKeys(sql, deliveryId, summary.participantKeys ?? []);
     return { kind: 'queued', eventId, deliveryId };
   }
   if (stale) return { kind: 'stale', eventId, deliveryId: held.id };
@@ -113,5 +115,22 @@ function acceptOne(sql: PreparedSql, summary: AcceptedSummary): AcceptResult {
          WHERE id = @deliveryId`,
     ).run({ ...content, deliveryId: held.id });
   }
+  writeParticipantKeys(sql, held.id, summary);
   return { kind: 'queued', eventId, deliveryId: held.id };
+}
+
+/** The delivery's lookup rows become the new payload's (none when it brought none). */
+function writeParticipantKeys(sql: PreparedSql, deliveryId: string, summary: AcceptedSummary): void {
+  sql('DELETE FROM participant_keys WHERE delivery_id = ?').run(deliveryId);
+  insertParticipantKeys(sql, deliveryId, summary.participantKeys ?? []);
+}
+
+export function insertParticipantKeys(sql: PreparedSql, deliveryId: string, keys: readonly ParticipantKey[]): void {
+  const insert = sql(
+    `INSERT INTO participant_keys (delivery_id, participant_index, key_kind, key_hash)
+       VALUES (@deliveryId, @participantIndex, @kind, @hash) ON CONFLICT DO NOTHING`,
+  );
+  for (const key of keys) {
+    insert.run({ deliveryId, participantIndex: key.participantIndex, kind: key.kind, hash: key.hash });
+  }
 }

@@ -4,7 +4,7 @@ import {
   ATTEMPT_COLUMNS,
   DELIVERY_COLUMNS,
   DELIVERY_FROM,
-  OUTCOME_COLUMNS,
+  STORED_OUTCOME_COLUMNS,
   toDeliveryCounts,
   toEventBody,
   toEventRef,
@@ -42,7 +42,7 @@ export function sqliteDeliveryReads({ db, sql }: SqliteConnection): DeliveryRead
           `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE delivery_id = ? ORDER BY started_at, seq`,
         ).all(deliveryId);
         const outcomes = sql(
-          `SELECT ${OUTCOME_COLUMNS} FROM participant_outcomes WHERE delivery_id = ? ORDER BY participant_index`,
+          `SELECT ${STORED_OUTCOME_COLUMNS} FROM participant_outcomes WHERE delivery_id = ? ORDER BY participant_index`,
         ).all(deliveryId);
         return {
           ...toDeliveryRow(row),

@@ -43,9 +43,11 @@ export function sqlitePersonalDataStore(connection: SqliteConnection): PersonalD
             .map(toId);
           const scrub = sql(`UPDATE deliveries SET ${REMOVE_PERSONAL} WHERE id = @deliveryId`);
           const clearTraces = sql(`UPDATE participant_outcomes SET trace = '' WHERE delivery_id = @deliveryId`);
+          const dropKeys = sql('DELETE FROM participant_keys WHERE delivery_id = @deliveryId');
           for (const deliveryId of purged) {
             scrub.run({ deliveryId, reason: 'retention', now: params.now });
             clearTraces.run({ deliveryId });
+            dropKeys.run({ deliveryId });
           }
           // Every body of a conversation whose deliveries are all delivered before the cutoff: the delivered payload,
           // the ones it superseded, stale copies (also those arriving after an earlier purge).
@@ -101,6 +103,12 @@ export function sqlitePersonalDataStore(connection: SqliteConnection): PersonalD
               id,
             ).changes;
           }
+          const dropKeys = sql('DELETE FROM participant_keys WHERE delivery_id = ?');
+          for (const { id } of held) dropKeys.run(id);
+          // Rows of another delivery with the person's own hashes (a payload that named them in a form the scan did
+          // not find): a lookup by the erased e-mail or number finds nothing afterwards.
+          const dropHash = sql('DELETE FROM participant_keys WHERE key_hash = ?');
+          for (const hash of request.participantKeyHashes ?? []) dropHash.run(hash);
           // Traces elsewhere that name the person (the outcomes of an earlier payload of the conversation): LIKE
           // finds candidates, mentionsAddress keeps whole addresses only (not johanna@… for anna@…).
           const naming = sql(

@@ -6,12 +6,14 @@ import { applySqliteMigrations } from '../migrations/applySqliteMigrations';
 import { SQLITE_MIGRATIONS } from '../migrations/sqliteMigrations';
 import type { ReceiverStore } from '../receiverStore';
 import { sqliteConnection, synchronousOf } from './sqliteConnection';
+import { sqliteParticipantResolutions } from './sqliteParticipantResolutions';
 import { sqliteContactIndexStore } from './sqliteContactIndexStore';
 import { sqliteDeliveryQueue } from './sqliteDeliveryQueue';
 import { sqliteDeliveryReads } from './sqliteDeliveryReads';
 import { sqliteDeliveryStats } from './sqliteDeliveryStats';
 import { sqliteJobLeases } from './sqliteJobLeases';
 import { sqlitePartialEnrichments } from './sqlitePartialEnrichments';
+import { sqliteParticipantKeys } from './sqliteParticipantKeys';
 import { sqlitePersonalDataStore } from './sqlitePersonalDataStore';
 import { sqliteRateBuckets } from './sqliteRateBuckets';
 import { sqliteRateBudgetStore } from './sqliteRateBudgetStore';
@@ -116,7 +118,9 @@ export class SqliteStore {
       ...sqliteDeliveryStats(connection),
       ...sqliteSettingsStore(connection),
       ...sqliteContactIndexStore(connection),
+      ...sqliteParticipantResolutions(connection),
       ...sqlitePersonalDataStore(connection),
+      ...sqliteParticipantKeys(connection),
       ...sqlitePartialEnrichments(connection),
       ...sqliteJobLeases(connection),
       ...sqliteRateBuckets(connection),
