@@ -105,7 +105,7 @@ describe("the Lime form's Notes: the open deal and the history type by meeting t
     });
     expect(receiver.settings.deliverOptions().linkDeal).toBe(true);
     const page = await agent.get('/admin/connection');
-    expect(page.text).toMatch(/<fieldset class="notes">\s*<legend>Notes<\/legend>/u);
+    expect(page.text).toMatch(/<fieldset class="notes-group">\s*<legend>Notes<\/legend>/u);
     expect(tagOf(page.text, 'linkDeal')).toContain('checked');
     expect(page.text).toMatch(/<textarea id="historyTypeMap"[^>]*>medium:call=phonecall<\/textarea>/u);
 

@@ -121,7 +121,7 @@ describe('the SuperOffice connection page', () => {
     });
     expect(running.settings.deliverOptions().linkDeal).toBe(true);
     const page = await agent.get('/admin/connection');
-    expect(page.text).toMatch(/<fieldset class="notes">\s*<legend>Notes<\/legend>/u);
+    expect(page.text).toMatch(/<fieldset class="notes-group">\s*<legend>Notes<\/legend>/u);
     expect(page.text).toMatch(/id="so-linkDeal" name="linkDeal" type="checkbox" checked/u);
     expect(page.text).toMatch(
       /<textarea id="so-historyTypeMap"[^>]*>medium:call=Phone\nconversation_type:demo=Meeting<\/textarea>/u,
