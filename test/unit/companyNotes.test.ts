@@ -284,6 +284,67 @@ describe.each(['meeting', 'participant'] as const)('company notes (candidates se
     expect(outcomes[0]).toMatchObject({ outcome: 'written', matchedBy: 'created', companyId: acme });
     expect(companyNotes(crm)).toHaveLength(0);
   });
+
+  it("with deal linking on, a company note is linked to the company's only open deal, in the same lookup", async () => {
+    const { crm, acme, beta } = nordic();
+    const summary = meeting({ name: 'Reception', phone: '08-555 000 00' }, { email: 'cecilia@beta.se' });
+    const port = crm.port(summary, per);
+    const lookups: CrmId[][] = [];
+    const linking: MeetingCrm = {
+      ...port,
+      names: { crm: 'Lime', note: 'note', deal: 'deal' },
+      findOpenDeals: (companyIds) => {
+        lookups.push([...companyIds]);
+        return Promise.resolve(
+          new Map<CrmId, CrmId[]>([
+            [acme, [501]],
+            [beta, [601, 602]],
+          ]),
+        );
+      },
+    };
+    const { outcomes } = await deliverMeeting(summary, linking, { ...POLICY, linkDeal: true });
+    expect(lookups).toEqual([[beta, acme]]);
+    const [note] = companyNotes(crm);
+    expect(note?.target).toEqual({ companyId: acme, dealId: 501 });
+    expect(outcomes[0]).toMatchObject({ outcome: 'company_note', companyId: acme });
+    expect(outcomes[0]?.trace).toMatch(
+      new RegExp(
+        `company ${acme} only → deal 501 linked \\(company ${acme}'s only open deal\\) → company note \\d+ written$`,
+        'u',
+      ),
+    );
+    // Beta's person note: two open deals, none linked.
+    expect(outcomes[1]?.trace).toContain(`company ${beta} has 2 open deals → not linked`);
+  });
+
+  it('a re-run for one participant may end in a company note; an admin then assigning the person writes their note', async () => {
+    const { crm, acme, anna } = nordic();
+    const summary = meeting({ email: 'anna@acme.se' }, { name: 'Reception', phone: '08-555 000 00' });
+    const again = await deliverMeeting(summary, crm.port(summary, per), { ...POLICY, onlyParticipants: new Set([1]) });
+    expect(again.outcomes).toEqual([expect.objectContaining({ participantIndex: 1, outcome: 'company_note' })]);
+    expect(companyNotes(crm)).toHaveLength(1);
+    // Anna was not part of the re-run, so her company is not "taken" by her note: the company note stands alone.
+    expect(crm.notes.has(`${summary.conversationId}/${String(anna)}`)).toBe(false);
+
+    const port = crm.port(summary, per);
+    const assigning: MeetingCrm = {
+      ...port,
+      readPerson: (personId) => Promise.resolve(personId === anna ? { personId: anna, companyId: acme } : undefined),
+    };
+    const assigned = await deliverMeeting(summary, assigning, {
+      ...POLICY,
+      onlyParticipants: new Set([1]),
+      assignments: new Map([[1, { personId: anna, by: 'admin', at: '2026-12-05T03:00:00.000Z' }]]),
+    });
+    expect(assigned.outcomes).toEqual([
+      expect.objectContaining({ participantIndex: 1, outcome: 'written', matchedBy: 'assigned', personId: anna }),
+    ]);
+    expect(crm.notes.get(`${summary.conversationId}/${String(anna)}`)?.target).toEqual({
+      personId: anna,
+      companyId: acme,
+    });
+  });
 });
 
 describe('isFreeMailDomain', () => {
