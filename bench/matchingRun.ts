@@ -4,12 +4,17 @@
 // In-process, no HTTP: it measures the policy, not the transport. Nothing is written anywhere: writeNotes records what
 // would be written.
 import {
+  companyDomainOf,
   deliverMeeting,
   hasNumberIndexMayMiss,
   numbersToLookUp,
   phoneWrittenForms,
   normalizeEmail,
   parseSummaryPayload,
+  toE164,
+  type ClassifiedParticipant,
+  type CompanyCandidate,
+  type MatchCandidates,
   type MeetingCrm,
   type MeetingPolicy,
   type MeetingSummary,
@@ -31,6 +36,10 @@ export const REGION = 'SE';
 const WARM_UP = 1_000;
 /** The seller's own domain: the presenter's, so no participant of the data set is a colleague by it. */
 const SELLER_DOMAIN = 'seller.example';
+/** As the Lime connector's findDomainPersons.ts: more persons at the domains and none counts as searched. */
+const MAX_DOMAIN_PERSONS = 400;
+/** As findSwitchboardCompanies.ts: more companies on the meeting's numbers and none is taken. */
+const MAX_SWITCHBOARD_COMPANIES = 50;
 
 /**
  * The receiver's contact index in memory: every CRM person normalized once, as a full sync stores it (Lime's
@@ -40,18 +49,33 @@ const SELLER_DOMAIN = 'seller.example';
  */
 export class InMemoryContactIndex {
   private readonly byEmail = new Map<string, ContactIndexEntry[]>();
+  private readonly byDomain = new Map<string, ContactIndexEntry[]>();
   private readonly byNumber = new Map<string, ContactIndexEntry[]>();
+  private readonly companiesByMainNumber = new Map<string, CompanyCandidate[]>();
   readonly size: number;
   readonly withEmail: number;
   readonly withNumber: number;
 
-  constructor(entries: readonly ContactIndexEntry[]) {
+  /**
+   * `companies` (the CRM's companies with their main numbers) answer the switchboard search of companies nobody at
+   * them holds the number of; without them only candidates' companies' main numbers are known.
+   */
+  constructor(entries: readonly ContactIndexEntry[], companies: readonly CompanyCandidate[] = []) {
     let withEmail = 0;
     let withNumber = 0;
+    for (const company of companies) {
+      const e164 = toE164(company.mainPhone, REGION);
+      if (e164 === undefined) continue;
+      const list = this.companiesByMainNumber.get(e164);
+      if (list) list.push(company);
+      else this.companiesByMainNumber.set(e164, [company]);
+    }
     for (const entry of entries) {
       if (entry.email !== undefined) {
         withEmail += 1;
         push(this.byEmail, entry.email, entry);
+        const at = entry.email.lastIndexOf('@');
+        if (at >= 0) push(this.byDomain, entry.email.slice(at + 1), entry);
       }
       if (entry.mobileE164 !== undefined || entry.phoneE164 !== undefined) withNumber += 1;
       for (const number of new Set([entry.mobileE164, entry.phoneE164, entry.companyMainE164])) {
@@ -71,6 +95,20 @@ export class InMemoryContactIndex {
     for (const phone of query.phones)
       for (const entry of this.byNumber.get(phone) ?? []) found.set(String(entry.personId), entry);
     return [...found.values()].sort((a, b) => Number(a.personId) - Number(b.personId));
+  }
+
+  /**
+   * Every entry with an e-mail at exactly one of these domains, as the Lime connector's live domain search answers
+   * (findDomainPersons.ts); undefined when there are more than `max` (the domains then count as not searched).
+   */
+  findAtDomains(domains: readonly string[], max: number): ContactIndexEntry[] | undefined {
+    const found = domains.flatMap((domain) => this.byDomain.get(domain) ?? []);
+    return found.length > max ? undefined : found;
+  }
+
+  /** The companies whose main number is one of these E.164 numbers (findSwitchboardCompanies.ts's query). */
+  findCompaniesByMainNumber(numbers: readonly string[]): CompanyCandidate[] {
+    return numbers.flatMap((e164) => this.companiesByMainNumber.get(e164) ?? []);
   }
 
   /** The entries holding exactly this normalized e-mail (the baseline's one lookup). */
@@ -151,7 +189,67 @@ export function contactIndexEntries(dataSet: MatchingDataSet): ContactIndexEntry
 
 /** The data set's CRM as the contact index holds it after a full sync. */
 export function buildContactIndex(dataSet: MatchingDataSet): InMemoryContactIndex {
-  return new InMemoryContactIndex(contactIndexEntries(dataSet));
+  return new InMemoryContactIndex(
+    contactIndexEntries(dataSet),
+    dataSet.companies.map((company) => ({ id: company.id, name: company.name, mainPhone: company.mainPhone })),
+  );
+}
+
+/**
+ * The meeting's candidates as the Lime connector with a contact index and company notes on finds them
+ * (limeConnector.ts findCandidates): the index's persons for the e-mails and numbers; then the persons at the
+ * domains of e-mails nobody holds (findDomainPersons.ts: the domain named only when every person there was read)
+ * and the companies whose main number is a number no candidate holds (findSwitchboardCompanies.ts).
+ */
+export function indexCandidates(
+  index: InMemoryContactIndex,
+  participants: readonly ClassifiedParticipant[],
+  internalDomains: readonly string[],
+  live?: InMemoryLiveSearch | undefined,
+): MatchCandidates {
+  const indexed = index
+    .find({
+      emails: participants.flatMap((participant) => participant.email ?? []),
+      phones: participants.flatMap((participant) => numbersToLookUp(participant, REGION)),
+    })
+    .map(entryToCandidate);
+  // The connector's live check (confirmedIndexCandidates) for numbers the index cannot hold in every form; live
+  // records win over the index's copies of the same persons.
+  const unsure = participants.filter((participant) => hasNumberIndexMayMiss(participant, REGION));
+  const confirmed = new Map(indexed.map((candidate) => [String(candidate.id), candidate]));
+  if (live !== undefined && unsure.length > 0) {
+    const numbers = unsure.flatMap((participant) => participant.phones.map(({ e164 }) => e164));
+    for (const candidate of live.findByNumbers(numbers)) confirmed.set(String(candidate.id), candidate);
+  }
+  const persons = [...confirmed.values()];
+  const heldEmails = new Set(persons.flatMap((person) => person.email ?? []));
+  const domains = [
+    ...new Set(
+      participants.flatMap((participant) =>
+        participant.email === undefined || heldEmails.has(participant.email)
+          ? []
+          : (companyDomainOf(participant.email, internalDomains) ?? []),
+      ),
+    ),
+  ];
+  const atDomains = domains.length === 0 ? undefined : index.findAtDomains(domains, MAX_DOMAIN_PERSONS);
+  const byId = new Map(persons.map((person) => [String(person.id), person]));
+  for (const entry of atDomains ?? []) byId.set(String(entry.personId), entryToCandidate(entry));
+  // Over the persons before the domain's are added, as the connector runs both searches at once.
+  const heldNumbers = new Set(
+    persons.flatMap((person) =>
+      [person.mobilePhone, person.phone, person.companyMainPhone].flatMap((raw) => toE164(raw, REGION) ?? []),
+    ),
+  );
+  const numbers = [
+    ...new Set(participants.flatMap((participant) => participant.phones.map((phone) => phone.e164))),
+  ].filter((e164) => !heldNumbers.has(e164));
+  const companies = index.findCompaniesByMainNumber(numbers);
+  return {
+    persons: [...byId.values()],
+    ...(atDomains === undefined ? {} : { domainsSearched: domains }),
+    ...(companies.length === 0 || companies.length > MAX_SWITCHBOARD_COMPANIES ? {} : { companies }),
+  };
 }
 
 /** One meeting per participant: the documented webhook with the presenter and that one external participant. */
@@ -200,14 +298,11 @@ export async function runProductMatching(
   summaries: ReadonlyArray<MeetingSummary | undefined>,
   live?: InMemoryLiveSearch,
 ): Promise<ProductRun> {
-  // `companyNotes` (issue 19 item 1, another branch) is not a MeetingPolicy field on main yet: spread from a plain
-  // record so this compiles before and after it lands; until then deliverMeeting ignores it.
-  const companyNotes: Record<string, unknown> = { companyNotes: true };
   const policy: MeetingPolicy = {
     internalDomains: [SELLER_DOMAIN],
     defaultRegion: REGION,
     createMissingContacts: false,
-    ...(companyNotes as object),
+    companyNotes: true,
   };
   let noteIds = 0;
   let written: NoteTarget[] = [];
@@ -216,22 +311,7 @@ export async function runProductMatching(
     findPresenter: () => Promise.resolve(undefined),
     candidates: {
       per: 'meeting',
-      find: (participants) => {
-        const indexed = index
-          .find({
-            emails: participants.flatMap((participant) => participant.email ?? []),
-            phones: participants.flatMap((participant) => numbersToLookUp(participant, REGION)),
-          })
-          .map(entryToCandidate);
-        // The connector's live check (confirmedIndexCandidates) for numbers the index cannot hold in every form;
-        // live records win over the index's copies of the same persons.
-        const unsure = participants.filter((participant) => hasNumberIndexMayMiss(participant, REGION));
-        if (live === undefined || unsure.length === 0) return Promise.resolve(indexed);
-        const byId = new Map(indexed.map((candidate) => [String(candidate.id), candidate]));
-        const numbers = unsure.flatMap((participant) => participant.phones.map(({ e164 }) => e164));
-        for (const candidate of live.findByNumbers(numbers)) byId.set(String(candidate.id), candidate);
-        return Promise.resolve([...byId.values()]);
-      },
+      find: (participants) => Promise.resolve(indexCandidates(index, participants, policy.internalDomains, live)),
     },
     createContact: () => Promise.reject(new Error('the benchmark never creates contacts')),
     writeNotes: (targets) => {

@@ -30,6 +30,9 @@ function configDeclaration() {
   internalDomains: [],
   // true: create a missing company and person when nobody matches (DCI's "Create contact in CRM").
   createMissingContacts: false,
+  // true: when no person is certain but the company is (its switchboard number, an e-mail domain all of whose persons
+  // work there; never free mail or your own domains), one follow-up on the company alone. false: nothing written.
+  companyNotes: true,
   // Your SuperOffice tenant's base time zone (IANA name): appointment times and dates in the text are written in it.
   timeZone: 'Europe/Stockholm',
   // Longest description SuperOffice keeps (its text table holds 2047 characters); longer summaries are shortened.

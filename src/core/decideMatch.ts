@@ -1,4 +1,5 @@
 import type { ClassifiedParticipant } from './classifyParticipants';
+import { companyDomainOf } from './companyDomain';
 import { normalizeEmail } from './normalizeEmail';
 import { sameCompanyName } from './normalizeCompanyName';
 import { readAsWrittenNationally, regionOf, toE164 } from './normalizePhone';
@@ -31,11 +32,19 @@ export interface CompanyCandidate {
 export interface MatchCandidates {
   persons: readonly PersonCandidate[];
   companies?: readonly CompanyCandidate[] | undefined;
+  /**
+   * E-mail domains (lower case) for which `persons` holds EVERY person of the CRM with an address at that domain:
+   * the CRM side searched them in full. Only these can name a company by domain; a domain searched in part (too many
+   * persons) or not at all is left out, so a partial list never makes a company look certain.
+   */
+  domainsSearched?: readonly string[] | undefined;
 }
 
 export interface MatchOptions {
   /** Region for stored numbers written without a country code. */
   defaultRegion: string;
+  /** The customer's own e-mail domains: an address there never names a customer company. */
+  internalDomains?: readonly string[] | undefined;
 }
 
 /** Which key decided: the seed's priority is e-mail, then mobile phone, then phone. */
@@ -91,7 +100,17 @@ export type MatchDecision =
       /** A company that is safe to link to although no person is (all candidates share it, or its switchboard). */
       companyId?: CrmId | undefined;
     })
-  | (DecisionBase & { kind: 'none' });
+  | (DecisionBase & {
+      kind: 'none';
+      /**
+       * The company the participant's e-mail domain belongs to, when it is certain: every CRM person with an
+       * address at that domain (at least one) is at this one company, and the domain is no free-mail one and not the
+       * customer's own (companyDomain.ts). No person is chosen by it.
+       */
+      companyId?: CrmId | undefined;
+      /** The domain that named `companyId`. */
+      domain?: string | undefined;
+    });
 
 interface NormalizedCandidate {
   person: PersonCandidate;
@@ -134,11 +153,16 @@ export function decideMatch(
     const decision = decideByEmail(participant, participant.email, persons, ownNumbers, steps, trace);
     if (decision) return decision;
   }
+  // Reached only when no person has the e-mail: its domain may still name the company.
+  const byDomain =
+    participant.email === undefined
+      ? undefined
+      : domainCompany(participant.email, persons, candidates.domainsSearched ?? [], options.internalDomains ?? []);
 
   for (const key of ['mobile', 'phone'] as const) {
     for (const { e164 } of participant.phones) {
       const decision = decideByNumber(key, e164, persons, holdersOf(e164), switchboards, steps, trace);
-      if (decision) return decision;
+      if (decision) return agreeingWithDomain(decision, byDomain, trace);
     }
   }
 
@@ -148,21 +172,93 @@ export function decideMatch(
     if (companyIds?.length === 1) {
       const [companyId] = companyIds;
       steps.push({ key: 'phone', value: e164, hits: [], outcome: 'switchboard' });
-      trace.push(`${e164} → main number of company ${String(companyId)} → no person chosen; company only`);
-      return {
-        kind: 'ambiguous',
-        by: 'phone',
-        reason: 'company_main_number',
-        candidateIds: [],
-        companyId,
-        steps,
-        trace: join(trace),
-      };
+      trace.push(
+        `${e164} → main number of company ${String(companyId)} → no person chosen; company ${String(companyId)} only`,
+      );
+      return agreeingWithDomain(
+        {
+          kind: 'ambiguous',
+          by: 'phone',
+          reason: 'company_main_number',
+          candidateIds: [],
+          companyId,
+          steps,
+          trace: '',
+        },
+        byDomain,
+        trace,
+      );
     }
   }
 
   if (participant.email === undefined && participant.phones.length === 0) trace.push('no e-mail or phone to match on');
+  if (byDomain?.kind === 'company') {
+    trace.push(byDomain.words);
+    return { kind: 'none', companyId: byDomain.companyId, domain: byDomain.domain, steps, trace: join(trace) };
+  }
+  if (byDomain?.kind === 'not_one') trace.push(byDomain.words);
   return { kind: 'none', steps, trace: join(trace) };
+}
+
+/** What the participant's e-mail domain says of the company, when the e-mail matched no person. */
+type DomainVerdict =
+  | { kind: 'company'; domain: string; companyId: CrmId; words: string }
+  | { kind: 'not_one'; domain: string; words: string };
+
+/**
+ * The company an e-mail domain belongs to: every person of the CRM with an address at the domain (the CRM side
+ * searched them all: `domainsSearched`) is at one and the same company, and there is at least one. A person at the
+ * domain without a company, or persons at two companies, make it no company (a group's shared domain, a consultant
+ * firm's). Free-mail and the customer's own domains never count. Undefined when the domain was not searched.
+ */
+function domainCompany(
+  email: string,
+  persons: readonly NormalizedCandidate[],
+  domainsSearched: readonly string[],
+  internalDomains: readonly string[],
+): DomainVerdict | undefined {
+  const domain = companyDomainOf(email, internalDomains);
+  if (domain === undefined || !domainsSearched.includes(domain)) return undefined;
+  const atDomain = persons.filter((candidate) => candidate.email?.endsWith(`@${domain}`) === true);
+  const label = `email domain ${domain}`;
+  if (atDomain.length === 0) return { kind: 'not_one', domain, words: `${label} → no person there; no company` };
+  const companyId = sharedCompany(atDomain.map(({ person }) => person));
+  if (companyId === undefined) {
+    const companies = new Set(atDomain.map(({ person }) => String(person.companyId ?? 'none')));
+    return {
+      kind: 'not_one',
+      domain,
+      words: `${label} → ${atDomain.length} persons at ${companies.size} companies${companies.has('none') ? ' (or none)' : ''}; no company`,
+    };
+  }
+  return {
+    kind: 'company',
+    domain,
+    companyId,
+    words: `${label} → ${atDomain.length} ${atDomain.length === 1 ? 'person' : 'persons'}, all at company ${String(companyId)} → no person chosen; company ${String(companyId)} only`,
+  };
+}
+
+/**
+ * A number's ambiguous decision naming a company keeps it only when the e-mail domain does not name another one:
+ * two companies that fit are no company.
+ */
+function agreeingWithDomain(
+  decision: MatchDecision,
+  byDomain: DomainVerdict | undefined,
+  trace: string[],
+): MatchDecision {
+  if (decision.kind !== 'ambiguous' || decision.companyId === undefined || byDomain?.kind !== 'company') {
+    return { ...decision, trace: join(trace) };
+  }
+  if (byDomain.companyId === decision.companyId) {
+    trace.push(`email domain ${byDomain.domain} → company ${String(byDomain.companyId)} too`);
+    return { ...decision, trace: join(trace) };
+  }
+  trace.push(
+    `email domain ${byDomain.domain} → company ${String(byDomain.companyId)}: two companies fit; no company chosen`,
+  );
+  return { ...decision, companyId: undefined, trace: join(trace) };
 }
 
 function decideByEmail(

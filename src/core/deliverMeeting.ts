@@ -15,6 +15,13 @@ export interface MeetingPolicy {
   createMissingContacts: boolean;
   /** Match as usual but create and write nothing: matched persons get `would_write`. */
   dryRun?: boolean | undefined;
+  /**
+   * Company notes: when no person is certain but the company is (its switchboard number, a number or a duplicate
+   * e-mail whose persons are all at that one company, or an e-mail domain that belongs to it), one note goes on the
+   * company alone, once per company however many participants point at it. Default false (the old behaviour:
+   * nothing written); the receiver's `COMPANY_NOTES` and the script's `companyNotes` default to true.
+   */
+  companyNotes?: boolean | undefined;
   /** The language the connector renders the note in (renderNote's `language`). Default English. */
   noteLanguage?: NoteLanguage | undefined;
   /**
@@ -68,6 +75,11 @@ export type ParticipantOutcomeKind =
   | 'no_match'
   /** Several persons fit and nothing told them apart: nothing written, shown for review. */
   | 'ambiguous'
+  /**
+   * No person was certain but the company was: our note was written (or updated) on the company alone, once for
+   * all participants that pointed at it. `companyId` and `noteId` set, no `personId`.
+   */
+  | 'company_note'
   /** A colleague of the presenter. */
   | 'internal'
   /** Neither an e-mail nor a readable phone number. */
@@ -109,11 +121,29 @@ export interface MeetingResult {
   participants: ClassifiedParticipant[];
 }
 
-interface PersonToWrite extends NoteTarget {
+interface PersonToWrite {
   participantIndex: number;
+  personId: CrmId;
+  companyId?: CrmId | undefined;
   matchedBy: MatchKey | 'created' | 'assigned';
   created?: { company: boolean; person: boolean } | undefined;
   trace: string;
+}
+
+/** A participant whose company is certain though no person is: the company gets a note of its own. */
+interface CompanyToWrite {
+  participantIndex: number;
+  companyOnly: CrmId;
+  matchedBy: MatchKey;
+  trace: string;
+  /** The outcome when the company gets no note of its own (its note comes from a person's, see below). */
+  otherwise: ParticipantOutcome;
+}
+
+/** The note on one company alone, for every participant in `group` (the company's, none of them a certain person). */
+interface CompanyNote {
+  companyId: CrmId;
+  group: CompanyToWrite[];
 }
 
 /**
@@ -184,6 +214,7 @@ export async function deliverMeeting(
   // Decide every participant in turn (creating contacts one after another: two participants of one new company
   // must not both create it); one note per person.
   const writes: PersonToWrite[] = [];
+  const companyWrites: CompanyToWrite[] = [];
   const sameAs: Array<{ outcome: ParticipantOutcome; first: PersonToWrite }> = [];
   let created = false;
   for (const participant of external) {
@@ -196,10 +227,17 @@ export async function deliverMeeting(
       assigned.get(participant.index) ??
       (await resolvePerson(
         participant,
-        decideMatch(participant, found ?? { persons: [] }, { defaultRegion: policy.defaultRegion }),
+        decideMatch(participant, found ?? { persons: [] }, {
+          defaultRegion: policy.defaultRegion,
+          internalDomains: policy.internalDomains,
+        }),
         crm,
         policy,
       ));
+    if ('companyOnly' in resolved) {
+      companyWrites.push(resolved);
+      continue;
+    }
     if (!('outcome' in resolved) && resolved.created !== undefined) created = true;
     if ('outcome' in resolved) {
       outcomes.push(resolved);
@@ -222,13 +260,48 @@ export async function deliverMeeting(
     outcomes.push(outcome);
   }
 
-  const deals = policy.linkDeal === true ? await linkDeals(writes, crm) : new Map<PersonToWrite, DealLink>();
-  const dealTrace = (write: PersonToWrite) => {
+  // A company that gets a matched person's note has the meeting already: no second note on it alone.
+  const companyNotes = new Map<string, CompanyToWrite[]>();
+  for (const write of companyWrites) {
+    const withPerson = writes.find((person) => person.companyId === write.companyOnly);
+    if (withPerson) {
+      outcomes.push({
+        ...write.otherwise,
+        trace: `${write.trace} → company ${String(write.companyOnly)} gets person ${String(withPerson.personId)}'s ${crm.names.note} (participant ${withPerson.participantIndex + 1}): no ${crm.names.note} on the company alone`,
+      });
+      continue;
+    }
+    const key = String(write.companyOnly);
+    companyNotes.set(key, [...(companyNotes.get(key) ?? []), write]);
+  }
+  const companyGroups = [...companyNotes.values()];
+  // One note per company alone, however many participants point at it; its deal is looked up with the persons'.
+  const companyTargets = companyGroups.map((group): CompanyNote => ({
+    companyId: (group[0] as CompanyToWrite).companyOnly,
+    group,
+  }));
+
+  const deals =
+    policy.linkDeal === true
+      ? await linkDeals<PersonToWrite | CompanyNote>([...writes, ...companyTargets], crm)
+      : new Map<PersonToWrite | CompanyNote, DealLink>();
+  const dealTrace = (write: PersonToWrite | CompanyNote) => {
     const link = deals.get(write);
     return link === undefined ? '' : ` → ${link.trace}`;
   };
 
   if (policy.dryRun === true) {
+    for (const company of companyTargets) {
+      for (const write of company.group) {
+        outcomes.push({
+          participantIndex: write.participantIndex,
+          outcome: 'would_write',
+          matchedBy: write.matchedBy,
+          companyId: write.companyOnly,
+          trace: `${write.trace}${dealTrace(company)} → a company ${crm.names.note} would be written (dry run: nothing written)`,
+        });
+      }
+    }
     for (const write of writes) {
       outcomes.push({
         participantIndex: write.participantIndex,
@@ -242,11 +315,34 @@ export async function deliverMeeting(
     return done();
   }
 
-  const targets = writes.map(({ personId, companyId }, index): NoteTarget => {
-    const dealId = deals.get(writes[index] as PersonToWrite)?.dealId;
-    return dealId === undefined ? { personId, companyId } : { personId, companyId, dealId };
+  const withDeal = (target: NoteTarget, write: PersonToWrite | CompanyNote): NoteTarget => {
+    const dealId = deals.get(write)?.dealId;
+    return dealId === undefined ? target : { ...target, dealId };
+  };
+  const targets: NoteTarget[] = [
+    ...writes.map((write) => withDeal({ personId: write.personId, companyId: write.companyId }, write)),
+    ...companyTargets.map((company) => withDeal({ companyId: company.companyId }, company)),
+  ];
+  const written = targets.length === 0 ? [] : await crm.writeNotes(targets, presenterId);
+  companyTargets.forEach((company, index) => {
+    const result = written[writes.length + index];
+    if (!result) return;
+    const { group } = company;
+    group.forEach((write, position) => {
+      const first = group[0];
+      outcomes.push({
+        participantIndex: write.participantIndex,
+        outcome: 'company_note',
+        matchedBy: write.matchedBy,
+        companyId: write.companyOnly,
+        noteId: result.noteId,
+        trace:
+          position === 0 || !first
+            ? `${write.trace}${dealTrace(company)} → company ${crm.names.note} ${String(result.noteId)} ${result.action === 'created' ? 'written' : 'updated'}`
+            : `${write.trace} → same company as participant ${first.participantIndex + 1}: one company ${crm.names.note} (${String(result.noteId)})`,
+      });
+    });
   });
-  const written = writes.length === 0 ? [] : await crm.writeNotes(targets, presenterId);
   const noteIds = new Map<PersonToWrite, CrmId>();
   writes.forEach((write, index) => {
     const result = written[index];
@@ -278,8 +374,11 @@ interface DealLink {
  * exactly one (never one of several: the note would sit on a deal it may not be about). A note without a company
  * gets no deal and no trace.
  */
-async function linkDeals(writes: readonly PersonToWrite[], crm: MeetingCrm): Promise<Map<PersonToWrite, DealLink>> {
-  const links = new Map<PersonToWrite, DealLink>();
+async function linkDeals<T extends { companyId?: CrmId | undefined }>(
+  writes: readonly T[],
+  crm: MeetingCrm,
+): Promise<Map<T, DealLink>> {
+  const links = new Map<T, DealLink>();
   const companyIds = [...new Set(writes.flatMap((write) => (write.companyId === undefined ? [] : [write.companyId])))];
   if (companyIds.length === 0 || crm.findOpenDeals === undefined) return links;
   const open = await crm.findOpenDeals(companyIds);
@@ -310,8 +409,9 @@ async function searchCandidates(
 ): Promise<MatchCandidates[]> {
   if (search.per === 'participant')
     return mapWithLimit(participants, CRM_REQUESTS_PER_MEETING, (participant) => search.find(participant));
-  const persons = await search.find(participants);
-  return participants.map(() => ({ persons }));
+  const found = await search.find(participants);
+  const candidates: MatchCandidates = 'persons' in found ? found : { persons: found };
+  return participants.map(() => candidates);
 }
 
 /** The person a participant's decision names (created when allowed), or the outcome when there is none. */
@@ -320,8 +420,9 @@ async function resolvePerson(
   decision: MatchDecision,
   crm: MeetingCrm,
   policy: MeetingPolicy,
-): Promise<PersonToWrite | ParticipantOutcome> {
+): Promise<PersonToWrite | CompanyToWrite | ParticipantOutcome> {
   const participantIndex = participant.index;
+  const companyNotes = policy.companyNotes === true;
   switch (decision.kind) {
     case 'matched':
       return {
@@ -331,8 +432,8 @@ async function resolvePerson(
         matchedBy: decision.by,
         trace: decision.trace,
       };
-    case 'ambiguous':
-      return {
+    case 'ambiguous': {
+      const otherwise: ParticipantOutcome = {
         participantIndex,
         outcome: 'ambiguous',
         matchedBy: decision.by,
@@ -343,12 +444,47 @@ async function resolvePerson(
             : `check for duplicate persons in ${crm.names.crm}`
         }`,
       };
+      if (!companyNotes || decision.companyId === undefined) return otherwise;
+      return {
+        participantIndex,
+        companyOnly: decision.companyId,
+        matchedBy: decision.by,
+        trace: decision.trace,
+        otherwise,
+      };
+    }
     case 'none': {
+      const domainCompany = companyNotes ? decision.companyId : undefined;
       if (!policy.createMissingContacts) {
-        return {
+        const otherwise: ParticipantOutcome = {
           participantIndex,
           outcome: 'no_match',
           trace: `${decision.trace} → no match; creating contacts is off`,
+        };
+        if (domainCompany === undefined) return otherwise;
+        return { participantIndex, companyOnly: domainCompany, matchedBy: 'email', trace: decision.trace, otherwise };
+      }
+      if (domainCompany !== undefined) {
+        // The e-mail's domain is the company's for certain: the person is created there, not at a company found or
+        // created by the name the participant gave (which may be spelled another way, or missing).
+        if (policy.dryRun === true) {
+          return {
+            participantIndex,
+            outcome: 'would_write',
+            matchedBy: 'created',
+            wouldCreate: { company: false, person: true },
+            companyId: domainCompany,
+            trace: `${decision.trace} → no match; a person would be created at company ${String(domainCompany)} and get the ${crm.names.note} (dry run: nothing written)`,
+          };
+        }
+        const contact = await crm.createContact(participant, domainCompany);
+        return {
+          participantIndex,
+          personId: contact.personId,
+          companyId: contact.companyId,
+          matchedBy: 'created',
+          created: { company: contact.companyCreated, person: true },
+          trace: `${decision.trace} → ${contact.trace} → person ${String(contact.personId)} created`,
         };
       }
       // Dry run: creating looks up the company and writes in one go, so the company lookup is skipped too.

@@ -25,6 +25,7 @@ export {
 export { readSummaryBody, type BodyShape, type SummaryBodyRead } from './readSummaryBody';
 export { summaryPayloadJsonSchema } from './summaryPayloadJsonSchema';
 export { emailDomain, normalizeEmail } from './normalizeEmail';
+export { companyDomainOf, isFreeMailDomain } from './companyDomain';
 export {
   isSupportedRegion,
   normalizePhone,
@@ -92,7 +93,13 @@ export {
   type RenderNoteOptions,
   type ShortenedPart,
 } from './renderNote';
-export { type CandidateSearch, type CreatedContact, type MeetingCrm, type NoteTarget } from './meetingCrm';
+export {
+  type CandidateSearch,
+  type CreatedContact,
+  type MeetingCrm,
+  type NoteTarget,
+  type PersonTarget,
+} from './meetingCrm';
 export {
   deliverMeeting,
   PersonNotFoundError,

@@ -5,14 +5,23 @@ import type { ParticipantOutcome, ParticipantOutcomeKind } from './deliverMeetin
 // metrics count by. One rule for both (and for the store's SQL, which counts with NOTE_OUTCOMES), so a bar on the
 // overview and a counter on /metrics never disagree.
 
-/** Participant outcomes that put (or, in a dry run, would put) a note on a person. */
-export const NOTE_OUTCOMES: readonly ParticipantOutcomeKind[] = ['written', 'updated', 'same_person', 'would_write'];
+/**
+ * Participant outcomes that put (or, in a dry run, would put) a note in the CRM: on a person, or on a company alone
+ * (`company_note`: the meeting is in the CRM, on the right company, so the delivery did its job).
+ */
+export const NOTE_OUTCOMES: readonly ParticipantOutcomeKind[] = [
+  'written',
+  'updated',
+  'same_person',
+  'would_write',
+  'company_note',
+];
 
 /**
  * What a delivered meeting came to:
  * - `delivered`: at least one note was written (or would be, in a dry run);
- * - `company_only`: no note, but a participant's number named a company (its switchboard, or persons of one company
- *   nothing told apart): nothing is written on a company today;
+ * - `company_only`: no note, but a participant named a company (its switchboard, persons of one company nothing
+ *   told apart, its e-mail domain) and company notes are off;
  * - `no_match`: no note and no company (nobody matched, only colleagues, or nothing to match by).
  */
 export type MeetingOutcome = 'delivered' | 'company_only' | 'no_match';
@@ -70,6 +79,8 @@ export function participantOutcomeCategory(
       return matchedBy === 'mobile' ? 'matched_mobile' : matchedBy === 'phone' ? 'matched_phone' : 'matched_email';
     case 'would_write':
       return 'dry_run';
+    case 'company_note':
+      return 'company_only';
     case 'ambiguous':
       return companyFound ? 'company_only' : 'ambiguous';
     case 'no_match':

@@ -52,7 +52,7 @@ export interface NoteLabels {
   /** Where the full text is when there is no link: `[summary shortened — full text in DCI]`. */
   inDci: string;
   /** SuperOffice: the full text went into a document on the person. */
-  inDocument: (header: string) => string;
+  inDocument: (header: string, on: 'person' | 'company') => string;
   /** SuperOffice: the full text could not be kept (no document template); `link` is the session, when known. */
   onlyInDci: (link: string | undefined) => string;
   /** SuperOffice: the summary document's description. */
@@ -101,7 +101,7 @@ export const NOTE_LABELS: Record<NoteLanguage, NoteLabels> = {
     summaryShortened: 'summary shortened — full text',
     notesShortened: 'notes shortened — full text',
     inDci: 'in DCI',
-    inDocument: (header) => `in the document "${header}" on this person`,
+    inDocument: (header, on) => `in the document "${header}" on this ${on}`,
     onlyInDci: (link) =>
       `only in DCI${link === undefined ? '' : ` (${link})`}: not kept in SuperOffice, which has no document template (see Test Integration)`,
     documentDescription: 'The full DCI meeting summary (the follow-up keeps a shortened one).',
@@ -128,7 +128,8 @@ export const NOTE_LABELS: Record<NoteLanguage, NoteLabels> = {
     summaryShortened: 'sammanfattningen är förkortad — hela texten',
     notesShortened: 'anteckningarna är förkortade — hela texten',
     inDci: 'finns i DCI',
-    inDocument: (header) => `finns i dokumentet "${header}" på den här personen`,
+    inDocument: (header, on) =>
+      `finns i dokumentet "${header}" ${on === 'person' ? 'på den här personen' : 'på det här företaget'}`,
     onlyInDci: (link) =>
       `finns bara i DCI${link === undefined ? '' : ` (${link})`}: den sparas inte i SuperOffice, som saknar dokumentmall (se Test Integration)`,
     documentDescription: 'Hela mötessammanfattningen från DCI (uppföljningen har en förkortad).',
@@ -155,7 +156,8 @@ export const NOTE_LABELS: Record<NoteLanguage, NoteLabels> = {
     summaryShortened: 'sammendraget er forkortet — hele teksten',
     notesShortened: 'notatene er forkortet — hele teksten',
     inDci: 'finnes i DCI',
-    inDocument: (header) => `finnes i dokumentet "${header}" på denne personen`,
+    inDocument: (header, on) =>
+      `finnes i dokumentet "${header}" ${on === 'person' ? 'på denne personen' : 'på dette firmaet'}`,
     onlyInDci: (link) =>
       `finnes bare i DCI${link === undefined ? '' : ` (${link})`}: den lagres ikke i SuperOffice, som mangler dokumentmal (se Test Integration)`,
     documentDescription: 'Hele møtesammendraget fra DCI (oppfølgingen har et forkortet).',
@@ -183,7 +185,8 @@ export const NOTE_LABELS: Record<NoteLanguage, NoteLabels> = {
     summaryShortened: 'resuméet er forkortet — hele teksten',
     notesShortened: 'noterne er forkortet — hele teksten',
     inDci: 'findes i DCI',
-    inDocument: (header) => `findes i dokumentet "${header}" på denne person`,
+    inDocument: (header, on) =>
+      `findes i dokumentet "${header}" ${on === 'person' ? 'på denne person' : 'på denne virksomhed'}`,
     onlyInDci: (link) =>
       `findes kun i DCI${link === undefined ? '' : ` (${link})`}: den gemmes ikke i SuperOffice, som mangler en dokumentskabelon (se Test Integration)`,
     documentDescription: 'Hele mødets resumé fra DCI (opfølgningen har et forkortet).',
@@ -210,7 +213,7 @@ export const NOTE_LABELS: Record<NoteLanguage, NoteLabels> = {
     summaryShortened: 'yhteenvetoa on lyhennetty — koko teksti',
     notesShortened: 'muistiinpanoja on lyhennetty — koko teksti',
     inDci: 'on DCI:ssä',
-    inDocument: (header) => `on tämän henkilön asiakirjassa "${header}"`,
+    inDocument: (header, on) => `on tämän ${on === 'person' ? 'henkilön' : 'yrityksen'} asiakirjassa "${header}"`,
     onlyInDci: (link) =>
       `on vain DCI:ssä${link === undefined ? '' : ` (${link})`}: sitä ei tallennettu SuperOfficeen, koska asiakirjamallia ei ole (katso Test Integration)`,
     documentDescription: 'Koko DCI-kokousyhteenveto (seurantatehtävässä on lyhennetty versio).',

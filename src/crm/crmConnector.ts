@@ -117,6 +117,17 @@ export interface DeliverOptions {
    */
   knownNotesComplete?: boolean | undefined;
   /**
+   * Company notes this conversation already has in the CRM, as recorded by earlier deliveries (company → note): a
+   * note on a company alone (outcome `company_note`), updated directly like `knownNotes`.
+   */
+  knownCompanyNotes?: ReadonlyArray<{ companyId: CrmId; noteId: CrmId }> | undefined;
+  /**
+   * Company notes (COMPANY_NOTES, the connection page's "Company notes"): when no person is certain but the company
+   * is, one note on the company alone (core's MeetingPolicy.companyNotes). Default off here; the receiver's setting
+   * defaults to on.
+   */
+  companyNotes?: boolean | undefined;
+  /**
    * The local contact index as a candidate source, when one is synced: the entries holding any of the meeting's
    * normalized e-mails or E.164 numbers. When given, the connector decides on them (finding numbers stored in any
    * format) and confirms the chosen persons live before writing; when the CRM disagrees (a stale index) it matches

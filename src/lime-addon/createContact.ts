@@ -28,8 +28,13 @@ export async function createContact(
   schema: LimeSchema,
   participant: ClassifiedParticipant,
   signal?: AbortSignal,
+  atCompanyId?: number,
 ): Promise<CreatedContact> {
-  const company = await resolveCompany(http, fields, schema, participant.company, signal);
+  // A company already certain (the e-mail's domain is its): neither looked up by name nor created.
+  const company =
+    atCompanyId === undefined
+      ? await resolveCompany(http, fields, schema, participant.company, signal)
+      : { id: atCompanyId, created: false, trace: `person created at company ${atCompanyId} (its e-mail domain)` };
   const { person } = fields;
   const fitText = (property: string, value: string | undefined) => fitLength(schema, person.limetype, property, value);
   const mobile = participant.phones.find((phone) => phone.field === 'mobile_phone' || phone.type === 'mobile');

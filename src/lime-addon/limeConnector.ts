@@ -7,8 +7,9 @@ import {
   type ClassifiedParticipant,
   type CrmId,
   type MeetingSummary,
+  type MatchCandidates,
   type NoteTarget,
-  type PersonCandidate,
+  type PersonTarget,
 } from '../core';
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -27,12 +28,14 @@ import { createContact } from './createContact';
 import { discoverSchema, type LimeSchema, type SchemaChecks } from './discoverSchema';
 import { findOpenDeals } from './findOpenDeals';
 import { confirmedIndexCandidates, exportLimeContacts } from './contactIndex';
+import { findDomainPersons } from './findDomainPersons';
+import { findSwitchboardCompanies } from './findSwitchboardCompanies';
 import { findMeetingCandidates } from './findMeetingCandidates';
 import { findCoworker } from './findCoworker';
 import { resolveFieldMap, type LimeConnectorOptions, type LimeFieldMap } from './limeConfig';
 import { LimeHttp } from './limeHttp';
 import { testLimeConnection } from './testLimeConnection';
-import { findOwnNotes, writeHistoryNote } from './ownHistoryNotes';
+import { findOwnNotes, writeHistoryNote, type OwnNotes } from './ownHistoryNotes';
 import { learnPageSize } from './queryPages';
 import { subscribeToLimeChanges } from './limeSubscriptions';
 import { readLimeNotification } from './readLimeNotification';
@@ -107,7 +110,7 @@ export class LimeConnector implements CrmConnector {
     });
     // Our notes already in Lime, searched in the candidates' round trip (not a third one) unless the receiver's
     // record of them is complete; a dry run writes nothing and needs none.
-    let ownNotes: Promise<Map<number, number>> | undefined;
+    let ownNotes: Promise<OwnNotes> | undefined;
     const searchOwnNotes = options.knownNotesComplete !== true && options.dryRun !== true;
     const { outcomes } = await deliverMeeting(
       summary,
@@ -124,7 +127,15 @@ export class LimeConnector implements CrmConnector {
             return candidates;
           },
         },
-        createContact: (participant) => createContact(this.http, this.fields, schema, participant, signal),
+        createContact: (participant, companyId) =>
+          createContact(
+            this.http,
+            this.fields,
+            schema,
+            participant,
+            signal,
+            companyId === undefined ? undefined : Number(companyId),
+          ),
         ...(linkDeal && deal !== undefined
           ? { findOpenDeals: (companyIds) => findOpenDeals(this.http, this.fields, deal, companyIds, signal) }
           : {}),
@@ -139,27 +150,48 @@ export class LimeConnector implements CrmConnector {
   }
 
   /** One person by id with their company (an admin's assignment); undefined when Lime has none (or inactive). */
-  async readPerson(personId: CrmId, signal?: AbortSignal): Promise<NoteTarget | undefined> {
+  async readPerson(personId: CrmId, signal?: AbortSignal): Promise<PersonTarget | undefined> {
     return readLimePerson(this.http, this.fields, Number(personId), signal);
   }
 
-  /** The meeting's candidates: from the receiver's contact index (confirmed live) when it has one, else live. */
+  /**
+   * The meeting's candidates: from the receiver's contact index (confirmed live) when it has one, else live; with
+   * company notes on, then the persons at the e-mail domains nobody's e-mail matched (live, findDomainPersons.ts).
+   */
   private async findCandidates(
     participants: readonly ClassifiedParticipant[],
     schema: LimeSchema,
     options: DeliverOptions,
-  ): Promise<PersonCandidate[]> {
+  ): Promise<MatchCandidates> {
     const { findIndexedCandidates, signal } = options;
-    if (findIndexedCandidates === undefined) {
-      return findMeetingCandidates(this.http, this.fields, schema, participants, signal);
-    }
-    const entries = await findIndexedCandidates({
-      emails: participants.flatMap((participant) => participant.email ?? []),
-      // With the forms a national-only foreign number is indexed under, so decideMatch sees all its holders.
-      phones: participants.flatMap((participant) => numbersToLookUp(participant, options.defaultRegion)),
-    });
     const { http, fields } = this;
-    return confirmedIndexCandidates(http, fields, schema, participants, entries, options.defaultRegion, signal);
+    let persons;
+    if (findIndexedCandidates === undefined) {
+      persons = await findMeetingCandidates(http, fields, schema, participants, signal);
+    } else {
+      const entries = await findIndexedCandidates({
+        emails: participants.flatMap((participant) => participant.email ?? []),
+        // With the forms a national-only foreign number is indexed under, so decideMatch sees all its holders.
+        phones: participants.flatMap((participant) => numbersToLookUp(participant, options.defaultRegion)),
+      });
+      persons = await confirmedIndexCandidates(
+        http,
+        fields,
+        schema,
+        participants,
+        entries,
+        options.defaultRegion,
+        signal,
+      );
+    }
+    if (options.companyNotes !== true) return { persons };
+    // What company notes need besides persons, in one more round trip: the persons at unknown e-mails' domains, and
+    // the companies whose switchboard is a number nobody holds.
+    const [byDomain, companies] = await Promise.all([
+      findDomainPersons(http, fields, schema, participants, persons, options.internalDomains, signal),
+      findSwitchboardCompanies(http, fields, participants, persons, options.defaultRegion, signal),
+    ]);
+    return { ...byDomain, companies };
   }
 
   /**
@@ -174,12 +206,18 @@ export class LimeConnector implements CrmConnector {
     targets: readonly NoteTarget[],
     coworkerId: CrmId | undefined,
     options: DeliverOptions,
-    found: ReadonlyMap<number, number> | undefined,
+    found: OwnNotes | undefined,
   ) {
     const { signal } = options;
     const existing = new Map<number, number>();
     for (const known of options.knownNotes ?? []) existing.set(Number(known.personId), Number(known.noteId));
-    for (const [personId, noteId] of found ?? []) existing.set(personId, noteId);
+    for (const [personId, noteId] of found?.persons ?? []) existing.set(personId, noteId);
+    // Company notes (no person) apart: a company's id may equal a person's.
+    const existingOnCompany = new Map<number, number>();
+    for (const known of options.knownCompanyNotes ?? []) {
+      existingOnCompany.set(Number(known.companyId), Number(known.noteId));
+    }
+    for (const [companyId, noteId] of found?.companies ?? []) existingOnCompany.set(companyId, noteId);
     const date = options.noteDate === 'meeting_start' ? summary.startsAt : new Date().toISOString();
     const { type } = pickHistoryType(this.historyTypeMap, summary, this.historyType);
     return this.explainingRefusedWrites(signal, () =>
@@ -189,7 +227,7 @@ export class LimeConnector implements CrmConnector {
             this.http,
             this.fields,
             {
-              personId: Number(target.personId),
+              personId: target.personId === undefined ? undefined : Number(target.personId),
               companyId: target.companyId === undefined ? undefined : Number(target.companyId),
               coworkerId: coworkerId === undefined ? undefined : Number(coworkerId),
               dealId: target.dealId === undefined ? undefined : Number(target.dealId),
@@ -198,7 +236,9 @@ export class LimeConnector implements CrmConnector {
               date,
               updateDate: options.noteDate === 'meeting_start',
             },
-            existing.get(Number(target.personId)),
+            target.personId === undefined
+              ? existingOnCompany.get(Number(target.companyId))
+              : existing.get(Number(target.personId)),
             signal,
           ),
         ),

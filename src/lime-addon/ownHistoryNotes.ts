@@ -6,40 +6,54 @@ import { fieldsOf, idOf, textOf } from './limeQuery';
 import { queryObjects } from './queryObjects';
 import { limeObjectSchema, parseLime } from './limeSchemas';
 
+/** Our notes for one conversation: by person, and the company notes (a company, no person) by company. */
+export interface OwnNotes {
+  persons: Map<number, number>;
+  companies: Map<number, number>;
+}
+
 /**
- * Our notes for a conversation, by person, in one Query API call (more pages only past 200 notes): history notes
- * whose text carries the
- * conversation's reference line. "Contains" also finds conv-10 when looking for conv-1, and ignores case: only a
- * note whose reference line is exactly ours counts.
+ * Our notes for a conversation, by person and (for company notes, which have no person) by company, in one Query
+ * API call (more pages only past 200 notes): history notes whose text carries the conversation's reference line.
+ * "Contains" also finds conv-10 when looking for conv-1, and ignores case: only a note whose reference line is
+ * exactly ours counts.
  */
 export async function findOwnNotes(
   http: LimeHttp,
   fields: LimeFieldMap,
   conversationId: string,
   signal?: AbortSignal,
-): Promise<Map<number, number>> {
+): Promise<OwnNotes> {
   const { history } = fields;
   const objects = await queryObjects(
     http,
     {
       limetype: history.limetype,
-      responseFormat: { object: fieldsOf('_id', history.note, history.person) },
+      responseFormat: { object: fieldsOf('_id', history.note, history.person, history.company) },
       where: { key: history.note, op: '?', exp: conversationReference(conversationId) },
     },
     { signal },
   );
-  const notes = new Map<number, number>();
+  const notes: OwnNotes = { persons: new Map(), companies: new Map() };
   for (const object of objects) {
     const noteId = idOf(object['_id']);
+    if (noteId === undefined) continue;
+    if (findConversationReference(textOf(object, history.note) ?? '') !== conversationId) continue;
     const personId = idOf(object[history.person]);
-    if (noteId === undefined || personId === undefined || notes.has(personId)) continue;
-    if (findConversationReference(textOf(object, history.note) ?? '') === conversationId) notes.set(personId, noteId);
+    const companyId = idOf(object[history.company]);
+    // A note with a person is that person's (its company is only the link); without one, the company's own.
+    if (personId !== undefined) {
+      if (!notes.persons.has(personId)) notes.persons.set(personId, noteId);
+    } else if (companyId !== undefined && !notes.companies.has(companyId)) {
+      notes.companies.set(companyId, noteId);
+    }
   }
   return notes;
 }
 
 export interface HistoryNote {
-  personId: number;
+  /** Absent for a company note: the note is on `companyId` alone. */
+  personId?: number | undefined;
   companyId?: number | undefined;
   coworkerId?: number | undefined;
   /** The company's only open deal (LINK_DEAL); undefined: the note's deal is left as it is. */
@@ -67,7 +81,7 @@ export async function writeHistoryNote(
   const values: Record<string, unknown> = {
     [history.type]: note.type,
     [history.note]: note.text,
-    [history.person]: note.personId,
+    ...(note.personId === undefined ? {} : { [history.person]: note.personId }),
     ...(note.companyId === undefined ? {} : { [history.company]: note.companyId }),
     ...(note.coworkerId === undefined ? {} : { [history.coworker]: note.coworkerId }),
     ...(note.dealId === undefined ? {} : { [history.deal]: note.dealId }),

@@ -1,4 +1,4 @@
-import type { NoteTarget } from '../core';
+import type { PersonTarget } from '../core';
 import { CrmError } from '../crm/crmError';
 import type { LimeFieldMap } from './limeConfig';
 import type { LimeHttp } from './limeHttp';
@@ -16,7 +16,7 @@ export async function readLimePerson(
   fields: LimeFieldMap,
   personId: number,
   signal: AbortSignal | undefined,
-): Promise<NoteTarget | undefined> {
+): Promise<PersonTarget | undefined> {
   if (!Number.isSafeInteger(personId) || personId <= 0) return undefined;
   const { person } = fields;
   let json: unknown;

@@ -2,7 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { Agent as UndiciAgent } from 'undici';
-import { PersonNotFoundError, type CrmId, type MeetingSummary, type NoteTarget } from '../core';
+import { PersonNotFoundError, type CrmId, type MeetingSummary, type PersonTarget } from '../core';
 import type { ConnectionCheck, CrmConnector, DeliverOptions, DeliveryReport } from '../crm/crmConnector';
 import { CrmError } from '../crm/crmError';
 import type { RequestPurpose } from '../crm/requestBudget';
@@ -119,7 +119,7 @@ export class SuperOfficeConnector implements CrmConnector {
   }
 
   /** One person by id with their company (an admin's assignment); undefined when SuperOffice has none (or retired). */
-  async readPerson(personId: CrmId, signal?: AbortSignal): Promise<NoteTarget | undefined> {
+  async readPerson(personId: CrmId, signal?: AbortSignal): Promise<PersonTarget | undefined> {
     try {
       const { agents } = this.session('delivery', signal);
       return await readSuperOfficePerson(agents, Number(personId));
@@ -151,6 +151,7 @@ export class SuperOfficeConnector implements CrmConnector {
         internalDomains: options.internalDomains,
         defaultRegion: options.defaultRegion,
         createMissingContacts: options.createMissingContacts,
+        companyNotes: options.companyNotes,
         noteLanguage: options.noteLanguage,
         dryRun,
         searchUnkeyedAppointments: options.knownNotesComplete !== true,

@@ -9,8 +9,17 @@ import type { SuperOfficeAgents } from './superOfficeApi';
 export async function createSuperOfficeContact(
   agents: SuperOfficeAgents,
   participant: ClassifiedParticipant,
+  /** A company already certain (the e-mail's domain is its): neither looked up by name nor created. */
+  atContactId?: number,
 ): Promise<CreatedContact> {
-  const company = await resolveContact(agents, participant.company);
+  const company =
+    atContactId === undefined
+      ? await resolveContact(agents, participant.company)
+      : {
+          contactId: atContactId,
+          created: false,
+          trace: `person created at contact ${atContactId} (its e-mail domain)`,
+        };
   const person = await agents.person.createDefaultPersonEntityAsync();
   person.firstname = participant.firstName ?? participant.email?.slice(0, participant.email.indexOf('@')) ?? 'Unknown';
   if (participant.lastName !== undefined) person.lastname = participant.lastName;

@@ -19,7 +19,7 @@ import { findPresenterAssociate, findSuperOfficeCandidates } from './findSuperOf
 import { readSuperOfficePerson } from './readSuperOfficePerson';
 import { sharedDefaults } from './sharedDefaults';
 import type { SuperOfficeAgents } from './superOfficeApi';
-import { writeAppointment, type TaskTypes } from './writeAppointment';
+import { writeAppointment, type RecordOwner, type TaskTypes } from './writeAppointment';
 import { writeSummaryDocument } from './writeSummaryDocument';
 
 /**
@@ -45,6 +45,11 @@ export interface SuperOfficeDelivery {
   internalDomains: readonly string[];
   defaultRegion: string;
   createMissingContacts: boolean;
+  /**
+   * Company notes: when no person is certain but the company is, one appointment on the company alone (core's
+   * MeetingPolicy.companyNotes); the e-mail domain is then searched too (findSuperOfficePeople.ts). Default off.
+   */
+  companyNotes?: boolean | undefined;
   /** The language of the appointment's text and of the summary document's description; default English. */
   noteLanguage?: NoteLanguage | undefined;
   /** Match (lookups only) but create and write nothing: matched persons get `would_write`. */
@@ -96,8 +101,17 @@ export async function deliverToSuperOffice(
     names: { crm: 'SuperOffice', note: 'appointment', deal: 'sale' },
     ...(delivery.linkSale === true ? { findOpenDeals: (companyIds) => findOpenSales(agents, companyIds) } : {}),
     findPresenter: (email) => findPresenterAssociate(agents, email),
-    candidates: { per: 'participant', find: (participant) => findSuperOfficeCandidates(agents, participant) },
-    createContact: (participant) => createSuperOfficeContact(agents, participant),
+    candidates: {
+      per: 'participant',
+      find: (participant) =>
+        findSuperOfficeCandidates(
+          agents,
+          participant,
+          delivery.companyNotes === true ? { internalDomains: delivery.internalDomains } : undefined,
+        ),
+    },
+    createContact: (participant, companyId) =>
+      createSuperOfficeContact(agents, participant, companyId === undefined ? undefined : Number(companyId)),
     readPerson: (personId) => readSuperOfficePerson(agents, Number(personId)),
     writeNotes: async (targets, presenterAssociateId) => {
       const associateId = presenterAssociateId ?? defaultOwner;
@@ -108,7 +122,14 @@ export async function deliverToSuperOffice(
       // (`<conversation>/<person>`), and deliverMeeting hands each person over once however many participants
       // resolved to them.
       return mapWithLimit(targets, CRM_REQUESTS_PER_MEETING, async (target) => {
-        const contactId = target.companyId === undefined ? undefined : Number(target.companyId);
+        // A person (with their company), or a company alone: a company note (core's company notes).
+        const recordOwner: RecordOwner =
+          target.personId === undefined
+            ? { contactId: Number(target.companyId) }
+            : {
+                personId: Number(target.personId),
+                contactId: target.companyId === undefined ? undefined : Number(target.companyId),
+              };
         const owner = associateId === undefined ? undefined : Number(associateId);
         let description = note.text;
         if (note.shortened.length > 0) {
@@ -117,9 +138,8 @@ export async function deliverToSuperOffice(
           const held = await writeSummaryDocument(
             agents,
             {
+              ...recordOwner,
               conversationId: summary.conversationId,
-              personId: Number(target.personId),
-              contactId,
               associateId: owner,
               header: note.title,
               description: labels.documentDescription,
@@ -130,15 +150,17 @@ export async function deliverToSuperOffice(
             () => defaults.document(),
           );
           const link = summary.links.session ?? summary.links.transcript ?? summary.links.recording;
-          const fullTextAt = held.kind === 'written' ? labels.inDocument(held.header) : labels.onlyInDci(link);
+          const fullTextAt =
+            held.kind === 'written'
+              ? labels.inDocument(held.header, target.personId === undefined ? 'company' : 'person')
+              : labels.onlyInDci(link);
           description = renderNote(summary, { ...noteOptions, fullTextAt }).text;
         }
         const saved = await writeAppointment(
           agents,
           {
+            ...recordOwner,
             conversationId: summary.conversationId,
-            personId: Number(target.personId),
-            contactId,
             associateId: owner,
             taskListItemId,
             saleId: target.dealId === undefined ? undefined : Number(target.dealId),
@@ -161,6 +183,7 @@ export async function deliverToSuperOffice(
     defaultRegion: delivery.defaultRegion,
     createMissingContacts: delivery.createMissingContacts,
     dryRun: delivery.dryRun,
+    companyNotes: delivery.companyNotes,
     linkDeal: delivery.linkSale === true,
     onlyParticipants: delivery.onlyParticipants,
     assignments: delivery.assignments,

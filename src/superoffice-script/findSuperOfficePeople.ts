@@ -1,4 +1,5 @@
 import {
+  companyDomainOf,
   phoneWrittenForms,
   type ClassifiedParticipant,
   type CompanyCandidate,
@@ -36,6 +37,8 @@ const PERSON_COLUMNS = ['personId', 'contactId', COMPANY_NAME, EMAIL, MOBILE, DI
 export async function findSuperOfficeCandidates(
   agents: SuperOfficeAgents,
   participant: ClassifiedParticipant,
+  /** Given when company notes are on: an e-mail nobody has gets its domain's persons searched too. */
+  companyDomains?: { internalDomains: readonly string[] },
 ): Promise<MatchCandidates> {
   const persons = new Map<number, PersonCandidate>();
   if (participant.email !== undefined) {
@@ -45,8 +48,16 @@ export async function findSuperOfficeCandidates(
   }
   const forms = participant.phones.flatMap((phone) => phoneWrittenForms(phone.e164));
   const stripped = [...new Set(participant.phones.flatMap((phone) => searchPhoneForms(phone.e164)))];
-  // decideMatch lets any e-mail hit decide, so phones are only searched when the e-mail found nobody.
-  if (forms.length === 0 || persons.size > 0) return { persons: [...persons.values()] };
+  // decideMatch lets any e-mail hit decide, so phones and the domain are only searched when the e-mail found nobody.
+  const domain =
+    companyDomains === undefined || participant.email === undefined || persons.size > 0
+      ? undefined
+      : companyDomainOf(participant.email, companyDomains.internalDomains);
+  const atDomain = domain === undefined ? undefined : await findDomainPersons(agents, domain, persons);
+  const domainsSearched = atDomain === 'searched' && domain !== undefined ? [domain] : [];
+  if (forms.length === 0 || (persons.size > 0 && atDomain === undefined)) {
+    return { persons: [...persons.values()], domainsSearched };
+  }
   // searchPhone covers every phone of the person; decideMatch then reads the mobile and direct cells (mobile
   // first), so a hit on another kind of phone (private, fax) decides nothing.
   const phoneRows = await searchArchive(
@@ -67,7 +78,42 @@ export async function findSuperOfficeCandidates(
     const id = archiveInt(row.cells['contactId']) ?? (row.primaryKey > 0 ? row.primaryKey : undefined);
     return id === undefined ? [] : [{ id, name: row.cells['name'], mainPhone: row.cells['phone/formattedNumber'] }];
   });
-  return { persons: [...persons.values()], companies };
+  return { persons: [...persons.values()], companies, domainsSearched };
+}
+
+/**
+ * More persons than this at one e-mail domain and the domain is left undecided (a company by domain needs every
+ * person there, and a big employer's domain is not worth pages of persons).
+ */
+export const MAX_DOMAIN_PERSONS = 400;
+
+/**
+ * The persons whose e-mail is at `domain`, added to `persons` (one archive search): `email/emailAddress contains
+ * '@acme.se'` — the archive's string operators are begins, contains, is … and none ends a string [verified:
+ * SuperOfficeDocs `docs/en/api/search/odata/strings.md`, specs/superoffice.md §3.2], so each address is then
+ * checked to end with `@domain` here. Case: an archive string search ignoring case is [assumption], as the e-mail
+ * search already assumes. `searched` when every such person was read (fewer than a page of MAX_DOMAIN_PERSONS + 1).
+ * Retired persons: the Person provider's default rows [assumption: include retired ones, entity `retiredPerson`].
+ */
+async function findDomainPersons(
+  agents: SuperOfficeAgents,
+  domain: string,
+  persons: Map<number, PersonCandidate>,
+): Promise<'searched' | 'undecided'> {
+  const rows = await searchArchive(
+    agents,
+    'Person',
+    PERSON_COLUMNS,
+    `${EMAIL} contains ${quote(`@${domain}`)}`,
+    MAX_DOMAIN_PERSONS + 1,
+  );
+  if (rows.length > MAX_DOMAIN_PERSONS) return 'undecided';
+  const emails = rows.map((row) => row.cells[EMAIL]?.toLowerCase());
+  // A person with several addresses may show another one in the cell, and `contains` also finds @acme.se.example:
+  // a row whose shown address is not at the domain leaves the domain undecided rather than guessed.
+  if (emails.some((email) => email?.endsWith(`@${domain}`) !== true)) return 'undecided';
+  rows.forEach((row, index) => addPerson(persons, row, emails[index]));
+  return 'searched';
 }
 
 function addPerson(persons: Map<number, PersonCandidate>, row: ArchiveRow, matchedEmail: string | undefined): void {

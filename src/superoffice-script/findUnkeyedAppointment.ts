@@ -2,6 +2,7 @@ import type { AppointmentEntity } from '@superoffice/webapi';
 import { findConversationReference } from '../core';
 import { searchArchive } from './archiveQuery';
 import type { SuperOfficeAgents } from './superOfficeApi';
+import type { RecordOwner } from './writeAppointment';
 
 /**
  * The appointment an earlier attempt saved for (conversation, person) but never keyed: SuperOffice stored it and the
@@ -37,19 +38,26 @@ import type { SuperOfficeAgents } from './superOfficeApi';
  */
 export async function findUnkeyedAppointment(
   agents: SuperOfficeAgents,
-  personId: number,
+  /**
+   * The person, or for a company note the company alone: then restricted on `contactId` (a DiaryAppointment column
+   * beside personId [verified: diaryappointment.md lists contactId]) and taken only when it has no person.
+   */
+  owner: RecordOwner,
   conversationId: string,
   /** The start as written: wall time in the tenant's zone, `YYYY-MM-DDTHH:mm:ss`. */
   startDate: string,
 ): Promise<AppointmentEntity | undefined> {
   const day = startDate.slice(0, 10);
-  const restriction = `personId = ${personId} and date between ('${shiftDay(day, -1)}', '${shiftDay(day, 2)}')`;
+  const who = owner.personId === undefined ? `contactId = ${owner.contactId}` : `personId = ${owner.personId}`;
+  const restriction = `${who} and date between ('${shiftDay(day, -1)}', '${shiftDay(day, 2)}')`;
   const rows = await searchArchive(agents, 'DiaryAppointment', ['appointmentId'], restriction, MAX_CANDIDATES);
   for (const row of rows) {
     if (row.primaryKey <= 0) continue;
     const entity = await agents.appointment.getAppointmentEntityAsync(row.primaryKey);
     if (!entity?.appointmentId || entity.appointmentId <= 0) continue;
-    if (entity.person?.personId !== personId) continue;
+    if (owner.personId === undefined) {
+      if ((entity.person?.personId ?? 0) > 0 || entity.contact?.contactId !== owner.contactId) continue;
+    } else if (entity.person?.personId !== owner.personId) continue;
     if (findConversationReference(entity.description ?? '') === conversationId) return entity;
   }
   return undefined;

@@ -1,4 +1,4 @@
-import type { NoteTarget } from '../core';
+import type { PersonTarget } from '../core';
 import type { SuperOfficeAgents } from './superOfficeApi';
 
 /**
@@ -11,7 +11,7 @@ import type { SuperOfficeAgents } from './superOfficeApi';
 export async function readSuperOfficePerson(
   agents: SuperOfficeAgents,
   personId: number,
-): Promise<NoteTarget | undefined> {
+): Promise<PersonTarget | undefined> {
   if (!Number.isSafeInteger(personId) || personId <= 0) return undefined;
   const person = (await agents.person.getPersonEntityAsync(personId)) as
     { personId?: number; retired?: boolean; contact?: { contactId?: number } | null } | null | undefined;

@@ -1,5 +1,6 @@
 import { quote, searchArchive } from './archiveQuery';
 import type { SuperOfficeAgents } from './superOfficeApi';
+import type { RecordOwner } from './writeAppointment';
 
 /**
  * The summary document's file name for a conversation (writeSummaryDocument.ts names it so), and whether that name
@@ -26,18 +27,25 @@ export function summaryDocumentName(conversationId: string): { name: string; dis
  */
 export async function removeUnkeyedDocuments(
   agents: SuperOfficeAgents,
-  personId: number,
+  /** The person, or for a company note the company alone (the Document provider's contactId column). */
+  owner: RecordOwner,
   conversationId: string,
 ): Promise<void> {
   const { name, distinct } = summaryDocumentName(conversationId);
   if (!distinct) return;
   const stem = name.slice(0, -'.txt'.length);
-  const restriction = `personId = ${personId} and name begins ${quote(stem)}`;
+  const who = owner.personId === undefined ? `contactId = ${owner.contactId}` : `personId = ${owner.personId}`;
+  const restriction = `${who} and name begins ${quote(stem)}`;
   const rows = await searchArchive(agents, 'Document', ['documentId'], restriction, 10);
   for (const row of rows) {
     if (row.primaryKey <= 0) continue;
     const entity = await agents.document.getDocumentEntityAsync(row.primaryKey);
-    if (!entity?.documentId || entity.documentId <= 0 || entity.person?.personId !== personId) continue;
+    if (!entity?.documentId || entity.documentId <= 0) continue;
+    const ours =
+      owner.personId === undefined
+        ? (entity.person?.personId ?? 0) <= 0 && entity.contact?.contactId === owner.contactId
+        : entity.person?.personId === owner.personId;
+    if (!ours) continue;
     const rest = (entity.name ?? '').slice(stem.length);
     if (!(entity.name ?? '').startsWith(stem) || /^[A-Za-z0-9-]/u.test(rest)) continue;
     await agents.document.deleteDocumentEntityAsync(entity.documentId);

@@ -35,6 +35,12 @@ export const scriptConfigSchema = z.strictObject({
   /** Create a missing company and person when nobody matches (the seed's "Create contact in CRM"). */
   createMissingContacts: z.boolean(),
   /**
+   * Company notes: when no person is certain but the company is (its switchboard number, a number or a duplicate
+   * e-mail whose persons all work there, an e-mail domain whose every person works there; never free mail or your
+   * own domains), one appointment on the company alone. Default true.
+   */
+  companyNotes: z.boolean(),
+  /**
    * The tenant's base time zone (IANA name): appointment start/end are written as its wall-clock time (NetServer
    * stores date+time unchanged in the base zone when no `SO-Timezone` header is sent), and the dates in the text are
    * shown in it. Default Europe/Stockholm: DCI's customers are mostly Nordic; a tenant elsewhere must set it.
@@ -85,6 +91,7 @@ export const DEFAULT_SCRIPT_CONFIG: ScriptConfig = {
   phoneRegion: 'SE',
   internalDomains: [],
   createMissingContacts: false,
+  companyNotes: true,
   timeZone: 'Europe/Stockholm',
   maxDescriptionLength: 2047,
   noteLanguage: 'en',

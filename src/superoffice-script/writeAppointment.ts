@@ -27,10 +27,24 @@ export const FOREIGN_KEY_NAME = 'dci-conversation-person';
  */
 export const LOCATION_MAX_LENGTH = 254;
 
-export interface AppointmentToWrite {
+/**
+ * Whom one of our records (appointment, summary document) is for: a person, or a company (contact) alone for a
+ * company note. Each has its own foreign key value: `<conversation>/<person>` as before, `<conversation>/company-<contact>`
+ * for a company note (a person id is an integer, so the two never collide), and the lost-answer searches restrict on
+ * the person or on the contact.
+ */
+export type RecordOwner =
+  { personId: number; contactId?: number | undefined } | { personId?: undefined; contactId: number };
+
+/** The foreign key value that finds the record of (conversation, person) or (conversation, company alone) again. */
+export function recordKeyValue(conversationId: string, owner: RecordOwner): string {
+  return owner.personId === undefined
+    ? `${conversationId}/company-${owner.contactId}`
+    : `${conversationId}/${owner.personId}`;
+}
+
+export type AppointmentToWrite = RecordOwner & {
   conversationId: string;
-  personId: number;
-  contactId?: number | undefined;
   associateId?: number | undefined;
   taskListItemId: number;
   /** The company's only open sale (`linkSale`); undefined: the appointment's sale is left as it is. */
@@ -48,16 +62,16 @@ export interface AppointmentToWrite {
    * it always searches; the receiver skips it on a first attempt, when nothing can have been written.
    */
   searchUnkeyed: boolean;
-}
+};
 
-/** Creates or updates the completed follow-up for one person; returns its id and what happened. */
+/** Creates or updates the completed follow-up for one person, or for a company alone; returns its id and what happened. */
 export async function writeAppointment(
   agents: SuperOfficeAgents,
   appointment: AppointmentToWrite,
   // A meeting's persons share one default (sharedDefaults.ts); alone, ask SuperOffice.
   newEntity: () => Promise<AppointmentEntity> = () => agents.appointment.createDefaultAppointmentEntityAsync(),
 ): Promise<{ appointmentId: number; action: 'created' | 'updated' }> {
-  const keyValue = `${appointment.conversationId}/${appointment.personId}`;
+  const keyValue = recordKeyValue(appointment.conversationId, appointment);
   const existingId = await keyedRecordId(agents, keyValue, 'appointment');
   const existing =
     existingId === undefined ? undefined : await agents.appointment.getAppointmentEntityAsync(existingId);
@@ -67,7 +81,7 @@ export async function writeAppointment(
   const startDate = localDateTime(appointment.startsAt, appointment.timeZone);
   const unkeyed =
     keyed === undefined && appointment.searchUnkeyed
-      ? await findUnkeyedAppointment(agents, appointment.personId, appointment.conversationId, startDate)
+      ? await findUnkeyedAppointment(agents, appointment, appointment.conversationId, startDate)
       : undefined;
   const found = keyed ?? unkeyed;
   const entity: AppointmentEntity = found ?? (await newEntity());
@@ -81,7 +95,7 @@ export async function writeAppointment(
   entity.startDate = startDate as unknown as Date;
   entity.endDate = localDateTime(appointment.endsAt, appointment.timeZone) as unknown as Date;
   if (appointment.location !== undefined) entity.location = shorten(appointment.location, LOCATION_MAX_LENGTH);
-  entity.person = { personId: appointment.personId };
+  if (appointment.personId !== undefined) entity.person = { personId: appointment.personId };
   if (appointment.contactId !== undefined) entity.contact = { contactId: appointment.contactId };
   if (appointment.associateId !== undefined) entity.associate = { associateId: appointment.associateId };
   entity.task = { taskListItemId: appointment.taskListItemId };

@@ -34,6 +34,7 @@ export async function writeMeeting(
     internalDomains: config.internalDomains,
     defaultRegion: config.phoneRegion,
     createMissingContacts: config.createMissingContacts,
+    companyNotes: config.companyNotes,
     noteLanguage: config.noteLanguage,
   });
   const names = new Map(participants.map((participant) => [participant.index, participant.name]));

@@ -1,7 +1,7 @@
 import type { DocumentEntity } from '@superoffice/webapi';
 import { removeUnkeyedDocuments, summaryDocumentName } from './removeUnkeyedDocuments';
 import type { SuperOfficeAgents } from './superOfficeApi';
-import { keyedRecordId, recordKey, shorten } from './writeAppointment';
+import { keyedRecordId, recordKey, recordKeyValue, shorten, type RecordOwner } from './writeAppointment';
 
 /**
  * Where the whole note goes when it does not fit the appointment's text: a SuperOffice **document** (a text file in
@@ -17,14 +17,13 @@ import { keyedRecordId, recordKey, shorten } from './writeAppointment';
  *   this table is an extension of the Appointment table", `docs/en/database/tables/document.md`].
  * It needs a document template (CreateDefaultDocumentEntity's default is used [assumption: which template NetServer
  * picks is not documented]) and a document archive [assumption: cloud tenants have one].
- * Exactly once, like the appointment: a foreign key `<conversation id>/<person id>` on table `document`, recorded
+ * Exactly once, like the appointment: a foreign key `<conversation id>/<person id>` (a company note's
+ * `<conversation id>/company-<contact id>`) on table `document`, recorded
  * after the content is stored. A document an earlier attempt saved without its key (an answer lost, a receiver
  * killed) is taken back before a new one is written, when `searchUnkeyed` is set.
  */
-export interface SummaryDocumentToWrite {
+export type SummaryDocumentToWrite = RecordOwner & {
   conversationId: string;
-  personId: number;
-  contactId?: number | undefined;
   associateId?: number | undefined;
   header: string;
   /** The document's description, in the note's language (noteLabels.ts). */
@@ -32,7 +31,7 @@ export interface SummaryDocumentToWrite {
   text: string;
   /** Take back an unkeyed document an earlier attempt left (removeUnkeyedDocuments.ts) before creating one. */
   searchUnkeyed: boolean;
-}
+};
 
 export type SummaryDocumentOutcome =
   { kind: 'written'; documentId: number; header: string; action: 'created' | 'updated' } | { kind: 'no_template' };
@@ -48,13 +47,12 @@ export async function writeSummaryDocument(
   // A meeting's persons share one default (sharedDefaults.ts); alone, ask SuperOffice.
   newEntity: () => Promise<DocumentEntity> = () => agents.document.createDefaultDocumentEntityAsync(),
 ): Promise<SummaryDocumentOutcome> {
-  const keyValue = `${document.conversationId}/${document.personId}`;
+  const keyValue = recordKeyValue(document.conversationId, document);
   const existingId = await keyedRecordId(agents, keyValue, 'document');
   const existing = existingId === undefined ? undefined : await agents.document.getDocumentEntityAsync(existingId);
   // A key whose document was deleted in SuperOffice: write a new one (and a new key below).
   const found = existing?.documentId && existing.documentId > 0 ? existing : undefined;
-  if (!found && document.searchUnkeyed)
-    await removeUnkeyedDocuments(agents, document.personId, document.conversationId);
+  if (!found && document.searchUnkeyed) await removeUnkeyedDocuments(agents, document, document.conversationId);
   const entity: DocumentEntity = found ?? (await newEntity());
   if (!found && !(entity.documentTemplate?.documentTemplateId && entity.documentTemplate.documentTemplateId > 0))
     return { kind: 'no_template' };
@@ -63,7 +61,7 @@ export async function writeSummaryDocument(
   entity.header = header;
   if (!found) entity.name = summaryDocumentName(document.conversationId).name;
   entity.description = document.description;
-  entity.person = { personId: document.personId };
+  if (document.personId !== undefined) entity.person = { personId: document.personId };
   if (document.contactId !== undefined) entity.contact = { contactId: document.contactId };
   if (document.associateId !== undefined) entity.associate = { associateId: document.associateId };
   // "The NSDocumentEntity can't be changed if the document is marked as Completed … Toggle it to 0 to do your

@@ -72,7 +72,7 @@ describeInBrowser('admin pages in a real browser', () => {
     await page.getByRole('button', { name: 'Save Lime settings' }).click();
     await page.getByRole('button', { name: 'Test Lime connection' }).click();
     await page.getByText('The API key is accepted.').waitFor();
-    await expect(page.getByLabel('History type').inputValue()).resolves.toBe('comment');
+    await expect(page.getByLabel('History type', { exact: true }).inputValue()).resolves.toBe('comment');
     await shoot('04-connection-ok');
   });
 

@@ -142,7 +142,8 @@ describe('admin pages: the Lime connection', () => {
     const { agent, csrf } = await signIn();
     const before = await agent.get('/admin/connection');
     expect(before.text).toMatch(
-      /<fieldset class="notes-group">\s*<legend>Notes<\/legend>\s*<label for="noteLanguage">Note language<\/label>/u,
+      // One Notes group, in the order: Company notes, Note language, the open deal, the history type by meeting type.
+      /<fieldset class="notes-group">\s*<legend>Notes<\/legend>\s*<div class="check">\s*<input id="companyNotes"[\s\S]*?<label for="noteLanguage">Note language<\/label>[\s\S]*?<label for="linkDeal">[\s\S]*?<label for="historyTypeMap">[\s\S]*?<\/fieldset>/u,
     );
     const offered = [...before.text.matchAll(/<option value="(\w+)" lang="\w+" ?(selected)?>([^<]+)<\/option>/gu)];
     expect(offered.map((option) => [option[1], option[3]])).toEqual([

@@ -103,6 +103,7 @@ describe('Lime connection settings: environment and admin pages together', () =>
         historyType: 'comment',
         createMissingContacts: false,
         internalDomains: [],
+        companyNotes: true,
         noteLanguage: 'en',
         linkDeal: false,
         historyTypeMap: '',
@@ -135,6 +136,7 @@ describe('Lime connection settings: environment and admin pages together', () =>
         historyType: 'comment',
         createMissingContacts: true,
         internalDomains: ['seller.se', 'seller.no'],
+        companyNotes: true,
         noteLanguage: 'en',
         linkDeal: false,
         historyTypeMap: '',
@@ -149,6 +151,8 @@ describe('Lime connection settings: environment and admin pages together', () =>
       defaultRegion: 'SE',
       timeZone: 'Europe/Stockholm',
       noteDate: 'now',
+      // COMPANY_NOTES' default.
+      companyNotes: true,
       noteLanguage: 'en',
     });
     const check = await settings.testConnection();
@@ -223,6 +227,21 @@ describe('Lime connection settings: environment and admin pages together', () =>
     expect(error).toMatchObject({ field: 'internalDomains' });
     await expect(settings.save({ url: 'lime.example.com' })).rejects.toMatchObject({ field: 'url' });
     expect((await settings.view()).settings.url).toBeUndefined();
+  });
+
+  it('Company notes: on by default, turned off on the page for the next deliveries; COMPANY_NOTES locks it', async () => {
+    const settings = await settingsService();
+    expect(settings.deliverOptions().companyNotes).toBe(true);
+    await settings.save({ companyNotes: false });
+    expect((await settings.view()).settings.companyNotes).toBe(false);
+    expect(settings.deliverOptions().companyNotes).toBe(false);
+
+    const fromEnv = await settingsService({ SECRET_KEY, COMPANY_NOTES: 'false' });
+    await fromEnv.save({ companyNotes: true });
+    const view = await fromEnv.view();
+    expect(view.locked).toEqual(['companyNotes']);
+    expect(view.settings.companyNotes).toBe(false);
+    expect(fromEnv.deliverOptions().companyNotes).toBe(false);
   });
 
   it('settings given by environment variables win, show as locked, and are not overwritten by a save', async () => {

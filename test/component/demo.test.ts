@@ -31,6 +31,10 @@ it('the demo exits 0, delivers every sample, and shows the DCI webhook enriched 
   expect(stdout).toMatch(
     /Links:\n\s+- Session in DCI: https:\/\/app\.dci-emulator\.test\/conversations\/[0-9a-f-]+\n\s+- Recording: https:\/\//u,
   );
+  // A call through Acme's switchboard: no person, but Acme for certain — one note on Acme alone.
+  expect(stdout).toMatch(
+    /- Acme reception: company note: no person certain, the company is \(note \d+\)\n.*main number of company (\d+) → no person chosen; company \1 only → company note \d+ written/u,
+  );
   expect(stdout).toContain('7 of 7 deliveries delivered.');
   expect(stdout).not.toContain('UNEXPECTED');
 });
@@ -46,7 +50,9 @@ it('--crm superoffice: the same meetings end the same way as appointments, signe
   expect(stdout).toMatch(/- Lars Öberg: appointment updated in place \(matched by email\) \(appointment \d+\)/u);
   expect(stdout).toMatch(/- Johan Teknik: skipped: colleague/u);
   expect(stdout).toMatch(/- Caller: appointment written \(matched by mobile\) \(appointment \d+\)/u);
-  expect(stdout).toMatch(/- Acme reception: skipped: ambiguous, nothing written\n.*main number of company \d+/u);
+  expect(stdout).toMatch(
+    /- Acme reception: company appointment: no person certain, the company is \(appointment \d+\)\n.*main number of company (\d+) → no person chosen; company \1 only → company appointment \d+ written/u,
+  );
   expect(stdout).toMatch(/- Erik Ek: appointment written \(matched by email\)/u);
   expect(stdout).toMatch(/- Besökare från lagret: skipped: no e-mail or phone/u);
   expect(stdout).toMatch(/- Dubbel Bygg: appointment written \(matched by email\)[^\n]*\n.*resolved ambiguity/u);
@@ -57,7 +63,8 @@ it('--crm superoffice: the same meetings end the same way as appointments, signe
   expect(stdout).toMatch(
     /the appointment in SuperOffice, its Links section:\n\s+Links:\n\s+- Session in DCI: https:\/\/app\.dci-emulator\.test\/conversations\/[0-9a-f-]+\n\s+- Recording: https:\/\//u,
   );
-  expect(stdout).toContain('SuperOffice now holds 7 DCI appointments; the re-sent meeting updated its appointments');
+  // 7 on persons, 1 on Acme alone (its switchboard's company note).
+  expect(stdout).toContain('SuperOffice now holds 8 DCI appointments; the re-sent meeting updated its appointments');
   expect(stdout).toContain('The receiver signed in with 1 system-user ticket exchange(s)');
   expect(stdout).toContain('7 of 7 deliveries delivered.');
   expect(stdout).not.toContain('UNEXPECTED');

@@ -52,11 +52,21 @@ describe('re-matching on SuperOffice: the daily sweep', () => {
     });
     expect(await sendSigned(receiver, payload, WEBHOOK_SECRET)).toBe(202);
     const row = await untilDeliveryStatus(receiver, 'conv-so-rematch', 'delivered');
-    expect((await receiver.store.getDelivery(row.id))?.outcomes[0]).toMatchObject({ outcome: 'no_match' });
+    // acme.se is Acme's domain for certain (company notes on by default): one appointment on Acme alone.
+    expect((await receiver.store.getDelivery(row.id))?.outcomes[0]).toMatchObject({
+      outcome: 'company_note',
+      companyId: ids.contacts.acme,
+    });
+    const onCompanyAlone = () =>
+      so.appointments().filter((appointment) => appointment.contactId === ids.contacts.acme && !appointment.personId);
+    expect(so.appointments()).toHaveLength(1);
+    expect(onCompanyAlone()).toHaveLength(1);
 
-    // Nothing new in SuperOffice yet: the sweep asks, finds nothing, writes nothing.
+    // Nothing new in SuperOffice yet: the sweep asks, finds only the company again, writes no second appointment
+    // and does not count the participant as matched later.
     expect(await receiver.participants.rematch('all')).toEqual({ deliveries: 1, resolved: 0 });
-    expect(so.appointments()).toEqual([]);
+    expect(so.appointments()).toHaveLength(1);
+    expect((await receiver.store.getDelivery(row.id))?.outcomes[0]?.resolvedLater).toBeUndefined();
 
     const dora = so.addPerson({
       firstname: 'Dora',
@@ -65,7 +75,9 @@ describe('re-matching on SuperOffice: the daily sweep', () => {
       emails: ['dora.dahl@acme.se'],
     });
     expect(await receiver.participants.rematch('all')).toEqual({ deliveries: 1, resolved: 1 });
-    expect(so.appointments().map((appointment) => appointment.personId)).toEqual([dora]);
+    // Dora's own appointment; the company's stays as it was.
+    expect(so.appointments().filter((appointment) => appointment.personId === dora)).toHaveLength(1);
+    expect(onCompanyAlone()).toHaveLength(1);
     expect((await receiver.store.getDelivery(row.id))?.outcomes[0]).toMatchObject({
       outcome: 'written',
       personId: dora,
@@ -73,9 +85,9 @@ describe('re-matching on SuperOffice: the daily sweep', () => {
       resolvedLater: { how: 'rematch' },
     });
 
-    // The next sweep has nothing left to do: still one appointment.
+    // The next sweep has nothing left to do: still Dora's and the company's.
     expect(await receiver.participants.rematch('all')).toEqual({ deliveries: 0, resolved: 0 });
-    expect(so.appointments()).toHaveLength(1);
+    expect(so.appointments()).toHaveLength(2);
   }, 30_000);
 
   it('an admin assigns a SuperOffice person by id; an id SuperOffice does not have is refused clearly', async () => {

@@ -166,7 +166,8 @@ describe('the SuperOffice connection page', () => {
     expect(saved.status).toBe(303);
     const page = await agent.get('/admin/connection');
     expect(page.text).toMatch(
-      /<fieldset class="notes-group">\s*<legend>Notes<\/legend>\s*<label for="so-noteLanguage">/u,
+      // One Notes group, in the order: Company notes, Note language, the open sale, the task type by meeting type.
+      /<fieldset class="notes-group">\s*<legend>Notes<\/legend>\s*<div class="check">\s*<input id="so-companyNotes"[\s\S]*?<label for="so-noteLanguage">[\s\S]*?<label for="so-linkDeal">[\s\S]*?<label for="so-historyTypeMap">[\s\S]*?<\/fieldset>/u,
     );
     expect(page.text).toContain('<option value="fi" lang="fi" selected>Suomi (Finnish)</option>');
     expect(running.settings.deliverOptions().noteLanguage).toBe('fi');

@@ -101,8 +101,19 @@ describe('the built SuperOffice script', () => {
     expect(results(answer.body)[0]).toMatchObject({ outcome: 'written', personId: ids.persons.erik });
   });
 
-  it("a company's switchboard number picks no person and writes nothing", async () => {
+  it("a company's switchboard number picks no person: one appointment on the company alone (company notes)", async () => {
     const answer = await run(buildPayload({ participants: [{ phone: '08-555 000 00', role: 'customer' }] }));
+    expect(results(answer.body)[0]).toMatchObject({ outcome: 'company_note', contactId: ids.contacts.acme });
+    expect(so.appointments().map((appointment) => [appointment.personId, appointment.contactId])).toEqual([
+      [0, ids.contacts.acme],
+    ]);
+  });
+
+  it('with companyNotes: false in the configuration block, a switchboard number writes nothing (the old behaviour)', async () => {
+    const answer = await run(
+      buildPayload({ participants: [{ phone: '08-555 000 00', role: 'customer' }] }),
+      withConfig(script, 'companyNotes', 'false'),
+    );
     expect(results(answer.body)[0]).toMatchObject({ outcome: 'ambiguous', contactId: ids.contacts.acme });
     expect(so.appointments()).toEqual([]);
   });

@@ -69,17 +69,21 @@ describe('the SuperOffice script finds people by phone through the stripped sear
     });
   });
 
-  it('a switchboard number stored as "+46 (0)8-555 000 00" finds the company and picks no person', async () => {
-    expect(await callWith({ phone: '08-555 000 00' })).toMatchObject({ outcome: 'ambiguous', contactId: customer });
-    expect(so.appointments()).toEqual([]);
+  it('a switchboard number stored as "+46 (0)8-555 000 00" finds the company and picks no person: a company note', async () => {
+    expect(await callWith({ phone: '08-555 000 00' })).toMatchObject({ outcome: 'company_note', contactId: customer });
+    expect(so.appointments().map((appointment) => [appointment.personId, appointment.contactId])).toEqual([
+      [0, customer],
+    ]);
   });
 
-  it('a participant with two phones costs two archive searches after the e-mail one: persons, companies', async () => {
+  it('a participant with two phones costs three archive searches after the e-mail one: its domain, persons, companies', async () => {
     await callWith({ email: 'okand@nykund.se', phone: '08-111 22 33', mobile_phone: '070-111 22 33' });
     const restrictions = participantSearches().map((entry) => (entry.body as { restrictions: string }).restrictions);
-    expect(restrictions).toHaveLength(3);
+    expect(restrictions).toHaveLength(4);
     expect(restrictions[0]).toBe("email/emailAddress is 'okand@nykund.se'");
-    for (const restriction of restrictions.slice(1)) {
+    // Company notes (the script's default): the persons at the unknown e-mail's domain.
+    expect(restrictions[1]).toBe("email/emailAddress contains '@nykund.se'");
+    for (const restriction of restrictions.slice(2)) {
       expect(restriction).toContain("searchPhone/formattedNumber in ('46701112233'");
       expect(restriction).toContain("'4681112233'");
     }

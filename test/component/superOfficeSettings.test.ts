@@ -175,6 +175,20 @@ describe('SuperOffice connection settings', () => {
     expect(Object.keys(storedRows())).toEqual([]);
   });
 
+  it('Company notes: on by default, turned off on the page for the next deliveries; COMPANY_NOTES locks it', async () => {
+    const { settings } = await service();
+    expect(settings.superOffice.view().settings.companyNotes).toBe(true);
+    expect(settings.deliverOptions().companyNotes).toBe(true);
+    await settings.superOffice.save({ companyNotes: false });
+    expect(settings.superOffice.view().settings.companyNotes).toBe(false);
+    expect(settings.deliverOptions().companyNotes).toBe(false);
+
+    const locked = await service({ COMPANY_NOTES: 'false' });
+    await locked.settings.superOffice.save({ companyNotes: true });
+    expect(locked.settings.superOffice.view().locked).toEqual(['companyNotes']);
+    expect(locked.settings.deliverOptions().companyNotes).toBe(false);
+  });
+
   it('SUPEROFFICE_* variables win and are locked: what the page sends for them is ignored; env secrets are never stored', async () => {
     const { settings, built } = await service({
       SUPEROFFICE_URL: 'https://online3.superoffice.com/Cust12345',

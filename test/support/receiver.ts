@@ -58,6 +58,8 @@ export async function buildReceiver(
     maxAttempts?: number;
     shutdownGraceMs?: number;
     leaseMs?: number;
+    /** Delivery options over RECEIVER_DELIVER_OPTIONS (e.g. `companyNotes: true`). */
+    deliverOptions?: Partial<Omit<DeliverOptions, 'signal'>>;
   } = {},
 ): Promise<TestReceiver> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dci-receiver-test-'));
@@ -71,7 +73,7 @@ export async function buildReceiver(
   const worker = new DeliveryWorker({
     store,
     getConnector: () => connector,
-    deliverOptions: RECEIVER_DELIVER_OPTIONS,
+    deliverOptions: { ...RECEIVER_DELIVER_OPTIONS, ...options.deliverOptions },
     logger,
     metrics,
     concurrency: 4,

@@ -43,6 +43,7 @@ export function superOfficeDeliverOptions(overrides: Partial<DeliverOptions> = {
     timeZone: 'Europe/Stockholm',
     createMissingContacts: false,
     noteDate: 'meeting_start',
+    companyNotes: true,
     ...overrides,
   };
 }

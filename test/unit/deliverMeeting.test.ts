@@ -315,7 +315,7 @@ describe("deliverMeeting: linking the note to the company's only open deal", () 
     const summary = meeting({ email: 'anna@acme.se' }, { email: 'bo@beta.se' });
     const port = crm.port(summary, 'meeting');
     const lookups: CrmId[][] = [];
-    const targets: Array<{ personId: CrmId; dealId?: CrmId | undefined }> = [];
+    const targets: Array<{ personId: CrmId | undefined; dealId?: CrmId | undefined }> = [];
     const linking: MeetingCrm = {
       ...port,
       names: { crm: 'Lime', note: 'note', deal: 'deal' },

@@ -312,6 +312,7 @@ describe('loadConfig', () => {
         historyType: undefined,
         createMissingContacts: undefined,
         internalDomains: undefined,
+        companyNotes: undefined,
       });
       expect(
         loadConfig({
@@ -328,11 +329,24 @@ describe('loadConfig', () => {
         historyType: 'dcisummary',
         createMissingContacts: false,
         internalDomains: ['seller.se'],
+        companyNotes: undefined,
       });
       expect(loadConfig({ ...minimal, LIME_CREATE_MISSING_CONTACTS: 'yes' }).settingsFromEnv).toMatchObject({
         url: undefined,
         createMissingContacts: true,
       });
+    });
+
+    it("COMPANY_NOTES is on unless set off; set, it locks the connection pages' Company notes", () => {
+      expect(loadConfig(minimal)).toMatchObject({ companyNotes: true, settingsFromEnv: { companyNotes: undefined } });
+      expect(loadConfig({ ...minimal, COMPANY_NOTES: 'false' })).toMatchObject({
+        companyNotes: false,
+        settingsFromEnv: { companyNotes: false },
+      });
+      expect(loadConfig({ ...minimal, COMPANY_NOTES: 'yes' }).settingsFromEnv?.companyNotes).toBe(true);
+      expect(() => loadConfig({ ...minimal, COMPANY_NOTES: 'perhaps' })).toThrow(
+        /COMPANY_NOTES must be true or false/u,
+      );
     });
 
     it('NOTE_LANGUAGE: unset (or empty) leaves the page to choose; one of en, sv, nb, da, fi locks it; else refused', () => {

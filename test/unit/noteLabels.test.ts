@@ -34,7 +34,7 @@ function sample(labels: NoteLabels, key: keyof NoteLabels): string {
     case 'moreParticipants':
       return labels.moreParticipants(7);
     case 'inDocument':
-      return labels.inDocument('Header');
+      return `${labels.inDocument('Header', 'person')} ${labels.inDocument('Header', 'company')}`;
     case 'onlyInDci':
       return `${labels.onlyInDci(undefined)} ${labels.onlyInDci('https://dci.example/s/1')}`;
     case 'date':

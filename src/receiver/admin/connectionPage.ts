@@ -15,6 +15,7 @@ export interface LimeTyped {
   createMissingContacts?: boolean | undefined;
   /** The text of the domains field as typed. */
   internalDomains?: string | undefined;
+  companyNotes?: boolean | undefined;
   noteLanguage?: string | undefined;
   linkDeal?: boolean | undefined;
   historyTypeMap?: string | undefined;
@@ -43,6 +44,7 @@ export const LIME_FIELD_ID: Record<SettingName, string> = {
   historyType: 'historyType',
   createMissingContacts: 'createMissingContacts',
   internalDomains: 'internalDomains',
+  companyNotes: 'companyNotes',
   noteLanguage: 'noteLanguage',
   linkDeal: 'linkDeal',
   historyTypeMap: 'historyTypeMap',

@@ -68,6 +68,12 @@ export function badgeFor(outcome: ParticipantOutcome | undefined, deliveryDead =
         tone: 'ok',
         help: 'Another participant is the same Lime person: one note covers both.',
       };
+    case 'company_note':
+      return {
+        label: 'company note',
+        tone: 'info',
+        help: `No person was certain but the company was (its switchboard, a number or e-mail all its persons share, or an e-mail domain only its persons have): one note on the company alone. Add the person in Lime, then ${MATCH_AGAIN}, to put it on the person.`,
+      };
     case 'no_match':
       return {
         label: 'no match',
@@ -85,6 +91,13 @@ export function badgeFor(outcome: ParticipantOutcome | undefined, deliveryDead =
     case 'not_matchable':
       return { label: 'not matchable', tone: 'muted', help: 'DCI sent neither an e-mail nor a readable phone number.' };
     case 'would_write':
+      if (outcome.personId === undefined && outcome.wouldCreate === undefined && outcome.companyId !== undefined) {
+        return {
+          label: 'would get a company note',
+          tone: 'info',
+          help: 'No person is certain but the company is: one note would go on the company alone.',
+        };
+      }
       return outcome.wouldCreate?.person === true
         ? {
             label: 'would be created',

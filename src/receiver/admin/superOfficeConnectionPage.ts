@@ -28,6 +28,7 @@ export const SUPEROFFICE_VARIABLE: Record<SuperOfficeSettingName, string> = {
   defaultAssociateId: 'SUPEROFFICE_DEFAULT_ASSOCIATE_ID',
   createMissingContacts: 'SUPEROFFICE_CREATE_MISSING_CONTACTS',
   internalDomains: 'INTERNAL_EMAIL_DOMAINS',
+  companyNotes: 'COMPANY_NOTES',
   noteLanguage: 'NOTE_LANGUAGE',
   linkDeal: 'LINK_DEAL',
   historyTypeMap: 'HISTORY_TYPE_MAP',

@@ -427,12 +427,17 @@ export function participantLine(summary: MeetingSummary, outcome: ParticipantOut
       if (outcome.wouldCreate !== undefined) {
         return `${name}: would write, creating the person${outcome.wouldCreate.company ? ' (and the company if ${label} has none)' : ''}`;
       }
+      if (outcome.personId === undefined && outcome.companyId !== undefined) {
+        return `${name}: would write a company note${by}, ${label} company ${String(outcome.companyId)}`;
+      }
       return `${name}: would write${by}${person}`;
     case 'written':
     case 'updated':
       return `${name}: ${outcome.outcome}${by}${person}`;
     case 'same_person':
       return `${name}: same person as another participant (one note)${person}`;
+    case 'company_note':
+      return `${name}: company note, no person certain${by}, ${label} company ${String(outcome.companyId)}`;
     case 'no_match':
       return `${name}: no match (nothing written)`;
     case 'ambiguous':

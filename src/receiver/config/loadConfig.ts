@@ -114,6 +114,7 @@ const environmentSchema = z.object({
     }),
   LIME_API_KEY: z.string().optional(),
   LIME_CREATE_MISSING_CONTACTS: bool('LIME_CREATE_MISSING_CONTACTS', false),
+  COMPANY_NOTES: bool('COMPANY_NOTES', true),
   LIME_HISTORY_TYPE: z.string().optional(),
   LINK_DEAL: bool('LINK_DEAL', false),
   HISTORY_TYPE_MAP: z.string().optional(),
@@ -288,6 +289,8 @@ export interface SettingsFromEnv {
   createMissingContacts?: boolean | undefined;
   /** `INTERNAL_EMAIL_DOMAINS` */
   internalDomains?: string[] | undefined;
+  /** `COMPANY_NOTES` (both CRMs' connection pages show it locked) */
+  companyNotes?: boolean | undefined;
   /** `NOTE_LANGUAGE` */
   noteLanguage?: NoteLanguage | undefined;
   /** `LINK_DEAL` */
@@ -351,6 +354,11 @@ export interface ReceiverConfig {
   internalDomains: string[];
   timeZone: string;
   noteDate: 'now' | 'meeting_start';
+  /**
+   * `COMPANY_NOTES` (default true): when no person is certain but the company is, one note on the company alone
+   * (core's company notes). A connection page's "Company notes" setting applies when the variable is not set.
+   */
+  companyNotes: boolean;
   logLevel: string;
   maxBodyBytes: number;
   workerConcurrency: number;
@@ -543,6 +551,7 @@ export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: str
     internalDomains: e.INTERNAL_EMAIL_DOMAINS,
     timeZone: e.TIME_ZONE,
     noteDate: e.NOTE_DATE ?? 'now',
+    companyNotes: e.COMPANY_NOTES,
     linkDeal: nonEmpty(env['LINK_DEAL']) ? e.LINK_DEAL : undefined,
     historyTypeMap: historyTypeMap?.ok === true ? historyTypeMap.map : undefined,
     logLevel: e.LOG_LEVEL ?? 'info',
@@ -566,6 +575,7 @@ export function loadConfig(fullEnv: Record<string, string | undefined>, cwd: str
       historyType,
       createMissingContacts: nonEmpty(env['LIME_CREATE_MISSING_CONTACTS']) ? e.LIME_CREATE_MISSING_CONTACTS : undefined,
       internalDomains: e.INTERNAL_EMAIL_DOMAINS.length > 0 ? e.INTERNAL_EMAIL_DOMAINS : undefined,
+      companyNotes: nonEmpty(env['COMPANY_NOTES']) ? e.COMPANY_NOTES : undefined,
       noteLanguage: e.NOTE_LANGUAGE,
       linkDeal: nonEmpty(env['LINK_DEAL']) ? e.LINK_DEAL : undefined,
       historyTypeMap: historyTypeMap?.ok === true ? formatHistoryTypeMap(historyTypeMap.map) : undefined,

@@ -80,6 +80,8 @@ export interface SuperOfficeSettingsFromEnv {
   createMissingContacts?: boolean | undefined;
   /** `INTERNAL_EMAIL_DOMAINS` */
   internalDomains?: string[] | undefined;
+  /** `COMPANY_NOTES` (read by loadConfig, which reports its problems; the settings service takes it from there) */
+  companyNotes?: boolean | undefined;
   /** `NOTE_LANGUAGE` (one variable for either CRM; loadConfig.ts reads it) */
   noteLanguage?: NoteLanguage | undefined;
   /** `LINK_DEAL` (read by loadConfig, shared with Lime) */

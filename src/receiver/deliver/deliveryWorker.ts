@@ -491,15 +491,23 @@ const BUDGET_WAIT = {
  * no earlier attempt or the last one finished and recorded its outcomes. After a crash or a failure half-way it is
  * not, and the connector searches for notes written but never recorded.
  */
-function knownNotesOf(detail: DeliveryDetail | undefined): Pick<DeliverOptions, 'knownNotes' | 'knownNotesComplete'> {
+function knownNotesOf(
+  detail: DeliveryDetail | undefined,
+): Pick<DeliverOptions, 'knownNotes' | 'knownNotesComplete' | 'knownCompanyNotes'> {
   if (!detail) return { knownNotesComplete: false };
   const knownNotes = detail.outcomes.flatMap((outcome) =>
     outcome.personId !== undefined && outcome.noteId !== undefined
       ? [{ personId: outcome.personId, noteId: outcome.noteId }]
       : [],
   );
+  // A company note (no person): known by its company, so a retry updates it rather than writing a second one.
+  const knownCompanyNotes = detail.outcomes.flatMap((outcome) =>
+    outcome.outcome === 'company_note' && outcome.companyId !== undefined && outcome.noteId !== undefined
+      ? [{ companyId: outcome.companyId, noteId: outcome.noteId }]
+      : [],
+  );
   const last = detail.attemptLog.at(-1);
-  return { knownNotes, knownNotesComplete: last === undefined || last.outcome === 'delivered' };
+  return { knownNotes, knownCompanyNotes, knownNotesComplete: last === undefined || last.outcome === 'delivered' };
 }
 
 function parseJson(raw: Buffer): unknown {

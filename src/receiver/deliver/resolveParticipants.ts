@@ -248,14 +248,25 @@ export class ParticipantResolver {
           ? [{ personId: outcome.personId, noteId: outcome.noteId }]
           : [],
       ),
+      // A company note already written is updated, not written again, when the re-run still finds only the company.
+      knownCompanyNotes: detail.outcomes.flatMap((outcome) =>
+        outcome.outcome === 'company_note' && outcome.companyId !== undefined && outcome.noteId !== undefined
+          ? [{ companyId: outcome.companyId, noteId: outcome.noteId }]
+          : [],
+      ),
       // Always search for our own notes: a re-match elsewhere (another replica) may have written one unrecorded.
       knownNotesComplete: false,
       onlyParticipants: only,
       ...(assignments === undefined ? {} : { assignments }),
       ...(indexed ? { findIndexedCandidates: (keys) => store.findContactCandidates(target, keys) } : {}),
     });
+    const before = new Map(detail.outcomes.map((outcome) => [outcome.participantIndex, outcome.outcome]));
+    // A participant who had a company note and still has only the company is not resolved: nothing new happened.
     const noted = report.outcomes.filter(
-      (outcome) => only.has(outcome.participantIndex) && NOTE_OUTCOMES.includes(outcome.outcome),
+      (outcome) =>
+        only.has(outcome.participantIndex) &&
+        NOTE_OUTCOMES.includes(outcome.outcome) &&
+        !(outcome.outcome === 'company_note' && before.get(outcome.participantIndex) === 'company_note'),
     );
     if (noted.length === 0) return [];
     const merged = await store.resolveParticipants({ deliveryId: detail.id, outcomes: noted, resolved });

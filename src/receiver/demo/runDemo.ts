@@ -141,6 +141,8 @@ function describe(outcome: string, matchedBy: string | undefined, crm: DemoCrm):
       return `same person as another participant: one ${crm.record}`;
     case 'no_match':
       return `skipped: no matching person in ${crm.title}`;
+    case 'company_note':
+      return `company ${crm.record}: no person certain, the company is`;
     case 'ambiguous':
       return 'skipped: ambiguous, nothing written';
     case 'internal':

@@ -14,6 +14,8 @@ export interface LimeConnectionSettings {
   historyType: string;
   createMissingContacts: boolean;
   internalDomains: string[];
+  /** Company notes: a note on the company alone when only the company is certain (COMPANY_NOTES, default on). */
+  companyNotes: boolean;
   /** The language of the notes (`NOTE_LANGUAGE`); English unless chosen. */
   noteLanguage: NoteLanguage;
   /** LINK_DEAL: link each note to its company's only open deal. */
@@ -28,6 +30,7 @@ export type SettingName =
   | 'historyType'
   | 'createMissingContacts'
   | 'internalDomains'
+  | 'companyNotes'
   | 'noteLanguage'
   | 'linkDeal'
   | 'historyTypeMap';
@@ -47,6 +50,7 @@ export interface SettingsInput {
   historyType?: string | undefined;
   createMissingContacts?: boolean | undefined;
   internalDomains?: string[] | undefined;
+  companyNotes?: boolean | undefined;
   /** One of the note languages (`en`, `sv`, …); anything else is refused. */
   noteLanguage?: string | undefined;
   linkDeal?: boolean | undefined;

@@ -75,6 +75,7 @@ const KEYS = {
   historyType: 'lime.historyType',
   createMissingContacts: 'lime.createMissingContacts',
   internalDomains: 'lime.internalDomains',
+  companyNotes: 'lime.companyNotes',
   noteLanguage: 'lime.noteLanguage',
   linkDeal: 'lime.linkDeal',
   historyTypeMap: 'lime.historyTypeMap',
@@ -87,6 +88,7 @@ const storedSchemas = {
   historyType: z.string().min(1),
   createMissingContacts: z.boolean(),
   internalDomains: z.array(z.string()),
+  companyNotes: z.boolean(),
   noteLanguage: z.enum(NOTE_LANGUAGES),
   linkDeal: z.boolean(),
   historyTypeMap: z.string(),
@@ -99,6 +101,7 @@ interface StoredSettings {
   historyType?: string | undefined;
   createMissingContacts?: boolean | undefined;
   internalDomains?: string[] | undefined;
+  companyNotes?: boolean | undefined;
   noteLanguage?: NoteLanguage | undefined;
   linkDeal?: boolean | undefined;
   historyTypeMap?: string | undefined;
@@ -110,6 +113,7 @@ interface EffectiveSettings {
   historyType: string;
   createMissingContacts: boolean;
   internalDomains: string[];
+  companyNotes: boolean;
   noteLanguage: NoteLanguage;
   linkDeal: boolean;
   /** As text (the page's) and read (the connector's). */
@@ -148,6 +152,8 @@ export async function createConnectionSettingsService(deps: {
     historyType: env.historyType ?? stored.historyType ?? DEFAULT_HISTORY_TYPE,
     createMissingContacts: env.createMissingContacts ?? stored.createMissingContacts ?? false,
     internalDomains: env.internalDomains ?? stored.internalDomains ?? [],
+    // COMPANY_NOTES when set, else the page's choice, else COMPANY_NOTES' default (on).
+    companyNotes: env.companyNotes ?? stored.companyNotes ?? config.companyNotes ?? true,
     noteLanguage: env.noteLanguage ?? stored.noteLanguage ?? DEFAULT_NOTE_LANGUAGE,
     linkDeal: env.linkDeal ?? stored.linkDeal ?? false,
     historyTypeMap: env.historyTypeMap ?? stored.historyTypeMap ?? '',
@@ -185,6 +191,7 @@ export async function createConnectionSettingsService(deps: {
         historyType: settings.historyType,
         createMissingContacts: settings.createMissingContacts,
         internalDomains: [...settings.internalDomains],
+        companyNotes: settings.companyNotes,
         noteLanguage: settings.noteLanguage,
         linkDeal: settings.linkDeal,
         historyTypeMap: settings.historyTypeMap,
@@ -213,6 +220,7 @@ export async function createConnectionSettingsService(deps: {
         if (valid.historyType !== undefined) values[KEYS.historyType] = valid.historyType;
         if (valid.createMissingContacts !== undefined) values[KEYS.createMissingContacts] = valid.createMissingContacts;
         if (valid.internalDomains !== undefined) values[KEYS.internalDomains] = valid.internalDomains;
+        if (valid.companyNotes !== undefined) values[KEYS.companyNotes] = valid.companyNotes;
         if (valid.noteLanguage !== undefined) values[KEYS.noteLanguage] = valid.noteLanguage;
         if (valid.linkDeal !== undefined) values[KEYS.linkDeal] = valid.linkDeal;
         if (valid.historyTypeMap !== undefined) values[KEYS.historyTypeMap] = valid.historyTypeMap;
@@ -225,6 +233,7 @@ export async function createConnectionSettingsService(deps: {
           ...(valid.historyType === undefined ? {} : { historyType: valid.historyType }),
           ...(valid.createMissingContacts === undefined ? {} : { createMissingContacts: valid.createMissingContacts }),
           ...(valid.internalDomains === undefined ? {} : { internalDomains: valid.internalDomains }),
+          ...(valid.companyNotes === undefined ? {} : { companyNotes: valid.companyNotes }),
           ...(valid.noteLanguage === undefined ? {} : { noteLanguage: valid.noteLanguage }),
           ...(valid.linkDeal === undefined ? {} : { linkDeal: valid.linkDeal }),
           ...(valid.historyTypeMap === undefined ? {} : { historyTypeMap: valid.historyTypeMap }),
@@ -273,6 +282,7 @@ function parseStored(raw: Record<string, unknown>, logger: Logger): StoredSettin
     historyType: read('historyType'),
     createMissingContacts: read('createMissingContacts'),
     internalDomains: read('internalDomains'),
+    companyNotes: read('companyNotes'),
     noteLanguage: read('noteLanguage'),
     linkDeal: read('linkDeal'),
     historyTypeMap: read('historyTypeMap'),

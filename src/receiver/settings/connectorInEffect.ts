@@ -91,14 +91,15 @@ function sameOptions(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Delivery options that follow the settings (internal domains, create contacts, note language) and the receiver's
- * configuration.
+ * Delivery options that follow the settings (internal domains, create contacts, company notes, note language, deal
+ * linking) and the receiver's configuration (COMPANY_NOTES when a page has no company notes setting of its own).
  */
 export function deliverOptionsOf(
   config: ReceiverConfig,
   settings: {
     internalDomains: readonly string[];
     createMissingContacts: boolean;
+    companyNotes?: boolean | undefined;
     noteLanguage?: NoteLanguage;
     linkDeal?: boolean | undefined;
   },
@@ -106,6 +107,7 @@ export function deliverOptionsOf(
   return {
     internalDomains: [...settings.internalDomains],
     createMissingContacts: settings.createMissingContacts,
+    companyNotes: settings.companyNotes ?? config.companyNotes,
     defaultRegion: config.defaultRegion,
     timeZone: config.timeZone,
     noteDate: config.noteDate,

@@ -26,6 +26,7 @@ export const SUPEROFFICE_PLAIN = [
   'defaultAssociateId',
   'createMissingContacts',
   'internalDomains',
+  'companyNotes',
   'noteLanguage',
   'linkDeal',
   'historyTypeMap',
@@ -52,6 +53,8 @@ export interface SuperOfficeConnectionSettings {
   defaultAssociateId?: number | undefined;
   createMissingContacts: boolean;
   internalDomains: string[];
+  /** Company notes: an appointment on the company alone when only the company is certain (COMPANY_NOTES). */
+  companyNotes: boolean;
   /** The language of the appointments' text (`NOTE_LANGUAGE`); English unless chosen. */
   noteLanguage: NoteLanguage;
   /** LINK_DEAL: link each appointment to its company's only open sale. */
@@ -112,6 +115,7 @@ export const SUPEROFFICE_LABEL: Record<SuperOfficeSettingName, string> = {
   defaultAssociateId: 'the default owner',
   createMissingContacts: 'whether missing contacts are created',
   internalDomains: 'the internal domains',
+  companyNotes: 'whether company notes are written',
   noteLanguage: 'the note language',
   linkDeal: "whether appointments are linked to the company's open sale",
   historyTypeMap: 'the task type by meeting type',

@@ -63,6 +63,7 @@ export async function createSuperOfficeSettingsService(deps: {
   const environment = config.superOffice ?? { settings: {}, tls: { rejectUnauthorized: true } };
   const env: SuperOfficeSettingsFromEnv = {
     ...environment.settings,
+    companyNotes: config.settingsFromEnv?.companyNotes,
     // LINK_DEAL and HISTORY_TYPE_MAP are the receiver's, whichever the CRM: set there, they lock this page's fields.
     ...(config.linkDeal === undefined ? {} : { linkDeal: config.linkDeal }),
     ...(config.historyTypeMap === undefined ? {} : { historyTypeMap: formatHistoryTypeMap(config.historyTypeMap) }),
@@ -93,6 +94,8 @@ export async function createSuperOfficeSettingsService(deps: {
       defaultAssociateId: typeof associate === 'number' ? associate : undefined,
       createMissingContacts: value('createMissingContacts') === true,
       internalDomains: (value('internalDomains') as string[] | undefined) ?? [],
+      // COMPANY_NOTES when set, else the page's choice, else COMPANY_NOTES' default (on).
+      companyNotes: (value('companyNotes') as boolean | undefined) ?? config.companyNotes ?? true,
       noteLanguage: isNoteLanguage(noteLanguage) ? noteLanguage : DEFAULT_NOTE_LANGUAGE,
       linkDeal: value('linkDeal') === true,
       historyTypeMap: text('historyTypeMap') ?? '',
@@ -260,6 +263,7 @@ export async function createSuperOfficeSettingsService(deps: {
           historyType: settings.taskType,
           createMissingContacts: settings.createMissingContacts,
           internalDomains: [...settings.internalDomains],
+          companyNotes: settings.companyNotes,
           noteLanguage: settings.noteLanguage,
           linkDeal: settings.linkDeal,
           historyTypeMap: settings.historyTypeMap,
@@ -287,7 +291,7 @@ function readStored(raw: Record<string, unknown>, secretKey: Buffer | undefined,
     const expected =
       name === 'defaultAssociateId'
         ? 'number'
-        : name === 'createMissingContacts' || name === 'linkDeal'
+        : name === 'createMissingContacts' || name === 'companyNotes' || name === 'linkDeal'
           ? 'boolean'
           : name === 'internalDomains'
             ? 'object'
@@ -390,6 +394,7 @@ export function validateInput(input: SuperOfficeSettingsInput, locked: readonly 
     valid.defaultAssociateId = id;
   }
   if (open('createMissingContacts')) valid.createMissingContacts = input.createMissingContacts === true;
+  if (open('companyNotes')) valid.companyNotes = input.companyNotes === true;
   if (open('noteLanguage')) {
     if (!isNoteLanguage(given('noteLanguage'))) {
       throw new SuperOfficeSettingsError('noteLanguage', 'Choose one of the note languages offered.');

@@ -8,6 +8,7 @@ export interface ValidSettings {
   historyType?: string | undefined;
   createMissingContacts?: boolean | undefined;
   internalDomains?: string[] | undefined;
+  companyNotes?: boolean | undefined;
   noteLanguage?: NoteLanguage | undefined;
   linkDeal?: boolean | undefined;
   /** The map as `formatHistoryTypeMap` writes it ('' for none). */
@@ -40,6 +41,7 @@ export function validateSettingsInput(input: SettingsInput, locked: readonly Set
   if (open('createMissingContacts')) valid.createMissingContacts = input.createMissingContacts === true;
 
   if (open('internalDomains')) valid.internalDomains = validDomains(input.internalDomains ?? []);
+  if (open('companyNotes')) valid.companyNotes = input.companyNotes === true;
 
   if (open('noteLanguage')) valid.noteLanguage = validNoteLanguage(input.noteLanguage);
   if (open('linkDeal')) valid.linkDeal = input.linkDeal === true;

@@ -26,6 +26,7 @@ export const OUTCOME_KINDS = {
   internal: 'internal',
   not_matchable: 'not_matchable',
   would_write: 'would_write',
+  company_note: 'company_note',
 } as const satisfies { [K in ParticipantOutcome['outcome']]: K };
 
 export const MATCHED_BY = {

@@ -49,6 +49,7 @@ export function addSuperOfficeConnectionRoutes(
       taskType: field('taskType'),
       defaultAssociateId: field('defaultAssociateId'),
       createMissingContacts: field('createMissingContacts') === 'on',
+      companyNotes: field('companyNotes') === 'on',
       noteLanguage: field('noteLanguage'),
       linkDeal: field('linkDeal') === 'on',
       historyTypeMap: field('historyTypeMap'),
