@@ -134,7 +134,7 @@ describe('the script and the receiver decide alike where a guess would write on 
     seed(viaConnector);
   }
 
-  it("a shared mailbox: the person holding the participant's mobile gets the appointment; without it, no one", async () => {
+  it("a shared mailbox: the person holding the participant's mobile gets the appointment; without it, only the company", async () => {
     seedBoth((so) => {
       const company = so.addContact({ name: 'Delad AB' });
       so.addPerson({
@@ -151,12 +151,21 @@ describe('the script and the receiver decide alike where a guess would write on 
     );
     expect(withMobile).toMatchObject([{ outcome: 'written', personId: bo?.personId }]);
     expect(withMobile[0]?.trace).toContain("holding the participant's number");
+    const before = viaScript.appointments().length;
     const without = await deliverBoth(buildPayload({ participants: [buildParticipant({ email: 'info@delad.se' })] }));
-    expect(without).toMatchObject([{ outcome: 'ambiguous' }]);
+    // Nothing tells Ada and Bo apart: no person's appointment, one on their company (company notes are on by default).
+    expect(without).toMatchObject([{ outcome: 'company_note' }]);
+    expect(without[0]?.personId).toBeUndefined();
+    expect(
+      viaScript
+        .appointments()
+        .slice(before)
+        .map((appointment) => appointment.personId > 0),
+    ).toEqual([false]);
     expect(records(viaConnector)).toEqual(records(viaScript));
   });
 
-  it('a Danish team line one holder typed without its country code is shared: no appointment', async () => {
+  it("a Danish team line one holder typed without its country code is shared: no person's appointment, the company's", async () => {
     seedBoth((so) => {
       const company = so.addContact({ name: 'Dansk ApS' });
       so.addPerson({ firstname: 'Intl', contactId: company, officePhones: ['+45 33 21 72 84'] });
@@ -166,9 +175,14 @@ describe('the script and the receiver decide alike where a guess would write on 
     const outcomes = await deliverBoth(
       buildPayload({ participants: [{ name: 'Caller', phone: '+4533217284', role: 'customer' }] }),
     );
-    expect(outcomes).toMatchObject([{ outcome: 'ambiguous' }]);
+    expect(outcomes).toMatchObject([{ outcome: 'company_note' }]);
     expect(outcomes[0]?.trace).toContain('held by 2 persons');
-    expect(viaScript.appointments()).toHaveLength(before);
+    expect(
+      viaScript
+        .appointments()
+        .slice(before)
+        .map((appointment) => appointment.personId > 0),
+    ).toEqual([false]);
     expect(records(viaConnector)).toEqual(records(viaScript));
   });
 });
