@@ -56,6 +56,7 @@ export function toEntry(candidate: PersonCandidate, defaultRegion: string): Cont
     companyMainE164: toE164(candidate.companyMainPhone, defaultRegion),
     inactive: candidate.inactive === true,
     updatedAt: candidate.updatedAt,
+    personName: candidate.name,
   };
 }
 
@@ -71,6 +72,7 @@ export function entryToCandidate(entry: ContactIndexEntry): PersonCandidate {
     companyMainPhone: entry.companyMainE164,
     inactive: entry.inactive,
     updatedAt: entry.updatedAt,
+    name: entry.personName,
   };
 }
 

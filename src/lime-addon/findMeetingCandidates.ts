@@ -73,7 +73,7 @@ export async function queryPersons(
 export function personFormat(fields: LimeFieldMap, schema: LimeSchema) {
   const { person, company } = fields;
   return {
-    ...fieldsOf('_id', '_timestamp', person.email, person.phone, person.mobilephone),
+    ...fieldsOf('_id', '_timestamp', person.firstname, person.lastname, person.email, person.phone, person.mobilephone),
     ...(schema.hasPersonInactive ? fieldsOf(person.inactive) : {}),
     [person.company]: fieldsOf('_id', company.name, company.phone),
   };
@@ -98,7 +98,21 @@ export function toCandidates(objects: ReadonlyArray<Record<string, unknown>>, fi
         companyMainPhone: textOf(nested, company.phone),
         inactive: object[person.inactive] === true,
         updatedAt: textOf(object, '_timestamp'),
+        name: nameOf(object, fields),
       },
     ];
   });
+}
+
+/**
+ * The person's name from the field map's first and last name ([verified] Lime core's person.firstname, required,
+ * and person.lastname: shared/specs/lime-rest-api.md §5.1; the computed `name` is not read, a customised
+ * application may lack it). Undefined when both are empty.
+ */
+function nameOf(object: Record<string, unknown>, fields: LimeFieldMap): string | undefined {
+  const name = [textOf(object, fields.person.firstname), textOf(object, fields.person.lastname)]
+    .filter((part): part is string => part !== undefined && part.trim() !== '')
+    .map((part) => part.trim())
+    .join(' ');
+  return name === '' ? undefined : name;
 }
