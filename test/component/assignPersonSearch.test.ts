@@ -39,6 +39,7 @@ describe("the delivery page's search for the person to assign, over HTTP", () =>
     for (let i = 0; i < 22; i += 1) {
       env.lime.insert('person', { firstname: 'Nils', lastname: `Testsson ${String(i).padStart(2, '0')}` });
     }
+    env.lime.insert('person', { firstname: 'Olle', lastname: 'Slutat', email: 'olle@acme.se', inactive: true });
     const expected = env.lime.all('person').length;
     admin = await signInAdmin(env.receiver.url);
     await admin.agent
@@ -103,6 +104,27 @@ describe("the delivery page's search for the person to assign, over HTTP", () =>
     expect(page.text).toContain('Nils Testsson 19');
     expect(page.text).not.toContain('Nils Testsson 20');
     expect(page.text).toContain('More than 20 persons match: the first 20 are listed.');
+  });
+
+  it('an inactive person is shown as inactive, without a button: no note is written on one', async () => {
+    const page = await search('slutat');
+    expect(page.text).toContain('Olle Slutat');
+    expect(page.text).toContain('inactive</span>');
+    expect(page.text).toContain('Inactive in Lime: no note is written on an inactive person.');
+    expect(offered(page.text)).toEqual([]);
+  });
+
+  it('persons the index holds without a name are counted, and found by e-mail meanwhile', async () => {
+    // An entry synced before names were kept (migration 10): it has no name until the next full sync.
+    await env.receiver.store.updateContactIndex('lime', [
+      { personId: 999_001, email: 'unnamed@acme.se', inactive: false },
+    ]);
+    const byName = await search('oberg');
+    expect(byName.text).toContain('1 person has no name in the contact index yet');
+    const byEmail = await search('unnamed@');
+    expect(offered(byEmail.text)).toEqual([999_001]);
+    expect(byEmail.text).toContain('(no name in the index)');
+    expect(byEmail.text).not.toContain('no name in the contact index yet');
   });
 
   it('a search for a participant with nothing to assign shows no results', async () => {
