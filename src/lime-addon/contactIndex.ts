@@ -31,7 +31,7 @@ export async function* exportLimeContacts(
     http,
     {
       limetype: fields.person.limetype,
-      responseFormat: { object: personFormat(fields, schema) },
+      responseFormat: { object: personFormat(fields, schema, true) },
       // An incremental pass: persons changed at or after the last change the index holds ([inferred] filtering
       // on `_timestamp`, spec §7; a server that refuses it answers 400 and the receiver keeps to full syncs).
       ...(changedSince === undefined ? {} : { filter: { key: '_timestamp', op: '>=', exp: changedSince } as const }),

@@ -53,10 +53,15 @@ export async function queryPersons(
   schema: LimeSchema,
   selection: Pick<ListQuery, 'where' | 'anyOf'>,
   signal?: AbortSignal,
+  withName = false,
 ): Promise<PersonCandidate[]> {
   const objects = await queryObjects(
     http,
-    { limetype: fields.person.limetype, responseFormat: { object: personFormat(fields, schema) }, ...selection },
+    {
+      limetype: fields.person.limetype,
+      responseFormat: { object: personFormat(fields, schema, withName) },
+      ...selection,
+    },
     {
       signal,
       maxRows: MAX_CANDIDATES,
@@ -67,13 +72,16 @@ export async function queryPersons(
 }
 
 /**
- * What a candidate needs of a person: contact fields, inactive, update time, and the company nested. A server that
- * refuses `_timestamp` is asked without it (queryPages.ts); its persons then have no update time.
+ * What a candidate needs of a person: contact fields, inactive, update time, and the company nested; with `withName`
+ * also the first and last name (the contact index keeps them for the admin's search; matching never reads them, and
+ * its queries stay as short: a longer query URL is split into more requests). A server that refuses `_timestamp` is
+ * asked without it (queryPages.ts); its persons then have no update time.
  */
-export function personFormat(fields: LimeFieldMap, schema: LimeSchema) {
+export function personFormat(fields: LimeFieldMap, schema: LimeSchema, withName = false) {
   const { person, company } = fields;
   return {
-    ...fieldsOf('_id', '_timestamp', person.firstname, person.lastname, person.email, person.phone, person.mobilephone),
+    ...fieldsOf('_id', '_timestamp', person.email, person.phone, person.mobilephone),
+    ...(withName ? fieldsOf(person.firstname, person.lastname) : {}),
     ...(schema.hasPersonInactive ? fieldsOf(person.inactive) : {}),
     [person.company]: fieldsOf('_id', company.name, company.phone),
   };

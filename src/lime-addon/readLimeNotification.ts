@@ -72,6 +72,7 @@ export async function readLimeNotification(
       schema,
       { where: { key: '_id', op: '=', exp: body.id } },
       options.signal,
+      true,
     );
     return current === undefined
       ? change({ removePersons: [body.id] })
