@@ -157,3 +157,41 @@ describe("the delivery page's search for the person to assign, over HTTP", () =>
     expect(notes()).toHaveLength(before + 1);
   });
 });
+
+describe('without a contact index to search', () => {
+  it('the delivery page says search needs the contact index and offers the person id field', async () => {
+    const env = await startAdminReceiver();
+    try {
+      env.lime.setApiKey(TEST_API_KEY, 'all');
+      const admin = await signInAdmin(env.receiver.url);
+      await admin.agent
+        .post('/admin/connection')
+        .type('form')
+        .send({ _csrf: admin.csrf, url: env.lime.baseUrl, apiKey: TEST_API_KEY, historyType: 'comment' })
+        .expect(303);
+      const body = JSON.stringify(
+        buildPayload({
+          id: 'conv-assign-no-index',
+          participants: [buildParticipant({ name: 'Lasse', email: 'lasse.private@example.org' })],
+        }),
+      );
+      const response = await fetch(`${env.receiver.url}/api/v1/dci/webhook`, {
+        method: 'POST',
+        headers: signDci(body, ADMIN_WEBHOOK_SECRET),
+        body,
+      });
+      expect(response.status).toBe(202);
+      const { id } = await untilDeliveryStatus(env.receiver, 'conv-assign-no-index', 'delivered');
+
+      const page = await admin.agent.get(`/admin/deliveries/${id}`).query({ searchFor: '0', q: 'oberg' }).expect(200);
+      expect(page.text).toContain(
+        "Searching by name, e-mail or phone needs Lime's contact index, which is off on this receiver: type the person id below.",
+      );
+      expect(page.text).not.toContain('Search Lime persons');
+      expect(page.text).not.toContain('Öberg');
+      expect(page.text).toContain('Lime person id');
+    } finally {
+      await env.close();
+    }
+  });
+});
