@@ -20,6 +20,8 @@ export interface PersonCandidate {
   inactive?: boolean | undefined;
   /** Last change in the CRM, ISO 8601. */
   updatedAt?: string | undefined;
+  /** The person's name ("firstname lastname"): shown to an admin choosing a person, never used to match. */
+  name?: string | undefined;
 }
 
 /** A CRM company whose main number the CRM side found equal to one of the participant's numbers. */

@@ -19,6 +19,8 @@ export interface ContactIndexEntry {
   inactive: boolean;
   /** The CRM's last change of the person, ISO 8601. */
   updatedAt?: string | undefined;
+  /** The person's name as the CRM shows it ("firstname lastname"), for the admin's search. Personal data. */
+  personName?: string | undefined;
 }
 
 /** Changes to apply to the contact index, in one transaction. */

@@ -31,7 +31,7 @@ export async function* exportLimeContacts(
     http,
     {
       limetype: fields.person.limetype,
-      responseFormat: { object: personFormat(fields, schema) },
+      responseFormat: { object: personFormat(fields, schema, true) },
       // An incremental pass: persons changed at or after the last change the index holds ([inferred] filtering
       // on `_timestamp`, spec §7; a server that refuses it answers 400 and the receiver keeps to full syncs).
       ...(changedSince === undefined ? {} : { filter: { key: '_timestamp', op: '>=', exp: changedSince } as const }),
@@ -56,6 +56,7 @@ export function toEntry(candidate: PersonCandidate, defaultRegion: string): Cont
     companyMainE164: toE164(candidate.companyMainPhone, defaultRegion),
     inactive: candidate.inactive === true,
     updatedAt: candidate.updatedAt,
+    personName: candidate.name,
   };
 }
 
@@ -71,6 +72,7 @@ export function entryToCandidate(entry: ContactIndexEntry): PersonCandidate {
     companyMainPhone: entry.companyMainE164,
     inactive: entry.inactive,
     updatedAt: entry.updatedAt,
+    name: entry.personName,
   };
 }
 

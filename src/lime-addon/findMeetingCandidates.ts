@@ -53,10 +53,15 @@ export async function queryPersons(
   schema: LimeSchema,
   selection: Pick<ListQuery, 'where' | 'anyOf'>,
   signal?: AbortSignal,
+  withName = false,
 ): Promise<PersonCandidate[]> {
   const objects = await queryObjects(
     http,
-    { limetype: fields.person.limetype, responseFormat: { object: personFormat(fields, schema) }, ...selection },
+    {
+      limetype: fields.person.limetype,
+      responseFormat: { object: personFormat(fields, schema, withName) },
+      ...selection,
+    },
     {
       signal,
       maxRows: MAX_CANDIDATES,
@@ -67,13 +72,16 @@ export async function queryPersons(
 }
 
 /**
- * What a candidate needs of a person: contact fields, inactive, update time, and the company nested. A server that
- * refuses `_timestamp` is asked without it (queryPages.ts); its persons then have no update time.
+ * What a candidate needs of a person: contact fields, inactive, update time, and the company nested; with `withName`
+ * also the first and last name (the contact index keeps them for the admin's search; matching never reads them, and
+ * its queries stay as short: a longer query URL is split into more requests). A server that refuses `_timestamp` is
+ * asked without it (queryPages.ts); its persons then have no update time.
  */
-export function personFormat(fields: LimeFieldMap, schema: LimeSchema) {
+export function personFormat(fields: LimeFieldMap, schema: LimeSchema, withName = false) {
   const { person, company } = fields;
   return {
     ...fieldsOf('_id', '_timestamp', person.email, person.phone, person.mobilephone),
+    ...(withName ? fieldsOf(person.firstname, person.lastname) : {}),
     ...(schema.hasPersonInactive ? fieldsOf(person.inactive) : {}),
     [person.company]: fieldsOf('_id', company.name, company.phone),
   };
@@ -98,7 +106,21 @@ export function toCandidates(objects: ReadonlyArray<Record<string, unknown>>, fi
         companyMainPhone: textOf(nested, company.phone),
         inactive: object[person.inactive] === true,
         updatedAt: textOf(object, '_timestamp'),
+        name: nameOf(object, fields),
       },
     ];
   });
+}
+
+/**
+ * The person's name from the field map's first and last name ([verified] Lime core's person.firstname, required,
+ * and person.lastname: shared/specs/lime-rest-api.md §5.1; the computed `name` is not read, a customised
+ * application may lack it). Undefined when both are empty.
+ */
+function nameOf(object: Record<string, unknown>, fields: LimeFieldMap): string | undefined {
+  const name = [textOf(object, fields.person.firstname), textOf(object, fields.person.lastname)]
+    .filter((part): part is string => part !== undefined && part.trim() !== '')
+    .map((part) => part.trim())
+    .join(' ');
+  return name === '' ? undefined : name;
 }

@@ -56,7 +56,15 @@ export async function readLimeNotification(
   if (limetype === person.limetype) {
     if (action === 'delete') return change({ removePersons: [body.id] });
     if (!['new', 'update', 'restore'].includes(action)) return ignored(`not a change the index follows`);
-    const held = [person.email, person.phone, person.mobilephone, person.company, person.inactive];
+    const held = [
+      person.firstname,
+      person.lastname,
+      person.email,
+      person.phone,
+      person.mobilephone,
+      person.company,
+      person.inactive,
+    ];
     if (action === 'update' && touchesNone(body.original_values, held)) return ignored('no field the index holds');
     const [current] = await queryPersons(
       http,
@@ -64,6 +72,7 @@ export async function readLimeNotification(
       schema,
       { where: { key: '_id', op: '=', exp: body.id } },
       options.signal,
+      true,
     );
     return current === undefined
       ? change({ removePersons: [body.id] })

@@ -38,6 +38,7 @@ import { alertAdminUrl } from './alerts/alertAdminUrl';
 import { COMPILED_ACCEPT_WORKER } from './store/sqlite/sqliteAcceptThread';
 import { SqliteStore } from './store/sqlite/sqliteStore';
 import { participantQuery, resolveLookupKey } from './secrets/participantLookup';
+import { personSearch } from './admin/personSearch';
 import {
   participantKeyer,
   rebuildParticipantKeys,
@@ -323,6 +324,11 @@ export async function startReceiver(
       checkPassword: adminPasswordCheck(config),
       wakeWorker: () => worker.wake(),
       assignParticipant: (request) => resolver.assign(request),
+      // Lime's contact index only (SuperOffice keeps none: the page offers the person id field there).
+      searchPersons:
+        target === 'lime' && config.contactIndexSyncMs > 0
+          ? personSearch(store, { target, defaultRegion: config.defaultRegion })
+          : undefined,
       crmAvailability: () => availability.state(),
       alerts,
       contactIndexMode: () => contactIndex.mode(),

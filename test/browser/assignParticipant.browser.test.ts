@@ -12,6 +12,7 @@ import {
 import { describeInBrowser, launchChromium, SCREENSHOTS } from '../support/browser';
 import { closeAll, TEST_API_KEY } from '../support/lime';
 import { buildParticipant, buildPayload } from '../support/payloads';
+import { waitFor } from '../support/waitFor';
 
 jest.setTimeout(90_000);
 
@@ -28,13 +29,20 @@ describeInBrowser("an admin's resolution on the delivery page, in a real browser
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    env = await startAdminReceiver();
+    // The contact index on: the page's search for a person reads it.
+    env = await startAdminReceiver({ CONTACT_INDEX_SYNC_HOURS: '24' });
     env.lime.setApiKey(TEST_API_KEY, 'all');
     const { agent, csrf } = await signInAdmin(env.receiver.url);
     await agent
       .post('/admin/connection')
       .type('form')
       .send({ _csrf: csrf, url: env.lime.baseUrl, apiKey: TEST_API_KEY, historyType: 'comment' });
+    const persons = env.lime.all('person').length;
+    await waitFor(
+      async () => (await env.receiver.store.contactIndexState('lime')).size === persons,
+      20_000,
+      'the contact index to hold every Lime person',
+    );
     const body = JSON.stringify(
       buildPayload({
         id: 'conv-page-assign',
@@ -108,5 +116,47 @@ describeInBrowser("an admin's resolution on the delivery page, in a real browser
     expect(await page.getByRole('button', { name: 'Assign and write the note' }).count()).toBe(0);
     expect(notesOf()).toHaveLength(notesBefore + 1);
     await shootBothWidths('assigned');
+  });
+
+  it('a participant from a private address: the admin searches by name, chooses, and the note is written once', async () => {
+    const body = JSON.stringify(
+      buildPayload({
+        id: 'conv-page-search',
+        title: 'Call from a private address',
+        participants: [buildParticipant({ name: 'Lasse', email: 'lasse.private@example.org' })],
+      }),
+    );
+    const response = await fetch(url('/api/v1/dci/webhook'), {
+      method: 'POST',
+      headers: signDci(body, ADMIN_WEBHOOK_SECRET),
+      body,
+    });
+    expect(response.status).toBe(202);
+    const searchId = (await untilDeliveryStatus(env.receiver, 'conv-page-search', 'delivered')).id;
+    const lars = env.lime.all('person').find((person) => person['lastname'] === 'Öberg');
+    const larsId = Number(lars?.['_id']);
+    const notesOf = () => env.lime.all('history').filter((note) => note['person'] === larsId);
+    const notesBefore = notesOf().length;
+    await page.goto(url(`/admin/deliveries/${searchId}`));
+
+    await page.getByLabel('Search Lime persons').fill('oberg');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const found = page.locator('.person-results li', { hasText: 'Lars Öberg' });
+    await found.waitFor();
+    await found.getByText(`Lime person ${larsId} at Acme AB · lars.oberg@acme.se`).waitFor();
+    expect(await page.locator('.person-results li').count()).toBe(1);
+    await shootBothWidths('search-results');
+
+    await found.getByRole('button', { name: 'This is the person' }).click();
+    await page.getByText(`Participant 1 is now person ${larsId}: the note was written.`).waitFor();
+    await page.locator('p.resolved-later', { hasText: /assigned by an admin/u }).waitFor();
+    expect(await page.getByLabel('Search Lime persons').count()).toBe(0);
+    expect(notesOf()).toHaveLength(notesBefore + 1);
+    // Back on the search results page (loaded again): resolved, it offers no person to choose any more.
+    await page.goBack();
+    await page.goBack();
+    await page.reload();
+    expect(await page.getByRole('button', { name: 'This is the person' }).count()).toBe(0);
+    expect(notesOf()).toHaveLength(notesBefore + 1);
   });
 });

@@ -17,6 +17,7 @@ import { DCI_SECRET, DCI_TOKEN, startDciSetup, type DciSetup } from '../support/
 import { closeAll, TEST_API_KEY } from '../support/lime';
 import { buildParticipant, buildPayload } from '../support/payloads';
 import { describeInBrowser, launchChromium, SCREENSHOTS } from '../support/browser';
+import { waitFor } from '../support/waitFor';
 
 // Every admin page, with data on it (a delivered meeting, a dead one, one whose participant matched no one), at a
 // desktop width and a phone's (390 px): nothing wider than the screen, no serious or critical axe-core violation, the
@@ -85,7 +86,8 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    env = await startAdminReceiver();
+    // The contact index on, so the delivery page's search for a person to assign renders with results.
+    env = await startAdminReceiver({ CONTACT_INDEX_SYNC_HOURS: '24' });
     // Connected to Lime, with the three kinds of delivery on the pages.
     const { agent, csrf } = await signInAdmin(env.receiver.url);
     await agent
@@ -93,6 +95,12 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
       .type('form')
       .send({ _csrf: csrf, url: env.lime.baseUrl, apiKey: TEST_API_KEY, historyType: 'comment' })
       .expect(303);
+    const persons = env.lime.all('person').length;
+    await waitFor(
+      async () => (await env.receiver.store.contactIndexState('lime')).size === persons,
+      20_000,
+      'the contact index to hold every Lime person',
+    );
     await push('conv-every-delivered', 'Offer review with Acme', 'anna.andersson@acme.se');
     ids.delivered = (await untilDeliveryStatus(env.receiver, 'conv-every-delivered', 'delivered')).id;
     await push('conv-every-nomatch', 'Intro call with a stranger', 'nobody@unknown-company.example');
@@ -180,6 +188,14 @@ describeInBrowser('every admin page in a real browser, at 1280 and 390 px', () =
     { name: 'deliveries-by-participant', nav: 'Deliveries', open: go('/admin/deliveries?q=anna.andersson%40acme.se') },
     { name: 'delivery-delivered', nav: 'Deliveries', open: (page) => go(`/admin/deliveries/${ids.delivered}`)(page) },
     { name: 'delivery-no-match', nav: 'Deliveries', open: (page) => go(`/admin/deliveries/${ids.noMatch}`)(page) },
+    {
+      name: 'delivery-person-search',
+      nav: 'Deliveries',
+      open: async (page) => {
+        await go(`/admin/deliveries/${ids.noMatch}?searchFor=0&q=andersson#search-0`)(page);
+        await page.locator('.person-results li', { hasText: 'Anna Andersson' }).waitFor();
+      },
+    },
     { name: 'delivery-dead', nav: 'Deliveries', open: (page) => go(`/admin/deliveries/${ids.dead}`)(page) },
     {
       name: 'dry-run',

@@ -155,6 +155,28 @@ describe('contact index freshness through Lime webhooks', () => {
     }
   });
 
+  it("a person's name changed in Lime, or a new person's, is found by the admin's search at once and never logged", async () => {
+    await start();
+    await untilSubscribed();
+    const byName = async (text: string) =>
+      (await receiver.store.searchContacts('lime', { kind: 'name', text }, 20)).entries.map((entry) => entry.personId);
+    expect(await byName('anna')).toEqual([anna]);
+
+    lime.update('person', anna, { firstname: 'Annika', lastname: 'Ström' });
+    const dora = lime.insert('person', { firstname: 'Dora', lastname: 'Ödman', email: 'dora@acme.se' });
+    await lime.webhooksSettled();
+
+    expect(lime.webhookDeliveries.map((delivery) => [delivery.event, delivery.status])).toEqual([
+      ['person.update', 200],
+      ['person.new', 200],
+    ]);
+    expect(await byName('anna ')).toEqual([]);
+    expect(await byName('annika strom')).toEqual([anna]);
+    expect(await byName('odman')).toEqual([dora]);
+    const logged = logs.join('');
+    for (const personal of ['Annika', 'Ström', 'Ödman']) expect(logged).not.toContain(personal);
+  });
+
   it('a person deleted in Lime is gone from the index; one created there is in it', async () => {
     await start();
     await untilSubscribed();

@@ -23,6 +23,7 @@ import { addDeadLetterRoutes } from './routes/deadLetters';
 import type { CrmWebUrls } from './crmWebLinks';
 import type { ParticipantQuery } from '../secrets/participantLookup';
 import { addDeliveriesRoute } from './routes/deliveries';
+import type { PersonSearch } from './personSearch';
 import { addAssignParticipantRoute, type AssignParticipant } from './routes/assignParticipant';
 import { addDeliveryRoutes } from './routes/delivery';
 import { addDryRunRoute } from './routes/dryRun';
@@ -58,6 +59,8 @@ export interface AdminDeps extends DciAdminDeps {
   alerts?: Pick<AlertSender, 'configured' | 'format' | 'recent'> | undefined;
   /** An admin's "this participant is that person" (issue 19); absent: the delivery page offers no assignment. */
   assignParticipant?: AssignParticipant | undefined;
+  /** The delivery page's search for that person (Lime's contact index); absent: the page offers the id field only. */
+  searchPersons?: PersonSearch | undefined;
   /** Makes the worker look for due work now (after Retry now / requeue). */
   wakeWorker: () => void;
   logger: Logger;
@@ -175,7 +178,14 @@ export function adminApp(deps: AdminDeps): express.Express {
   addDciConnectionRoutes(app, { ...deps, wakeWorker });
   addDciBackfillRoute(app, { dci: deps.dci, backfill: deps.backfill, logger, now });
   addDeliveriesRoute(app, { store, target, timeZone: deps.timeZone, participantQuery: deps.participantQuery });
-  addDeliveryRoutes(app, { store, target, wakeWorker, now, crmWebUrls: deps.crmWebUrls });
+  addDeliveryRoutes(app, {
+    store,
+    target,
+    wakeWorker,
+    now,
+    crmWebUrls: deps.crmWebUrls,
+    searchPersons: deps.searchPersons,
+  });
   addAssignParticipantRoute(app, { assign: deps.assignParticipant, now });
   addDryRunRoute(app, { store, settings, enrich: deps.enrich });
   addDeadLetterRoutes(app, { store, target, wakeWorker, now });

@@ -36,10 +36,14 @@ export interface ParticipantView {
   assignable?: { candidates: string[] } | undefined;
 }
 
-/** The person ids a trace names as a shared number's holders (`held by 2 persons (1001, 1002)`), in order. */
+/**
+ * The person ids a trace names as candidates, in order: a shared number's holders (`held by 2 persons (1001, 1002)`)
+ * and an e-mail's several hits (`2 hits (1001, 1002)`; only an unresolved participant's trace is read, so these are
+ * the e-mail nothing told apart).
+ */
 export function traceCandidates(trace: string): string[] {
   const ids = new Set<string>();
-  for (const match of trace.matchAll(/held by \d+ persons \(([^)]*)\)/gu)) {
+  for (const match of trace.matchAll(/(?:held by \d+ persons|\d+ hits) \(([^)]*)\)/gu)) {
     for (const id of (match[1] ?? '').split(',')) if (id.trim() !== '') ids.add(id.trim());
   }
   return [...ids];

@@ -29,7 +29,8 @@ export const OUTCOME_COLUMNS =
 /** `OUTCOME_COLUMNS` plus how a participant was resolved after the delivery (migration 9), for reads. */
 export const STORED_OUTCOME_COLUMNS = `${OUTCOME_COLUMNS}, resolved_how, resolved_at, resolved_by`;
 export const CONTACT_COLUMNS =
-  'person_id, email, mobile_e164, phone_e164, company_id, company_name, company_main_e164, inactive, updated_at';
+  'person_id, email, mobile_e164, phone_e164, company_id, company_name, company_main_e164, inactive, updated_at, ' +
+  'person_name';
 
 /** A new payload is held again: whatever an earlier purge or erasure removed no longer applies. */
 export const PAYLOAD_HELD = 'payload_removed_reason = NULL, payload_removed_at = NULL';
@@ -120,6 +121,7 @@ export function storedRowReaders(codecs: ColumnCodecs) {
     company_main_e164: optionalText,
     inactive: codecs.bool,
     updated_at: optionalText,
+    person_name: optionalText,
   });
   const dueRecord = z.object({
     id: z.string(),
@@ -234,6 +236,7 @@ export function storedRowReaders(codecs: ColumnCodecs) {
         companyMainE164: r.company_main_e164,
         inactive: r.inactive,
         updatedAt: r.updated_at,
+        personName: r.person_name,
       };
     },
     toContactIndexState(row: unknown): { size: number; syncedAt: Date } {

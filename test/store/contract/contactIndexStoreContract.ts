@@ -200,6 +200,104 @@ export function describeContactIndexStoreContract({ openStore, closeStore }: Con
       expect(await find(store, { emails: ['eve@customer.se'] }, 'other')).toEqual([]);
     });
 
+    describe("an admin's search", () => {
+      const LARS = contact(2101, { personName: 'Lars Öberg', email: 'lars.oberg@kund.se', mobileE164: '+46701112233' });
+      const ASA = contact(2102, { personName: 'Åsa Lindqvist', email: 'asa@kund.se', phoneE164: '+4686001122' });
+      const LARSA = contact('p-3', { personName: 'Larsa 50%_off', email: 'larsa@annat.se', inactive: true });
+      const NAMELESS = contact(2104, { email: 'lars@kund.se' });
+      const ids = (result: { entries: Array<{ personId: unknown }> }) => result.entries.map((e) => e.personId);
+
+      it('finds by name whatever the case and diacritics, by the start of an e-mail and by a mobile or phone', async () => {
+        const store = await openStore();
+        await store.replaceContactIndex('lime', [LARS, ASA, LARSA, NAMELESS], at(0));
+
+        expect(await store.searchContacts('lime', { kind: 'name', text: '  OBERG ' }, 20)).toEqual({
+          entries: [LARS],
+          more: false,
+        });
+        expect(ids(await store.searchContacts('lime', { kind: 'name', text: 'lars' }, 20))).toEqual([2101, 'p-3']);
+        expect(ids(await store.searchContacts('lime', { kind: 'name', text: 'asa lind' }, 20))).toEqual([2102]);
+        expect(ids(await store.searchContacts('lime', { kind: 'name', text: '50%_' }, 20))).toEqual(['p-3']);
+        expect(ids(await store.searchContacts('lime', { kind: 'name', text: '%' }, 20))).toEqual(['p-3']);
+        expect(ids(await store.searchContacts('lime', { kind: 'email', prefix: 'LARS' }, 20))).toEqual([
+          2101,
+          'p-3',
+          2104,
+        ]);
+        expect(ids(await store.searchContacts('lime', { kind: 'email', prefix: 'asa@kund.se' }, 20))).toEqual([2102]);
+        expect(ids(await store.searchContacts('lime', { kind: 'email', prefix: 'a_a' }, 20))).toEqual([]);
+        expect(
+          ids(await store.searchContacts('lime', { kind: 'phone', e164s: ['+4686001122', '+46701112233'] }, 20)),
+        ).toEqual([2102, 2101]);
+        expect(await store.searchContacts('other', { kind: 'name', text: 'lars' }, 20)).toEqual({
+          entries: [],
+          more: false,
+        });
+      });
+
+      it('an empty search finds nothing, never the whole index', async () => {
+        const store = await openStore();
+        await store.replaceContactIndex('lime', [LARS, ASA, LARSA, NAMELESS], at(0));
+
+        for (const search of [
+          { kind: 'name', text: '   ' },
+          { kind: 'email', prefix: ' ' },
+          { kind: 'phone', e164s: [] },
+        ] as const) {
+          expect(await store.searchContacts('lime', search, 20)).toEqual({ entries: [], more: false });
+        }
+      });
+
+      it('returns at most the limit, by name, and says there are more', async () => {
+        const store = await openStore();
+        const many = Array.from({ length: 25 }, (_, i) =>
+          contact(3000 + i, { personName: `Lars ${String(i).padStart(2, '0')}` }),
+        );
+        await store.replaceContactIndex('lime', many, at(0));
+
+        const found = await store.searchContacts('lime', { kind: 'name', text: 'lars' }, 20);
+        expect(found.more).toBe(true);
+        expect(found.entries.map((e) => e.personName)).toEqual(many.slice(0, 20).map((e) => e.personName));
+        expect((await store.searchContacts('lime', { kind: 'name', text: 'lars 2' }, 20)).more).toBe(false);
+      });
+
+      it('names change with incremental passes and notifications, and count as missing until a sync brings them', async () => {
+        const store = await openStore();
+        await store.replaceContactIndex('lime', [ANNA, BO, NAMELESS], at(0));
+        expect(await store.contactsWithoutName('lime')).toBe(3);
+
+        await store.updateContactIndex('lime', [{ ...ANNA, personName: 'Anna Andersson' }]);
+        await store.applyContactChange('lime', {
+          upsert: [{ ...NAMELESS, personName: 'Lars Nilsson' }],
+          removePersons: [],
+          companies: [],
+          removeCompanies: [],
+        });
+
+        expect(await store.contactsWithoutName('lime')).toBe(1);
+        expect(ids(await store.searchContacts('lime', { kind: 'name', text: 'nilsson' }, 20))).toEqual([2104]);
+        expect((await store.searchContacts('lime', { kind: 'name', text: 'anna' }, 20)).entries).toEqual([
+          { ...ANNA, personName: 'Anna Andersson' },
+        ]);
+        await store.updateContactIndex('lime', [{ ...ANNA, personName: 'Anna Berg' }]);
+        expect(await store.searchContacts('lime', { kind: 'name', text: 'andersson' }, 20)).toEqual({
+          entries: [],
+          more: false,
+        });
+      });
+
+      it('the entry of an erased e-mail is no longer found by its name', async () => {
+        const store = await openStore();
+        await store.replaceContactIndex('lime', [LARS, ASA], at(0));
+
+        await store.erasePersonalData({ eventIds: [], email: 'lars.oberg@kund.se', now: at(HOUR) });
+
+        expect(ids(await store.searchContacts('lime', { kind: 'name', text: 'lars' }, 20))).toEqual([]);
+        expect(ids(await store.searchContacts('lime', { kind: 'email', prefix: 'lars' }, 20))).toEqual([]);
+        expect(await store.contactIndexState('lime')).toMatchObject({ size: 1 });
+      });
+    });
+
     it('the index survives close and reopen', async () => {
       const first = await openStore();
       await first.replaceContactIndex('lime', [ANNA, BO], at(0));

@@ -5,6 +5,7 @@ import type { CrmWebUrls } from '../crmWebLinks';
 import { deliveryPage, type DeliveryPageStore } from '../deliveryPage';
 import { notFound } from '../messagePages';
 import { otherCrmRequeueRefusal } from '../otherCrmDeliveries';
+import { PERSON_SEARCH_LIMIT, type PersonSearch, type PersonSearchResult } from '../personSearch';
 import type { SessionRequest } from '../sessionRequest';
 
 /**
@@ -21,6 +22,8 @@ export function addDeliveryRoutes(
     now: () => Date;
     /** The CRMs' web clients (LIME_WEB_URL, SUPEROFFICE_WEB_URL): the outcomes' ids link to their records there. */
     crmWebUrls?: CrmWebUrls | undefined;
+    /** The search for a person to assign a participant to (Lime's contact index); absent: the page says why not. */
+    searchPersons?: PersonSearch | undefined;
   },
 ): void {
   router.get('/deliveries/:id', async (request: SessionRequest, response) => {
@@ -30,6 +33,7 @@ export function addDeliveryRoutes(
     return response.render('delivery', {
       session: request.adminSession,
       ...page,
+      personSearch: await personSearchView(request.query, page.participants, deps.searchPersons),
       dryRun: undefined,
       flash: takeFlash(request.adminSession, pagePath(id)),
     });
@@ -67,4 +71,27 @@ export function addDeliveryRoutes(
 
 function pagePath(id: string): string {
   return `/admin/deliveries/${encodeURIComponent(id)}`;
+}
+
+/**
+ * The search form's state for the page: whether search is offered, and for a GET with `?searchFor=N&q=…` the
+ * persons found for participant N (only a participant waiting for an admin: others have nothing to assign).
+ */
+async function personSearchView(
+  query: Record<string, unknown>,
+  participants: ReadonlyArray<{ index: number; assignable?: unknown }>,
+  search: PersonSearch | undefined,
+): Promise<{
+  available: boolean;
+  limit: number;
+  forIndex?: number | undefined;
+  text?: string | undefined;
+  result?: PersonSearchResult | undefined;
+}> {
+  const base = { available: search !== undefined, limit: PERSON_SEARCH_LIMIT };
+  const forIndex = typeof query['searchFor'] === 'string' ? Number(query['searchFor']) : Number.NaN;
+  const text = typeof query['q'] === 'string' ? query['q'].slice(0, 200) : undefined;
+  if (search === undefined || text === undefined) return base;
+  if (!participants.some((p) => p.index === forIndex && p.assignable !== undefined)) return base;
+  return { ...base, forIndex, text, result: await search(text) };
 }

@@ -264,4 +264,16 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE participant_outcomes ADD COLUMN resolved_by text;
     `,
   },
+  {
+    version: 10,
+    name: 'contact index names',
+    sql: `
+      -- The person's name, for the admin's search when assigning a participant (issue 19): person_name as the CRM
+      -- holds it ("firstname lastname"), name_folded its lower-case form without diacritics that the search compares
+      -- with (foldName.ts). Personal data: removed with the entry (erasure, the next full sync). Entries synced
+      -- before this version have none until the next full sync.
+      ALTER TABLE contact_index ADD COLUMN person_name text;
+      ALTER TABLE contact_index ADD COLUMN name_folded text;
+    `,
+  },
 ];

@@ -7,6 +7,20 @@ export interface ContactDuplicate {
   personIds: Array<number | string>;
 }
 
+/**
+ * What an admin searches the contact index for when assigning a participant: a name (case- and
+ * diacritics-insensitive, anywhere in the name), the start of a normalized e-mail (a whole e-mail finds itself), or
+ * E.164 numbers (a person's mobile or phone; one typed number may stand for several when its region is unsure).
+ */
+export type ContactSearch =
+  { kind: 'name'; text: string } | { kind: 'email'; prefix: string } | { kind: 'phone'; e164s: readonly string[] };
+
+/** The first `limit` entries found, by name, and whether there were more. */
+export interface ContactSearchResult {
+  entries: ContactIndexEntry[];
+  more: boolean;
+}
+
 /** The local copy of a CRM's persons that matching looks participants up in, one index per CRM target. */
 export interface ContactIndexStore {
   /**
@@ -34,6 +48,13 @@ export interface ContactIndexStore {
    * or phone): the duplicates behind "wrong contact matched". Most persons first, at most `limit` groups.
    */
   contactIndexDuplicates(target: string, limit: number): Promise<ContactDuplicate[]>;
+  /**
+   * Entries an admin's search finds (ContactSearch), ordered by name then id, at most `limit`. An empty name, e-mail
+   * or list of numbers finds nothing (never the whole index).
+   */
+  searchContacts(target: string, search: ContactSearch, limit: number): Promise<ContactSearchResult>;
+  /** How many entries of the index have no name (synced before names were kept: filled by the next full sync). */
+  contactsWithoutName(target: string): Promise<number>;
   /** How many entries the index holds and when it was last synced (undefined: never). */
   contactIndexState(target: string): Promise<{ size: number; syncedAt?: Date | undefined }>;
 }

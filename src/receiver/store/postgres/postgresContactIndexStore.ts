@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { latestPerPerson } from '../latestPerPerson';
-import type { ContactIndexStore } from '../ports/contactIndexStore';
+import { assertNever } from '../../../core';
+import { escapeLike, foldName } from '../foldName';
+import type { ContactIndexStore, ContactSearch } from '../ports/contactIndexStore';
 import { CONTACT_COLUMNS } from '../storedRowReaders';
 import type { PostgresConnection } from './postgresConnection';
 import { contactColumnParams, toContactIndexEntry, toContactIndexState } from './postgresRows';
@@ -23,13 +25,13 @@ export function postgresContactIndexStore({ pool, transaction }: PostgresConnect
         await db.query('DELETE FROM contact_index WHERE target = $1', [target]);
         for (let start = 0; start < distinct.length; start += CONTACT_INSERT_CHUNK) {
           await db.query(
-            `INSERT INTO contact_index (target, ${CONTACT_COLUMNS})
+            `INSERT INTO contact_index (target, ${CONTACT_COLUMNS}, name_folded)
              SELECT $1, person_id::jsonb, email, mobile_e164, phone_e164, company_id::jsonb, company_name,
-               company_main_e164, inactive, updated_at
+               company_main_e164, inactive, updated_at, person_name, name_folded
              FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-               $9::boolean[], $10::text[])
+               $9::boolean[], $10::text[], $11::text[], $12::text[])
                AS entry (person_id, email, mobile_e164, phone_e164, company_id, company_name, company_main_e164,
-                 inactive, updated_at)`,
+                 inactive, updated_at, person_name, name_folded)`,
             [target, ...contactColumnParams(distinct.slice(start, start + CONTACT_INSERT_CHUNK))],
           );
         }
@@ -128,6 +130,25 @@ export function postgresContactIndexStore({ pool, transaction }: PostgresConnect
       });
     },
 
+    async searchContacts(target, search, limit) {
+      const condition = searchCondition(search);
+      if (condition === undefined) return { entries: [], more: false };
+      const { rows } = await pool.query(
+        `SELECT ${CONTACT_COLUMNS} FROM contact_index WHERE target = $1 AND ${condition.where}
+         ORDER BY name_folded IS NULL, name_folded, person_id LIMIT $3`,
+        [target, condition.param, limit + 1],
+      );
+      return { entries: rows.slice(0, limit).map(toContactIndexEntry), more: rows.length > limit };
+    },
+
+    async contactsWithoutName(target) {
+      const { rows } = await pool.query(
+        'SELECT COUNT(*)::integer AS n FROM contact_index WHERE target = $1 AND person_name IS NULL',
+        [target],
+      );
+      return z.object({ n: z.number() }).parse(rows[0]).n;
+    },
+
     async contactIndexState(target) {
       const row = (await pool.query('SELECT size, synced_at FROM contact_index_state WHERE target = $1', [target]))
         .rows[0];
@@ -137,16 +158,38 @@ export function postgresContactIndexStore({ pool, transaction }: PostgresConnect
 }
 
 /** Adds or replaces index entries given as column arrays (`contactColumnParams`), $1 being the target. */
-const UPSERT_CONTACTS = `INSERT INTO contact_index (target, ${CONTACT_COLUMNS})
+const UPSERT_CONTACTS = `INSERT INTO contact_index (target, ${CONTACT_COLUMNS}, name_folded)
   SELECT $1, person_id::jsonb, email, mobile_e164, phone_e164, company_id::jsonb, company_name, company_main_e164,
-    inactive, updated_at
+    inactive, updated_at, person_name, name_folded
   FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[],
-    $10::text[])
+    $10::text[], $11::text[], $12::text[])
     AS entry (person_id, email, mobile_e164, phone_e164, company_id, company_name, company_main_e164, inactive,
-      updated_at)
+      updated_at, person_name, name_folded)
   ON CONFLICT (target, person_id) DO UPDATE SET email = excluded.email, mobile_e164 = excluded.mobile_e164,
     phone_e164 = excluded.phone_e164, company_id = excluded.company_id, company_name = excluded.company_name,
-    company_main_e164 = excluded.company_main_e164, inactive = excluded.inactive, updated_at = excluded.updated_at`;
+    company_main_e164 = excluded.company_main_e164, inactive = excluded.inactive, updated_at = excluded.updated_at,
+    person_name = excluded.person_name, name_folded = excluded.name_folded`;
+
+/** The WHERE condition of an admin's search ($1 the target, $2 its parameter); undefined: it would find everything. */
+function searchCondition(search: ContactSearch): { where: string; param: unknown } | undefined {
+  switch (search.kind) {
+    case 'name': {
+      const folded = foldName(search.text);
+      if (folded === '') return undefined;
+      return { where: `name_folded LIKE $2 ESCAPE '\\'`, param: `%${escapeLike(folded)}%` };
+    }
+    case 'email': {
+      const prefix = search.prefix.trim().toLowerCase();
+      if (prefix === '') return undefined;
+      return { where: `email LIKE $2 ESCAPE '\\'`, param: `${escapeLike(prefix)}%` };
+    }
+    case 'phone':
+      if (search.e164s.length === 0) return undefined;
+      return { where: '(mobile_e164 = ANY($2::text[]) OR phone_e164 = ANY($2::text[]))', param: [...search.e164s] };
+    default:
+      return assertNever(search);
+  }
+}
 
 const duplicateRowSchema = z.object({
   kind: z.enum(['email', 'phone']),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ParticipantOutcome } from '../../../core';
 import type { ContactIndexEntry } from '../../../crm/contactIndexRecords';
 import type { AttemptRecord, DeliveryStatus } from '../ports/deliveryQueue';
+import { foldName } from '../foldName';
 import { crmIdJson, storedRowReaders, type DueDelivery } from '../storedRowReaders';
 import { STATUSES } from '../storedValues';
 
@@ -74,8 +75,8 @@ export function outcomeParams(deliveryId: string, outcome: ParticipantOutcome): 
 }
 
 /**
- * Entries as one array per column of `CONTACT_COLUMNS`, in that order, for `INSERT … SELECT … FROM unnest(…)`: one
- * statement with nine parameters however many rows (CRM ids as JSON text, cast to jsonb in the statement).
+ * Entries as one array per column of `CONTACT_COLUMNS`, in that order, then `name_folded`, for `INSERT … SELECT … FROM unnest(…)`: one
+ * statement with eleven parameters however many rows (CRM ids as JSON text, cast to jsonb in the statement).
  */
 export function contactColumnParams(entries: readonly ContactIndexEntry[]): unknown[][] {
   return [
@@ -88,6 +89,8 @@ export function contactColumnParams(entries: readonly ContactIndexEntry[]): unkn
     entries.map((entry) => entry.companyMainE164 ?? null),
     entries.map((entry) => entry.inactive),
     entries.map((entry) => entry.updatedAt ?? null),
+    entries.map((entry) => entry.personName ?? null),
+    entries.map((entry) => (entry.personName === undefined ? null : foldName(entry.personName))),
   ];
 }
 

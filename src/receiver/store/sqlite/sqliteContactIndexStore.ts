@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { latestPerPerson } from '../latestPerPerson';
-import type { ContactIndexStore } from '../ports/contactIndexStore';
+import { assertNever } from '../../../core';
+import { escapeLike, foldName } from '../foldName';
+import type { ContactIndexStore, ContactSearch } from '../ports/contactIndexStore';
 import { CONTACT_COLUMNS } from '../storedRowReaders';
 import type { SqliteConnection } from './sqliteConnection';
 import { contactParams, toContactIndexEntry, toContactIndexState } from './sqliteRows';
@@ -12,9 +14,9 @@ export function sqliteContactIndexStore({ sql, writeTransaction }: SqliteConnect
       writeTransaction(() => {
         sql('DELETE FROM contact_index WHERE target = ?').run(target);
         const insert = sql(
-          `INSERT INTO contact_index (target, ${CONTACT_COLUMNS})
+          `INSERT INTO contact_index (target, ${CONTACT_COLUMNS}, name_folded)
            VALUES (@target, @personId, @email, @mobileE164, @phoneE164, @companyId, @companyName, @companyMainE164,
-             @inactive, @updatedAt)`,
+             @inactive, @updatedAt, @personName, @nameFolded)`,
         );
         for (const entry of distinct) insert.run(contactParams(target, entry));
         sql(
@@ -91,6 +93,21 @@ export function sqliteContactIndexStore({ sql, writeTransaction }: SqliteConnect
       });
     },
 
+    async searchContacts(target, search, limit) {
+      const condition = searchCondition(search);
+      if (condition === undefined) return { entries: [], more: false };
+      const rows = sql(
+        `SELECT ${CONTACT_COLUMNS} FROM contact_index WHERE target = @target AND ${condition.where}
+         ORDER BY name_folded IS NULL, name_folded, person_id LIMIT @limit`,
+      ).all({ target, ...condition.params, limit: limit + 1 });
+      return { entries: rows.slice(0, limit).map(toContactIndexEntry), more: rows.length > limit };
+    },
+
+    async contactsWithoutName(target) {
+      const row = sql('SELECT COUNT(*) AS n FROM contact_index WHERE target = ? AND person_name IS NULL').get(target);
+      return z.object({ n: z.number() }).parse(row).n;
+    },
+
     async contactIndexState(target) {
       const row = sql('SELECT size, synced_at FROM contact_index_state WHERE target = ?').get(target);
       return row === undefined ? { size: 0 } : toContactIndexState(row);
@@ -98,14 +115,39 @@ export function sqliteContactIndexStore({ sql, writeTransaction }: SqliteConnect
   };
 }
 
+/** The WHERE condition of an admin's search, with its parameters; undefined when it would find everything. */
+function searchCondition(search: ContactSearch): { where: string; params: Record<string, string> } | undefined {
+  switch (search.kind) {
+    case 'name': {
+      const folded = foldName(search.text);
+      if (folded === '') return undefined;
+      return { where: `name_folded LIKE @pattern ESCAPE '\\'`, params: { pattern: `%${escapeLike(folded)}%` } };
+    }
+    case 'email': {
+      const prefix = search.prefix.trim().toLowerCase();
+      if (prefix === '') return undefined;
+      return { where: `email LIKE @pattern ESCAPE '\\'`, params: { pattern: `${escapeLike(prefix)}%` } };
+    }
+    case 'phone':
+      if (search.e164s.length === 0) return undefined;
+      return {
+        where: `(mobile_e164 IN (SELECT value FROM json_each(@phones)) OR phone_e164 IN (SELECT value FROM json_each(@phones)))`,
+        params: { phones: JSON.stringify(search.e164s) },
+      };
+    default:
+      return assertNever(search);
+  }
+}
+
 /** Adds an index entry, or replaces the one the person has. */
 const UPSERT_CONTACT = `
-  INSERT INTO contact_index (target, ${CONTACT_COLUMNS})
+  INSERT INTO contact_index (target, ${CONTACT_COLUMNS}, name_folded)
   VALUES (@target, @personId, @email, @mobileE164, @phoneE164, @companyId, @companyName, @companyMainE164,
-    @inactive, @updatedAt)
+    @inactive, @updatedAt, @personName, @nameFolded)
   ON CONFLICT (target, person_id) DO UPDATE SET email = excluded.email, mobile_e164 = excluded.mobile_e164,
     phone_e164 = excluded.phone_e164, company_id = excluded.company_id, company_name = excluded.company_name,
-    company_main_e164 = excluded.company_main_e164, inactive = excluded.inactive, updated_at = excluded.updated_at`;
+    company_main_e164 = excluded.company_main_e164, inactive = excluded.inactive, updated_at = excluded.updated_at,
+    person_name = excluded.person_name, name_folded = excluded.name_folded`;
 
 const INDEXED_CONTACT = CONTACT_COLUMNS.split(', ')
   .map((column) => `c.${column}`)

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ParticipantOutcome } from '../../../core';
 import type { ContactIndexEntry } from '../../../crm/contactIndexRecords';
 import type { AttemptRecord, ClaimedDelivery, DeliveryStatus } from '../ports/deliveryQueue';
+import { foldName } from '../foldName';
 import { crmIdJson, integer, optionalInteger, storedRowReaders } from '../storedRowReaders';
 import { STATUSES } from '../storedValues';
 
@@ -85,6 +86,8 @@ export function contactParams(target: string, entry: ContactIndexEntry) {
     companyMainE164: entry.companyMainE164 ?? null,
     inactive: Number(entry.inactive),
     updatedAt: entry.updatedAt ?? null,
+    personName: entry.personName ?? null,
+    nameFolded: entry.personName === undefined ? null : foldName(entry.personName),
   };
 }
 
