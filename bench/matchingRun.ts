@@ -132,20 +132,7 @@ export class InMemoryLiveSearch {
   private readonly byWritten = new Map<string, PersonCandidate[]>();
 
   constructor(dataSet: MatchingDataSet) {
-    const companies = new Map(dataSet.companies.map((company) => [company.id, company]));
-    for (const person of dataSet.persons) {
-      const company = companies.get(person.companyId);
-      const candidate: PersonCandidate = {
-        id: person.id,
-        email: person.email,
-        mobilePhone: person.mobilePhone,
-        phone: person.phone,
-        companyId: person.companyId,
-        companyName: company?.name,
-        companyMainPhone: company?.mainPhone,
-        inactive: person.inactive,
-        updatedAt: person.updatedAt,
-      };
+    for (const [person, candidate] of asLimeReads(dataSet)) {
       for (const written of new Set([person.mobilePhone, person.phone])) {
         if (written === undefined) continue;
         const list = this.byWritten.get(written);
@@ -167,23 +154,26 @@ export class InMemoryLiveSearch {
 
 /** The data set's CRM as a full sync puts it into the contact index (Lime's `toEntry`, region SE). */
 export function contactIndexEntries(dataSet: MatchingDataSet): ContactIndexEntry[] {
+  return asLimeReads(dataSet).map(([, candidate]) => toEntry(candidate, REGION));
+}
+
+/** Each of the data set's persons as Lime's person query reads them: the record as written, with its company's. */
+function asLimeReads(dataSet: MatchingDataSet): Array<[MatchingDataSet['persons'][number], PersonCandidate]> {
   const companies = new Map(dataSet.companies.map((company) => [company.id, company]));
   return dataSet.persons.map((person) => {
     const company = companies.get(person.companyId);
-    return toEntry(
-      {
-        id: person.id,
-        email: person.email,
-        mobilePhone: person.mobilePhone,
-        phone: person.phone,
-        companyId: person.companyId,
-        companyName: company?.name,
-        companyMainPhone: company?.mainPhone,
-        inactive: person.inactive,
-        updatedAt: person.updatedAt,
-      },
-      REGION,
-    );
+    const candidate: PersonCandidate = {
+      id: person.id,
+      email: person.email,
+      mobilePhone: person.mobilePhone,
+      phone: person.phone,
+      companyId: person.companyId,
+      companyName: company?.name,
+      companyMainPhone: company?.mainPhone,
+      inactive: person.inactive,
+      updatedAt: person.updatedAt,
+    };
+    return [person, candidate];
   });
 }
 
