@@ -192,6 +192,8 @@ describe('without a contact index to search', () => {
       expect(page.text).toContain('Lime person id');
     } finally {
       await env.close();
+      // The harness's Lime emulator too: left listening, it kept jest from exiting after the whole suite.
+      await closeAll();
     }
   });
 });
