@@ -21,6 +21,9 @@
 // - `_descriptive` joins the limetype's descriptive properties with a space (options by their text); for history
 //   that is date + type, e.g. "2026-10-01T07:00:00+00:00 Talked to".
 // - person.name / coworker.name are computed from firstname + " " + lastname (`computedFrom`), never written.
+// - Deals (coreModel.ts): a `deal` limetype with `dealstatus` and a `company` relation, and `history.deal`
+//   [inferred: shared/specs/lime-rest-api.md §5.4–5.5, from Lime core's LWC fixture]. A closed deal (status
+//   agreement/rejection/won/lost) is still accepted on a note: leaving those out is our policy, not Lime's.
 // - Times are stored and written in UTC; `time` values like Python's isoformat (fraction only when not zero),
 //   `date` values as midnight; a time written without an offset is read as UTC; `_timestamp`/`_createdtime`
 //   always with six fraction digits, bumped by 1 µs when the clock did not move (strictly monotonic).
